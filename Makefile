@@ -1,0 +1,53 @@
+# vsr-analysis: run `make help` for the targets.
+# The first two targets are the whole story on a fresh machine with Python 3.11:
+#   make book   set up .venv, generate the synthetic default, run every notebook, build the book
+#   make test   set up .venv, run the full test suite (unit, end-to-end, browser)
+
+PYTHON ?= python3.11
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+JOBS   ?=
+
+.DEFAULT_GOAL := help
+.PHONY: help book test run html setup browser verify bench clean
+
+help: ## show this list of targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+
+book: setup ## set up, run every notebook on the embedded default, build _build/html
+	$(BIN)/vsr run $(if $(JOBS),--jobs $(JOBS))
+	$(BIN)/vsr book
+
+test: setup browser ## set up, then run the full pytest suite
+	$(BIN)/python -m pytest
+
+run: setup ## only execute the notebooks (vsr run)
+	$(BIN)/vsr run $(if $(JOBS),--jobs $(JOBS))
+
+html: setup ## only build the book from the executed notebooks (vsr book)
+	$(BIN)/vsr book
+
+verify: setup ## re-execute everything and compare with results/ (for reviewers)
+	$(BIN)/vsr verify
+
+bench: setup ## measure build and statistics speed (prints figures)
+	$(BIN)/python benchmarks/run_benchmarks.py
+
+setup: $(STAMP) ## create .venv and install the package with pinned dependencies
+
+$(STAMP): pyproject.toml
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "error: $(PYTHON) not found; set PYTHON=/path/to/python3.11" >&2; exit 2; }
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (vsr-analysis)" >/dev/null
+	touch $(STAMP)
+
+browser: ## install Debian's chromium for the browser tests (skipped when present or without apt)
+	@test -x /usr/bin/chromium || { command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ] && \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) || \
+	  echo "note: /usr/bin/chromium missing and not installable here; browser tests will be skipped"; }
+
+clean: ## remove build products (keeps .venv and committed data)
+	rm -rf _build book/executed book/generated book/.staging results data/synthetic
