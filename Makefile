@@ -20,7 +20,8 @@ book: setup ## set up, run every notebook on the embedded default, build _build/
 	$(BIN)/vsr book
 
 test: setup browser ## set up, then run the full pytest suite
-	$(BIN)/python -m pytest
+	@status=0; $(BIN)/python -m pytest || status=$$?; \
+	if [ $$status -eq 5 ]; then echo "make test: pytest collected no tests" >&2; exit 1; fi; exit $$status
 
 run: setup ## only execute the notebooks (vsr run)
 	$(BIN)/vsr run $(if $(JOBS),--jobs $(JOBS))
