@@ -44,7 +44,10 @@ def add_analysis_columns(frame: pd.DataFrame) -> pd.DataFrame:
     out["centrality"] = out["centrality_score"].astype(float) / 100.0
     out["central"] = (out["centrality_class"] <= 2).astype(int)
     out["centrality_group"] = out["centrality_class"].clip(lower=2).astype(int)
-    out["network_register"] = ((out["network_ks"] == 1) | (out["network_u4ssc"] == 1)).astype(int)
+    # The register's KS-network flag is renamed network_ks_register by survey.build_frame, because the
+    # survey has its own self-reported item network_ks.
+    ks = out["network_ks_register"] if "network_ks_register" in out else out["network_ks"]
+    out["network_register"] = ((ks == 1) | (out["network_u4ssc"] == 1)).astype(int)
     median = float(out["population_2021"].median())
     out["above_median_population"] = (out["population_2021"] > median).astype(int)
     return out

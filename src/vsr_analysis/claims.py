@@ -190,7 +190,7 @@ def build_ledger(results_dir: Path, source=None, spec: dict | None = None) -> li
     confirmatory = {c["id"]: (evidence[c["id"]] or {}).get("primary", {}).get("p_value")
                     for c in spec["claims"] if c.get("confirmatory", True)}
     testable = {k: v for k, v in confirmatory.items() if v is not None}
-    adjusted = holm(testable, alpha=alpha)[0] if testable else {}
+    adjusted = holm(testable, alpha=alpha)["p_adjusted"].to_dict() if testable else {}
 
     ledger = []
     for claim in spec["claims"]:

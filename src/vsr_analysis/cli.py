@@ -90,6 +90,7 @@ def build_parser() -> argparse.ArgumentParser:
         ),
     )
     verify.add_argument("--jobs", type=_positive_int, metavar="N", default=None)
+    verify.add_argument("--survey", metavar="PATH", help="the survey file, when the published results came from one")
 
     # vsr register ----------------------------------------------------------------------------
     register = sub.add_parser("register", help="build or fetch the Statistics Norway register table")

@@ -1,0 +1,50 @@
+"""The table of contents places every parameter set of the run spec, and only existing pages."""
+
+import yaml
+
+from vsr_analysis import paths
+from vsr_analysis.runspec import load_runspec
+
+
+def _toc_files():
+    toc = yaml.safe_load((paths.project_root() / "_toc.yml").read_text())
+    files = [toc["root"]]
+
+    def walk(entries):
+        for entry in entries or []:
+            if "file" in entry:
+                files.append(entry["file"])
+            walk(entry.get("sections"))
+            walk(entry.get("chapters"))
+
+    for part in toc.get("parts", []):
+        walk(part.get("chapters"))
+    return files
+
+
+def test_every_parameter_set_is_in_the_toc_and_vice_versa():
+    files = _toc_files()
+    executed = {f.split("/")[-1] for f in files if f.startswith("book/executed/")}
+    assert executed == set(load_runspec().names())
+
+
+def test_static_pages_exist():
+    root = paths.project_root()
+    for f in _toc_files():
+        if f.startswith(("book/executed/", "book/generated/")):
+            continue
+        assert (root / f"{f}.md").is_file() or (root / f"{f}.ipynb").is_file(), f
+
+
+def test_generated_pages_are_the_ones_the_runner_writes():
+    generated = {f.split("/")[-1] for f in _toc_files() if f.startswith("book/generated/")}
+    assert generated == {"claims", "recommendations", "colophon", "codebook"} or generated <= {
+        "claims", "recommendations", "colophon", "codebook"}
+    assert "claims" in generated and "colophon" in generated and "recommendations" in generated
+
+
+def test_book_config_is_offline_and_strict():
+    config = yaml.safe_load((paths.project_root() / "_config.yml").read_text())
+    assert config["execute"]["execute_notebooks"] == "off"
+    assert config["only_build_toc_files"] is True
+    assert config["sphinx"]["config"]["intersphinx_mapping"] == {}
