@@ -15,8 +15,7 @@ from collections.abc import Sequence
 from . import __version__
 
 
-class UsageError(Exception):
-    """A wrong parameter or option: reported on stderr, exit code 2."""
+from .errors import UsageError  # defined apart so `python -m vsr_analysis.cli` shares the class
 
 
 def _positive_int(text: str) -> int:

@@ -69,20 +69,27 @@ def _kernel_env(root: Path) -> dict[str, str]:
 
 
 def _failed_cell(notebook_path: Path) -> str:
-    """Describe the first cell whose output is an error, for the failure report."""
+    """Describe the first cell whose output is an error, numbered as in the *template* (1-based).
+
+    Cells that papermill adds (the injected parameters and its error banner) are not counted, so the number
+    points at the cell a researcher would open in ``notebooks/``.
+    """
     try:
         nb = nbformat.read(notebook_path, as_version=4)
     except Exception:
-        return "unknown cell (the output notebook could not be read)"
-    code_index = 0
-    for index, cell in enumerate(nb.cells):
+        return "an unknown cell (the output notebook could not be read)"
+    added = {"injected-parameters", "papermill-error-cell-tag"}
+    number = 0
+    for cell in nb.cells:
+        if added & set(cell.get("metadata", {}).get("tags", [])):
+            continue
+        number += 1
         if cell.cell_type != "code":
             continue
-        code_index += 1
         for output in cell.get("outputs", []):
             if output.get("output_type") == "error":
                 first = next((ln for ln in cell.source.splitlines() if ln.strip()), "")
-                return (f"cell {index} (code cell {code_index}: {first[:70]!r}): "
+                return (f"cell {number} of the template ({first[:70]!r}): "
                         f"{output.get('ename')}: {output.get('evalue')}")
     return "no cell reported an error (the kernel may have died or timed out)"
 
@@ -267,11 +274,15 @@ def run(spec: RunSpec, source: SurveySource, *, jobs: int | None = None, only: l
         _swap_into_place(stage)
     finally:
         shutil.rmtree(stage, ignore_errors=True)
+        try:
+            stage.parent.rmdir()  # remove book/.staging when no other run is using it
+        except OSError:
+            pass
     return outcomes + executed
 
 
 def cli_run(args) -> int:
-    from .cli import UsageError
+    from .errors import UsageError
     try:
         spec = load_runspec(args.runspec)
         source = resolve_source(survey=args.survey, scenario=args.scenario or spec.scenario,

@@ -35,7 +35,12 @@ class SurveySource:
         return self.kind == "file"
 
     def checksums(self) -> dict[str, str]:
-        sums = data_checksums()
+        """Checksums of everything a notebook reads besides its template and parameters.
+
+        The run spec itself is left out: a parameter set's own parameters are fingerprinted separately, so
+        editing one parameter set must not rerun the others.
+        """
+        sums = {k: v for k, v in data_checksums().items() if k != "runspec.yml"}
         sums["survey"] = sha256_file(self.data_path)
         return sums
 
