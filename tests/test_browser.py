@@ -1,0 +1,184 @@
+"""The book as readers use it: in a real (headless) Chromium, served from localhost.
+
+Needs Debian's chromium at /usr/bin/chromium (`make test` installs it) and Playwright for Python; never
+`playwright install`. Screenshots of the landing page and the F4 chapter are saved in test-artifacts/.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import re
+import threading
+import urllib.error
+import urllib.request
+from pathlib import Path
+from urllib.parse import urldefrag, urljoin, urlparse
+
+import pytest
+import yaml
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+if not CHROMIUM.exists():
+    pytest.skip("Debian's chromium is not installed at /usr/bin/chromium (run `make browser`)",
+                allow_module_level=True)
+sync_api = pytest.importorskip("playwright.sync_api")
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):  # keep pytest output clean
+        pass
+
+
+@pytest.fixture(scope="module")
+def server(built_book):
+    html = built_book / "_build" / "html"
+    handler = functools.partial(_QuietHandler, directory=str(html))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}/"
+    httpd.shutdown()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync"])
+        yield browser
+        browser.close()
+
+
+def toc_pages(root: Path) -> list[str]:
+    toc = yaml.safe_load((root / "_toc.yml").read_text())
+    pages = [toc["root"]]
+
+    def walk(entries):
+        for e in entries or []:
+            if "file" in e:
+                pages.append(e["file"])
+            walk(e.get("sections"))
+
+    for part in toc["parts"]:
+        walk(part["chapters"])
+    return [f"{p}.html" for p in pages]
+
+
+class PageVisit:
+    """Open a page, recording console errors, failed and off-host requests."""
+
+    def __init__(self, browser, base: str):
+        self.base = base
+        self.context = browser.new_context(viewport={"width": 1280, "height": 900})
+        self.page = self.context.new_page()
+        self.errors: list[str] = []
+        self.requests: list[str] = []
+        self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+        self.page.on("request", lambda r: self.requests.append(r.url))
+
+    def open(self, rel: str):
+        response = self.page.goto(urljoin(self.base, rel), wait_until="load")
+        self.page.wait_for_load_state("networkidle")
+        return response
+
+    def close(self):
+        self.context.close()
+
+
+def test_every_toc_page_loads_cleanly_with_its_images_and_no_remote_requests(built_book, server, browser):
+    problems = []
+    visit = PageVisit(browser, server)
+    try:
+        for rel in toc_pages(built_book):
+            visit.errors.clear()
+            response = visit.open(rel)
+            if response is None or response.status != 200:
+                problems.append(f"{rel}: status {None if response is None else response.status}")
+                continue
+            if visit.errors:
+                problems.append(f"{rel}: console errors {visit.errors}")
+            broken = visit.page.evaluate(
+                "Array.from(document.images).filter(i => !(i.complete && i.naturalWidth > 0)).map(i => i.src)")
+            if broken:
+                problems.append(f"{rel}: images not loaded {broken}")
+            missing_alt = visit.page.evaluate(
+                "Array.from(document.querySelectorAll('main img')).filter(i => !i.alt).map(i => i.src)")
+            if missing_alt:
+                problems.append(f"{rel}: images without alt text {missing_alt}")
+        off_host = [u for u in visit.requests
+                    if not (u.startswith(server) or u.startswith(("data:", "blob:", "about:")))]
+        assert not off_host, f"requests left localhost: {sorted(set(off_host))[:10]}"
+    finally:
+        visit.close()
+    assert not problems, "\n".join(problems)
+
+
+def test_every_internal_link_resolves(built_book, server):
+    html_root = built_book / "_build" / "html"
+    targets: set[str] = set()
+    for page in html_root.rglob("*.html"):
+        rel = page.relative_to(html_root).as_posix()
+        for href in re.findall(r'href="([^"#][^"]*)"', page.read_text(encoding="utf-8")):
+            if href.startswith(("http:", "https:", "mailto:", "javascript:", "data:")):
+                continue
+            targets.add(urldefrag(urljoin(urljoin(server, rel), href))[0])
+    bad = []
+    for url in sorted(targets):
+        try:
+            with urllib.request.urlopen(url, timeout=10) as resp:
+                if resp.status != 200:
+                    bad.append(f"{url}: {resp.status}")
+        except urllib.error.HTTPError as exc:
+            bad.append(f"{urlparse(url).path}: {exc.code}")
+    assert not bad, "broken internal links:\n" + "\n".join(bad)
+    assert len(targets) > 20
+
+
+def test_verdict_table_links_to_each_chapter(built_book, server, browser):
+    import json
+    ledger = json.loads((built_book / "results/claims.json").read_text())
+    visit = PageVisit(browser, server)
+    try:
+        visit.open("book/generated/claims.html")
+        links = visit.page.eval_on_selector_all("a.claim-link", "els => els.map(e => [e.textContent, e.href])")
+        assert [text for text, _ in links] == [e["id"] for e in ledger]
+        for (text, href), entry in zip(links, ledger):
+            assert href.endswith(f"executed/{entry['parameter_set']}.html"), href
+            response = visit.page.goto(href)
+            assert response.status == 200
+            assert entry["id"] in visit.page.title() or entry["id"] in visit.page.content()
+    finally:
+        visit.close()
+
+
+def test_search_finds_prerequisite(server, browser):
+    visit = PageVisit(browser, server)
+    try:
+        visit.open("search.html?q=prerequisite")
+        visit.page.wait_for_selector("#search-results li", timeout=20000)
+        hits = visit.page.eval_on_selector_all("#search-results li a", "els => els.map(e => e.href)")
+        assert hits, "search found nothing for 'prerequisite'"
+        assert any("f4-not-a-prerequisite" in h or "necessity" in h or "index" in h for h in hits)
+    finally:
+        visit.close()
+
+
+def test_screenshots_of_landing_page_and_f4(server, browser):
+    ARTIFACTS.mkdir(exist_ok=True)
+    visit = PageVisit(browser, server)
+    try:
+        for rel, name in (("book/index.html", "landing.png"),
+                          ("book/executed/f4-not-a-prerequisite.html", "f4-chapter.png")):
+            visit.open(rel)
+            visit.page.screenshot(path=str(ARTIFACTS / name), full_page=True)
+            assert (ARTIFACTS / name).stat().st_size > 10_000
+    finally:
+        visit.close()

@@ -1,0 +1,65 @@
+"""The whole pipeline on the embedded default: run, book, ledger and HTML agree.
+
+Uses the session fixture ``built_book`` (tests/conftest.py): one `vsr run` and one `vsr book` in a copy.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from vsr_analysis.runspec import load_runspec
+
+pytestmark = pytest.mark.slow
+
+
+def _html(root, rel):
+    return (root / "_build/html" / rel).read_text(encoding="utf-8")
+
+
+def test_every_parameter_set_has_an_executed_notebook_and_a_page(built_book):
+    for name in load_runspec(built_book / "runspec.yml").names():
+        assert (built_book / "book/executed" / f"{name}.ipynb").is_file(), name
+        assert (built_book / "_build/html/book/executed" / f"{name}.html").is_file(), name
+
+
+def test_landing_page_says_what_the_compendium_is_and_links_to_claims(built_book):
+    page = _html(built_book, "book/index.html")
+    assert "Testing Norway" in page and "synthetic replica" in page
+    assert "executed/f4-not-a-prerequisite.html" in page
+    assert "generated/claims.html" in page
+
+
+def test_ledger_and_claims_page_agree(built_book):
+    ledger = json.loads((built_book / "results/claims.json").read_text())
+    page = _html(built_book, "book/generated/claims.html")
+    for entry in ledger:
+        assert entry["verdict"] in ("supported", "not supported", "inconclusive")
+        assert entry["data"]["survey"] == "synthetic:vsr-narrative:2021"
+        row = re.search(rf'>{entry["id"]}</a></td>.*?data-verdict="([^"]+)"', page, flags=re.S)
+        assert row, f"{entry['id']} missing from the claims page"
+        assert row.group(1) == entry["verdict"]
+        # every executed claim links to its chapter, and the chapter exists
+        assert (built_book / "_build/html/book/executed" / f"{entry['parameter_set']}.html").is_file()
+
+
+def test_chapters_show_the_simulated_data_banner_and_provenance(built_book):
+    for name in load_runspec(built_book / "runspec.yml").names():
+        page = _html(built_book, f"book/executed/{name}.html")
+        assert "Simulated data" in page or "simulated" in page.lower(), name
+    page = _html(built_book, "book/executed/f4-not-a-prerequisite.html")
+    assert "Provenance of this page" in page
+    assert "municipalities_2020.csv" in page
+
+
+def test_colophon_lists_commit_and_checksums(built_book):
+    page = _html(built_book, "book/generated/colophon.html")
+    assert "Commit" in page
+    assert re.search(r"[0-9a-f]{64}", page)
+
+
+def test_result_tables_are_offered_for_download(built_book):
+    page = _html(built_book, "book/executed/f4-not-a-prerequisite.html")
+    assert re.search(r'href="[^"]*_downloads/[^"]*nca\.csv"', page)
