@@ -55,18 +55,21 @@ class RunState:
     """Fingerprints of the outputs currently published, stored in ``results/.runstate.json``."""
 
     fingerprints: dict[str, str] = field(default_factory=dict)
+    #: seconds each parameter set took when last executed (used to start the longest first)
+    durations: dict[str, float] = field(default_factory=dict)
 
     @classmethod
     def load(cls, path: Path) -> "RunState":
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
-            return cls(dict(data.get("fingerprints", {})))
+            return cls(dict(data.get("fingerprints", {})), dict(data.get("durations", {})))
         except (OSError, ValueError, AttributeError):
             return cls()
 
     def save(self, path: Path) -> None:
         tmp = path.with_suffix(".tmp")
-        tmp.write_text(json.dumps({"fingerprints": self.fingerprints}, indent=1, sort_keys=True), encoding="utf-8")
+        tmp.write_text(json.dumps({"fingerprints": self.fingerprints, "durations": self.durations},
+                                  indent=1, sort_keys=True), encoding="utf-8")
         os.replace(tmp, path)
 
     def reason_to_run(self, name: str, fp: str, have_output: bool) -> str | None:
@@ -86,6 +89,7 @@ class RunState:
     def forget(self, names: set[str], keep_only: bool = False) -> None:
         if keep_only:
             self.fingerprints = {k: v for k, v in self.fingerprints.items() if k in names}
+            self.durations = {k: v for k, v in self.durations.items() if k in names}
         else:
             for name in names:
                 self.fingerprints.pop(name, None)

@@ -196,6 +196,29 @@ def _swap_into_place(stage: Path) -> None:
             shutil.rmtree(backup)
 
 
+def _preserve_unchanged_mtimes(stage: Path) -> None:
+    """Give staged files that are byte-identical to the published ones the published modification time.
+
+    Sphinx decides what to rebuild from modification times, so a no-op run must not make unchanged pages
+    (regenerated ledger pages, reused notebooks, tables) look new.
+    """
+    for key, target in _published().items():
+        staged_root = stage / key
+        if not target.is_dir():
+            continue
+        for staged in staged_root.rglob("*"):
+            if not staged.is_file():
+                continue
+            old = target / staged.relative_to(staged_root)
+            try:
+                if old.is_file() and old.stat().st_size == staged.stat().st_size and \
+                        old.read_bytes() == staged.read_bytes():
+                    st = old.stat()
+                    os.utime(staged, ns=(st.st_atime_ns, st.st_mtime_ns))
+            except OSError:
+                pass
+
+
 def _prepare_stage() -> Path:
     staging_root = paths.book_dir() / ".staging"
     staging_root.mkdir(parents=True, exist_ok=True)
@@ -236,6 +259,9 @@ def run(spec: RunSpec, source: SurveySource, *, jobs: int | None = None, only: l
         print(f"reuse  {outcome.name}: {outcome.reason}", file=log)
     for pset, _, reason in plan:
         print(f"rerun  {pset.name}: {reason}", file=log)
+    # Longest first (by the last recorded duration; unknown counts as longest): with N workers this keeps
+    # the slowest notebook from starting last and leaving the other workers idle.
+    plan.sort(key=lambda item: -state.durations.get(item[0].name, float("inf")))
 
     stage = _prepare_stage()
     try:
@@ -270,7 +296,10 @@ def run(spec: RunSpec, source: SurveySource, *, jobs: int | None = None, only: l
             {"survey": source.spec, "kind": source.kind, "confidential": source.confidential},
             indent=1, sort_keys=True) + "\n", encoding="utf-8")
         write_generated_pages(stage / "generated", ledger, spec, source, stage / "results")
+        for outcome in executed:
+            state.durations[outcome.name] = round(outcome.seconds, 1)
         state.save(stage / "results" / STATE_FILE)
+        _preserve_unchanged_mtimes(stage)
         _swap_into_place(stage)
     finally:
         shutil.rmtree(stage, ignore_errors=True)
