@@ -132,6 +132,26 @@ def colophon_page(spec, source, results_dir: Path) -> str:
     )
 
 
+def codebook_page() -> str:
+    """The codebook as a table: item, type, codes, English and Norwegian labels, declared missing codes."""
+    from .codebook import load_codebook
+    book = load_codebook()
+    rows = []
+    for item in book:
+        missing = ", ".join(f"{c.code} = {c.en}" for c in item.missing_codes) or "–"
+        rows.append(
+            f"<tr><td><code>{item.name}</code></td><td>{item.type}</td><td>{'yes' if item.required else 'no'}</td>"
+            f"<td>{html.escape(item.describe_codes())}</td><td>{html.escape(item.label.get('en', ''))}</td>"
+            f"<td lang=\"nb\">{html.escape(item.label.get('nb', ''))}</td><td>{html.escape(missing)}</td></tr>")
+    table = ("<table class=\"codebook-table\">\n<thead><tr><th>item</th><th>type</th><th>required column</th>"
+             "<th>codes</th><th>label (en)</th><th>label (nb)</th><th>declared missing</th></tr></thead>\n"
+             "<tbody>\n" + "\n".join(rows) + "\n</tbody>\n</table>")
+    return ("# Codebook\n\nGenerated from `data/codebook.yml` (version "
+            f"{html.escape(str(getattr(book, 'version', '')))}), the single description of the instrument that "
+            "the loader, the validator, the synthetic replica and the notebooks all read. A blank cell always "
+            "means \"not answered\".\n\n```{raw} html\n" + table + "\n```\n")
+
+
 def write_generated_pages(out_dir: Path, ledger: list[dict], spec, source, results_dir: Path) -> None:
     from .claims import load_claims_spec
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -140,3 +160,4 @@ def write_generated_pages(out_dir: Path, ledger: list[dict], spec, source, resul
     (out_dir / "recommendations.md").write_text(
         recommendations_page(ledger, claims_spec.get("recommendations", []), source), encoding="utf-8")
     (out_dir / "colophon.md").write_text(colophon_page(spec, source, results_dir), encoding="utf-8")
+    (out_dir / "codebook.md").write_text(codebook_page(), encoding="utf-8")
