@@ -69,3 +69,19 @@ def test_private_area_is_git_ignored():
         assert proc.returncode == 0, f"{rel} is not ignored by git"
     proc = subprocess.run(["git", "check-ignore", "-q", "data/private/README.md"], cwd=root)
     assert proc.returncode == 1, "data/private/README.md should be tracked"
+
+
+def test_shares_beside_a_suppressed_count_are_hidden_too():
+    table = pd.DataFrame({"group": ["counties", "municipalities"], "n": [10, 280], "naming it": [1, 150],
+                          "share": [0.1, 0.54], "ci_low": [0.02, 0.48]})
+    out = suppress_small_cells(table, ["n", "naming it"])
+    assert out.loc[0, "share"] == SUPPRESSED and out.loc[0, "ci_low"] == SUPPRESSED
+    assert out.loc[0, "naming it"] == SUPPRESSED
+
+
+def test_checksums_and_county_columns_are_not_false_alarms(tmp_path):
+    codes, names = {"4601"}, set()
+    assert scan_texts(["sha256 9f4601ab77 and a4601"], "nb", codes, names) == []
+    (tmp_path / "t").mkdir()
+    pd.DataFrame({"county": ["Vestland"], "share": [0.5]}).to_csv(tmp_path / "t" / "x.csv", index=False)
+    assert scan_results(tmp_path) == []

@@ -20,14 +20,17 @@ MIN_CELL = 3
 SUPPRESSED = "<3"
 
 
-def suppress_small_cells(table: pd.DataFrame, count_columns: list[str], min_cell: int = MIN_CELL) -> pd.DataFrame:
+def suppress_small_cells(table: pd.DataFrame, count_columns: list[str], min_cell: int = MIN_CELL,
+                         dependent_columns: list[str] | str | None = "numeric") -> pd.DataFrame:
     """Hide counts in ``count_columns`` below ``min_cell``, with secondary suppression within each row.
 
     Primary suppression: any count 1 .. min_cell-1 becomes ``"<3"`` (a zero is not disclosive and stays).
     Secondary suppression: when a row has exactly one suppressed cell among several count columns, the
     next-smallest count in that row is suppressed too, so the hidden value cannot be derived from a row total.
     Columns are treated the same way: a column with exactly one suppressed cell gets its next-smallest cell
-    suppressed.  Returns a new table with the count columns as text.
+    suppressed.  Values *derived* from a hidden count (a share, its interval) would give it away again, so in
+    every row with a suppressed count the ``dependent_columns`` are hidden too — by default every other numeric
+    column.  Returns a new table with the count and dependent columns as text.
     """
     out = table.copy()
     missing = [c for c in count_columns if c not in out.columns]
@@ -58,6 +61,14 @@ def suppress_small_cells(table: pd.DataFrame, count_columns: list[str], min_cell
         hide = secondary(hide, axis=0) if len(out) > 1 else hide
         if hide.to_numpy().sum() == before:
             break
+    row_hidden = hide.any(axis=1)
+    if dependent_columns == "numeric":
+        dependent = [c for c in out.columns if c not in count_columns and pd.api.types.is_numeric_dtype(out[c])]
+    else:
+        dependent = [c for c in (dependent_columns or []) if c not in count_columns]
+    for col in dependent:
+        if row_hidden.any():
+            out[col] = [SUPPRESSED if h else v for v, h in zip(out[col].astype(object), row_hidden)]
     for col in count_columns:
         out[col] = [SUPPRESSED if h else ("" if pd.isna(v) else str(int(v)) if float(v).is_integer() else str(v))
                     for v, h in zip(values[col], hide[col])]
@@ -90,7 +101,8 @@ def scan_texts(texts: list[str], where: str, codes: set[str], names: set[str]) -
     leaks = []
     for text in texts:
         for code in sorted(codes):
-            if re.search(rf"(?<![\d.]){code}(?![\d.])", text):
+            # not inside a longer number, a decimal or a hexadecimal checksum
+            if re.search(rf"(?<![\w.]){code}(?![\w.])", text):
                 leaks.append(f"{where}: municipality number {code} in an output")
                 break
         for name in sorted(names):
@@ -106,7 +118,7 @@ def scan_results(results_dir: Path) -> list[str]:
     for path in sorted(results_dir.rglob("*.csv")):
         table = pd.read_csv(path, dtype=str)
         for col in table.columns:
-            if re.search(r"(^n$|^n_|count|municipalities|respondents)", col, flags=re.I):
+            if re.search(r"(^n$|^n_|\bcounts?\b|municipalities|respondents|authorities|naming)", col, flags=re.I):
                 vals = pd.to_numeric(table[col], errors="coerce")
                 if ((vals > 0) & (vals < MIN_CELL)).any():
                     leaks.append(f"{path.name}: column {col!r} has a count below {MIN_CELL}")
