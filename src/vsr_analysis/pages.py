@@ -14,10 +14,17 @@ from . import paths
 from .provenance import data_checksums, git_state, package_versions, sha256_file
 
 VERDICT_BADGE = {
-    "supported": "✅ supported",
-    "not supported": "❌ not supported",
-    "inconclusive": "⚪ inconclusive",
+    "supported": '<span class="verdict-badge supported">supported</span>',
+    "not supported": '<span class="verdict-badge not-supported">not supported</span>',
+    "inconclusive": '<span class="verdict-badge inconclusive">inconclusive</span>',
 }
+
+
+def _p(value) -> str:
+    """p-values for reading: three decimals, '< 0.001' below that (the exact value is in claims.json)."""
+    if value is None:
+        return "–"
+    return "< 0.001" if value < 0.001 else f"{value:.3f}"
 
 
 def _fmt(value, digits: int = 3) -> str:
@@ -39,24 +46,27 @@ def _data_banner(source) -> str:
 
 
 def claims_page(ledger: list[dict], source) -> str:
-    rows = []
+    rows, tests = [], []
     for e in ledger:
         p = e.get("primary", {})
         ci = (f"[{_fmt(p.get('ci_low'))}, {_fmt(p.get('ci_high'))}]"
-              if p.get("ci_low") is not None else "–")
+              if p.get("ci_low") is not None else "")
         link = f"../executed/{e['parameter_set']}.html"
         rows.append(
             f"<tr><td><a class=\"claim-link\" href=\"{link}\">{e['id']}</a></td>"
             f"<td>{html.escape(e['finding'])}</td>"
             f"<td class=\"verdict\" data-verdict=\"{e['verdict']}\">{VERDICT_BADGE[e['verdict']]}</td>"
-            f"<td>{html.escape(str(p.get('method', '–')))}</td><td>{_fmt(p.get('estimate'))}</td><td>{ci}</td>"
-            f"<td>{_fmt(p.get('p_value'))}</td><td>{_fmt(p.get('p_value_adjusted'))}</td><td>{e.get('n', 0)}</td>"
-            f"<td>{html.escape(e.get('reason', ''))}</td></tr>"
+            f"<td class=\"num\">{_fmt(p.get('estimate'))}<br>{ci}</td>"
+            f"<td class=\"num\">{_p(p.get('p_value'))}</td><td class=\"num\">{_p(p.get('p_value_adjusted'))}</td>"
+            f"<td class=\"num\">{e.get('n', 0)}</td><td>{html.escape(e.get('reason', ''))}</td></tr>"
         )
+        tests.append(f"{e['id']}\n: {p.get('method', 'not executed')}"
+                     + "".join(f"; secondary `{s['parameter_set']}`: {s['verdict']}" for s in e.get("secondary", []))
+                     + "\n")
     table = (
         "<table class=\"claims-table\">\n<thead><tr><th>Claim</th><th>Finding</th><th>Verdict</th>"
-        "<th>Primary test</th><th>Estimate</th><th>95 % CI</th><th>p</th><th>p (Holm)</th><th>n</th>"
-        "<th>Why</th></tr></thead>\n<tbody>\n" + "\n".join(rows) + "\n</tbody>\n</table>"
+        "<th>Estimate [95 % CI]</th><th>p</th><th>p (Holm)</th><th>n</th><th>Why</th></tr></thead>\n<tbody>\n"
+        + "\n".join(rows) + "\n</tbody>\n</table>"
     )
     counts = {v: sum(e["verdict"] == v for e in ledger) for v in VERDICT_BADGE}
     return (
@@ -65,8 +75,9 @@ def claims_page(ledger: list[dict], source) -> str:
         f"{counts['not supported']} not supported and {counts['inconclusive']} inconclusive under the "
         "pre-specified decision rules ({doc}`../methods/decision-rules`). Confirmatory p-values are "
         "Holm-adjusted across the family; verdicts are computed from `claims.yml` and the evidence, never typed. "
-        "Each claim links to its chapter. The same ledger is available as "
-        "{download}`claims.json <../../results/claims.json>`.\n\n" + "```{raw} html\n" + table + "\n```\n"
+        "Each claim links to its chapter. The same ledger, with exact values, is available as "
+        "{download}`claims.json <../../results/claims.json>`.\n\n" + "```{raw} html\n" + table + "\n```\n\n"
+        "## The primary tests\n\n" + "\n".join(tests)
     )
 
 
