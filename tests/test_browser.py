@@ -10,10 +10,8 @@ import functools
 import http.server
 import re
 import threading
-import urllib.error
-import urllib.request
 from pathlib import Path
-from urllib.parse import urldefrag, urljoin, urlparse
+from urllib.parse import urljoin, urlparse
 
 import pytest
 import yaml
@@ -121,25 +119,29 @@ def test_every_toc_page_loads_cleanly_with_its_images_and_no_remote_requests(bui
     assert not problems, "\n".join(problems)
 
 
-def test_every_internal_link_resolves(built_book, server):
-    html_root = built_book / "_build" / "html"
-    targets: set[str] = set()
-    for page in html_root.rglob("*.html"):
-        rel = page.relative_to(html_root).as_posix()
-        for href in re.findall(r'href="([^"#][^"]*)"', page.read_text(encoding="utf-8")):
-            if href.startswith(("http:", "https:", "mailto:", "javascript:", "data:")):
+def test_every_internal_link_resolves(built_book):
+    """Every href and src on every page points at a file that exists in the built site."""
+    html_root = (built_book / "_build" / "html").resolve()
+    checked, bad = 0, []
+    for page in sorted(html_root.rglob("*.html")):
+        if page.relative_to(html_root).parts[0] in ("_static", "_sources"):
+            continue  # the theme's Jinja macro files and page sources, not pages
+        text = page.read_text(encoding="utf-8")
+        for attr, ref in re.findall(r'(href|src)="([^"]+)"', text):
+            if ref.startswith(("http:", "https:", "mailto:", "javascript:", "data:", "#")):
                 continue
-            targets.add(urldefrag(urljoin(urljoin(server, rel), href))[0])
-    bad = []
-    for url in sorted(targets):
-        try:
-            with urllib.request.urlopen(url, timeout=10) as resp:
-                if resp.status != 200:
-                    bad.append(f"{url}: {resp.status}")
-        except urllib.error.HTTPError as exc:
-            bad.append(f"{urlparse(url).path}: {exc.code}")
-    assert not bad, "broken internal links:\n" + "\n".join(bad)
-    assert len(targets) > 20
+            path = urlparse(ref).path
+            if not path:
+                continue
+            target = (html_root / path.lstrip("/")) if path.startswith("/") else (page.parent / path)
+            target = target.resolve()
+            if target.is_dir():
+                target = target / "index.html"
+            checked += 1
+            if not target.is_file() or not target.is_relative_to(html_root):
+                bad.append(f"{page.relative_to(html_root)}: {attr}={ref}")
+    assert not bad, "broken internal links:\n" + "\n".join(sorted(set(bad))[:40])
+    assert checked > 100
 
 
 def test_verdict_table_links_to_each_chapter(built_book, server, browser):

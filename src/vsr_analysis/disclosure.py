@@ -84,6 +84,12 @@ def _identifiers() -> tuple[set[str], set[str]]:
     return codes, names
 
 
+def _always_synthetic(notebook: Path) -> bool:
+    """Templates that never show the run's survey declare ``metadata.vsr.always_synthetic: true``."""
+    nb = json.loads(notebook.read_text(encoding="utf-8"))
+    return bool(nb.get("metadata", {}).get("vsr", {}).get("always_synthetic"))
+
+
 def _output_texts(notebook: Path) -> list[str]:
     nb = json.loads(notebook.read_text(encoding="utf-8"))
     texts = []
@@ -118,6 +124,8 @@ def scan_results(results_dir: Path) -> list[str]:
     for path in sorted(results_dir.rglob("*.csv")):
         table = pd.read_csv(path, dtype=str)
         for col in table.columns:
+            if re.search(r"share|%|rate|ci_|mean|median|percent|proportion|weight", col, flags=re.I):
+                continue  # a derived value, not a count
             if re.search(r"(^n$|^n_|\bcounts?\b|municipalities|respondents|authorities|naming)", col, flags=re.I):
                 vals = pd.to_numeric(table[col], errors="coerce")
                 if ((vals > 0) & (vals < MIN_CELL)).any():
@@ -130,6 +138,8 @@ def scan_build(html_dir: Path, executed_dir: Path, results_dir: Path | None = No
     codes, names = _identifiers()
     leaks: list[str] = []
     for notebook in sorted(Path(executed_dir).glob("*.ipynb")):
+        if _always_synthetic(notebook):
+            continue  # shows only the simulated replica or made-up data, whatever survey the run used
         leaks += scan_texts(_output_texts(notebook), notebook.name, codes, names)
     from . import paths
     leaks += scan_results(results_dir or paths.results_dir())
