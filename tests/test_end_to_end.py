@@ -63,3 +63,24 @@ def test_colophon_lists_commit_and_checksums(built_book):
 def test_result_tables_are_offered_for_download(built_book):
     page = _html(built_book, "book/executed/f4-not-a-prerequisite.html")
     assert re.search(r'href="[^"]*_downloads/[^"]*nca\.csv"', page)
+
+
+def test_verify_reruns_everything_and_finds_identical_results(built_book):
+    """A cold re-run with --jobs 1 reproduces the --jobs 2 build's ledger and tables byte for byte."""
+    from conftest import vsr
+    proc = vsr("verify", "--jobs", "1", root=built_book, check=False)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "identical" in proc.stdout
+
+
+def test_verify_reports_a_changed_table(built_book, tmp_path):
+    from vsr_analysis.verify import compare_results
+    import shutil
+    copy = tmp_path / "results"
+    shutil.copytree(built_book / "results", copy)
+    table = copy / "f4-not-a-prerequisite" / "nca.csv"
+    table.write_text(table.read_text().replace("CE-FDH", "CE-FDH*"))
+    (copy / "f2-maturity-variation" / "evidence.json").unlink()
+    report = compare_results(built_book / "results", copy)
+    assert any("differs: f4-not-a-prerequisite/nca.csv" in line for line in report)
+    assert any("missing in the re-run: f2-maturity-variation/evidence.json" in line for line in report)

@@ -167,4 +167,6 @@ def start(*, survey: str, param_set: str, results_dir: str | None, parameters: d
     if parts["kind"] == "synthetic":
         markdown(SIMULATED_BANNER.format(spec=survey))
     show_provenance(params, survey)
+    markdown(f"{{download}}`Download the executed notebook ({param_set}.ipynb) <{param_set}.ipynb>` · "
+             "result tables are offered for download (CSV) below each table.")
     return Context(data, param_set, results, params)
