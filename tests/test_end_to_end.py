@@ -84,3 +84,14 @@ def test_verify_reports_a_changed_table(built_book, tmp_path):
     report = compare_results(built_book / "results", copy)
     assert any("differs: f4-not-a-prerequisite/nca.csv" in line for line in report)
     assert any("missing in the re-run: f2-maturity-variation/evidence.json" in line for line in report)
+
+
+def test_second_book_build_is_a_no_op_until_a_source_changes(built_book):
+    from conftest import vsr
+    proc = vsr("book", root=built_book)
+    assert "up to date" in proc.stderr
+    page = built_book / "book" / "reading-verdicts.md"
+    page.write_text(page.read_text() + "\n")
+    proc = vsr("book", root=built_book)
+    assert "up to date" not in proc.stderr
+    assert "up to date" in vsr("book", root=built_book).stderr

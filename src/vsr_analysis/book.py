@@ -16,6 +16,33 @@ class BookError(RuntimeError):
     pass
 
 
+STAMP_NAME = ".vsr-book-stamp"
+
+
+def source_stamp() -> str:
+    """A hash of every file the book is built from (path, size, modification time).
+
+    Covers the configuration, the book's pages, the executed notebooks and generated pages, the result
+    tables and figures the pages link to, the bibliography, and the package's Sphinx extension.  When it
+    equals the stamp of the last successful build, Sphinx would find nothing to do, so ``vsr book`` does not
+    even start it.
+    """
+    import hashlib
+
+    root = paths.project_root()
+    digest = hashlib.sha256()
+    trees = [root / "_config.yml", root / "_toc.yml", paths.book_dir(), paths.results_dir(),
+             Path(__file__).with_name("sphinx_offline.py")]
+    for top in trees:
+        files = [top] if top.is_file() else sorted(p for p in top.rglob("*") if p.is_file()) if top.is_dir() else []
+        for f in files:
+            if ".staging" in f.parts:
+                continue
+            st = f.stat()
+            digest.update(f"{f.relative_to(root) if f.is_relative_to(root) else f.name}|{st.st_size}|{st.st_mtime_ns}\n".encode())
+    return digest.hexdigest()
+
+
 def _jupyter_book() -> str:
     candidate = Path(sys.executable).with_name("jupyter-book")
     return str(candidate) if candidate.exists() else "jupyter-book"
@@ -26,6 +53,14 @@ def build_book(*, rebuild_all: bool = False, quiet: bool = False) -> Path:
     root = paths.project_root()
     if not paths.claims_json_path().is_file() or not paths.executed_dir().is_dir():
         raise BookError("no executed notebooks or results/claims.json: run `vsr run` first (or `make book`)")
+    stamp_file = paths.build_dir() / STAMP_NAME
+    stamp = source_stamp()
+    index = paths.build_dir() / "html" / "index.html"
+    if not rebuild_all and index.is_file() and stamp_file.is_file() and stamp_file.read_text() == stamp:
+        # nothing the book is made from changed since the last successful build
+        print("vsr book: nothing changed since the last build; _build/html is up to date", file=sys.stderr)
+        return index
+    stamp_file.unlink(missing_ok=True)
     cmd = [_jupyter_book(), "build", str(root), "-W", "-n", "--keep-going"]
     if rebuild_all:
         cmd.append("--all")
@@ -34,7 +69,6 @@ def build_book(*, rebuild_all: bool = False, quiet: bool = False) -> Path:
     if proc.returncode != 0:
         detail = ("\n" + (proc.stdout or "")[-4000:] + (proc.stderr or "")[-2000:]) if quiet else ""
         raise BookError(f"jupyter-book build failed (exit {proc.returncode}); warnings count as errors{detail}")
-    index = paths.build_dir() / "html" / "index.html"
     if not index.is_file():
         raise BookError(f"the build finished but {index} is missing")
     run_info = paths.results_dir() / "run.json"
@@ -45,6 +79,7 @@ def build_book(*, rebuild_all: bool = False, quiet: bool = False) -> Path:
             shutil.rmtree(paths.build_dir() / "html", ignore_errors=True)
             raise BookError("disclosure scan found possible leaks of confidential survey data; the HTML was "
                             "removed:\n" + "\n".join(f"  {leak}" for leak in leaks))
+    stamp_file.write_text(stamp)
     return index
 
 

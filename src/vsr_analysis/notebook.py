@@ -31,7 +31,7 @@ def _display(obj) -> None:
 
 
 def markdown(text: str) -> None:
-    """Show MyST markdown (rendered by the book: admonitions, roles and math work)."""
+    """Show MyST markdown (rendered by the book: admonitions and roles work; the book has no math renderer, it is offline)."""
     from IPython.display import Markdown
     _display(Markdown(text))
 
@@ -76,8 +76,10 @@ class Context:
 
     # output ----------------------------------------------------------------------------------------------
     def table(self, name: str, table: pd.DataFrame, caption: str, *, count_columns: list[str] | None = None,
-              show: bool = True, float_digits: int = 3) -> pd.DataFrame:
+              show: bool = True, float_digits: int = 3) -> None:
         """Write ``table`` as CSV (for download) and show it as an HTML table with a download link.
+
+        Returns nothing, so that a call ending a cell does not print the table a second time.
 
         For a confidential survey file, cells in ``count_columns`` below the disclosure threshold are
         suppressed (with secondary suppression) before anything is written or shown.
@@ -93,10 +95,12 @@ class Context:
             _display_html(f"<p class=\"table-caption\"><strong>{html.escape(caption)}</strong></p>{body}")
             if rel:
                 markdown(f"{{download}}`Download this table (CSV) <{rel}>`")
-        return table
 
-    def figure(self, fig, name: str, alt: str, caption: str) -> Path:
-        """Save a figure as PNG in the results folder and show it with alt text and a caption."""
+    def figure(self, fig, name: str, alt: str, caption: str) -> None:
+        """Save a figure as PNG in the results folder and show it with alt text and a caption.
+
+        Returns nothing (a returned path would be printed when the call ends a cell, and it names the
+        staging folder the kernel writes into)."""
         path = self.results_dir / f"{name}.png"
         tmp = path.with_name(f".{path.name}.tmp.png")
         fig.savefig(tmp, dpi=110, bbox_inches="tight", metadata={"Software": None})
@@ -105,7 +109,6 @@ class Context:
         plt.close(fig)
         rel = self.book_link(path.name)
         markdown(f":::{{figure}} {rel}\n:alt: {alt}\n:width: 100%\n\n{caption}\n:::")
-        return path
 
     def evidence(self, *, claim: str, primary: dict, n: int, rule_inputs: dict | None = None,
                  sensitivity: list | None = None, **extra) -> dict:
