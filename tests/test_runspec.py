@@ -87,3 +87,22 @@ def test_templates_have_no_outputs_and_python3_kernel():
                 assert not cell.outputs, f"{template.name} has stored outputs"
                 assert cell.execution_count is None, template.name
         template_parameters(template)  # exactly one parameters cell with literal defaults
+
+
+def test_declared_allowed_values_are_enforced(project):
+    nb = nbformat.read(project / "notebooks" / "t.ipynb", as_version=4)
+    nb.metadata["vsr"] = {"parameters": {"threshold": {"min": 0, "max": 100}, "label": {"choices": ["x", "y"]}}}
+    nbformat.write(nb, project / "notebooks" / "t.ipynb")
+    base = "notebooks:\n- template: notebooks/t.ipynb\n  parameter_sets:\n  - name: a\n    parameters: {%s}\n"
+    load_runspec(_spec(project, base % "threshold: 50, label: y"))
+    with pytest.raises(RunSpecError, match="above the maximum 100"):
+        load_runspec(_spec(project, base % "threshold: 500"))
+    with pytest.raises(RunSpecError, match=r"'label' = 'z' is not one of \['x', 'y'\]"):
+        load_runspec(_spec(project, base % "label: z"))
+
+
+def test_project_templates_declare_allowed_values_for_claims():
+    from vsr_analysis.runspec import template_schema
+    for template in ("f4_necessity", "f3_who_came_furthest", "f1_f5_ordinal_effect", "share_claim"):
+        schema = template_schema(paths.notebooks_dir() / f"{template}.ipynb")
+        assert schema, f"{template} declares no allowed parameter values"

@@ -90,6 +90,34 @@ def template_parameters(template: Path) -> dict[str, object]:
     return defaults
 
 
+def template_schema(template: Path) -> dict[str, dict]:
+    """Allowed values a template declares for its parameters, in ``metadata.vsr.parameters``.
+
+    Each entry may give ``choices`` (a list) and/or ``min`` / ``max`` (numbers), e.g.
+    ``{"top_stage": {"min": 1, "max": 5}, "condition": {"choices": ["population_2021", "centrality_score"]}}``.
+    """
+    notebook = nbformat.read(template, as_version=4)
+    return dict(notebook.metadata.get("vsr", {}).get("parameters", {}) or {})
+
+
+def check_allowed(name: str, value: object, rule: dict) -> str | None:
+    """Why ``value`` is not allowed for parameter ``name`` under ``rule``, or None when it is."""
+    choices = rule.get("choices")
+    if choices is not None and value not in choices:
+        return f"parameter {name!r} = {value!r} is not one of {choices}"
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if "min" in rule and value < rule["min"]:
+            return f"parameter {name!r} = {value!r} is below the minimum {rule['min']}"
+        if "max" in rule and value > rule["max"]:
+            return f"parameter {name!r} = {value!r} is above the maximum {rule['max']}"
+    if isinstance(value, list) and ("min" in rule or "max" in rule):
+        for item in value:
+            problem = check_allowed(name, item, {k: v for k, v in rule.items() if k in ("min", "max")})
+            if problem:
+                return problem
+    return None
+
+
 def _compatible(default: object, value: object) -> bool:
     if default is None or value is None:
         return True
@@ -134,6 +162,7 @@ def load_runspec(path: Path | str | None = None) -> RunSpec:
         if not template.is_file():
             raise RunSpecError(f"{where}: template {entry['template']} does not exist")
         declared = template_parameters(template)
+        schema = template_schema(template)
         for reserved in RUNNER_PARAMETERS:
             if reserved not in declared:
                 raise RunSpecError(f"{entry['template']}: parameters cell must define {reserved!r}")
@@ -166,6 +195,10 @@ def load_runspec(path: Path | str | None = None) -> RunSpec:
                         f"{pwhere} ({name}): parameter {key!r} = {value!r} has type {type(value).__name__}, "
                         f"the template's default is {type(declared[key]).__name__} ({declared[key]!r})"
                     )
+                if key in schema:
+                    problem = check_allowed(key, value, schema[key])
+                    if problem:
+                        raise RunSpecError(f"{pwhere} ({name}): {problem}")
             try:
                 json.dumps(params)
             except TypeError:
