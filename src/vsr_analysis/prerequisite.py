@@ -128,3 +128,57 @@ def nca_table(x, y, permutations: int, seed: int) -> pd.DataFrame:
             "n": res.n,
         })
     return pd.DataFrame(rows)
+
+
+COMPONENT_ITEMS = ("sdg_in_planning_strategy", "sdg_in_master_plan", "sdg_in_budget", "sdg_in_management",
+                   "measures_progress")
+
+
+def item_based_stage(frame: pd.DataFrame) -> pd.Series:
+    """An alternative maturity measure: the number of the five component items answered yes (0-5).
+
+    Missing when any component item is missing, so the score never counts an unanswered item as "no".
+    """
+    items = frame[list(COMPONENT_ITEMS)].astype("Float64")
+    return items.sum(axis=1, skipna=False).astype(float)
+
+
+def necessity_multiverse(respondents: pd.DataFrame, frame: pd.DataFrame, *, permutations: int = 2000,
+                         seed: int = 0) -> pd.DataFrame:
+    """The F4 decision under every reasonable way of asking it (a specification curve for necessity).
+
+    Varies the outcome (self-classified stage / item-based score), the definition of the top (>= 4 / = 5), the
+    size coding NCA sees (log10 population / population / rank), the ceiling (CE-FDH / CR-FDH) and the
+    threshold for "big" (frame median / 10,000 / 20,000).  Returns one row per specification with the NCA
+    effect size and permutation p, the required size, the count of small units at the top and the decision
+    of the pre-specified rule (at the unadjusted level).
+    """
+    from .claims import decide, load_claims_spec
+
+    spec = load_claims_spec()
+    claim = next(c for c in spec["claims"] if c["id"] == "F4")
+    alpha = float(spec["alpha"])
+    outcomes = {"self-classified stage": respondents["maturity_stage"].astype(float),
+                "item-based score": item_based_stage(respondents)}
+    pop = respondents["population_2021"].astype(float)
+    codings = {"log10 population": np.log10(pop), "population": pop, "population rank": pop.rank()}
+    thresholds = {"median": float(frame["population_2021"].median()), "10,000": 10_000.0, "20,000": 20_000.0}
+    rows = []
+    for out_name, y_all in outcomes.items():
+        ok = y_all.notna().to_numpy()
+        y = y_all.to_numpy()[ok]
+        for top in (4, 5):
+            for cod_name, x_all in codings.items():
+                x = np.asarray(x_all, dtype=float)[ok]
+                for ceiling in ("ce_fdh", "cr_fdh"):
+                    res = nca(x, y, ceiling=ceiling, permutations=permutations, seed=seed)
+                    for t_name, t in thresholds.items():
+                        ev = evidence_for(pop.to_numpy()[ok], y, t, top)
+                        d = decide(claim, {"primary": {"p_value": res.p_value}, "rule_inputs": ev.as_rule_inputs()},
+                                   alpha, res.p_value)
+                        rows.append({"outcome": out_name, "top": f"≥ {top}" if top < 5 else "= 5",
+                                     "size coding": cod_name, "ceiling": ceiling.upper().replace("_", "-"),
+                                     "threshold": t_name, "effect size d": res.effect_size,
+                                     "p": res.p_value, "required size": ev.required_x,
+                                     "small at the top": ev.cases_below_threshold_at_top, "decision": d.verdict})
+    return pd.DataFrame(rows)
