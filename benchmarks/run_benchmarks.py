@@ -12,7 +12,6 @@ A script that reports figures, not a test: speed is never asserted in the unit t
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -20,19 +19,11 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-COPIED = ("data", "notebooks", "book", "claims.yml", "runspec.yml", "_config.yml", "_toc.yml")
-SKIP = {"executed", "generated", ".staging", "synthetic", "private", "__pycache__"}
 
 
 def copy_project(dest: Path) -> Path:
-    dest.mkdir(parents=True)
-    for name in COPIED:
-        src = ROOT / name
-        if src.is_dir():
-            shutil.copytree(src, dest / name, ignore=lambda d, names: {n for n in names if n in SKIP})
-        else:
-            shutil.copy2(src, dest / name)
-    return dest
+    from vsr_analysis.verify import copy_inputs
+    return copy_inputs(dest, ROOT)
 
 
 def vsr(root: Path, *args: str) -> float:

@@ -3,28 +3,38 @@
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+import yaml
+
+from vsr_analysis.verify import copy_inputs
 
 ROOT = Path(__file__).resolve().parents[1]
-COPIED = ("data", "notebooks", "book", "claims.yml", "runspec.yml", "_config.yml", "_toc.yml")
-SKIP_DIRS = {"executed", "generated", ".staging", "synthetic", "private", "__pycache__"}
 
 
 def copy_project(dest: Path) -> Path:
     """Copy the project's inputs (not its outputs) into ``dest``; the package itself is the installed one."""
-    dest.mkdir(parents=True, exist_ok=True)
-    for name in COPIED:
-        src = ROOT / name
-        if src.is_dir():
-            shutil.copytree(src, dest / name, ignore=lambda d, names: {n for n in names if n in SKIP_DIRS})
-        else:
-            shutil.copy2(src, dest / name)
-    return dest
+    return copy_inputs(dest, ROOT)
+
+
+def toc_files(root: Path = ROOT) -> list[str]:
+    """Every file entry of ``_toc.yml`` (root first, then parts, chapters and sections in order)."""
+    toc = yaml.safe_load((root / "_toc.yml").read_text())
+    files = [toc["root"]]
+
+    def walk(entries):
+        for entry in entries or []:
+            if "file" in entry:
+                files.append(entry["file"])
+            walk(entry.get("sections"))
+            walk(entry.get("chapters"))
+
+    for part in toc.get("parts", []):
+        walk(part.get("chapters"))
+    return files
 
 
 def vsr(*args: str, root: Path, check: bool = True, timeout: int = 1500) -> subprocess.CompletedProcess:

@@ -2,24 +2,13 @@
 
 import yaml
 
+from conftest import toc_files
 from vsr_analysis import paths
 from vsr_analysis.runspec import load_runspec
 
 
 def _toc_files():
-    toc = yaml.safe_load((paths.project_root() / "_toc.yml").read_text())
-    files = [toc["root"]]
-
-    def walk(entries):
-        for entry in entries or []:
-            if "file" in entry:
-                files.append(entry["file"])
-            walk(entry.get("sections"))
-            walk(entry.get("chapters"))
-
-    for part in toc.get("parts", []):
-        walk(part.get("chapters"))
-    return files
+    return toc_files(paths.project_root())
 
 
 def test_every_parameter_set_is_in_the_toc_and_vice_versa():

@@ -14,7 +14,8 @@ from pathlib import Path
 from urllib.parse import urljoin, urlparse
 
 import pytest
-import yaml
+
+from conftest import toc_files
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
@@ -55,18 +56,7 @@ def browser():
 
 
 def toc_pages(root: Path) -> list[str]:
-    toc = yaml.safe_load((root / "_toc.yml").read_text())
-    pages = [toc["root"]]
-
-    def walk(entries):
-        for e in entries or []:
-            if "file" in e:
-                pages.append(e["file"])
-            walk(e.get("sections"))
-
-    for part in toc["parts"]:
-        walk(part["chapters"])
-    return [f"{p}.html" for p in pages]
+    return [f"{p}.html" for p in toc_files(root)]
 
 
 class PageVisit:

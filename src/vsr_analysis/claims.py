@@ -19,6 +19,7 @@ import yaml
 
 from . import paths
 from .multiplicity import holm
+from .results import json_ready
 
 VERDICTS = ("supported", "not supported", "inconclusive")
 
@@ -158,19 +159,6 @@ def decide(claim: dict, evidence: dict, alpha: float, p_value: float | None) -> 
     return RULES[claim["rule"]](evidence, alpha, p_value, claim.get("rule_parameters", {}) or {})
 
 
-def _round(value, digits: int = 10):
-    """Round floats to fixed significant digits so the ledger is stable byte for byte."""
-    if isinstance(value, float):
-        if math.isnan(value) or math.isinf(value):
-            return None
-        return float(f"{value:.{digits}g}")
-    if isinstance(value, dict):
-        return {k: _round(v, digits) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_round(v, digits) for v in value]
-    return value
-
-
 def read_evidence(results_dir: Path, param_set: str) -> dict | None:
     path = results_dir / param_set / "evidence.json"
     if not path.is_file():
@@ -237,5 +225,5 @@ def build_ledger(results_dir: Path, source=None, spec: dict | None = None) -> li
                               "primary": sev["primary"], "level": "unadjusted"})
         if secondary:
             entry["secondary"] = secondary
-        ledger.append(_round(entry))
+        ledger.append(json_ready(entry))
     return ledger

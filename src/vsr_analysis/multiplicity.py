@@ -47,19 +47,22 @@ def _result(s: pd.Series, adj: np.ndarray, rej: np.ndarray) -> pd.DataFrame:
     return pd.DataFrame({"p_value": s.to_numpy(), "p_adjusted": adj, "reject": rej}, index=s.index)
 
 
-def holm(pvalues, alpha: float = 0.05) -> pd.DataFrame:
-    """Holm's step-down adjustment (family-wise error rate); see the module docstring."""
+def _family(pvalues, alpha: float):
+    """The labelled p-values, the order of the non-missing ones (ascending, stable) and empty result arrays."""
     _check_alpha(alpha)
     s = _as_series(pvalues)
     vals = s.to_numpy()
     idx = np.flatnonzero(~np.isnan(vals))
-    adj = np.full(vals.size, np.nan)
-    rej = np.zeros(vals.size, dtype=bool)
-    m = idx.size
+    order = idx[np.argsort(vals[idx], kind="mergesort")]
+    return s, vals[order], order, np.full(vals.size, np.nan), np.zeros(vals.size, dtype=bool)
+
+
+def holm(pvalues, alpha: float = 0.05) -> pd.DataFrame:
+    """Holm's step-down adjustment (family-wise error rate); see the module docstring."""
+    s, p_sorted, order, adj, rej = _family(pvalues, alpha)
+    m = order.size
     if m == 0:
         return _result(s, adj, rej)
-    order = idx[np.argsort(vals[idx], kind="mergesort")]
-    p_sorted = vals[order]
     mult = m - np.arange(m)  # m, m-1, ..., 1
     adj_sorted = np.minimum(1.0, np.maximum.accumulate(mult * p_sorted))
     passed = p_sorted <= alpha / mult
@@ -71,17 +74,10 @@ def holm(pvalues, alpha: float = 0.05) -> pd.DataFrame:
 
 def bh(pvalues, alpha: float = 0.05) -> pd.DataFrame:
     """Benjamini-Hochberg step-up adjustment (false discovery rate); see the module docstring."""
-    _check_alpha(alpha)
-    s = _as_series(pvalues)
-    vals = s.to_numpy()
-    idx = np.flatnonzero(~np.isnan(vals))
-    adj = np.full(vals.size, np.nan)
-    rej = np.zeros(vals.size, dtype=bool)
-    m = idx.size
+    s, p_sorted, order, adj, rej = _family(pvalues, alpha)
+    m = order.size
     if m == 0:
         return _result(s, adj, rej)
-    order = idx[np.argsort(vals[idx], kind="mergesort")]
-    p_sorted = vals[order]
     rank = np.arange(1, m + 1)
     adj_sorted = np.minimum(1.0, np.minimum.accumulate((m * p_sorted / rank)[::-1])[::-1])
     passed = np.flatnonzero(p_sorted <= rank * alpha / m)

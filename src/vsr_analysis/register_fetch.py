@@ -27,10 +27,8 @@ import io
 import json
 import math
 import os
-import shutil
 import socket
 import sys
-import tempfile
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -42,7 +40,7 @@ from pathlib import Path
 import pandas as pd
 
 from . import __version__
-from .register import sniff_delimiter
+from .register import sniff_delimiter, write_files
 
 PXWEB_BASE = "https://data.ssb.no/api/v0/en/table"
 KLASS_BASE = "https://data.ssb.no/api/klass/v1"
@@ -446,18 +444,7 @@ def fetch(out_dir: str | os.PathLike, timeout: float = 30) -> FetchResult:
     files["SOURCES.json"] = (json.dumps({"licence": "NLOD; Kilde: Statistisk sentralbyr\u00e5", "responses": sources},
                                         indent=2, ensure_ascii=False) + "\n").encode("utf-8")
 
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=".register-fetch-", dir=out_dir))
-    try:
-        for name, data in files.items():
-            (tmp / name).write_bytes(data)
-        written = []
-        for name in files:
-            os.replace(tmp / name, out_dir / name)
-            written.append(out_dir / name)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+    written = write_files(files, out_dir)  # all into a temporary folder first, then moved into place
     totals = {int(y): int(v) for y, v in pop.groupby("year")["population"].sum().items()}
     return FetchResult(written, len(municipal), totals, float(area["area_km2"].sum()), len(changes))
 

@@ -26,12 +26,15 @@ def _atomic_write_text(path: Path, text: str) -> None:
     os.replace(tmp, path)
 
 
-def _plain(value):
-    """Convert numpy/pandas scalars and containers to JSON-ready Python values (NaN -> None)."""
+def json_ready(value):
+    """Convert numpy/pandas scalars and containers to JSON-ready Python values (NaN -> None).
+
+    Floats are rounded to 10 significant digits so that the files are stable byte for byte.
+    """
     if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
+        return {str(k): json_ready(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
+        return [json_ready(v) for v in value]
     if isinstance(value, (np.integer,)):
         return int(value)
     if isinstance(value, (np.floating, float)):
@@ -68,5 +71,5 @@ def record_evidence(results_dir: str | Path, *, claim: str, survey: str, primary
     payload = {"claim": claim, "survey": survey, "primary": primary, "n": int(n),
                "rule_inputs": rule_inputs or {}, "sensitivity": sensitivity or [], **extra}
     path = Path(results_dir) / "evidence.json"
-    _atomic_write_text(path, json.dumps(_plain(payload), indent=2, ensure_ascii=False) + "\n")
+    _atomic_write_text(path, json.dumps(json_ready(payload), indent=2, ensure_ascii=False) + "\n")
     return path

@@ -398,21 +398,25 @@ def _fmt(value: Any) -> str:
 
 
 def parse_spec(spec: str) -> tuple[str, int]:
-    """``"synthetic:<scenario>:<seed>"`` -> ``(scenario, seed)``; ``ValueError`` for anything else."""
+    """``"synthetic:<scenario>:<seed>"`` -> ``(scenario, seed)``; ``ValueError`` for anything else.
+
+    The grammar of survey specs lives in ``sources.parse_spec``; this adds that the spec must be synthetic and
+    that the seed must fit numpy's seed range.
+    """
+    from .sources import SourceError
+    from .sources import parse_spec as parse_survey_spec
     if not isinstance(spec, str):
         raise ValueError(f"survey spec must be a string like 'synthetic:vsr-narrative:2021', got {spec!r}")
-    parts = spec.split(":")
-    if len(parts) != 3 or parts[0] != "synthetic" or not parts[1]:
+    try:
+        parts = parse_survey_spec(spec)
+    except SourceError as exc:
+        raise ValueError(str(exc)) from None
+    if parts["kind"] != "synthetic":
         raise ValueError(f"survey spec {spec!r} is not of the form 'synthetic:<scenario>:<seed>'")
-    scenario, seed_text = parts[1], parts[2]
-    if not all(c.isalnum() or c in "-_" for c in scenario):
-        raise ValueError(f"survey spec {spec!r}: scenario name may contain only letters, digits, '-' and '_'")
-    if not seed_text.isdigit():
-        raise ValueError(f"survey spec {spec!r}: seed must be a whole number >= 0")
-    seed = int(seed_text)
+    seed = int(parts["seed"])
     if seed >= 2**32:
         raise ValueError(f"survey spec {spec!r}: seed must lie in 0 .. 2**32-1")
-    return scenario, seed
+    return parts["scenario"], seed
 
 
 # ---------------------------------------------------------------------------------------------------------

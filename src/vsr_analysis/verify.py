@@ -20,8 +20,10 @@ from pathlib import Path
 
 from . import paths
 
+#: The project's inputs: everything a run reads besides the installed package.
 COPIED = ("data", "notebooks", "book", "claims.yml", "runspec.yml", "_config.yml", "_toc.yml")
-IGNORED_DIRS = {"executed", "generated", ".staging", "synthetic", "__pycache__"}
+#: Outputs and caches inside those folders; a copy regenerates them (confidential files are never copied).
+IGNORED_DIRS = {"executed", "generated", ".staging", "synthetic", "private", "__pycache__"}
 COMPARED_SUFFIXES = {".csv", ".json"}
 NOT_COMPARED = {".runstate.json"}
 
@@ -52,6 +54,23 @@ def _ignore(directory: str, names: list[str]) -> set[str]:
     return {n for n in names if n in IGNORED_DIRS}
 
 
+def copy_inputs(dest: Path, root: Path | None = None) -> Path:
+    """Copy the project's inputs (not its outputs) into ``dest`` and return it.
+
+    With ``VSR_PROJECT_ROOT=dest`` the copy is a complete project for the installed package: used by
+    ``vsr verify``, the end-to-end tests and the benchmarks.
+    """
+    root = root or paths.project_root()
+    dest.mkdir(parents=True, exist_ok=True)
+    for name in COPIED:
+        src = root / name
+        if src.is_dir():
+            shutil.copytree(src, dest / name, ignore=_ignore)
+        elif src.is_file():
+            shutil.copy2(src, dest / name)
+    return dest
+
+
 def verify(jobs: int | None = None, survey: str | None = None, log=sys.stderr) -> list[str]:
     root = paths.project_root()
     published = paths.results_dir()
@@ -70,14 +89,7 @@ def verify(jobs: int | None = None, survey: str | None = None, log=sys.stderr) -
     if jobs:
         args += ["--jobs", str(jobs)]
     with tempfile.TemporaryDirectory(prefix="vsr-verify-") as tmp:
-        copy = Path(tmp) / "project"
-        copy.mkdir()
-        for name in COPIED:
-            src = root / name
-            if src.is_dir():
-                shutil.copytree(src, copy / name, ignore=_ignore)
-            elif src.is_file():
-                shutil.copy2(src, copy / name)
+        copy = copy_inputs(Path(tmp) / "project", root)
         env = dict(os.environ, VSR_PROJECT_ROOT=str(copy))
         print(f"vsr verify: re-executing every notebook in {copy} …", file=log)
         proc = subprocess.run([sys.executable, "-m", "vsr_analysis.cli", *args], env=env)
