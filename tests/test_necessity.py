@@ -6,10 +6,8 @@ CE-FDH zone = sum over consecutive peers of (x_{i+1} - x0) * (y_{i+1} - y_i).
 
 from __future__ import annotations
 
-import itertools
 import json
 import math
-import warnings
 
 import numpy as np
 import pandas as pd

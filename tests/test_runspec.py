@@ -1,7 +1,5 @@
 """The run spec is validated before anything runs: wrong parameters are one clear error."""
 
-import json
-import shutil
 
 import nbformat
 import pytest

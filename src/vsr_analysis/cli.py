@@ -8,7 +8,6 @@ as messages naming file, row and column, never as Python tracebacks.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from collections.abc import Sequence
 

@@ -150,7 +150,6 @@ def _prepare(
     mask = np.array(y.notna().to_numpy(), dtype=bool)
     for c in used:
         mask &= data[c].notna().to_numpy()
-    w = None
     if weights:
         wv = pd.to_numeric(data[weights]).astype(float).to_numpy()
         if np.any(wv[mask] < 0):

@@ -10,7 +10,6 @@ import html
 import platform
 from pathlib import Path
 
-from . import paths
 from .provenance import data_checksums, git_state, package_versions, sha256_file
 
 VERDICT_BADGE = {

@@ -318,8 +318,6 @@ def cli_run(args) -> int:
                                 seed=args.seed if args.seed is not None else spec.seed)
     except (RunSpecError, SourceError) as exc:
         raise UsageError(str(exc)) from None
-    if args.survey is None and args.seed is not None and args.scenario is None:
-        pass  # a seed alone varies the default scenario
     print(f"vsr run: survey {source.label}; {len(spec.parameter_sets)} parameter set(s)", file=sys.stderr)
     start = time.perf_counter()
     try:
