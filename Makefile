@@ -10,7 +10,7 @@ STAMP  := $(VENV)/.installed
 JOBS   ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help book test run html setup browser verify bench clean
+.PHONY: help book test run html setup browser verify bench clean lint
 
 help: ## show this list of targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -19,9 +19,13 @@ book: setup ## set up, run every notebook on the embedded default, build _build/
 	$(BIN)/vsr run $(if $(JOBS),--jobs $(JOBS))
 	$(BIN)/vsr book
 
-test: setup browser ## set up, then run the full pytest suite
+test: setup browser lint ## set up, lint, then run the full pytest suite
 	@status=0; $(BIN)/python -m pytest || status=$$?; \
 	if [ $$status -eq 5 ]; then echo "make test: pytest collected no tests" >&2; exit 1; fi; exit $$status
+
+lint: setup ## ruff: lint and format check of src/, tests/ and benchmarks/
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
 
 run: setup ## only execute the notebooks (vsr run)
 	$(BIN)/vsr run $(if $(JOBS),--jobs $(JOBS))

@@ -1,7 +1,7 @@
 """Benchmark: the NCA permutation test (10,000 permutations, 356 units), CE-FDH and CR-FDH.
 
 A script, not a test: ``.venv/bin/python benchmarks/bench_nca.py`` prints the median wall time of 5 runs of
-``vsr_analysis.necessity.nca(x, y, ceiling, permutations=10000, seed=...)`` on synthetic data shaped like the
+``vsr_analysis.stats.nca.nca(x, y, ceiling, permutations=10000, seed=...)`` on synthetic data shaped like the
 survey frame (356 municipalities, log-normal population as X, an ordinal maturity stage 0-5 as Y, so X is
 continuous and Y heavily tied).  Target (issue 8): under 1 second.  :func:`run` returns the figures for
 ``benchmarks/run_benchmarks.py``.
@@ -14,7 +14,7 @@ import time
 
 import numpy as np
 
-from vsr_analysis.necessity import nca
+from vsr_analysis.stats.nca import nca
 
 UNITS = 356
 PERMUTATIONS = 10_000
@@ -33,14 +33,18 @@ def synthetic_frame(n: int = UNITS, seed: int = 2020) -> tuple[np.ndarray, np.nd
 def time_nca(ceiling: str, repeats: int = REPEATS, permutations: int = PERMUTATIONS) -> dict[str, float]:
     """Median and minimum seconds of ``repeats`` runs, plus the effect size and p-value of the last run."""
     x, y = synthetic_frame()
-    nca(x, y, ceiling, permutations=100, seed=0)          # warm-up (imports, allocator)
+    nca(x, y, ceiling, permutations=100, seed=0)  # warm-up (imports, allocator)
     times = []
     for rep in range(repeats):
         start = time.perf_counter()
         res = nca(x, y, ceiling, permutations=permutations, seed=rep)
         times.append(time.perf_counter() - start)
-    return {"median_s": statistics.median(times), "min_s": min(times),
-            "effect_size": res.effect_size, "p_value": float(res.p_value)}
+    return {
+        "median_s": statistics.median(times),
+        "min_s": min(times),
+        "effect_size": res.effect_size,
+        "p_value": float(res.p_value),
+    }
 
 
 def run() -> dict[str, dict[str, float]]:
@@ -51,8 +55,10 @@ def main() -> int:
     print(f"NCA permutation test: {PERMUTATIONS:,} permutations, {UNITS} units, median of {REPEATS} runs")
     for ceiling, fig in run().items():
         verdict = "ok" if fig["median_s"] < 1.0 else "SLOWER THAN TARGET"
-        print(f"  {ceiling}: {fig['median_s']:.3f} s (min {fig['min_s']:.3f} s; target < 1 s: {verdict}); "
-              f"d = {fig['effect_size']:.3f}, p = {fig['p_value']:.4f}")
+        print(
+            f"  {ceiling}: {fig['median_s']:.3f} s (min {fig['min_s']:.3f} s; target < 1 s: {verdict}); "
+            f"d = {fig['effect_size']:.3f}, p = {fig['p_value']:.4f}"
+        )
     return 0
 
 

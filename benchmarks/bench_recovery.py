@@ -1,7 +1,7 @@
 """Benchmark: parameter recovery of the ordinal model on the synthetic replica, over many seeds.
 
 A script, not a test: ``.venv/bin/python benchmarks/bench_recovery.py [--seeds 200]`` generates the survey for
-seeds 0..N-1 of each scenario, fits ``vsr_analysis.models.fit_ordinal`` on the responding municipalities (complete
+seeds 0..N-1 of each scenario, fits ``vsr_analysis.stats.ordinal_model.fit_ordinal`` on the responding municipalities (complete
 cases) and prints, per coefficient: the truth, the mean estimate, bias, RMSE, mean standard error (HC0) against
 the standard deviation of the estimates, and the coverage of the 95 % confidence interval with its Monte Carlo
 standard error.
@@ -30,10 +30,10 @@ import time
 import numpy as np
 import pandas as pd
 
-from vsr_analysis import synth
-from vsr_analysis.models import fit_ordinal
-from vsr_analysis.register import load_register
-from vsr_analysis.survey import build_frame
+from vsr_analysis.data.register import load_register
+from vsr_analysis.data.survey_file import build_frame
+from vsr_analysis.stats.ordinal_model import fit_ordinal
+from vsr_analysis.synth import replica as synth
 
 
 def _respondents(rows: pd.DataFrame, frame: pd.DataFrame) -> pd.DataFrame:
@@ -42,8 +42,9 @@ def _respondents(rows: pd.DataFrame, frame: pd.DataFrame) -> pd.DataFrame:
     return pd.concat([full, synth.covariates(full)[["log_population", "centrality"]]], axis=1)
 
 
-def recovery(scenario: str, seeds: int, covariates=synth.COVARIATES, frame: pd.DataFrame | None = None
-             ) -> tuple[pd.DataFrame, dict]:
+def recovery(
+    scenario: str, seeds: int, covariates=synth.COVARIATES, frame: pd.DataFrame | None = None
+) -> tuple[pd.DataFrame, dict]:
     frame = load_register() if frame is None else frame
     sc = synth.load_scenario(scenario)
     est, se, cov = [], [], []
@@ -61,20 +62,27 @@ def recovery(scenario: str, seeds: int, covariates=synth.COVARIATES, frame: pd.D
     elapsed = time.perf_counter() - t0
     est, se, cov = np.array(est), np.array(se), np.array(cov, dtype=float)
     beta = np.array([truth["coefficients"][c] for c in covariates])
-    table = pd.DataFrame({
-        "term": list(covariates),
-        "truth": beta,
-        "mean_estimate": est.mean(axis=0),
-        "bias": est.mean(axis=0) - beta,
-        "rmse": np.sqrt(((est - beta) ** 2).mean(axis=0)),
-        "mean_se": se.mean(axis=0),
-        "sd_estimate": est.std(axis=0, ddof=1),
-        "coverage_95": cov.mean(axis=0),
-        "coverage_mcse": np.sqrt(cov.mean(axis=0) * (1 - cov.mean(axis=0)) / seeds),
-    })
-    info = {"scenario": scenario, "seeds": seeds, "mean_n": float(np.mean(n_used)), "seconds": elapsed,
-            "overall_coverage": float(cov.mean()),
-            "overall_coverage_mcse": float(math.sqrt(cov.mean() * (1 - cov.mean()) / cov.size))}
+    table = pd.DataFrame(
+        {
+            "term": list(covariates),
+            "truth": beta,
+            "mean_estimate": est.mean(axis=0),
+            "bias": est.mean(axis=0) - beta,
+            "rmse": np.sqrt(((est - beta) ** 2).mean(axis=0)),
+            "mean_se": se.mean(axis=0),
+            "sd_estimate": est.std(axis=0, ddof=1),
+            "coverage_95": cov.mean(axis=0),
+            "coverage_mcse": np.sqrt(cov.mean(axis=0) * (1 - cov.mean(axis=0)) / seeds),
+        }
+    )
+    info = {
+        "scenario": scenario,
+        "seeds": seeds,
+        "mean_n": float(np.mean(n_used)),
+        "seconds": elapsed,
+        "overall_coverage": float(cov.mean()),
+        "overall_coverage_mcse": float(math.sqrt(cov.mean() * (1 - cov.mean()) / cov.size)),
+    }
     return table, info
 
 
@@ -82,8 +90,9 @@ def run(seeds: int = 200) -> dict[str, tuple[pd.DataFrame, dict]]:
     frame = load_register()
     return {
         "vsr-narrative, generating model": recovery("vsr-narrative", seeds, frame=frame),
-        "vsr-narrative, primary F3 model (anchoring omitted; not the structural truth)":
-            recovery("vsr-narrative", seeds, synth.PRIMARY_COVARIATES, frame=frame),
+        "vsr-narrative, primary F3 model (anchoring omitted; not the structural truth)": recovery(
+            "vsr-narrative", seeds, synth.PRIMARY_COVARIATES, frame=frame
+        ),
         "null, generating model": recovery("null", seeds, frame=frame),
     }
 
@@ -94,11 +103,15 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     with pd.option_context("display.width", 160, "display.max_columns", 20, "display.float_format", "{:.3f}".format):
         for title, (table, info) in run(args.seeds).items():
-            print(f"\n== {title}: {info['seeds']} seeds, mean n = {info['mean_n']:.1f} respondents, "
-                  f"{info['seconds']:.1f} s ({1000 * info['seconds'] / info['seeds']:.0f} ms per seed)")
+            print(
+                f"\n== {title}: {info['seeds']} seeds, mean n = {info['mean_n']:.1f} respondents, "
+                f"{info['seconds']:.1f} s ({1000 * info['seconds'] / info['seeds']:.0f} ms per seed)"
+            )
             print(table.to_string(index=False))
-            print(f"overall 95 % CI coverage: {info['overall_coverage']:.3f} "
-                  f"(Monte Carlo SE {info['overall_coverage_mcse']:.3f})")
+            print(
+                f"overall 95 % CI coverage: {info['overall_coverage']:.3f} "
+                f"(Monte Carlo SE {info['overall_coverage_mcse']:.3f})"
+            )
     return 0
 
 

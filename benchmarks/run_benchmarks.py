@@ -22,7 +22,8 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def copy_project(dest: Path) -> Path:
-    from vsr_analysis.verify import copy_inputs
+    from vsr_analysis.build.verify import copy_inputs
+
     return copy_inputs(dest, ROOT)
 
 
@@ -38,7 +39,9 @@ def vsr(root: Path, *args: str) -> float:
 
 def nca_timing() -> tuple[float, float]:
     import numpy as np
-    from vsr_analysis.necessity import nca
+
+    from vsr_analysis.stats.nca import nca
+
     rng = np.random.default_rng(1)
     x = rng.lognormal(8.5, 1.2, 356)
     y = np.minimum(5, np.floor(rng.uniform(0, 1, 356) * (np.log10(x) - 1.5) * 2)).clip(0)
@@ -77,8 +80,12 @@ def main() -> int:
     rows = [
         ("cold build (run + book)", f"{cold:.1f} s", f"run {cold_run:.1f} s + book {cold_book:.1f} s", "< 180 s"),
         ("no-op rebuild (run + book)", f"{noop:.1f} s", f"{noop / cold:.1%} of cold", "<= 10 %"),
-        ("one-parameter change (run + book)", f"{one_run + one_book:.1f} s",
-         f"run {one_run:.1f} s + book {one_book:.1f} s", ""),
+        (
+            "one-parameter change (run + book)",
+            f"{one_run + one_book:.1f} s",
+            f"run {one_run:.1f} s + book {one_book:.1f} s",
+            "",
+        ),
         ("run stage --jobs 1", f"{jobs1:.1f} s", "", ""),
         ("run stage --jobs 2", f"{jobs2:.1f} s", f"{jobs2 / jobs1:.2f} x jobs 1", "<= 0.65"),
         ("NCA CE-FDH, 10,000 permutations, 356 units", f"{ce:.3f} s", "median of 5", "< 1 s"),

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from vsr_analysis.verify import copy_inputs
+from vsr_analysis.build.verify import copy_inputs
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -40,8 +40,9 @@ def toc_files(root: Path = ROOT) -> list[str]:
 def vsr(*args: str, root: Path, check: bool = True, timeout: int = 1500) -> subprocess.CompletedProcess:
     """Run the ``vsr`` command against the project copy at ``root``."""
     env = dict(os.environ, VSR_PROJECT_ROOT=str(root))
-    proc = subprocess.run([sys.executable, "-m", "vsr_analysis.cli", *args], env=env, capture_output=True,
-                          text=True, timeout=timeout)
+    proc = subprocess.run(
+        [sys.executable, "-m", "vsr_analysis.cli", *args], env=env, capture_output=True, text=True, timeout=timeout
+    )
     if check and proc.returncode != 0:
         raise AssertionError(f"vsr {' '.join(args)} exited {proc.returncode}\n{proc.stdout}\n{proc.stderr}")
     return proc

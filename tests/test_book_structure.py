@@ -4,7 +4,7 @@ import yaml
 
 from conftest import toc_files
 from vsr_analysis import paths
-from vsr_analysis.runspec import load_runspec
+from vsr_analysis.build.runspec import load_runspec
 
 
 def _toc_files():
@@ -28,7 +28,11 @@ def test_static_pages_exist():
 def test_generated_pages_are_the_ones_the_runner_writes():
     generated = {f.split("/")[-1] for f in _toc_files() if f.startswith("book/generated/")}
     assert generated == {"claims", "recommendations", "colophon", "codebook"} or generated <= {
-        "claims", "recommendations", "colophon", "codebook"}
+        "claims",
+        "recommendations",
+        "colophon",
+        "codebook",
+    }
     assert "claims" in generated and "colophon" in generated and "recommendations" in generated
 
 

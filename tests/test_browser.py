@@ -23,8 +23,7 @@ ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 if not CHROMIUM.exists():
-    pytest.skip("Debian's chromium is not installed at /usr/bin/chromium (run `make browser`)",
-                allow_module_level=True)
+    pytest.skip("Debian's chromium is not installed at /usr/bin/chromium (run `make browser`)", allow_module_level=True)
 sync_api = pytest.importorskip("playwright.sync_api")
 
 
@@ -48,9 +47,18 @@ def server(built_book):
 def browser():
     with sync_api.sync_playwright() as pw:
         browser = pw.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync"])
+            executable_path=str(CHROMIUM),
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
         yield browser
         browser.close()
 
@@ -94,15 +102,18 @@ def test_every_toc_page_loads_cleanly_with_its_images_and_no_remote_requests(bui
             if visit.errors:
                 problems.append(f"{rel}: console errors {visit.errors}")
             broken = visit.page.evaluate(
-                "Array.from(document.images).filter(i => !(i.complete && i.naturalWidth > 0)).map(i => i.src)")
+                "Array.from(document.images).filter(i => !(i.complete && i.naturalWidth > 0)).map(i => i.src)"
+            )
             if broken:
                 problems.append(f"{rel}: images not loaded {broken}")
             missing_alt = visit.page.evaluate(
-                "Array.from(document.querySelectorAll('main img')).filter(i => !i.alt).map(i => i.src)")
+                "Array.from(document.querySelectorAll('main img')).filter(i => !i.alt).map(i => i.src)"
+            )
             if missing_alt:
                 problems.append(f"{rel}: images without alt text {missing_alt}")
-        off_host = [u for u in visit.requests
-                    if not (u.startswith(server) or u.startswith(("data:", "blob:", "about:")))]
+        off_host = [
+            u for u in visit.requests if not (u.startswith(server) or u.startswith(("data:", "blob:", "about:")))
+        ]
         assert not off_host, f"requests left localhost: {sorted(set(off_host))[:10]}"
     finally:
         visit.close()
@@ -136,13 +147,14 @@ def test_every_internal_link_resolves(built_book):
 
 def test_verdict_table_links_to_each_chapter(built_book, server, browser):
     import json
+
     ledger = json.loads((built_book / "results/claims.json").read_text())
     visit = PageVisit(browser, server)
     try:
         visit.open("book/generated/claims.html")
         links = visit.page.eval_on_selector_all("a.claim-link", "els => els.map(e => [e.textContent, e.href])")
         assert [text for text, _ in links] == [e["id"] for e in ledger]
-        for (text, href), entry in zip(links, ledger):
+        for (_text, href), entry in zip(links, ledger):
             assert href.endswith(f"executed/{entry['parameter_set']}.html"), href
             response = visit.page.goto(href)
             assert response.status == 200
@@ -167,8 +179,10 @@ def test_screenshots_of_landing_page_and_f4(server, browser):
     ARTIFACTS.mkdir(exist_ok=True)
     visit = PageVisit(browser, server)
     try:
-        for rel, name in (("book/index.html", "landing.png"),
-                          ("book/executed/f4-not-a-prerequisite.html", "f4-chapter.png")):
+        for rel, name in (
+            ("book/index.html", "landing.png"),
+            ("book/executed/f4-not-a-prerequisite.html", "f4-chapter.png"),
+        ):
             visit.open(rel)
             visit.page.screenshot(path=str(ARTIFACTS / name), full_page=True)
             assert (ARTIFACTS / name).stat().st_size > 10_000

@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from vsr_analysis import paths
-from vsr_analysis.codebook import LANGUAGES, CodebookError, load_codebook
+from vsr_analysis.data.codebook import LANGUAGES, CodebookError, load_codebook
 
 INSTRUMENT = paths.project_root().parent / "shared" / "reference" / "instrument.md"
 
@@ -84,7 +84,9 @@ def test_codebook_matches_instrument(cb, field):
                 if item.type != "id":
                     problems.append(f"{name}: the instrument gives no code list, so it must be the id item")
             elif item.valid_codes != expected:
-                problems.append(f"{name}: codes {sorted(item.valid_codes, key=str)}, instrument {sorted(expected, key=str)}")
+                problems.append(
+                    f"{name}: codes {sorted(item.valid_codes, key=str)}, instrument {sorted(expected, key=str)}"
+                )
     assert not problems, "\n".join(problems)
 
 
@@ -132,8 +134,14 @@ def test_required_and_optional_items(cb):
 def test_helpers(cb):
     names = cb.item_names()
     assert names[0] == "knr" and len(names) == len(set(names))
-    assert cb.maturity_labels("en") == {0: "not started", 1: "exploring", 2: "decided", 3: "in plans",
-                                        4: "operationalised", 5: "measuring and reporting"}
+    assert cb.maturity_labels("en") == {
+        0: "not started",
+        1: "exploring",
+        2: "decided",
+        3: "in plans",
+        4: "operationalised",
+        5: "measuring and reporting",
+    }
     assert cb.maturity_labels("nb")[0] == "ikke startet"
     assert cb.maturity_descriptions("nb")[5].startswith("Framdriften")
     with pytest.raises(ValueError):

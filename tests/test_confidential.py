@@ -9,7 +9,7 @@ import nbformat
 import pytest
 
 from conftest import copy_project, vsr
-from vsr_analysis.disclosure import scan_build
+from vsr_analysis.build.disclosure import scan_build
 
 pytestmark = pytest.mark.slow
 

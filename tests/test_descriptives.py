@@ -1,4 +1,4 @@
-"""Known-answer tests for vsr_analysis.descriptives (shares by group, comparisons, agreement, Guttman)."""
+"""Known-answer tests for vsr_analysis.stats.descriptives (shares by group, comparisons, agreement, Guttman)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from vsr_analysis import descriptives as ds
-from vsr_analysis.intervals import weighted_share, wilson
+from vsr_analysis.stats import descriptives as ds
+from vsr_analysis.stats.intervals import weighted_share, wilson
 
 
 def test_as_float_handles_nullable_and_missing():
@@ -19,8 +19,9 @@ def test_as_float_handles_nullable_and_missing():
 
 
 def test_share_by_group_unweighted_equals_wilson():
-    df = pd.DataFrame({"x": pd.array([1, 1, 0, 1, 0, 0, None], dtype="Int64"),
-                       "g": ["a", "a", "a", "b", "b", "b", "b"]})
+    df = pd.DataFrame(
+        {"x": pd.array([1, 1, 0, 1, 0, 0, None], dtype="Int64"), "g": ["a", "a", "a", "b", "b", "b", "b"]}
+    )
     tab = ds.share_by_group(df, "x", "g", weight=None)
     assert tab["group"].tolist() == ["a", "b", "all"]
     assert tab["n"].tolist() == [3, 3, 6]
@@ -99,13 +100,16 @@ def test_guttman_known_errors():
 
 
 def test_ladder_consistency():
-    items = pd.DataFrame({
-        "sdg_in_planning_strategy": [0, 1, 1, 1, 0, 1],
-        "sdg_in_master_plan":       [0, 1, 0, 1, 0, None],
-        "sdg_in_budget":            [0, 0, 0, 1, 0, 0],
-        "sdg_in_management":        [0, 0, 0, 1, 1, 0],
-        "measures_progress":        [0, 0, 0, 0, 0, 0],
-    }, dtype="Int64")
+    items = pd.DataFrame(
+        {
+            "sdg_in_planning_strategy": [0, 1, 1, 1, 0, 1],
+            "sdg_in_master_plan": [0, 1, 0, 1, 0, None],
+            "sdg_in_budget": [0, 0, 0, 1, 0, 0],
+            "sdg_in_management": [0, 0, 0, 1, 1, 0],
+            "measures_progress": [0, 0, 0, 0, 0, 0],
+        },
+        dtype="Int64",
+    )
     stage = pd.Series([1, 3, 3, 4, 1, 3], dtype="Int64")
     out = ds.ladder_consistency(stage, items)
     assert out["consistent"].tolist()[:5] == [1.0, 1.0, 0.0, 1.0, 0.0]

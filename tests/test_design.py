@@ -1,4 +1,4 @@
-"""Tests for vsr_analysis.design: the vectorised design simulations agree with the single-fit code they mirror."""
+"""Tests for vsr_analysis.stats.power_simulation: the vectorised design simulations agree with the single-fit code they mirror."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from vsr_analysis import design
-from vsr_analysis.models import fit_ordinal
-from vsr_analysis.shares import share_test
+from vsr_analysis.stats import power_simulation as design
+from vsr_analysis.stats.ordinal_model import fit_ordinal
+from vsr_analysis.stats.shares import share_test
 
 COUNTIES = ["03", "11", "15", "18", "30"]
 
@@ -20,15 +20,17 @@ def make_frame(n: int = 160, seed: int = 3) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
     county = rng.choice(COUNTIES[1:], size=n)
     county[0] = "03"  # a single-row county, like Oslo: quasi-separated whenever its row is at an end
-    df = pd.DataFrame({
-        "x": rng.normal(0, 1, n),
-        "z": rng.normal(2, 0.5, n),
-        "member": rng.binomial(1, 0.4, n),
-        "county_code": county,
-        "weight": rng.uniform(0.6, 1.6, n),
-        "maturity_stage": rng.integers(0, 6, n).astype(float),
-    })
-    df.loc[5, "x"] = np.nan          # incomplete rows are left out
+    df = pd.DataFrame(
+        {
+            "x": rng.normal(0, 1, n),
+            "z": rng.normal(2, 0.5, n),
+            "member": rng.binomial(1, 0.4, n),
+            "county_code": county,
+            "weight": rng.uniform(0.6, 1.6, n),
+            "maturity_stage": rng.integers(0, 6, n).astype(float),
+        }
+    )
+    df.loc[5, "x"] = np.nan  # incomplete rows are left out
     df.loc[7, "maturity_stage"] = np.nan
     df.loc[9, "weight"] = 0.0
     return df
@@ -59,11 +61,13 @@ def _single_fits(d, Y, terms):
     for y in Y:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            f = fit_ordinal(d.rows.assign(_y=y), "_y", d.covariates, weights=d.weights,
-                            fixed_effects=d.fixed_effects or None)
+            f = fit_ordinal(
+                d.rows.assign(_y=y), "_y", d.covariates, weights=d.weights, fixed_effects=d.fixed_effects or None
+            )
         tab = f.coef_table().set_index("term")
-        out.append((tab.loc[terms, "estimate"].to_numpy(), tab.loc[terms, "p_value"].to_numpy(),
-                    f.wald(terms)["p_value"]))
+        out.append(
+            (tab.loc[terms, "estimate"].to_numpy(), tab.loc[terms, "p_value"].to_numpy(), f.wald(terms)["p_value"])
+        )
     return out
 
 
@@ -73,8 +77,7 @@ def test_batch_fit_equals_fit_ordinal_including_separated_fixed_effects():
     rng = np.random.default_rng(11)
     errors = rng.logistic(size=(24, d.n))
     coefs = {"x": 0.6, "member": 0.4}
-    res = design.simulate_ordinal_tests(d, coefs, baseline_probs=np.ones(6), test_terms=["x", "member"],
-                                        errors=errors)
+    res = design.simulate_ordinal_tests(d, coefs, baseline_probs=np.ones(6), test_terms=["x", "member"], errors=errors)
     assert not res["failed"].any()
     # reproduce the simulated outcomes and fit each with the single-fit code
     beta = np.zeros(len(d.names))
@@ -110,25 +113,32 @@ def test_simulate_ordinal_tests_falls_back_when_a_level_is_missing():
     d = design.ordinal_design(df, ["x"], weights="weight")
     rng = np.random.default_rng(4)
     # a heavily skewed baseline: the top level is often empty in 57 rows
-    res = design.simulate_ordinal_tests(d, {"x": 0.3}, baseline_probs=[0.3, 0.3, 0.2, 0.1, 0.09, 0.01],
-                                        test_terms=["x"], reps=30, rng=rng)
+    res = design.simulate_ordinal_tests(
+        d, {"x": 0.3}, baseline_probs=[0.3, 0.3, 0.2, 0.1, 0.09, 0.01], test_terms=["x"], reps=30, rng=rng
+    )
     assert res["fallback"].any()
     assert res.loc[~res["failed"], "p_x"].between(0, 1).all()
-    again = design.simulate_ordinal_tests(d, {"x": 0.3}, baseline_probs=[0.3, 0.3, 0.2, 0.1, 0.09, 0.01],
-                                          test_terms=["x"], reps=30, rng=np.random.default_rng(4))
+    again = design.simulate_ordinal_tests(
+        d,
+        {"x": 0.3},
+        baseline_probs=[0.3, 0.3, 0.2, 0.1, 0.09, 0.01],
+        test_terms=["x"],
+        reps=30,
+        rng=np.random.default_rng(4),
+    )
     pd.testing.assert_frame_equal(res, again)
     with pytest.raises(ValueError):
         design.simulate_ordinal_tests(d, {"x": 0.3}, baseline_probs=np.ones(6), test_terms=["x"])
     with pytest.raises(KeyError):
-        design.simulate_ordinal_tests(d, {"y": 0.3}, baseline_probs=np.ones(6), test_terms=["x"], reps=2,
-                                      rng=rng)
+        design.simulate_ordinal_tests(d, {"y": 0.3}, baseline_probs=np.ones(6), test_terms=["x"], reps=2, rng=rng)
 
 
 def test_size_of_the_wald_test_under_the_null():
     df = make_frame(n=200, seed=9)
     d = design.ordinal_design(df, ["x", "member"], weights=None)
-    res = design.simulate_ordinal_tests(d, {}, baseline_probs=np.ones(6), test_terms=["x"], reps=400,
-                                        rng=np.random.default_rng(1))
+    res = design.simulate_ordinal_tests(
+        d, {}, baseline_probs=np.ones(6), test_terms=["x"], reps=400, rng=np.random.default_rng(1)
+    )
     rate = float((res["p_x"] < 0.05).mean())
     assert rate == pytest.approx(0.05, abs=4 * np.sqrt(0.05 * 0.95 / 400))
 

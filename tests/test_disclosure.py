@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from vsr_analysis import paths
-from vsr_analysis.disclosure import SUPPRESSED, scan_results, scan_texts, suppress_small_cells
+from vsr_analysis.build.disclosure import SUPPRESSED, scan_results, scan_texts, suppress_small_cells
 
 
 def test_primary_and_secondary_suppression_in_a_row():
@@ -62,8 +62,14 @@ def test_private_area_is_git_ignored():
     root = paths.project_root()
     if not (root / ".git").exists():
         pytest.skip("not a git checkout")
-    for rel in ("data/private/vsr2021.xlsx", "data/private/cache/abc.csv", "data/synthetic/x.csv",
-                "results/claims.json", "book/executed/f4.ipynb", "_build/html/index.html"):
+    for rel in (
+        "data/private/vsr2021.xlsx",
+        "data/private/cache/abc.csv",
+        "data/synthetic/x.csv",
+        "results/claims.json",
+        "book/executed/f4.ipynb",
+        "_build/html/index.html",
+    ):
         proc = subprocess.run(["git", "check-ignore", "-q", rel], cwd=root)
         assert proc.returncode == 0, f"{rel} is not ignored by git"
     proc = subprocess.run(["git", "check-ignore", "-q", "data/private/README.md"], cwd=root)
@@ -71,8 +77,15 @@ def test_private_area_is_git_ignored():
 
 
 def test_shares_beside_a_suppressed_count_are_hidden_too():
-    table = pd.DataFrame({"group": ["counties", "municipalities"], "n": [10, 280], "naming it": [1, 150],
-                          "share": [0.1, 0.54], "ci_low": [0.02, 0.48]})
+    table = pd.DataFrame(
+        {
+            "group": ["counties", "municipalities"],
+            "n": [10, 280],
+            "naming it": [1, 150],
+            "share": [0.1, 0.54],
+            "ci_low": [0.02, 0.48],
+        }
+    )
     out = suppress_small_cells(table, ["n", "naming it"])
     assert out.loc[0, "share"] == SUPPRESSED and out.loc[0, "ci_low"] == SUPPRESSED
     assert out.loc[0, "naming it"] == SUPPRESSED

@@ -1,14 +1,14 @@
-"""vsr_analysis.effects: one term's effect in the ordinal model, with OR, AME and TOST."""
+"""vsr_analysis.stats.marginal_effects: one term's effect in the ordinal model, with OR, AME and TOST."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from vsr_analysis import effects, models
-from vsr_analysis.intervals import tost_from_estimate
-
 from test_models import COVS, make_frame
+from vsr_analysis.stats import marginal_effects as effects
+from vsr_analysis.stats import ordinal_model as models
+from vsr_analysis.stats.intervals import tost_from_estimate
 
 
 @pytest.fixture(scope="module")
@@ -17,10 +17,22 @@ def frame():
 
 
 def test_term_effect_matches_fit(frame):
-    eff = effects.ordinal_term_effect(frame, "network_member", [c for c in COVS if c != "network_member"],
-                                      weights="weight", fixed_effects=["county_code"], cut=4, sesoi=0.2)
-    fit = models.fit_ordinal(frame, "maturity_stage", ["network_member"] + [c for c in COVS if c != "network_member"],
-                             weights="weight", fixed_effects=["county_code"])
+    eff = effects.ordinal_term_effect(
+        frame,
+        "network_member",
+        [c for c in COVS if c != "network_member"],
+        weights="weight",
+        fixed_effects=["county_code"],
+        cut=4,
+        sesoi=0.2,
+    )
+    fit = models.fit_ordinal(
+        frame,
+        "maturity_stage",
+        ["network_member"] + [c for c in COVS if c != "network_member"],
+        weights="weight",
+        fixed_effects=["county_code"],
+    )
     row = fit.coef_table().set_index("term").loc["network_member"]
     assert eff.estimate == pytest.approx(row["estimate"])
     assert eff.p_value == pytest.approx(row["p_value"])

@@ -10,7 +10,7 @@ import re
 
 import pytest
 
-from vsr_analysis.runspec import load_runspec
+from vsr_analysis.build.runspec import load_runspec
 
 pytestmark = pytest.mark.slow
 
@@ -68,14 +68,17 @@ def test_result_tables_are_offered_for_download(built_book):
 def test_verify_reruns_everything_and_finds_identical_results(built_book):
     """A cold re-run with --jobs 1 reproduces the --jobs 2 build's ledger and tables byte for byte."""
     from conftest import vsr
+
     proc = vsr("verify", "--jobs", "1", root=built_book, check=False)
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert "identical" in proc.stdout
 
 
 def test_verify_reports_a_changed_table(built_book, tmp_path):
-    from vsr_analysis.verify import compare_results
     import shutil
+
+    from vsr_analysis.build.verify import compare_results
+
     copy = tmp_path / "results"
     shutil.copytree(built_book / "results", copy)
     table = copy / "f4-not-a-prerequisite" / "nca.csv"
@@ -88,6 +91,7 @@ def test_verify_reports_a_changed_table(built_book, tmp_path):
 
 def test_second_book_build_is_a_no_op_until_a_source_changes(built_book):
     from conftest import vsr
+
     proc = vsr("book", root=built_book)
     assert "up to date" in proc.stderr
     page = built_book / "book" / "reading-verdicts.md"

@@ -1,4 +1,4 @@
-"""Tests for vsr_analysis.intervals: Wilson, weighted shares, bootstrap and TOST."""
+"""Tests for vsr_analysis.stats.intervals: Wilson, weighted shares, bootstrap and TOST."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from scipy import stats
 from statsmodels.stats.proportion import proportion_confint
 from statsmodels.stats.weightstats import ttost_ind
 
-from vsr_analysis import intervals as iv
+from vsr_analysis.stats import intervals as iv
 
 
 def test_wilson_matches_statsmodels_and_hand_value():

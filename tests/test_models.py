@@ -1,4 +1,4 @@
-"""Tests for vsr_analysis.models: the ordinal model against statsmodels, weights, fixed effects, AMEs, PO check."""
+"""Tests for vsr_analysis.stats.ordinal_model: the ordinal model against statsmodels, weights, fixed effects, AMEs, PO check."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import statsmodels.api as sm
 from scipy import special
 from statsmodels.miscmodels.ordinal_model import OrderedModel
 
-from vsr_analysis import models
+from vsr_analysis.stats import ordinal_model as models
 
 COVS = ["log_population", "centrality", "merged_2017_2020", "network_member"]
 TRUE = {"log_population": 0.7, "centrality": 1.5, "merged_2017_2020": 0.5, "network_member": 0.6}

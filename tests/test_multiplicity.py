@@ -1,4 +1,4 @@
-"""Tests for vsr_analysis.multiplicity: hand-worked Holm/BH examples and agreement with statsmodels."""
+"""Tests for vsr_analysis.stats.multiplicity: hand-worked Holm/BH examples and agreement with statsmodels."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from statsmodels.stats.multitest import multipletests
 
-from vsr_analysis.multiplicity import adjust, bh, holm
+from vsr_analysis.stats.multiplicity import adjust, bh, holm
 
 
 def test_holm_hand_worked():

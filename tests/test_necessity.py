@@ -1,4 +1,4 @@
-"""Known-answer and property tests for vsr_analysis.necessity (NCA, Dul 2016; Dul, van der Laan & Kuik 2020).
+"""Known-answer and property tests for vsr_analysis.stats.nca (NCA, Dul 2016; Dul, van der Laan & Kuik 2020).
 
 Every expected number below is worked out by hand in the comments.  Notation: scope = [x0, x1] x [y0, y1],
 CE-FDH zone = sum over consecutive peers of (x_{i+1} - x0) * (y_{i+1} - y_i).
@@ -15,7 +15,7 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from vsr_analysis.necessity import NCAResult, bottleneck, effect_size_label, nca, permutation_p_value
+from vsr_analysis.stats.nca import NCAResult, bottleneck, effect_size_label, nca, permutation_p_value
 
 # --------------------------------------------------------------------------------------------------------------
 # Case A (corner 1): points (1,1) (2,3) (3,2) (4,5) (5,4); scope [1,5] x [1,5], area 16.
@@ -153,7 +153,7 @@ def test_zero_effect_when_top_is_reached_at_lowest_x():
         assert r.accuracy == 1.0
         np.testing.assert_array_equal(r.peers, [[0, 3]])
         assert effect_size_label(r.effect_size) == "small"
-        assert math.isnan(r.required_x(3))           # nothing is necessary
+        assert math.isnan(r.required_x(3))  # nothing is necessary
     assert nca(x, y, "cr_fdh").slope is None
 
 
@@ -194,15 +194,18 @@ def test_missing_values_dropped_pairwise():
     assert r2.n == 5 and r2.n_dropped == 1 and r2.effect_size == pytest.approx(0.5)
 
 
-@pytest.mark.parametrize("x, y, match", [
-    ([1, 1, 1], [1, 2, 3], "2 distinct x"),
-    ([1, 2, 3], [2, 2, 2], "2 distinct y"),
-    ([1, np.nan, 2], [1, 2, np.nan], "2 distinct x"),
-    ([1, 2], [1, 2, 3], "same length"),
-    ([1, np.inf, 2], [1, 2, 3], "finite"),
-    ([[1, 2], [3, 4]], [[1, 2], [3, 4]], "one-dimensional"),
-    (["a", "b"], [1, 2], "numeric"),
-])
+@pytest.mark.parametrize(
+    "x, y, match",
+    [
+        ([1, 1, 1], [1, 2, 3], "2 distinct x"),
+        ([1, 2, 3], [2, 2, 2], "2 distinct y"),
+        ([1, np.nan, 2], [1, 2, np.nan], "2 distinct x"),
+        ([1, 2], [1, 2, 3], "same length"),
+        ([1, np.inf, 2], [1, 2, 3], "finite"),
+        ([[1, 2], [3, 4]], [[1, 2], [3, 4]], "one-dimensional"),
+        (["a", "b"], [1, 2], "numeric"),
+    ],
+)
 def test_bad_input(x, y, match):
     with pytest.raises(ValueError, match=match):
         nca(x, y)
@@ -279,8 +282,8 @@ def _reference_d(x, y, ceiling):
 def test_vectorised_permutations_equal_loop_reference(ceiling):
     rng = np.random.default_rng(5)
     n = 40
-    x = np.round(rng.uniform(0, 10, n), 1)          # ties in x
-    y = np.clip(np.floor(x / 2 + rng.normal(0, 1.5, n)), 0, 5)   # ordinal y with many ties
+    x = np.round(rng.uniform(0, 10, n), 1)  # ties in x
+    y = np.clip(np.floor(x / 2 + rng.normal(0, 1.5, n)), 0, 5)  # ordinal y with many ties
     reps, seed = 300, 2024
     res = nca(x, y, ceiling, permutations=reps, seed=seed)
     assert res.effect_size == pytest.approx(_reference_d(x, y, ceiling), abs=1e-6)
@@ -293,11 +296,12 @@ def test_vectorised_permutations_equal_loop_reference(ceiling):
 
 
 def test_permutations_reproducible_and_chunk_independent(monkeypatch):
-    import vsr_analysis.necessity as necessity
+    import vsr_analysis.stats.nca as necessity
+
     rng = np.random.default_rng(1)
     x, y = rng.uniform(size=50), rng.uniform(size=50)
     a = nca(x, y, permutations=500, seed=3)
-    monkeypatch.setattr(necessity, "_CHUNK_ELEMENTS", 50 * 7)   # chunks of 7 rows
+    monkeypatch.setattr(necessity, "_CHUNK_ELEMENTS", 50 * 7)  # chunks of 7 rows
     b = nca(x, y, permutations=500, seed=3)
     np.testing.assert_array_equal(a.permutation_effect_sizes, b.permutation_effect_sizes)
     assert a.p_value == b.p_value
@@ -308,7 +312,7 @@ def test_true_ceiling_large_d_small_p_and_independent_small_d():
     rng = np.random.default_rng(42)
     n = 200
     x = rng.uniform(0, 1, n)
-    y = x * rng.uniform(0, 1, n)        # y <= x: the ceiling is the diagonal, d near 0.5
+    y = x * rng.uniform(0, 1, n)  # y <= x: the ceiling is the diagonal, d near 0.5
     r = nca(x, y, permutations=999, seed=1)
     assert r.effect_size > 0.4 and effect_size_label(r.effect_size) in {"large", "very large"}
     assert r.p_value == pytest.approx(1 / 1000)
@@ -356,7 +360,7 @@ def test_bottleneck_monotone_in_y_on_ordinal_ladder():
     stage = np.clip(np.floor((np.log(x) - 6) * rng.uniform(0.3, 1.0, 300)), 0, 5)
     for ceiling in ("ce_fdh", "cr_fdh"):
         tab = bottleneck(x, stage, range(6), ceiling=ceiling)
-        req = tab["required_x"].fillna(-np.inf).to_numpy()   # NN = no requirement
+        req = tab["required_x"].fillna(-np.inf).to_numpy()  # NN = no requirement
         assert np.all(np.diff(req) >= 0)
         pct = tab["required_x_percentile"].dropna().to_numpy()
         assert np.all(np.diff(pct) >= 0) and np.all((pct >= 0) & (pct <= 100))
@@ -364,7 +368,15 @@ def test_bottleneck_monotone_in_y_on_ordinal_ladder():
 
 def test_effect_size_labels():
     assert [effect_size_label(d) for d in (0, 0.099, 0.1, 0.29, 0.3, 0.49, 0.5, 1)] == [
-        "small", "small", "medium", "medium", "large", "large", "very large", "very large"]
+        "small",
+        "small",
+        "medium",
+        "medium",
+        "large",
+        "large",
+        "very large",
+        "very large",
+    ]
 
 
 def test_as_dict_is_json():
@@ -385,8 +397,7 @@ def test_ceiling_line_for_plots():
 
 # --------------------------------------------------------------------------------------------------------------
 # Properties
-values = st.one_of(st.integers(-5, 5).map(float),
-                   st.floats(-100, 100, allow_nan=False, allow_infinity=False, width=32))
+values = st.one_of(st.integers(-5, 5).map(float), st.floats(-100, 100, allow_nan=False, allow_infinity=False, width=32))
 points = st.lists(st.tuples(values, values), min_size=2, max_size=30)
 
 
@@ -417,8 +428,11 @@ def _mirror(x, y, corner):
 
 
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.filter_too_much])
-@given(points, st.lists(st.tuples(st.floats(0, 1), st.floats(0, 0.99)), min_size=1, max_size=10),
-       st.sampled_from(["ce_fdh", "cr_fdh"]))
+@given(
+    points,
+    st.lists(st.tuples(st.floats(0, 1), st.floats(0, 0.99)), min_size=1, max_size=10),
+    st.sampled_from(["ce_fdh", "cr_fdh"]),
+)
 def test_property_points_below_ceiling_do_not_change_d(pts, extra, ceiling):
     x, y, ok = _usable(pts)
     assume(ok)
@@ -433,7 +447,7 @@ def test_property_points_below_ceiling_do_not_change_d(pts, extra, ceiling):
         xn = min(max(x0 + u * (x1 - x0), x0), x1)
         if np.min(np.abs(x - xn)) < 1e-9 * max(1.0, x1 - x0) and not np.any(x == xn):
             continue  # within rounding of an existing x: which side of the step it falls on is ill-defined
-        top = ce.ceiling_y(xn)          # CE-FDH step: a point strictly below it is never a peer
+        top = ce.ceiling_y(xn)  # CE-FDH step: a point strictly below it is never a peer
         if top - y0 <= 1e-6:
             continue
         yn = y0 + t * (top - y0)

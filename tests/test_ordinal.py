@@ -1,4 +1,4 @@
-"""Tests for vsr_analysis.ordinal: dispersion measures (known answers) and weighted distributions."""
+"""Tests for vsr_analysis.stats.dispersion: dispersion measures (known answers) and weighted distributions."""
 
 from __future__ import annotations
 
@@ -6,7 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from vsr_analysis import intervals, ordinal
+from vsr_analysis.stats import dispersion as ordinal
+from vsr_analysis.stats import intervals
 
 AGRMT_V = [30, 40, 210, 130, 530, 50, 10]  # the example frequency vector of R's agrmt package
 

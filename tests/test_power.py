@@ -1,4 +1,4 @@
-"""Tests for vsr_analysis.power: analytic formulas against statsmodels/hand values, simulation sanity."""
+"""Tests for vsr_analysis.stats.power: analytic formulas against statsmodels/hand values, simulation sanity."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import pytest
 from scipy import stats
 from statsmodels.stats.power import NormalIndPower
 
-from vsr_analysis import power
+from vsr_analysis.stats import power
 
 
 def test_two_group_power_against_formula_and_statsmodels():

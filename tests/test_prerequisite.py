@@ -4,8 +4,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from vsr_analysis.prerequisite import (evidence_for, item_based_stage, necessity_multiverse, required_for_stage,
-                                       upper_tail_contrast)
+from vsr_analysis.claims.necessity_evidence import (
+    evidence_for,
+    item_based_stage,
+    necessity_multiverse,
+    required_for_stage,
+    upper_tail_contrast,
+)
 
 
 def test_required_for_stage_is_the_smallest_x_reaching_it():
@@ -36,15 +41,23 @@ def test_upper_tail_contrast_with_bootstrap_interval():
 
 
 def test_item_based_stage_counts_yes_answers_and_keeps_missing():
-    frame = pd.DataFrame({"sdg_in_planning_strategy": [1, 1], "sdg_in_master_plan": [1, None],
-                          "sdg_in_budget": [0, 1], "sdg_in_management": [1, 1], "measures_progress": [0, 1]})
+    frame = pd.DataFrame(
+        {
+            "sdg_in_planning_strategy": [1, 1],
+            "sdg_in_master_plan": [1, None],
+            "sdg_in_budget": [0, 1],
+            "sdg_in_management": [1, 1],
+            "measures_progress": [0, 1],
+        }
+    )
     score = item_based_stage(frame)
     assert score.iloc[0] == 3 and np.isnan(score.iloc[1])
 
 
 @pytest.mark.parametrize("scenario", ["vsr-narrative", "size-ceiling"])
 def test_multiverse_follows_the_scenario(scenario):
-    from vsr_analysis.analysis_data import load_frame
+    from vsr_analysis.data.analysis_frame import load_frame
+
     data = load_frame(f"synthetic:{scenario}:2021")
     m = necessity_multiverse(data.respondents, data.frame, permutations=200, seed=1)
     assert len(m) == 2 * 2 * 3 * 2 * 3

@@ -3,7 +3,7 @@
 import numpy as np
 import pandas as pd
 
-from vsr_analysis.propensity import compare_weights, propensity_weights
+from vsr_analysis.stats.propensity import compare_weights, propensity_weights
 
 
 def _frame(n=3000, seed=3):

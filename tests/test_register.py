@@ -12,17 +12,21 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from vsr_analysis import paths, register
-from vsr_analysis.register import RegisterCheckError, RegisterParseError
+from vsr_analysis import paths
+from vsr_analysis.data import register as register_tables
+from vsr_analysis.ssb import raw_exports
+from vsr_analysis.ssb import register_build as register
+from vsr_analysis.ssb.raw_exports import RegisterCheckError, RegisterParseError
 
 FIXTURES = Path(__file__).parent / "fixtures" / "register"
 RAW = paths.shared_raw_ssb_dir()
 needs_raw = pytest.mark.skipif(
     not RAW.is_dir(),
     reason=f"raw SSB exports not available at {RAW} (../shared/data/ssb beside the project); "
-           "the committed register is still checked against its manifest",
+    "the committed register is still checked against its manifest",
 )
 
 
@@ -60,21 +64,24 @@ def _doctored_raw(tmp_path: Path, key: str, transform) -> Path:
 
 
 def test_decode_tries_utf8_then_cp1252_then_latin1():
-    assert register.decode_bytes("Bærum".encode("utf-8")) == ("Bærum", "utf-8")
-    assert register.decode_bytes(b"\xef\xbb\xbfOslo") == ("Oslo", "utf-8-sig")
-    assert register.decode_bytes("Kárášjohka".encode("cp1252")) == ("Kárášjohka", "cp1252")
+    assert raw_exports.decode_bytes("Bærum".encode()) == ("Bærum", "utf-8")
+    assert raw_exports.decode_bytes(b"\xef\xbb\xbfOslo") == ("Oslo", "utf-8-sig")
+    assert raw_exports.decode_bytes("Kárášjohka".encode("cp1252")) == ("Kárášjohka", "cp1252")
     # 0x81 is undefined in Windows-1252, so only latin-1 can decode it
-    assert register.decode_bytes(b"\x81\xe6")[1] == "latin-1"
+    assert raw_exports.decode_bytes(b"\x81\xe6")[1] == "latin-1"
 
 
-@pytest.mark.parametrize("lines, expected", [
-    (['"a";"b"', '"1";"2"'], ";"),
-    (['"a"\t"b"', '"x, y"\t"2"'], "\t"),
-    (["a,b,c", "1,2,3"], ","),
-    (['"07459: Population, by region, age"', "", '"region";"age";"n"', '"K-0301 Oslo";"0 years";5'], ";"),
-])
+@pytest.mark.parametrize(
+    "lines, expected",
+    [
+        (['"a";"b"', '"1";"2"'], ";"),
+        (['"a"\t"b"', '"x, y"\t"2"'], "\t"),
+        (["a,b,c", "1,2,3"], ","),
+        (['"07459: Population, by region, age"', "", '"region";"age";"n"', '"K-0301 Oslo";"0 years";5'], ";"),
+    ],
+)
 def test_sniff_delimiter(lines, expected):
-    assert register.sniff_delimiter(lines) == expected
+    assert raw_exports.sniff_delimiter(lines) == expected
 
 
 def test_population_tab_semicolon_and_comma_variants_parse_alike():
@@ -85,10 +92,12 @@ def test_population_tab_semicolon_and_comma_variants_parse_alike():
     for parsed in (tab, semi, comma):
         assert parsed.counts == {2020: expected}
         assert parsed.names == {"3014": "Indre Østfold", "5041": "Snåase - Snåsa"}
-        assert parsed.skipped_regions == {"K-21-22 Svalbard and Jan Mayen": 0,
-                                          "K-Rest Divided municalities and unknown": 0}
-    assert register.read_table(FIXTURES / "pop_tab_latin1.csv").delimiter == "\t"
-    semi_table = register.read_table(FIXTURES / "pop_semicolon_latin1.csv")
+        assert parsed.skipped_regions == {
+            "K-21-22 Svalbard and Jan Mayen": 0,
+            "K-Rest Divided municalities and unknown": 0,
+        }
+    assert raw_exports.read_table(FIXTURES / "pop_tab_latin1.csv").delimiter == "\t"
+    semi_table = raw_exports.read_table(FIXTURES / "pop_semicolon_latin1.csv")
     assert (semi_table.delimiter, semi_table.header_row) == (";", 3)
     assert semi_table.encoding == "cp1252"  # latin-1 text decodes identically as Windows-1252
 
@@ -118,8 +127,30 @@ def test_klass_codes_ragged_rows_and_9999_dropped():
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(st.lists(st.sampled_from(['"K-0301 Oslo"', '"0 years"', "12", "..", "", ";", "\t", ",", '"', "\n", "x",
-                                 "Persons 2020", "region", "æ", "\r\n"]), max_size=40))
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                '"K-0301 Oslo"',
+                '"0 years"',
+                "12",
+                "..",
+                "",
+                ";",
+                "\t",
+                ",",
+                '"',
+                "\n",
+                "x",
+                "Persons 2020",
+                "region",
+                "æ",
+                "\r\n",
+            ]
+        ),
+        max_size=40,
+    )
+)
 def test_population_parser_never_crashes_on_garbage(tmp_path, tokens):
     path = tmp_path / "garbage.csv"
     path.write_bytes("".join(tokens).encode("latin-1"))
@@ -133,18 +164,45 @@ def test_population_parser_never_crashes_on_garbage(tmp_path, tokens):
 
 def test_missing_file_is_a_parse_error(tmp_path):
     with pytest.raises(RegisterParseError, match="not found"):
-        register.read_table(tmp_path / "nope.csv")
+        raw_exports.read_table(tmp_path / "nope.csv")
 
 
-@pytest.mark.parametrize("score, cls", [(1000, 1), (925, 1), (924, 2), (870, 2), (869, 3), (775, 3), (774, 4),
-                                        (670, 4), (669, 5), (565, 5), (564, 6), (0, 6)])
+@pytest.mark.parametrize(
+    "score, cls",
+    [
+        (1000, 1),
+        (925, 1),
+        (924, 2),
+        (870, 2),
+        (869, 3),
+        (775, 3),
+        (774, 4),
+        (670, 4),
+        (669, 5),
+        (565, 5),
+        (564, 6),
+        (0, 6),
+    ],
+)
 def test_centrality_class_intervals(score, cls):
     assert register.centrality_class(score) == cls
 
 
-@pytest.mark.parametrize("pop, band", [(0, "<2,000"), (1999, "<2,000"), (2000, "2,000–4,999"), (4999, "2,000–4,999"),
-                                       (5000, "5,000–9,999"), (19999, "10,000–19,999"), (20000, "20,000–49,999"),
-                                       (49999, "20,000–49,999"), (50000, "≥50,000"), (700000, "≥50,000")])
+@pytest.mark.parametrize(
+    "pop, band",
+    [
+        (0, "<2,000"),
+        (1999, "<2,000"),
+        (2000, "2,000–4,999"),
+        (4999, "2,000–4,999"),
+        (5000, "5,000–9,999"),
+        (19999, "10,000–19,999"),
+        (20000, "20,000–49,999"),
+        (49999, "20,000–49,999"),
+        (50000, "≥50,000"),
+        (700000, "≥50,000"),
+    ],
+)
 def test_size_bands(pop, band):
     assert register.size_band(pop) == band
 
@@ -169,19 +227,27 @@ def test_resolve_names_requires_exactly_one_match():
 
 def test_committed_files_match_manifest():
     assert register.verify_manifest() == []
-    listed = {line.split("  ", 1)[1] for line in
-              (paths.register_dir() / register.MANIFEST_FILE).read_text(encoding="utf-8").splitlines()}
-    assert listed == {register.REGISTER_FILE, register.REGISTER_2024_FILE, register.CODE_MAP_FILE,
-                      register.HISTORY_FILE, register.NETWORKS_FILE, register.README_FILE}
+    listed = {
+        line.split("  ", 1)[1]
+        for line in (paths.register_dir() / register.MANIFEST_FILE).read_text(encoding="utf-8").splitlines()
+    }
+    assert listed == {
+        register.REGISTER_FILE,
+        register.REGISTER_2024_FILE,
+        register.CODE_MAP_FILE,
+        register.HISTORY_FILE,
+        register.NETWORKS_FILE,
+        register.README_FILE,
+    }
 
 
 def test_register_contract():
-    reg = register.load_register()
+    reg = register_tables.load_register()
     assert list(reg.columns) == list(register.REGISTER_COLUMNS)
     assert len(reg) == 356 and reg["knr"].is_unique and reg["knr"].is_monotonic_increasing
     assert reg["knr"].str.fullmatch(r"\d{4}").all() and reg["county_code"].str.fullmatch(r"\d{2}").all()
     assert (reg["county_code"] == reg["knr"].str[:2]).all()
-    for col in register.REGISTER_INT_COLUMNS:
+    for col in register_tables.REGISTER_INT_COLUMNS:
         assert reg[col].dtype == "int64", col
     for col in ("merged_2017_2020", "network_ks", "network_u4ssc"):
         assert set(reg[col]) <= {0, 1}
@@ -203,15 +269,15 @@ def test_register_contract():
 
 
 def test_county_names_2020():
-    names = register.county_names_2020()
+    names = register_tables.county_names_2020()
     assert list(names) == ["03", "11", "15", "18", "30", "34", "38", "42", "46", "50", "54"]
     assert names["46"] == "Vestland" and names["30"] == "Viken"
 
 
 def test_history_contract():
-    hist = register.load_knr_history()
+    hist = register_tables.load_knr_history()
     assert list(hist.columns) == list(register.HISTORY_COLUMNS)
-    reg_codes = set(register.load_register()["knr"])
+    reg_codes = set(register_tables.load_register()["knr"])
     assert not set(hist["old_knr"]) & reg_codes
     assert set(hist["new_knr"]) <= reg_codes
     split = hist[hist["split"] == 1].groupby("old_knr")["new_knr"].apply(list).to_dict()
@@ -224,19 +290,19 @@ def test_history_contract():
 
 
 def test_2024_structure_and_code_map():
-    reg24 = register.load_register_2024()
+    reg24 = register_tables.load_register_2024()
     assert list(reg24.columns) == list(register.REGISTER_2024_COLUMNS)
     assert len(reg24) == 357 and reg24["knr"].is_unique
     assert set(reg24["centrality_class_2024version"]) == {1, 2, 3, 4, 5, 6}
-    cmap = register.load_code_map_2020_2024()
+    cmap = register_tables.load_code_map_2020_2024()
     assert cmap["knr_2020"].nunique() == 356 and set(cmap["knr_2024"]) == set(reg24["knr"])
     assert cmap.loc[cmap["knr_2020"] == "3026", "knr_2024"].tolist() == ["3226"]
     assert cmap.loc[cmap["knr_2020"] == "1507", "knr_2024"].tolist() == ["1508", "1580"]
 
 
 def test_networks_contract():
-    nets = register.load_networks()
-    reg = register.load_register().set_index("knr")
+    nets = register_tables.load_networks()
+    reg = register_tables.load_register().set_index("knr")
     assert list(nets.columns) == list(register.NETWORKS_COLUMNS)
     assert nets.groupby("network").size().to_dict() == {"ks": 12, "u4ssc": 6}
     for network, spec in register.NETWORKS.items():
@@ -247,9 +313,17 @@ def test_networks_contract():
 
 def test_readme_documents_sources_and_command():
     text = (paths.register_dir() / register.README_FILE).read_text(encoding="utf-8")
-    for needle in ("vsr register build --raw ../shared/data/ssb", "Kilde: Statistisk sentralbyrå", "NLOD",
-                   "derived, not read from a file", "land + freshwater", "unconfirmed", "07459", "09280",
-                   "KLASS classification 131"):
+    for needle in (
+        "vsr register build --raw ../shared/data/ssb",
+        "Kilde: Statistisk sentralbyrå",
+        "NLOD",
+        "derived, not read from a file",
+        "land + freshwater",
+        "unconfirmed",
+        "07459",
+        "09280",
+        "KLASS classification 131",
+    ):
         assert needle in text, needle
     for col in register.REGISTER_COLUMNS:
         assert f"`{col}`" in text, col
@@ -273,8 +347,7 @@ def test_parse_real_population_files():
 def test_parse_real_klass_and_change_lists():
     codes = register.parse_klass_codes(_raw("klass_2020"))
     assert len(codes) == 356 and "9999" not in set(codes["code"])
-    years = [(c.from_year, c.to_year) for c in
-             (register.parse_change_list(_raw(k)) for k in register.CHANGE_LISTS)]
+    years = [(c.from_year, c.to_year) for c in (register.parse_change_list(_raw(k)) for k in register.CHANGE_LISTS)]
     assert years == [(2013, 2017), (2017, 2018), (2018, 2019), (2019, 2020)]
     cl = register.parse_change_list(_raw("changes_2019_2020"))
     assert {r.old_code for r in cl.records if r.split == 1} == {"1850", "5012"}
@@ -298,9 +371,17 @@ def test_rebuild_is_byte_identical_to_committed(rebuilt):
     out, _ = rebuilt
     committed = paths.register_dir()
     names = sorted(p.name for p in out.iterdir())
-    assert names == sorted([register.REGISTER_FILE, register.REGISTER_2024_FILE, register.CODE_MAP_FILE,
-                            register.HISTORY_FILE, register.NETWORKS_FILE, register.README_FILE,
-                            register.MANIFEST_FILE])
+    assert names == sorted(
+        [
+            register.REGISTER_FILE,
+            register.REGISTER_2024_FILE,
+            register.CODE_MAP_FILE,
+            register.HISTORY_FILE,
+            register.NETWORKS_FILE,
+            register.README_FILE,
+            register.MANIFEST_FILE,
+        ]
+    )
     for name in names:
         assert (out / name).read_bytes() == (committed / name).read_bytes(), f"{name} differs from the committed file"
     assert register.verify_manifest(out) == []
@@ -312,7 +393,7 @@ def test_rebuild_matches_shared_cross_check_table(rebuilt):
     out, printed = rebuilt
     assert "5,367,580" in printed and "47 merged from 119" in printed
     assert not [p for p in out.iterdir() if p.name.startswith(".")]  # no temporary folder left behind
-    ours = register.load_register(out / register.REGISTER_FILE).set_index("knr")
+    ours = register_tables.load_register(out / register.REGISTER_FILE).set_index("knr")
     theirs = pd.read_csv(RAW / "municipalities_2020.csv", dtype={"knr": str}).set_index("knr")
     assert (ours["population_2020"] == theirs["pop_2020"]).all()
     assert (ours["population_2021"] == theirs["pop_2021"]).all()

@@ -11,30 +11,46 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from vsr_analysis import register, register_fetch as rf
-from vsr_analysis.register_fetch import FetchError, FetchParseError
+from vsr_analysis.ssb import fetch as rf
+from vsr_analysis.ssb import register_build as register
+from vsr_analysis.ssb.fetch import FetchError, FetchParseError
 
 # --- hand-written responses ------------------------------------------------------------------------------
 
 # JSON-stat 2.0 as PxWebApi v0 returns it: id order = value order, last dimension varies fastest.
 POP_JSONSTAT = {
-    "version": "2.0", "class": "dataset", "label": "07459: Population, by region, contents and year",
+    "version": "2.0",
+    "class": "dataset",
+    "label": "07459: Population, by region, contents and year",
     "source": "Statistics Norway",
-    "id": ["Region", "ContentsCode", "Tid"], "size": [3, 1, 2],
+    "id": ["Region", "ContentsCode", "Tid"],
+    "size": [3, 1, 2],
     "dimension": {
-        "Region": {"label": "region", "category": {
-            "index": {"0301": 0, "5041": 1, "21": 2},
-            "label": {"0301": "Oslo", "5041": "Snåase - Snåsa", "21": "Svalbard"}}},
-        "ContentsCode": {"label": "contents", "category": {"index": {"Personer1": 0},
-                                                         "label": {"Personer1": "Persons"}}},
-        "Tid": {"label": "year", "category": {"index": {"2020": 0, "2021": 1}, "label": {"2020": "2020", "2021": "2021"}}},
+        "Region": {
+            "label": "region",
+            "category": {
+                "index": {"0301": 0, "5041": 1, "21": 2},
+                "label": {"0301": "Oslo", "5041": "Snåase - Snåsa", "21": "Svalbard"},
+            },
+        },
+        "ContentsCode": {
+            "label": "contents",
+            "category": {"index": {"Personer1": 0}, "label": {"Personer1": "Persons"}},
+        },
+        "Tid": {
+            "label": "year",
+            "category": {"index": {"2020": 0, "2021": 1}, "label": {"2020": "2020", "2021": "2021"}},
+        },
     },
     "value": [693494, 697010, 2067, 2063, 0, 0],
 }
 
 AREA_JSONSTAT = {
-    "version": "2.0", "class": "dataset", "label": "09280: Area (km²)",
-    "id": ["Region", "Arealtype", "ContentsCode", "Tid"], "size": [2, 2, 1, 1],
+    "version": "2.0",
+    "class": "dataset",
+    "label": "09280: Area (km²)",
+    "id": ["Region", "Arealtype", "ContentsCode", "Tid"],
+    "size": [2, 2, 1, 1],
     "dimension": {
         "Region": {"category": {"index": ["0301", "1101"], "label": {"0301": "Oslo", "1101": "Eigersund"}}},
         "Arealtype": {"category": {"index": ["0001", "0002"], "label": {"0001": "Land area", "0002": "Freshwater"}}},
@@ -44,25 +60,84 @@ AREA_JSONSTAT = {
     "value": [426.3, 27.82, 377.52, 54.96],
 }
 
-KLASS_CODES = {"codes": [
-    {"code": "0301", "parentCode": None, "level": "1", "name": "Oslo", "shortName": "", "presentationName": "",
-     "validFrom": "2020-01-01", "validTo": None, "notes": ""},
-    {"code": "5437", "parentCode": None, "level": "1", "name": "Kárášjohka - Karasjok", "shortName": "",
-     "presentationName": "", "validFrom": "2020-01-01", "validTo": None, "notes": ""},
-    {"code": "9999", "parentCode": None, "level": "1", "name": "Uoppgitt", "shortName": "",
-     "presentationName": "", "validFrom": "2020-01-01", "validTo": None, "notes": ""},
-]}
+KLASS_CODES = {
+    "codes": [
+        {
+            "code": "0301",
+            "parentCode": None,
+            "level": "1",
+            "name": "Oslo",
+            "shortName": "",
+            "presentationName": "",
+            "validFrom": "2020-01-01",
+            "validTo": None,
+            "notes": "",
+        },
+        {
+            "code": "5437",
+            "parentCode": None,
+            "level": "1",
+            "name": "Kárášjohka - Karasjok",
+            "shortName": "",
+            "presentationName": "",
+            "validFrom": "2020-01-01",
+            "validTo": None,
+            "notes": "",
+        },
+        {
+            "code": "9999",
+            "parentCode": None,
+            "level": "1",
+            "name": "Uoppgitt",
+            "shortName": "",
+            "presentationName": "",
+            "validFrom": "2020-01-01",
+            "validTo": None,
+            "notes": "",
+        },
+    ]
+}
 
-KLASS_CHANGES = {"codeChanges": [
-    {"oldCode": "0706", "oldName": "Sandefjord", "oldShortName": None, "newCode": "0710", "newName": "Sandefjord",
-     "newShortName": None, "changeOccurred": "2017-01-01"},
-    {"oldCode": "0719", "oldName": "Andebu", "oldShortName": None, "newCode": "0710", "newName": "Sandefjord",
-     "newShortName": None, "changeOccurred": "2017-01-01"},
-    {"oldCode": "1850", "oldName": "Tysfjord - Divtasvuodna", "oldShortName": None, "newCode": "1806",
-     "newName": "Narvik", "newShortName": None, "changeOccurred": "2020-01-01"},
-    {"oldCode": "1850", "oldName": "Tysfjord - Divtasvuodna", "oldShortName": None, "newCode": "1875",
-     "newName": "Hábmer - Hamarøy", "newShortName": None, "changeOccurred": "2020-01-01"},
-]}
+KLASS_CHANGES = {
+    "codeChanges": [
+        {
+            "oldCode": "0706",
+            "oldName": "Sandefjord",
+            "oldShortName": None,
+            "newCode": "0710",
+            "newName": "Sandefjord",
+            "newShortName": None,
+            "changeOccurred": "2017-01-01",
+        },
+        {
+            "oldCode": "0719",
+            "oldName": "Andebu",
+            "oldShortName": None,
+            "newCode": "0710",
+            "newName": "Sandefjord",
+            "newShortName": None,
+            "changeOccurred": "2017-01-01",
+        },
+        {
+            "oldCode": "1850",
+            "oldName": "Tysfjord - Divtasvuodna",
+            "oldShortName": None,
+            "newCode": "1806",
+            "newName": "Narvik",
+            "newShortName": None,
+            "changeOccurred": "2020-01-01",
+        },
+        {
+            "oldCode": "1850",
+            "oldName": "Tysfjord - Divtasvuodna",
+            "oldShortName": None,
+            "newCode": "1875",
+            "newName": "Hábmer - Hamarøy",
+            "newShortName": None,
+            "changeOccurred": "2020-01-01",
+        },
+    ]
+}
 
 
 # --- JSON-stat ------------------------------------------------------------------------------------------
@@ -80,23 +155,31 @@ def test_population_from_jsonstat_keeps_municipalities_and_sums():
 
 def test_jsonstat_list_index_and_sparse_values_and_summing_over_extra_dimension():
     obj = {
-        "version": "2.0", "class": "dataset", "id": ["Region", "Kjonn", "Tid"], "size": [1, 2, 1],
-        "dimension": {"Region": {"category": {"index": ["3001"], "label": {"3001": "Halden"}}},
-                      "Kjonn": {"category": {"index": ["1", "2"]}},
-                      "Tid": {"category": {"index": ["2020"]}}},
+        "version": "2.0",
+        "class": "dataset",
+        "id": ["Region", "Kjonn", "Tid"],
+        "size": [1, 2, 1],
+        "dimension": {
+            "Region": {"category": {"index": ["3001"], "label": {"3001": "Halden"}}},
+            "Kjonn": {"category": {"index": ["1", "2"]}},
+            "Tid": {"category": {"index": ["2020"]}},
+        },
         "value": {"0": 15500, "1": 15944},
     }
     pop = rf.population_from_jsonstat(obj)
     assert pop.to_dict("records") == [{"knr": "3001", "name": "Halden", "year": 2020, "population": 31444}]
 
 
-@pytest.mark.parametrize("mutate, where", [
-    (lambda o: o.update(value=o["value"][:-1]), "value"),
-    (lambda o: o.update(size=[3, 1]), "size"),
-    (lambda o: o["dimension"].pop("Tid"), "dimension.Tid"),
-    (lambda o: o.update(version="1.0"), "version"),
-    (lambda o: o["value"].__setitem__(1, "many"), "value[1]"),
-])
+@pytest.mark.parametrize(
+    "mutate, where",
+    [
+        (lambda o: o.update(value=o["value"][:-1]), "value"),
+        (lambda o: o.update(size=[3, 1]), "size"),
+        (lambda o: o["dimension"].pop("Tid"), "dimension.Tid"),
+        (lambda o: o.update(version="1.0"), "version"),
+        (lambda o: o["value"].__setitem__(1, "many"), "value[1]"),
+    ],
+)
 def test_jsonstat_format_errors_name_the_place(mutate, where):
     obj = json.loads(json.dumps(POP_JSONSTAT))
     mutate(obj)
@@ -119,12 +202,16 @@ def test_invalid_json_is_a_parse_error():
 
 def test_area_sums_land_and_freshwater_or_uses_a_total():
     area = rf.area_from_jsonstat(AREA_JSONSTAT)
-    assert area[["knr", "area_km2"]].to_dict("records") == [{"knr": "0301", "area_km2": 454.12},
-                                                             {"knr": "1101", "area_km2": 432.48}]
+    assert area[["knr", "area_km2"]].to_dict("records") == [
+        {"knr": "0301", "area_km2": 454.12},
+        {"knr": "1101", "area_km2": 432.48},
+    ]
     obj = json.loads(json.dumps(AREA_JSONSTAT))
     obj["size"] = [2, 3, 1, 1]
-    obj["dimension"]["Arealtype"]["category"] = {"index": ["0000", "0001", "0002"],
-                                                 "label": {"0000": "Total", "0001": "Land area", "0002": "Freshwater"}}
+    obj["dimension"]["Arealtype"]["category"] = {
+        "index": ["0000", "0001", "0002"],
+        "label": {"0000": "Total", "0001": "Land area", "0002": "Freshwater"},
+    }
     obj["value"] = [454.12, 426.3, 27.82, 432.48, 377.52, 54.96]
     assert list(rf.area_from_jsonstat(obj)["area_km2"]) == [454.12, 432.48]
 
@@ -277,11 +364,20 @@ def test_fetch_against_a_local_fake_api(tmp_path, capsys, fake_ssb):
     printed = capsys.readouterr().out
     assert "2 codes" in printed and "2020: 695,561" in printed
     names = sorted(p.name for p in out.iterdir())
-    assert names == sorted([
-        "SOURCES.json", "klass131_changes_2013_2020.json", "klass131_changes_2017-01-01.csv",
-        "klass131_changes_2020-01-01.csv", "klass131_codes_2020.csv", "klass131_codes_2020.json",
-        "ssb07459_population_2020_2021.csv", "ssb07459_population_2020_2021.json",
-        "ssb09280_area_2020.csv", "ssb09280_area_2020.json"])
+    assert names == sorted(
+        [
+            "SOURCES.json",
+            "klass131_changes_2013_2020.json",
+            "klass131_changes_2017-01-01.csv",
+            "klass131_changes_2020-01-01.csv",
+            "klass131_codes_2020.csv",
+            "klass131_codes_2020.json",
+            "ssb07459_population_2020_2021.csv",
+            "ssb07459_population_2020_2021.json",
+            "ssb09280_area_2020.csv",
+            "ssb09280_area_2020.json",
+        ]
+    )
     assert json.loads((out / "klass131_codes_2020.json").read_text(encoding="utf-8")) == KLASS_CODES  # verbatim
     assert register.parse_klass_codes(out / "klass131_codes_2020.csv")["code"].tolist() == ["0301", "5437"]
     assert register.parse_population_07459(out / "ssb07459_population_2020_2021.csv").counts[2021]["0301"] == 697010

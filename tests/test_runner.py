@@ -15,7 +15,8 @@ def _template(path, body: str, extra_params: str = ""):
     nb = nbformat.v4.new_notebook()
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     params = nbformat.v4.new_code_cell(
-        'survey = "synthetic:vsr-narrative:2021"\nparam_set = "x"\nresults_dir = None\n' + extra_params)
+        'survey = "synthetic:vsr-narrative:2021"\nparam_set = "x"\nresults_dir = None\n' + extra_params
+    )
     params.metadata["tags"] = ["parameters"]
     nb.cells = [params, nbformat.v4.new_code_cell(body)]
     nbformat.write(nb, path)
@@ -45,8 +46,12 @@ def mini(tmp_path):
 
 
 def _outputs(root):
-    return {str(p.relative_to(root)): p.read_bytes() for base in ("book/executed", "results")
-            for p in sorted((root / base).rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(root)): p.read_bytes()
+        for base in ("book/executed", "results")
+        for p in sorted((root / base).rglob("*"))
+        if p.is_file()
+    }
 
 
 def test_run_writes_executed_notebooks_results_and_ledger(mini):

@@ -1,11 +1,10 @@
 """The run spec is validated before anything runs: wrong parameters are one clear error."""
 
-
 import nbformat
 import pytest
 
 from vsr_analysis import paths
-from vsr_analysis.runspec import RunSpecError, load_runspec, template_parameters
+from vsr_analysis.build.runspec import RunSpecError, load_runspec, template_parameters
 
 
 def _template(path, source, kernel="python3"):
@@ -22,8 +21,10 @@ def _template(path, source, kernel="python3"):
 def project(tmp_path, monkeypatch):
     monkeypatch.setenv("VSR_PROJECT_ROOT", str(tmp_path))
     (tmp_path / "notebooks").mkdir()
-    _template(tmp_path / "notebooks" / "t.ipynb",
-              'survey = "synthetic:x:1"\nparam_set = "a"\nresults_dir = None\nthreshold = 5.0\nlabel = "x"\n')
+    _template(
+        tmp_path / "notebooks" / "t.ipynb",
+        'survey = "synthetic:x:1"\nparam_set = "a"\nresults_dir = None\nthreshold = 5.0\nlabel = "x"\n',
+    )
     return tmp_path
 
 
@@ -40,24 +41,38 @@ def test_the_project_runspec_is_valid():
 
 
 def test_valid_spec(project):
-    spec = load_runspec(_spec(project, "notebooks:\n- template: notebooks/t.ipynb\n  parameter_sets:\n"
-                                       "  - name: a\n    parameters: {threshold: 10}\n"))
+    spec = load_runspec(
+        _spec(
+            project,
+            "notebooks:\n- template: notebooks/t.ipynb\n  parameter_sets:\n"
+            "  - name: a\n    parameters: {threshold: 10}\n",
+        )
+    )
     assert spec.get("a").parameters == {"threshold": 10}
 
 
-@pytest.mark.parametrize("body, message", [
-    ("notebooks:\n- template: notebooks/missing.ipynb\n  parameter_sets: [{name: a}]\n", "does not exist"),
-    ("notebooks:\n- template: notebooks/t.ipynb\n  parameter_sets: [{name: a, parameters: {thresh: 1}}]\n",
-     "unknown parameter 'thresh'"),
-    ("notebooks:\n- template: notebooks/t.ipynb\n  parameter_sets: [{name: a, parameters: {threshold: high}}]\n",
-     "has type str"),
-    ("notebooks:\n- template: notebooks/t.ipynb\n  parameter_sets: [{name: a}, {name: a}]\n", "duplicate"),
-    ("notebooks:\n- template: notebooks/t.ipynb\n  parameter_sets: [{name: A b}]\n", "lower-case"),
-    ("notebooks:\n- template: notebooks/t.ipynb\n  parameter_sets: [{name: a, parameters: {survey: x}}]\n",
-     "set by the runner"),
-    ("defaults: {seed: -1}\nnotebooks: []\n", "seed"),
-    ("notebooks: [\n", "not valid YAML"),
-])
+@pytest.mark.parametrize(
+    "body, message",
+    [
+        ("notebooks:\n- template: notebooks/missing.ipynb\n  parameter_sets: [{name: a}]\n", "does not exist"),
+        (
+            "notebooks:\n- template: notebooks/t.ipynb\n  parameter_sets: [{name: a, parameters: {thresh: 1}}]\n",
+            "unknown parameter 'thresh'",
+        ),
+        (
+            "notebooks:\n- template: notebooks/t.ipynb\n  parameter_sets: [{name: a, parameters: {threshold: high}}]\n",
+            "has type str",
+        ),
+        ("notebooks:\n- template: notebooks/t.ipynb\n  parameter_sets: [{name: a}, {name: a}]\n", "duplicate"),
+        ("notebooks:\n- template: notebooks/t.ipynb\n  parameter_sets: [{name: A b}]\n", "lower-case"),
+        (
+            "notebooks:\n- template: notebooks/t.ipynb\n  parameter_sets: [{name: a, parameters: {survey: x}}]\n",
+            "set by the runner",
+        ),
+        ("defaults: {seed: -1}\nnotebooks: []\n", "seed"),
+        ("notebooks: [\n", "not valid YAML"),
+    ],
+)
 def test_invalid_specs_name_the_problem(project, body, message):
     with pytest.raises(RunSpecError, match=message) as info:
         load_runspec(_spec(project, body))
@@ -100,7 +115,8 @@ def test_declared_allowed_values_are_enforced(project):
 
 
 def test_project_templates_declare_allowed_values_for_claims():
-    from vsr_analysis.runspec import template_schema
+    from vsr_analysis.build.runspec import template_schema
+
     for template in ("f4_necessity", "f3_who_came_furthest", "f1_f5_ordinal_effect", "share_claim"):
         schema = template_schema(paths.notebooks_dir() / f"{template}.ipynb")
         assert schema, f"{template} declares no allowed parameter values"

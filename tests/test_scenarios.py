@@ -16,17 +16,36 @@ import sys
 import pytest
 
 from vsr_analysis import paths
-from vsr_analysis.claims import decide, load_claims_spec
+from vsr_analysis.claims.ledger import decide, load_claims_spec
 
 pytestmark = pytest.mark.slow
 
 
 def _run_template(template: str, survey: str, param_set: str, out_dir) -> dict:
     results = out_dir / "results"
-    cmd = [sys.executable, "-m", "papermill", str(paths.notebooks_dir() / template), str(out_dir / "out.ipynb"),
-           "-k", "python3", "-p", "survey", survey, "-p", "param_set", param_set,
-           "-p", "results_dir", str(results), "--cwd", str(out_dir), "--execution-timeout", "600",
-           "--no-progress-bar"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "papermill",
+        str(paths.notebooks_dir() / template),
+        str(out_dir / "out.ipynb"),
+        "-k",
+        "python3",
+        "-p",
+        "survey",
+        survey,
+        "-p",
+        "param_set",
+        param_set,
+        "-p",
+        "results_dir",
+        str(results),
+        "--cwd",
+        str(out_dir),
+        "--execution-timeout",
+        "600",
+        "--no-progress-bar",
+    ]
     proc = subprocess.run(cmd, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr[-3000:]
     return json.loads((results / "evidence.json").read_text())

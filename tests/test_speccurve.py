@@ -1,4 +1,4 @@
-"""Tests for vsr_analysis.speccurve: the default grid, derived codings, running and summarising a curve."""
+"""Tests for vsr_analysis.stats.specification_curve: the default grid, derived codings, running and summarising a curve."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from vsr_analysis import speccurve as sc
+from vsr_analysis.stats import specification_curve as sc
 
 
 def make_frame(n: int = 300, seed: int = 2) -> pd.DataFrame:
@@ -51,7 +51,11 @@ def test_default_specs_grid():
     assert len(prim) == 1
     p = prim[0]
     assert (p["model"], p["size"], p["centrality"], p["weights"], p["fixed_effects"]) == (
-        "ordinal", "log_population", "centrality", "weight", ("county_code",)
+        "ordinal",
+        "log_population",
+        "centrality",
+        "weight",
+        ("county_code",),
     )
     assert set(p["controls"]) == {"merged_2017_2020", "network_member"}
     assert all(s["focal"] == s["size"] for s in specs)
@@ -64,7 +68,14 @@ def test_default_specs_grid():
 
 def test_curve_with_custom_fit_fn_and_summary():
     specs = [{"id": i, "x": i, "primary": i == 0} for i in range(6)]
-    table = {0: (1.0, 0.2, 0.001), 1: (0.5, 0.4, 0.2), 2: (-0.3, 0.1, 0.01), 3: (2.0, 0.5, 0.0001), 4: None, 5: (0.1, 1, 0.9)}
+    table = {
+        0: (1.0, 0.2, 0.001),
+        1: (0.5, 0.4, 0.2),
+        2: (-0.3, 0.1, 0.01),
+        3: (2.0, 0.5, 0.0001),
+        4: None,
+        5: (0.1, 1, 0.9),
+    }
 
     def fit_fn(data, spec):
         res = table[spec["x"]]
@@ -106,11 +117,14 @@ def test_small_real_grid_runs():
     assert summary["share_same_sign"] == 1.0
     assert summary["share_significant_same"] > 0.8
     # the primary row equals a direct fit
-    from vsr_analysis import models
+    from vsr_analysis.stats import ordinal_model as models
 
     fit = models.fit_ordinal(
-        df, "maturity_stage", ["log_population", "centrality", "merged_2017_2020", "network_member"],
-        weights="weight", fixed_effects=["county_code"],
+        df,
+        "maturity_stage",
+        ["log_population", "centrality", "merged_2017_2020", "network_member"],
+        weights="weight",
+        fixed_effects=["county_code"],
     )
     prim = curve[curve["primary"]].iloc[0]
     assert prim["estimate"] == pytest.approx(fit.params["log_population"])

@@ -16,8 +16,8 @@ import yaml
 
 from vsr_analysis import paths
 from vsr_analysis.cli import main as vsr_main
-from vsr_analysis.codebook import load_codebook
-from vsr_analysis.survey import (
+from vsr_analysis.data.codebook import load_codebook
+from vsr_analysis.data.survey_file import (
     PROBLEM_KINDS,
     Problem,
     SurveyValidationError,
@@ -31,30 +31,44 @@ CORPUS = Path(__file__).resolve().parent / "corpus"
 EXPECTED = yaml.safe_load((CORPUS / "expected.yml").read_text(encoding="utf-8"))["cases"]
 VSR = Path(sys.executable).with_name("vsr")
 
-REGISTER_FILES = [paths.register_dir() / "municipalities_2020.csv",
-                  paths.register_dir() / "knr_history_2013_2020.csv"]
+REGISTER_FILES = [paths.register_dir() / "municipalities_2020.csv", paths.register_dir() / "knr_history_2013_2020.csv"]
 HAVE_REGISTER = all(p.is_file() for p in REGISTER_FILES)
 needs_register = pytest.mark.skipif(not HAVE_REGISTER, reason="data/register/ has not been built yet")
 
 # A small stand-in for the register, used only where data/register/ is absent: every code the corpus uses.
 _FIXTURE_REGISTER = [
-    ("0301", "Oslo", "03"), ("1103", "Stavanger", "11"), ("1507", "Ålesund", "15"), ("1806", "Narvik", "18"),
-    ("1875", "Hamarøy", "18"), ("3024", "Bærum", "30"), ("4601", "Bergen", "46"), ("5001", "Trondheim", "50"),
-    ("5055", "Heim", "50"), ("5056", "Hitra", "50"), ("5059", "Orkland", "50"), ("5401", "Tromsø", "54"),
+    ("0301", "Oslo", "03"),
+    ("1103", "Stavanger", "11"),
+    ("1507", "Ålesund", "15"),
+    ("1806", "Narvik", "18"),
+    ("1875", "Hamarøy", "18"),
+    ("3024", "Bærum", "30"),
+    ("4601", "Bergen", "46"),
+    ("5001", "Trondheim", "50"),
+    ("5055", "Heim", "50"),
+    ("5056", "Hitra", "50"),
+    ("5059", "Orkland", "50"),
+    ("5401", "Tromsø", "54"),
 ]
 _FIXTURE_HISTORY = [
-    ("0219", "Bærum", "3024", "Bærum", 0), ("1201", "Bergen", "4601", "Bergen", 0),
-    ("1850", "Tysfjord", "1806", "Narvik", 1), ("1850", "Tysfjord", "1875", "Hamarøy", 1),
-    ("5012", "Snillfjord", "5055", "Heim", 1), ("5012", "Snillfjord", "5056", "Hitra", 1),
-    ("5012", "Snillfjord", "5059", "Orkland", 1), ("1613", "Snillfjord", "5055", "Heim", 1),
-    ("1613", "Snillfjord", "5056", "Hitra", 1), ("1613", "Snillfjord", "5059", "Orkland", 1),
+    ("0219", "Bærum", "3024", "Bærum", 0),
+    ("1201", "Bergen", "4601", "Bergen", 0),
+    ("1850", "Tysfjord", "1806", "Narvik", 1),
+    ("1850", "Tysfjord", "1875", "Hamarøy", 1),
+    ("5012", "Snillfjord", "5055", "Heim", 1),
+    ("5012", "Snillfjord", "5056", "Hitra", 1),
+    ("5012", "Snillfjord", "5059", "Orkland", 1),
+    ("1613", "Snillfjord", "5055", "Heim", 1),
+    ("1613", "Snillfjord", "5056", "Hitra", 1),
+    ("1613", "Snillfjord", "5059", "Orkland", 1),
 ]
 
 
 @pytest.fixture(scope="module")
 def register() -> pd.DataFrame:
     if HAVE_REGISTER:
-        from vsr_analysis.register import load_register
+        from vsr_analysis.data.register import load_register
+
         return load_register()
     return pd.DataFrame(_FIXTURE_REGISTER, columns=["knr", "name", "county_code"]).assign(network_ks=0)
 
@@ -62,7 +76,8 @@ def register() -> pd.DataFrame:
 @pytest.fixture(scope="module")
 def history() -> pd.DataFrame:
     if HAVE_REGISTER:
-        from vsr_analysis.register import load_knr_history
+        from vsr_analysis.data.register import load_knr_history
+
         return load_knr_history()
     return pd.DataFrame(_FIXTURE_HISTORY, columns=["old_knr", "old_name", "new_knr", "new_name", "split"])
 
@@ -71,6 +86,7 @@ def history() -> pd.DataFrame:
 def load(register, history):
     def _load(path, sheet=None):
         return load_survey(path, sheet, register=register, history=history)
+
     return _load
 
 
@@ -85,6 +101,7 @@ def _case_id(case: dict) -> str:
 # --------------------------------------------------------------------------------------------------------------
 # The corpus
 # --------------------------------------------------------------------------------------------------------------
+
 
 def test_corpus_is_big_enough():
     files = {c["file"] for c in EXPECTED}
@@ -160,6 +177,7 @@ def test_corpus_generator_reproduces_the_committed_files(tmp_path):
 # Values
 # --------------------------------------------------------------------------------------------------------------
 
+
 def test_values_missing_codes_and_decimal_comma(load):
     r = load(CORPUS / "valid_comma_utf8.csv")
     assert r.data["knr"].tolist() == ["0301", "1103", "4601", "5001"]
@@ -194,8 +212,11 @@ def test_problem_str_and_error_report():
     assert str(Problem("f.csv", None, None, "empty_file", "empty")) == "f.csv: empty"
     err = SurveyValidationError([p, Problem("f.csv", None, None, "empty_file", "empty")])
     assert [x.kind for x in err.problems] == ["empty_file", "unknown_knr"]
-    assert str(err).splitlines() == ["f.csv: empty", "f.csv:3:knr: unknown knr 9998",
-                                     "2 problems in f.csv; the file was not loaded."]
+    assert str(err).splitlines() == [
+        "f.csv: empty",
+        "f.csv:3:knr: unknown knr 9998",
+        "2 problems in f.csv; the file was not loaded.",
+    ]
 
 
 def test_missing_path_and_directory_raise_oserror(load, tmp_path):
@@ -208,6 +229,7 @@ def test_missing_path_and_directory_raise_oserror(load, tmp_path):
 # --------------------------------------------------------------------------------------------------------------
 # The frame
 # --------------------------------------------------------------------------------------------------------------
+
 
 def test_build_frame_keeps_every_municipality(load, register):
     survey = load(CORPUS / "county_rows.csv").data
@@ -254,6 +276,7 @@ def test_build_frame_rejects_unvalidated_input(register):
 # vsr validate
 # --------------------------------------------------------------------------------------------------------------
 
+
 @needs_register
 @pytest.mark.parametrize("case", EXPECTED, ids=_case_id)
 def test_cli_validate_exit_code_for_every_corpus_file(case, capsys):
@@ -267,8 +290,10 @@ def test_cli_validate_exit_code_for_every_corpus_file(case, capsys):
     else:
         assert code == 0, err
         n = len(case["warnings"])
-        assert out.splitlines()[0] == (f"OK: {case['n_municipalities']} municipalities, {case['n_counties']} "
-                                       f"county authorities; {n} warning{'s' if n != 1 else ''}")
+        assert out.splitlines()[0] == (
+            f"OK: {case['n_municipalities']} municipalities, {case['n_counties']} "
+            f"county authorities; {n} warning{'s' if n != 1 else ''}"
+        )
         assert sum(ln.startswith("warning: ") for ln in out.splitlines()) == n
 
 
@@ -324,8 +349,9 @@ def test_private_folder_is_git_ignored():
         pytest.skip("not a git checkout")
     probe = ["data/private/vsr2021.xlsx", "data/private/cache/x.parquet", "data/private/README.md"]
     try:
-        done = subprocess.run(["git", "check-ignore", "--no-index", "-v", *probe], cwd=root,
-                              capture_output=True, text=True, timeout=30)
+        done = subprocess.run(
+            ["git", "check-ignore", "--no-index", "-v", *probe], cwd=root, capture_output=True, text=True, timeout=30
+        )
     except FileNotFoundError:
         pytest.skip("git is not installed")
     ignored = set()

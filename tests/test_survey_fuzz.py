@@ -12,20 +12,30 @@ import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from vsr_analysis.codebook import load_codebook
-from vsr_analysis.survey import PROBLEM_KINDS, SurveyData, SurveyValidationError, load_survey
+from vsr_analysis.data.codebook import load_codebook
+from vsr_analysis.data.survey_file import PROBLEM_KINDS, SurveyData, SurveyValidationError, load_survey
 
 CB = load_codebook()
 ITEMS = CB.answer_items()
 CORPUS = Path(__file__).resolve().parent / "corpus"
 
 # A tiny register and code history so that the properties do not depend on data/register/.
-REGISTER = pd.DataFrame({"knr": ["0301", "1103", "3024", "4601", "5001"],
-                         "name": ["Oslo", "Stavanger", "Bærum", "Bergen", "Trondheim"],
-                         "county_code": ["03", "11", "30", "46", "50"]})
-HISTORY = pd.DataFrame({"old_knr": ["0219", "1201", "1850", "1850"], "old_name": ["Bærum", "Bergen", "Tysfjord", "Tysfjord"],
-                        "new_knr": ["3024", "4601", "5001", "4601"], "new_name": ["Bærum", "Bergen", "x", "y"],
-                        "split": [0, 0, 1, 1]})
+REGISTER = pd.DataFrame(
+    {
+        "knr": ["0301", "1103", "3024", "4601", "5001"],
+        "name": ["Oslo", "Stavanger", "Bærum", "Bergen", "Trondheim"],
+        "county_code": ["03", "11", "30", "46", "50"],
+    }
+)
+HISTORY = pd.DataFrame(
+    {
+        "old_knr": ["0219", "1201", "1850", "1850"],
+        "old_name": ["Bærum", "Bergen", "Tysfjord", "Tysfjord"],
+        "new_knr": ["3024", "4601", "5001", "4601"],
+        "new_name": ["Bærum", "Bergen", "x", "y"],
+        "split": [0, 0, 1, 1],
+    }
+)
 
 # Moderate by default so the suite stays fast; VSR_FUZZ_EXAMPLES=5000 fuzzes longer.
 EXAMPLES = int(os.environ.get("VSR_FUZZ_EXAMPLES", "150"))
@@ -77,13 +87,47 @@ def test_random_bytes_never_crash(content, name):
 
 
 CELL = st.one_of(
-    st.sampled_from(["", " ", "0", "1", "2", "3", "5", "7", "99", "-1", "2.5", "3,0", "1e3", "tre", "vet ikke",
-                     "0301", "301", "3024", "0219", "1850", "9998", "46", "county", "kommune", "bydel", '"', '""',
-                     "\u00e6\u00f8\u00e5", "\u00a0", "9" * 30, "\r", "\n"]),
+    st.sampled_from(
+        [
+            "",
+            " ",
+            "0",
+            "1",
+            "2",
+            "3",
+            "5",
+            "7",
+            "99",
+            "-1",
+            "2.5",
+            "3,0",
+            "1e3",
+            "tre",
+            "vet ikke",
+            "0301",
+            "301",
+            "3024",
+            "0219",
+            "1850",
+            "9998",
+            "46",
+            "county",
+            "kommune",
+            "bydel",
+            '"',
+            '""',
+            "\u00e6\u00f8\u00e5",
+            "\u00a0",
+            "9" * 30,
+            "\r",
+            "\n",
+        ]
+    ),
     st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=8),
 )
-HEADER = st.lists(st.sampled_from(["knr", "unit_type", "name", *ITEMS, "kommentar", "", "KNR", "knr "]),
-                  min_size=0, max_size=30)
+HEADER = st.lists(
+    st.sampled_from(["knr", "unit_type", "name", *ITEMS, "kommentar", "", "KNR", "knr "]), min_size=0, max_size=30
+)
 
 
 @st.composite
@@ -119,6 +163,7 @@ def test_damaged_xlsx_never_crashes(data):
 
 # --- valid files round-trip, whatever the dialect ------------------------------------------------------------
 
+
 @st.composite
 def valid_survey(draw):
     knrs = draw(st.lists(st.sampled_from(list(REGISTER["knr"])), min_size=1, max_size=5, unique=True))
@@ -134,9 +179,15 @@ def valid_survey(draw):
 
 
 @settings(max_examples=max(20, EXAMPLES * 2 // 3), deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(rows=valid_survey(), sep=st.sampled_from([",", ";", "\t"]), decimal_comma=st.booleans(),
-       encoding=st.sampled_from(["utf-8", "utf-8-sig", "cp1252"]), eol=st.sampled_from(["\n", "\r\n"]),
-       strip_zero=st.booleans(), as_xlsx=st.booleans())
+@given(
+    rows=valid_survey(),
+    sep=st.sampled_from([",", ";", "\t"]),
+    decimal_comma=st.booleans(),
+    encoding=st.sampled_from(["utf-8", "utf-8-sig", "cp1252"]),
+    eol=st.sampled_from(["\n", "\r\n"]),
+    strip_zero=st.booleans(),
+    as_xlsx=st.booleans(),
+)
 def test_valid_files_round_trip(rows, sep, decimal_comma, encoding, eol, strip_zero, as_xlsx):
     header = ["knr", *ITEMS]
 

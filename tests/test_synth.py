@@ -16,19 +16,22 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from vsr_analysis import paths, synth
+from vsr_analysis import paths
+from vsr_analysis.synth import replica as synth
 
 SCENARIOS = ("vsr-narrative", "null", "size-ceiling")
+
+
 @pytest.fixture(scope="session")
 def frame() -> pd.DataFrame:
-    from vsr_analysis.register import load_register
+    from vsr_analysis.data.register import load_register
 
     return load_register()
 
 
 def _analysis_frame(rows: pd.DataFrame, frame: pd.DataFrame) -> pd.DataFrame:
     """Responding municipalities joined to the register, with the model's covariates (as the truth defines them)."""
-    from vsr_analysis.survey import build_frame
+    from vsr_analysis.data.survey_file import build_frame
 
     full = build_frame(rows, frame)
     full = full[full["responded"]].reset_index(drop=True)
@@ -91,15 +94,20 @@ def _project_copy(tmp_path: Path, monkeypatch) -> Path:
 
 def test_malformed_scenario_names_file_and_key(tmp_path, monkeypatch):
     folder = _project_copy(tmp_path, monkeypatch)
-    (folder / "broken.yml").write_text("extends: vsr-narrative\nname: broken\nresponse:\n  centrality:\n"
-                                       "    value: 0.1\n    reason: ''\n    sources: [assumption]\n",
-                                       encoding="utf-8")
+    (folder / "broken.yml").write_text(
+        "extends: vsr-narrative\nname: broken\nresponse:\n  centrality:\n"
+        "    value: 0.1\n    reason: ''\n    sources: [assumption]\n",
+        encoding="utf-8",
+    )
     with pytest.raises(synth.ScenarioError) as exc:
         synth.load_scenario("broken")
     assert "broken.yml" in str(exc.value) and "response.centrality" in str(exc.value)
-    (folder / "nodist.yml").write_text("extends: vsr-narrative\nname: nodist\nmaturity:\n  stage_distribution:\n"
-                                       "    value: [0.5, 0.5, 0.1, 0, 0, 0]\n    reason: bad\n"
-                                       "    sources: [assumption]\n", encoding="utf-8")
+    (folder / "nodist.yml").write_text(
+        "extends: vsr-narrative\nname: nodist\nmaturity:\n  stage_distribution:\n"
+        "    value: [0.5, 0.5, 0.1, 0, 0, 0]\n    reason: bad\n"
+        "    sources: [assumption]\n",
+        encoding="utf-8",
+    )
     with pytest.raises(synth.ScenarioError, match="sum to 1"):
         synth.load_scenario("nodist")
 
@@ -110,8 +118,17 @@ def test_malformed_scenario_names_file_and_key(tmp_path, monkeypatch):
 def test_parse_spec():
     assert synth.parse_spec("synthetic:vsr-narrative:2021") == ("vsr-narrative", 2021)
     assert synth.parse_spec("synthetic:null:0") == ("null", 0)
-    for bad in ("synthetic:vsr-narrative", "file:x:abc", "synthetic::1", "synthetic:a:-1", "synthetic:a:1.5",
-                "synthetic:a b:1", f"synthetic:a:{2**32}", "", None):
+    for bad in (
+        "synthetic:vsr-narrative",
+        "file:x:abc",
+        "synthetic::1",
+        "synthetic:a:-1",
+        "synthetic:a:1.5",
+        "synthetic:a b:1",
+        f"synthetic:a:{2**32}",
+        "",
+        None,
+    ):
         with pytest.raises(ValueError):
             synth.parse_spec(bad)
 
@@ -126,8 +143,14 @@ def test_same_seed_same_bytes_other_seed_differs(tmp_path, frame):
     assert a.read_bytes() == b.read_bytes()
     assert synth.truth_path(a).read_bytes() == synth.truth_path(b).read_bytes()
     assert a.read_bytes() != c.read_bytes()
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.csv", "a.truth.json", "b.csv", "b.truth.json",
-                                                          "c.csv", "c.truth.json"]  # no temporary files left
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "a.csv",
+        "a.truth.json",
+        "b.csv",
+        "b.truth.json",
+        "c.csv",
+        "c.truth.json",
+    ]  # no temporary files left
 
 
 def test_csv_format(tmp_path, frame):
@@ -150,7 +173,7 @@ def test_csv_format(tmp_path, frame):
 
 @pytest.mark.parametrize("name", SCENARIOS)
 def test_file_passes_validation(tmp_path, frame, name):
-    from vsr_analysis.survey import load_survey
+    from vsr_analysis.data.survey_file import load_survey
 
     path = synth.write(name, 2021, tmp_path / f"{name}.csv", frame=frame)
     loaded = load_survey(path)
@@ -287,7 +310,7 @@ def test_barriers_differ_by_size(frame):
 
 
 def _fit(rows: pd.DataFrame, frame: pd.DataFrame, covs=synth.COVARIATES):
-    from vsr_analysis.models import fit_ordinal
+    from vsr_analysis.stats.ordinal_model import fit_ordinal
 
     return fit_ordinal(_analysis_frame(rows, frame), "maturity_stage", list(covs))
 
@@ -347,15 +370,15 @@ def test_narrative_has_small_and_peripheral_municipalities_at_the_top(generated)
 
 def _nca_available() -> bool:
     try:
-        from vsr_analysis.necessity import nca  # noqa: F401
+        from vsr_analysis.stats.nca import nca  # noqa: F401
     except ImportError:
         return False
     return True
 
 
-@pytest.mark.skipif(not _nca_available(), reason="vsr_analysis.necessity not available")
+@pytest.mark.skipif(not _nca_available(), reason="vsr_analysis.stats.nca not available")
 def test_nca_effect_size_of_size(frame):
-    from vsr_analysis.necessity import nca
+    from vsr_analysis.stats.nca import nca
 
     def d_of(name: str, seed: int, permutations: int = 0):
         rows, _ = synth.generate(name, seed, frame=frame)
@@ -395,8 +418,7 @@ def test_notebook_template_shape():
     assert ns["results_dir"] is None
     code = [c for c in nb.cells if c.cell_type == "code"]
     assert all(not c.get("outputs") and c.get("execution_count") is None for c in code)
-    assert any(c.cell_type == "markdown" and "```{warning}" in c.source and "SIMULATED" in c.source
-               for c in nb.cells)
+    assert any(c.cell_type == "markdown" and "```{warning}" in c.source and "SIMULATED" in c.source for c in nb.cells)
     source = "\n".join(c.source for c in code)
     assert "synth.parse_spec(" in source and "synth.ensure(" in source
 
@@ -405,7 +427,12 @@ def test_notebook_template_shape():
 def test_notebook_executes(tmp_path):
     pm = pytest.importorskip("papermill")
     out = tmp_path / "out.ipynb"
-    pm.execute_notebook(str(NOTEBOOK), str(out), kernel_name="python3", progress_bar=False,
-                        parameters={"survey": "synthetic:size-ceiling:3", "results_dir": str(tmp_path / "res")})
+    pm.execute_notebook(
+        str(NOTEBOOK),
+        str(out),
+        kernel_name="python3",
+        progress_bar=False,
+        parameters={"survey": "synthetic:size-ceiling:3", "results_dir": str(tmp_path / "res")},
+    )
     assert (tmp_path / "res" / "truth-vs-estimates.csv").is_file()
     assert (tmp_path / "res" / "stage-by-size-band.png").is_file()

@@ -1,4 +1,4 @@
-"""Tests for vsr_analysis.weights: raking reproduces the frame's margins; known answers; failures are clear."""
+"""Tests for vsr_analysis.stats.raking: raking reproduces the frame's margins; known answers; failures are clear."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from vsr_analysis import weights as W
+from vsr_analysis.stats import raking as W
 
 MARGINS = [("size_band", "centrality_class"), "merged_2017_2020"]
 

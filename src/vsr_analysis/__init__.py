@@ -1,22 +1,14 @@
 """vsr-analysis: test the claims of Norway's Voluntary Subnational Review (KS 2021) with statistics.
 
-The package holds every piece of logic that is repeated or tested; the notebooks in ``notebooks/`` only
-tell the story and call into it.  Module map (one job each):
+The package is cut by layer; data flow one way, from the top of this list to the bottom:
 
-``paths``        every path, resolved from the project root
-``register``     Statistics Norway register table: parse raw exports, build, check, load
-``codebook``     the survey instrument (items, codes, maturity ladder)
-``survey``       load and validate a user's survey file; join it to the register frame
-``synth``        the synthetic replica (scenarios -> survey file + true parameters)
-``weights``      raking to the frame's margins, design effect
-``models``       ordinal / logit models with robust SEs and marginal effects
-``necessity``    Necessary Condition Analysis (NCA)
-``multiplicity`` Holm and Benjamini-Hochberg
-``claims``       the claims ledger: decision rules -> verdicts
-``disclosure``   small-cell suppression and the leak scan
-``runner``       run spec -> papermill executions -> results ledger
-``provenance``   commit, checksums and versions stamped into every output
-``cli``          the ``vsr`` command
+``data/``    what comes in: the register tables, the codebook, a survey file (validated), the analysis frame
+``ssb/``     making the register from Statistics Norway's raw exports and APIs (``vsr register``)
+``synth/``   the synthetic replica: scenarios -> survey file + truth (``vsr synth``)
+``stats/``   the methods: ordinal models, intervals and shares, raking, multiplicity, NCA, power
+``claims/``  the claims ledger: evidence each chapter records, decision rules -> verdicts
+``build/``   run spec -> papermill -> results, disclosure control, provenance, the book (``vsr run|book|verify``)
+``chapter``  what a chapter notebook calls (``start()`` gives its context); ``paths`` every path; ``cli`` ``vsr``
 """
 
 __version__ = "0.1.0"

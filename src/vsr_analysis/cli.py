@@ -11,10 +11,8 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from . import __version__
-
-
-from .errors import UsageError  # defined apart so `python -m vsr_analysis.cli` shares the class
+from vsr_analysis import __version__
+from vsr_analysis.errors import UsageError  # defined apart so `python -m vsr_analysis.cli` shares the class
 
 
 def _positive_int(text: str) -> int:
@@ -59,16 +57,28 @@ def build_parser() -> argparse.ArgumentParser:
     )
     source = run.add_mutually_exclusive_group()
     source.add_argument("--survey", metavar="PATH", help="a real survey file (CSV or XLSX); treated as confidential")
-    source.add_argument("--scenario", metavar="NAME", help="synthetic scenario in data/scenarios/ (default from run spec)")
+    source.add_argument(
+        "--scenario", metavar="NAME", help="synthetic scenario in data/scenarios/ (default from run spec)"
+    )
     run.add_argument("--seed", type=_seed, metavar="N", help="seed of the synthetic replica (default from run spec)")
-    run.add_argument("--jobs", type=_positive_int, metavar="N", default=None,
-                     help="notebooks executed at once (default: number of cores)")
-    run.add_argument("--only", metavar="NAME", action="append",
-                     help="run only this parameter set (repeatable); others keep their last good outputs")
+    run.add_argument(
+        "--jobs",
+        type=_positive_int,
+        metavar="N",
+        default=None,
+        help="notebooks executed at once (default: number of cores)",
+    )
+    run.add_argument(
+        "--only",
+        metavar="NAME",
+        action="append",
+        help="run only this parameter set (repeatable); others keep their last good outputs",
+    )
     run.add_argument("--force", action="store_true", help="re-execute even notebooks whose inputs did not change")
     run.add_argument("--runspec", metavar="PATH", help="run spec to use (default: runspec.yml at the project root)")
-    run.add_argument("--timeout", type=_positive_int, metavar="SECONDS",
-                     help="per-cell execution timeout (default from run spec)")
+    run.add_argument(
+        "--timeout", type=_positive_int, metavar="SECONDS", help="per-cell execution timeout (default from run spec)"
+    )
 
     # vsr book --------------------------------------------------------------------------------
     book = sub.add_parser(
@@ -133,8 +143,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     synth.add_argument("--scenario", default="vsr-narrative", metavar="NAME")
     synth.add_argument("--seed", type=_seed, default=2021, metavar="N")
-    synth.add_argument("--out", metavar="PATH", default=None,
-                       help="output CSV (default: data/synthetic/<scenario>-<seed>.csv)")
+    synth.add_argument(
+        "--out", metavar="PATH", default=None, help="output CSV (default: data/synthetic/<scenario>-<seed>.csv)"
+    )
     return parser
 
 
@@ -142,25 +153,32 @@ def _dispatch(args: argparse.Namespace) -> int:
     # Imports are local so that `vsr --help` stays fast and a broken optional module
     # cannot stop unrelated subcommands.
     if args.command == "run":
-        from .runner import cli_run
+        from vsr_analysis.build.runner import cli_run
+
         return cli_run(args)
     if args.command == "book":
-        from .book import cli_book
+        from vsr_analysis.build.book import cli_book
+
         return cli_book(args)
     if args.command == "verify":
-        from .verify import cli_verify
+        from vsr_analysis.build.verify import cli_verify
+
         return cli_verify(args)
     if args.command == "register":
         if args.register_command == "build":
-            from .register import cli_build
+            from vsr_analysis.ssb.register_build import cli_build
+
             return cli_build(args)
-        from .register_fetch import cli_fetch
+        from vsr_analysis.ssb.fetch import cli_fetch
+
         return cli_fetch(args)
     if args.command == "validate":
-        from .survey import cli_validate
+        from vsr_analysis.data.survey_file import cli_validate
+
         return cli_validate(args)
     if args.command == "synth":
-        from .synth import cli_synth
+        from vsr_analysis.synth.replica import cli_synth
+
         return cli_synth(args)
     raise UsageError(f"unknown command {args.command!r}")
 

@@ -1,0 +1,278 @@
+# ---
+# jupyter:
+#   jupytext:
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # F2 — Most have started, and maturity varies greatly
+#
+# **What the report says.** "Most municipalities and regional authorities have initiated the work. There is,
+# however, a large variation in maturity" (VSR 2021; VNR 2021 ch. 7).
+#
+# **Hypothesis (pre-specified in `claims.yml`).** More than half of the 356 municipalities (weighted to the
+# frame) are at stage 1 or higher of the maturity ladder, and maturity is spread out: at least three of the six
+# ladder stages each hold at least 10 % of municipalities.
+#
+# **Primary test and decision rule (`share_above_and_spread`).** A one-sided test that the raked share at
+# stage ≥ 1 exceeds 0.5 (Wilson interval at Kish's effective sample size {cite}`kish1965`, with the
+# finite-population correction for a frame of 356). The claim is **supported** when that test rejects at the
+# (Holm-adjusted) level *and* at least three stages each hold ≥ 10 % of the weighted municipalities; **not
+# supported** when the upper confidence limit of the share lies below 0.5 or fewer than three stages reach
+# 10 %; otherwise **inconclusive**.
+#
+# **Support.** Ordinal dispersion measures (Leik's D; Blair and Lacy's 1 − l², both 0 = everyone at one stage,
+# 1 = polarised between the ends) with bootstrap intervals; the self-classified stage against an item-based
+# score built from the five component items; and the county authorities' stages, reported on their own and
+# never pooled with the municipalities.
+
+# %% tags=["parameters"]
+survey = "synthetic:vsr-narrative:2021"
+param_set = "f2-maturity-variation"
+results_dir = None
+claim = "F2"
+started_stage = 1
+frame_size = 356
+reps = 2000
+seed = 2021
+
+# %%
+from vsr_analysis.chapter import start, markdown
+ctx = start(survey=survey, param_set=param_set, results_dir=results_dir, parameters=dict(
+    claim=claim, started_stage=started_stage, frame_size=frame_size, reps=reps, seed=seed))
+
+# %%
+import numpy as np
+import pandas as pd
+import matplotlib.pyplot as plt
+import seaborn as sns
+from scipy import stats
+from vsr_analysis.claims.ledger import decide, load_claims_spec
+from vsr_analysis.data.codebook import load_codebook
+from vsr_analysis.stats.descriptives import (COMPONENT_ITEMS, as_float, implied_item_count, interval_errors, item_score,
+                                       ladder_consistency, stages_with_min_share)
+from vsr_analysis.stats.intervals import bootstrap_ci
+from vsr_analysis.stats.dispersion import blair_lacy, dispersion_ci, leik_d, weighted_distribution
+from vsr_analysis.stats.shares import share_test
+
+spec = load_claims_spec()
+alpha = float(spec["alpha"])
+claim_entry = next(c for c in spec["claims"] if c["id"] == claim)
+rp = claim_entry["rule_parameters"]
+threshold, min_stages, min_stage_share = float(rp["threshold"]), int(rp["min_stages"]), float(rp["min_stage_share"])
+codebook = load_codebook()
+stage_labels = codebook.maturity_labels("en")
+STAGES = list(range(6))
+
+resp = ctx.respondents
+answered = resp.dropna(subset=["maturity_stage"])
+y = as_float(answered["maturity_stage"])
+w = answered["weight"].to_numpy(dtype=float)
+markdown(f"{len(resp)} of {len(ctx.frame)} municipalities responded and **{len(answered)}** classified themselves "
+         f"on the maturity ladder. The raking weights have a design effect of "
+         f"{ctx.data.weight_info.get('design_effect', float('nan')):.3f} (effective n "
+         f"{ctx.data.weight_info.get('effective_n', float('nan')):.0f}).")
+
+# %% [markdown]
+# ## The weighted distribution of the maturity ladder
+
+# %%
+dist = weighted_distribution(y, w, levels=STAGES, population_size=frame_size)
+dist_unw = weighted_distribution(y, None, levels=STAGES, population_size=frame_size)
+dist_table = pd.DataFrame({
+    "stage": dist["level"].astype(int),
+    "stage name": [stage_labels[int(s)] for s in dist["level"]],
+    "municipalities": dist["n"].astype(int),
+    "share (weighted)": dist["share"],
+    "ci_low": dist["ci_low"],
+    "ci_high": dist["ci_high"],
+    "share (unweighted)": dist_unw["share"],
+    "share at or above (weighted)": dist["share_at_or_above"],
+})
+_ = ctx.table("stage_distribution", dist_table,
+              "Maturity stages of the responding municipalities: weighted shares with 95 % Wilson intervals "
+              "(Kish effective n, finite-population correction)", count_columns=["municipalities"])
+
+# %%
+sns.set_theme(style="whitegrid", palette="colorblind")
+fig, ax = plt.subplots(figsize=(7.5, 4.2))
+names = [f"{s}\n{stage_labels[s]}" for s in STAGES]
+colors = sns.color_palette("colorblind")
+ax.bar(names, 100 * dist["share"], color=colors[0], label="weighted share")
+ax.errorbar(names, 100 * dist["share"], yerr=interval_errors(dist["share"], dist["ci_low"], dist["ci_high"], 100),
+            fmt="none", ecolor="black", capsize=4, lw=1, label="95 % interval")
+ax.axhline(100 * min_stage_share, color=colors[3], ls="--", lw=1.2,
+           label=f"{min_stage_share:.0%}: a stage 'holds' municipalities")
+ax.set_xlabel("Maturity stage (self-classification)")
+ax.set_ylabel("Share of municipalities (%, weighted)")
+ax.set_title("How far the municipalities have come with the SDGs")
+ax.tick_params(axis="x", labelsize=8)
+ax.legend(fontsize=8)
+_ = ctx.figure(fig, "stage_distribution",
+               alt="Bar chart of the weighted share of municipalities at each maturity stage 0 to 5 with 95 % intervals and a dashed line at 10 %",
+               caption="Weighted share of municipalities at each stage of the maturity ladder with 95 % Wilson "
+                       f"intervals; the dashed line marks the {min_stage_share:.0%} a stage must hold to count "
+                       "towards 'large variation'.")
+
+# %% [markdown]
+# ## Primary test: have most municipalities started?
+
+# %%
+started = (y >= started_stage).astype(float)
+primary = share_test(started, w, threshold, population_size=frame_size)
+occupied = stages_with_min_share(dist["share"], min_stage_share)
+markdown(f"Weighted share at stage ≥ {started_stage}: **{primary['estimate']:.3f}** (95 % CI "
+         f"{primary['ci_low']:.3f} to {primary['ci_high']:.3f}; effective n {primary['n_eff']:.0f} after the "
+         f"finite-population correction); one-sided p (share > {threshold:g}) = **{primary['p_value']:.3g}**.\n\n"
+         f"**{occupied}** of the six stages each hold at least {min_stage_share:.0%} of the weighted municipalities "
+         f"(the rule needs {min_stages}).")
+
+# %% [markdown]
+# ## How spread out is maturity? Ordinal dispersion
+#
+# Leik's D = 2/(K−1) Σ min(F_k, 1 − F_k) and Blair and Lacy's 1 − l² = 4/(K−1) Σ F_k (1 − F_k), both over
+# the six possible stages (K = 6) and the cumulative shares F_k; 0 means every municipality at the same stage,
+# 1 means half at stage 0 and half at stage 5. Percentile bootstrap intervals (rows resampled with their weights).
+
+# %%
+disp_rows = []
+for label, measure, fn in [("Leik's D", "leik", leik_d), ("Blair–Lacy 1 − l²", "l2", blair_lacy)]:
+    ci = dispersion_ci(y, w, levels=STAGES, measure=measure, reps=reps, seed=seed)
+    disp_rows.append({"measure": label, "weighted": ci.estimate, "ci_low": ci.low, "ci_high": ci.high,
+                      "unweighted": fn(y, None, levels=STAGES)})
+# reference points: all at one stage = 0; uniform over the six stages
+uniform = np.repeat(STAGES, 10)
+for row, fn in zip(disp_rows, (leik_d, blair_lacy)):
+    row["if uniform over the six stages"] = fn(uniform, None, levels=STAGES)
+dispersion = pd.DataFrame(disp_rows)
+_ = ctx.table("dispersion", dispersion, "Ordinal dispersion of the maturity stage (0 = consensus, 1 = polarisation)")
+
+# %% [markdown]
+# ## Self-classification against the component items
+#
+# The five component items (planning strategy, master plan, budget, management system, indicators) give an
+# item-based score from 0 to 5. The self-classified stage and the score measure the same idea in two ways and
+# should agree closely if the ladder is read as intended; they are compared, not assumed equal. By the ladder's
+# descriptions, stages 0–5 imply 0, 0, 1, 2, 4 and 5 of the items (stage 1 "exploring" needs no decision yet;
+# stage 4 adds both budget and management).
+
+# %%
+score = item_score(answered, COMPONENT_ITEMS)
+both = pd.DataFrame({"stage": y, "score": score.to_numpy(), "weight": w}).dropna()
+ct = pd.crosstab(both["stage"].astype(int), both["score"].astype(int)).reindex(index=STAGES, columns=STAGES, fill_value=0)
+ct_table = ct.copy()
+ct_table.columns = [f"score {c}" for c in ct.columns]
+ct_table.insert(0, "self-classified stage", [f"{s} {stage_labels[s]}" for s in ct.index])
+ct_table["municipalities"] = ct.sum(axis=1).to_numpy()
+_ = ctx.table("stage_vs_item_score", ct_table,
+              "Self-classified stage (rows) against the item-based score (columns): numbers of municipalities",
+              count_columns=[c for c in ct_table.columns if c.startswith("score")] + ["municipalities"])
+
+rho, p_rho = stats.spearmanr(both["stage"], both["score"])
+boot = bootstrap_ci(lambda a, b: stats.spearmanr(a, b)[0], [both["stage"].to_numpy(), both["score"].to_numpy()],
+                    reps=reps, seed=seed)
+implied = implied_item_count(both["stage"])
+exact = float(np.mean(implied == both["score"].to_numpy()))
+within1 = float(np.mean(np.abs(implied - both["score"].to_numpy()) <= 1))
+cons = ladder_consistency(answered["maturity_stage"], answered[list(COMPONENT_ITEMS)])
+cons_share = float(np.nanmean(cons["consistent"]))
+agreement_summary = pd.DataFrame([
+    {"statistic": "Spearman correlation (unweighted)", "value": rho, "ci_low": boot.low, "ci_high": boot.high},
+    {"statistic": "share whose score equals the number of items the stage implies", "value": exact,
+     "ci_low": np.nan, "ci_high": np.nan},
+    {"statistic": "share whose score is within one item of it", "value": within1, "ci_low": np.nan, "ci_high": np.nan},
+    {"statistic": "share whose items match their stage exactly (ladder consistency)", "value": cons_share,
+     "ci_low": np.nan, "ci_high": np.nan},
+])
+_ = ctx.table("stage_vs_score_summary", agreement_summary,
+              f"Agreement of the self-classified stage and the item-based score (n = {len(both)}; bootstrap 95 % CI)")
+markdown(f"Spearman's ρ = **{rho:.2f}** (95 % bootstrap CI {boot.low:.2f} to {boot.high:.2f}, p = {p_rho:.2g}).")
+
+# %%
+score_dist = weighted_distribution(both["score"], both["weight"], levels=STAGES)
+stage_dist = weighted_distribution(both["stage"], both["weight"], levels=STAGES)
+comp = pd.concat([
+    pd.DataFrame({"level": STAGES, "share": 100 * stage_dist["share"], "measure": "self-classified stage"}),
+    pd.DataFrame({"level": STAGES, "share": 100 * score_dist["share"], "measure": "item-based score"}),
+])
+fig, ax = plt.subplots(figsize=(7.5, 4))
+sns.barplot(data=comp, x="level", y="share", hue="measure", palette="colorblind", ax=ax)
+ax.set_xlabel("Stage / number of component items present (0–5)")
+ax.set_ylabel("Share of municipalities (%, weighted)")
+ax.set_title("Self-classified stage and item-based score")
+ax.legend(title=None, fontsize=8)
+_ = ctx.figure(fig, "stage_vs_score",
+               alt="Grouped bar chart comparing the weighted distribution of the self-classified maturity stage with the item-based score from 0 to 5",
+               caption="Weighted distributions of the self-classified stage and of the number of component items "
+                       "present, for municipalities that answered all of them.")
+
+# %% [markdown]
+# ## County authorities (reported separately)
+#
+# The county authorities answer the same ladder but are a different kind of unit (11 in 2020, all of them in
+# the frame); they are never pooled with the municipalities and are not weighted.
+
+# %%
+counties = ctx.data.counties
+if len(counties):
+    cy = as_float(counties["maturity_stage"])
+    ccount = pd.Series(cy[np.isfinite(cy)].astype(int)).value_counts().reindex(STAGES, fill_value=0)
+    county_table = pd.DataFrame({"stage": STAGES, "stage name": [stage_labels[s] for s in STAGES],
+                                 "county authorities": ccount.to_numpy()})
+    _ = ctx.table("county_stages", county_table,
+                  f"Maturity stages of the {int(np.isfinite(cy).sum())} responding county authorities (counts)",
+                  count_columns=["county authorities"])
+    k_started, k_all = int((cy >= started_stage).sum()), int(np.isfinite(cy).sum())
+    if ctx.synthetic or min(k_started, k_all - k_started) == 0 or min(k_started, k_all - k_started) >= 3:
+        markdown(f"{k_started} of {k_all} county authorities are at stage ≥ {started_stage}.")
+else:
+    markdown("No county authority is in this survey file.")
+
+# %% [markdown]
+# ## Robustness
+#
+# The decision rule applied to the unweighted shares, and to the item-based score in place of the
+# self-classification (score ≥ 1 as "started"; the score's six levels for the spread). Only the weighted
+# self-classification enters the ledger.
+
+# %%
+rows = []
+variants = [("primary: self-classified stage, weighted", y, w),
+            ("self-classified stage, unweighted", y, None),
+            ("item-based score, weighted", both["score"].to_numpy(), both["weight"].to_numpy())]
+for label, values, weights in variants:
+    t = share_test((np.asarray(values) >= started_stage).astype(float), weights, threshold, population_size=frame_size)
+    dd = weighted_distribution(values, weights, levels=STAGES)
+    k = stages_with_min_share(dd["share"], min_stage_share)
+    d = decide(claim_entry, {"primary": t, "rule_inputs": {"stages_above_min_share": k}}, alpha, t["p_value"])
+    rows.append({"variant": label, "n": t["n"], f"share ≥ {started_stage}": t["estimate"], "ci_low": t["ci_low"],
+                 "ci_high": t["ci_high"], "p_value": t["p_value"], "stages ≥ 10 %": k, "decision": d.verdict})
+robust = pd.DataFrame(rows)
+_ = ctx.table("robustness", robust, "The decision rule under each variant (unadjusted α)", count_columns=["n"])
+
+# %% [markdown]
+# ## Verdict
+
+# %%
+evidence = ctx.evidence(
+    claim=claim,
+    primary={"method": f"one-sided test of the raked share at stage >= {started_stage} > {threshold:g} "
+                       f"(Wilson, Kish effective n, finite-population correction N = {frame_size})",
+             "estimate": primary["estimate"], "ci_low": primary["ci_low"], "ci_high": primary["ci_high"],
+             "p_value": primary["p_value"]},
+    n=primary["n"],
+    rule_inputs={"stages_above_min_share": occupied},
+    sensitivity=robust.to_dict(orient="records"),
+    stage_shares={int(s): float(v) for s, v in zip(dist_table["stage"], dist_table["share (weighted)"])},
+    dispersion=dispersion.to_dict(orient="records"),
+    stage_vs_score={"spearman": rho, "ci_low": boot.low, "ci_high": boot.high, "n": len(both),
+                    "exact_agreement": exact, "ladder_consistency": cons_share},
+)

@@ -1,0 +1,251 @@
+# ---
+# jupyter:
+#   jupytext:
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # F8 — Barriers: capacity, competence, methods and tools, political ownership
+#
+# **What the report says.** The 2024 KS presentation of the VSR survey lists what holds municipalities back
+# (slide "Visse barrierer hindrer fremgang"): lack of resource capacity, of competence, of methods and tools,
+# and of political ownership; a sectorised state without policy coherence ("Manglende samstemt politikk").
+#
+# **Hypothesis (pre-specified in `claims.yml`).** Lack of resource capacity is a main barrier for most
+# municipalities: more than half name it (`barrier_capacity` = 1). Differences between size classes and
+# between municipalities and county authorities are explored.
+#
+# **Primary test and decision rule (`share_above`).** A one-sided test that the raked share of municipalities
+# naming resource capacity exceeds 0.5 (Wilson interval at Kish's effective n {cite}`kish1965`,
+# finite-population correction for the frame of 356). **Supported** when the test rejects at the
+# (Holm-adjusted) level; **not supported** when the upper confidence limit lies below 0.5; otherwise
+# **inconclusive**.
+#
+# **Exploratory comparisons.** For every barrier: municipalities below against above the frame's median
+# population (the definition of "big" in F4), and county authorities against municipalities. These are
+# many tests on the same data, so their p-values are adjusted with Benjamini–Hochberg ({cite}`bh1995`); they
+# describe patterns and never enter a verdict.
+
+# %% tags=["parameters"]
+survey = "synthetic:vsr-narrative:2021"
+param_set = "f8-barriers"
+results_dir = None
+claim = "F8"
+primary_item = "barrier_capacity"
+barrier_group = "barriers"
+frame_size = 356
+fdr = 0.05
+
+# %%
+from vsr_analysis.chapter import start, markdown
+ctx = start(survey=survey, param_set=param_set, results_dir=results_dir, parameters=dict(
+    claim=claim, primary_item=primary_item, barrier_group=barrier_group, frame_size=frame_size, fdr=fdr))
+
+# %%
+import numpy as np
+import pandas as pd
+import matplotlib.pyplot as plt
+import seaborn as sns
+from vsr_analysis.claims.ledger import decide, load_claims_spec
+from vsr_analysis.data.codebook import load_codebook
+from vsr_analysis.stats.descriptives import as_float, compare_shares, interval_errors, share_by_group
+from vsr_analysis.stats.multiplicity import bh
+from vsr_analysis.stats.shares import share_test
+
+spec = load_claims_spec()
+alpha = float(spec["alpha"])
+claim_entry = next(c for c in spec["claims"] if c["id"] == claim)
+threshold = float(claim_entry["rule_parameters"]["threshold"])
+codebook = load_codebook()
+barriers = codebook.items_in_group(barrier_group)
+
+
+def short(name):
+    return codebook.item(name).label["en"].replace("Barrier: ", "")
+
+
+frame = ctx.frame
+resp = ctx.respondents
+counties = ctx.data.counties
+answered = resp[resp[barriers].notna().any(axis=1)]
+markdown(f"{len(resp)} of {frame_size} municipalities responded; {len(answered)} answered the barrier question "
+         f"(several barriers may be named). {len(counties)} county authorities responded; they are shown "
+         "beside the municipalities, never pooled with them, and are not weighted.")
+
+# %% [markdown]
+# ## How often is each barrier named?
+
+# %%
+rows = []
+for b in barriers:
+    m = share_by_group(resp, b, None, weight="weight", population_size=frame_size).iloc[0]
+    c = share_by_group(counties, b, None, weight=None).iloc[0] if len(counties) else None
+    rows.append({"barrier": short(b), "item": b, "municipalities answering": int(m["n"]),
+                 "municipalities naming it": int(m["n_yes"]), "share (weighted)": m["share"], "ci_low": m["ci_low"],
+                 "ci_high": m["ci_high"], "share (unweighted)": m["share_unweighted"],
+                 "county authorities answering": int(c["n"]) if c is not None else 0,
+                 "county authorities naming it": int(c["n_yes"]) if c is not None else 0,
+                 "share, regional authorities": c["share"] if c is not None else np.nan})
+overall = pd.DataFrame(rows).sort_values("share (weighted)", ascending=False).reset_index(drop=True)
+_ = ctx.table("barrier_shares", overall,
+              "Share of municipalities naming each barrier (weighted, 95 % Wilson CI) and of the regional (county) authorities (unweighted)",
+              count_columns=["municipalities answering", "municipalities naming it", "county authorities answering",
+                             "county authorities naming it"])
+
+# %%
+sns.set_theme(style="whitegrid", palette="colorblind")
+colors = sns.color_palette("colorblind")
+fig, ax = plt.subplots(figsize=(7.5, 4.5))
+ypos = np.arange(len(overall))[::-1]
+ax.barh(ypos, 100 * overall["share (weighted)"], color=colors[0], label="municipalities (weighted)")
+ax.errorbar(100 * overall["share (weighted)"], ypos,
+            xerr=interval_errors(overall["share (weighted)"], overall["ci_low"], overall["ci_high"], 100),
+            fmt="none", ecolor="black", capsize=3, lw=1)
+if len(counties):
+    ax.scatter(100 * overall["share, regional authorities"], ypos, marker="D", color=colors[1], zorder=3, label="county authorities")
+ax.axvline(100 * threshold, color=colors[3], ls="--", lw=1.2, label=f"half ({threshold:.0%})")
+ax.set_yticks(ypos)
+ax.set_yticklabels(overall["barrier"], fontsize=8)
+ax.set_xlabel("Share naming the barrier (%)")
+ax.set_ylabel("Barrier")
+ax.set_xlim(0, 100)
+ax.set_title("Barriers to progress named by municipalities and county authorities")
+ax.legend(fontsize=8, loc="lower right")
+_ = ctx.figure(fig, "barrier_shares",
+               alt="Horizontal bar chart of the weighted share of municipalities naming each barrier with 95 % intervals, diamonds for the county authorities' shares and a dashed line at 50 %",
+               caption="Weighted share of municipalities naming each barrier (bars, 95 % Wilson intervals) and the "
+                       "share of county authorities (diamonds); the dashed line marks one half.")
+
+# %% [markdown]
+# ## Primary test: do most municipalities name resource capacity?
+
+# %%
+primary = share_test(as_float(resp[primary_item]), resp["weight"].to_numpy(), threshold, population_size=frame_size)
+markdown(f"Weighted share naming **{short(primary_item)}**: **{primary['estimate']:.3f}** (95 % CI "
+         f"{primary['ci_low']:.3f} to {primary['ci_high']:.3f}); one-sided p (share > {threshold:g}) = "
+         f"**{primary['p_value']:.3g}**; n = {primary['n']}.")
+
+# %% [markdown]
+# ## By size band
+#
+# Weighted shares with Wilson intervals; the finite-population correction uses the register's number of
+# municipalities in each band.
+
+# %%
+band_order = frame.groupby("size_band")["population_2021"].min().sort_values().index.tolist()
+band_pop = frame["size_band"].value_counts().to_dict()
+parts = []
+for b in barriers:
+    t = share_by_group(resp, b, "size_band", order=band_order, population_size=frame_size,
+                       group_population=band_pop, total_label="all municipalities")
+    t.insert(0, "barrier", short(b))
+    parts.append(t)
+by_band = pd.concat(parts, ignore_index=True).rename(columns={"group": "size band", "n": "municipalities",
+                                                             "n_yes": "naming it"})
+_ = ctx.table("barriers_by_size_band", by_band, "Share naming each barrier by size band (weighted, 95 % Wilson CI)",
+              count_columns=["municipalities", "naming it"])
+
+# %%
+heat = by_band.pivot(index="barrier", columns="size band", values="share")[band_order + ["all municipalities"]]
+if len(counties):
+    heat["county authorities"] = overall.set_index("barrier")["share, regional authorities"]
+heat = heat.loc[overall["barrier"]]
+fig, ax = plt.subplots(figsize=(9, 4.5))
+sns.heatmap(100 * heat, annot=True, fmt=".0f", cmap=sns.color_palette("light:#0173B2", as_cmap=True),
+            vmin=0, vmax=100, cbar_kws={"label": "Share naming the barrier (%)"}, ax=ax)
+ax.set_xlabel("Size band (inhabitants) / group")
+ax.set_ylabel("Barrier")
+ax.set_title("Barriers named, by size band and for county authorities")
+ax.tick_params(axis="x", labelrotation=30, labelsize=8)
+ax.tick_params(axis="y", labelsize=8)
+_ = ctx.figure(fig, "barrier_heatmap",
+               alt="Heat map of the percentage naming each barrier (rows) in each size band, for all municipalities and for county authorities (columns), with the percentages written in the cells",
+               caption="Percentage naming each barrier, by size band (weighted), for all municipalities (weighted) "
+                       "and for the county authorities (unweighted).")
+
+# %% [markdown]
+# ## Exploratory comparisons (Benjamini–Hochberg)
+#
+# For every barrier, two comparisons: municipalities **below against above the frame's median population**
+# (two-proportion z-test with the groups' weighted shares and Kish effective sample sizes) and **county
+# authorities against municipalities** (Fisher's exact test on the counts: the 11 county authorities are too
+# few for a normal approximation; the municipal share shown is weighted). The false discovery rate is
+# controlled at the stated level across all of these tests together.
+
+# %%
+median_pop = float(frame["population_2021"].median())
+small = resp[resp["population_2021"] < median_pop]
+large = resp[resp["population_2021"] >= median_pop]
+tests = []
+for b in barriers:
+    r = compare_shares(small[b], large[b], small["weight"], large["weight"], method="z")
+    tests.append({"barrier": short(b), "comparison": f"below vs above the median ({median_pop:,.0f} inhabitants)",
+                  "group 1": "below median", "n 1": r["n_1"], "share 1": r["share_1"],
+                  "group 2": "above median", "n 2": r["n_2"], "share 2": r["share_2"],
+                  "difference": r["difference"], "test": r["method"], "p_value": r["p_value"]})
+    if len(counties):
+        r = compare_shares(counties[b], resp[b], None, resp["weight"], method="fisher")
+        tests.append({"barrier": short(b), "comparison": "county authorities vs municipalities",
+                      "group 1": "county authorities", "n 1": r["n_1"], "share 1": r["share_1"],
+                      "group 2": "municipalities", "n 2": r["n_2"], "share 2": r["share_2"],
+                      "difference": r["difference"], "test": r["method"], "p_value": r["p_value"]})
+comparisons = pd.DataFrame(tests)
+adj = bh(comparisons["p_value"], alpha=fdr)
+comparisons["p_adjusted (BH)"] = adj["p_adjusted"].to_numpy()
+comparisons["discovery"] = np.where(adj["reject"].to_numpy(), "yes", "no")
+_ = ctx.table("comparisons", comparisons,
+              f"Exploratory comparisons of the barriers (Benjamini–Hochberg, false discovery rate {fdr:g})",
+              count_columns=["n 1", "n 2"])
+found = comparisons[comparisons["discovery"] == "yes"]
+markdown(f"**{len(found)}** of {len(comparisons)} comparisons are discoveries at a false discovery rate of {fdr:g}"
+         + (": " + "; ".join(f"{r['barrier']} ({r['comparison']}: {r['share 1']:.0%} vs {r['share 2']:.0%})"
+                     for _, r in found.iterrows())
+            + "." if len(found) else ".") + " These are exploratory and do not enter any verdict.")
+
+
+# %% [markdown]
+# ## Robustness
+#
+# The weighted primary result beside the unweighted share, and a conservative reading of item non-response
+# (a municipality that left the barrier question blank counted as not naming the barrier).
+
+# %%
+def row_for(label, x, w):
+    t = share_test(x, w, threshold, population_size=frame_size)
+    d = decide(claim_entry, {"primary": t, "rule_inputs": {}}, alpha, t["p_value"])
+    return {"variant": label, "n": t["n"], "share": t["estimate"], "ci_low": t["ci_low"], "ci_high": t["ci_high"],
+            "p_value": t["p_value"], "decision": d.verdict}
+
+
+x_cap = as_float(resp[primary_item])
+robust = pd.DataFrame([
+    row_for("primary: weighted", x_cap, resp["weight"].to_numpy()),
+    row_for("unweighted", x_cap, None),
+    row_for("blank counted as not named (weighted)", np.nan_to_num(x_cap, nan=0.0), resp["weight"].to_numpy()),
+])
+_ = ctx.table("robustness", robust, "The decision rule under each variant (unadjusted α)", count_columns=["n"])
+
+# %% [markdown]
+# ## Verdict
+
+# %%
+evidence = ctx.evidence(
+    claim=claim,
+    primary={"method": f"one-sided test that the raked share naming {primary_item} exceeds {threshold:g} "
+                       f"(Wilson, Kish effective n, finite-population correction N = {frame_size})",
+             "estimate": primary["estimate"], "ci_low": primary["ci_low"], "ci_high": primary["ci_high"],
+             "p_value": primary["p_value"]},
+    n=primary["n"],
+    rule_inputs={},
+    sensitivity=robust.to_dict(orient="records"),
+    exploratory={"method": f"Benjamini-Hochberg at FDR {fdr:g}", "tests": len(comparisons),
+                 "discoveries": int(len(found))},
+)

@@ -1,0 +1,215 @@
+"""The run spec: notebook templates x named parameter sets x place in the book.
+
+``runspec.yml`` at the project root is the single declaration of what ``vsr run`` executes.  Every parameter
+set is validated *before* any notebook starts, so a wrong parameter is one clear error naming the run spec,
+the parameter set and the key, not a failure deep inside a kernel.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+import yaml
+
+from vsr_analysis import paths
+
+NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+#: Parameters the runner injects into every notebook; a run spec may not set them.
+RUNNER_PARAMETERS = ("survey", "param_set", "results_dir")
+
+
+class RunSpecError(ValueError):
+    """The run spec or one of its parameter sets is invalid (a usage error)."""
+
+
+@dataclass(frozen=True)
+class ParameterSet:
+    name: str
+    template: Path
+    title: str
+    section: str
+    parameters: dict = field(default_factory=dict)
+
+    @property
+    def output_name(self) -> str:
+        return f"{self.name}.ipynb"
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    path: Path
+    scenario: str
+    seed: int
+    timeout_seconds: int
+    parameter_sets: tuple[ParameterSet, ...]
+
+    def names(self) -> list[str]:
+        return [p.name for p in self.parameter_sets]
+
+    def get(self, name: str) -> ParameterSet:
+        for pset in self.parameter_sets:
+            if pset.name == name:
+                return pset
+        raise RunSpecError(f"{self.path.name}: no parameter set named {name!r}; known: {', '.join(self.names())}")
+
+
+def template_parameters(template: Path) -> dict[str, object]:
+    """Names and default values assigned in the template's cell tagged ``parameters``.
+
+    Only literal defaults are allowed there (papermill does not recompute derived values from injected ones),
+    so they are read with ``ast.literal_eval`` and never executed.
+    """
+    try:
+        notebook = nbformat.read(template, as_version=4)
+    except Exception as exc:  # nbformat raises several types for broken JSON
+        raise RunSpecError(f"{template}: not a readable notebook ({exc})") from None
+    cells = [c for c in notebook.cells if "parameters" in c.get("metadata", {}).get("tags", [])]
+    if len(cells) != 1:
+        raise RunSpecError(f"{template}: expected exactly one cell tagged 'parameters', found {len(cells)}")
+    kernel = notebook.metadata.get("kernelspec", {}).get("name")
+    if kernel != "python3":
+        raise RunSpecError(f"{template}: kernelspec must be 'python3' (found {kernel!r})")
+    defaults: dict[str, object] = {}
+    try:
+        tree = ast.parse(cells[0].source)
+    except SyntaxError as exc:
+        raise RunSpecError(f"{template}: parameters cell line {exc.lineno}: {exc.msg}") from None
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+            try:
+                defaults[node.targets[0].id] = ast.literal_eval(node.value)
+            except ValueError:
+                raise RunSpecError(
+                    f"{template}: parameter {node.targets[0].id!r} (line {node.lineno}) must have a literal default"
+                ) from None
+    return defaults
+
+
+def template_schema(template: Path) -> dict[str, dict]:
+    """Allowed values a template declares for its parameters, in ``metadata.vsr.parameters``.
+
+    Each entry may give ``choices`` (a list) and/or ``min`` / ``max`` (numbers), e.g.
+    ``{"top_stage": {"min": 1, "max": 5}, "condition": {"choices": ["population_2021", "centrality_score"]}}``.
+    """
+    notebook = nbformat.read(template, as_version=4)
+    return dict(notebook.metadata.get("vsr", {}).get("parameters", {}) or {})
+
+
+def check_allowed(name: str, value: object, rule: dict) -> str | None:
+    """Why ``value`` is not allowed for parameter ``name`` under ``rule``, or None when it is."""
+    choices = rule.get("choices")
+    if choices is not None and value not in choices:
+        return f"parameter {name!r} = {value!r} is not one of {choices}"
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if "min" in rule and value < rule["min"]:
+            return f"parameter {name!r} = {value!r} is below the minimum {rule['min']}"
+        if "max" in rule and value > rule["max"]:
+            return f"parameter {name!r} = {value!r} is above the maximum {rule['max']}"
+    if isinstance(value, list) and ("min" in rule or "max" in rule):
+        for item in value:
+            problem = check_allowed(name, item, {k: v for k, v in rule.items() if k in ("min", "max")})
+            if problem:
+                return problem
+    return None
+
+
+def _compatible(default: object, value: object) -> bool:
+    if default is None or value is None:
+        return True
+    if isinstance(default, bool) or isinstance(value, bool):
+        return isinstance(default, bool) and isinstance(value, bool)
+    if isinstance(default, (int, float)) and isinstance(value, (int, float)):
+        return isinstance(default, float) or isinstance(value, int)
+    return type(default) is type(value)
+
+
+def load_runspec(path: Path | str | None = None) -> RunSpec:
+    """Read and validate the run spec; raise RunSpecError naming the file, parameter set and key."""
+    path = Path(path) if path else paths.runspec_path()
+    if not path.is_file():
+        raise RunSpecError(f"run spec not found: {path}")
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        raise RunSpecError(f"{path}: not valid YAML ({exc})") from None
+    if not isinstance(raw, dict) or not isinstance(raw.get("notebooks"), list):
+        raise RunSpecError(f"{path}: expected a mapping with a 'notebooks' list")
+    defaults = raw.get("defaults") or {}
+    unknown = set(defaults) - {"scenario", "seed", "timeout_seconds"}
+    if unknown:
+        raise RunSpecError(f"{path}: defaults: unknown key(s) {sorted(unknown)}")
+    scenario = defaults.get("scenario", "vsr-narrative")
+    seed = defaults.get("seed", 2021)
+    timeout = defaults.get("timeout_seconds", 900)
+    if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
+        raise RunSpecError(f"{path}: defaults.seed must be a non-negative integer, got {seed!r}")
+    if not isinstance(timeout, int) or isinstance(timeout, bool) or timeout < 1:
+        raise RunSpecError(f"{path}: defaults.timeout_seconds must be a positive integer, got {timeout!r}")
+
+    root = paths.project_root()
+    sets: list[ParameterSet] = []
+    seen: set[str] = set()
+    for i, entry in enumerate(raw["notebooks"], start=1):
+        where = f"{path.name}: notebooks[{i}]"
+        if not isinstance(entry, dict) or "template" not in entry:
+            raise RunSpecError(f"{where}: needs a 'template'")
+        template = (root / entry["template"]).resolve()
+        if not template.is_file():
+            raise RunSpecError(f"{where}: template {entry['template']} does not exist")
+        declared = template_parameters(template)
+        schema = template_schema(template)
+        for reserved in RUNNER_PARAMETERS:
+            if reserved not in declared:
+                raise RunSpecError(f"{entry['template']}: parameters cell must define {reserved!r}")
+        psets = entry.get("parameter_sets")
+        if not isinstance(psets, list) or not psets:
+            raise RunSpecError(f"{where}: needs a non-empty 'parameter_sets' list")
+        for j, pset in enumerate(psets, start=1):
+            pwhere = f"{where}.parameter_sets[{j}]"
+            if not isinstance(pset, dict) or not isinstance(pset.get("name"), str):
+                raise RunSpecError(f"{pwhere}: needs a 'name'")
+            name = pset["name"]
+            if not NAME_PATTERN.match(name):
+                raise RunSpecError(f"{pwhere}: name {name!r} must be lower-case letters, digits and '-'")
+            if name in seen:
+                raise RunSpecError(f"{pwhere}: duplicate parameter set name {name!r}")
+            seen.add(name)
+            params = pset.get("parameters") or {}
+            if not isinstance(params, dict):
+                raise RunSpecError(f"{pwhere} ({name}): 'parameters' must be a mapping")
+            for key, value in params.items():
+                if key in RUNNER_PARAMETERS:
+                    raise RunSpecError(f"{pwhere} ({name}): {key!r} is set by the runner, not the run spec")
+                if key not in declared:
+                    raise RunSpecError(
+                        f"{pwhere} ({name}): unknown parameter {key!r}; {entry['template']} declares "
+                        f"{', '.join(sorted(k for k in declared if k not in RUNNER_PARAMETERS))}"
+                    )
+                if not _compatible(declared[key], value):
+                    raise RunSpecError(
+                        f"{pwhere} ({name}): parameter {key!r} = {value!r} has type {type(value).__name__}, "
+                        f"the template's default is {type(declared[key]).__name__} ({declared[key]!r})"
+                    )
+                if key in schema:
+                    problem = check_allowed(key, value, schema[key])
+                    if problem:
+                        raise RunSpecError(f"{pwhere} ({name}): {problem}")
+            try:
+                json.dumps(params)
+            except TypeError:
+                raise RunSpecError(f"{pwhere} ({name}): parameters must be plain YAML values") from None
+            sets.append(
+                ParameterSet(
+                    name=name,
+                    template=template,
+                    title=str(pset.get("title", name)),
+                    section=str(entry.get("section", "findings")),
+                    parameters=dict(params),
+                )
+            )
+    return RunSpec(path=path, scenario=str(scenario), seed=seed, timeout_seconds=timeout, parameter_sets=tuple(sets))

@@ -1,0 +1,121 @@
+"""``vsr verify``: re-execute the pipeline on the same inputs and compare with the published results.
+
+The reviewer's check that the book is exactly what the code makes of the data.  The project's inputs (data,
+notebooks, specs, book sources) are copied into a temporary folder, every notebook is re-executed there from
+scratch (``--force``), and the new ``claims.json``, evidence files and result tables are compared byte for byte
+with those in ``results/``.  Executed notebooks and figures are not compared: they carry dates and rendering
+details by design.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from vsr_analysis import paths
+
+#: The project's inputs: everything a run reads besides the installed package.
+COPIED = ("data", "notebooks", "book", "claims.yml", "runspec.yml", "_config.yml", "_toc.yml")
+#: Outputs and caches inside those folders; a copy regenerates them (confidential files are never copied).
+IGNORED_DIRS = {"executed", "generated", ".staging", "synthetic", "private", "__pycache__"}
+COMPARED_SUFFIXES = {".csv", ".json"}
+NOT_COMPARED = {".runstate.json"}
+
+
+def comparable_files(results: Path) -> dict[str, Path]:
+    return {
+        str(p.relative_to(results)): p
+        for p in sorted(results.rglob("*"))
+        if p.is_file() and p.suffix in COMPARED_SUFFIXES and p.name not in NOT_COMPARED
+    }
+
+
+def compare_results(published: Path, fresh: Path) -> list[str]:
+    """Differences between two results folders, one line per file (with the first differing line)."""
+    old, new = comparable_files(published), comparable_files(fresh)
+    report = []
+    for name in sorted(set(old) | set(new)):
+        if name not in new:
+            report.append(f"missing in the re-run: {name}")
+        elif name not in old:
+            report.append(f"only in the re-run: {name}")
+        elif old[name].read_bytes() != new[name].read_bytes():
+            a = old[name].read_text(encoding="utf-8").splitlines()
+            b = new[name].read_text(encoding="utf-8").splitlines()
+            diff = [
+                ln
+                for ln in difflib.unified_diff(a, b, lineterm="", n=0)
+                if ln[:1] in "+-" and ln[:3] not in ("+++", "---")
+            ]
+            report.append(f"differs: {name}: {' | '.join(diff[:2])}")
+    return report
+
+
+def _ignore(directory: str, names: list[str]) -> set[str]:
+    return {n for n in names if n in IGNORED_DIRS}
+
+
+def copy_inputs(dest: Path, root: Path | None = None) -> Path:
+    """Copy the project's inputs (not its outputs) into ``dest`` and return it.
+
+    With ``VSR_PROJECT_ROOT=dest`` the copy is a complete project for the installed package: used by
+    ``vsr verify``, the end-to-end tests and the benchmarks.
+    """
+    root = root or paths.project_root()
+    dest.mkdir(parents=True, exist_ok=True)
+    for name in COPIED:
+        src = root / name
+        if src.is_dir():
+            shutil.copytree(src, dest / name, ignore=_ignore)
+        elif src.is_file():
+            shutil.copy2(src, dest / name)
+    return dest
+
+
+def verify(jobs: int | None = None, survey: str | None = None, log=sys.stderr) -> list[str]:
+    root = paths.project_root()
+    published = paths.results_dir()
+    run_info = published / "run.json"
+    if not run_info.is_file():
+        raise FileNotFoundError("no published results to verify: run `vsr run` (or `make book`) first")
+    info = json.loads(run_info.read_text(encoding="utf-8"))
+    args = ["run", "--force"]
+    if info["kind"] == "synthetic":
+        _, scenario, seed = info["survey"].split(":")
+        args += ["--scenario", scenario, "--seed", seed]
+    else:
+        if survey is None:
+            raise ValueError("the published results come from a survey file; pass it with --survey PATH")
+        args += ["--survey", str(Path(survey).resolve())]
+    if jobs:
+        args += ["--jobs", str(jobs)]
+    with tempfile.TemporaryDirectory(prefix="vsr-verify-") as tmp:
+        copy = copy_inputs(Path(tmp) / "project", root)
+        env = dict(os.environ, VSR_PROJECT_ROOT=str(copy))
+        print(f"vsr verify: re-executing every notebook in {copy} …", file=log)
+        proc = subprocess.run([sys.executable, "-m", "vsr_analysis.cli", *args], env=env)
+        if proc.returncode != 0:
+            return [f"the re-run failed (exit {proc.returncode})"]
+        return compare_results(published, copy / "results")
+
+
+def cli_verify(args) -> int:
+    try:
+        differences = verify(jobs=args.jobs, survey=getattr(args, "survey", None))
+    except (FileNotFoundError, ValueError) as exc:
+        print(f"vsr verify: error: {exc}", file=sys.stderr)
+        return 2
+    if differences:
+        print("vsr verify: DIFFERENT from the published results:", file=sys.stderr)
+        for line in differences:
+            print(f"  {line}", file=sys.stderr)
+        return 1
+    n = len(comparable_files(paths.results_dir()))
+    print(f"vsr verify: identical ({n} files: claims.json, evidence and result tables)")
+    return 0

@@ -1,0 +1,223 @@
+"""Helpers that keep the claim notebooks thin: start, show tables and figures, record evidence.
+
+A notebook's second cell is always::
+
+    from vsr_analysis.chapter import start
+    ctx = start(survey=survey, param_set=param_set, results_dir=results_dir, parameters=locals())
+
+which loads the analysis frame, shows the provenance stamp and — on synthetic data — the simulated-data
+banner, and returns a ``Context`` whose methods write result tables (CSV, disclosure-checked for real survey
+files) and the claim's evidence for the ledger.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from pathlib import Path
+
+import pandas as pd
+
+from vsr_analysis import paths
+from vsr_analysis.build.provenance import stamp
+from vsr_analysis.claims.evidence import record_evidence, write_table
+from vsr_analysis.data.analysis_frame import AnalysisFrame, load_frame
+from vsr_analysis.data.survey_spec import parse_spec
+
+
+def _display(obj) -> None:
+    from IPython.display import display
+
+    display(obj)
+
+
+def markdown(text: str) -> None:
+    """Show MyST markdown (rendered by the book: admonitions and roles work; the book has no math renderer, it is offline)."""
+    from IPython.display import Markdown
+
+    _display(Markdown(text))
+
+
+SIMULATED_BANNER = (
+    ":::{{admonition}} Simulated data\n:class: warning simulated-data\n"
+    "The results on this page were computed on the **synthetic replica** (`{spec}`): survey answers "
+    "SIMULATED by this project for the real 356 municipalities under a stated scenario. They show how the "
+    "analysis works and what it would conclude under the scenario's assumptions. They say **nothing** about "
+    "the real municipalities' answers to the 2021 survey. See {{doc}}`synthetic-replica`.\n:::"
+)
+
+
+class Context:
+    def __init__(self, data: AnalysisFrame, param_set: str, results_dir: Path, parameters: dict):
+        self.data = data
+        self.param_set = param_set
+        self.results_dir = Path(results_dir)
+        self.results_dir.mkdir(parents=True, exist_ok=True)
+        self.parameters = parameters
+
+    # data ------------------------------------------------------------------------------------------------
+    @property
+    def frame(self) -> pd.DataFrame:
+        return self.data.frame
+
+    @property
+    def respondents(self) -> pd.DataFrame:
+        return self.data.respondents
+
+    @property
+    def synthetic(self) -> bool:
+        return self.data.synthetic
+
+    def book_link(self, filename: str) -> str:
+        """Link from book/executed/<page> to the file's *published* place (results/<param_set>/...).
+
+        The runner executes into a staging folder and moves results into place afterwards, so links are
+        built from the final location, not from where the kernel wrote the file.
+        """
+        return f"../../results/{self.param_set}/{filename}"
+
+    # output ----------------------------------------------------------------------------------------------
+    def table(
+        self,
+        name: str,
+        table: pd.DataFrame,
+        caption: str,
+        *,
+        count_columns: list[str] | None = None,
+        show: bool = True,
+        float_digits: int = 3,
+    ) -> None:
+        """Write ``table`` as CSV (for download) and show it as an HTML table with a download link.
+
+        Returns nothing, so that a call ending a cell does not print the table a second time.
+
+        For a confidential survey file, cells in ``count_columns`` below the disclosure threshold are
+        suppressed (with secondary suppression) before anything is written or shown.
+        """
+        if self.data.confidential and count_columns:
+            from vsr_analysis.build.disclosure import suppress_small_cells
+
+            table = suppress_small_cells(table, count_columns)
+        path = write_table(self.results_dir, name, table)
+        if show:
+            body = table.to_html(
+                index=False,
+                classes="result-table",
+                border=0,
+                na_rep="–",
+                float_format=lambda v: f"{v:.{float_digits}f}",
+            )
+            rel = self.book_link(path.name)
+            _display_html(f'<p class="table-caption"><strong>{html.escape(caption)}</strong></p>{body}')
+            if rel:
+                markdown(f"{{download}}`Download this table (CSV) <{rel}>`")
+
+    def figure(self, fig, name: str, alt: str, caption: str) -> None:
+        """Save a figure as PNG in the results folder and show it with alt text and a caption.
+
+        Returns nothing (a returned path would be printed when the call ends a cell, and it names the
+        staging folder the kernel writes into)."""
+        path = self.results_dir / f"{name}.png"
+        tmp = path.with_name(f".{path.name}.tmp.png")
+        fig.savefig(tmp, dpi=110, bbox_inches="tight", metadata={"Software": None})
+        tmp.replace(path)
+        import matplotlib.pyplot as plt
+
+        plt.close(fig)
+        rel = self.book_link(path.name)
+        markdown(f":::{{figure}} {rel}\n:alt: {alt}\n:width: 100%\n\n{caption}\n:::")
+
+    def evidence(
+        self,
+        *,
+        claim: str,
+        primary: dict,
+        n: int,
+        rule_inputs: dict | None = None,
+        sensitivity: list | None = None,
+        **extra,
+    ) -> dict:
+        """Record the claim's evidence for the ledger and show the decision before multiplicity adjustment."""
+        record_evidence(
+            self.results_dir,
+            claim=claim,
+            survey=self.data.spec,
+            primary=primary,
+            n=n,
+            rule_inputs=rule_inputs,
+            sensitivity=sensitivity,
+            **extra,
+        )
+        from vsr_analysis.claims.ledger import decide, load_claims_spec
+
+        spec = load_claims_spec()
+        entry = next(c for c in spec["claims"] if c["id"] == claim)
+        alpha = float(spec.get("alpha", 0.05))
+        evidence = json.loads((self.results_dir / "evidence.json").read_text(encoding="utf-8"))
+        decision = decide(entry, evidence, alpha, evidence["primary"].get("p_value"))
+        confirmatory = entry.get("confirmatory", True)
+        note = (
+            "This is the decision at the unadjusted level α = {a:g}. The ledger's final verdict applies "
+            "Holm's correction across the confirmatory family; see {{ref}}`claims-at-a-glance`."
+            if confirmatory
+            else "This claim is exploratory (no family-wise adjustment)."
+        ).format(a=alpha)
+        kind = {"supported": "tip", "not supported": "danger", "inconclusive": "note"}[decision.verdict]
+        markdown(
+            f":::{{admonition}} Decision for {claim}: {decision.verdict}\n:class: {kind} verdict-box\n"
+            f"{decision.reason}.\n\n{note}\n:::"
+        )
+        return evidence
+
+
+def _display_html(text: str) -> None:
+    from IPython.display import HTML
+
+    _display(HTML(text))
+
+
+def show_provenance(parameters: dict, spec: str) -> None:
+    extra = []
+    try:
+        from vsr_analysis.data.survey_source import survey_data_path
+
+        extra.append(survey_data_path(spec))
+    except Exception:
+        pass
+    st = stamp(parameters, extra_files=extra)
+    rows = "".join(
+        f"<tr><td><code>{html.escape(k)}</code></td><td><code>{v}</code></td></tr>" for k, v in st.data.items()
+    )
+    versions = ", ".join(f"{k} {v}" for k, v in st.packages.items())
+    params = html.escape(json.dumps(parameters, sort_keys=True, default=str))
+    _display_html(
+        '<details class="provenance"><summary>Provenance of this page (commit, data checksums, '
+        "software)</summary>"
+        f"<p><strong>Commit:</strong> <code>{html.escape(st.commit_label())}</code><br>"
+        f"<strong>Executed:</strong> {st.date} · Python {st.python}<br>"
+        f"<strong>Parameters:</strong> <code>{params}</code><br>"
+        f"<strong>Software:</strong> {html.escape(versions)}</p>"
+        f"<table><thead><tr><th>input file</th><th>sha256</th></tr></thead><tbody>{rows}</tbody></table>"
+        "</details>"
+    )
+
+
+def start(*, survey: str, param_set: str, results_dir: str | None, parameters: dict | None = None) -> Context:
+    parts = parse_spec(survey)
+    params = {
+        k: v
+        for k, v in (parameters or {}).items()
+        if not k.startswith("_")
+        and isinstance(v, (str, int, float, bool, list, dict, type(None)))
+        and k not in {"In", "Out", "results_dir"}
+    }
+    results = Path(results_dir) if results_dir else paths.results_dir() / param_set
+    data = load_frame(survey)
+    if parts["kind"] == "synthetic":
+        markdown(SIMULATED_BANNER.format(spec=survey))
+    show_provenance(params, survey)
+    markdown(
+        f"{{download}}`Download the executed notebook ({param_set}.ipynb) <{param_set}.ipynb>` · "
+        "result tables are offered for download (CSV) below each table."
+    )
+    return Context(data, param_set, results, params)

@@ -1,0 +1,91 @@
+"""How a notebook hands its results to the ledger and the book.
+
+Tables are written as CSV (fixed float format, '\n' line endings) and the evidence for a claim as JSON, both
+under the parameter set's results folder that the runner passes in as ``results_dir``.  Writes are atomic
+(temporary file, then rename) so that an interrupted kernel never leaves half a file.  When the survey is a
+confidential file, every table passes the disclosure check before it is written.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+FLOAT_FORMAT = "%.6g"
+
+
+def _atomic_write_text(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def json_ready(value):
+    """Convert numpy/pandas scalars and containers to JSON-ready Python values (NaN -> None).
+
+    Floats are rounded to 10 significant digits so that the files are stable byte for byte.
+    """
+    if isinstance(value, dict):
+        return {str(k): json_ready(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [json_ready(v) for v in value]
+    if isinstance(value, (np.integer,)):
+        return int(value)
+    if isinstance(value, (np.floating, float)):
+        value = float(value)
+        return None if math.isnan(value) or math.isinf(value) else float(f"{value:.10g}")
+    if isinstance(value, np.bool_):
+        return bool(value)
+    if value is pd.NA or value is pd.NaT:
+        return None
+    return value
+
+
+def table_to_csv(table: pd.DataFrame) -> str:
+    return table.to_csv(index=False, lineterminator="\n", float_format=FLOAT_FORMAT)
+
+
+def write_table(results_dir: str | Path, name: str, table: pd.DataFrame) -> Path:
+    """Write one result table as ``<results_dir>/<name>.csv`` and return its path."""
+    path = Path(results_dir) / f"{name}.csv"
+    _atomic_write_text(path, table_to_csv(table))
+    return path
+
+
+def record_evidence(
+    results_dir: str | Path,
+    *,
+    claim: str,
+    survey: str,
+    primary: dict,
+    n: int,
+    rule_inputs: dict | None = None,
+    sensitivity: list | None = None,
+    **extra,
+) -> Path:
+    """Write the evidence the ledger needs to decide ``claim`` (``evidence.json``).
+
+    ``primary`` holds ``method``, ``estimate``, ``ci_low``, ``ci_high`` and ``p_value`` of the pre-specified
+    primary test; ``rule_inputs`` whatever else the claim's decision rule reads (see ``claims.py``).
+    """
+    missing = {"method", "estimate", "ci_low", "ci_high", "p_value"} - set(primary)
+    if missing:
+        raise ValueError(f"primary result for {claim} lacks {sorted(missing)}")
+    payload = {
+        "claim": claim,
+        "survey": survey,
+        "primary": primary,
+        "n": int(n),
+        "rule_inputs": rule_inputs or {},
+        "sensitivity": sensitivity or [],
+        **extra,
+    }
+    path = Path(results_dir) / "evidence.json"
+    _atomic_write_text(path, json.dumps(json_ready(payload), indent=2, ensure_ascii=False) + "\n")
+    return path

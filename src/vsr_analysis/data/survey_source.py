@@ -1,0 +1,95 @@
+"""Where the survey answers come from: the synthetic replica or a user's (confidential) file.
+
+A source is named by a *survey spec* string that is safe to write into notebooks and the ledger:
+``synthetic:<scenario>:<seed>`` or ``file:<name>:<sha256>``.  The path of a real file never enters a
+notebook: the runner validates the file once and stores its validated rows under ``data/private/cache``
+(git-ignored), keyed by the file's sha256, where the notebooks find them.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from vsr_analysis import paths
+from vsr_analysis.build.provenance import data_checksums, sha256_file
+from vsr_analysis.data.survey_spec import SourceError, parse_spec
+
+
+@dataclass(frozen=True)
+class SurveySource:
+    kind: str  # "synthetic" or "file"
+    spec: str
+    label: str
+    data_path: Path  # the file notebooks read (synthetic CSV, or the validated cache)
+
+    @property
+    def confidential(self) -> bool:
+        return self.kind == "file"
+
+    def checksums(self) -> dict[str, str]:
+        """Checksums of everything a notebook reads besides its template and parameters.
+
+        The run spec itself is left out: a parameter set's own parameters are fingerprinted separately, so
+        editing one parameter set must not rerun the others.
+        """
+        sums = {k: v for k, v in data_checksums().items() if k != "runspec.yml"}
+        sums["survey"] = sha256_file(self.data_path)
+        return sums
+
+
+def available_scenarios() -> list[str]:
+    return sorted(p.stem for p in paths.scenarios_dir().glob("*.yml"))
+
+
+def cache_path(sha: str) -> Path:
+    return paths.private_dir() / "cache" / f"{sha}.csv"
+
+
+def resolve_source(survey: str | None = None, scenario: str = "vsr-narrative", seed: int = 2021) -> SurveySource:
+    """Validate the survey source before anything runs and make its data file available."""
+    if survey is None:
+        if scenario not in available_scenarios():
+            raise SourceError(f"unknown scenario {scenario!r}; available: {', '.join(available_scenarios()) or 'none'}")
+        from vsr_analysis.synth.replica import ensure
+
+        path = ensure(scenario, seed)
+        return SurveySource(
+            "synthetic",
+            f"synthetic:{scenario}:{seed}",
+            f"synthetic replica, scenario {scenario}, seed {seed} (SIMULATED DATA)",
+            path,
+        )
+    path = Path(survey)
+    if not path.is_file():
+        raise SourceError(f"survey file not found: {survey}")
+    from vsr_analysis.data.survey_file import SurveyValidationError, load_survey
+
+    try:
+        loaded = load_survey(path)
+    except SurveyValidationError as exc:
+        raise SourceError(f"survey file is invalid ({len(exc.problems)} problem(s)):\n{exc}") from None
+    sha = loaded.sha256
+    cached = cache_path(sha)
+    cached.parent.mkdir(parents=True, exist_ok=True)
+    tmp = cached.with_suffix(".tmp")
+    loaded.data.to_csv(tmp, index=False, lineterminator="\n")
+    os.replace(tmp, cached)
+    return SurveySource("file", f"file:{path.name}:{sha}", f"survey file {path.name} (sha256 {sha[:12]}…)", cached)
+
+
+def survey_data_path(spec: str) -> Path:
+    """The file that holds the survey rows for a spec (generating the synthetic replica if needed)."""
+    parts = parse_spec(spec)
+    if parts["kind"] == "synthetic":
+        from vsr_analysis.synth.replica import ensure
+
+        return ensure(parts["scenario"], int(parts["seed"]))
+    cached = cache_path(parts["sha256"])
+    if not cached.is_file():
+        raise SourceError(
+            f"no validated copy of {parts['name']} (sha256 {parts['sha256'][:12]}…); "
+            "run `vsr run --survey PATH` to validate it"
+        )
+    return cached
