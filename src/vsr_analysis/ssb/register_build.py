@@ -640,16 +640,18 @@ def render_files(build: RegisterBuild) -> dict[str, bytes]:
 
 
 def write_files(files: Mapping[str, bytes], out_dir: str | os.PathLike) -> list[Path]:
-    """Write ``files`` into ``out_dir``: all into a temporary folder inside it first, then ``os.replace``
-    each into place. A failure while writing leaves ``out_dir``'s existing files untouched."""
+    """Write ``files`` into ``out_dir`` (names may contain sub-folders): all into a temporary folder inside it
+    first, then ``os.replace`` each into place. A failure while writing leaves ``out_dir``'s existing files untouched."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".register-build-", dir=out_dir))
     try:
         for name, data in files.items():
+            (tmp / name).parent.mkdir(parents=True, exist_ok=True)  # a name may hold a sub-folder
             (tmp / name).write_bytes(data)
         written = []
         for name in files:
+            (out_dir / name).parent.mkdir(parents=True, exist_ok=True)
             os.replace(tmp / name, out_dir / name)
             written.append(out_dir / name)
         return written
