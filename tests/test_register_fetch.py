@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from vsr_analysis import paths
+from vsr_analysis import cli, paths
 from vsr_analysis.ssb import fetch as rf
 from vsr_analysis.ssb import raw_exports as raw
 from vsr_analysis.ssb import register_build as register
@@ -430,6 +430,11 @@ class _Handler(BaseHTTPRequestHandler):
             }:
                 return self._send(200, s.changes)
             return self._send(404, f"not found: {path} {query}")
+        if path.startswith("/v0/") and method == "POST":  # the old API (PxWebApi v1), only with --api v1
+            if not (isinstance(body, dict) and body.get("response") == {"format": "json-stat2"}):
+                return self._send(400, 'v1: expected "response": {"format": "json-stat2"}')
+            selection = [{"variableCode": q["code"], "valueCodes": q["selection"]["values"]} for q in body["query"]]
+            return self._send(*s.data(path.split("/")[2], selection))
         if path == "/px/config" and method == "GET":
             return self._send(200, s.config)
         parts = path.split("/")  # ['', 'px', 'tables', id, 'metadata'|'data']
@@ -638,6 +643,19 @@ def test_old_api_only_on_request(tmp_path, monkeypatch, fake_ssb):
     assert rf.base_urls("v2")[0].endswith("/px")
     with pytest.raises(FetchError, match="unknown API version"):
         rf.fetch(tmp_path / "raw", api="v0", http=quiet_http())
+
+
+def test_old_api_v1_through_the_cli(tmp_path, monkeypatch, fake_ssb, capsys):
+    monkeypatch.setenv(rf.ENV_PXWEB_V1, fake_ssb.base + "/v0")
+    out = tmp_path / "raw"
+    assert cli.main(["register", "fetch", "--out", str(out), "--api", "v1", "--timeout", "5"]) == 0
+    assert [e["path"] for e in fake_ssb.log if e["method"] == "POST"] == ["/v0/07459", "/v0/09280"]
+    assert not any(e["path"].startswith("/px/") for e in fake_ssb.log)
+    assert raw.parse_population_07459(out / raw.RAW_FILES["population_2020"]).counts[2020]["5437"] == 2655
+    assert json.loads((out / "SOURCES.json").read_text(encoding="utf-8"))["apis"]["pxwebapi"] == "v1 (path api/v0)"
+    printed = capsys.readouterr().out
+    assert "the build also needs raw inputs SSB's APIs do not offer" in printed
+    assert "note: KLASS change without a code (- -> 9998, 2020-01-01)" in printed
 
 
 def test_rest_from_must_hold_every_other_raw_input(tmp_path, fake_ssb):

@@ -570,7 +570,7 @@ class Http:
 
 
 def http_request(url: str, timeout: float, body: Mapping | None = None) -> bytes:
-    """GET (or POST ``body`` as JSON) ``url`` once-with-retries. Raises :class:`FetchError`."""
+    """GET (or POST ``body`` as JSON) ``url`` with :class:`Http`'s defaults. Raises :class:`FetchError`."""
     client = Http(timeout=timeout)
     return client.get(url) if body is None else client.post_json(url, body)
 
@@ -795,12 +795,13 @@ def fetch(
     responses += pop_responses + area_responses
     pop = _concat([population_from_jsonstat(r.raw, r.url) for r in pop_responses if "_data_" in r.name])
     area = _concat([area_from_jsonstat(r.raw, r.url) for r in area_responses if "_data_" in r.name])
-    got = set(pop["knr"])
-    if got != set(municipal):
-        raise FetchError(
-            f"07459 answered for other regions than asked: missing {sorted(set(municipal) - got)[:10]}, "
-            f"extra {sorted(got - set(municipal))[:10]}"
-        )
+    for table, frame in ((POPULATION_TABLE, pop), (AREA_TABLE, area)):
+        got = set(frame["knr"])
+        if got != set(municipal):
+            raise FetchError(
+                f"{table} answered for other regions than asked: missing {sorted(set(municipal) - got)[:10]}, "
+                f"extra {sorted(got - set(municipal))[:10]}"
+            )
 
     files: dict[str, bytes] = {f"{RESPONSES_DIR}/{r.name}": r.raw for r in responses}
     files[RAW_FILES["klass_2020"]] = klass_codes_csv(codes)
