@@ -14,9 +14,11 @@ For users who are online. API versions spoken (see README, "Refreshing the regis
   ``--api v1``, for networks that still need it. SSB runs it beside v2 for a period; it has no metadata check.
 * **KLASS v1** (``https://data.ssb.no/api/klass/v1``) for classification 131 (municipalities): the codes valid on
   1 Jan 2020 (``codesAt``) and the code changes 2013-2020 (``changes``), JSON asked for with the ``Accept``
-  header only (no ``.json`` path suffix). A change row may lack its old or its new code; such rows are kept in
-  the verbatim response and reported, but cannot enter the build's change lists. Rows whose code did not
-  change (a new name) are kept.
+  header only (the KLASS API guide, https://data.ssb.no/api/klass/v1/api-guide.html, offers a ``.json`` path
+  suffix as a shortcut; issue 18 reports it deprecated). A change row may lack its old or its new code (issue
+  18 reports that the KLASS documentation allows either to be absent; the parts of the guide read for this
+  change did not show it, so the parser simply accepts it): such rows are kept in the verbatim response and
+  reported, but cannot enter the build's change lists. Rows whose code did not change (a new name) are kept.
 
 HTTP 429 (too many requests) and 503 (unavailable) are retried with back-off, honouring ``Retry-After``, and a
 message says how long we wait. Every request has a timeout (``--timeout``). Without a network the command
@@ -358,9 +360,9 @@ def klass_codes_from_json(payload: bytes | str | Mapping, source: str = "KLASS c
 
 def klass_changes_from_json(payload: bytes | str | Mapping, source: str = "KLASS changes response") -> pd.DataFrame:
     """KLASS ``changes`` JSON (``{"codeChanges": [{"oldCode", "oldName", "newCode", "newName",
-    "changeOccurred"}]}``) as a frame with those columns. ``oldCode`` or ``newCode`` may be absent (KLASS
-    documents either as optional; they become ""), and a row may keep its code (a change of name); only
-    ``changeOccurred`` and at least one of the two codes are required."""
+    "changeOccurred"}]}``) as a frame with those columns. ``oldCode`` or ``newCode`` may be absent or null
+    (they become ""), and a row may keep its code (a change of name); only ``changeOccurred`` and at least
+    one of the two codes are required."""
     obj = _load_json(payload, source)
     rows = _klass_rows(obj.get("codeChanges"), source, "codeChanges", ("changeOccurred",))
     for i, r in enumerate(rows):
