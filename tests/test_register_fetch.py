@@ -292,6 +292,20 @@ def test_retry_after_header_forms():
     assert rf._retry_after("Wed, 21 Oct 2015 07:28:00 GMT") == 0.0  # a date in the past: no wait
 
 
+def test_requests_are_paced_to_ssbs_rate_limit(no_proxy):
+    now, sleeps, messages = [0.0], [], []
+
+    def sleep(seconds):
+        sleeps.append(seconds)
+        now[0] += seconds
+
+    http = rf.Http(rate_calls=3, rate_window=60, clock=lambda: now[0], sleep=sleep, say=messages.append)
+    for step in (0, 10, 10, 10, 50):  # the 4th request comes 30 s after the 1st, the 5th 80 s after
+        now[0] += step
+        http._pace()
+    assert sleeps == [30.0] and messages == ["pausing 30 s to stay within SSB's limit of 3 requests per 60 s"]
+
+
 # --- a local fake SSB: PxWebApi 2.0 and KLASS v1 as documented -----------------------------------------
 
 
@@ -620,6 +634,12 @@ def test_discontinued_table_stops_the_fetch(tmp_path, fake_ssb, capsys):
     err = capsys.readouterr().err
     assert "SSB marks table 09280 as discontinued" in err and "Nothing was written" in err
     assert not out.exists() or not any(out.iterdir())
+
+
+def test_removed_table_is_named(tmp_path, fake_ssb):
+    del fake_ssb.tables["07459"]
+    with pytest.raises(FetchError, match=r"table 07459 not found at SSB .*HTTP 404.*discontinued or renumbered"):
+        rf.fetch(tmp_path / "raw", http=quiet_http())
 
 
 def test_vanished_region_code_stops_the_fetch(tmp_path, fake_ssb, capsys):

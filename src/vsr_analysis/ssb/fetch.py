@@ -106,6 +106,14 @@ class FetchError(Exception):
     """A download or parse failed (no network, HTTP error, unexpected response). Exit code 1."""
 
 
+class FetchHttpError(FetchError):
+    """The server answered with an HTTP error status (``status``)."""
+
+    def __init__(self, message: str, status: int):
+        self.status = status
+        super().__init__(message)
+
+
 class FetchParseError(FetchError):
     """A response is not in the documented format. ``source`` names the response, ``where`` the place in it."""
 
@@ -505,7 +513,8 @@ def _retry_after(value: str | None) -> float | None:
 class Http:
     """A small HTTP client: timeout per request, clear errors, and ``retries`` retries on HTTP 429 and 503
     with back-off (``Retry-After`` when the server sends it, else ``backoff`` * 2**attempt seconds, at most
-    ``max_wait``). ``sleep`` and ``say`` are injectable (tests pass a no-op sleep)."""
+    ``max_wait``), and at most ``rate_calls`` requests per ``rate_window`` seconds. ``sleep``, ``clock`` and
+    ``say`` are injectable (tests pass a no-op sleep)."""
 
     timeout: float = 30
     retries: int = 4
@@ -513,7 +522,26 @@ class Http:
     max_wait: float = 120.0
     sleep: Callable[[float], None] = time.sleep
     say: Callable[[str], None] = field(default=lambda msg: print(msg, file=sys.stderr, flush=True))
+    rate_calls: int = 30
+    rate_window: float = 60.0
+    clock: Callable[[], float] = time.monotonic
     calls: int = 0
+    _recent: list[float] = field(default_factory=list, repr=False)
+
+    def _pace(self) -> None:
+        """Wait, saying so, if ``rate_calls`` requests were sent within the last ``rate_window`` seconds
+        (SSB's user guide: 30 queries per 60 seconds per IP address)."""
+        now = self.clock()
+        self._recent = [t for t in self._recent if now - t < self.rate_window]
+        if len(self._recent) >= self.rate_calls:
+            wait = self.rate_window - (now - self._recent[0])
+            self.say(
+                f"pausing {wait:.0f} s to stay within SSB's limit of {self.rate_calls} requests per "
+                f"{self.rate_window:g} s"
+            )
+            self.sleep(wait)
+            self._recent = self._recent[1:]
+        self._recent.append(self.clock())
 
     def get(self, url: str, accept: str = "application/json") -> bytes:
         return self.request("GET", url, None, accept)
@@ -523,6 +551,7 @@ class Http:
 
     def request(self, method: str, url: str, body: Mapping | None, accept: str) -> bytes:
         for attempt in range(self.retries + 1):
+            self._pace()
             try:
                 return self._once(method, url, body, accept)
             except urllib.error.HTTPError as exc:
@@ -537,7 +566,8 @@ class Http:
                     )
                     self.sleep(wait)
                     continue
-                raise FetchError(f"{url}: HTTP {exc.code} {exc.reason}" + (f": {detail}" if detail else "")) from None
+                message = f"{url}: HTTP {exc.code} {exc.reason}" + (f": {detail}" if detail else "")
+                raise FetchHttpError(message, exc.code) from None
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _once(self, method: str, url: str, body: Mapping | None, accept: str) -> bytes:
@@ -683,7 +713,15 @@ class Response:
 def fetch_table_v2(http: Http, base: str, query: TableQuery, max_cells: int) -> list[Response]:
     """Metadata check, then the data in as many POST queries as the cell limit needs."""
     url = v2_metadata_url(base, query.table)
-    raw = http.get(url)
+    try:
+        raw = http.get(url)
+    except FetchHttpError as exc:
+        if exc.status != 404:
+            raise
+        raise FetchError(
+            f"table {query.table} not found at SSB ({exc}). SSB may have discontinued or renumbered it: find its "
+            f"successor at https://www.ssb.no/statbank and update the queries in vsr_analysis/ssb/fetch.py"
+        ) from None
     meta = parse_table_metadata(raw, url)
     out = [Response(f"ssb{query.table}_metadata.json", "GET", url, None, raw)]
     counts = check_metadata(meta, query, url)
@@ -840,6 +878,10 @@ def sources_json(
     change rows that lack a code, and which raw inputs were copied rather than fetched."""
     doc = {
         "licence": LICENCE,
+        "licence_applies_to": (
+            "the responses and the files written from them; copied files keep the licences stated where they "
+            "came from (PROVENANCE.md of the --rest-from folder)"
+        ),
         "apis": {
             "pxwebapi": "2.0" if api == "v2" else "v1 (path api/v0)",
             "klass": "v1 (JSON by Accept header)",
