@@ -35,6 +35,7 @@ POP_META = fixture("pxwebapi2_07459_metadata.json")
 KLASS_CODES = fixture("klass131_codesAt.json")
 KLASS_CHANGES = fixture("klass131_changes.json")
 
+# Totals are covidnorge's areal (09280) for Oslo and Eigersund; the split into land and freshwater is illustrative.
 AREA_JSONSTAT = {
     "version": "2.0",
     "class": "dataset",
@@ -63,14 +64,14 @@ def test_population_from_a_pxwebapi2_response_with_extra_keys():
     assert pop.to_dict("records") == [
         {"knr": "0301", "name": "Oslo", "year": 2020, "population": 693494},
         {"knr": "0301", "name": "Oslo", "year": 2021, "population": 697010},
-        {"knr": "5041", "name": "Snåase - Snåsa", "year": 2020, "population": 2067},
-        {"knr": "5041", "name": "Snåase - Snåsa", "year": 2021, "population": 2063},
+        {"knr": "5041", "name": "Snåase - Snåsa", "year": 2020, "population": 2063},
+        {"knr": "5041", "name": "Snåase - Snåsa", "year": 2021, "population": 2054},
     ]
 
 
 def test_a_byte_order_mark_is_accepted():
     payload = b"\xef\xbb\xbf" + json.dumps(POP_DATA).encode("utf-8")
-    assert rf.population_from_jsonstat(payload)["population"].sum() == 693494 + 697010 + 2067 + 2063
+    assert rf.population_from_jsonstat(payload)["population"].sum() == 693494 + 697010 + 2063 + 2054
     assert rf.parse_table_metadata("\ufeff" + json.dumps(POP_META)).ids[:3] == ["Region", "Kjonn", "Alder"]
 
 
@@ -276,11 +277,11 @@ def test_population_statbank_csv_is_readable_by_the_register_parser(tmp_path):
     pop = rf.population_from_jsonstat(POP_DATA)
     path.write_bytes(rf.population_statbank_csv(pop))
     assert raw.parse_population_07459(path).counts == {
-        2020: {"0301": 693494, "5041": 2067},
-        2021: {"0301": 697010, "5041": 2063},
+        2020: {"0301": 693494, "5041": 2063},
+        2021: {"0301": 697010, "5041": 2054},
     }
     path.write_bytes(rf.population_statbank_csv(pop, [2021]))
-    assert raw.parse_population_07459(path).counts == {2021: {"0301": 697010, "5041": 2063}}
+    assert raw.parse_population_07459(path).counts == {2021: {"0301": 697010, "5041": 2054}}
 
 
 # --- HTTP: retries with back-off -------------------------------------------------------------------------
@@ -495,7 +496,7 @@ def serve(state: FakeSSB, monkeypatch):
 
 
 def small_state() -> FakeSSB:
-    """A fake SSB with three 2020 municipalities (Oslo, Snåsa, Karasjok) from the example responses."""
+    """A fake SSB with three 2020 municipalities (Oslo, Snåsa, Karasjok): population and area as in the raw files."""
     codes = {
         "codes": [c for c in KLASS_CODES["codes"]]
         + [{**KLASS_CODES["codes"][0], "code": "5041", "name": "Snåase - Snåsa"}]
@@ -506,11 +507,11 @@ def small_state() -> FakeSSB:
     region["label"] = {"0301": "Oslo", "5041": "Snåase - Snåsa", "5437": "Kárášjohka - Karasjok", "21": "Svalbard"}
     meta["size"][0] = 4
     pop = {("0301", "Personer1", "2020"): 693494, ("0301", "Personer1", "2021"): 697010}
-    pop |= {("5041", "Personer1", "2020"): 2067, ("5041", "Personer1", "2021"): 2063}
-    pop |= {("5437", "Personer1", "2020"): 2655, ("5437", "Personer1", "2021"): 2632}
+    pop |= {("5041", "Personer1", "2020"): 2063, ("5041", "Personer1", "2021"): 2054}
+    pop |= {("5437", "Personer1", "2020"): 2628, ("5437", "Personer1", "2021"): 2641}
     area_meta = area_metadata({"0301": "Oslo", "5041": "Snåase - Snåsa", "5437": "Kárášjohka - Karasjok"})
-    area = {("0301", "0000", "Areal", "2020"): 454.12, ("5041", "0000", "Areal", "2020"): 2324.04}
-    area |= {("5437", "0000", "Areal", "2020"): 5452.67}
+    area = {("0301", "0000", "Areal", "2020"): 454.12, ("5041", "0000", "Areal", "2020"): 2342.66}
+    area |= {("5437", "0000", "Areal", "2020"): 5452.95}
     tables = {"07459": {"meta": meta, "values": pop}, "09280": {"meta": area_meta, "values": area}}
     return FakeSSB(tables, codes, copy(KLASS_CHANGES))
 
@@ -569,8 +570,8 @@ def quiet_http(messages: list[str] | None = None, sleeps: list[float] | None = N
 def test_fetch_against_the_fake_server_checks_the_request_shape(tmp_path, fake_ssb):
     out = tmp_path / "raw"
     result = rf.fetch(out, http=quiet_http())
-    assert result.n_codes == 3 and result.population_totals == {2020: 693494 + 2067 + 2655, 2021: 697010 + 2063 + 2632}
-    assert result.area_total == pytest.approx(454.12 + 2324.04 + 5452.67)
+    assert result.n_codes == 3 and result.population_totals == {2020: 693494 + 2063 + 2628, 2021: 697010 + 2054 + 2641}
+    assert result.area_total == pytest.approx(454.12 + 2342.66 + 5452.95)
     assert [(r["oldCode"], r["newCode"]) for r in result.unpaired_changes] == [("", "9998"), ("9997", "")]
     calls = [(e["method"], e["path"]) for e in fake_ssb.log]
     assert calls == [
@@ -594,7 +595,7 @@ def test_fetch_against_the_fake_server_checks_the_request_shape(tmp_path, fake_s
     }
     assert raw.parse_klass_codes(out / raw.RAW_FILES["klass_2020"])["code"].tolist() == ["0301", "5041", "5437"]
     p21 = raw.parse_population_07459(out / raw.RAW_FILES["population_2021"])
-    assert p21.counts == {2021: {"0301": 697010, "5041": 2063, "5437": 2632}}
+    assert p21.counts == {2021: {"0301": 697010, "5041": 2054, "5437": 2641}}
     assert json.loads((out / "responses/klass131_codes_2020.json").read_text(encoding="utf-8")) == small_state().codes
     sources = json.loads((out / "SOURCES.json").read_text(encoding="utf-8"))
     assert sources["licence"].startswith("CC BY 4.0")
@@ -605,14 +606,14 @@ def test_fetch_against_the_fake_server_checks_the_request_shape(tmp_path, fake_s
 def test_byte_order_marks_in_every_response_are_accepted(tmp_path, fake_ssb):
     fake_ssb.bom = True
     result = rf.fetch(tmp_path / "raw", http=quiet_http())
-    assert result.population_totals[2020] == 693494 + 2067 + 2655
+    assert result.population_totals[2020] == 693494 + 2063 + 2628
 
 
 def test_429_then_503_then_success_waits_and_says_so(tmp_path, fake_ssb):
     fake_ssb.failures = [("/px/tables/07459/data", 429, "7"), ("/px/tables/07459/data", 503, None)]
     messages, sleeps = [], []
     result = rf.fetch(tmp_path / "raw", http=quiet_http(messages, sleeps))
-    assert result.population_totals[2021] == 697010 + 2063 + 2632
+    assert result.population_totals[2021] == 697010 + 2054 + 2641
     assert sleeps == [7.0, 4.0]  # Retry-After first; then back-off 2 s * 2**1
     assert "HTTP 429 (too many requests)" in messages[0] and "waiting 7 s before retry 1 of 4" in messages[0]
     assert "HTTP 503 (service unavailable)" in messages[1] and "retry 2 of 4" in messages[1]
@@ -671,7 +672,7 @@ def test_old_api_v1_through_the_cli(tmp_path, monkeypatch, fake_ssb, capsys):
     assert cli.main(["register", "fetch", "--out", str(out), "--api", "v1", "--timeout", "5"]) == 0
     assert [e["path"] for e in fake_ssb.log if e["method"] == "POST"] == ["/v0/07459", "/v0/09280"]
     assert not any(e["path"].startswith("/px/") for e in fake_ssb.log)
-    assert raw.parse_population_07459(out / raw.RAW_FILES["population_2020"]).counts[2020]["5437"] == 2655
+    assert raw.parse_population_07459(out / raw.RAW_FILES["population_2020"]).counts[2020]["5437"] == 2628
     assert json.loads((out / "SOURCES.json").read_text(encoding="utf-8"))["apis"]["pxwebapi"] == "v1 (path api/v0)"
     printed = capsys.readouterr().out
     assert "the build also needs raw inputs SSB's APIs do not offer" in printed
