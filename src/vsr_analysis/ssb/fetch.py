@@ -11,7 +11,8 @@ For users who are online. API versions spoken (see README, "Refreshing the regis
   "valueCodes"}]}`` body (356 region codes come close to the GET URL limit). Queries are split by region so
   that none asks for more cells than ``/config`` allows (``maxDataCells``).
 * the old statistics-bank API **PxWebApi v1** (``https://data.ssb.no/api/v0/en/table``) only with
-  ``--api v1``, for networks that still need it. SSB runs it beside v2 for a period; it has no metadata check.
+  ``--api v1``, for networks that still need it (SSB's PxWebApi 2.0 page, https://ssb.no/en/api/pxwebapi/pxwebapi-2.0-beta,
+  says v1 lives on in parallel "for several years"); it has no metadata check.
 * **KLASS v1** (``https://data.ssb.no/api/klass/v1``) for classification 131 (municipalities): the codes valid on
   1 Jan 2020 (``codesAt``) and the code changes 2013-2020 (``changes``), JSON asked for with the ``Accept``
   header only (the KLASS API guide, https://data.ssb.no/api/klass/v1/api-guide.html, offers a ``.json`` path
@@ -20,8 +21,8 @@ For users who are online. API versions spoken (see README, "Refreshing the regis
   change did not show it, so the parser simply accepts it): such rows are kept in the verbatim response and
   reported, but cannot enter the build's change lists. Rows whose code did not change (a new name) are kept.
 
-HTTP 429 (too many requests) and 503 (unavailable) are retried with back-off, honouring ``Retry-After``, and a
-message says how long we wait. Every request has a timeout (``--timeout``). Without a network the command
+At most 30 requests are sent per 60 seconds (SSB's stated limit). HTTP 429 (too many requests) and 503
+(unavailable) are retried with back-off, honouring ``Retry-After``, and a message says how long we wait. Every request has a timeout (``--timeout``). Without a network the command
 stops with a clear message and exit code 1 and writes nothing: files are written to a temporary folder inside
 ``--out`` and moved into place only when every download and parse succeeded.
 
