@@ -113,11 +113,23 @@ def build_parser() -> argparse.ArgumentParser:
     reg_build.add_argument("--out", metavar="DIR", default=None, help="output folder (default: data/register)")
     reg_fetch = reg_sub.add_parser(
         "fetch",
-        help="download the raw inputs from SSB's open APIs (PxWebApi, KLASS)",
+        help="download the raw inputs from SSB's open APIs (PxWebApi 2.0, KLASS)",
         description="Download the raw register inputs from Statistics Norway's open APIs. Needs internet.",
     )
     reg_fetch.add_argument("--out", metavar="DIR", required=True, help="folder to write the raw files into")
     reg_fetch.add_argument("--timeout", type=_positive_int, default=30, metavar="SECONDS")
+    reg_fetch.add_argument(
+        "--api",
+        choices=("v2", "v1"),
+        default="v2",
+        help="statistics-bank API: v2 = PxWebApi 2.0 (default); v1 = the old api/v0, only where v2 is not reachable",
+    )
+    reg_fetch.add_argument(
+        "--rest-from",
+        metavar="DIR",
+        default=None,
+        help="raw folder to copy the inputs SSB's APIs do not offer from, so that --out is complete for build",
+    )
 
     # vsr validate ----------------------------------------------------------------------------
     validate = sub.add_parser(

@@ -1,26 +1,46 @@
 """``vsr register fetch``: download the register's raw inputs from Statistics Norway's open APIs.
 
-For users who are online. It asks
+For users who are online. API versions spoken (see README, "Refreshing the register from SSB's APIs"):
 
-* KLASS (``https://data.ssb.no/api/klass/v1``) for classification 131 (municipalities): the codes valid on
-  1 Jan 2020 (``codesAt.json``) and the code changes 2013-2020 (``changes.json``);
-* PxWebApi v0 (``https://data.ssb.no/api/v0/en/table``) for table 07459 (population 1 Jan 2020 and 2021 of the
-  2020 municipalities, sex and age eliminated, i.e. summed by SSB) and table 09280 (area 2020, every area type:
-  land and freshwater are summed unless the table offers a total), both as JSON-stat 2.0.
+* **PxWebApi 2.0** (``https://data.ssb.no/api/pxwebapi/v2``, the default, ``--api v2``) for table 07459
+  (population 1 Jan 2020 and 2021 of the 2020 municipalities, sex and age eliminated, i.e. summed by SSB) and
+  table 09280 (area 2020, every area type). For each table it first reads ``/tables/{id}/metadata`` (JSON-stat
+  2.0) and stops with a clear message if SSB marks the table discontinued, a variable is missing, a value code
+  we ask for has vanished, or a variable we leave out cannot be eliminated. Data come from
+  ``POST /tables/{id}/data?lang=en&outputFormat=json-stat2`` with a ``{"selection": [{"variableCode",
+  "valueCodes"}]}`` body (356 region codes come close to the GET URL limit). Queries are split by region so
+  that none asks for more cells than ``/config`` allows (``maxDataCells``).
+* the old statistics-bank API **PxWebApi v1** (``https://data.ssb.no/api/v0/en/table``) only with
+  ``--api v1``, for networks that still need it (SSB's PxWebApi 2.0 page, https://ssb.no/en/api/pxwebapi/pxwebapi-2.0-beta,
+  says v1 lives on in parallel "for several years"); it has no metadata check.
+* **KLASS v1** (``https://data.ssb.no/api/klass/v1``) for classification 131 (municipalities): the codes valid on
+  1 Jan 2020 (``codesAt``) and the code changes 2013-2020 (``changes``), JSON asked for with the ``Accept``
+  header only (the KLASS API guide, https://data.ssb.no/api/klass/v1/api-guide.html, offers a ``.json`` path
+  suffix as a shortcut; issue 18 reports it deprecated). A change row may lack its old or its new code (issue
+  18 reports that the KLASS documentation allows either to be absent; the parts of the guide read for this
+  change did not show it, so the parser simply accepts it): such rows are kept in the verbatim response and
+  reported, but cannot enter the build's change lists. Rows whose code did not change (a new name) are kept.
 
-Every request has a timeout (``--timeout``). Without a network the command stops with a clear message and exit
-code 1, and writes nothing: the files are written to a temporary folder inside ``--out`` and moved into place
-only when every download and parse succeeded. The raw responses are kept verbatim beside tidy CSV versions in
-the layouts :mod:`vsr_analysis.ssb.register_build` reads (StatBank-style population, KLASS code list, change lists).
+At most 30 requests are sent per 60 seconds (SSB's stated limit). HTTP 429 (too many requests) and 503
+(unavailable) are retried with back-off, honouring ``Retry-After``, and a message says how long we wait. Every request has a timeout (``--timeout``). Without a network the command
+stops with a clear message and exit code 1 and writes nothing: files are written to a temporary folder inside
+``--out`` and moved into place only when every download and parse succeeded.
 
-The base URLs can be overridden with the environment variables ``VSR_SSB_PXWEB_URL`` and ``VSR_SSB_KLASS_URL``
-(e.g. for a mirror). The parsing functions are pure and tested on hand-written responses in the documented
-formats; no test makes a live call.
+Output (``--out DIR``): the raw inputs the build reads, under the names of :data:`RAW_FILES`
+(:data:`API_RAW_KEYS`), the area table (``ssb09280_area_2020.csv``, a cross-check: the build reads area from
+the covidnorge compilation), every response verbatim in ``responses/`` and ``SOURCES.json`` (URL, method, query
+body and sha256 of every response, the licence). The other raw inputs (:data:`NON_API_RAW_KEYS`: crosswalks,
+centrality index, 2024 files, the covidnorge compilation) are not offered by SSB's APIs; ``--rest-from DIR``
+copies them verbatim from a raw folder so that ``vsr register build --raw DIR`` can run on the result.
+
+Base URLs can be overridden with ``VSR_SSB_PXWEB_URL`` (v2), ``VSR_SSB_PXWEB_V1_URL`` and ``VSR_SSB_KLASS_URL``
+(e.g. for a mirror, or the tests' local fake server). No test makes a live call.
 """
 
 from __future__ import annotations
 
 import csv
+import email.utils
 import hashlib
 import http.client
 import io
@@ -29,36 +49,70 @@ import math
 import os
 import socket
 import sys
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
 from collections import defaultdict
-from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
 from vsr_analysis import __version__
-from vsr_analysis.ssb.raw_exports import sniff_delimiter
+from vsr_analysis.ssb.raw_exports import CHANGE_LISTS, RAW_FILES, decode_bytes, sniff_delimiter
 from vsr_analysis.ssb.register_build import write_files
 
-PXWEB_BASE = "https://data.ssb.no/api/v0/en/table"
+PXWEB_V2_BASE = "https://data.ssb.no/api/pxwebapi/v2"
+PXWEB_V1_BASE = "https://data.ssb.no/api/v0/en/table"
 KLASS_BASE = "https://data.ssb.no/api/klass/v1"
 ENV_PXWEB = "VSR_SSB_PXWEB_URL"
+ENV_PXWEB_V1 = "VSR_SSB_PXWEB_V1_URL"
 ENV_KLASS = "VSR_SSB_KLASS_URL"
+API_VERSIONS = ("v2", "v1")
 
 KLASS_MUNICIPALITIES = 131
 CODES_DATE = "2020-01-01"
 CHANGES_FROM, CHANGES_TO = "2013-01-01", "2020-01-02"  # ``to`` is exclusive: include the 1 Jan 2020 changes
-POPULATION_TABLE, POPULATION_YEARS = "07459", ("2020", "2021")
+POPULATION_TABLE, POPULATION_YEARS, POPULATION_CONTENTS = "07459", ("2020", "2021"), "Personer1"
 AREA_TABLE, AREA_YEAR = "09280", "2020"
+#: SSB's documented limit per extract when ``/config`` does not say (user guide: 800,000 data cells).
+DEFAULT_MAX_CELLS = 800_000
 
-_TOTAL_LABELS = {"total", "totalt", "i alt", "sum", "all", "alle"}
+#: The licence of data taken from SSB's APIs, as SSB's API user guides state it.
+LICENCE = (
+    "CC BY 4.0: SSB's API user guide states 'The APIs use the Creative Commons license CC BY 4.0' "
+    "(https://www.ssb.no/en/api/statbank-pxwebapi-user-guide). Attribution: Statistics Norway "
+    "(Kilde: Statistisk sentralbyr\u00e5)."
+)
+
+#: Raw inputs of the build that this command writes from API responses, and those it cannot provide.
+API_RAW_KEYS = ("population_2020", "population_2021", "klass_2020", *CHANGE_LISTS)
+NON_API_RAW_KEYS = tuple(k for k in RAW_FILES if k not in API_RAW_KEYS)
+AREA_FILE = "ssb09280_area_2020.csv"
+RESPONSES_DIR = "responses"
+
+_TOTAL_LABELS = {"total", "totalt", "i alt", "sum", "all", "alle", "total area", "areal i alt"}
+_SSB_SYMBOLS = {
+    ".": "not applicable",
+    "..": "not available",
+    "...": "not yet published",
+    ":": "confidential",
+    "-": "nil",
+}
 
 
 class FetchError(Exception):
     """A download or parse failed (no network, HTTP error, unexpected response). Exit code 1."""
+
+
+class FetchHttpError(FetchError):
+    """The server answered with an HTTP error status (``status``)."""
+
+    def __init__(self, message: str, status: int):
+        self.status = status
+        super().__init__(message)
 
 
 class FetchParseError(FetchError):
@@ -76,23 +130,27 @@ class FetchParseError(FetchError):
 
 @dataclass
 class JsonStatDataset:
-    """A JSON-stat 2.0 dataset: dimension ids (in value order), category codes and labels, values."""
+    """A JSON-stat 2.0 dataset: dimension ids (in value order), category codes and labels, values, status
+    symbols by position (SSB puts e.g. ``..`` where a value is missing), dimension and dataset extensions."""
 
     label: str
     ids: list[str]
     categories: dict[str, list[str]]
     labels: dict[str, dict[str, str]]
     values: list[float | None]
+    status: dict[int, str] = field(default_factory=dict)
+    dim_extensions: dict[str, Mapping] = field(default_factory=dict)
+    extension: Mapping = field(default_factory=dict)
 
-    def records(self) -> Iterator[tuple[dict[str, str], float | None]]:
-        """Each cell as ({dimension id: category code}, value); row-major order, last dimension fastest."""
+    def records(self) -> Iterator[tuple[dict[str, str], float | None, str | None]]:
+        """Each cell as ({dimension id: category code}, value, status symbol or None); row-major order."""
         sizes = [len(self.categories[d]) for d in self.ids]
         for pos, value in enumerate(self.values):
             coords, rest = {}, pos
             for dim, size in zip(reversed(self.ids), reversed(sizes)):
                 coords[dim] = self.categories[dim][rest % size]
                 rest //= size
-            yield coords, value
+            yield coords, value, self.status.get(pos)
 
 
 def _load_json(payload: bytes | str | Mapping, source: str) -> Mapping:
@@ -100,6 +158,7 @@ def _load_json(payload: bytes | str | Mapping, source: str) -> Mapping:
         return payload
     if isinstance(payload, bytes):
         payload = payload.decode("utf-8-sig")
+    payload = payload.lstrip("\ufeff")
     try:
         obj = json.loads(payload)
     except json.JSONDecodeError as exc:
@@ -109,13 +168,7 @@ def _load_json(payload: bytes | str | Mapping, source: str) -> Mapping:
     return obj
 
 
-def parse_jsonstat2(payload: bytes | str | Mapping, source: str = "JSON-stat response") -> JsonStatDataset:
-    """Parse a JSON-stat 2.0 dataset (``class: dataset``, ``id``, ``size``, ``dimension``, ``value``).
-
-    ``category.index`` may be a list of codes or an object code -> position; ``value`` may be a dense list or
-    a sparse object position -> value. Raises :class:`FetchParseError` naming the place of any problem.
-    """
-    obj = _load_json(payload, source)
+def _parse_dimensions(obj: Mapping, source: str) -> tuple[list[str], list[int], dict, dict, dict]:
     if obj.get("class", "dataset") != "dataset":
         raise FetchParseError(source, "class", f"expected 'dataset', got {obj.get('class')!r}")
     version = str(obj.get("version", ""))
@@ -128,7 +181,7 @@ def parse_jsonstat2(payload: bytes | str | Mapping, source: str = "JSON-stat res
         raise FetchParseError(source, "size", f"expected {len(ids)} non-negative integers, got {sizes!r}")
     if not isinstance(dims, Mapping):
         raise FetchParseError(source, "dimension", "missing or not an object")
-    categories, labels = {}, {}
+    categories, labels, extensions = {}, {}, {}
     for dim, size in zip(ids, sizes):
         d = dims.get(dim)
         if not isinstance(d, Mapping) or not isinstance(d.get("category"), Mapping):
@@ -151,6 +204,38 @@ def parse_jsonstat2(payload: bytes | str | Mapping, source: str = "JSON-stat res
             raise FetchParseError(source, f"dimension.{dim}", f"{len(codes)} categories but size says {size}")
         categories[dim] = codes
         labels[dim] = {c: str(label.get(c, c)) for c in codes} if isinstance(label, Mapping) else {c: c for c in codes}
+        extensions[dim] = d.get("extension") if isinstance(d.get("extension"), Mapping) else {}
+    return list(ids), list(sizes), categories, labels, extensions
+
+
+def _parse_status(raw: object, n: int, source: str) -> dict[int, str]:
+    """JSON-stat ``status``: one string for every cell, a list (one per cell) or an object position -> string."""
+    if raw is None:
+        return {}
+    if isinstance(raw, str):
+        return dict.fromkeys(range(n), raw)
+    if isinstance(raw, list):
+        return {i: str(s) for i, s in enumerate(raw) if s not in (None, "")}
+    if isinstance(raw, Mapping):
+        out = {}
+        for key, s in raw.items():
+            if not (str(key).isdigit() and int(key) < n):
+                raise FetchParseError(source, f"status.{key}", f"position outside 0..{n - 1}")
+            out[int(key)] = str(s)
+        return out
+    raise FetchParseError(source, "status", "expected a string, a list or an object")
+
+
+def parse_jsonstat2(payload: bytes | str | Mapping, source: str = "JSON-stat response") -> JsonStatDataset:
+    """Parse a JSON-stat 2.0 dataset (``class: dataset``, ``id``, ``size``, ``dimension``, ``value``).
+
+    ``category.index`` may be a list of codes or an object code -> position; ``value`` may be a dense list or
+    a sparse object position -> value; ``status`` (SSB's symbols for missing values) is kept; keys we do not
+    use (``extension``, ``role``, ``link``, ``note``, ``updated``, ...) are ignored. A UTF-8 byte-order mark is
+    accepted. Raises :class:`FetchParseError` naming the place of any problem.
+    """
+    obj = _load_json(payload, source)
+    ids, sizes, categories, labels, extensions = _parse_dimensions(obj, source)
     n = math.prod(sizes)
     raw = obj.get("value")
     if isinstance(raw, list):
@@ -168,7 +253,17 @@ def parse_jsonstat2(payload: bytes | str | Mapping, source: str = "JSON-stat res
     for i, v in enumerate(values):
         if v is not None and (isinstance(v, bool) or not isinstance(v, (int, float))):
             raise FetchParseError(source, f"value[{i}]", f"expected a number or null, got {v!r}")
-    return JsonStatDataset(str(obj.get("label", "")), list(ids), categories, labels, values)
+    status = _parse_status(obj.get("status"), n, source)
+    ext = obj.get("extension") if isinstance(obj.get("extension"), Mapping) else {}
+    return JsonStatDataset(str(obj.get("label", "")), ids, categories, labels, values, status, extensions, ext)
+
+
+def parse_table_metadata(payload: bytes | str | Mapping, source: str = "metadata response") -> JsonStatDataset:
+    """PxWebApi 2.0 ``/tables/{id}/metadata`` (JSON-stat 2.0 without values): dimensions, codes, extensions."""
+    obj = _load_json(payload, source)
+    ids, _sizes, categories, labels, extensions = _parse_dimensions(obj, source)
+    ext = obj.get("extension") if isinstance(obj.get("extension"), Mapping) else {}
+    return JsonStatDataset(str(obj.get("label", "")), ids, categories, labels, [], {}, extensions, ext)
 
 
 def _find_dim(ds: JsonStatDataset, source: str, *names: str) -> str:
@@ -179,19 +274,24 @@ def _find_dim(ds: JsonStatDataset, source: str, *names: str) -> str:
     raise FetchParseError(source, "id", f"no dimension {names[0]!r} (dimensions: {ds.ids})")
 
 
+def _missing(source: str, where: str, status: str | None) -> FetchParseError:
+    symbol = f" (SSB symbol {status!r}: {_SSB_SYMBOLS.get(status, 'unknown symbol')})" if status else ""
+    return FetchParseError(source, where, f"missing value{symbol}")
+
+
 def population_from_jsonstat(payload: bytes | str | Mapping, source: str = "07459 response") -> pd.DataFrame:
     """Table 07459 as ``knr, name, year, population``: summed over every dimension except region and time
     (sex, age if not eliminated). Only 4-digit region codes (municipalities) are kept. A missing value is an
-    error naming region and year."""
+    error naming region, year and SSB's status symbol."""
     ds = parse_jsonstat2(payload, source)
-    region, time = _find_dim(ds, source, "Region"), _find_dim(ds, source, "Tid", "Time")
+    region, time_ = _find_dim(ds, source, "Region"), _find_dim(ds, source, "Tid", "Time")
     totals: dict[tuple[str, str], int] = defaultdict(int)
-    for coords, value in ds.records():
-        code, year = coords[region], coords[time]
+    for coords, value, status in ds.records():
+        code, year = coords[region], coords[time_]
         if not (len(code) == 4 and code.isdigit()):
             continue
         if value is None:
-            raise FetchParseError(source, f"Region={code}, Tid={year}", "missing value (SSB symbol)")
+            raise _missing(source, f"Region={code}, Tid={year}", status)
         if float(value) != int(value):
             raise FetchParseError(source, f"Region={code}, Tid={year}", f"population {value} is not a whole number")
         totals[(code, year)] += int(value)
@@ -206,10 +306,10 @@ def area_from_jsonstat(payload: bytes | str | Mapping, source: str = "09280 resp
     area-type dimension is used when present, else the area types (land, freshwater) are summed. Rounded to
     2 decimals as SSB publishes it."""
     ds = parse_jsonstat2(payload, source)
-    region, time = _find_dim(ds, source, "Region"), _find_dim(ds, source, "Tid", "Time")
+    region, time_ = _find_dim(ds, source, "Region"), _find_dim(ds, source, "Tid", "Time")
     keep: dict[str, set[str]] = {}
     for dim in ds.ids:
-        if dim in (region, time):
+        if dim in (region, time_):
             continue
         cats = ds.categories[dim]
         if dim.casefold() == "contentscode":
@@ -222,14 +322,14 @@ def area_from_jsonstat(payload: bytes | str | Mapping, source: str = "09280 resp
         totals = [c for c in cats if ds.labels[dim][c].strip().casefold() in _TOTAL_LABELS]
         keep[dim] = {totals[0]} if len(totals) == 1 else set(cats)
     sums: dict[tuple[str, str], float] = defaultdict(float)
-    for coords, value in ds.records():
+    for coords, value, status in ds.records():
         if any(coords[d] not in allowed for d, allowed in keep.items()):
             continue
-        code, year = coords[region], coords[time]
+        code, year = coords[region], coords[time_]
         if not (len(code) == 4 and code.isdigit()):
             continue
         if value is None:
-            raise FetchParseError(source, f"Region={code}, Tid={year}", "missing value (SSB symbol)")
+            raise _missing(source, f"Region={code}, Tid={year}", status)
         sums[(code, year)] += float(value)
     if not sums:
         raise FetchParseError(source, f"dimension.{region}", "no 4-digit municipality codes")
@@ -269,9 +369,14 @@ def klass_codes_from_json(payload: bytes | str | Mapping, source: str = "KLASS c
 
 def klass_changes_from_json(payload: bytes | str | Mapping, source: str = "KLASS changes response") -> pd.DataFrame:
     """KLASS ``changes`` JSON (``{"codeChanges": [{"oldCode", "oldName", "newCode", "newName",
-    "changeOccurred"}]}``) as a frame with those columns."""
+    "changeOccurred"}]}``) as a frame with those columns. ``oldCode`` or ``newCode`` may be absent or null
+    (they become ""), and a row may keep its code (a change of name); only ``changeOccurred`` and at least
+    one of the two codes are required."""
     obj = _load_json(payload, source)
-    rows = _klass_rows(obj.get("codeChanges"), source, "codeChanges", ("oldCode", "newCode", "changeOccurred"))
+    rows = _klass_rows(obj.get("codeChanges"), source, "codeChanges", ("changeOccurred",))
+    for i, r in enumerate(rows):
+        if not (r.get("oldCode") or r.get("newCode")):
+            raise FetchParseError(source, f"codeChanges[{i}]", "neither oldCode nor newCode")
     return pd.DataFrame(
         [{f: r.get(f, "") for f in KLASS_CHANGE_FIELDS} for r in rows], columns=list(KLASS_CHANGE_FIELDS)
     )
@@ -282,8 +387,6 @@ def klass_from_csv(payload: bytes | str, source: str = "KLASS CSV response") -> 
     strings. Short rows (empty trailing fields dropped) are padded; the header must contain ``code`` or
     ``oldCode``."""
     if isinstance(payload, bytes):
-        from vsr_analysis.ssb.raw_exports import decode_bytes
-
         payload, _ = decode_bytes(payload)
     lines = payload.splitlines()
     delim = sniff_delimiter(lines, ";,\t") or ";"
@@ -302,7 +405,7 @@ def klass_from_csv(payload: bytes | str, source: str = "KLASS CSV response") -> 
 
 
 # ---------------------------------------------------------------------------------------------------------
-# Writers in the layouts that vsr_analysis.ssb.register_build reads
+# Writers in the layouts that vsr_analysis.ssb.raw_exports reads
 # ---------------------------------------------------------------------------------------------------------
 
 
@@ -313,10 +416,11 @@ def _csv(rows: Sequence[Sequence[object]], delimiter: str, quoting: int = csv.QU
     return buf.getvalue().encode("utf-8")
 
 
-def population_statbank_csv(pop: pd.DataFrame) -> bytes:
-    """07459 in StatBank's layout: ``"region";"Persons 2020";"Persons 2021"`` with ``K-0301 Oslo`` labels."""
+def population_statbank_csv(pop: pd.DataFrame, years: Sequence[int] | None = None) -> bytes:
+    """07459 in StatBank's layout: ``"region";"Persons 2020";...`` with ``K-0301 Oslo`` labels (``years``:
+    the year columns to write, default all)."""
     wide = pop.pivot_table(index=["knr", "name"], columns="year", values="population", aggfunc="sum")
-    years = sorted(wide.columns)
+    years = sorted(wide.columns) if years is None else list(years)
     rows = [["region"] + [f"Persons {y}" for y in years]]
     for (knr, name), values in wide.iterrows():
         rows.append([f"K-{knr} {name}"] + [int(values[y]) for y in years])
@@ -328,65 +432,318 @@ def klass_codes_csv(codes: pd.DataFrame) -> bytes:
     return _csv([list(KLASS_CODE_FIELDS)] + codes[list(KLASS_CODE_FIELDS)].values.tolist(), ";")
 
 
+def change_windows() -> dict[str, tuple[int, int]]:
+    """The build's change lists as (from year, to year), from the keys of :data:`CHANGE_LISTS`
+    (``changes_2013_2017`` -> (2013, 2017))."""
+    return {k: (int(k.split("_")[1]), int(k.split("_")[2])) for k in CHANGE_LISTS}
+
+
+def paired_changes(changes: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(rows with both an old and a new code, rows lacking one of them)."""
+    both = (changes["oldCode"] != "") & (changes["newCode"] != "")
+    return changes[both].reset_index(drop=True), changes[~both].reset_index(drop=True)
+
+
 def klass_change_lists(changes: pd.DataFrame) -> dict[str, bytes]:
-    """One change list per change date, in the layout ``kommuner_YYYY;kommuner_YYYY;splittes`` with cells
-    ``code - name``; ``splittes`` = 1 when the old code has several new codes on that date."""
+    """The build's change lists (:data:`CHANGE_LISTS`, file names of :data:`RAW_FILES`) in the layout
+    ``kommuner_YYYY;kommuner_YYYY;splittes`` with cells ``code - name``; a change dated in year Y goes into the
+    window (from, to] that holds Y; ``splittes`` = 1 when the old code has several new codes in the window.
+    Only rows with both codes can be written (see :func:`paired_changes`). A change outside every window, or a
+    code that changes twice within one window, is a :class:`FetchError` (the lists could not chain)."""
+    paired, _ = paired_changes(changes)
+    windows = change_windows()
+    groups: dict[str, list] = {k: [] for k in windows}
+    for r in paired.itertuples(index=False):
+        year = int(str(r.changeOccurred)[:4])
+        key = next((k for k, (a, b) in windows.items() if a < year <= b), None)
+        if key is None:
+            raise FetchError(f"KLASS change {r.oldCode} -> {r.newCode} on {r.changeOccurred} is outside {windows}")
+        groups[key].append(r)
     out = {}
-    for date, group in changes.groupby("changeOccurred", sort=True):
-        year = int(str(date)[:4])
-        n_new = group.groupby("oldCode")["newCode"].nunique()
-        rows = [[f"kommuner_{year - 1}", f"kommuner_{year}", "splittes"]]
-        for r in group.sort_values(["oldCode", "newCode"]).itertuples(index=False):
-            rows.append([f"{r.oldCode} - {r.oldName}", f"{r.newCode} - {r.newName}", int(n_new[r.oldCode] > 1)])
-        out[f"klass131_changes_{str(date)[:10]}.csv"] = _csv(rows, ";")
+    for key, rows in groups.items():
+        a, b = windows[key]
+        dates = defaultdict(set)
+        for r in rows:
+            dates[r.oldCode].add(str(r.changeOccurred)[:10])
+        twice = sorted(c for c, d in dates.items() if len(d) > 1)
+        if twice:
+            raise FetchError(f"KLASS codes {twice} change on several dates within {a}-{b}; the lists cannot chain")
+        n_new = defaultdict(set)
+        for r in rows:
+            n_new[r.oldCode].add(r.newCode)
+        lines = [[f"kommuner_{a}", f"kommuner_{b}", "splittes"]]
+        for r in sorted(rows, key=lambda r: (r.oldCode, r.newCode)):
+            lines.append([f"{r.oldCode} - {r.oldName}", f"{r.newCode} - {r.newName}", int(len(n_new[r.oldCode]) > 1)])
+        out[RAW_FILES[key]] = _csv(lines, ";")
+    return out
+
+
+def area_csv(area: pd.DataFrame) -> bytes:
+    """09280 as ``knr,name,area_km2`` (2 decimals)."""
+    rows = [["knr", "name", "area_km2"]]
+    rows += [[r.knr, r.name, f"{r.area_km2:.2f}"] for r in area.itertuples(index=False)]
+    return _csv(rows, ",")
+
+
+# ---------------------------------------------------------------------------------------------------------
+# HTTP: timeouts, clear errors, retry with back-off on 429/503
+# ---------------------------------------------------------------------------------------------------------
+
+
+def base_urls(api: str = "v2") -> tuple[str, str]:
+    """(PxWebApi base for ``api``, KLASS base), from the environment when set."""
+    px = os.environ.get(ENV_PXWEB, PXWEB_V2_BASE) if api == "v2" else os.environ.get(ENV_PXWEB_V1, PXWEB_V1_BASE)
+    return px.rstrip("/"), os.environ.get(ENV_KLASS, KLASS_BASE).rstrip("/")
+
+
+def _retry_after(value: str | None) -> float | None:
+    """Seconds from a ``Retry-After`` header (delta-seconds or an HTTP date), None if absent or unreadable."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - time.time())
+
+
+@dataclass
+class Http:
+    """A small HTTP client: timeout per request, clear errors, and ``retries`` retries on HTTP 429 and 503
+    with back-off (``Retry-After`` when the server sends it, else ``backoff`` * 2**attempt seconds, at most
+    ``max_wait``), and at most ``rate_calls`` requests per ``rate_window`` seconds. ``sleep``, ``clock`` and
+    ``say`` are injectable (tests pass a no-op sleep)."""
+
+    timeout: float = 30
+    retries: int = 4
+    backoff: float = 2.0
+    max_wait: float = 120.0
+    sleep: Callable[[float], None] = time.sleep
+    say: Callable[[str], None] = field(default=lambda msg: print(msg, file=sys.stderr, flush=True))
+    rate_calls: int = 30
+    rate_window: float = 60.0
+    clock: Callable[[], float] = time.monotonic
+    calls: int = 0
+    _recent: list[float] = field(default_factory=list, repr=False)
+
+    def _pace(self) -> None:
+        """Wait, saying so, if ``rate_calls`` requests were sent within the last ``rate_window`` seconds
+        (SSB's user guide: 30 queries per 60 seconds per IP address)."""
+        now = self.clock()
+        self._recent = [t for t in self._recent if now - t < self.rate_window]
+        if len(self._recent) >= self.rate_calls:
+            wait = self.rate_window - (now - self._recent[0])
+            self.say(
+                f"pausing {wait:.0f} s to stay within SSB's limit of {self.rate_calls} requests per "
+                f"{self.rate_window:g} s"
+            )
+            self.sleep(wait)
+            self._recent = self._recent[1:]
+        self._recent.append(self.clock())
+
+    def get(self, url: str, accept: str = "application/json") -> bytes:
+        return self.request("GET", url, None, accept)
+
+    def post_json(self, url: str, body: Mapping) -> bytes:
+        return self.request("POST", url, body, "application/json")
+
+    def request(self, method: str, url: str, body: Mapping | None, accept: str) -> bytes:
+        for attempt in range(self.retries + 1):
+            self._pace()
+            try:
+                return self._once(method, url, body, accept)
+            except urllib.error.HTTPError as exc:
+                detail = exc.read()[:300].decode("utf-8", "replace").strip()
+                if exc.code in (429, 503) and attempt < self.retries:
+                    wait = _retry_after(exc.headers.get("Retry-After"))
+                    wait = min(self.max_wait, self.backoff * 2**attempt if wait is None else wait)
+                    reason = "too many requests" if exc.code == 429 else "service unavailable"
+                    self.say(
+                        f"SSB answered HTTP {exc.code} ({reason}) for {url}; waiting {wait:g} s before "
+                        f"retry {attempt + 1} of {self.retries}"
+                    )
+                    self.sleep(wait)
+                    continue
+                message = f"{url}: HTTP {exc.code} {exc.reason}" + (f": {detail}" if detail else "")
+                raise FetchHttpError(message, exc.code) from None
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _once(self, method: str, url: str, body: Mapping | None, accept: str) -> bytes:
+        data = None if body is None else json.dumps(body).encode("utf-8")
+        headers = {"User-Agent": f"vsr-analysis/{__version__} (register fetch)", "Accept": accept}
+        if data is not None:
+            headers["Content-Type"] = "application/json"
+        req = urllib.request.Request(url, data=data, headers=headers, method=method)
+        host = urllib.parse.urlsplit(url).netloc or url
+        self.calls += 1
+        try:
+            # A fresh opener per request reads the proxy settings of the environment at call time.
+            with urllib.request.build_opener().open(req, timeout=self.timeout) as resp:
+                return resp.read()
+        except urllib.error.HTTPError:
+            raise
+        except urllib.error.URLError as exc:
+            if isinstance(exc.reason, (TimeoutError, socket.timeout)):
+                raise FetchError(
+                    f"no answer from {host} within {self.timeout:g} s ({url}); try a larger --timeout"
+                ) from None
+            raise FetchError(
+                f"cannot reach {host} ({exc.reason}); are you online? Statistics Norway's APIs need "
+                f"an internet connection ({url})"
+            ) from None
+        except TimeoutError:
+            raise FetchError(
+                f"no answer from {host} within {self.timeout:g} s ({url}); try a larger --timeout"
+            ) from None
+        except (http.client.HTTPException, OSError) as exc:
+            raise FetchError(f"connection to {host} failed ({exc}); are you online? ({url})") from None
+
+
+def http_request(url: str, timeout: float, body: Mapping | None = None) -> bytes:
+    """GET (or POST ``body`` as JSON) ``url`` with :class:`Http`'s defaults. Raises :class:`FetchError`."""
+    client = Http(timeout=timeout)
+    return client.get(url) if body is None else client.post_json(url, body)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# PxWebApi 2.0
+# ---------------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class TableQuery:
+    """What we ask of one StatBank table: ``selection`` maps variable codes to value codes (``["*"]`` = all);
+    variables of the table not named must be eliminable. ``split_on`` is split into chunks when a query
+    would exceed the API's cell limit."""
+
+    table: str
+    selection: dict[str, list[str]]
+    split_on: str = "Region"
+
+
+def population_v2_query(codes: Sequence[str], years: Sequence[str] = POPULATION_YEARS) -> TableQuery:
+    """07459: the given regions and years, persons; sex and age eliminated (summed by SSB)."""
+    return TableQuery(
+        POPULATION_TABLE, {"Region": list(codes), "ContentsCode": [POPULATION_CONTENTS], "Tid": list(years)}
+    )
+
+
+def area_v2_query(codes: Sequence[str], year: str = AREA_YEAR) -> TableQuery:
+    """09280: the given regions, every area type and measure, one year."""
+    return TableQuery(AREA_TABLE, {"Region": list(codes), "Arealtype": ["*"], "ContentsCode": ["*"], "Tid": [year]})
+
+
+def v2_body(selection: Mapping[str, Sequence[str]]) -> dict:
+    """The PxWebApi 2.0 POST body: ``{"selection": [{"variableCode": ..., "valueCodes": [...]}, ...]}``."""
+    return {"selection": [{"variableCode": v, "valueCodes": list(codes)} for v, codes in selection.items()]}
+
+
+def v2_data_url(base: str, table: str) -> str:
+    return f"{base}/tables/{table}/data?" + urllib.parse.urlencode({"lang": "en", "outputFormat": "json-stat2"})
+
+
+def v2_metadata_url(base: str, table: str) -> str:
+    return f"{base}/tables/{table}/metadata?" + urllib.parse.urlencode({"lang": "en", "outputFormat": "json-stat2"})
+
+
+def max_cells_from_config(payload: bytes | str | Mapping, source: str = "PxWebApi config") -> int:
+    """``maxDataCells`` of PxWebApi 2.0 ``/config`` (:data:`DEFAULT_MAX_CELLS` if the key is absent)."""
+    obj = _load_json(payload, source)
+    value = obj.get("maxDataCells", DEFAULT_MAX_CELLS)
+    if not (isinstance(value, int) and not isinstance(value, bool) and value > 0):
+        raise FetchParseError(source, "maxDataCells", f"expected a positive integer, got {value!r}")
+    return value
+
+
+def check_metadata(meta: JsonStatDataset, query: TableQuery, source: str) -> dict[str, int]:
+    """Check that the table is active and offers what ``query`` asks for. Returns the number of values
+    selected per variable (for the cell count). Raises :class:`FetchError` with what changed at SSB."""
+    t = query.table
+    discontinued = meta.extension.get("discontinued")
+    if discontinued:
+        raise FetchError(
+            f"SSB marks table {t} as discontinued (extension.discontinued={discontinued!r} in {source}). "
+            f"Find its successor at https://www.ssb.no/statbank and update TableQuery in vsr_analysis/ssb/fetch.py"
+        )
+    problems, counts = [], {}
+    for var, codes in query.selection.items():
+        if var not in meta.ids:
+            problems.append(f"variable {var!r} is gone (the table now has {meta.ids})")
+            continue
+        if codes == ["*"]:
+            counts[var] = len(meta.categories[var])
+            continue
+        gone = [c for c in codes if c not in set(meta.categories[var])]
+        if gone:
+            problems.append(
+                f"variable {var!r} no longer has the value code(s) {gone[:10]}" + (" ..." * (len(gone) > 10))
+            )
+        counts[var] = len(codes)
+    for var in meta.ids:
+        if var not in query.selection and not meta.dim_extensions.get(var, {}).get("elimination", False):
+            problems.append(f"variable {var!r} is new or can no longer be eliminated (summed); say what to select")
+    if problems:
+        raise FetchError(f"table {t} changed at SSB ({source}):\n" + "\n".join(f"  - {p}" for p in problems))
+    return counts
+
+
+def split_selection(query: TableQuery, counts: Mapping[str, int], max_cells: int) -> list[dict[str, list[str]]]:
+    """``query.selection`` cut along ``split_on`` so that no query asks for more than ``max_cells`` cells."""
+    other = math.prod(n for v, n in counts.items() if v != query.split_on)
+    per_query = max_cells // other
+    if per_query < 1:
+        raise FetchError(f"table {query.table}: one {query.split_on} value needs {other} cells, above {max_cells}")
+    codes = query.selection[query.split_on]
+    return [{**query.selection, query.split_on: codes[i : i + per_query]} for i in range(0, len(codes), per_query)]
+
+
+@dataclass
+class Response:
+    """One response kept verbatim: file name under ``responses/``, method, URL, body sent, bytes."""
+
+    name: str
+    method: str
+    url: str
+    body: Mapping | None
+    raw: bytes
+
+
+def fetch_table_v2(http: Http, base: str, query: TableQuery, max_cells: int) -> list[Response]:
+    """Metadata check, then the data in as many POST queries as the cell limit needs."""
+    url = v2_metadata_url(base, query.table)
+    try:
+        raw = http.get(url)
+    except FetchHttpError as exc:
+        if exc.status != 404:
+            raise
+        raise FetchError(
+            f"table {query.table} not found at SSB ({exc}). SSB may have discontinued or renumbered it: find its "
+            f"successor at https://www.ssb.no/statbank and update the queries in vsr_analysis/ssb/fetch.py"
+        ) from None
+    meta = parse_table_metadata(raw, url)
+    out = [Response(f"ssb{query.table}_metadata.json", "GET", url, None, raw)]
+    counts = check_metadata(meta, query, url)
+    url = v2_data_url(base, query.table)
+    for i, selection in enumerate(split_selection(query, counts, max_cells), start=1):
+        body = v2_body(selection)
+        out.append(Response(f"ssb{query.table}_data_{i}.json", "POST", url, body, http.post_json(url, body)))
     return out
 
 
 # ---------------------------------------------------------------------------------------------------------
-# HTTP
+# PxWebApi v1 (path api/v0; only with --api v1)
 # ---------------------------------------------------------------------------------------------------------
 
 
-def base_urls() -> tuple[str, str]:
-    """(PxWebApi base, KLASS base), from the environment when set."""
-    return (os.environ.get(ENV_PXWEB, PXWEB_BASE).rstrip("/"), os.environ.get(ENV_KLASS, KLASS_BASE).rstrip("/"))
-
-
-def http_request(url: str, timeout: float, body: Mapping | None = None) -> bytes:
-    """GET (or POST ``body`` as JSON) ``url`` with a timeout. Raises :class:`FetchError` with a clear message."""
-    data = None if body is None else json.dumps(body).encode("utf-8")
-    headers = {"User-Agent": f"vsr-analysis/{__version__} (register fetch)", "Accept": "application/json"}
-    if data is not None:
-        headers["Content-Type"] = "application/json"
-    req = urllib.request.Request(url, data=data, headers=headers, method="GET" if data is None else "POST")
-    host = urllib.parse.urlsplit(url).netloc or url
-    try:
-        # A fresh opener per request reads the proxy settings of the environment at call time.
-        with urllib.request.build_opener().open(req, timeout=timeout) as resp:
-            return resp.read()
-    except urllib.error.HTTPError as exc:
-        detail = exc.read()[:300].decode("utf-8", "replace").strip()
-        raise FetchError(f"{url}: HTTP {exc.code} {exc.reason}" + (f": {detail}" if detail else "")) from None
-    except urllib.error.URLError as exc:
-        reason = exc.reason
-        if isinstance(reason, (TimeoutError, socket.timeout)):
-            raise FetchError(f"no answer from {host} within {timeout:g} s ({url}); try a larger --timeout") from None
-        raise FetchError(
-            f"cannot reach {host} ({reason}); are you online? Statistics Norway's APIs need "
-            f"an internet connection ({url})"
-        ) from None
-    except TimeoutError:
-        raise FetchError(f"no answer from {host} within {timeout:g} s ({url}); try a larger --timeout") from None
-    except (http.client.HTTPException, OSError) as exc:
-        raise FetchError(f"connection to {host} failed ({exc}); are you online? ({url})") from None
-
-
 def population_query(codes: Sequence[str], years: Sequence[str] = POPULATION_YEARS) -> dict:
-    """PxWebApi v0 query for 07459: the given regions and years, persons; sex and age eliminated (summed)."""
+    """PxWebApi v1 query for 07459: the given regions and years, persons; sex and age eliminated (summed)."""
     return {
         "query": [
             {"code": "Region", "selection": {"filter": "item", "values": list(codes)}},
-            {"code": "ContentsCode", "selection": {"filter": "item", "values": ["Personer1"]}},
+            {"code": "ContentsCode", "selection": {"filter": "item", "values": [POPULATION_CONTENTS]}},
             {"code": "Tid", "selection": {"filter": "item", "values": list(years)}},
         ],
         "response": {"format": "json-stat2"},
@@ -394,7 +751,7 @@ def population_query(codes: Sequence[str], years: Sequence[str] = POPULATION_YEA
 
 
 def area_query(codes: Sequence[str], year: str = AREA_YEAR) -> dict:
-    """PxWebApi v0 query for 09280: the given regions, every area type and measure, one year."""
+    """PxWebApi v1 query for 09280: the given regions, every area type and measure, one year."""
     return {
         "query": [
             {"code": "Region", "selection": {"filter": "item", "values": list(codes)}},
@@ -418,65 +775,164 @@ class FetchResult:
     population_totals: dict[int, int]
     area_total: float
     n_changes: int
+    unpaired_changes: list[dict[str, str]]
+    n_requests: int
+    copied: list[str]
 
 
-def fetch(out_dir: str | os.PathLike, timeout: float = 30) -> FetchResult:
-    """Download, parse and write the raw inputs into ``out_dir`` (nothing is written if anything fails)."""
-    pxweb, klass = base_urls()
-    q = urllib.parse.urlencode
+def _concat(frames: Sequence[pd.DataFrame]) -> pd.DataFrame:
+    return pd.concat(frames, ignore_index=True).sort_values(["knr", "year"], ignore_index=True)
+
+
+def fetch(
+    out_dir: str | os.PathLike,
+    timeout: float = 30,
+    api: str = "v2",
+    rest_from: str | os.PathLike | None = None,
+    http: Http | None = None,
+) -> FetchResult:
+    """Download, parse and write the raw inputs into ``out_dir`` (nothing is written if anything fails).
+
+    ``rest_from``: a raw folder to copy the inputs the APIs cannot provide from (:data:`NON_API_RAW_KEYS`),
+    so that ``out_dir`` is a complete ``--raw`` folder for ``vsr register build``.
+    """
+    if api not in API_VERSIONS:
+        raise FetchError(f"unknown API version {api!r}; use one of {API_VERSIONS}")
+    copies: dict[str, bytes] = {}
+    if rest_from is not None:
+        missing = [
+            str(Path(rest_from) / RAW_FILES[k])
+            for k in NON_API_RAW_KEYS
+            if not (Path(rest_from) / RAW_FILES[k]).is_file()
+        ]
+        if missing:
+            raise FetchError("--rest-from: raw input file(s) not found: " + ", ".join(missing))
+        copies = {RAW_FILES[k]: (Path(rest_from) / RAW_FILES[k]).read_bytes() for k in NON_API_RAW_KEYS}
+    http = http or Http(timeout=timeout)
+    pxweb, klass = base_urls(api)
+    responses: list[Response] = []
+
     k = f"{klass}/classifications/{KLASS_MUNICIPALITIES}"
-    requests = {}
-    url_codes = f"{k}/codesAt.json?{q({'date': CODES_DATE, 'language': 'nb'})}"
-    raw_codes = http_request(url_codes, timeout)
-    codes = klass_codes_from_json(raw_codes, url_codes)
-    requests["klass131_codes_2020.json"] = (url_codes, None, raw_codes)
+    q = urllib.parse.urlencode
+    url = f"{k}/codesAt?{q({'date': CODES_DATE, 'language': 'nb'})}"
+    responses.append(Response("klass131_codes_2020.json", "GET", url, None, http.get(url)))
+    codes = klass_codes_from_json(responses[-1].raw, url)
     municipal = [c for c in codes["code"] if c != "9999"]
-    url_changes = f"{k}/changes.json?{q({'from': CHANGES_FROM, 'to': CHANGES_TO, 'language': 'nb'})}"
-    raw_changes = http_request(url_changes, timeout)
-    changes = klass_changes_from_json(raw_changes, url_changes)
-    requests["klass131_changes_2013_2020.json"] = (url_changes, None, raw_changes)
-    url_pop, body_pop = f"{pxweb}/{POPULATION_TABLE}", population_query(municipal)
-    raw_pop = http_request(url_pop, timeout, body_pop)
-    pop = population_from_jsonstat(raw_pop, url_pop)
-    requests["ssb07459_population_2020_2021.json"] = (url_pop, body_pop, raw_pop)
-    url_area, body_area = f"{pxweb}/{AREA_TABLE}", area_query(municipal)
-    raw_area = http_request(url_area, timeout, body_area)
-    area = area_from_jsonstat(raw_area, url_area)
-    requests["ssb09280_area_2020.json"] = (url_area, body_area, raw_area)
+    url = f"{k}/changes?{q({'from': CHANGES_FROM, 'to': CHANGES_TO, 'language': 'nb'})}"
+    responses.append(Response("klass131_changes_2013_2020.json", "GET", url, None, http.get(url)))
+    changes = klass_changes_from_json(responses[-1].raw, url)
 
-    files: dict[str, bytes] = {name: raw for name, (_u, _b, raw) in requests.items()}
-    files["klass131_codes_2020.csv"] = klass_codes_csv(codes)
+    if api == "v2":
+        url = f"{pxweb}/config"
+        responses.append(Response("pxwebapi_config.json", "GET", url, None, http.get(url)))
+        max_cells = max_cells_from_config(responses[-1].raw, url)
+        pop_responses = fetch_table_v2(http, pxweb, population_v2_query(municipal), max_cells)
+        area_responses = fetch_table_v2(http, pxweb, area_v2_query(municipal), max_cells)
+    else:
+        url, body = f"{pxweb}/{POPULATION_TABLE}", population_query(municipal)
+        pop_responses = [Response(f"ssb{POPULATION_TABLE}_data_1.json", "POST", url, body, http.post_json(url, body))]
+        url, body = f"{pxweb}/{AREA_TABLE}", area_query(municipal)
+        area_responses = [Response(f"ssb{AREA_TABLE}_data_1.json", "POST", url, body, http.post_json(url, body))]
+    responses += pop_responses + area_responses
+    pop = _concat([population_from_jsonstat(r.raw, r.url) for r in pop_responses if "_data_" in r.name])
+    area = _concat([area_from_jsonstat(r.raw, r.url) for r in area_responses if "_data_" in r.name])
+    for table, frame in ((POPULATION_TABLE, pop), (AREA_TABLE, area)):
+        got = set(frame["knr"])
+        if got != set(municipal):
+            raise FetchError(
+                f"{table} answered for other regions than asked: missing {sorted(set(municipal) - got)[:10]}, "
+                f"extra {sorted(got - set(municipal))[:10]}"
+            )
+
+    files: dict[str, bytes] = {f"{RESPONSES_DIR}/{r.name}": r.raw for r in responses}
+    files[RAW_FILES["klass_2020"]] = klass_codes_csv(codes)
     files.update(klass_change_lists(changes))
-    files["ssb07459_population_2020_2021.csv"] = population_statbank_csv(pop)
-    files["ssb09280_area_2020.csv"] = _csv(
-        [["knr", "name", "area_km2"]] + [[r.knr, r.name, f"{r.area_km2:.2f}"] for r in area.itertuples(index=False)],
-        ",",
-    )
-    sources = {
-        name: {"url": url, "query": body, "sha256": hashlib.sha256(raw).hexdigest()}
-        for name, (url, body, raw) in requests.items()
-    }
-    files["SOURCES.json"] = (
-        json.dumps(
-            {"licence": "NLOD; Kilde: Statistisk sentralbyr\u00e5", "responses": sources}, indent=2, ensure_ascii=False
-        )
-        + "\n"
-    ).encode("utf-8")
+    for year in POPULATION_YEARS:
+        files[RAW_FILES[f"population_{year}"]] = population_statbank_csv(pop, [int(year)])
+    files[AREA_FILE] = area_csv(area)
+    files.update(copies)
+    _, unpaired = paired_changes(changes)
+    files["SOURCES.json"] = sources_json(api, responses, unpaired, sorted(copies), rest_from)
 
     written = write_files(files, out_dir)  # all into a temporary folder first, then moved into place
     totals = {int(y): int(v) for y, v in pop.groupby("year")["population"].sum().items()}
-    return FetchResult(written, len(municipal), totals, float(area["area_km2"].sum()), len(changes))
+    return FetchResult(
+        written,
+        len(municipal),
+        totals,
+        float(area["area_km2"].sum()),
+        len(changes),
+        unpaired.to_dict("records"),
+        http.calls,
+        sorted(copies),
+    )
+
+
+def sources_json(
+    api: str,
+    responses: Sequence[Response],
+    unpaired: pd.DataFrame,
+    copied: Sequence[str],
+    rest_from: str | os.PathLike | None,
+) -> bytes:
+    """``SOURCES.json``: the licence, the API versions, every response (URL, method, body, sha256), the KLASS
+    change rows that lack a code, and which raw inputs were copied rather than fetched."""
+    doc = {
+        "licence": LICENCE,
+        "licence_applies_to": (
+            "the responses and the files written from them; copied files keep the licences stated where they "
+            "came from (PROVENANCE.md of the --rest-from folder)"
+        ),
+        "apis": {
+            "pxwebapi": "2.0" if api == "v2" else "v1 (path api/v0)",
+            "klass": "v1 (JSON by Accept header)",
+        },
+        "responses": {
+            f"{RESPONSES_DIR}/{r.name}": {
+                "method": r.method,
+                "url": r.url,
+                "body": r.body,
+                "sha256": hashlib.sha256(r.raw).hexdigest(),
+            }
+            for r in responses
+        },
+        "klass_changes_without_a_code": unpaired.to_dict("records"),
+        "written_from_api": {k: RAW_FILES[k] for k in API_RAW_KEYS},
+        "not_offered_by_the_apis": {k: RAW_FILES[k] for k in NON_API_RAW_KEYS},
+        "copied_verbatim_from": None if rest_from is None else str(rest_from),
+        "copied": list(copied),
+    }
+    return (json.dumps(doc, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
 
 
 def cli_fetch(args) -> int:
-    """``vsr register fetch --out DIR [--timeout S]``: 0 ok, 1 download or parse failed (nothing written)."""
+    """``vsr register fetch --out DIR [--timeout S] [--api v2|v1] [--rest-from DIR]``: 0 ok, 1 download or
+    parse failed (nothing written)."""
     try:
-        result = fetch(Path(args.out), timeout=getattr(args, "timeout", 30) or 30)
+        result = fetch(
+            Path(args.out),
+            timeout=getattr(args, "timeout", 30) or 30,
+            api=getattr(args, "api", "v2") or "v2",
+            rest_from=getattr(args, "rest_from", None),
+        )
     except FetchError as exc:
         print(f"vsr register fetch: error: {exc}\nNothing was written.", file=sys.stderr)
         return 1
-    print(f"wrote {len(result.files)} files to {args.out}")
+    print(f"wrote {len(result.files)} files to {args.out} ({result.n_requests} requests)")
     print(f"  KLASS 131 (2020): {result.n_codes} codes; {result.n_changes} code changes 2013-2020")
     print("  07459 population: " + ", ".join(f"{y}: {v:,}" for y, v in sorted(result.population_totals.items())))
     print(f"  09280 area 2020: {result.area_total:,.2f} km2")
+    for row in result.unpaired_changes:
+        print(
+            f"  note: KLASS change without a code ({row['oldCode'] or '-'} -> {row['newCode'] or '-'}, "
+            f"{row['changeOccurred']}) is kept in responses/ but not in the change lists"
+        )
+    if result.copied:
+        print(f"  copied {len(result.copied)} raw inputs the APIs do not offer from {args.rest_from}")
+    else:
+        print(
+            "  the build also needs raw inputs SSB's APIs do not offer: "
+            + ", ".join(RAW_FILES[k] for k in NON_API_RAW_KEYS)
+            + "; copy them into the folder or use --rest-from DIR"
+        )
     return 0

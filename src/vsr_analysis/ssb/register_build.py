@@ -640,16 +640,18 @@ def render_files(build: RegisterBuild) -> dict[str, bytes]:
 
 
 def write_files(files: Mapping[str, bytes], out_dir: str | os.PathLike) -> list[Path]:
-    """Write ``files`` into ``out_dir``: all into a temporary folder inside it first, then ``os.replace``
-    each into place. A failure while writing leaves ``out_dir``'s existing files untouched."""
+    """Write ``files`` into ``out_dir`` (names may contain sub-folders): all into a temporary folder inside it
+    first, then ``os.replace`` each into place. A failure while writing leaves ``out_dir``'s existing files untouched."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".register-build-", dir=out_dir))
     try:
         for name, data in files.items():
+            (tmp / name).parent.mkdir(parents=True, exist_ok=True)  # a name may hold a sub-folder
             (tmp / name).write_bytes(data)
         written = []
         for name in files:
+            (out_dir / name).parent.mkdir(parents=True, exist_ok=True)
             os.replace(tmp / name, out_dir / name)
             written.append(out_dir / name)
         return written
@@ -712,12 +714,19 @@ vsr register build --raw ../shared/data/ssb
 
 The raw files and their carriers are documented in `../shared/data/ssb/PROVENANCE.md`. A rebuild is byte-identical;
 `tests/test_register.py` rebuilds into a temporary folder and compares every file and `MANIFEST.sha256`
-(the test is skipped where `../shared/data/ssb` is absent). `vsr register fetch --out DIR` downloads the same
-inputs (07459, 09280, KLASS 131) from SSB's open APIs for an independent check.
+(the test is skipped where `../shared/data/ssb` is absent). `vsr register fetch --out DIR` downloads the inputs
+SSB's APIs offer (07459 and 09280 by PxWebApi 2.0, KLASS 131) for an independent check; with `--rest-from DIR` it
+copies the others, so that `vsr register build --raw DIR` can run on the result (see the project README).
 
 ## Licence and attribution
-SSB publishes its statistics under the **Norwegian Licence for Open Government Data (NLOD)**; the only condition
-is attribution: **"Kilde: Statistisk sentralbyr\u00e5"** (Source: Statistics Norway). The files reached us through
+SSB's licence page (https://www.ssb.no/informasjon/copyright) places the content of ssb.no under the **Norwegian
+Licence for Open Government Data (NLOD)**, and its StatBank terms
+(https://www.ssb.no/informasjon/om-statistikkbanken/generelle-vilkar-for-bruk-av-statistikkbanken) let anyone store,
+copy and pass on StatBank material if the source is named. SSB's API user guide
+(https://www.ssb.no/en/api/statbank-pxwebapi-user-guide) states that its APIs use **Creative Commons CC BY 4.0**.
+The raw files of this build are StatBank and KLASS exports (NLOD); files downloaded by `vsr register fetch` come from
+the APIs (CC BY 4.0). Both licences ask for attribution: **"Kilde: Statistisk sentralbyr\u00e5"** (Source: Statistics
+Norway), without suggesting that SSB endorses the use. The files reached us through
 public GitHub repositories whose own licences are: folkehelseinstituttet/fhidata (package GPL-3; its documentation
 states the population data are NLOD 2.0), gardenberg/kommunekoder (MIT while the data files were committed),
 BergensTidende/bord4-data (MIT), thomastallaksen/valgdata and oystess/valg_analyser (no licence file found),
