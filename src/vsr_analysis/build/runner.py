@@ -32,6 +32,7 @@ import nbformat
 import yaml
 
 from vsr_analysis import paths
+from vsr_analysis.build.final_verdicts import stamp_final_verdicts
 from vsr_analysis.build.fingerprint import RunState, fingerprint
 from vsr_analysis.build.page_titles import set_page_title
 from vsr_analysis.build.runspec import ParameterSet, RunSpec, RunSpecError, load_runspec
@@ -336,6 +337,12 @@ def run(
             encoding="utf-8",
         )
         write_generated_pages(stage / "generated", ledger, spec, source, stage / "results")
+        unstamped = stamp_final_verdicts(stage / "executed", ledger)
+        if unstamped:
+            print(
+                f"vsr run: note: no decision box found to stamp the final verdict in {', '.join(unstamped)}",
+                file=sys.stderr,
+            )
         for outcome in executed:
             state.durations[outcome.name] = round(outcome.seconds, 1)
         state.save(stage / "results" / STATE_FILE)
