@@ -188,3 +188,52 @@ def test_screenshots_of_landing_page_and_f4(server, browser):
             assert (ARTIFACTS / name).stat().st_size > 10_000
     finally:
         visit.close()
+
+
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 900}
+
+
+def test_every_page_fits_a_phone_has_its_own_title_and_is_screenshotted(built_book, server, browser):
+    """At 390 px no page scrolls sideways (wide tables scroll in their own box); no two pages share a title.
+
+    Screenshots of every page at phone and desktop width go to test-artifacts/phone and test-artifacts/desktop.
+    """
+    wide, titles = [], {}
+    for label, viewport in (("phone", PHONE), ("desktop", DESKTOP)):
+        folder = ARTIFACTS / label
+        folder.mkdir(parents=True, exist_ok=True)
+        context = browser.new_context(viewport=viewport, device_scale_factor=2)
+        page = context.new_page()
+        try:
+            for rel in toc_pages(built_book):
+                page.goto(urljoin(server, rel), wait_until="load")
+                overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+                if label == "phone":
+                    if overflow > 0:
+                        wide.append(f"{rel}: {overflow} px wider than the screen")
+                    titles.setdefault(page.title(), []).append(rel)
+                page.screenshot(path=str(folder / (rel.replace("/", "_") + ".png")))
+        finally:
+            context.close()
+    assert not wide, "pages that scroll sideways at 390 px:\n" + "\n".join(wide)
+    shared = {t: pages for t, pages in titles.items() if len(pages) > 1}
+    assert not shared, f"pages sharing a title: {shared}"
+
+
+def test_no_machine_path_in_any_published_file(built_book):
+    """Pages, executed notebooks and downloads carry no path of the machine that built them."""
+    html_root = built_book / "_build" / "html"
+    machine = re.compile(r"(?<![\w.])/(?:tmp|home|root|work|Users|private|var/folders)/[\w.-]+")
+    leaks = []
+    for path in sorted(html_root.rglob("*")):
+        if not path.is_file() or path.suffix not in {".html", ".ipynb", ".csv", ".json", ".md", ".txt", ".js"}:
+            continue
+        text = path.read_text(encoding="utf-8", errors="replace")
+        if str(built_book) in text:
+            leaks.append(f"{path.relative_to(html_root)}: contains the build folder {built_book}")
+            continue
+        found = machine.findall(text)
+        if found:
+            leaks.append(f"{path.relative_to(html_root)}: {found[:3]}")
+    assert not leaks, "machine paths in published files:\n" + "\n".join(leaks[:30])

@@ -99,3 +99,16 @@ def test_second_book_build_is_a_no_op_until_a_source_changes(built_book):
     proc = vsr("book", root=built_book)
     assert "up to date" not in proc.stderr
     assert "up to date" in vsr("book", root=built_book).stderr
+
+
+def test_every_chapter_states_its_final_verdict_from_the_ledger(built_book):
+    ledger = json.loads((built_book / "results/claims.json").read_text())
+    for entry in ledger:
+        page = _html(built_book, f"book/executed/{entry['parameter_set']}.html")
+        assert f"Final verdict for {entry['id']} (ledger): {entry['verdict']}" in page, entry["id"]
+
+
+def test_simulated_label_travels_with_downloaded_tables(built_book):
+    for csv in sorted((built_book / "results").rglob("*.csv")):
+        header, first = csv.read_text(encoding="utf-8").splitlines()[:2]
+        assert header.split(",")[0] == "data" and first.startswith("SIMULATED"), csv

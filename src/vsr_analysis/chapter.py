@@ -47,6 +47,13 @@ SIMULATED_BANNER = (
 )
 
 
+#: Figures are saved at twice the usual screen density so that they stay sharp on high-density screens.
+HIDPI = 220
+
+#: The first column of every result table written on the synthetic replica.
+SIMULATED_CSV_LABEL = "SIMULATED (synthetic replica {spec})"
+
+
 class Context:
     def __init__(self, data: AnalysisFrame, param_set: str, results_dir: Path, parameters: dict):
         self.data = data
@@ -98,7 +105,11 @@ class Context:
             from vsr_analysis.build.disclosure import suppress_small_cells
 
             table = suppress_small_cells(table, count_columns)
-        path = write_table(self.results_dir, name, table)
+        # A downloaded CSV leaves the page's banner behind: on the replica every row says it is simulated.
+        written = table if not self.synthetic else table.assign(data=SIMULATED_CSV_LABEL.format(spec=self.data.spec))
+        if self.synthetic:
+            written = written[["data", *table.columns]]
+        path = write_table(self.results_dir, name, written)
         if show:
             body = table.to_html(
                 index=False,
@@ -119,7 +130,7 @@ class Context:
         staging folder the kernel writes into)."""
         path = self.results_dir / f"{name}.png"
         tmp = path.with_name(f".{path.name}.tmp.png")
-        fig.savefig(tmp, dpi=110, bbox_inches="tight", metadata={"Software": None})
+        fig.savefig(tmp, dpi=HIDPI, bbox_inches="tight", metadata={"Software": None})
         tmp.replace(path)
         import matplotlib.pyplot as plt
 

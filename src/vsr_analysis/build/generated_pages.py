@@ -11,12 +11,35 @@ import platform
 from pathlib import Path
 
 from vsr_analysis.build.provenance import data_checksums, git_state, package_versions, sha256_file
+from vsr_analysis.claims.estimate_scales import scale_for
 
 VERDICT_BADGE = {
     "supported": '<span class="verdict-badge supported">supported</span>',
     "not supported": '<span class="verdict-badge not-supported">not supported</span>',
     "inconclusive": '<span class="verdict-badge inconclusive">inconclusive</span>',
 }
+
+
+def badge(verdict: str, simulated: bool) -> str:
+    """A verdict badge; on the synthetic replica it says so itself, so that it cannot travel without the label."""
+    if not simulated:
+        return VERDICT_BADGE[verdict]
+    return VERDICT_BADGE[verdict].replace("</span>", '<span class="simulated-tag"> · simulated</span></span>')
+
+
+def _simulated(source) -> bool:
+    return source is not None and source.kind == "synthetic"
+
+
+def estimate_cell(entry: dict) -> str:
+    """The primary estimate with its interval, and what it measures on which scale."""
+    p = entry.get("primary", {})
+    scale = scale_for(entry["rule"])
+    value = _fmt(p.get("estimate"))
+    if p.get("df") is not None:
+        value = f"χ²({_fmt(p['df'])}) = {value}"
+    ci = f"<br>[{_fmt(p.get('ci_low'))}, {_fmt(p.get('ci_high'))}]" if p.get("ci_low") is not None else ""
+    return f'{value}{ci}<br><span class="scale">{html.escape(scale.measures)}; {html.escape(scale.scale)}</span>'
 
 
 def _p(value) -> str:
@@ -52,14 +75,15 @@ def claims_page(ledger: list[dict], source) -> str:
     rows, tests = [], []
     for e in ledger:
         p = e.get("primary", {})
-        ci = f"[{_fmt(p.get('ci_low'))}, {_fmt(p.get('ci_high'))}]" if p.get("ci_low") is not None else ""
+        uses_p = scale_for(e["rule"]).uses_p_value
         link = f"../executed/{e['parameter_set']}.html"
         rows.append(
             f'<tr><td><a class="claim-link" href="{link}">{e["id"]}</a></td>'
             f"<td>{html.escape(e['finding'])}</td>"
-            f'<td class="verdict" data-verdict="{e["verdict"]}">{VERDICT_BADGE[e["verdict"]]}</td>'
-            f'<td class="num">{_fmt(p.get("estimate"))}<br>{ci}</td>'
-            f'<td class="num">{_p(p.get("p_value"))}</td><td class="num">{_p(p.get("p_value_adjusted"))}</td>'
+            f'<td class="verdict" data-verdict="{e["verdict"]}">{badge(e["verdict"], _simulated(source))}</td>'
+            f'<td class="num">{estimate_cell(e)}</td>'
+            f'<td class="num">{_p(p.get("p_value") if uses_p else None)}</td>'
+            f'<td class="num">{_p(p.get("p_value_adjusted") if uses_p else None)}</td>'
             f'<td class="num">{e.get("n", 0)}</td><td>{html.escape(e.get("reason", ""))}</td></tr>'
         )
         tests.append(
@@ -69,7 +93,7 @@ def claims_page(ledger: list[dict], source) -> str:
         )
     table = (
         '<table class="claims-table">\n<thead><tr><th>Claim</th><th>Finding</th><th>Verdict</th>'
-        "<th>Estimate [95 % CI]</th><th>p</th><th>p (Holm)</th><th>n</th><th>Why</th></tr></thead>\n<tbody>\n"
+        "<th>Estimate [95 % CI]: what it measures</th><th>p</th><th>p (Holm)</th><th>n</th><th>Why</th></tr></thead>\n<tbody>\n"
         + "\n".join(rows)
         + "\n</tbody>\n</table>"
     )
@@ -98,7 +122,7 @@ def recommendations_page(ledger: list[dict], recommendations: list[dict], source
                 cells.append(f"{fid}: not tested here")
             else:
                 cells.append(
-                    f'<a href="../executed/{e["parameter_set"]}.html">{fid}</a>: {VERDICT_BADGE[e["verdict"]]}'
+                    f'<a href="../executed/{e["parameter_set"]}.html">{fid}</a>: {badge(e["verdict"], _simulated(source))}'
                 )
         tested = [verdicts[f]["verdict"] for f in rec.get("rests_on", []) if f in verdicts]
         if not tested:

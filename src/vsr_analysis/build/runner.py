@@ -32,7 +32,9 @@ import nbformat
 import yaml
 
 from vsr_analysis import paths
+from vsr_analysis.build.final_verdicts import stamp_final_verdicts
 from vsr_analysis.build.fingerprint import RunState, fingerprint
+from vsr_analysis.build.page_titles import set_page_title
 from vsr_analysis.build.runspec import ParameterSet, RunSpec, RunSpecError, load_runspec
 from vsr_analysis.data.survey_source import SurveySource, resolve_source
 from vsr_analysis.data.survey_spec import SourceError
@@ -95,9 +97,11 @@ def _failed_cell(notebook_path: Path) -> str:
     return "no cell reported an error (the kernel may have died or timed out)"
 
 
-def _mark_cells_for_book(notebook_path: Path) -> None:
-    """Hide the parameter cells (expandable) and collapse code cells in the book."""
+def _mark_cells_for_book(notebook_path: Path, title: str | None = None) -> None:
+    """Hide the parameter cells (expandable) and collapse code cells in the book; give the page its title."""
     nb = nbformat.read(notebook_path, as_version=4)
+    if title:
+        set_page_title(nb, title)
     for cell in nb.cells:
         if cell.cell_type != "code":
             continue
@@ -152,7 +156,7 @@ def execute_one(pset: ParameterSet, source: SurveySource, stage: Path, timeout: 
         return Outcome(
             pset.name, "failed", seconds, error=f"{pset.template.name} [{pset.name}] failed at {where}\n{tail}"
         )
-    _mark_cells_for_book(out_nb)
+    _mark_cells_for_book(out_nb, title=pset.title)
     return Outcome(pset.name, "executed", seconds)
 
 
@@ -333,6 +337,12 @@ def run(
             encoding="utf-8",
         )
         write_generated_pages(stage / "generated", ledger, spec, source, stage / "results")
+        unstamped = stamp_final_verdicts(stage / "executed", ledger)
+        if unstamped:
+            print(
+                f"vsr run: note: no decision box found to stamp the final verdict in {', '.join(unstamped)}",
+                file=sys.stderr,
+            )
         for outcome in executed:
             state.durations[outcome.name] = round(outcome.seconds, 1)
         state.save(stage / "results" / STATE_FILE)

@@ -1,0 +1,78 @@
+"""Each chapter states its claim's final verdict, the one in the ledger, beside the decision it computed.
+
+A chapter can only decide at the unadjusted level: Holm's adjustment needs every claim's p-value, which exists
+only when all chapters have run. After the ledger is built, the runner calls :func:`stamp_final_verdicts`,
+which puts a "Final verdict" box right after each chapter's decision box (replacing the box of an earlier
+run, so reused notebooks never show a stale verdict). The box is built from the ledger entry alone.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import nbformat
+
+TAG = "final-verdict"
+_KIND = {"supported": "tip", "not supported": "danger", "inconclusive": "note"}
+
+
+def _p(value) -> str:
+    """'p < 0.001' or 'p = 0.012' (the exact value is in claims.json)."""
+    return "p < 0.001" if value < 0.001 else f"p = {value:.3f}"
+
+
+def final_verdict_markdown(entry: dict, *, secondary_of: str | None = None) -> str:
+    """The admonition for one ledger entry (or a secondary analysis of one)."""
+    verdict = entry["verdict"]
+    if secondary_of:
+        title = f"Final verdict of this secondary analysis of {secondary_of}: {verdict}"
+        body = (
+            f"In the ledger this analysis is reported beside {secondary_of}'s primary test and does not "
+            "change its verdict; see {ref}`claims-at-a-glance`."
+        )
+    else:
+        primary = entry.get("primary", {})
+        title = f"Final verdict for {entry['id']} (ledger): {verdict}"
+        body = f"{entry.get('reason', '').rstrip('.')}."
+        if entry.get("confirmatory") and None not in (primary.get("p_value"), primary.get("p_value_adjusted")):
+            body += (
+                f" Primary test {_p(primary['p_value'])}; after {entry.get('multiplicity', 'adjustment')} "
+                f"{_p(primary['p_value_adjusted'])} (α = {entry.get('alpha', 0.05):g})."
+            )
+        body += " This is the verdict on the claims page {ref}`claims-at-a-glance`."
+    return f":::{{admonition}} {title}\n:class: {_KIND.get(verdict, 'note')} verdict-box {TAG}\n{body}\n:::"
+
+
+def _stamp(path: Path, text: str, claim_id: str) -> bool:
+    nb = nbformat.read(path, as_version=4)
+    nb.cells = [c for c in nb.cells if TAG not in c.get("metadata", {}).get("tags", [])]
+    marker = f"Decision for {claim_id}:"
+    position = None
+    for i, cell in enumerate(nb.cells):
+        if cell.cell_type == "code" and any(marker in str(out.get("data", {})) for out in cell.get("outputs", [])):
+            position = i + 1
+    if position is None:
+        return False
+    cell = nbformat.v4.new_markdown_cell(text)
+    cell.metadata["tags"] = [TAG]
+    cell.id = f"{TAG}-{claim_id}".lower()
+    nb.cells.insert(position, cell)
+    nbformat.write(nb, path)
+    return True
+
+
+def stamp_final_verdicts(executed_dir: Path, ledger: list[dict]) -> list[str]:
+    """Stamp every chapter of the ledger; returns the parameter sets whose decision box was not found."""
+    missing = []
+    for entry in ledger:
+        targets = [(entry["parameter_set"], final_verdict_markdown(entry), entry["id"])]
+        targets += [
+            (s["parameter_set"], final_verdict_markdown(s, secondary_of=entry["id"]), s.get("id", entry["id"]))
+            for s in entry.get("secondary", [])
+            if s.get("parameter_set")
+        ]
+        for param_set, text, claim_id in targets:
+            path = executed_dir / f"{param_set}.ipynb"
+            if not path.is_file() or not _stamp(path, text, claim_id):
+                missing.append(param_set)
+    return missing

@@ -1,0 +1,41 @@
+"""What the primary estimate of each decision rule measures, on what scale, and whether the verdict uses a p-value.
+
+The claims page puts a share, a log-odds coefficient, a test statistic and an NCA effect size in one column;
+this table tells the reader which is which. Every rule in :data:`vsr_analysis.claims.ledger.RULES` must have
+an entry (a test checks it), so a new rule cannot reach the book without saying what its number means.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+
+class EstimateScale(NamedTuple):
+    measures: str  # what the number is, in words
+    scale: str  # its range or unit and what "no effect" is
+    uses_p_value: bool  # does the verdict depend on the primary p-value?
+
+
+SCALES: dict[str, EstimateScale] = {
+    "directional": EstimateScale(
+        "coefficient of the proportional-odds model", "log-odds; 0 = no association, exp(b) = odds ratio", True
+    ),
+    "share_above": EstimateScale("weighted share of the 356 municipalities", "proportion, 0 to 1", True),
+    "share_above_and_spread": EstimateScale(
+        "weighted share of the 356 municipalities at stage 1 or higher", "proportion, 0 to 1", True
+    ),
+    "joint_nonnegative": EstimateScale(
+        "joint Wald statistic of the coefficients", "χ² with as many degrees of freedom as coefficients", True
+    ),
+    "not_prerequisite": EstimateScale(
+        "NCA ceiling effect size of the condition", "0 to 1; 0 = no empty corner (not necessary)", False
+    ),
+}
+
+
+def scale_for(rule: str) -> EstimateScale:
+    """The entry for ``rule``; a ``KeyError`` names the rule that lacks one."""
+    try:
+        return SCALES[rule]
+    except KeyError:
+        raise KeyError(f"decision rule {rule!r} has no entry in claims/estimate_scales.py") from None

@@ -1,0 +1,65 @@
+"""Chapters carry the ledger's final verdict next to their own unadjusted decision, once, never stale."""
+
+import nbformat
+
+from vsr_analysis.build.final_verdicts import TAG, final_verdict_markdown, stamp_final_verdicts
+from vsr_analysis.build.page_titles import set_page_title
+
+
+def _chapter(path, claim="F9"):
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        nbformat.v4.new_markdown_cell("# Template heading\n\nIntro."),
+        nbformat.v4.new_code_cell("ctx.evidence()"),
+    ]
+    nb.cells[1].outputs = [
+        nbformat.v4.new_output(
+            "display_data", data={"text/markdown": f":::{{admonition}} Decision for {claim}: supported\n:::"}
+        )
+    ]
+    nb.cells.append(nbformat.v4.new_code_cell("more()"))
+    nbformat.write(nb, path)
+
+
+def _entry(verdict, p_adj):
+    return {
+        "id": "F9",
+        "verdict": verdict,
+        "reason": "p = 0.04 < 0.05",
+        "parameter_set": "f9",
+        "confirmatory": True,
+        "multiplicity": "Holm across the confirmatory family",
+        "alpha": 0.05,
+        "primary": {"p_value": 0.04, "p_value_adjusted": p_adj},
+    }
+
+
+def test_final_verdict_goes_right_after_the_decision_box_and_replaces_an_older_one(tmp_path):
+    _chapter(tmp_path / "f9.ipynb")
+    assert stamp_final_verdicts(tmp_path, [_entry("supported", 0.04)]) == []
+    assert stamp_final_verdicts(tmp_path, [_entry("inconclusive", 0.12)]) == []  # a later run, Holm changed it
+    nb = nbformat.read(tmp_path / "f9.ipynb", as_version=4)
+    stamped = [i for i, c in enumerate(nb.cells) if TAG in c.metadata.get("tags", [])]
+    assert stamped == [2]
+    assert "Final verdict for F9 (ledger): inconclusive" in nb.cells[2].source
+    assert "p = 0.040" in nb.cells[2].source and "p = 0.120" in nb.cells[2].source
+
+
+def test_missing_decision_box_is_reported(tmp_path):
+    nbformat.write(nbformat.v4.new_notebook(), tmp_path / "f9.ipynb")
+    assert stamp_final_verdicts(tmp_path, [_entry("supported", 0.04)]) == ["f9"]
+
+
+def test_secondary_analysis_is_labelled_as_such():
+    text = final_verdict_markdown({"verdict": "supported", "parameter_set": "x"}, secondary_of="F4")
+    assert "secondary analysis of F4" in text
+
+
+def test_page_title_replaces_the_template_heading():
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_markdown_cell("# Shared template heading\n\nIntro.")]
+    set_page_title(nb, "F5: networks matter")
+    assert nb.cells[0].source.splitlines()[0] == "# F5: networks matter"
+    empty = nbformat.v4.new_notebook()
+    set_page_title(empty, "Only a title")
+    assert empty.cells[0].source == "# Only a title"
