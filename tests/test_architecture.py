@@ -39,9 +39,7 @@ NOT_YET_THIN = {
     "f4_necessity.ipynb",
     "share_claim.ipynb",
     "f2_maturity.ipynb",
-    "f8_barriers.ipynb",
     "power_design.ipynb",
-    "synthetic_replica.ipynb",
 }
 
 
