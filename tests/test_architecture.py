@@ -38,7 +38,6 @@ NOT_YET_THIN = {
     "f3_who_came_furthest.ipynb",
     "f4_necessity.ipynb",
     "share_claim.ipynb",
-    "f2_maturity.ipynb",
     "power_design.ipynb",
 }
 

@@ -256,6 +256,21 @@ def _simple(v: object) -> bool:
     return isinstance(v, (str, int, float, bool, list, dict, type(None)))
 
 
+def stamped_parameters(param_set: str, parameters: dict | None, namespace: dict) -> dict:
+    """``parameters`` (simple values only) plus every other name of the template's parameters cell found in
+    ``namespace`` (the notebook's globals); ``survey``, ``param_set`` and ``results_dir`` are stamped elsewhere."""
+    params = {
+        k: v
+        for k, v in (parameters or {}).items()
+        if not k.startswith("_") and _simple(v) and k not in {"In", "Out", "results_dir"}
+    }
+    for name in _parameter_cell_names(param_set):
+        if name not in params and name not in {"survey", "param_set", "results_dir"} and name in namespace:
+            if _simple(namespace[name]):
+                params[name] = namespace[name]
+    return params
+
+
 def start(*, survey: str, param_set: str, results_dir: str | None, parameters: dict | None = None) -> Context:
     """Load the chapter's data, show the banner and provenance, set the plot theme; return the :class:`Context`.
 
@@ -263,16 +278,7 @@ def start(*, survey: str, param_set: str, results_dir: str | None, parameters: d
     (read from the caller's namespace), so that no parameter that changes results is left out of it.
     """
     parts = parse_spec(survey)
-    params = {
-        k: v
-        for k, v in (parameters or {}).items()
-        if not k.startswith("_") and _simple(v) and k not in {"In", "Out", "results_dir"}
-    }
-    caller = sys._getframe(1).f_globals
-    for name in _parameter_cell_names(param_set):
-        if name not in params and name not in {"survey", "param_set", "results_dir"} and name in caller:
-            if _simple(caller[name]):
-                params[name] = caller[name]
+    params = stamped_parameters(param_set, parameters, sys._getframe(1).f_globals)
     _set_plot_theme()
     results = Path(results_dir) if results_dir else paths.results_dir() / param_set
     data = load_frame(survey)

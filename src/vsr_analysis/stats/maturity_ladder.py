@@ -6,7 +6,7 @@ Used by the F2 chapter.  ``y`` is the self-classified stage (floats, NaN = missi
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -18,9 +18,11 @@ from vsr_analysis.stats.descriptives import (
     implied_item_count,
     item_score,
     ladder_consistency,
+    stages_with_min_share,
 )
 from vsr_analysis.stats.dispersion import blair_lacy, dispersion_ci, leik_d, weighted_distribution
 from vsr_analysis.stats.intervals import bootstrap_ci
+from vsr_analysis.stats.shares import share_test
 
 __all__ = [
     "stage_distribution_table",
@@ -29,6 +31,8 @@ __all__ = [
     "stage_score_crosstab",
     "stage_score_agreement",
     "county_stage_table",
+    "stage_and_score_shares",
+    "started_variants",
 ]
 
 
@@ -97,8 +101,8 @@ def stage_score_agreement(
     both: pd.DataFrame, answered: pd.DataFrame, *, reps: int, seed: int
 ) -> tuple[pd.DataFrame, dict[str, float]]:
     """Spearman's rho (bootstrap CI), the shares whose score equals / is within one of the number of items the
-    stage implies, and the share whose items match their stage exactly; plus ``rho``, ``p``, ``ci_low``,
-    ``ci_high``."""
+    stage implies, and the share whose items match their stage exactly; plus the same in a dict (``rho``, ``p``,
+    ``ci_low``, ``ci_high``, ``exact``, ``within_one``, ``ladder_consistency``)."""
     rho, p_rho = stats.spearmanr(both["stage"], both["score"])
     boot = bootstrap_ci(
         lambda a, b: stats.spearmanr(a, b)[0],
@@ -135,7 +139,8 @@ def stage_score_agreement(
             },
         ]
     )
-    return table, {"rho": rho, "p": p_rho, "ci_low": boot.low, "ci_high": boot.high}
+    summary = {"rho": rho, "p": p_rho, "ci_low": boot.low, "ci_high": boot.high, "exact": exact}
+    return table, {**summary, "within_one": within1, "ladder_consistency": cons_share}
 
 
 def county_stage_table(
@@ -148,3 +153,48 @@ def county_stage_table(
         {"stage": list(stages), "stage name": [labels[s] for s in stages], "county authorities": counts.to_numpy()}
     )
     return table, cy
+
+
+def stage_and_score_shares(both: pd.DataFrame, stages: Sequence[int]) -> pd.DataFrame:
+    """Long table (level, share in %, measure) of the weighted distributions of the stage and of the score."""
+    score_dist = weighted_distribution(both["score"], both["weight"], levels=stages)
+    stage_dist = weighted_distribution(both["stage"], both["weight"], levels=stages)
+    return pd.concat(
+        [
+            pd.DataFrame({"level": stages, "share": 100 * stage_dist["share"], "measure": "self-classified stage"}),
+            pd.DataFrame({"level": stages, "share": 100 * score_dist["share"], "measure": "item-based score"}),
+        ]
+    )
+
+
+def started_variants(
+    variants: Sequence[tuple[str, np.ndarray, np.ndarray | None]],
+    decide: Callable[[dict, int], str],
+    *,
+    started_stage: int,
+    threshold: float,
+    population_size: int,
+    min_stage_share: float,
+    stages: Sequence[int],
+) -> pd.DataFrame:
+    """F2's rule inputs under each variant ``(label, stages, weights)``: the one-sided share test of stage >=
+    ``started_stage`` against ``threshold`` and the number of stages holding ``min_stage_share``; ``decide(test,
+    k)`` gives the verdict of the row."""
+    rows = []
+    for label, values, weights in variants:
+        started = (np.asarray(values) >= started_stage).astype(float)
+        t = share_test(started, weights, threshold, population_size=population_size)
+        k = stages_with_min_share(weighted_distribution(values, weights, levels=stages)["share"], min_stage_share)
+        rows.append(
+            {
+                "variant": label,
+                "n": t["n"],
+                f"share ≥ {started_stage}": t["estimate"],
+                "ci_low": t["ci_low"],
+                "ci_high": t["ci_high"],
+                "p_value": t["p_value"],
+                "stages ≥ 10 %": k,
+                "decision": decide(t, k),
+            }
+        )
+    return pd.DataFrame(rows)
