@@ -30,8 +30,8 @@ import time
 import numpy as np
 import pandas as pd
 
+from vsr_analysis.data.frame import build_frame
 from vsr_analysis.data.register import load_register
-from vsr_analysis.data.survey_file import build_frame
 from vsr_analysis.stats.ordinal_model import fit_ordinal
 from vsr_analysis.synth import replica as synth
 

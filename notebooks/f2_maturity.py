@@ -54,19 +54,14 @@ import numpy as np
 import pandas as pd
 import matplotlib.pyplot as plt
 import seaborn as sns
-from scipy import stats
-from vsr_analysis.claims.ledger import decide, load_claims_spec
 from vsr_analysis.data.codebook import load_codebook
-from vsr_analysis.stats.descriptives import (COMPONENT_ITEMS, as_float, implied_item_count, interval_errors, item_score,
-                                       ladder_consistency, stages_with_min_share)
-from vsr_analysis.stats.intervals import bootstrap_ci
-from vsr_analysis.stats.dispersion import blair_lacy, dispersion_ci, leik_d, weighted_distribution
+from vsr_analysis.stats.descriptives import as_float, interval_errors, stages_with_min_share
+from vsr_analysis.stats.maturity_ladder import (county_stage_table, dispersion_table, stage_and_score, stage_and_score_shares,
+                                                stage_distribution_table, stage_score_agreement, stage_score_crosstab,
+                                                started_variants)
 from vsr_analysis.stats.shares import share_test
 
-spec = load_claims_spec()
-alpha = float(spec["alpha"])
-claim_entry = next(c for c in spec["claims"] if c["id"] == claim)
-rp = claim_entry["rule_parameters"]
+rp = ctx.claim["rule_parameters"]
 threshold, min_stages, min_stage_share = float(rp["threshold"]), int(rp["min_stages"]), float(rp["min_stage_share"])
 codebook = load_codebook()
 stage_labels = codebook.maturity_labels("en")
@@ -85,24 +80,12 @@ markdown(f"{len(resp)} of {len(ctx.frame)} municipalities responded and **{len(a
 # ## The weighted distribution of the maturity ladder
 
 # %%
-dist = weighted_distribution(y, w, levels=STAGES, population_size=frame_size)
-dist_unw = weighted_distribution(y, None, levels=STAGES, population_size=frame_size)
-dist_table = pd.DataFrame({
-    "stage": dist["level"].astype(int),
-    "stage name": [stage_labels[int(s)] for s in dist["level"]],
-    "municipalities": dist["n"].astype(int),
-    "share (weighted)": dist["share"],
-    "ci_low": dist["ci_low"],
-    "ci_high": dist["ci_high"],
-    "share (unweighted)": dist_unw["share"],
-    "share at or above (weighted)": dist["share_at_or_above"],
-})
+dist_table, dist = stage_distribution_table(y, w, stage_labels, STAGES, frame_size)
 _ = ctx.table("stage_distribution", dist_table,
               "Maturity stages of the responding municipalities: weighted shares with 95 % Wilson intervals "
               "(Kish effective n, finite-population correction)", count_columns=["municipalities"])
 
 # %%
-sns.set_theme(style="whitegrid", palette="colorblind")
 fig, ax = plt.subplots(figsize=(7.5, 4.2))
 names = [f"{s}\n{stage_labels[s]}" for s in STAGES]
 colors = sns.color_palette("colorblind")
@@ -143,16 +126,7 @@ markdown(f"Weighted share at stage ≥ {started_stage}: **{primary['estimate']:.
 # 1 means half at stage 0 and half at stage 5. Percentile bootstrap intervals (rows resampled with their weights).
 
 # %%
-disp_rows = []
-for label, measure, fn in [("Leik's D", "leik", leik_d), ("Blair–Lacy 1 − l²", "l2", blair_lacy)]:
-    ci = dispersion_ci(y, w, levels=STAGES, measure=measure, reps=reps, seed=seed)
-    disp_rows.append({"measure": label, "weighted": ci.estimate, "ci_low": ci.low, "ci_high": ci.high,
-                      "unweighted": fn(y, None, levels=STAGES)})
-# reference points: all at one stage = 0; uniform over the six stages
-uniform = np.repeat(STAGES, 10)
-for row, fn in zip(disp_rows, (leik_d, blair_lacy)):
-    row["if uniform over the six stages"] = fn(uniform, None, levels=STAGES)
-dispersion = pd.DataFrame(disp_rows)
+dispersion = dispersion_table(y, w, STAGES, reps=reps, seed=seed)
 _ = ctx.table("dispersion", dispersion, "Ordinal dispersion of the maturity stage (0 = consensus, 1 = polarisation)")
 
 # %% [markdown]
@@ -165,44 +139,20 @@ _ = ctx.table("dispersion", dispersion, "Ordinal dispersion of the maturity stag
 # stage 4 adds both budget and management).
 
 # %%
-score = item_score(answered, COMPONENT_ITEMS)
-both = pd.DataFrame({"stage": y, "score": score.to_numpy(), "weight": w}).dropna()
-ct = pd.crosstab(both["stage"].astype(int), both["score"].astype(int)).reindex(index=STAGES, columns=STAGES, fill_value=0)
-ct_table = ct.copy()
-ct_table.columns = [f"score {c}" for c in ct.columns]
-ct_table.insert(0, "self-classified stage", [f"{s} {stage_labels[s]}" for s in ct.index])
-ct_table["municipalities"] = ct.sum(axis=1).to_numpy()
+both = stage_and_score(answered, y, w)
+ct_table = stage_score_crosstab(both, stage_labels, STAGES)
 _ = ctx.table("stage_vs_item_score", ct_table,
               "Self-classified stage (rows) against the item-based score (columns): numbers of municipalities",
               count_columns=[c for c in ct_table.columns if c.startswith("score")] + ["municipalities"])
 
-rho, p_rho = stats.spearmanr(both["stage"], both["score"])
-boot = bootstrap_ci(lambda a, b: stats.spearmanr(a, b)[0], [both["stage"].to_numpy(), both["score"].to_numpy()],
-                    reps=reps, seed=seed)
-implied = implied_item_count(both["stage"])
-exact = float(np.mean(implied == both["score"].to_numpy()))
-within1 = float(np.mean(np.abs(implied - both["score"].to_numpy()) <= 1))
-cons = ladder_consistency(answered["maturity_stage"], answered[list(COMPONENT_ITEMS)])
-cons_share = float(np.nanmean(cons["consistent"]))
-agreement_summary = pd.DataFrame([
-    {"statistic": "Spearman correlation (unweighted)", "value": rho, "ci_low": boot.low, "ci_high": boot.high},
-    {"statistic": "share whose score equals the number of items the stage implies", "value": exact,
-     "ci_low": np.nan, "ci_high": np.nan},
-    {"statistic": "share whose score is within one item of it", "value": within1, "ci_low": np.nan, "ci_high": np.nan},
-    {"statistic": "share whose items match their stage exactly (ladder consistency)", "value": cons_share,
-     "ci_low": np.nan, "ci_high": np.nan},
-])
+agreement_summary, agree = stage_score_agreement(both, answered, reps=reps, seed=seed)
 _ = ctx.table("stage_vs_score_summary", agreement_summary,
               f"Agreement of the self-classified stage and the item-based score (n = {len(both)}; bootstrap 95 % CI)")
-markdown(f"Spearman's ρ = **{rho:.2f}** (95 % bootstrap CI {boot.low:.2f} to {boot.high:.2f}, p = {p_rho:.2g}).")
+markdown(f"Spearman's ρ = **{agree['rho']:.2f}** (95 % bootstrap CI {agree['ci_low']:.2f} to {agree['ci_high']:.2f}, "
+         f"p = {agree['p']:.2g}).")
 
 # %%
-score_dist = weighted_distribution(both["score"], both["weight"], levels=STAGES)
-stage_dist = weighted_distribution(both["stage"], both["weight"], levels=STAGES)
-comp = pd.concat([
-    pd.DataFrame({"level": STAGES, "share": 100 * stage_dist["share"], "measure": "self-classified stage"}),
-    pd.DataFrame({"level": STAGES, "share": 100 * score_dist["share"], "measure": "item-based score"}),
-])
+comp = stage_and_score_shares(both, STAGES)
 fig, ax = plt.subplots(figsize=(7.5, 4))
 sns.barplot(data=comp, x="level", y="share", hue="measure", palette="colorblind", ax=ax)
 ax.set_xlabel("Stage / number of component items present (0–5)")
@@ -223,10 +173,7 @@ _ = ctx.figure(fig, "stage_vs_score",
 # %%
 counties = ctx.data.counties
 if len(counties):
-    cy = as_float(counties["maturity_stage"])
-    ccount = pd.Series(cy[np.isfinite(cy)].astype(int)).value_counts().reindex(STAGES, fill_value=0)
-    county_table = pd.DataFrame({"stage": STAGES, "stage name": [stage_labels[s] for s in STAGES],
-                                 "county authorities": ccount.to_numpy()})
+    county_table, cy = county_stage_table(counties, stage_labels, STAGES)
     _ = ctx.table("county_stages", county_table,
                   f"Maturity stages of the {int(np.isfinite(cy).sum())} responding county authorities (counts)",
                   count_columns=["county authorities"])
@@ -244,18 +191,12 @@ else:
 # self-classification enters the ledger.
 
 # %%
-rows = []
 variants = [("primary: self-classified stage, weighted", y, w),
             ("self-classified stage, unweighted", y, None),
             ("item-based score, weighted", both["score"].to_numpy(), both["weight"].to_numpy())]
-for label, values, weights in variants:
-    t = share_test((np.asarray(values) >= started_stage).astype(float), weights, threshold, population_size=frame_size)
-    dd = weighted_distribution(values, weights, levels=STAGES)
-    k = stages_with_min_share(dd["share"], min_stage_share)
-    d = decide(claim_entry, {"primary": t, "rule_inputs": {"stages_above_min_share": k}}, alpha, t["p_value"])
-    rows.append({"variant": label, "n": t["n"], f"share ≥ {started_stage}": t["estimate"], "ci_low": t["ci_low"],
-                 "ci_high": t["ci_high"], "p_value": t["p_value"], "stages ≥ 10 %": k, "decision": d.verdict})
-robust = pd.DataFrame(rows)
+robust = started_variants(variants, lambda t, k: ctx.decide(t, {"stages_above_min_share": k}).verdict,
+                          started_stage=started_stage, threshold=threshold, population_size=frame_size,
+                          min_stage_share=min_stage_share, stages=STAGES)
 _ = ctx.table("robustness", robust, "The decision rule under each variant (unadjusted α)", count_columns=["n"])
 
 # %% [markdown]
@@ -273,6 +214,6 @@ evidence = ctx.evidence(
     sensitivity=robust.to_dict(orient="records"),
     stage_shares={int(s): float(v) for s, v in zip(dist_table["stage"], dist_table["share (weighted)"])},
     dispersion=dispersion.to_dict(orient="records"),
-    stage_vs_score={"spearman": rho, "ci_low": boot.low, "ci_high": boot.high, "n": len(both),
-                    "exact_agreement": exact, "ladder_consistency": cons_share},
+    stage_vs_score={"spearman": agree["rho"], "ci_low": agree["ci_low"], "ci_high": agree["ci_high"], "n": len(both),
+                    "exact_agreement": agree["exact"], "ladder_consistency": agree["ladder_consistency"]},
 )

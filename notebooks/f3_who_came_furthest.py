@@ -57,7 +57,7 @@ import matplotlib.pyplot as plt
 import seaborn as sns
 from vsr_analysis.stats.ordinal_model import fit_ordinal, fit_cumulative_logits, ModelWarning
 from vsr_analysis.stats import specification_curve as speccurve
-from vsr_analysis.stats import power
+from vsr_analysis.stats import power_simulated as power
 
 sns.set_theme(style="whitegrid", palette="colorblind")
 LABELS = {"log_population": "log population", "centrality": "centrality (index / 100)",

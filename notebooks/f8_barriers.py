@@ -54,16 +54,12 @@ import numpy as np
 import pandas as pd
 import matplotlib.pyplot as plt
 import seaborn as sns
-from vsr_analysis.claims.ledger import decide, load_claims_spec
 from vsr_analysis.data.codebook import load_codebook
-from vsr_analysis.stats.descriptives import as_float, compare_shares, interval_errors, share_by_group
-from vsr_analysis.stats.multiplicity import bh
+from vsr_analysis.stats.descriptives import as_float, interval_errors
+from vsr_analysis.stats.item_shares import item_comparisons, item_share_table, item_shares_by_group
 from vsr_analysis.stats.shares import share_test
 
-spec = load_claims_spec()
-alpha = float(spec["alpha"])
-claim_entry = next(c for c in spec["claims"] if c["id"] == claim)
-threshold = float(claim_entry["rule_parameters"]["threshold"])
+threshold = float(ctx.claim["rule_parameters"]["threshold"])
 codebook = load_codebook()
 barriers = codebook.items_in_group(barrier_group)
 
@@ -84,24 +80,13 @@ markdown(f"{len(resp)} of {frame_size} municipalities responded; {len(answered)}
 # ## How often is each barrier named?
 
 # %%
-rows = []
-for b in barriers:
-    m = share_by_group(resp, b, None, weight="weight", population_size=frame_size).iloc[0]
-    c = share_by_group(counties, b, None, weight=None).iloc[0] if len(counties) else None
-    rows.append({"barrier": short(b), "item": b, "municipalities answering": int(m["n"]),
-                 "municipalities naming it": int(m["n_yes"]), "share (weighted)": m["share"], "ci_low": m["ci_low"],
-                 "ci_high": m["ci_high"], "share (unweighted)": m["share_unweighted"],
-                 "county authorities answering": int(c["n"]) if c is not None else 0,
-                 "county authorities naming it": int(c["n_yes"]) if c is not None else 0,
-                 "share, regional authorities": c["share"] if c is not None else np.nan})
-overall = pd.DataFrame(rows).sort_values("share (weighted)", ascending=False).reset_index(drop=True)
+overall = item_share_table(resp, counties, barriers, short, frame_size)
 _ = ctx.table("barrier_shares", overall,
               "Share of municipalities naming each barrier (weighted, 95 % Wilson CI) and of the regional (county) authorities (unweighted)",
               count_columns=["municipalities answering", "municipalities naming it", "county authorities answering",
                              "county authorities naming it"])
 
 # %%
-sns.set_theme(style="whitegrid", palette="colorblind")
 colors = sns.color_palette("colorblind")
 fig, ax = plt.subplots(figsize=(7.5, 4.5))
 ypos = np.arange(len(overall))[::-1]
@@ -140,16 +125,8 @@ markdown(f"Weighted share naming **{short(primary_item)}**: **{primary['estimate
 # municipalities in each band.
 
 # %%
-band_order = frame.groupby("size_band")["population_2021"].min().sort_values().index.tolist()
-band_pop = frame["size_band"].value_counts().to_dict()
-parts = []
-for b in barriers:
-    t = share_by_group(resp, b, "size_band", order=band_order, population_size=frame_size,
-                       group_population=band_pop, total_label="all municipalities")
-    t.insert(0, "barrier", short(b))
-    parts.append(t)
-by_band = pd.concat(parts, ignore_index=True).rename(columns={"group": "size band", "n": "municipalities",
-                                                             "n_yes": "naming it"})
+by_band, band_order = item_shares_by_group(resp, frame, barriers, short, "size_band", order_by="population_2021",
+                                           population_size=frame_size)
 _ = ctx.table("barriers_by_size_band", by_band, "Share naming each barrier by size band (weighted, 95 % Wilson CI)",
               count_columns=["municipalities", "naming it"])
 
@@ -182,25 +159,8 @@ _ = ctx.figure(fig, "barrier_heatmap",
 
 # %%
 median_pop = float(frame["population_2021"].median())
-small = resp[resp["population_2021"] < median_pop]
-large = resp[resp["population_2021"] >= median_pop]
-tests = []
-for b in barriers:
-    r = compare_shares(small[b], large[b], small["weight"], large["weight"], method="z")
-    tests.append({"barrier": short(b), "comparison": f"below vs above the median ({median_pop:,.0f} inhabitants)",
-                  "group 1": "below median", "n 1": r["n_1"], "share 1": r["share_1"],
-                  "group 2": "above median", "n 2": r["n_2"], "share 2": r["share_2"],
-                  "difference": r["difference"], "test": r["method"], "p_value": r["p_value"]})
-    if len(counties):
-        r = compare_shares(counties[b], resp[b], None, resp["weight"], method="fisher")
-        tests.append({"barrier": short(b), "comparison": "county authorities vs municipalities",
-                      "group 1": "county authorities", "n 1": r["n_1"], "share 1": r["share_1"],
-                      "group 2": "municipalities", "n 2": r["n_2"], "share 2": r["share_2"],
-                      "difference": r["difference"], "test": r["method"], "p_value": r["p_value"]})
-comparisons = pd.DataFrame(tests)
-adj = bh(comparisons["p_value"], alpha=fdr)
-comparisons["p_adjusted (BH)"] = adj["p_adjusted"].to_numpy()
-comparisons["discovery"] = np.where(adj["reject"].to_numpy(), "yes", "no")
+comparisons = item_comparisons(resp, counties, barriers, short, split_column="population_2021", split_at=median_pop,
+                               fdr=fdr)
 _ = ctx.table("comparisons", comparisons,
               f"Exploratory comparisons of the barriers (Benjamini–Hochberg, false discovery rate {fdr:g})",
               count_columns=["n 1", "n 2"])
@@ -220,9 +180,8 @@ markdown(f"**{len(found)}** of {len(comparisons)} comparisons are discoveries at
 # %%
 def row_for(label, x, w):
     t = share_test(x, w, threshold, population_size=frame_size)
-    d = decide(claim_entry, {"primary": t, "rule_inputs": {}}, alpha, t["p_value"])
     return {"variant": label, "n": t["n"], "share": t["estimate"], "ci_low": t["ci_low"], "ci_high": t["ci_high"],
-            "p_value": t["p_value"], "decision": d.verdict}
+            "p_value": t["p_value"], "decision": ctx.decide(t).verdict}
 
 
 x_cap = as_float(resp[primary_item])

@@ -52,8 +52,8 @@ import pandas as pd
 import matplotlib.pyplot as plt
 import seaborn as sns
 from scipy import optimize, stats
-from vsr_analysis.stats import power_simulation as design
-from vsr_analysis.stats import power
+from vsr_analysis.stats import power_simulated as design
+from vsr_analysis.stats import power_analytic as power
 from vsr_analysis.claims.ledger import load_claims_spec
 from vsr_analysis.stats.descriptives import as_float
 
@@ -141,7 +141,7 @@ _ = ctx.table("effect_sizes", effect_table, "Stated effect sizes for each primar
 #   cross-check below). Each replicate is fitted exactly as the chapter fits it — weighted proportional-odds
 #   model with county fixed effects and HC0 standard errors, including the dropping of a county whose rows all sit
 #   at one end of the ladder — by a vectorised version of the same Newton algorithm that gives the same estimates
-#   (`vsr_analysis.stats.power_simulation`). The same random numbers are used for every effect size (common random numbers), so
+#   (`vsr_analysis.stats.power_simulated`). The same random numbers are used for every effect size (common random numbers), so
 #   the power curves are smooth. "Supported" needs the rule's sign as well as p < level: for F1 and F5 a positive
 #   coefficient; for F3 the joint Wald test and no component significantly negative at α.
 # - *F2, F6, F7, F8 (shares).* The frame (for F7: the domain of municipalities with the SDGs in their management

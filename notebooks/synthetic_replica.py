@@ -45,24 +45,19 @@ scenario, seed = synth.parse_spec(spec)
 path = synth.ensure(scenario, seed)        # generated if missing (same scenario + seed -> same bytes)
 truth = synth.read_truth(path)
 sc = synth.load_scenario(scenario)
-ctx = start(survey=spec, param_set=param_set, results_dir=results_dir,
-            parameters=dict(scenario=scenario, seed=seed))
+ctx = start(survey=spec, param_set=param_set, results_dir=results_dir, parameters=dict(scenario=scenario, seed=seed))
 if spec != survey:
     markdown("This run analyses a survey file; this page nevertheless describes the **default synthetic "
              f"replica** (`{spec}`), not that file.")
 
 # %%
-import html
-import numpy as np
 import pandas as pd
 import matplotlib.pyplot as plt
 import seaborn as sns
-from IPython.display import HTML, display
 from vsr_analysis.data.codebook import load_codebook
 from vsr_analysis.stats.ordinal_model import fit_ordinal
 from vsr_analysis.data.survey_file import load_survey
 
-sns.set_theme(style="whitegrid", palette="colorblind")
 rm = truth["response_model"]
 markdown(f"**Scenario `{scenario}`, seed {seed}: {sc['title']}.** {' '.join(sc['summary'].split())}\n\n"
          f"The file has {rm['n_respondents']} responding municipalities of {rm['n_frame']} "
@@ -171,9 +166,8 @@ markdown("The replica's 2021 shares lie between the 2018 and 2024 figures by con
 # the intervals cover the truth at close to the nominal 95 % (`benchmarks/bench_recovery.py`).
 
 # %%
-LABELS = {"log_population": "ln population 2021", "centrality": "centrality index / 100",
-          "merged_2017_2020": "merged 2017–2020", "network_member": "member of an SDG network",
-          "political_anchoring": "political anchoring (1–5)"}
+LABELS = {"log_population": "ln population 2021", "centrality": "centrality index / 100", "merged_2017_2020":
+          "merged 2017–2020", "network_member": "member of an SDG network", "political_anchoring": "political anchoring (1–5)"}
 resp = ctx.respondents.dropna(subset=["maturity_stage", *synth.COVARIATES])
 fit = fit_ordinal(resp, "maturity_stage", list(synth.COVARIATES))
 tve = synth.truth_vs_estimates(fit, truth).assign(term=lambda t: t["term"].map(LABELS))

@@ -184,3 +184,25 @@ def test_broken_codebooks_raise_codebook_error(tmp_path):
     (tmp_path / "bad.yml").write_text("items: [\n", encoding="utf-8")
     with pytest.raises(CodebookError):
         load_codebook(tmp_path / "bad.yml")
+    broken(lambda d: d["items"][3].update(implied_from_stage=6))
+    broken(lambda d: d["items"][3].update(implied_from_stage="two"))
+
+
+def test_ladder_components_come_from_the_codebook(cb):
+    from vsr_analysis.claims import necessity_evidence
+    from vsr_analysis.data.codebook import ladder_components
+    from vsr_analysis.stats import descriptives
+    from vsr_analysis.synth import replica
+
+    components = ladder_components()
+    # exactly the items of group "components", each implied by a stage of the ladder
+    assert list(components) == cb.items_in_group("components")
+    assert len(components) == 5 and all(1 <= s <= 5 for s in components.values())
+    # the stage descriptions imply them in ladder order: a later item never needs an earlier stage
+    assert list(components.values()) == sorted(components.values())
+    assert descriptives.LADDER_COMPONENTS == components
+    assert descriptives.COMPONENT_ITEMS == tuple(components)
+    assert necessity_evidence.COMPONENT_ITEMS == tuple(components)
+    assert replica.COMPONENT_ITEMS == components
+    components.clear()  # callers get their own copy
+    assert ladder_components() == descriptives.LADDER_COMPONENTS

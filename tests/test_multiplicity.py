@@ -87,3 +87,13 @@ def test_bad_input():
     with pytest.raises(ValueError):
         adjust([0.5], method="bonferroni")
     assert adjust([0.01, 0.02], method="fdr_bh")["reject"].all()
+
+
+def test_agrees_with_r_p_adjust():
+    # reference from R 4: p <- c(0.001, 0.012, 0.0305, 0.04, 0.2, 0.0125, 0.9)
+    # p.adjust(p, "holm"); p.adjust(p, "BH")   (print(..., digits = 15))
+    ps = {"a": 0.001, "b": 0.012, "c": 0.0305, "d": 0.04, "e": 0.2, "f": 0.0125, "g": 0.9}
+    np.testing.assert_allclose(holm(ps)["p_adjusted"], [0.007, 0.072, 0.122, 0.122, 0.400, 0.072, 0.900], rtol=1e-12)
+    r_bh = [0.007, 0.0291666666666667, 0.053375, 0.056, 0.2333333333333334, 0.0291666666666667, 0.9]
+    np.testing.assert_allclose(bh(ps)["p_adjusted"], r_bh, rtol=1e-12)
+    assert list(holm(ps)["reject"]) == [True, False, False, False, False, False, False]

@@ -17,13 +17,12 @@ import yaml
 from vsr_analysis import paths
 from vsr_analysis.cli import main as vsr_main
 from vsr_analysis.data.codebook import load_codebook
+from vsr_analysis.data.frame import build_frame, county_rows
 from vsr_analysis.data.survey_file import (
     PROBLEM_KINDS,
     Problem,
     SurveyValidationError,
-    build_frame,
     cli_validate,
-    county_rows,
     load_survey,
 )
 

@@ -31,7 +31,7 @@ def frame() -> pd.DataFrame:
 
 def _analysis_frame(rows: pd.DataFrame, frame: pd.DataFrame) -> pd.DataFrame:
     """Responding municipalities joined to the register, with the model's covariates (as the truth defines them)."""
-    from vsr_analysis.data.survey_file import build_frame
+    from vsr_analysis.data.frame import build_frame
 
     full = build_frame(rows, frame)
     full = full[full["responded"]].reset_index(drop=True)

@@ -2,10 +2,12 @@
 
 The package is cut by layer; data flow one way, from the top of this list to the bottom:
 
-``data/``    what comes in: the register tables, the codebook, a survey file (validated), the analysis frame
+``data/``    what comes in: the register tables, the codebook, a survey file (validated), the frame it joins,
+             the analysis frame with weights, where a survey comes from, input checksums
 ``ssb/``     making the register from Statistics Norway's raw exports and APIs (``vsr register``)
 ``synth/``   the synthetic replica: scenarios -> survey file + truth (``vsr synth``)
-``stats/``   the methods: ordinal models, intervals and shares, raking, multiplicity, NCA, power
+``stats/``   the methods: ordinal models (one cumulative-logit engine), intervals and shares, raking,
+             multiplicity, NCA, power (analytic and simulated)
 ``claims/``  the claims ledger: evidence each chapter records, decision rules -> verdicts
 ``build/``   run spec -> papermill -> results, disclosure control, provenance, the book (``vsr run|book|verify``)
 ``chapter``  what a chapter notebook calls (``start()`` gives its context); ``paths`` every path; ``cli`` ``vsr``

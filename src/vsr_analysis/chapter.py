@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import html
 import json
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -74,6 +75,35 @@ class Context:
     @property
     def synthetic(self) -> bool:
         return self.data.synthetic
+
+    # the claim this chapter tests ----------------------------------------------------------------------
+    @property
+    def claim(self) -> dict:
+        """The claims.yml entry of the chapter's ``claim`` parameter (KeyError when the chapter has none)."""
+        from vsr_analysis.claims.ledger import load_claims_spec
+
+        claim_id = self.parameters.get("claim")
+        if claim_id is None:
+            raise KeyError(f"parameter set {self.param_set!r} has no 'claim' parameter")
+        return next(c for c in load_claims_spec()["claims"] if c["id"] == claim_id)
+
+    @property
+    def alpha(self) -> float:
+        """The pre-specified significance level of claims.yml (before Holm's adjustment)."""
+        from vsr_analysis.claims.ledger import load_claims_spec
+
+        return float(load_claims_spec().get("alpha", 0.05))
+
+    def decide(self, primary: dict, rule_inputs: dict | None = None):
+        """The claim's decision rule applied to one variant's result (a sensitivity row), at unadjusted alpha.
+
+        ``primary`` needs ``p_value`` (and what the rule reads, e.g. ``estimate``); returns the
+        :class:`vsr_analysis.claims.ledger.Decision` (``.verdict``, ``.reason``).
+        """
+        from vsr_analysis.claims.ledger import decide
+
+        evidence = {"primary": primary, "rule_inputs": dict(rule_inputs or {})}
+        return decide(self.claim, evidence, self.alpha, primary.get("p_value"))
 
     def book_link(self, filename: str) -> str:
         """Link from book/executed/<page> to the file's *published* place (results/<param_set>/...).
@@ -181,6 +211,13 @@ class Context:
         return evidence
 
 
+def _set_plot_theme() -> None:
+    """One look for every chapter's figures (seaborn's whitegrid with the colour-blind palette)."""
+    import seaborn as sns
+
+    sns.set_theme(**PLOT_THEME)
+
+
 def _display_html(text: str) -> None:
     from IPython.display import HTML
 
@@ -213,15 +250,47 @@ def show_provenance(parameters: dict, spec: str) -> None:
     )
 
 
-def start(*, survey: str, param_set: str, results_dir: str | None, parameters: dict | None = None) -> Context:
-    parts = parse_spec(survey)
+PLOT_THEME = {"style": "whitegrid", "palette": "colorblind"}
+
+
+def _parameter_cell_names(param_set: str) -> list[str]:
+    """Names assigned in the parameters cell of the parameter set's template ([] when it is not in the run spec)."""
+    from vsr_analysis.build.runspec import RunSpecError, load_runspec, template_parameters
+
+    try:
+        return list(template_parameters(load_runspec().get(param_set).template))
+    except (RunSpecError, KeyError, OSError, ValueError):
+        return []
+
+
+def _simple(v: object) -> bool:
+    return isinstance(v, (str, int, float, bool, list, dict, type(None)))
+
+
+def stamped_parameters(param_set: str, parameters: dict | None, namespace: dict) -> dict:
+    """``parameters`` (simple values only) plus every other name of the template's parameters cell found in
+    ``namespace`` (the notebook's globals); ``survey``, ``param_set`` and ``results_dir`` are stamped elsewhere."""
     params = {
         k: v
         for k, v in (parameters or {}).items()
-        if not k.startswith("_")
-        and isinstance(v, (str, int, float, bool, list, dict, type(None)))
-        and k not in {"In", "Out", "results_dir"}
+        if not k.startswith("_") and _simple(v) and k not in {"In", "Out", "results_dir"}
     }
+    for name in _parameter_cell_names(param_set):
+        if name not in params and name not in {"survey", "param_set", "results_dir"} and name in namespace:
+            if _simple(namespace[name]):
+                params[name] = namespace[name]
+    return params
+
+
+def start(*, survey: str, param_set: str, results_dir: str | None, parameters: dict | None = None) -> Context:
+    """Load the chapter's data, show the banner and provenance, set the plot theme; return the :class:`Context`.
+
+    The provenance stamp records ``parameters`` and, in any case, every name of the template's parameters cell
+    (read from the caller's namespace), so that no parameter that changes results is left out of it.
+    """
+    parts = parse_spec(survey)
+    params = stamped_parameters(param_set, parameters, sys._getframe(1).f_globals)
+    _set_plot_theme()
     results = Path(results_dir) if results_dir else paths.results_dir() / param_set
     data = load_frame(survey)
     if parts["kind"] == "synthetic":

@@ -2,15 +2,21 @@
 
 A parameter set is re-executed only when its fingerprint changes.  The fingerprint covers the template's
 bytes, the parameter values, the survey specification and the checksums of every input data file, and the
-package's own source code and version, so that a change to any of them reruns exactly the notebooks that
-depend on it.  ``vsr run --force`` ignores the record.
+package's version and the source of exactly the package modules the template imports, directly or through
+other modules (:func:`import_closure`, found statically with ``ast``: module-level and function-level imports
+alike), so that a change to any of them reruns exactly the notebooks that depend on it.  Editing code no
+notebook imports (the CLI, the book pages, the SSB fetch) re-executes nothing.  ``vsr run --force`` ignores the
+record.
 """
 
 from __future__ import annotations
 
+import ast
+import functools
 import hashlib
 import json
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,13 +24,100 @@ from vsr_analysis import __version__
 from vsr_analysis.build.runspec import ParameterSet
 
 _PACKAGE_DIR = Path(__file__).resolve().parent.parent  # the whole vsr_analysis package
+_PACKAGE = "vsr_analysis"
 
 
-def package_code_hash() -> str:
-    """sha256 over the package's own .py files (names and bytes) and its version."""
+def _module_file(module: str, package_dir: Path) -> Path | None:
+    """The source file of ``vsr_analysis[.a.b]`` under ``package_dir``, or None if it is not a package module."""
+    parts = module.split(".")
+    if parts[0] != _PACKAGE:
+        return None
+    base = package_dir.joinpath(*parts[1:])
+    for candidate in (base / "__init__.py", base.with_suffix(".py")):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _imported_modules(tree: ast.AST, current: str | None = None, is_package: bool = False) -> set[str]:
+    """Every module name an ``import`` or ``from ... import`` anywhere in ``tree`` may load, including
+    ``package.name`` for ``from package import name`` (it may be a submodule) and every parent package."""
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:  # relative import
+                if current is None:
+                    continue
+                base = current.split(".") if is_package else current.split(".")[:-1]
+                base = base[: len(base) - (node.level - 1)]
+                module = ".".join(base + ([node.module] if node.module else []))
+            else:
+                module = node.module or ""
+            found.add(module)
+            found.update(f"{module}.{alias.name}" for alias in node.names if alias.name != "*")
+    with_parents = set()
+    for name in found:
+        parts = name.split(".")
+        with_parents.update(".".join(parts[:i]) for i in range(1, len(parts) + 1))
+    return {m for m in with_parents if m.split(".")[0] == _PACKAGE}
+
+
+@functools.lru_cache(maxsize=512)
+def _module_imports(module: str, is_package: bool, source: bytes) -> frozenset[str]:
+    return frozenset(_imported_modules(ast.parse(source), module, is_package))
+
+
+def import_closure(roots: Iterable[str], package_dir: Path = _PACKAGE_DIR) -> list[Path]:
+    """The package source files loaded, directly or indirectly, by importing the modules ``roots``."""
+    seen: dict[str, Path] = {}
+    todo = [m for m in roots if _module_file(m, package_dir) is not None]
+    while todo:
+        module = todo.pop()
+        if module in seen:
+            continue
+        path = _module_file(module, package_dir)
+        if path is None:
+            continue
+        seen[module] = path
+        todo.extend(_module_imports(module, path.name == "__init__.py", path.read_bytes()) - seen.keys())
+    return sorted(set(seen.values()))
+
+
+def _code_cells(template: Path) -> list[str]:
+    nb = json.loads(template.read_text(encoding="utf-8"))
+    cells = []
+    for cell in nb.get("cells", []):
+        if cell.get("cell_type") == "code":
+            src = cell.get("source", "")
+            src = "".join(src) if isinstance(src, list) else src
+            # IPython magics and shell escapes are not Python: blank them out (lines keep their numbers)
+            cells.append("\n".join("" if ln.lstrip().startswith(("%", "!")) else ln for ln in src.splitlines()))
+    return cells
+
+
+def template_imports(template: Path) -> set[str] | None:
+    """The package modules a notebook template imports (None when a code cell cannot be parsed)."""
+    modules: set[str] = set()
+    for src in _code_cells(template):
+        try:
+            modules |= _imported_modules(ast.parse(src))
+        except SyntaxError:
+            return None
+    return modules
+
+
+def notebook_code_hash(template: Path, package_dir: Path = _PACKAGE_DIR) -> str:
+    """sha256 over the package version and the names and bytes of the modules in the template's import closure.
+
+    A template whose code cannot be parsed is conservatively hashed against every module of the package.
+    """
+    roots = template_imports(template)
+    files = sorted(package_dir.rglob("*.py")) if roots is None else import_closure(roots | {_PACKAGE}, package_dir)
     digest = hashlib.sha256(__version__.encode())
-    for path in sorted(_PACKAGE_DIR.rglob("*.py")):
-        digest.update(str(path.relative_to(_PACKAGE_DIR)).encode())
+    for path in files:
+        digest.update(str(path.relative_to(package_dir)).encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()
 
@@ -38,7 +131,7 @@ def fingerprint_parts(pset: ParameterSet, survey_spec: str, data_checksums: dict
         "parameters": h(json.dumps(pset.parameters, sort_keys=True)),
         "survey": h(survey_spec),
         "data": h(json.dumps(data_checksums, sort_keys=True)),
-        "code": package_code_hash(),
+        "code": notebook_code_hash(pset.template),
     }
 
 
@@ -51,7 +144,7 @@ _LABELS = {
     "parameters": "parameters changed",
     "survey": "survey changed",
     "data": "input data changed",
-    "code": "package code changed",
+    "code": "package code it imports changed",
 }
 
 

@@ -8,7 +8,6 @@ ledger and result tables, which must be byte-identical between runs on the same 
 from __future__ import annotations
 
 import datetime as _dt
-import hashlib
 import importlib.metadata
 import platform
 import subprocess
@@ -16,6 +15,18 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from vsr_analysis import paths
+from vsr_analysis.data.checksums import data_checksums, input_files, sha256_file
+
+__all__ = [
+    "KEY_PACKAGES",
+    "Stamp",
+    "stamp",
+    "git_state",
+    "package_versions",
+    "data_checksums",
+    "input_files",
+    "sha256_file",
+]
 
 #: Packages whose versions change numbers or rendering; reported in every stamp.
 KEY_PACKAGES = (
@@ -32,15 +43,6 @@ KEY_PACKAGES = (
     "myst-nb",
     "sphinx",
 )
-
-
-def sha256_file(path: str | Path, chunk: int = 1 << 20) -> str:
-    """The sha256 hex digest of a file's bytes."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        while block := handle.read(chunk):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def git_state(root: Path | None = None) -> dict[str, str | bool | None]:
@@ -71,29 +73,6 @@ def package_versions(names: tuple[str, ...] = KEY_PACKAGES) -> dict[str, str]:
         except importlib.metadata.PackageNotFoundError:
             versions[name] = "not installed"
     return versions
-
-
-def input_files() -> list[Path]:
-    """The committed data files every analysis reads: register tables, codebook, scenarios, specs."""
-    files: list[Path] = []
-    for folder, pattern in ((paths.register_dir(), "*.csv"), (paths.scenarios_dir(), "*.yml")):
-        if folder.is_dir():
-            files.extend(sorted(folder.glob(pattern)))
-    for single in (paths.codebook_path(), paths.claims_spec_path(), paths.runspec_path()):
-        if single.is_file():
-            files.append(single)
-    return files
-
-
-def data_checksums(extra: list[Path] | None = None) -> dict[str, str]:
-    """sha256 of each input file, keyed by its path relative to the project root."""
-    root = paths.project_root()
-    out = {}
-    for path in [*input_files(), *(extra or [])]:
-        path = Path(path)
-        key = str(path.relative_to(root)) if path.is_relative_to(root) else path.name
-        out[key] = sha256_file(path)
-    return out
 
 
 @dataclass

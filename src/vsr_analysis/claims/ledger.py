@@ -186,7 +186,7 @@ def build_ledger(results_dir: Path, source=None, spec: dict | None = None) -> li
     """Apply Holm across the confirmatory family and each claim's rule; return the ledger entries."""
     spec = spec or load_claims_spec()
     alpha = float(spec.get("alpha", 0.05))
-    from vsr_analysis.build.provenance import sha256_file
+    from vsr_analysis.data.checksums import sha256_file
 
     register_file = paths.register_dir() / "municipalities_2020.csv"
     register_label = f"ssb:{register_file.name}:{sha256_file(register_file)}" if register_file.is_file() else "missing"

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from vsr_analysis.stats.descriptives import COMPONENT_ITEMS
 from vsr_analysis.stats.nca import effect_size_label, nca
 
 
@@ -135,15 +136,6 @@ def nca_table(x, y, permutations: int, seed: int) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows)
-
-
-COMPONENT_ITEMS = (
-    "sdg_in_planning_strategy",
-    "sdg_in_master_plan",
-    "sdg_in_budget",
-    "sdg_in_management",
-    "measures_progress",
-)
 
 
 def item_based_stage(frame: pd.DataFrame) -> pd.Series:

@@ -45,7 +45,7 @@ def add_analysis_columns(frame: pd.DataFrame) -> pd.DataFrame:
     out["centrality"] = out["centrality_score"].astype(float) / 100.0
     out["central"] = (out["centrality_class"] <= 2).astype(int)
     out["centrality_group"] = out["centrality_class"].clip(lower=2).astype(int)
-    # The register's KS-network flag is renamed network_ks_register by survey.build_frame, because the
+    # The register's KS-network flag is renamed network_ks_register by data.frame.build_frame, because the
     # survey has its own self-reported item network_ks.
     ks = out["network_ks_register"] if "network_ks_register" in out else out["network_ks"]
     out["network_register"] = ((ks == 1) | (out["network_u4ssc"] == 1)).astype(int)
@@ -56,8 +56,9 @@ def add_analysis_columns(frame: pd.DataFrame) -> pd.DataFrame:
 
 def load_frame(spec: str, *, weights: bool = True) -> AnalysisFrame:
     """Load the survey named by ``spec``, validate it, join it to the register, add weights."""
+    from vsr_analysis.data.frame import build_frame, county_rows
     from vsr_analysis.data.register import load_register
-    from vsr_analysis.data.survey_file import build_frame, county_rows, load_survey
+    from vsr_analysis.data.survey_file import load_survey
 
     parts = parse_spec(spec)
     path = survey_data_path(spec)

@@ -12,6 +12,7 @@ clear :class:`CodebookError` instead of a failure somewhere in the loader or a n
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,6 +34,7 @@ __all__ = [
     "Codebook",
     "CodebookError",
     "load_codebook",
+    "ladder_components",
 ]
 
 
@@ -67,6 +69,7 @@ class Item:
     codes: tuple[Code, ...] = ()
     missing_codes: tuple[Code, ...] = ()
     default: str | int | None = None
+    implied_from_stage: int | None = None  # component items: the lowest ladder stage that implies the item
 
     @property
     def is_integer(self) -> bool:
@@ -164,6 +167,10 @@ class Codebook:
 
     def items_in_group(self, group: str) -> list[str]:
         return [item.name for item in self.items if item.group == group]
+
+    def ladder_components(self) -> dict[str, int]:
+        """The component items of the maturity ladder -> the lowest stage that implies each (codebook order)."""
+        return {item.name: item.implied_from_stage for item in self.items if item.implied_from_stage is not None}
 
     def maturity_labels(self, lang: str = "en") -> dict[int, str]:
         """Maturity stage code -> short label in ``lang`` ("en" or "nb")."""
@@ -286,6 +293,11 @@ def _parse(raw: Any, path: Path | None) -> Codebook:
             raise CodebookError(f"{where}: a category item needs codes")
         if any(not isinstance(c.code, int) for c in missing):
             raise CodebookError(f"{where}: missing codes must be whole numbers")
+        implied = it.get("implied_from_stage")
+        if implied is not None and (
+            isinstance(implied, bool) or not isinstance(implied, int) or not 0 <= implied < len(ladder)
+        ):
+            raise CodebookError(f"{where}: implied_from_stage must be a maturity stage 0-{len(ladder) - 1}")
         items.append(
             Item(
                 name=name,
@@ -297,6 +309,7 @@ def _parse(raw: Any, path: Path | None) -> Codebook:
                 codes=codes,
                 missing_codes=missing,
                 default=it.get("default"),
+                implied_from_stage=implied,
             )
         )
     names = [item.name for item in items]
@@ -327,3 +340,20 @@ def load_codebook(path: str | Path | None = None) -> Codebook:
     except yaml.YAMLError as exc:
         raise CodebookError(f"the codebook {p} is not valid YAML: {exc}") from None
     return _parse(raw, p)
+
+
+@functools.cache
+def _project_components() -> tuple[tuple[str, int], ...]:
+    components = load_codebook().ladder_components()
+    if not components:
+        raise CodebookError("the codebook marks no component item with 'implied_from_stage'")
+    return tuple(components.items())
+
+
+def ladder_components() -> dict[str, int]:
+    """The project codebook's five component items -> the lowest maturity stage that implies each.
+
+    Read once from ``data/codebook.yml`` (``implied_from_stage``); every module that needs the component items
+    (descriptives, the F4 evidence, the synthetic replica) takes them from here.  A new dict on each call.
+    """
+    return dict(_project_components())

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from vsr_analysis import paths
-from vsr_analysis.build.provenance import data_checksums, sha256_file
+from vsr_analysis.data.checksums import data_checksums, sha256_file
 from vsr_analysis.data.survey_spec import SourceError, parse_spec
 
 

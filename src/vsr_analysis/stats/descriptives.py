@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from vsr_analysis.data.codebook import ladder_components
 from vsr_analysis.stats.intervals import weighted_share
 
 __all__ = [
@@ -42,25 +43,12 @@ __all__ = [
     "COMPONENT_ITEMS",
 ]
 
-#: The five component items in the order of the maturity ladder (instrument.md): the planning strategy
-#: (stage 2 "decided"), the master plan (stage 3 "in plans"), budget and management (stage 4
-#: "operationalised"), indicators (stage 5 "measuring and reporting").
-COMPONENT_ITEMS = (
-    "sdg_in_planning_strategy",
-    "sdg_in_master_plan",
-    "sdg_in_budget",
-    "sdg_in_management",
-    "measures_progress",
-)
-
-#: The lowest stage whose description implies each component item.
-LADDER_COMPONENTS: dict[str, int] = {
-    "sdg_in_planning_strategy": 2,
-    "sdg_in_master_plan": 3,
-    "sdg_in_budget": 4,
-    "sdg_in_management": 4,
-    "measures_progress": 5,
-}
+#: The lowest stage whose description implies each of the five component items (from the codebook's
+#: ``implied_from_stage``): the planning strategy (stage 2 "decided"), the master plan (stage 3 "in plans"),
+#: budget and management (stage 4 "operationalised"), indicators (stage 5 "measuring and reporting").
+LADDER_COMPONENTS: dict[str, int] = ladder_components()
+#: The five component items in the order of the maturity ladder.
+COMPONENT_ITEMS: tuple[str, ...] = tuple(LADDER_COMPONENTS)
 
 
 def as_float(values) -> np.ndarray:

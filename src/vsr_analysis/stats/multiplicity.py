@@ -10,8 +10,8 @@ Both take p-values as a list/array (labels 0..m-1), a ``dict`` or a ``pandas.Ser
   Adjusted p(j) = min_{i>=j} min(1, m p(i) / i).  Controls the false discovery rate under independence or
   positive dependence.
 
-The rejections come from the step rules themselves, and agree with ``p_adjusted <= alpha``.  Both agree with
-``statsmodels.stats.multitest.multipletests(method="holm" / "fdr_bh")`` (tested).
+The computation is ``statsmodels.stats.multitest.multipletests(method="holm" / "fdr_bh")`` on the non-missing
+p-values; this module only keeps the labels, leaves missing values out of the family and checks the input.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
+from statsmodels.stats.multitest import multipletests
 
 __all__ = ["holm", "bh", "adjust"]
 
@@ -47,44 +48,29 @@ def _result(s: pd.Series, adj: np.ndarray, rej: np.ndarray) -> pd.DataFrame:
     return pd.DataFrame({"p_value": s.to_numpy(), "p_adjusted": adj, "reject": rej}, index=s.index)
 
 
-def _family(pvalues, alpha: float):
-    """The labelled p-values, the order of the non-missing ones (ascending, stable) and empty result arrays."""
+def _adjusted(pvalues, alpha: float, method: str) -> pd.DataFrame:
+    """``multipletests`` on the non-missing p-values; missing ones get NaN and ``reject`` False."""
     _check_alpha(alpha)
     s = _as_series(pvalues)
     vals = s.to_numpy()
     idx = np.flatnonzero(~np.isnan(vals))
-    order = idx[np.argsort(vals[idx], kind="mergesort")]
-    return s, vals[order], order, np.full(vals.size, np.nan), np.zeros(vals.size, dtype=bool)
+    adj = np.full(vals.size, np.nan)
+    rej = np.zeros(vals.size, dtype=bool)
+    if idx.size:
+        reject, corrected, _, _ = multipletests(vals[idx], alpha=alpha, method=method)
+        adj[idx] = corrected
+        rej[idx] = reject
+    return _result(s, adj, rej)
 
 
 def holm(pvalues, alpha: float = 0.05) -> pd.DataFrame:
     """Holm's step-down adjustment (family-wise error rate); see the module docstring."""
-    s, p_sorted, order, adj, rej = _family(pvalues, alpha)
-    m = order.size
-    if m == 0:
-        return _result(s, adj, rej)
-    mult = m - np.arange(m)  # m, m-1, ..., 1
-    adj_sorted = np.minimum(1.0, np.maximum.accumulate(mult * p_sorted))
-    passed = p_sorted <= alpha / mult
-    n_rej = m if passed.all() else int(np.argmin(passed))  # first failure stops the procedure
-    adj[order] = adj_sorted
-    rej[order[:n_rej]] = True
-    return _result(s, adj, rej)
+    return _adjusted(pvalues, alpha, "holm")
 
 
 def bh(pvalues, alpha: float = 0.05) -> pd.DataFrame:
     """Benjamini-Hochberg step-up adjustment (false discovery rate); see the module docstring."""
-    s, p_sorted, order, adj, rej = _family(pvalues, alpha)
-    m = order.size
-    if m == 0:
-        return _result(s, adj, rej)
-    rank = np.arange(1, m + 1)
-    adj_sorted = np.minimum(1.0, np.minimum.accumulate((m * p_sorted / rank)[::-1])[::-1])
-    passed = np.flatnonzero(p_sorted <= rank * alpha / m)
-    n_rej = int(passed[-1]) + 1 if passed.size else 0  # the largest j passing, and all below it
-    adj[order] = adj_sorted
-    rej[order[:n_rej]] = True
-    return _result(s, adj, rej)
+    return _adjusted(pvalues, alpha, "fdr_bh")
 
 
 def adjust(pvalues, method: str = "holm", alpha: float = 0.05) -> pd.DataFrame:

@@ -6,10 +6,10 @@ The workhorse is :func:`fit_ordinal`, a proportional-odds (cumulative) logit
 
 the convention of ``statsmodels.miscmodels.ordinal_model.OrderedModel`` and R's ``MASS::polr``: there is no
 constant, a positive ``beta`` moves the distribution towards the *higher* outcome levels, and the thresholds
-``zeta`` are increasing.  The model is fitted by our own damped Newton iterations on the (weighted) log-likelihood
-with analytic score and Hessian.  The (pseudo-)log-likelihood is concave in ``(beta, zeta)`` for the logistic link
-(Pratt 1981), so Newton steps with step-halving that keep the thresholds ordered converge to the unique maximum
-when one exists.
+``zeta`` are increasing.  This module is the public model API (design matrices, fixed effects, separation
+checks, tables, predictions, marginal effects); the fitting itself is the damped Newton engine of
+:mod:`vsr_analysis.stats.cumulative_logit` (analytic score and Hessian; the (pseudo-)log-likelihood is concave in
+``(beta, zeta)`` for the logistic link, Pratt 1981, so it converges to the unique maximum when one exists).
 
 Standard errors are always the HC0 sandwich ``A^-1 B A^-1`` with ``A`` minus the Hessian of the (weighted)
 log-likelihood and ``B = sum_i w_i^2 s_i s_i'`` the outer product of the per-observation scores ``s_i``
@@ -41,6 +41,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from scipy import special, stats
+
+from vsr_analysis.stats.cumulative_logit import SingleFit, fit_one
 
 __all__ = [
     "OrdinalFit",
@@ -239,141 +241,7 @@ def _prepare(
     )
 
 
-# --------------------------------------------------------------------------------------------------------------
-# cumulative-logit engine
-# --------------------------------------------------------------------------------------------------------------
-
-
-def _logistic_pieces(z: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """F(z), density f = F(1-F) and its derivative f' = f(1-2F) for the logistic, +-inf allowed."""
-    F = special.expit(z)
-    f = F * (1.0 - F)
-    fp = f * (1.0 - 2.0 * F)
-    return F, f, fp
-
-
-@dataclass
-class _EngineResult:
-    theta: np.ndarray  # (beta, cuts)
-    loglik: float
-    scores: np.ndarray  # n x p per-observation scores (unweighted)
-    hessian: np.ndarray  # weighted Hessian of the log-likelihood
-    converged: bool
-    n_iter: int
-    cov: np.ndarray  # HC0 sandwich
-
-    @property
-    def k(self) -> int:
-        return self.theta.size
-
-
-class _CumLogit:
-    """Cumulative logit log-likelihood for codes y in 0..J-1 with design X (n x p) and weights w."""
-
-    def __init__(self, X: np.ndarray, y: np.ndarray, J: int, w: np.ndarray | None):
-        self.X = np.asarray(X, float)
-        self.y = np.asarray(y, int)
-        self.J = J
-        self.n, self.p = self.X.shape
-        self.w = np.ones(self.n) if w is None else np.asarray(w, float)
-        nc = J - 1
-        self.Eu = np.zeros((self.n, nc))
-        self.El = np.zeros((self.n, nc))
-        up = self.y < J - 1
-        lo = self.y > 0
-        self.Eu[np.flatnonzero(up), self.y[up]] = 1.0
-        self.El[np.flatnonzero(lo), self.y[lo] - 1] = 1.0
-        self.up, self.lo = up, lo
-
-    def split(self, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        return theta[: self.p], theta[self.p :]
-
-    def _ab(self, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        beta, cuts = self.split(theta)
-        eta = self.X @ beta
-        ext = np.concatenate([[-np.inf], cuts, [np.inf]])
-        a = ext[self.y + 1] - eta  # upper
-        b = ext[self.y] - eta  # lower
-        return a, b
-
-    @staticmethod
-    def _prob(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        # F(a) - F(b) computed on the accurate side of the logistic
-        with np.errstate(invalid="ignore"):
-            p = np.where(b > 0, special.expit(-b) - special.expit(-a), special.expit(a) - special.expit(b))
-        return np.maximum(p, 1e-300)
-
-    def loglik(self, theta: np.ndarray) -> float:
-        a, b = self._ab(theta)
-        return float(np.sum(self.w * np.log(self._prob(a, b))))
-
-    def derivs(self, theta: np.ndarray) -> tuple[float, np.ndarray, np.ndarray, np.ndarray]:
-        a, b = self._ab(theta)
-        P = self._prob(a, b)
-        _, fa, fpa = _logistic_pieces(a)
-        _, fb, fpb = _logistic_pieces(b)
-        Da = np.hstack([-self.X, self.Eu])
-        Db = np.hstack([-self.X, self.El])
-        S = (fa / P)[:, None] * Da - (fb / P)[:, None] * Db
-        w = self.w
-        H = Da.T @ (Da * (w * fpa / P)[:, None]) - Db.T @ (Db * (w * fpb / P)[:, None]) - S.T @ (S * w[:, None])
-        ll = float(np.sum(w * np.log(P)))
-        return ll, S, S.T @ w, H
-
-    def start(self) -> np.ndarray:
-        shares = np.bincount(self.y, weights=self.w, minlength=self.J) / self.w.sum()
-        cum = np.clip(np.cumsum(shares)[:-1], 1e-4, 1 - 1e-4)
-        cuts = special.logit(cum)
-        cuts = np.maximum.accumulate(cuts + np.arange(cuts.size) * 1e-6)
-        return np.concatenate([np.zeros(self.p), cuts])
-
-    def fit(self, max_iter: int = 200, tol: float = 1e-10) -> _EngineResult:
-        theta = self.start()
-        ll, S, g, H = self.derivs(theta)
-        converged = False
-        it = 0
-        for it in range(1, max_iter + 1):  # noqa: B007 (it is reported after the loop)
-            try:
-                step = np.linalg.solve(-H, g)
-            except np.linalg.LinAlgError:
-                step = np.linalg.lstsq(-H, g, rcond=None)[0]
-            decrement = float(g @ step)
-            t = 1.0
-            accepted = False
-            while t > 1e-12:
-                cand = theta + t * step
-                cuts = cand[self.p :]
-                if np.all(np.diff(cuts) > 0) and np.all(np.isfinite(cand)):
-                    ll_c = self.loglik(cand)
-                    if ll_c >= ll - 1e-12 * max(1.0, abs(ll)):
-                        accepted = True
-                        break
-                t *= 0.5
-            if not accepted:
-                break
-            theta = cand
-            ll, S, g, H = self.derivs(theta)
-            if np.max(np.abs(t * step)) < tol or decrement < 1e-20 * max(1.0, abs(ll)):
-                converged = True
-                break
-        # one last exact Newton polish is unnecessary: convergence is quadratic
-        A = -H
-        try:
-            Ainv = np.linalg.inv(A)
-        except np.linalg.LinAlgError:
-            Ainv = np.linalg.pinv(A)
-        B = S.T @ (S * (self.w**2)[:, None])
-        cov = Ainv @ B @ Ainv
-        cov = (cov + cov.T) / 2
-        return _EngineResult(theta, ll, S, H, converged, it, cov)
-
-    def cum_prob_ge(self, theta: np.ndarray, X: np.ndarray, k: int) -> np.ndarray:
-        """P(Y >= level k) for k in 1..J-1 (code scale)."""
-        beta, cuts = self.split(theta)
-        return special.expit(X @ beta - cuts[k - 1])
-
-
-def _separation_notes(X: pd.DataFrame, res: _EngineResult, p: int) -> list[str]:
+def _separation_notes(X: pd.DataFrame, res: SingleFit, p: int) -> list[str]:
     notes = []
     sd = X.std(ddof=0).to_numpy()
     big = np.abs(res.theta[:p]) * np.where(sd > 0, sd, 1.0)
@@ -442,7 +310,6 @@ class OrdinalFit:
     _X: np.ndarray = field(repr=False)
     _y: np.ndarray = field(repr=False)
     _w: np.ndarray = field(repr=False)
-    _engine: _CumLogit = field(repr=False)
 
     # ---- basic accessors
     @property
@@ -640,8 +507,7 @@ def fit_ordinal(
     codes, levels = _outcome_codes(d.y)
     if len(levels) < 2:
         raise ValueError(f"outcome {outcome!r} has fewer than two observed levels")
-    eng = _CumLogit(d.X.to_numpy(), codes, len(levels), d.w)
-    res = eng.fit(max_iter=max_iter)
+    res = fit_one(d.X.to_numpy(), codes, len(levels), d.w, max_iter=max_iter)
     terms = list(d.X.columns)
     cut_names = [f"{levels[i]}|{levels[i + 1]}" for i in range(len(levels) - 1)]
     names = terms + cut_names
@@ -665,8 +531,7 @@ def fit_ordinal(
         terms=terms,
         _X=d.X.to_numpy(),
         _y=codes,
-        _w=eng.w,
-        _engine=eng,
+        _w=res.w,
     )
 
 
@@ -694,8 +559,7 @@ def _fit_binary_core(data, yb, outcome, covariates, weights, fixed_effects, max_
     codes = d.y.to_numpy().astype(int)
     if len(np.unique(codes)) < 2:
         raise ValueError("binary outcome has only one value in the rows used")
-    eng = _CumLogit(d.X.to_numpy(), codes, 2, d.w)
-    res = eng.fit(max_iter=max_iter)
+    res = fit_one(d.X.to_numpy(), codes, 2, d.w, max_iter=max_iter)
     p = d.X.shape[1]
     # reparameterise (beta, cut) -> (intercept = -cut, beta)
     J = np.zeros((p + 1, p + 1))
@@ -706,7 +570,7 @@ def _fit_binary_core(data, yb, outcome, covariates, weights, fixed_effects, max_
     notes = d.notes + _separation_notes(d.X, res, p)
     for note in notes[len(d.notes) :]:
         warnings.warn(note, ModelWarning, stacklevel=3)
-    return d, eng, res, est, cov, notes
+    return d, res, est, cov, notes
 
 
 def fit_binary_logit(
@@ -727,7 +591,7 @@ def fit_binary_logit(
     """
     _check_columns(data, [outcome])
     yb = _binary_outcome(data, outcome, cut)
-    d, _, res, est, cov, _ = _fit_binary_core(data, yb, outcome, covariates, weights, fixed_effects)
+    d, res, est, cov, _ = _fit_binary_core(data, yb, outcome, covariates, weights, fixed_effects)
     terms = ["Intercept"] + list(d.X.columns)
     tab = _ztable(terms, est, np.sqrt(np.clip(np.diag(cov), 0, None)), level)
     tab["odds_ratio"] = np.exp(tab["estimate"])
@@ -790,9 +654,7 @@ def fit_cumulative_logits(
         try:
             with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always")
-                d, eng, res, est, cov, fit_notes = _fit_binary_core(
-                    data, yb, outcome, covariates, weights, fixed_effects
-                )
+                d, res, est, cov, fit_notes = _fit_binary_core(data, yb, outcome, covariates, weights, fixed_effects)
             for wmsg in caught:
                 warnings.warn(f"cut {cut}: {wmsg.message}", ModelWarning, stacklevel=2)
         except ValueError as exc:
@@ -808,7 +670,7 @@ def fit_cumulative_logits(
         rows.append(tab[~tab["term"].isin(d.fe_terms)])
         if res.converged:
             pos = data.index.get_indexer(d.X.index)
-            blocks.append((cut, pos, eng, res, list(d.X.columns)))
+            blocks.append((cut, pos, res, list(d.X.columns)))
     if not rows:
         raise ValueError("no cut could be fitted")
     table = pd.concat(rows, ignore_index=True)
@@ -817,15 +679,15 @@ def fit_cumulative_logits(
     es_rows = []
     global_test = {"chi2": float("nan"), "df": 0, "p_value": float("nan")}
     if len(blocks) >= 2:
-        sizes = [b[3].k for b in blocks]
+        sizes = [b[2].k for b in blocks]
         offsets = np.concatenate([[0], np.cumsum(sizes)])
         total = int(offsets[-1])
         Sfull = np.zeros((n_all, total))
         Ainv = np.zeros((total, total))
         theta = np.zeros(total)
-        for bi, (_, pos, eng, res, _) in enumerate(blocks):
+        for bi, (_, pos, res, _) in enumerate(blocks):
             sl = slice(offsets[bi], offsets[bi + 1])
-            Sfull[pos, sl] = res.scores * eng.w[:, None]
+            Sfull[pos, sl] = res.scores * res.w[:, None]
             Ainv[sl, sl] = np.linalg.inv(-res.hessian)
             theta[sl] = res.theta
         V = Ainv @ (Sfull.T @ Sfull) @ Ainv
@@ -834,9 +696,9 @@ def fit_cumulative_logits(
         def where(term: str) -> list[int] | None:
             out = []
             for bi, b in enumerate(blocks):
-                if term not in b[4]:
+                if term not in b[3]:
                     return None
-                out.append(int(offsets[bi]) + b[4].index(term))
+                out.append(int(offsets[bi]) + b[3].index(term))
             return out
 
         all_R = []

@@ -57,6 +57,7 @@ from scipy.optimize import brentq
 from scipy.special import expit, logit
 
 from vsr_analysis import __version__, paths
+from vsr_analysis.data.codebook import ladder_components
 
 # ---------------------------------------------------------------------------------------------------------
 # Fixed vocabulary
@@ -72,13 +73,7 @@ COVARIATES: tuple[str, ...] = (
 #: The four structural covariates of the primary F3 model (``political_anchoring`` is F1's).
 PRIMARY_COVARIATES: tuple[str, ...] = COVARIATES[:4]
 N_STAGES = 6  # maturity_stage 0..5
-COMPONENT_ITEMS: dict[str, int] = {  # item -> lowest stage at which the ladder implies it
-    "sdg_in_planning_strategy": 2,
-    "sdg_in_master_plan": 3,
-    "sdg_in_budget": 4,
-    "sdg_in_management": 4,
-    "measures_progress": 5,
-}
+COMPONENT_ITEMS: dict[str, int] = ladder_components()  # item -> lowest stage at which the ladder implies it
 BARRIER_ITEMS: tuple[str, ...] = (
     "barrier_capacity",
     "barrier_competence",

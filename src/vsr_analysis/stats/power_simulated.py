@@ -1,50 +1,57 @@
-"""Design analysis by simulation, vectorised: what power the survey's primary tests had.
+"""Simulated power: what the survey's primary tests could detect, by Monte Carlo.
 
 The power page ("Power and design analysis") simulates each confirmatory claim's primary test many times under
 stated effect sizes, on the survey's *own* design: the responding municipalities' covariates, counties and
 raking weights are kept as they are, only the outcome is drawn anew (power conditional on the design as fielded).
 
 * :func:`ordinal_design` - the complete-case design matrix of a proportional-odds model exactly as
-  :func:`vsr_analysis.stats.ordinal_model.fit_ordinal` builds it (covariates, then fixed-effect dummies with the first sorted
-  level dropped; rows with a missing outcome, covariate, fixed effect or weight, or weight 0, left out).
-* :func:`fit_po_batch` - the same cumulative-logit maximum-likelihood fit (Newton with step halving, weighted
-  pseudo-likelihood, HC0 sandwich covariance) as ``fit_ordinal``, for many outcome vectors at once.  It gives the
-  same estimates and standard errors (tests pin this); per-replicate weights (0 drops a row) and slopes held at 0
-  reproduce ``fit_ordinal``'s dropping of a quasi-separated fixed-effect level.  Replicates it cannot handle the
-  same way (an outcome level not observed, no convergence) are flagged and refitted with ``fit_ordinal`` itself.
+  :func:`vsr_analysis.stats.ordinal_model.fit_ordinal` builds it (covariates, then fixed-effect dummies with the
+  first sorted level dropped; rows with a missing outcome, covariate, fixed effect or weight, or weight 0, left out).
 * :func:`simulate_ordinal_tests` - draw proportional-odds outcomes for stated coefficients (common random
-  numbers across effect sizes when the same ``errors`` are passed) and return, per replicate, the estimate and
-  two-sided Wald p-value of each tested term and the joint Wald p-value.
-* :func:`share_pvalues` - the one-sided p-value of :func:`vsr_analysis.stats.shares.share_test` for many 0/1 outcome
-  vectors at once (same weights).
+  numbers across effect sizes when the same ``errors`` are passed), fit all replicates at once with the one
+  cumulative-logit engine (:func:`vsr_analysis.stats.cumulative_logit.fit_batch`, the engine ``fit_ordinal``
+  uses), and return, per replicate, the estimate and two-sided Wald p-value of each tested term and the joint
+  Wald p-value.  Per-replicate weights (0 drops a row) and slopes held at 0 reproduce ``fit_ordinal``'s dropping
+  of a quasi-separated fixed-effect level; replicates that miss an outcome level or do not converge are refitted
+  with ``fit_ordinal`` itself.
+* :func:`share_pvalues` - the one-sided p-value of :func:`vsr_analysis.stats.shares.share_test` for many 0/1
+  outcome vectors at once (same weights).
 * :func:`prob_at_least` - exact binomial probability of at least ``k`` cases.
-* :func:`rejection_summary` - a power estimate with its Monte Carlo Wilson interval.
+* :func:`rejection_summary` - a power estimate with its Monte Carlo Wilson interval; :func:`first_crossing`.
+* :func:`simulate_power` - generic Monte Carlo power: simulate a data set, test it, count rejections.
+* :func:`power_ordinal_effect` - simulated power of the HC0 Wald test of one proportional-odds coefficient for a
+  covariate with a given distribution (not the fielded design).
 
-Randomness only from the ``numpy.random.Generator`` passed in.
+Closed-form power is in :mod:`vsr_analysis.stats.power_analytic`.
+Randomness only from the ``numpy.random.Generator`` passed in, or ``SeedSequence(seed)``.
 """
 
 from __future__ import annotations
 
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
 from scipy import special, stats
 
+from vsr_analysis.stats.cumulative_logit import fit_batch
 from vsr_analysis.stats.intervals import wilson
+from vsr_analysis.stats.ordinal_model import fit_ordinal
 
 __all__ = [
     "OrdinalDesign",
     "ordinal_design",
     "cuts_for",
-    "fit_po_batch",
     "simulate_ordinal_tests",
     "share_pvalues",
     "prob_at_least",
     "rejection_summary",
     "first_crossing",
+    "simulate_power",
+    "power_ordinal_effect",
 ]
 
 
@@ -123,173 +130,6 @@ def cuts_for(probs: Sequence[float]) -> np.ndarray:
     return special.logit(np.cumsum(p)[:-1])
 
 
-@dataclass
-class BatchFit:
-    theta: np.ndarray  # R x k: (beta, cuts)
-    cov: np.ndarray  # R x k x k HC0 sandwich
-    converged: np.ndarray  # R bool
-    usable: np.ndarray  # R bool: every outcome level observed among the weighted rows, converged
-    p: int  # number of slopes
-
-    @property
-    def beta(self) -> np.ndarray:
-        return self.theta[:, : self.p]
-
-    @property
-    def se(self) -> np.ndarray:
-        return np.sqrt(np.clip(np.diagonal(self.cov, axis1=1, axis2=2)[:, : self.p], 0, None))
-
-
-def fit_po_batch(
-    X: np.ndarray,
-    Y: np.ndarray,
-    w: np.ndarray | None = None,
-    J: int | None = None,
-    *,
-    fixed: np.ndarray | None = None,
-    max_iter: int = 100,
-    tol: float = 1e-10,
-) -> BatchFit:
-    """Fit ``logit P(Y <= k) = zeta_k - x'beta`` for each row of ``Y`` (R x n codes 0..J-1) on one design ``X``.
-
-    Same algorithm and convergence criterion as ``models._CumLogit.fit``: Newton steps from beta = 0 and
-    cut-points at the logits of the weighted cumulative shares, halved until the log-likelihood does not fall
-    and the cut-points stay ordered; HC0 sandwich covariance.  ``w``: weights, one per row of ``X`` or R x n
-    (a row with weight 0 is left out).  ``fixed``: optional R x p bool, slopes held at 0 in a replicate (a
-    dropped dummy; its variance is reported as 0).  ``usable`` is False for replicates that miss an outcome level
-    among their weighted rows or did not converge (fit those with ``fit_ordinal``).
-    """
-    X = np.asarray(X, float)
-    Y = np.atleast_2d(np.asarray(Y, int))
-    R, n = Y.shape
-    p = X.shape[1]
-    J = int(J if J is not None else Y.max() + 1)
-    nc = J - 1
-    k = p + nc
-    W = np.ones((R, n)) if w is None else np.broadcast_to(np.asarray(w, float), (R, n)).copy()
-    free = np.ones((R, k), dtype=bool)
-    if fixed is not None:
-        free[:, :p] = ~np.asarray(fixed, dtype=bool)
-
-    onehot = (Y[..., None] == np.arange(J)).astype(float)  # R x n x J
-    counts = np.einsum("rnj,rn->rj", onehot, W)  # weighted counts
-    all_levels = (np.einsum("rnj,rn->rj", onehot, (W > 0).astype(float)) > 0).all(axis=1)
-    shares = counts / W.sum(axis=1, keepdims=True)
-    cum = np.clip(np.cumsum(shares, axis=1)[:, :-1], 1e-4, 1 - 1e-4)
-    cuts0 = special.logit(cum)
-    cuts0 = np.maximum.accumulate(cuts0 + np.arange(nc) * 1e-6, axis=1)
-    theta = np.concatenate([np.zeros((R, p)), cuts0], axis=1)
-
-    Eu = onehot[:, :, :nc]  # upper threshold index y (if y < J - 1)
-    El = onehot[:, :, 1:]  # lower threshold index y - 1 (if y > 0)
-    negX = np.broadcast_to(-X, (R, n, p))
-    Da = np.concatenate([negX, Eu], axis=2)
-    Db = np.concatenate([negX, El], axis=2)
-    yi = Y + 1
-
-    def ab(th, idx):
-        eta = th[:, :p] @ X.T
-        m = len(idx)
-        ext = np.concatenate([np.full((m, 1), -np.inf), th[:, p:], np.full((m, 1), np.inf)], axis=1)
-        a = np.take_along_axis(ext, yi[idx], axis=1) - eta
-        b = np.take_along_axis(ext, Y[idx], axis=1) - eta
-        return a, b
-
-    def prob(a, b):
-        with np.errstate(invalid="ignore"):
-            pr = np.where(b > 0, special.expit(-b) - special.expit(-a), special.expit(a) - special.expit(b))
-        return np.maximum(pr, 1e-300)
-
-    def loglik(th, idx):
-        a, b = ab(th, idx)
-        return np.einsum("rn,rn->r", np.log(prob(a, b)), W[idx])
-
-    def derivs(th, idx):
-        a, b = ab(th, idx)
-        P = prob(a, b)
-        Fa = special.expit(a)
-        fa = Fa * (1 - Fa)
-        fpa = fa * (1 - 2 * Fa)
-        Fb = special.expit(b)
-        fb = Fb * (1 - Fb)
-        fpb = fb * (1 - 2 * Fb)
-        Wi = W[idx]
-        da, db = Da[idx], Db[idx]
-        S = (fa / P)[..., None] * da - (fb / P)[..., None] * db
-        Sw = S * Wi[..., None]
-        H = (
-            np.matmul((da * (Wi * fpa / P)[..., None]).transpose(0, 2, 1), da)
-            - np.matmul((db * (Wi * fpb / P)[..., None]).transpose(0, 2, 1), db)
-            - np.matmul(Sw.transpose(0, 2, 1), S)
-        )
-        ll = np.einsum("rn,rn->r", np.log(P), Wi)
-        g = Sw.sum(axis=1)
-        # parameters held fixed: zero gradient, unit curvature (so their Newton step is 0)
-        fr = free[idx]
-        g = np.where(fr, g, 0.0)
-        mask = fr[:, :, None] & fr[:, None, :]
-        H = np.where(mask, H, 0.0)
-        H = H - np.einsum("ri,ij->rij", (~fr).astype(float), np.eye(k))
-        return ll, S, g, H
-
-    all_idx = np.arange(R)
-    ll, S, g, H = derivs(theta, all_idx)
-    active = np.ones(R, dtype=bool)
-    converged = np.zeros(R, dtype=bool)
-    for _ in range(max_iter):
-        if not active.any():
-            break
-        idx = np.flatnonzero(active)
-        A = -H[idx]
-        try:
-            step = np.linalg.solve(A, g[idx][..., None])[..., 0]
-        except np.linalg.LinAlgError:
-            step = np.stack([np.linalg.lstsq(A[i], g[idx][i], rcond=None)[0] for i in range(len(idx))])
-        decrement = np.einsum("ri,ri->r", g[idx], step)
-        t = np.ones(len(idx))
-        accepted = np.zeros(len(idx), dtype=bool)
-        cand = theta[idx].copy()
-        for _halving in range(45):
-            pending = ~accepted & (t > 1e-12)
-            if not pending.any():
-                break
-            sub = np.flatnonzero(pending)
-            trial = theta[idx[sub]] + t[sub, None] * step[sub]
-            ordered = np.all(np.diff(trial[:, p:], axis=1) > 0, axis=1) & np.all(np.isfinite(trial), axis=1)
-            ll_c = np.full(len(sub), -np.inf)
-            if ordered.any():
-                ll_c[ordered] = loglik(trial[ordered], idx[sub[ordered]])
-            ll_old = ll[idx[sub]]
-            ok = ordered & (ll_c >= ll_old - 1e-12 * np.maximum(1.0, np.abs(ll_old)))
-            cand[sub[ok]] = trial[ok]
-            accepted[sub[ok]] = True
-            t[sub[~ok]] /= 2
-        # replicates whose step could not be accepted stop (not converged), as in the single fit
-        active[idx[~accepted]] = False
-        moved = idx[accepted]
-        if moved.size == 0:
-            break
-        theta[moved] = cand[accepted]
-        ll[moved], S[moved], g[moved], H[moved] = derivs(theta[moved], moved)
-        tstep = t[accepted, None] * step[accepted]
-        dec = decrement[accepted]
-        done = (np.max(np.abs(tstep), axis=1) < tol) | (dec < 1e-20 * np.maximum(1.0, np.abs(ll[moved])))
-        converged[moved[done]] = True
-        active[moved[done]] = False
-
-    A = -H
-    try:
-        Ainv = np.linalg.inv(A)
-    except np.linalg.LinAlgError:
-        Ainv = np.linalg.pinv(A)
-    Sw2 = S * (W**2)[..., None]
-    B = np.matmul(Sw2.transpose(0, 2, 1), S)
-    B = np.where(free[:, :, None] & free[:, None, :], B, 0.0)
-    cov = Ainv @ B @ Ainv
-    cov = (cov + np.swapaxes(cov, 1, 2)) / 2
-    return BatchFit(theta=theta, cov=cov, converged=converged, usable=converged & all_levels, p=p)
-
-
 def simulate_ordinal_tests(
     design: OrdinalDesign,
     coefs: dict[str, float],
@@ -312,8 +152,6 @@ def simulate_ordinal_tests(
     ``p_joint`` (joint Wald, df = number of tested terms), ``fallback`` (fitted with ``fit_ordinal``) and
     ``failed`` (no usable fit).  The fit is weighted with the design's weights, like the primary test.
     """
-    from vsr_analysis.stats.ordinal_model import fit_ordinal
-
     unknown = [t for t in [*coefs, *test_terms] if t not in design.names]
     if unknown:
         raise KeyError(f"unknown term(s): {', '.join(unknown)}")
@@ -361,7 +199,7 @@ def simulate_ordinal_tests(
                     spare = [cols[m - 1] for m in range(1, len(members)) if not sep[r, m]]
                     if spare:
                         fixed[r, spare[0]] = True
-    fit = fit_po_batch(design.X, Y, W, J, fixed=fixed)
+    fit = fit_batch(design.X, Y, W, J, fixed=fixed, max_iter=100)
     usable = fit.usable.copy()
 
     ti = [design.names.index(t) for t in test_terms]
@@ -480,3 +318,117 @@ def first_crossing(x: Sequence[float], power: Sequence[float], target: float = 0
         return float(x[0])
     x0, x1, p0, p1 = x[i - 1], x[i], pw[i - 1], pw[i]
     return float(x0 + (target - p0) * (x1 - x0) / (p1 - p0)) if p1 > p0 else float(x1)
+
+
+# ----------------------------------------------------------------------------------------------------------
+# generic Monte Carlo power and a one-covariate ordinal model
+# ----------------------------------------------------------------------------------------------------------
+
+
+def simulate_power(
+    simulate_fn: Callable[[np.random.Generator], Any],
+    test_fn: Callable[[Any], float | bool],
+    reps: int = 500,
+    seed: int = 0,
+    alpha: float = 0.05,
+    level: float = 0.95,
+) -> dict[str, float | int]:
+    """Monte Carlo power: share of ``reps`` simulated data sets in which the test rejects.
+
+    ``simulate_fn(rng)`` returns one data set, drawing only from the ``numpy.random.Generator`` it is given
+    (each replicate gets an independent child of ``SeedSequence(seed)``, so results do not depend on the order of
+    evaluation).  ``test_fn(data)`` returns a p-value (reject when ``p < alpha``) or a bool (True = reject).
+    Replicates where ``test_fn`` raises or returns NaN are counted in ``n_failed`` and left out of the power.
+
+    Returns power, its Monte Carlo Wilson CI (``ci_low``/``ci_high``), mc_se, reps, n_valid, n_failed.
+    """
+    if reps < 1:
+        raise ValueError("reps must be >= 1")
+    children = np.random.SeedSequence(seed).spawn(reps)
+    rejections = 0
+    valid = 0
+    failed = 0
+    for child in children:
+        data = simulate_fn(np.random.default_rng(child))
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                res = test_fn(data)
+        except (ValueError, np.linalg.LinAlgError, FloatingPointError):
+            failed += 1
+            continue
+        if isinstance(res, (bool, np.bool_)):
+            reject = bool(res)
+        else:
+            pval = float(res)
+            if not np.isfinite(pval):
+                failed += 1
+                continue
+            reject = pval < alpha
+        valid += 1
+        rejections += int(reject)
+    power = rejections / valid if valid else float("nan")
+    iv = wilson(rejections, valid, level) if valid else None
+    return {
+        "power": power,
+        "ci_low": iv.low if iv else float("nan"),
+        "ci_high": iv.high if iv else float("nan"),
+        "mc_se": float(np.sqrt(power * (1 - power) / valid)) if valid else float("nan"),
+        "reps": reps,
+        "n_valid": valid,
+        "n_failed": failed,
+    }
+
+
+def _cuts_from_probs(probs: Sequence[float]) -> np.ndarray:
+    p = np.asarray(probs, float)
+    p = p / p.sum()
+    return special.logit(np.clip(np.cumsum(p)[:-1], 1e-12, 1 - 1e-12))
+
+
+def power_ordinal_effect(
+    n: int,
+    beta: float,
+    *,
+    baseline_probs: Sequence[float] | None = None,
+    covariate: str | Callable[[np.random.Generator, int], np.ndarray] = "normal",
+    p_binary: float = 0.5,
+    alpha: float = 0.05,
+    reps: int = 200,
+    seed: int = 0,
+) -> dict[str, float | int]:
+    """Simulated power of the Wald test (HC0) of a proportional-odds coefficient ``beta``.
+
+    Data: one covariate x (``"normal"`` = standard normal, so ``beta`` is per SD; ``"binary"`` = Bernoulli
+    ``p_binary``; or a function ``(rng, n) -> x``), and Y = number of thresholds below ``beta * x + e`` with
+    logistic e, where the thresholds reproduce ``baseline_probs`` at x = 0 (default: six equally likely levels
+    0-5, like the maturity ladder).  Each replicate is fitted with :func:`vsr_analysis.stats.ordinal_model.fit_ordinal` and the
+    coefficient's two-sided p-value compared with ``alpha``.  Other covariates are not modelled: their presence
+    would change power through the residual variation and the correlation with x.
+    """
+    cuts = _cuts_from_probs(baseline_probs if baseline_probs is not None else np.ones(6))
+
+    def draw_x(rng: np.random.Generator) -> np.ndarray:
+        if callable(covariate):
+            return np.asarray(covariate(rng, n), float)
+        if covariate == "normal":
+            return rng.standard_normal(n)
+        if covariate == "binary":
+            return rng.binomial(1, p_binary, n).astype(float)
+        raise ValueError("covariate must be 'normal', 'binary' or a function")
+
+    def simulate(rng: np.random.Generator) -> pd.DataFrame:
+        x = draw_x(rng)
+        latent = beta * x + rng.logistic(size=n)
+        y = np.searchsorted(cuts, latent)  # number of thresholds below the latent value
+        return pd.DataFrame({"y": y, "x": x})
+
+    def test(df: pd.DataFrame) -> float:
+        fit = fit_ordinal(df, "y", ["x"])
+        if not fit.converged:
+            return float("nan")
+        return float(fit.coef_table()["p_value"].iloc[0])
+
+    out = simulate_power(simulate, test, reps=reps, seed=seed, alpha=alpha)
+    out.update({"n": n, "beta": beta})
+    return out

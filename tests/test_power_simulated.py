@@ -1,4 +1,4 @@
-"""Tests for vsr_analysis.stats.power_simulation: the vectorised design simulations agree with the single-fit code they mirror."""
+"""Tests for vsr_analysis.stats.power_simulated: the vectorised design simulations agree with the single-fit code they mirror."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from vsr_analysis.stats import power_simulation as design
+from vsr_analysis.stats import power_simulated as design
+from vsr_analysis.stats.cumulative_logit import fit_batch
 from vsr_analysis.stats.ordinal_model import fit_ordinal
 from vsr_analysis.stats.shares import share_test
 
@@ -94,13 +95,13 @@ def test_batch_fit_equals_fit_ordinal_including_separated_fixed_effects():
         assert res.loc[r, "p_joint"] == pytest.approx(pj, abs=1e-8)
 
 
-def test_fit_po_batch_without_fixed_effects_matches_and_flags_missing_levels():
+def test_fit_batch_without_fixed_effects_matches_and_flags_missing_levels():
     df = make_frame(seed=5)
     d = design.ordinal_design(df, ["x", "z"], weights=None)
     rng = np.random.default_rng(2)
     Y = np.searchsorted(design.cuts_for(np.ones(6)), 0.8 * d.X[:, 0] + rng.logistic(size=(5, d.n)))
     Y[4][Y[4] == 2] = 3  # level 2 missing: not usable by the batch fit
-    fit = design.fit_po_batch(d.X, Y, None, 6)
+    fit = fit_batch(d.X, Y, None, 6, max_iter=100)
     assert fit.usable[:4].all() and not fit.usable[4]
     for r in range(4):
         f = fit_ordinal(d.rows.assign(_y=Y[r]), "_y", ["x", "z"])

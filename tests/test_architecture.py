@@ -1,0 +1,235 @@
+"""The package's architecture, checked statically (ast): no import cycle, layers that import only downwards,
+every pinned runtime dependency used, and thin notebook templates."""
+
+from __future__ import annotations
+
+import ast
+import json
+import re
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from vsr_analysis import paths
+
+ROOT = paths.project_root()
+PACKAGE = ROOT / "src" / "vsr_analysis"
+TEMPLATES = sorted((ROOT / "notebooks").glob("*.ipynb"))
+MAX_TEMPLATE_CODE_LINES = 120
+
+#: Pinned runtime dependencies nobody imports, and why they are pinned anyway.
+NOT_IMPORTED = {
+    "jupyter-book": "the book builder, run as the `jupyter-book build` command by build/book.py (vsr book)",
+    "papermill": "executes each notebook template, run as the `papermill` command by build/runner.py (vsr run)",
+    "ipykernel": "the Python kernel papermill and JupyterLab execute notebooks in (registered by `make setup`)",
+    "jupyterlab": "the interactive editor for notebook templates (README: working on a chapter)",
+    "jupytext": "keeps the templates' .ipynb/.py pairs in sync (`jupytext --sync`, notebooks/jupytext.toml)",
+    "scikit-learn": "in the design card; whether the propensity model uses it is decided in issue 11's "
+    "propensity work (coordinator: drop this line when it is imported, or drop the pin)",
+}
+#: Distribution name -> import name where they differ.
+IMPORT_NAME = {"pyyaml": "yaml", "scikit-learn": "sklearn", "jupyter-book": "jupyter_book"}
+
+#: Templates not yet at most MAX_TEMPLATE_CODE_LINES code lines; their owners are thinning them (issue 11).
+#: The coordinator shrinks this list as they land: a template that becomes thin makes its xfail fail (strict).
+NOT_YET_THIN = {
+    "f1_f5_ordinal_effect.ipynb",
+    "f3_who_came_furthest.ipynb",
+    "f4_necessity.ipynb",
+    "share_claim.ipynb",
+    "power_design.ipynb",
+}
+
+
+def _module_name(path: Path) -> str:
+    rel = path.relative_to(PACKAGE.parent).with_suffix("")
+    parts = list(rel.parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+MODULES = {_module_name(p): p for p in sorted(PACKAGE.rglob("*.py"))}
+
+
+def _imports(path: Path, *, module_level_only: bool) -> set[str]:
+    """Package modules ``path`` imports (``from a import b`` counts ``a.b`` when that is a module)."""
+    tree = ast.parse(path.read_bytes())
+    nodes = tree.body if module_level_only else list(ast.walk(tree))
+    if module_level_only:  # also imports under module-level if/try (not in functions)
+        nodes = [n for top in tree.body if not isinstance(top, (ast.FunctionDef, ast.ClassDef)) for n in ast.walk(top)]
+    me = _module_name(path)
+    out = set()
+    for node in nodes:
+        if isinstance(node, ast.Import):
+            names = [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = me.split(".") if path.name == "__init__.py" else me.split(".")[:-1]
+                base = base[: len(base) - node.level + 1]
+                mod = ".".join(base + ([node.module] if node.module else []))
+            else:
+                mod = node.module or ""
+            names = [mod] + [f"{mod}.{a.name}" for a in node.names]
+        else:
+            continue
+        out.update(n for n in names if n in MODULES and n != me)
+    return out
+
+
+def _graph(module_level_only: bool) -> dict[str, set[str]]:
+    return {m: _imports(p, module_level_only=module_level_only) for m, p in MODULES.items()}
+
+
+def _find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
+    state: dict[str, int] = {}
+    stack: list[str] = []
+
+    def visit(m: str) -> list[str] | None:
+        state[m] = 1
+        stack.append(m)
+        for n in sorted(graph[m]):
+            if n == "vsr_analysis":  # the package __init__ imports nothing of ours
+                continue
+            if state.get(n) == 1:
+                return stack[stack.index(n) :] + [n]
+            if n not in state and (cycle := visit(n)):
+                return cycle
+        stack.pop()
+        state[m] = 2
+        return None
+
+    for m in sorted(graph):
+        if m not in state and (cycle := visit(m)):
+            return cycle
+    return None
+
+
+def test_no_module_level_import_cycle():
+    assert _find_cycle(_graph(module_level_only=True)) is None
+
+
+def test_cycle_finder_finds_a_cycle():
+    assert _find_cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
+    assert _find_cycle({"a": {"b"}, "b": set()}) is None
+
+
+def _layer(module: str) -> str:
+    parts = module.split(".")
+    return parts[1] if len(parts) > 1 else "__init__"
+
+
+# Each layer and the layers it may import (any import, also inside functions).  Data flow one way:
+# data -> stats -> claims -> build, with chapter.py on top for notebooks and cli.py on top of everything.
+ALLOWED = {
+    "__init__": set(),
+    "errors": set(),
+    "paths": set(),
+    "data": {"data", "paths", "errors", "synth", "__init__"},  # synth: a synthetic spec makes its file on demand
+    "ssb": {"ssb", "data", "paths", "errors", "__init__"},
+    "synth": {"synth", "data", "paths", "errors", "__init__"},
+    "stats": {"stats", "data", "paths", "errors", "__init__"},
+    "claims": {"claims", "stats", "data", "paths", "errors", "__init__"},
+    "build": {"build", "claims", "stats", "data", "ssb", "synth", "chapter", "paths", "errors", "__init__"},
+    "chapter": {"build", "claims", "stats", "data", "paths", "errors", "__init__"},
+    "cli": set(),  # anything
+}
+
+
+#: Imports against ALLOWED that are there on purpose.
+EXCEPTIONS = {
+    # the analysis frame every notebook loads carries its raking weights (a function-level import in load_frame)
+    "vsr_analysis.data.analysis_frame -> vsr_analysis.stats.raking",
+}
+
+
+def test_layers_import_only_downwards():
+    bad = []
+    for module, imported in _graph(module_level_only=False).items():
+        layer = _layer(module)
+        if layer == "cli":
+            continue
+        assert layer in ALLOWED, f"new top-level module {module}: add its layer to ALLOWED"
+        bad += [f"{module} -> {dep}" for dep in sorted(imported) if _layer(dep) not in ALLOWED[layer]]
+    bad = [b for b in bad if b not in EXCEPTIONS]
+    assert not bad, "imports against the layering:\n" + "\n".join(bad)
+
+
+def test_data_and_stats_never_import_build_or_cli_and_ssb_only_data_and_paths():
+    graph = _graph(module_level_only=False)
+    for module, imported in graph.items():
+        layers = {_layer(d) for d in imported}
+        if _layer(module) in ("data", "stats"):
+            assert not layers & {"build", "cli", "chapter"}, module
+        if _layer(module) == "ssb":
+            assert layers <= {"ssb", "data", "paths", "errors", "__init__"}, module
+
+
+def _distribution(requirement: str) -> str:
+    return re.split(r"[=<>!~\[ ]", requirement, maxsplit=1)[0].strip().lower()
+
+
+def _top_level_imports(sources: list[str]) -> set[str]:
+    found = set()
+    for src in sources:
+        for node in ast.walk(ast.parse(src)):
+            if isinstance(node, ast.Import):
+                found.update(a.name.split(".")[0] for a in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                found.add(node.module.split(".")[0])
+    return found
+
+
+def _template_code(template: Path) -> list[str]:
+    nb = json.loads(template.read_text(encoding="utf-8"))
+    return ["".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code"]
+
+
+def test_every_pinned_runtime_dependency_is_imported_or_justified():
+    deps = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["dependencies"]
+    sources = [p.read_text(encoding="utf-8") for p in MODULES.values()]
+    sources += [code for t in TEMPLATES for code in _template_code(t)]
+    imported = _top_level_imports(sources)
+    unused = []
+    for req in deps:
+        dist = _distribution(req)
+        name = IMPORT_NAME.get(dist, dist.replace("-", "_"))
+        if name in imported:
+            assert dist not in NOT_IMPORTED, f"{dist} is imported now: remove it from NOT_IMPORTED"
+        elif dist not in NOT_IMPORTED:
+            unused.append(dist)
+    assert not unused, f"pinned but imported by neither the package nor a notebook: {unused}"
+    assert set(NOT_IMPORTED) <= {_distribution(r) for r in deps}, "NOT_IMPORTED names a dependency not pinned"
+
+
+def template_code_lines(template: Path) -> int:
+    """Non-blank, non-comment lines in the code cells of a template."""
+    return sum(
+        1
+        for code in _template_code(template)
+        for line in code.splitlines()
+        if line.strip() and not line.strip().startswith("#")
+    )
+
+
+@pytest.mark.parametrize(
+    "template",
+    [
+        pytest.param(
+            t,
+            id=t.name,
+            marks=[pytest.mark.xfail(strict=True, reason="not yet thinned (issue 11)")]
+            if t.name in NOT_YET_THIN
+            else [],
+        )
+        for t in TEMPLATES
+    ],
+)
+def test_template_is_thin(template):
+    n = template_code_lines(template)
+    assert n <= MAX_TEMPLATE_CODE_LINES, f"{template.name}: {n} code lines (at most {MAX_TEMPLATE_CODE_LINES})"
+
+
+def test_not_yet_thin_names_real_templates():
+    assert NOT_YET_THIN <= {t.name for t in TEMPLATES}

@@ -1,0 +1,90 @@
+"""Fingerprints follow the layers: a notebook's code fingerprint covers exactly the package modules it imports,
+directly or through other modules, so editing the CLI, the book pages or the SSB fetch re-executes nothing while
+editing anything a notebook imports does."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from vsr_analysis import paths
+from vsr_analysis.build import fingerprint as fp
+from vsr_analysis.build.runspec import load_runspec
+
+PACKAGE = Path(fp.__file__).resolve().parent.parent
+TEMPLATES = sorted({pset.template for pset in load_runspec(paths.project_root() / "runspec.yml").parameter_sets})
+NOT_IMPORTED_BY_NOTEBOOKS = ["cli.py", "build/generated_pages.py", "build/book.py", "ssb/fetch.py"]
+
+
+@pytest.fixture
+def package_copy(tmp_path):
+    dest = tmp_path / "vsr_analysis"
+    shutil.copytree(PACKAGE, dest, ignore=shutil.ignore_patterns("__pycache__"))
+    return dest
+
+
+def _hashes(package_dir: Path) -> dict[str, str]:
+    return {t.name: fp.notebook_code_hash(t, package_dir) for t in TEMPLATES}
+
+
+def _touch(path: Path) -> None:
+    path.write_text(path.read_text(encoding="utf-8") + "\n# an edit\n", encoding="utf-8")
+
+
+def test_every_template_is_parsed():
+    for template in TEMPLATES:
+        modules = fp.template_imports(template)
+        assert modules is not None and "vsr_analysis.chapter" in modules, template.name
+
+
+@pytest.mark.parametrize("module", NOT_IMPORTED_BY_NOTEBOOKS)
+def test_editing_code_no_notebook_imports_keeps_every_fingerprint(package_copy, module):
+    before = _hashes(package_copy)
+    _touch(package_copy / module)
+    assert _hashes(package_copy) == before
+
+
+def test_editing_an_indirect_import_changes_the_fingerprints_of_its_notebooks(package_copy):
+    # the cumulative-logit engine is imported only through stats.ordinal_model (and power_simulated)
+    users = {t.name for t in TEMPLATES if package_copy / "stats/cumulative_logit.py" in _closure(t, package_copy)}
+    assert "f1_f5_ordinal_effect.ipynb" in users and "power_design.ipynb" in users
+    before = _hashes(package_copy)
+    _touch(package_copy / "stats/cumulative_logit.py")
+    after = _hashes(package_copy)
+    assert {name for name in before if before[name] != after[name]} == users
+
+
+def test_editing_what_every_chapter_imports_changes_every_fingerprint(package_copy):
+    before = _hashes(package_copy)
+    _touch(package_copy / "chapter.py")
+    after = _hashes(package_copy)
+    assert all(before[name] != after[name] for name in before)
+
+
+def test_function_level_and_relative_imports_are_followed(tmp_path):
+    pkg = tmp_path / "vsr_analysis"
+    (pkg / "sub").mkdir(parents=True)
+    (pkg / "__init__.py").write_text("", encoding="utf-8")
+    (pkg / "sub" / "__init__.py").write_text("", encoding="utf-8")
+    (pkg / "sub" / "a.py").write_text("def f():\n    from . import b\n    return b\n", encoding="utf-8")
+    (pkg / "sub" / "b.py").write_text("from vsr_analysis import c\n", encoding="utf-8")
+    (pkg / "c.py").write_text("import json\n", encoding="utf-8")
+    (pkg / "unused.py").write_text("", encoding="utf-8")
+    closure = {p.relative_to(pkg).as_posix() for p in fp.import_closure({"vsr_analysis.sub.a"}, pkg)}
+    assert closure == {"__init__.py", "sub/__init__.py", "sub/a.py", "sub/b.py", "c.py"}
+
+
+def test_unparsable_template_falls_back_to_the_whole_package(tmp_path, package_copy):
+    nb = {"cells": [{"cell_type": "code", "source": "from vsr_analysis.chapter import start\nif:\n"}]}
+    template = tmp_path / "broken.ipynb"
+    template.write_text(json.dumps(nb), encoding="utf-8")
+    before = fp.notebook_code_hash(template, package_copy)
+    _touch(package_copy / "cli.py")
+    assert fp.notebook_code_hash(template, package_copy) != before
+
+
+def _closure(template: Path, package_dir: Path) -> list[Path]:
+    return fp.import_closure(fp.template_imports(template) | {"vsr_analysis"}, package_dir)
