@@ -118,7 +118,7 @@ markdown(text[0].upper() + text[1:] + ". " + hidden_note(h, "barrier table"))
 # %%
 sns.set_theme(style="whitegrid", palette="colorblind")
 colors = sns.color_palette("colorblind")
-fig, axes = plt.subplots(1, 2, figsize=(11, 4.4), sharex=True)
+fig, axes = plt.subplots(1, 2, figsize=(12, 4.6), sharex=True, layout="constrained")
 for ax, shown, title in [(axes[0], shown_plans, "Plans and processes"), (axes[1], shown_bars, "Barriers named")]:
     ys = np.arange(len(shown))[::-1]
     est, lo, hi = numeric(shown["county share"]), numeric(shown["ci_low (exact)"]), numeric(shown["ci_high (exact)"])

@@ -113,7 +113,7 @@ else:
 # %%
 sns.set_theme(style="whitegrid", palette="colorblind")
 colors = sns.color_palette("colorblind")
-fig, ax = plt.subplots(figsize=(7.5, 3.6))
+fig, ax = plt.subplots(figsize=(7.5, 3.6), layout="constrained")
 ys = np.arange(len(muni))[::-1]
 est = muni["share (weighted)"].to_numpy(dtype=float)
 ax.barh(ys + 0.18, 100 * est, height=0.35, color=colors[0], label="municipalities (raked)")
