@@ -129,7 +129,7 @@ for ax, shown, title in [(axes[0], shown_plans, "Plans and processes"), (axes[1]
     ax.set_xlim(0, 100)
     ax.set_xlabel("Share (%)")
     ax.set_title(title)
-axes[1].legend(fontsize=8, loc="lower right")
+fig.legend(*axes[1].get_legend_handles_labels(), loc="outside lower center", ncols=2, fontsize=8)
 ctx.figure(fig, "county_items", alt="Two panels of dot plots: the share of county authorities with each component of the ladder and naming each barrier, with exact 95 % intervals, and a vertical tick for the raked municipal share",
            caption="County authorities (diamonds, exact Clopper–Pearson 95 % intervals) and municipalities (ticks, "
                    "raked share). Rows hidden by the disclosure rule are left out of the figure.")

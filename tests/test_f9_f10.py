@@ -199,3 +199,21 @@ def test_recommendations_link_the_new_verdicts():
     assert "f9-measuring-progress.html" in rows["N4"] and "county-authorities.html" in rows["N4"]
     assert "f9-measuring-progress.html" in rows["L5"] or "f10-policy-coherence.html" in rows["L5"]
     assert "f9-measuring-progress.html" in rows["L8"]
+
+
+def test_decide_functions_run_the_chapters_analysis_on_a_replica_file():
+    """What an operating-characteristics simulation calls: a replica's respondents in, the rule's decision out."""
+    from vsr_analysis.claims.coherence_evidence import decide_f10
+    from vsr_analysis.claims.progress_evidence import decide_f9
+    from vsr_analysis.data.analysis_frame import load_frame
+    from vsr_analysis.synth import replica
+
+    replica.ensure("vsr-narrative", 2021)
+    data = load_frame("synthetic:vsr-narrative:2021")
+    ev9, d9 = decide_f9(data.respondents)
+    ev10, d10 = decide_f10(data.respondents)
+    truth = data.truth
+    # the scenario makes both claims true (F9: frame share below 0.5; F10: above 0.25) and the rules say so
+    assert truth["f9_measures_progress"]["realised_frame"] < 0.5 and d9.verdict == "supported"
+    assert truth["f10_state_barrier"]["realised_frame"] > 0.25 and d10.verdict == "supported"
+    assert ev9["primary"]["ci_low"] < truth["f9_measures_progress"]["realised_frame"] < ev9["primary"]["ci_high"]

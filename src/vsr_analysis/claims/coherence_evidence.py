@@ -91,3 +91,18 @@ def municipal_table(
 def with_either(data: pd.DataFrame, items: Sequence[str] = ITEMS) -> pd.DataFrame:
     """``data`` with the derived column ``either_state_barrier``."""
     return data.assign(**{EITHER: either_named(data, items)})
+
+
+def decide_f10(respondents: pd.DataFrame, spec: dict | None = None, *, population_size: int = 356):
+    """Evidence and the rule's decision (unadjusted level) for F10, with the level from ``claims.yml``.
+
+    What a simulation of the rule's operating characteristics calls per replicate: the same code as the chapter.
+    """
+    from vsr_analysis.claims.ledger import decide, load_claims_spec
+
+    spec = spec or load_claims_spec()
+    claim = next(c for c in spec["claims"] if c["id"] == "F10")
+    ev = f10_evidence(
+        respondents, threshold=float(claim["rule_parameters"]["threshold"]), population_size=population_size
+    )
+    return ev, decide(claim, ev, float(spec.get("alpha", 0.05)), ev["primary"]["p_value"])

@@ -77,3 +77,18 @@ def rung_shares(
     out = pd.DataFrame(rows)
     out["rank (1 = most common)"] = out["share (weighted)"].rank(ascending=False, method="min").astype(int)
     return out
+
+
+def decide_f9(respondents: pd.DataFrame, spec: dict | None = None, *, population_size: int = 356):
+    """Evidence and the rule's decision (unadjusted level) for F9, with the level from ``claims.yml``.
+
+    What a simulation of the rule's operating characteristics calls per replicate: the same code as the chapter.
+    """
+    from vsr_analysis.claims.ledger import decide, load_claims_spec
+
+    spec = spec or load_claims_spec()
+    claim = next(c for c in spec["claims"] if c["id"] == "F9")
+    ev = f9_evidence(
+        respondents, threshold=float(claim["rule_parameters"]["threshold"]), population_size=population_size
+    )
+    return ev, decide(claim, ev, float(spec.get("alpha", 0.05)), ev["primary"]["p_value"])
