@@ -99,3 +99,15 @@ def test_second_book_build_is_a_no_op_until_a_source_changes(built_book):
     proc = vsr("book", root=built_book)
     assert "up to date" not in proc.stderr
     assert "up to date" in vsr("book", root=built_book).stderr
+
+
+def test_default_build_gives_f9_and_f10_computed_verdicts_and_the_county_chapter(built_book):
+    ledger = {e["id"]: e for e in json.loads((built_book / "results/claims.json").read_text())}
+    for cid in ("F9", "F10"):
+        assert ledger[cid]["reason"] != "its notebook has not been executed"
+        assert ledger[cid]["primary"]["p_value_adjusted"] is not None
+    assert "sector contributes substantially" in ledger["F9"]["untestable_part"]
+    county = _html(built_book, "book/executed/county-authorities.html")
+    assert "Clopper" in county and "county authorities" in county
+    index = _html(built_book, "book/index.html")
+    assert "untestable" not in index and "no verdict" in index  # which half of F9, and why, not "untestable"
