@@ -41,6 +41,7 @@ def _trim(root):
                     {"file": "book/generated/recommendations"},
                     {"file": "book/methods/decision-rules", "sections": [{"file": "book/methods/necessity"}]},
                     {"file": "book/generated/colophon"},
+                    {"file": "book/references"},  # the bibliography the chapters cite
                 ],
             }
         ],
