@@ -87,10 +87,10 @@ def test_not_prerequisite(required, cases, p, expected):
     assert decide(rule, _prereq(required, cases, p=p), 0.05, p).verdict == expected
 
 
-def test_claims_spec_lists_f1_to_f8_with_known_rules():
+def test_claims_spec_lists_f1_to_f10_with_known_rules():
     spec = load_claims_spec()
     ids = [c["id"] for c in spec["claims"]]
-    assert ids == [f"F{i}" for i in range(1, 9)]
+    assert ids == [f"F{i}" for i in range(1, 11)]
     for claim in spec["claims"]:
         assert claim["rule"] in claims.RULES
         for key in ("finding", "source", "hypothesis", "primary_test", "parameter_set"):

@@ -112,3 +112,15 @@ def test_simulated_label_travels_with_downloaded_tables(built_book):
     for csv in sorted((built_book / "results").rglob("*.csv")):
         header, first = csv.read_text(encoding="utf-8").splitlines()[:2]
         assert header.split(",")[0] == "data" and first.startswith("SIMULATED"), csv
+
+
+def test_default_build_gives_f9_and_f10_computed_verdicts_and_the_county_chapter(built_book):
+    ledger = {e["id"]: e for e in json.loads((built_book / "results/claims.json").read_text())}
+    for cid in ("F9", "F10"):
+        assert ledger[cid]["reason"] != "its notebook has not been executed"
+        assert ledger[cid]["primary"]["p_value_adjusted"] is not None
+    assert "sector contributes substantially" in ledger["F9"]["untestable_part"]
+    county = _html(built_book, "book/executed/county-authorities.html")
+    assert "Clopper" in county and "county authorities" in county
+    index = _html(built_book, "book/index.html")
+    assert "untestable" not in index and "no verdict" in index  # which half of F9, and why, not "untestable"

@@ -124,6 +124,8 @@ def recommendations_page(ledger: list[dict], recommendations: list[dict], source
                 cells.append(
                     f'<a href="../executed/{e["parameter_set"]}.html">{fid}</a>: {badge(e["verdict"], _simulated(source))}'
                 )
+        for page in rec.get("see_also", []) or []:  # a chapter without a verdict that bears on it (descriptive)
+            cells.append(f'see <a href="../executed/{page}.html">{html.escape(page.replace("-", " "))}</a>')
         tested = [verdicts[f]["verdict"] for f in rec.get("rests_on", []) if f in verdicts]
         if not tested:
             standing = "rests on findings this compendium does not test"

@@ -99,6 +99,23 @@ def rule_share_above(evidence: dict, alpha: float, p: float | None, params: dict
     return Decision("inconclusive", f"one-sided p = {p:.3g} ≥ {alpha:g}")
 
 
+def rule_share_below(evidence: dict, alpha: float, p: float | None, params: dict) -> Decision:
+    """A share lies below a pre-specified level: one-sided test of share < threshold (F9: most do not measure).
+
+    The evidence's ``p_value`` is that of the one-sided test share < threshold.  ``not supported`` when the
+    lower confidence limit lies above the threshold; otherwise inconclusive.
+    """
+    threshold = float(params["threshold"])
+    low = _num(evidence["primary"].get("ci_low"))
+    if p is None:
+        return Decision("inconclusive", "no estimate")
+    if p < alpha:
+        return Decision("supported", f"share below {threshold:g} (one-sided p = {p:.3g})")
+    if low is not None and low > threshold:
+        return Decision("not supported", f"lower confidence limit {low:.3f} > {threshold:g}")
+    return Decision("inconclusive", f"one-sided p = {p:.3g} ≥ {alpha:g}")
+
+
 def rule_share_above_and_spread(evidence: dict, alpha: float, p: float | None, params: dict) -> Decision:
     """F2: most have started (share above a level) *and* maturity varies (enough stages occupied)."""
     started = rule_share_above(evidence, alpha, p, params)
@@ -165,6 +182,7 @@ def rule_not_prerequisite(evidence: dict, alpha: float, p: float | None, params:
 RULES = {
     "directional": rule_directional,
     "share_above": rule_share_above,
+    "share_below": rule_share_below,
     "share_above_and_spread": rule_share_above_and_spread,
     "joint_nonnegative": rule_joint_nonnegative,
     "not_prerequisite": rule_not_prerequisite,
@@ -207,6 +225,8 @@ def build_ledger(results_dir: Path, source=None, spec: dict | None = None) -> li
             "finding": claim["finding"],
             "hypothesis": claim["hypothesis"].strip(),
         }
+        if claim.get("untestable_part"):  # the part of a finding the instrument cannot test (F9's first half)
+            entry["untestable_part"] = claim["untestable_part"].strip()
         if ev is None:
             entry.update(verdict="inconclusive", reason="its notebook has not been executed", primary={}, n=0)
         else:

@@ -25,7 +25,8 @@ depend on who responds):
    stated distribution.  An optional ceiling censors the stage of municipalities below a population threshold.
 5. Component items, administrative anchoring, cooperation with the county, barriers and priority goals from
    the stage and the register, then item non-response (missing completely at random, stated rates).
-6. Eleven county-authority rows (``unit_type=county``) from their own stated distributions.
+6. Eleven county-authority rows (``unit_type=county``) from their own stated distributions
+   (:mod:`vsr_analysis.synth.county`, which also writes their truth).
 
 An optional ceiling (``maturity.ceiling``: one ``{population_below, max_stage}`` step or a list of steps) caps
 the stage of municipalities below a population threshold; the thresholds are still solved on the *uncensored*
@@ -801,8 +802,10 @@ def _generate(sc: dict, seed: int, frame: pd.DataFrame) -> tuple[pd.DataFrame, d
         }
     )
 
-    # 6. county authorities
-    counties, county_responded = _counties(streams["counties"], sc)
+    # 6. county authorities (synth/county.py)
+    from vsr_analysis.synth.county import generate_counties
+
+    counties, county_responded = generate_counties(streams["counties"], sc)
 
     # item non-response (MCAR, per question block), drawn for every row so the streams stay fixed
     rows = _to_nullable(pd.concat([muni, counties], ignore_index=True))
@@ -819,41 +822,9 @@ def _generate(sc: dict, seed: int, frame: pd.DataFrame) -> tuple[pd.DataFrame, d
     out = rows.loc[keep].reset_index(drop=True)
 
     full = {"stage": stage, "responded": responded, "member": member, "political": political, "latent": latent}
+    full.update(measures_progress=comps["measures_progress"], barriers=barriers)
     truth = _truth(sc, seed, model, out, full)
     return out, truth, model
-
-
-def _counties(rng: np.random.Generator, sc: dict) -> tuple[pd.DataFrame, np.ndarray]:
-    c = sc["counties"]
-    m = len(COUNTY_CODES)
-    responded = rng.random(m) < _v(sc["response"]["county_rate"])
-    stage = rng.choice(N_STAGES, size=m, p=_v(c["stage_distribution"]))
-    political = 1 + rng.choice(5, size=m, p=_v(c["political_distribution"]))
-    comps = _components(rng, stage, sc)
-    admin = _admin(rng, political, stage, sc)
-    ks = np.array([code in KS_NETWORK_COUNTIES for code in COUNTY_CODES])
-    international = rng.random(m) < _v(c["international"])
-    barriers = {name: (rng.random(m) < sc["barriers"][name]["county_rate"]).astype(int) for name in BARRIER_ITEMS}
-    prios = _priorities(rng, m, sc)
-    rows = pd.DataFrame(
-        {
-            "knr": list(COUNTY_CODES),
-            "unit_type": "county",
-            "maturity_stage": stage,
-            **comps,
-            "political_anchoring": political,
-            "admin_anchoring": admin,
-            # county authorities run the regional networks, so every one is a member of one
-            "network_member": 1,
-            "network_ks": ks.astype(int),
-            "network_regional": 1,
-            "network_international": international.astype(int),
-            "cooperates_with_county": 0,  # blanked later: does not apply to a county authority
-            **barriers,
-            **{name: prios[:, j] for j, name in enumerate(PRIORITY_ITEMS)},
-        }
-    )
-    return rows, responded
 
 
 def _to_nullable(df: pd.DataFrame) -> pd.DataFrame:
@@ -945,6 +916,11 @@ def _truth(sc: dict, seed: int, model: _Model, out: pd.DataFrame, full: dict) ->
     }
     if ceiling:
         truth["ceiling_violations"] = int((stage > model.max_stage).sum())  # always 0: a check, not a parameter
+    from vsr_analysis.synth.county import county_truth
+    from vsr_analysis.synth.share_truth import f9_f10_truth
+
+    truth["counties"] = county_truth(sc, out)
+    truth.update(f9_f10_truth(model, full))
     return truth
 
 
@@ -1167,9 +1143,14 @@ def read_truth(csv_path: str | os.PathLike) -> dict:
     return json.loads(truth_path(Path(csv_path)).read_text(encoding="utf-8"))
 
 
+GENERATOR_SOURCES = ("replica.py", "county.py", "share_truth.py")
+
+
 def generator_sha256() -> str:
-    """sha256 of this module's source: a file made by another version of the generator is regenerated."""
-    return hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
+    """sha256 of the generator's sources (this module and the synth modules it calls): a file made by another
+    version of the generator is regenerated."""
+    here = Path(__file__).parent
+    return hashlib.sha256(b"".join((here / name).read_bytes() for name in GENERATOR_SOURCES)).hexdigest()
 
 
 def ensure(scenario: str, seed: int) -> Path:

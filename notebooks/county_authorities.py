@@ -1,0 +1,163 @@
+# ---
+# jupyter:
+#   jupytext:
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # The county authorities
+#
+# The VSR covers the 356 municipalities **and the 11 county authorities** (fylkeskommuner) of 2021; the report
+# says that "most municipalities and regional authorities have initiated the work", and F8 that the county
+# authorities point to missing national support and guidance {cite}`ks2024`. This chapter describes the county
+# authorities (`unit_type = county`) on the same items as the municipalities: where they are on the maturity
+# ladder, which plans and processes hold the goals, and which barriers they name.
+#
+# **Methods suited to 11 units.** No model and no weights: every figure is a count *k* of the *n* county
+# authorities that answered, with an exact Clopper–Pearson 95 % interval {cite}`clopper1934`. The county authorities
+# are never pooled with the municipalities; the raked municipal share is shown beside them for comparison only,
+# with Fisher's exact test on the counts as an exploratory comparison (no verdict rests on it). Nothing here is a
+# claim of the ledger: the description of F8's county part and the comparison in {doc}`f10-policy-coherence` use
+# the same functions.
+#
+# **Disclosure.** On a confidential survey file every count cell follows the disclosure rule (no count of 1 or 2,
+# nor one that could be worked out from the others, and no share or interval from such a cell). With 11 units
+# most cells fall under it; the chapter then says what it could not show.
+
+# %% tags=["parameters"]
+survey = "synthetic:vsr-narrative:2021"
+param_set = "county-authorities"
+results_dir = None
+frame_counties = 11
+frame_size = 356
+
+# %%
+from vsr_analysis.chapter import start, markdown
+ctx = start(survey=survey, param_set=param_set, results_dir=results_dir,
+            parameters=dict(frame_counties=frame_counties, frame_size=frame_size))
+
+# %%
+import numpy as np
+import pandas as pd
+import matplotlib.pyplot as plt
+import seaborn as sns
+from vsr_analysis.claims.share_evidence import numeric, publishable
+from vsr_analysis.data.codebook import load_codebook
+from vsr_analysis.stats.county_tables import (ITEM_COUNT_COLUMNS, STAGE_COUNT_COLUMNS, describe_count, hidden_cells,
+                                              hidden_note, item_counts, stage_counts)
+from vsr_analysis.stats.descriptives import as_float, interval_errors
+from vsr_analysis.stats.dispersion import weighted_distribution
+
+codebook = load_codebook()
+stage_labels = codebook.maturity_labels("en")
+labels = {i.name: i.label["en"].replace("Barrier: ", "") for i in codebook}
+counties, resp = ctx.data.counties, ctx.respondents
+confidential = ctx.data.confidential
+markdown(f"{len(counties)} of the {frame_counties} county authorities are in the survey file.")
+not_shown = []
+
+# %% [markdown]
+# ## Where they are on the maturity ladder
+#
+# One distribution (never cumulative counts side by side, whose differences would give hidden cells away).
+
+# %%
+stages = stage_counts(counties, stage_labels)
+dm = weighted_distribution(as_float(resp["maturity_stage"]), resp["weight"].to_numpy(), levels=list(stage_labels), population_size=frame_size)
+stages["municipal share (weighted)"] = dm["share"].to_numpy()
+ctx.table("maturity", stages, "County authorities by maturity stage (counts, exact 95 % CI) beside the raked municipal share",
+          count_columns=STAGE_COUNT_COLUMNS)
+shown_stages = publishable(stages, STAGE_COUNT_COLUMNS, confidential)
+h = hidden_cells(shown_stages, STAGE_COUNT_COLUMNS, "stage name")
+not_shown.append(("maturity distribution", h))
+markdown(hidden_note(h, "maturity table") or "Every cell of the maturity table is shown.")
+
+# %% [markdown]
+# ## The goals in plans and processes
+
+# %%
+components = codebook.items_in_group("components")
+plans = item_counts(counties, components, labels, municipalities=resp)
+ctx.table("plans", plans, "County authorities with each component of the ladder (counts, exact 95 % CI) beside the raked municipal share",
+          count_columns=ITEM_COUNT_COLUMNS)
+shown_plans = publishable(plans, ITEM_COUNT_COLUMNS, confidential)
+h = hidden_cells(shown_plans, ITEM_COUNT_COLUMNS, "item")
+not_shown.append(("plans and processes", h))
+markdown(hidden_note(h, "plans table") or "Every cell of the plans table is shown.")
+
+# %% [markdown]
+# ## Barriers
+#
+# F8's county part: "county authorities point to missing national support and guidance".
+
+# %%
+barriers = codebook.items_in_group("barriers")
+bars = item_counts(counties, barriers, labels, municipalities=resp)
+ctx.table("barriers", bars, "County authorities naming each barrier (counts, exact 95 % CI) beside the raked municipal share",
+          count_columns=ITEM_COUNT_COLUMNS)
+shown_bars = publishable(bars, ITEM_COUNT_COLUMNS, confidential)
+h = hidden_cells(shown_bars, ITEM_COUNT_COLUMNS, "item")
+not_shown.append(("barriers", h))
+guidance = shown_bars[shown_bars["item"] == labels["barrier_national_guidance"]].iloc[0]
+text = describe_count(guidance, "name national support and guidance")
+muni_share = float(bars.loc[bars["item"] == labels["barrier_national_guidance"], "municipal share (weighted)"].iloc[0])
+visible = numeric(shown_bars["county share"])
+if np.isfinite(visible).any() and np.isfinite(numeric([guidance["county share"]]))[0]:
+    top = shown_bars.loc[visible == np.nanmax(visible), "item"].tolist()
+    text += f"; the municipal share is {muni_share:.0%}. The barrier{'s' if len(top) > 1 else ''} most often named by the county authorities among those shown: {', '.join(top)}"
+markdown(text[0].upper() + text[1:] + ". " + hidden_note(h, "barrier table"))
+
+# %%
+sns.set_theme(style="whitegrid", palette="colorblind")
+colors = sns.color_palette("colorblind")
+fig, axes = plt.subplots(1, 2, figsize=(12, 4.6), sharex=True, layout="constrained")
+for ax, shown, title in [(axes[0], shown_plans, "Plans and processes"), (axes[1], shown_bars, "Barriers named")]:
+    ys = np.arange(len(shown))[::-1]
+    est, lo, hi = numeric(shown["county share"]), numeric(shown["ci_low (exact)"]), numeric(shown["ci_high (exact)"])
+    ax.errorbar(100 * est, ys, xerr=interval_errors(est, lo, hi, 100), fmt="D", color=colors[1], capsize=3, label="county authorities (exact CI)")
+    ax.scatter(100 * numeric(shown["municipal share (weighted)"]), ys, marker="|", s=200, color=colors[0], label="municipalities (raked)")
+    ax.set_yticks(ys)
+    ax.set_yticklabels(shown["item"], fontsize=8)
+    ax.set_xlim(0, 100)
+    ax.set_xlabel("Share (%)")
+    ax.set_title(title)
+fig.legend(*axes[1].get_legend_handles_labels(), loc="outside lower center", ncols=2, fontsize=8)
+ctx.figure(fig, "county_items", alt="Two panels of dot plots: the share of county authorities with each component of the ladder and naming each barrier, with exact 95 % intervals, and a vertical tick for the raked municipal share",
+           caption="County authorities (diamonds, exact Clopper–Pearson 95 % intervals) and municipalities (ticks, "
+                   "raked share). Rows hidden by the disclosure rule are left out of the figure.")
+
+# %% [markdown]
+# ## What the simulation put in
+#
+# On the synthetic replica the county answers were drawn from stated probabilities: the table compares them with
+# the counts above. Shown only for simulated data.
+
+# %%
+truth = (ctx.data.truth or {}).get("counties") if ctx.synthetic else None
+if truth:
+    exp = truth["expected_shares"]
+    rows = [{"item": labels.get(i, i), "simulated probability": exp[i], "county authorities answering": r["answering"],
+             "county authorities with it": r["with_it"]} for i, r in truth["realised"].items() if i in exp]
+    ctx.table("simulated_truth", pd.DataFrame(rows), "SIMULATED: the replica's county probabilities and the drawn counts",
+              count_columns=["county authorities answering", "county authorities with it"])
+else:
+    markdown("Not a simulated file: there is no truth to compare with.")
+
+# %% [markdown]
+# ## What this chapter could not show
+
+# %%
+total = sum(h["hidden"] for _, h in not_shown)
+cells = sum(h["cells"] for _, h in not_shown)
+markdown(f"{total} of {cells} count cells are suppressed under the disclosure rule"
+         + (": " + "; ".join(f"{what}: {h['hidden']} of {h['cells']}" for what, h in not_shown) + "." if total else ".")
+         + (" On a confidential file the counts hidden here are known to the file's owner only." if confidential else
+            " Synthetic data are exempt from the rule, so everything is shown."))

@@ -1,0 +1,161 @@
+# ---
+# jupyter:
+#   jupytext:
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # F10 — A sectorised state hinders coherent work
+#
+# **What the report says.** The 2024 KS presentation of the VSR survey has a slide "Manglende samstemt politikk"
+# (lack of policy coherence): the state works in sectors, and the municipalities and county authorities, who must
+# make the goals work together locally, meet it piece by piece {cite}`ks2024`.
+#
+# **How the instrument reads it.** Two items of the barrier question name the state's part: *a sectorised state /
+# lack of policy coherence* (`barrier_policy_coherence`) and *national support and guidance*
+# (`barrier_national_guidance`). A municipality names the state-level barrier when it names either.
+#
+# **Hypothesis, primary test and decision rule (pre-specified in `claims.yml`, rule `share_above`).** More than one
+# in four municipalities (raked to the frame of 356) name either barrier — one in four, not one in two, because
+# the finding says the barrier exists, not that most name it. One-sided test that the raked share exceeds 0.25
+# (Wilson interval at Kish's effective n, finite-population correction). **Supported** when the test rejects at
+# the (Holm-adjusted) level; **not supported** when the upper confidence limit lies below 0.25; otherwise
+# **inconclusive**.
+#
+# **Municipalities and county authorities.** F8 says the county authorities point to missing national support
+# and guidance. The 11 county authorities are described beside the municipalities — never pooled with them, never
+# weighted, never in the verdict — as counts with exact Clopper–Pearson intervals {cite}`clopper1934`, with
+# Fisher's exact test as an exploratory comparison. On a confidential file their small cells are suppressed.
+
+# %% tags=["parameters"]
+survey = "synthetic:vsr-narrative:2021"
+param_set = "f10-policy-coherence"
+results_dir = None
+claim = "F10"
+frame_size = 356
+
+# %%
+from vsr_analysis.chapter import start, markdown
+ctx = start(survey=survey, param_set=param_set, results_dir=results_dir, parameters=dict(claim=claim, frame_size=frame_size))
+
+# %%
+import numpy as np
+import matplotlib.pyplot as plt
+import seaborn as sns
+from vsr_analysis.claims.coherence_evidence import EITHER, ITEMS, either_named, f10_evidence, municipal_table, with_either
+from vsr_analysis.claims.ledger import load_claims_spec
+from vsr_analysis.claims.share_evidence import numeric, publishable, sensitivity_table
+from vsr_analysis.data.codebook import load_codebook
+from vsr_analysis.stats.county_tables import ITEM_COUNT_COLUMNS, describe_count, hidden_cells, hidden_note, item_counts
+from vsr_analysis.stats.descriptives import interval_errors
+from vsr_analysis.stats.shares import share_test
+
+spec = load_claims_spec()
+alpha = float(spec["alpha"])
+claim_entry = next(c for c in spec["claims"] if c["id"] == claim)
+threshold = float(claim_entry["rule_parameters"]["threshold"])
+codebook = load_codebook()
+labels = {i: codebook.item(i).label["en"].replace("Barrier: ", "") for i in ITEMS} | {EITHER: "either of the two"}
+resp, counties = ctx.respondents, ctx.data.counties
+markdown(f":::{{admonition}} Claim {claim}: {claim_entry['finding']}\n:class: important\n"
+         f"**Hypothesis.** {claim_entry['hypothesis'].strip()}\n\n**Primary test.** {claim_entry['primary_test']}\n\n"
+         f"**Described, not tested.** {claim_entry['descriptive']}.\n:::")
+
+# %% [markdown]
+# ## Primary test
+
+# %%
+ev = f10_evidence(resp, threshold=threshold, population_size=frame_size)
+t = ev["test"]
+markdown(f"Raked share of municipalities naming lack of policy coherence or of national support and guidance: "
+         f"**{t['estimate']:.3f}** (95 % CI {t['ci_low']:.3f} to {t['ci_high']:.3f}); one-sided p (share > "
+         f"{threshold:g}) = **{t['p_value']:.3g}**; n = {t['n']} of {frame_size} municipalities.")
+if ctx.synthetic and ctx.data.truth and "f10_state_barrier" in ctx.data.truth:
+    tr = ctx.data.truth["f10_state_barrier"]
+    markdown(f"*Simulated data:* under the scenario the true share of the frame is {tr['realised_frame']:.3f} "
+             f"(model expectation {tr['expected_frame']:.3f}); the claim is true in this simulation when it "
+             f"exceeds {threshold:g}.")
+
+# %% [markdown]
+# ## Municipalities and county authorities
+
+# %%
+muni = municipal_table(resp, labels, population_size=frame_size)
+muni_counts = ["municipalities answering", "municipalities naming it"]
+ctx.table("municipalities", muni, "Municipalities naming each state-level barrier (raked, 95 % Wilson CI)", count_columns=muni_counts)
+# The county "either" count is left out on a confidential file: with the two items' counts it would give away
+# how many name one barrier but not the other, a cell the rule may need to hide.
+county_items = list(ITEMS) + ([] if ctx.data.confidential else [EITHER])
+cty = item_counts(with_either(counties), county_items, labels, municipalities=with_either(resp)) if len(counties) else None
+if cty is not None:
+    ctx.table("county_authorities", cty, "County authorities naming each state-level barrier (counts, exact 95 % CI; "
+              "never pooled with municipalities)", count_columns=ITEM_COUNT_COLUMNS)
+    shown = publishable(cty, ITEM_COUNT_COLUMNS, ctx.data.confidential)
+    sentences = [describe_count(row, f"name {row['item'].lower()}") for _, row in shown.iterrows()]
+    c_share, m_share = numeric(shown["county share"]), numeric(shown["municipal share (weighted)"])
+    ok = np.isfinite(c_share)
+    reading = (f"In {int((c_share[ok] >= m_share[ok]).sum())} of the {int(ok.sum())} rows shown the county share is at "
+               "least the municipal one (a description of 11 units, not a test)." if ok.any() else "")
+    markdown("County authorities: " + "; ".join(sentences) + ". " + reading + " "
+             + hidden_note(hidden_cells(shown, ITEM_COUNT_COLUMNS, "item"), "county table"))
+else:
+    shown = None
+    markdown("The survey file has no county-authority rows, so the comparison with the county authorities cannot be made.")
+
+# %%
+sns.set_theme(style="whitegrid", palette="colorblind")
+colors = sns.color_palette("colorblind")
+fig, ax = plt.subplots(figsize=(7.5, 3.6), layout="constrained")
+ys = np.arange(len(muni))[::-1]
+est = muni["share (weighted)"].to_numpy(dtype=float)
+ax.barh(ys + 0.18, 100 * est, height=0.35, color=colors[0], label="municipalities (raked)")
+ax.errorbar(100 * est, ys + 0.18, xerr=interval_errors(est, muni["ci_low"], muni["ci_high"], 100), fmt="none", ecolor="black", capsize=3, lw=1)
+if shown is not None:
+    pos = {lab: y for lab, y in zip(muni["barrier"], ys)}
+    c_est, c_lo, c_hi = numeric(shown["county share"]), numeric(shown["ci_low (exact)"]), numeric(shown["ci_high (exact)"])
+    c_y = np.array([pos[lab] for lab in shown["item"]]) - 0.18
+    ax.errorbar(100 * c_est, c_y, xerr=interval_errors(c_est, c_lo, c_hi, 100), fmt="D", color=colors[1], capsize=3,
+                label="county authorities (exact CI)")
+ax.axvline(100 * threshold, color=colors[3], ls="--", lw=1.2, label=f"level in the claim ({threshold:.0%})")
+ax.set_yticks(ys)
+ax.set_yticklabels(muni["barrier"], fontsize=8)
+ax.set_xlim(0, 100)
+ax.set_xlabel("Share naming the barrier (%)")
+ax.set_title("State-level barriers: municipalities and county authorities")
+ax.legend(fontsize=8, loc="lower right")
+ctx.figure(fig, "state_barriers", alt="Horizontal bars of the raked share of municipalities naming lack of policy coherence, lack of national support and guidance, and either, with 95 % intervals; diamonds with exact intervals for the county authorities; a dashed line at the claim's level",
+           caption="Municipalities (bars, raked, 95 % Wilson intervals) and county authorities (diamonds, exact "
+                   "Clopper–Pearson intervals; cells hidden by the disclosure rule are left out); dashed: the level in the claim.")
+
+# %% [markdown]
+# ## Robustness
+#
+# The primary result unweighted; each item alone; a conservative reading of item non-response (a municipality
+# that skipped the barrier question counted as naming neither). Each row shows the rule's decision at the
+# unadjusted α.
+
+# %%
+w = resp["weight"].to_numpy()
+either = either_named(resp)
+robust = sensitivity_table(claim_entry, alpha, [
+    ("primary: either item, weighted", t),
+    ("either item, unweighted", share_test(either, None, threshold, population_size=frame_size)),
+    *[(f"{labels[i]} alone (weighted)", share_test(either_named(resp, [i]), w, threshold, population_size=frame_size)) for i in ITEMS],
+    ("barrier question skipped counted as naming neither (weighted)", share_test(np.nan_to_num(either, nan=0.0), w, threshold, population_size=frame_size)),
+])
+ctx.table("robustness", robust, "The decision rule under each variant (unadjusted α)", count_columns=["n"])
+
+# %% [markdown]
+# ## Verdict
+
+# %%
+evidence = ctx.evidence(claim=claim, primary=ev["primary"], n=ev["n"], rule_inputs=ev["rule_inputs"],
+                        sensitivity=robust.to_dict(orient="records"))

@@ -1,0 +1,168 @@
+# ---
+# jupyter:
+#   jupytext:
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # F9 — "No good benchmark exists": do municipalities measure their progress?
+#
+# **What the report says.** "Although no good benchmarking is available, municipalities and regional authorities
+# contribute substantially" (VSR 2021) — through their ordinary services.
+#
+# **Which half is tested, and why.** The finding has two halves. *The sector contributes substantially* is a
+# judgement about what municipal services achieve for the goals: no item of the survey instrument measures a
+# contribution, so this half gets **no verdict**. *No good benchmark exists* can be read through the instrument:
+# a benchmark needs measurement, and the item `measures_progress` ("progress is followed up with indicators")
+# says whether a municipality measures at all. Only this second half is tested.
+#
+# **Hypothesis, primary test and decision rule (pre-specified in `claims.yml`, rule `share_below`).** Fewer than
+# half of the municipalities (raked to the frame of 356) measure progress with indicators. One-sided test that
+# the raked share is below 0.5 — the share test of the other share chapters applied to the complement.
+# **Supported** when the test rejects at the (Holm-adjusted) level; **not supported** when the lower confidence
+# limit lies above 0.5; otherwise **inconclusive**.
+#
+# **Outside context, not a test.** The Nordic VSR 2024 (KS survey sent in December 2023) reports that 45 % of
+# responding Norwegian municipalities measure progress {cite}`nordicvsr2024`. It was asked two and a half years later,
+# with other questions, of those who chose to answer; it is drawn on the figure for orientation only.
+
+# %% tags=["parameters"]
+survey = "synthetic:vsr-narrative:2021"
+param_set = "f9-measuring-progress"
+results_dir = None
+claim = "F9"
+frame_size = 356
+outside_share = 0.45
+
+# %%
+from vsr_analysis.chapter import start, markdown
+ctx = start(survey=survey, param_set=param_set, results_dir=results_dir, parameters=dict(
+    claim=claim, frame_size=frame_size, outside_share=outside_share))
+
+# %%
+import numpy as np
+import matplotlib.pyplot as plt
+import seaborn as sns
+from vsr_analysis.claims.ledger import load_claims_spec
+from vsr_analysis.claims.progress_evidence import ITEM, f9_evidence, progress_by_stage, rung_shares
+from vsr_analysis.claims.share_evidence import numeric, publishable, sensitivity_table, share_below_test
+from vsr_analysis.data.codebook import load_codebook
+from vsr_analysis.stats.descriptives import as_float, interval_errors
+
+spec = load_claims_spec()
+alpha = float(spec["alpha"])
+claim_entry = next(c for c in spec["claims"] if c["id"] == claim)
+threshold = float(claim_entry["rule_parameters"]["threshold"])
+codebook = load_codebook()
+stage_labels = codebook.maturity_labels("en")
+resp = ctx.respondents
+markdown(f":::{{admonition}} Claim {claim}: {claim_entry['finding']}\n:class: important\n"
+         f"**Not tested.** {claim_entry['untestable_part'].strip()}\n\n"
+         f"**Hypothesis.** {claim_entry['hypothesis'].strip()}\n\n**Primary test.** {claim_entry['primary_test']}\n:::")
+
+# %% [markdown]
+# ## Primary test
+
+# %%
+ev = f9_evidence(resp, threshold=threshold, population_size=frame_size)
+t = ev["test"]
+markdown(f"Raked share of municipalities measuring progress with indicators: **{t['estimate']:.3f}** (95 % CI "
+         f"{t['ci_low']:.3f} to {t['ci_high']:.3f}); one-sided p (share < {threshold:g}) = **{t['p_value']:.3g}**; "
+         f"n = {t['n']} of {frame_size} municipalities. The Nordic VSR 2024's {outside_share:.0%} (outside context) "
+         f"lies {'inside' if t['ci_low'] <= outside_share <= t['ci_high'] else 'outside'} this interval.")
+if ctx.synthetic and ctx.data.truth and "f9_measures_progress" in ctx.data.truth:
+    tr = ctx.data.truth["f9_measures_progress"]
+    markdown(f"*Simulated data:* under the scenario the true share of the frame is {tr['realised_frame']:.3f} "
+             f"(model expectation {tr['expected_frame']:.3f}); the claim is true in this simulation when it is "
+             f"below {threshold:g}.")
+
+# %% [markdown]
+# ## Where measuring progress sits on the ladder
+#
+# The ladder puts indicators at its top: stage 5 is "measuring and reporting", and the component items are
+# implied in the order planning strategy (stage 2), master plan (3), budget and management (4), indicators (5).
+# Left: how common each rung is (raked, 95 % Wilson intervals) with its rank; right: the share measuring
+# progress at each self-classified stage (domain intervals with the survey's sampling fraction).
+
+# %%
+labels = {i: codebook.item(i).label["en"] for i in codebook.items_in_group("components")}
+rungs = rung_shares(resp, population_size=frame_size, labels=labels)
+rung_counts = ["municipalities answering", "municipalities with it"]
+ctx.table("rungs", rungs, "How common is each rung of the ladder? (raked shares, 95 % Wilson CI)", count_columns=rung_counts)
+by_stage = progress_by_stage(resp, sampling_fraction=len(resp) / frame_size, stage_labels=stage_labels)
+stage_counts = ["municipalities", "measuring"]
+ctx.table("measuring_by_stage", by_stage, "Share measuring progress at each maturity stage (weighted, 95 % Wilson CI)",
+          count_columns=stage_counts)
+rank = int(rungs.loc[rungs["item"] == ITEM, "rank (1 = most common)"].iloc[0])
+markdown(f"Measuring progress is rung **{rank} of {len(rungs)}** by how common it is (1 = the most common); the "
+         f"ladder puts it last (rung {len(rungs)}).")
+
+# %%
+sns.set_theme(style="whitegrid", palette="colorblind")
+colors = sns.color_palette("colorblind")
+shown_r = publishable(rungs, rung_counts, ctx.data.confidential)
+shown_s = publishable(by_stage, stage_counts, ctx.data.confidential)
+fig, axes = plt.subplots(1, 2, figsize=(11, 4.4), layout="constrained")
+ys = np.arange(len(shown_r))[::-1]
+est = numeric(shown_r["share (weighted)"])
+axes[0].barh(ys, 100 * est, color=[colors[1] if i == ITEM else colors[0] for i in shown_r["item"]])
+axes[0].errorbar(100 * est, ys, xerr=interval_errors(est, numeric(shown_r["ci_low"]), numeric(shown_r["ci_high"]), 100),
+                 fmt="none", ecolor="black", capsize=3, lw=1)
+axes[0].set_yticks(ys)
+axes[0].set_yticklabels([f"{r} (stage {s})" for r, s in zip(shown_r["rung"], shown_r["stage that implies it"])], fontsize=8)
+axes[0].set_xlabel("Share of municipalities (%, raked)")
+axes[0].set_title("The rungs of the ladder")
+xs = np.arange(len(shown_s))
+est_s = numeric(shown_s["share"])
+axes[1].errorbar(xs, 100 * est_s, yerr=interval_errors(est_s, numeric(shown_s["ci_low"]), numeric(shown_s["ci_high"]), 100),
+                 fmt="o", color=colors[0], capsize=3)
+axes[1].set_xticks(xs)
+axes[1].set_xticklabels([f"{s} {n}" for s, n in zip(shown_s["stage"], shown_s["stage name"])], fontsize=8, rotation=25, ha="right")
+axes[1].set_xlabel("Maturity stage (self-classification)")
+axes[1].set_ylabel("Measuring progress (%, weighted)")
+axes[1].set_ylim(0, 100)
+axes[1].set_title("Measuring progress by stage")
+for ax in axes:
+    line = ax.axvline if ax is axes[0] else ax.axhline
+    line(100 * outside_share, color=colors[3], ls=":", lw=1.2, label=f"Nordic VSR 2024: {outside_share:.0%} (context)")
+    line(100 * threshold, color=colors[2], ls="--", lw=1.2, label=f"level in the claim ({threshold:.0%})")
+axes[1].legend(fontsize=8, loc="upper left")
+ctx.figure(fig, "ladder", alt="Left: horizontal bars of the raked share of municipalities holding each rung of the maturity ladder, measuring progress highlighted; right: the share measuring progress at each maturity stage with 95 % intervals; dashed and dotted reference lines at the claim's level and at the Nordic 2024 figure",
+           caption="Left: how common each rung is (measuring progress highlighted). Right: the share measuring "
+                   "progress at each self-classified stage. Dashed: the claim's level; dotted: the Nordic VSR 2024 "
+                   "figure, outside context only. Cells hidden by the disclosure rule are left out.")
+
+# %% [markdown]
+# ## Robustness
+#
+# The primary result beside the unweighted share; a conservative reading of item non-response for this claim
+# (a municipality that left the item blank counted as *measuring*); and the ladder's own top rung (self-classified
+# stage 5, "measuring and reporting") instead of the item. Each row shows the rule's decision at the unadjusted α.
+
+# %%
+x = as_float(resp[ITEM])
+stage5 = np.where(np.isnan(as_float(resp["maturity_stage"])), np.nan, (as_float(resp["maturity_stage"]) == 5).astype(float))
+w = resp["weight"].to_numpy()
+robust = sensitivity_table(claim_entry, alpha, [
+    ("primary: weighted", t),
+    ("unweighted", share_below_test(x, None, threshold, population_size=frame_size)),
+    ("item left blank counted as measuring (weighted)", share_below_test(np.nan_to_num(x, nan=1.0), w, threshold, population_size=frame_size)),
+    ("self-classified stage 5 instead of the item (weighted)", share_below_test(stage5, w, threshold, population_size=frame_size)),
+])
+ctx.table("robustness", robust, "The decision rule under each variant (unadjusted α)", count_columns=["n"])
+
+# %% [markdown]
+# ## Verdict (second half of F9 only)
+
+# %%
+evidence = ctx.evidence(claim=claim, primary=ev["primary"], n=ev["n"], rule_inputs=ev["rule_inputs"],
+                        sensitivity=robust.to_dict(orient="records"), untested="the sector contributes substantially",
+                        ladder_rank=rank, outside_context={"nordic_vsr_2024_measuring": outside_share})

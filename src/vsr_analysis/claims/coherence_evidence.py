@@ -1,0 +1,108 @@
+"""F10: "a sectorised state hinders coherent work" (lack of policy coherence).
+
+Pre-specified reading (``claims.yml``): the barrier the finding names is measured by two items of the barrier
+question, ``barrier_policy_coherence`` (a sectorised state, lack of policy coherence) and
+``barrier_national_guidance`` (national support and guidance); a municipality names the state-level barrier when
+it names either.  The primary test is the raked share of municipalities naming either against a stated level.
+How county authorities differ is described, never pooled and never part of the verdict: their counts with exact
+(Clopper–Pearson) intervals, beside the municipal shares, and Fisher's exact test as an exploratory comparison.
+
+* :func:`either_named` - the 0/1 "names either item" outcome (NaN when it cannot be known).
+* :func:`f10_evidence` - the primary test as ledger evidence.
+* :func:`municipal_table` - the raked municipal share naming each item and either of them.
+* :func:`with_either` - a frame with the derived "either" column, e.g. the county rows for
+  :func:`vsr_analysis.stats.county_tables.item_counts`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from vsr_analysis.claims.share_evidence import primary_result
+from vsr_analysis.stats.descriptives import as_float, share_by_group
+from vsr_analysis.stats.shares import share_test
+
+ITEMS = ("barrier_policy_coherence", "barrier_national_guidance")
+EITHER = "either_state_barrier"
+
+
+def either_named(data: pd.DataFrame, items: Sequence[str] = ITEMS) -> np.ndarray:
+    """1 where any of ``items`` is 1; 0 where all are answered 0; NaN otherwise (not answered, or unknown)."""
+    x = np.column_stack([as_float(data[i]) for i in items]) if len(data) else np.empty((0, len(items)))
+    any_yes = (x == 1).any(axis=1)
+    all_no = (x == 0).all(axis=1)
+    return np.where(any_yes, 1.0, np.where(all_no, 0.0, np.nan))
+
+
+def f10_evidence(
+    respondents: pd.DataFrame,
+    *,
+    threshold: float,
+    population_size: int,
+    items: Sequence[str] = ITEMS,
+    weight: str | None = "weight",
+) -> dict:
+    """Evidence for F10: the raked share naming either item, one-sided test share > threshold."""
+    w = None if weight is None else respondents[weight].to_numpy(dtype=float)
+    t = share_test(either_named(respondents, items), w, threshold, population_size=population_size)
+    method = (
+        f"one-sided test that the raked share naming {' or '.join(items)} exceeds {threshold:g} "
+        f"(finite-population correction N = {population_size})"
+    )
+    return {
+        "primary": primary_result(t, method),
+        "n": int(t.get("n", 0)),
+        "rule_inputs": {"threshold": float(threshold), "items": list(items)},
+        "test": t,
+    }
+
+
+def municipal_table(
+    respondents: pd.DataFrame,
+    labels: dict[str, str],
+    *,
+    population_size: int,
+    items: Sequence[str] = ITEMS,
+    weight: str = "weight",
+) -> pd.DataFrame:
+    """Raked share of municipalities naming each item and either of them (Wilson, finite-population correction)."""
+    resp = respondents.assign(**{EITHER: either_named(respondents, items)})
+    rows = []
+    for item in [*items, EITHER]:
+        m = share_by_group(resp, item, None, weight=weight, population_size=population_size).iloc[0]
+        rows.append(
+            {
+                "barrier": labels.get(item, "either of the two"),
+                "item": item,
+                "municipalities answering": int(m["n"]),
+                "municipalities naming it": int(m["n_yes"]),
+                "share (weighted)": m["share"],
+                "ci_low": m["ci_low"],
+                "ci_high": m["ci_high"],
+                "share (unweighted)": m["share_unweighted"],
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def with_either(data: pd.DataFrame, items: Sequence[str] = ITEMS) -> pd.DataFrame:
+    """``data`` with the derived column ``either_state_barrier``."""
+    return data.assign(**{EITHER: either_named(data, items)})
+
+
+def decide_f10(respondents: pd.DataFrame, spec: dict | None = None, *, population_size: int = 356):
+    """Evidence and the rule's decision (unadjusted level) for F10, with the level from ``claims.yml``.
+
+    What a simulation of the rule's operating characteristics calls per replicate: the same code as the chapter.
+    """
+    from vsr_analysis.claims.ledger import decide, load_claims_spec
+
+    spec = spec or load_claims_spec()
+    claim = next(c for c in spec["claims"] if c["id"] == "F10")
+    ev = f10_evidence(
+        respondents, threshold=float(claim["rule_parameters"]["threshold"]), population_size=population_size
+    )
+    return ev, decide(claim, ev, float(spec.get("alpha", 0.05)), ev["primary"]["p_value"])
