@@ -8,12 +8,15 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 JOBS   ?=
+# Extra flags for `make lab`. As root (e.g. in a container) Jupyter refuses to start without --allow-root;
+# on a remote machine add --ip=0.0.0.0 --no-browser:  make lab LAB_FLAGS="--allow-root --ip=0.0.0.0 --no-browser"
+LAB_FLAGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help book test run html setup browser verify bench clean lint
+.PHONY: help book test run html setup browser verify bench clean lint lab codecheck
 
 help: ## show this list of targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
 
 book: setup ## set up, run every notebook on the embedded default, build _build/html
 	$(BIN)/vsr run $(if $(JOBS),--jobs $(JOBS))
@@ -35,6 +38,12 @@ html: setup ## only build the book from the executed notebooks (vsr book)
 
 verify: setup ## re-execute everything and compare with results/ (for reviewers)
 	$(BIN)/vsr verify
+
+lab: setup ## open JupyterLab on the templates (kernel "Python 3 (vsr-analysis)"; LAB_FLAGS=--allow-root as root)
+	$(BIN)/jupyter lab --ServerApp.root_dir=. --LabApp.default_url=/lab/tree/notebooks $(LAB_FLAGS)
+
+codecheck: setup ## write codecheck.yml (CODECHECK manifest) from the run spec and the last default run
+	$(BIN)/vsr codecheck
 
 bench: setup ## measure build and statistics speed (prints figures)
 	$(BIN)/python benchmarks/run_benchmarks.py

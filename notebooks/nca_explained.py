@@ -37,14 +37,11 @@ import numpy as np
 import pandas as pd
 import matplotlib.pyplot as plt
 import seaborn as sns
-from pathlib import Path
-from vsr_analysis import paths
 from vsr_analysis.stats.nca import nca, bottleneck, effect_size_label
-from vsr_analysis.chapter import markdown
+from vsr_analysis.chapter import markdown, output_folder, save_figure
 from vsr_analysis.claims.evidence import write_table
 
-out = Path(results_dir) if results_dir else paths.results_dir() / param_set
-out.mkdir(parents=True, exist_ok=True)
+out = output_folder(param_set, results_dir)  # results_dir from `vsr run`; by hand: scratch/<param_set>/
 rng = np.random.default_rng(seed)
 # Illustration only: X uniform on 0-10, and Y can be at most 1 + 0.4 X (a true ceiling), below it anything.
 x = rng.uniform(0, 10, n_points)
@@ -69,10 +66,11 @@ ax.set_xlabel("Condition X (illustrative units)")
 ax.set_ylabel("Outcome Y (illustrative stage)")
 ax.set_title("An empty upper-left corner: X is necessary for high Y")
 ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1))
-path = out / "nca_explained.png"
-fig.savefig(path, dpi=110, bbox_inches="tight")
-plt.close(fig)
-markdown(f":::{{figure}} ../../results/{param_set}/nca_explained.png\n:alt: Illustrative scatter plot with the scope rectangle, the shaded ceiling zone, the CE-FDH step ceiling, the CR-FDH line and the circled peers\n:width: 100%\n\nAn illustration on made-up data. Every point lies on or below the CE-FDH step; the shaded zone above it is empty.\n:::")
+save_figure(fig, out, "nca_explained", link=f"../../results/{param_set}/nca_explained.png",
+            alt="Illustrative scatter plot with the scope rectangle, the shaded ceiling zone, the CE-FDH step "
+                "ceiling, the CR-FDH line and the circled peers",
+            caption="An illustration on made-up data. Every point lies on or below the CE-FDH step; the shaded "
+                    "zone above it is empty.")
 
 # %%
 table = pd.DataFrame([

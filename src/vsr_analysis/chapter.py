@@ -8,12 +8,20 @@ A notebook's second cell is always::
 which loads the analysis frame, shows the provenance stamp and — on synthetic data — the simulated-data
 banner, and returns a ``Context`` whose methods write result tables (CSV, disclosure-checked for real survey
 files) and the claim's evidence for the ledger.
+
+Two modes. Under ``vsr run`` papermill injects ``results_dir`` (a staging folder) and every output is MyST
+markdown for the book. Run by hand (JupyterLab, nbclient; ``results_dir`` is None) a template is in
+*interactive* mode: its files go to the git-ignored ``scratch/<param_set>/`` (never ``results/``), its first
+output says so, figures are shown as images and MyST markup is turned into plain Markdown that JupyterLab
+renders (``interactive_markdown``).
 """
 
 from __future__ import annotations
 
 import html
 import json
+import os
+import re
 import sys
 from pathlib import Path
 
@@ -33,10 +41,156 @@ def _display(obj) -> None:
 
 
 def markdown(text: str) -> None:
-    """Show MyST markdown (rendered by the book: admonitions and roles work; the book has no math renderer, it is offline)."""
+    """Show MyST markdown (rendered by the book: admonitions and roles work; the book has no math renderer, it is offline).
+
+    In an interactive run the MyST markup is first turned into plain Markdown (``interactive_markdown``)."""
     from IPython.display import Markdown
 
+    if _session["scratch"] is not None:
+        text = interactive_markdown(text, _link_root())
     _display(Markdown(text))
+
+
+# Interactive runs ------------------------------------------------------------------------------------------
+#: The scratch root of the current interactive run, or None when papermill runs the template for the book.
+_session: dict[str, Path | None] = {"scratch": None}
+
+_FENCE = re.compile(r"^:::\{(?P<name>[a-z][a-z-]*)\}[ \t]*(?P<arg>.*)$")
+_OPTION = re.compile(r"^:(?P<key>[a-z-]+):[ \t]*(?P<value>.*)$")
+_ROLE = re.compile(r"\{(?P<role>[a-z][a-z:-]*)\}`(?P<body>[^`]*)`")
+_TARGET = re.compile(r"^(?P<text>.*?)\s*<(?P<target>[^<>]+)>$", re.S)
+#: How the book links to a published result file from book/executed/<page>.
+PUBLISHED_PREFIX = "../../results/"
+
+
+def _link_root() -> str:
+    """The scratch root as a link relative to the kernel's working folder (JupyterLab: the notebook's folder)."""
+    root = _session["scratch"]
+    try:
+        return Path(os.path.relpath(root, Path.cwd())).as_posix()
+    except ValueError:  # another drive on Windows
+        return root.as_posix()
+
+
+def _local(target: str, link_root: str) -> str:
+    if target.startswith(PUBLISHED_PREFIX):
+        return f"{link_root}/{target[len(PUBLISHED_PREFIX) :]}"
+    return target
+
+
+def _role(match: re.Match, link_root: str) -> str:
+    role, body = match["role"], match["body"]
+    parts = _TARGET.match(body)
+    text, target = (parts["text"], parts["target"]) if parts else (body, body)
+    if role == "download":
+        return f"[{text or target}]({_local(target, link_root)})"
+    if role == "cite":
+        return "[" + "; ".join(k.strip() for k in body.split(",")) + "]"
+    return text or target  # {doc}, {ref}, {term}, ...: the words, without the book's cross-reference
+
+
+def interactive_markdown(text: str, link_root: str = "scratch") -> str:
+    """Turn the MyST the templates print for the book into Markdown that JupyterLab renders.
+
+    Admonitions (``:::{note}``, ``:::{admonition} Title``) become block quotes with a bold title, a
+    ``:::{figure}`` becomes an image with its caption, ``{download}`` roles become links (a link to the
+    published ``../../results/...`` is pointed at ``link_root``, the scratch folder), ``{cite}`` shows its
+    keys in brackets and other roles (``{doc}``, ``{ref}``, ...) keep their words.
+    """
+    lines = text.split("\n")
+    out: list[str] = []
+    i = 0
+    while i < len(lines):
+        fence = _FENCE.match(lines[i])
+        if not fence:
+            out.append(_ROLE.sub(lambda m: _role(m, link_root), lines[i]))
+            i += 1
+            continue
+        name, arg = fence["name"], fence["arg"].strip()
+        options: dict[str, str] = {}
+        body: list[str] = []
+        i += 1
+        while i < len(lines) and _OPTION.match(lines[i]):
+            option = _OPTION.match(lines[i])
+            options[option["key"]] = option["value"]
+            i += 1
+        while i < len(lines) and lines[i].strip() != ":::":
+            body.append(_ROLE.sub(lambda m: _role(m, link_root), lines[i]))
+            i += 1
+        i += 1  # the closing fence
+        while body and not body[0].strip():
+            body.pop(0)
+        if name == "figure":
+            out.append(f"![{options.get('alt', '')}]({_local(arg, link_root)})")
+            out.extend(["", *(f"*{ln}*" if ln.strip() else ln for ln in body)])
+            continue
+        title = _ROLE.sub(lambda m: _role(m, link_root), arg) if name == "admonition" else name.capitalize()
+        out.append(f"> **{title}**")
+        out.append(">")
+        out.extend(f"> {ln}".rstrip() for ln in body)
+    return "\n".join(out)
+
+
+def output_folder(param_set: str, results_dir: str | None) -> Path:
+    """The folder a template writes its result files into, and the mode of the run.
+
+    ``vsr run`` passes ``results_dir``; without it (a template run by hand) the folder is
+    ``scratch/<param_set>/`` and a notice saying so is shown, so that an interactive run never touches the
+    published ``results/``. Call it before anything else is shown: the notice must be the first output.
+    """
+    if results_dir:
+        _session["scratch"] = None
+        folder = Path(results_dir)
+    else:
+        _session["scratch"] = paths.scratch_dir()
+        folder = paths.scratch_dir() / param_set
+        shown = (
+            folder.relative_to(paths.project_root()).as_posix()
+            if folder.is_relative_to(paths.project_root())
+            else folder
+        )
+        _display(
+            _markdown_object(
+                f"> **Interactive run.** This notebook was not started by `vsr run`: its tables, figures and "
+                f"evidence go to `{shown}/` (git-ignored scratch), never to the published `results/`, and "
+                "the book and the claims ledger do not change. Publish with `vsr run`."
+            )
+        )
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def _markdown_object(text: str):
+    from IPython.display import Markdown
+
+    return Markdown(text)
+
+
+def save_figure(fig, folder: Path, name: str, alt: str, caption: str, link: str) -> Path:
+    """Save ``fig`` as ``folder/<name>.png`` and show it.
+
+    For the book the figure is a MyST ``{figure}`` directive pointing at ``link`` (the file's published
+    place); in an interactive run the PNG itself is displayed (with ``alt`` as its text form) and the caption
+    below it.
+    """
+    path = Path(folder) / f"{name}.png"
+    tmp = path.with_name(f".{path.name}.tmp.png")
+    fig.savefig(tmp, dpi=HIDPI, bbox_inches="tight", metadata={"Software": None})
+    tmp.replace(path)
+    import matplotlib.pyplot as plt
+
+    plt.close(fig)
+    if _session["scratch"] is None:
+        markdown(f":::{{figure}} {link}\n:alt: {alt}\n:width: 100%\n\n{caption}\n:::")
+    else:
+        import base64
+
+        from IPython.display import display
+
+        data = base64.b64encode(path.read_bytes()).decode("ascii")
+        display({"image/png": data, "text/plain": f"[figure {name}: {alt}]"}, raw=True)
+        markdown(f"*{caption}*")
+    return path
 
 
 SIMULATED_BANNER = (
@@ -158,15 +312,7 @@ class Context:
 
         Returns nothing (a returned path would be printed when the call ends a cell, and it names the
         staging folder the kernel writes into)."""
-        path = self.results_dir / f"{name}.png"
-        tmp = path.with_name(f".{path.name}.tmp.png")
-        fig.savefig(tmp, dpi=HIDPI, bbox_inches="tight", metadata={"Software": None})
-        tmp.replace(path)
-        import matplotlib.pyplot as plt
-
-        plt.close(fig)
-        rel = self.book_link(path.name)
-        markdown(f":::{{figure}} {rel}\n:alt: {alt}\n:width: 100%\n\n{caption}\n:::")
+        save_figure(fig, self.results_dir, name, alt, caption, self.book_link(f"{name}.png"))
 
     def evidence(
         self,
@@ -291,13 +437,14 @@ def start(*, survey: str, param_set: str, results_dir: str | None, parameters: d
     parts = parse_spec(survey)
     params = stamped_parameters(param_set, parameters, sys._getframe(1).f_globals)
     _set_plot_theme()
-    results = Path(results_dir) if results_dir else paths.results_dir() / param_set
+    results = output_folder(param_set, results_dir)  # first: an interactive run says so before anything else
     data = load_frame(survey)
     if parts["kind"] == "synthetic":
         markdown(SIMULATED_BANNER.format(spec=survey))
     show_provenance(params, survey)
-    markdown(
-        f"{{download}}`Download the executed notebook ({param_set}.ipynb) <{param_set}.ipynb>` · "
-        "result tables are offered for download (CSV) below each table."
-    )
+    if _session["scratch"] is None:
+        markdown(
+            f"{{download}}`Download the executed notebook ({param_set}.ipynb) <{param_set}.ipynb>` · "
+            "result tables are offered for download (CSV) below each table."
+        )
     return Context(data, param_set, results, params)

@@ -99,6 +99,21 @@ def build_parser() -> argparse.ArgumentParser:
     )
     verify.add_argument("--jobs", type=_positive_int, metavar="N", default=None)
     verify.add_argument("--survey", metavar="PATH", help="the survey file, when the published results came from one")
+    verify.add_argument(
+        "--report", metavar="FILE", help="also write a Markdown reproduction report of every codecheck.yml file"
+    )
+
+    # vsr codecheck ---------------------------------------------------------------------------
+    codecheck = sub.add_parser(
+        "codecheck",
+        help="write codecheck.yml (CODECHECK manifest) from the run spec and the last default run",
+        description=(
+            "Write codecheck.yml at the project root (CODECHECK configuration 2.0): the ledger and every "
+            "chapter's evidence, tables and figures from the last `vsr run` of the default source, with a "
+            "comment each. Nodes a codechecker added are kept. Exit 1 when there is no default run to list."
+        ),
+    )
+    codecheck.add_argument("--check", action="store_true", help="only report whether codecheck.yml is up to date")
 
     # vsr register ----------------------------------------------------------------------------
     register = sub.add_parser("register", help="build or fetch the Statistics Norway register table")
@@ -176,6 +191,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         from vsr_analysis.build.verify import cli_verify
 
         return cli_verify(args)
+    if args.command == "codecheck":
+        from vsr_analysis.build.codecheck import cli_codecheck
+
+        return cli_codecheck(args)
     if args.command == "register":
         if args.register_command == "build":
             from vsr_analysis.ssb.register_build import cli_build

@@ -77,6 +77,11 @@ def results_dir() -> Path:
     return project_root() / "results"
 
 
+def scratch_dir() -> Path:
+    """Outputs of templates run by hand (JupyterLab), one folder per parameter set (git-ignored; never published)."""
+    return project_root() / "scratch"
+
+
 def claims_json_path() -> Path:
     return results_dir() / "claims.json"
 

@@ -161,6 +161,11 @@ def load_runspec(path: Path | str | None = None) -> RunSpec:
         template = (root / entry["template"]).resolve()
         if not template.is_file():
             raise RunSpecError(f"{where}: template {entry['template']} does not exist")
+        from vsr_analysis.build.pairing import pair_problem
+
+        unsynced = pair_problem(template)
+        if unsynced:
+            raise RunSpecError(f"{where}: {unsynced}")
         declared = template_parameters(template)
         schema = template_schema(template)
         for reserved in RUNNER_PARAMETERS:

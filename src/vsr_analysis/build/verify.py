@@ -78,7 +78,8 @@ def copy_inputs(dest: Path, root: Path | None = None) -> Path:
     return dest
 
 
-def verify(jobs: int | None = None, survey: str | None = None, log=sys.stderr) -> list[str]:
+def verify(jobs: int | None = None, survey: str | None = None, log=sys.stderr, report: Path | None = None) -> list[str]:
+    """Re-execute into a temporary copy and compare; with ``report``, also write the reproduction report there."""
     root = paths.project_root()
     published = paths.results_dir()
     run_info = published / "run.json"
@@ -100,14 +101,26 @@ def verify(jobs: int | None = None, survey: str | None = None, log=sys.stderr) -
         env = dict(os.environ, VSR_PROJECT_ROOT=str(copy))
         print(f"vsr verify: re-executing every notebook in {copy} …", file=log)
         proc = subprocess.run([sys.executable, "-m", "vsr_analysis.cli", *args], env=env)
-        if proc.returncode != 0:
-            return [f"the re-run failed (exit {proc.returncode})"]
-        return compare_results(published, copy / "results")
+        differences = (
+            [f"the re-run failed (exit {proc.returncode})"]
+            if proc.returncode != 0
+            else compare_results(published, copy / "results")
+        )
+        if report is not None:
+            from vsr_analysis.build.codecheck import write_report
+
+            command = "vsr verify" + (f" --jobs {jobs}" if jobs else "")
+            write_report(report, root, copy, rerun_status=proc.returncode, command=command, differences=differences)
+            print(f"vsr verify: reproduction report written to {report}", file=log)
+        return differences
 
 
 def cli_verify(args) -> int:
     try:
-        differences = verify(jobs=args.jobs, survey=getattr(args, "survey", None))
+        report = getattr(args, "report", None)
+        differences = verify(
+            jobs=args.jobs, survey=getattr(args, "survey", None), report=Path(report).resolve() if report else None
+        )
     except (FileNotFoundError, ValueError) as exc:
         print(f"vsr verify: error: {exc}", file=sys.stderr)
         return 2
