@@ -59,18 +59,14 @@ ctx = start(survey=survey, param_set=param_set, results_dir=results_dir, paramet
     permutations=permutations, imputations=imputations, bootstrap_reps=bootstrap_reps, seed=seed))
 
 # %%
-import warnings
-import numpy as np
-import pandas as pd
 import matplotlib.pyplot as plt
 import seaborn as sns
 from vsr_analysis.claims import term_effect_report as report
 from vsr_analysis.claims.ledger import load_claims_spec
-from vsr_analysis.claims.model_robustness import clustered_row, cr2_row, decide_rows, imputed_row, with_large_reference
+from vsr_analysis.claims.model_robustness import with_large_reference
 from vsr_analysis.data.codebook import load_codebook
-from vsr_analysis.stats.descriptives import agreement, as_float
 from vsr_analysis.stats.marginal_effects import ordinal_term_effect
-from vsr_analysis.stats.nca import bottleneck, effect_size_label, nca
+from vsr_analysis.stats.nca import effect_size_label
 
 spec = load_claims_spec()
 alpha = float(spec["alpha"])
@@ -79,9 +75,6 @@ sesoi = float(claim_entry["rule_parameters"]["sesoi_log_odds"])
 stage_labels = load_codebook().maturity_labels("en")
 sns.set_theme(style="whitegrid", palette="colorblind")
 palette = sns.color_palette("colorblind")
-LABELS = {"political_anchoring": "political anchoring (1–5)", "admin_anchoring": "administrative anchoring (1–5)",
-          "network_member": "member of an SDG network (self-report)", "network_register": "on a public network list",
-          "log_population": "ln(inhabitants 2021)", "centrality": "SSB centrality index / 100", "merged_2017_2020": "merged 2017–2020"}
 markdown(report.claim_box(claim_entry, alpha, sesoi))
 resp, reference = with_large_reference(ctx.respondents, ctx.frame)
 used = resp.dropna(subset=["maturity_stage", term, *controls])
@@ -116,7 +109,7 @@ ctx.figure(fig, "stage_by_term", alt=f"Stacked horizontal bars: for each level o
 primary = ordinal_term_effect(resp, term, controls, weights="weight", fixed_effects=fixed_effects,
                               cut=top_stage, sesoi=sesoi, alpha=alpha)
 coef = primary.fit.coef_table()
-coef.insert(1, "covariate", coef["term"].map(lambda t: LABELS.get(t, t)))
+coef.insert(1, "covariate", coef["term"].map(lambda t: report.LABELS.get(t, t)))
 _ = ctx.table("coefficients", coef, "Weighted proportional-odds model of the maturity stage (log-odds, HC0 SEs; "
               "county fixed effects not shown)")
 for note in primary.notes:
@@ -156,13 +149,7 @@ ctx.figure(fig, "predicted_stages", alt=f"Grouped bars: average predicted probab
 try:
     cs = report.cut_slopes(resp, used, term, controls, fixed_effects)
     _ = ctx.table("cut_slopes", cs["table"], f"Slope of {term_short} in separate logits of stage ≥ k (weighted)", count_columns=["n"])
-    if cs["separated"]:
-        markdown(f"At cut(s) {', '.join(map(str, cs['separated']))} the term separates the outcome, so no finite slope "
-                 "exists there; the equal-slopes test uses the other cuts.")
-    if cs["test"] is not None:
-        r = cs["test"]
-        markdown(f"Equal-slopes test over cuts {', '.join(map(str, cs['good_cuts']))}: χ² = {r['chi2']:.2f} on "
-                 f"{int(r['df'])} df, p = {r['p_value']:.3f}; slopes from {r['min_estimate']:.3f} to {r['max_estimate']:.3f}.")
+    markdown(report.cut_slopes_text(cs))
 except ValueError as exc:
     markdown(f"The cut-specific logits could not be fitted ({exc}).")
 
@@ -173,11 +160,8 @@ except ValueError as exc:
 # upper-left corner), not whether it raises the average. CE-FDH ceiling, permutation test ({cite}`dul2020`).
 
 # %%
-x_nca, y_nca = as_float(used[term]), as_float(used["maturity_stage"])
-ce = nca(x_nca, y_nca, ceiling="ce_fdh", permutations=permutations, seed=seed)
-bn = bottleneck(x_nca, y_nca, [1, 2, 3, 4, 5], ceiling="ce_fdh")
-bn["required"] = [{"NN": "not necessary", "NA": "no observed level suffices"}.get(s, f"{v:g}") for v, s in zip(bn["required_x"], bn["status"])]
-_ = ctx.table("nca_bottleneck", bn[["y_level", "required"]], f"Bottleneck: the level of {term_short} the CE-FDH ceiling requires per stage")
+ce, bn_table = report.nca_of_term(used, term, permutations, seed)
+_ = ctx.table("nca_bottleneck", bn_table, f"Bottleneck: the level of {term_short} the CE-FDH ceiling requires per stage")
 markdown(f"NCA effect size d = **{ce.effect_size:.3f}** ({effect_size_label(ce.effect_size)}), permutation p = "
          f"**{ce.p_value:.4f}**. A small d means municipalities at every level of {term_short} reach the higher "
          "stages: it may help on average without being a prerequisite.")
@@ -187,13 +171,10 @@ markdown(f"NCA effect size d = **{ce.effect_size:.3f}** ({effect_size_label(ce.e
 
 # %%
 if register_term:
-    ag = agreement(used[register_term], used[term], labels=("on a public list", "reports membership"))
-    tab = ag["table"]
-    cross = pd.DataFrame({"public network list": ["not on a list", "on a list"],
-                          "reports no membership": tab[0].to_numpy(), "reports membership": tab[1].to_numpy()})
+    cross, text = report.register_agreement(used, register_term, term)
     ctx.table("register_vs_self_report", cross, "Respondents by public network list and self-reported membership (counts)",
               count_columns=["reports no membership", "reports membership"])
-    markdown(f"Agreement: **{ag['agreement']:.1%}** of {ag['n']} respondents; Cohen's κ = **{ag['kappa']:.2f}**.")
+    markdown(text)
 else:
     markdown("Not applicable to this parameter set.")
 
@@ -209,20 +190,10 @@ else:
 # answer. Each row shows the rule's decision on that row alone (unadjusted α); only the primary row enters the ledger.
 
 # %%
-variants = [("unweighted, county fixed effects", term, controls, None)]
-if sensitivity_controls:
-    variants.append((f"also controlling for {', '.join(LABELS.get(c, c) for c in sensitivity_controls)}", term, [*controls, *sensitivity_controls], "weight"))
-if register_term:
-    variants.append((f"term = {LABELS.get(register_term, register_term)}", register_term, controls, "weight"))
-rows = [primary.summary("primary: weighted, county fixed effects, HC0")]
-for label, t, c, w in variants:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        rows.append(ordinal_term_effect(resp, t, c, weights=w, fixed_effects=fixed_effects, cut=top_stage, sesoi=sesoi, alpha=alpha).summary(label))
-rows.append(clustered_row(resp, primary.fit, term, reps=bootstrap_reps, seed=seed))
-rows.append(cr2_row(resp, term, controls))
-rows.append(imputed_row(resp, ctx.frame, term, controls, fixed_effects, m=imputations, seed=seed)[0])
-robust = decide_rows(rows, claim_entry, alpha, sesoi)[["model", "term", "n", "estimate", "se", "ci_low", "ci_high", "p_value", "note", "decision"]]
+robust = report.robustness_table(
+    resp, ctx.frame, primary, term=term, controls=controls, fixed_effects=fixed_effects, sensitivity_controls=sensitivity_controls,
+    register_term=register_term, claim=claim_entry, alpha=alpha, sesoi=sesoi, top_stage=top_stage,
+    imputations=imputations, bootstrap_reps=bootstrap_reps, seed=seed)
 _ = ctx.table("robustness", robust, "The term's coefficient under each specification (decision at unadjusted α)", count_columns=["n"])
 fig, ax = plt.subplots(figsize=(7.5, 0.55 * len(robust) + 1.5))
 report.robustness_plot(ax, robust, sesoi, palette)

@@ -65,7 +65,6 @@ import numpy as np
 import pandas as pd
 import matplotlib.pyplot as plt
 import seaborn as sns
-from vsr_analysis.build.disclosure import suppress_small_cells
 from vsr_analysis.claims import necessity_evidence as prerequisite
 from vsr_analysis.claims import necessity_figures
 from vsr_analysis.claims.ledger import load_claims_spec
@@ -98,17 +97,8 @@ markdown(f"Of the {inputs['n_below_threshold']} responding municipalities below 
          f"**{inputs['claimed_counterexamples']}** classify themselves at stage {top_stage} or higher, and "
          f"**{inputs['validated_counterexamples']}** of them are confirmed by the ladder's items "
          "(validated counterexamples).")
-small_top = resp[(resp[condition] < cut) & (resp["maturity_stage"] >= top_stage)].assign(
-    validated=lambda d: prerequisite.confirmed_at_top(d, top_stage))
-if ctx.synthetic:
-    cols = ["knr", "name", condition, "maturity_stage", "sdg_in_budget", "sdg_in_management", "measures_progress", "validated"]
-    _ = ctx.table("below_threshold_at_top", small_top[cols].sort_values(condition),
-                  "Municipalities below the threshold at the top stages, with the items that confirm the stage (simulated data: listed)")
-else:
-    band = prerequisite.BAND_COLUMNS.get(condition, "size_band")
-    counts = small_top.groupby(band).agg(claimed=("validated", "size"), validated=("validated", "sum")).reset_index()
-    _ = ctx.table("below_threshold_at_top", counts, "Municipalities below the threshold at the top stages, by band "
-                  "(small cells suppressed)", count_columns=["claimed", "validated"])
+table, caption, counts = prerequisite.small_at_top_table(resp, condition, cut, top_stage, synthetic=ctx.synthetic)
+_ = ctx.table("below_threshold_at_top", table, caption, count_columns=counts)
 
 # %% [markdown]
 # ## Necessary Condition Analysis: how much does size constrain?
@@ -152,21 +142,9 @@ markdown(f"Upper-tail contrast (above − below): **{contrast['estimate']:.3f}**
 # %%
 sns.set_theme(style="whitegrid", palette="colorblind")
 fig, ax = plt.subplots(figsize=(7.5, 4.5))
-if confidential:
-    band = prerequisite.BAND_COLUMNS.get(condition, "size_band")
-    binned = prerequisite.binned_counts(resp, band, prerequisite.band_order(frame, band, condition))
-    binned = suppress_small_cells(binned, [c for c in binned.columns if c.startswith("stage ")])
-    necessity_figures.binned_heatmap(ax, binned)
-    ax.set_xlabel(f"Register band of {condition_label}")
-    alt, caption = (f"Grid of respondent counts by band of {condition_label} and maturity stage; small cells suppressed",
-                    "Respondents by band and stage; cells of one or two are shown as <3 (disclosure control).")
-else:
-    necessity_figures.scatter_with_ceilings(ax, x_raw, y, ce, nca(x, y, ceiling="cr_fdh"), cut, log_scale=log_scale,
-                                            seed=seed, palette=sns.color_palette("colorblind"))
-    ax.set_xlabel(condition_label.capitalize())
-    alt = f"Scatter plot of maturity stage against {condition_label} with CE-FDH and CR-FDH ceilings and the threshold"
-    caption = ("Each point is a responding municipality of the simulated replica (stages jittered). An empty "
-               "upper-left corner would mean that the top stages need a minimum " + condition_label + ".")
+alt, caption = necessity_figures.necessity_figure(
+    ax, resp, frame, condition, condition_label, cut, log_scale=log_scale, ce=ce, cr=nca(x, y, ceiling="cr_fdh"),
+    seed=seed, palette=sns.color_palette("colorblind"), confidential=confidential)
 ax.set_title("Maturity stage against " + condition_label)
 ctx.figure(fig, "scatter_ceiling", alt=alt, caption=caption)
 
@@ -174,14 +152,8 @@ ctx.figure(fig, "scatter_ceiling", alt=alt, caption=caption)
 # ## Sensitivity: other definitions of "big" and of "the top"
 
 # %%
-variants = []
-for top in sorted({top_stage, 5}):
-    for t in [cut, *sensitivity_thresholds]:
-        e = prerequisite.existence_evidence(resp, frame, condition, float(t), top, log_scale=log_scale,
-                                            nca_result=ce, confidential=confidential).as_rule_inputs()
-        variants.append({"label": {"threshold": float(t), "top stages": f"≥ {top}", "primary": bool(t == cut and top == top_stage)},
-                         "rule_inputs": e, "show": ["claimed_counterexamples", "validated_counterexamples", "required_label"]})
-sens = prerequisite.decide_under_variants(claim_entry, float(spec["alpha"]), variants)
+sens = prerequisite.existence_sensitivity(resp, frame, condition, cut, sensitivity_thresholds, top_stage, log_scale=log_scale,
+                                         nca_result=ce, confidential=confidential, claim=claim_entry, alpha=float(spec["alpha"]))
 _ = ctx.table("sensitivity", sens, "The existence rule under each threshold and each definition of the top "
               "(the primary definition is marked)", count_columns=["claimed_counterexamples", "validated_counterexamples"])
 agree = (sens["decision"] == sens.loc[sens["primary"], "decision"].iloc[0]).mean()

@@ -444,3 +444,47 @@ def decide_under_variants(claim: dict, alpha: float, variants: list[dict]) -> pd
         d = decide(claim, ev, alpha, v.get("p_value"))
         rows.append({**v["label"], **{k: v["rule_inputs"].get(k) for k in v.get("show", [])}, "decision": d.verdict})
     return pd.DataFrame(rows)
+
+
+def small_at_top_table(respondents: pd.DataFrame, condition: str, threshold: float, top_stage: int, *, synthetic: bool):
+    """Units below the threshold at the top stages: listed with their confirming items on simulated data,
+    counted by register band (claimed / validated) otherwise.  Returns (table, caption, count columns)."""
+    small_top = respondents[(respondents[condition] < threshold) & (respondents["maturity_stage"] >= top_stage)]
+    small_top = small_top.assign(validated=confirmed_at_top(small_top, top_stage))
+    if synthetic:
+        cols = [
+            "knr",
+            "name",
+            condition,
+            "maturity_stage",
+            *sorted({i for v in LADDER_CONFIRMATION.values() for i in v}),
+            "validated",
+        ]
+        caption = "Municipalities below the threshold at the top stages, with the items that confirm the stage (simulated data: listed)"
+        return small_top[cols].sort_values(condition), caption, None
+    band = BAND_COLUMNS.get(condition, "size_band")
+    counts = small_top.groupby(band).agg(claimed=("validated", "size"), validated=("validated", "sum")).reset_index()
+    return (
+        counts,
+        "Municipalities below the threshold at the top stages, by band (small cells suppressed)",
+        ["claimed", "validated"],
+    )
+
+
+def existence_sensitivity(
+    respondents, frame, condition, threshold, others, top_stage, *, log_scale, nca_result, confidential, claim, alpha
+) -> pd.DataFrame:
+    """The existence rule under each threshold (primary and ``others``) and each top (``top_stage`` and 5)."""
+    variants = []
+    for top in sorted({top_stage, 5}):
+        for t in [threshold, *others]:
+            e = existence_evidence(respondents, frame, condition, float(t), top, log_scale=log_scale,
+                                   nca_result=nca_result, confidential=confidential).as_rule_inputs()  # fmt: skip
+            label = {
+                "threshold": float(t),
+                "top stages": f"≥ {top}",
+                "primary": bool(t == threshold and top == top_stage),
+            }
+            show = ["claimed_counterexamples", "validated_counterexamples", "required_label"]
+            variants.append({"label": label, "rule_inputs": e, "show": show})
+    return decide_under_variants(claim, alpha, variants)

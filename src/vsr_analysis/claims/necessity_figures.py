@@ -42,3 +42,29 @@ def binned_heatmap(ax, counts: pd.DataFrame) -> None:
     ax.set_yticks(range(len(stages)))
     ax.set_yticklabels([s.replace("stage ", "") for s in stages])
     ax.set_ylabel("Maturity stage")
+
+
+def necessity_figure(ax, respondents, frame, condition: str, condition_label: str, cut: float, *, log_scale: bool,
+                     ce, cr, seed: int, palette, confidential: bool) -> tuple[str, str]:  # fmt: skip
+    """Binned counts on a confidential run, the scatter with ceilings otherwise; returns (alt text, caption)."""
+    from vsr_analysis.build.disclosure import suppress_small_cells
+    from vsr_analysis.claims.necessity_evidence import BAND_COLUMNS, band_order, binned_counts
+
+    if confidential:
+        band = BAND_COLUMNS.get(condition, "size_band")
+        binned = binned_counts(respondents, band, band_order(frame, band, condition))
+        binned_heatmap(ax, suppress_small_cells(binned, [c for c in binned.columns if c.startswith("stage ")]))
+        ax.set_xlabel(f"Register band of {condition_label}")
+        return (
+            f"Grid of respondent counts by band of {condition_label} and maturity stage; small cells suppressed",
+            "Respondents by band and stage; cells of one or two are shown as <3 (disclosure control).",
+        )
+    x_raw = respondents[condition].astype(float).to_numpy()
+    y = respondents["maturity_stage"].astype(float).to_numpy()
+    scatter_with_ceilings(ax, x_raw, y, ce, cr, cut, log_scale=log_scale, seed=seed, palette=palette)
+    ax.set_xlabel(condition_label.capitalize())
+    return (
+        f"Scatter plot of maturity stage against {condition_label} with CE-FDH and CR-FDH ceilings and the threshold",
+        "Each point is a responding municipality of the simulated replica (stages jittered). An empty upper-left "
+        f"corner would mean that the top stages need a minimum {condition_label}.",
+    )

@@ -116,3 +116,102 @@ def robustness_plot(ax, robust: pd.DataFrame, sesoi: float, palette) -> None:
     ax.set_yticklabels(rr["model"], fontsize=8)
     ax.set_xlabel("Coefficient (log-odds of a higher stage), 95 % CI")
     ax.legend(loc="lower right", fontsize=8)
+
+
+LABELS = {
+    "political_anchoring": "political anchoring (1–5)",
+    "admin_anchoring": "administrative anchoring (1–5)",
+    "network_member": "member of an SDG network (self-report)",
+    "network_register": "on a public network list",
+    "log_population": "ln(inhabitants 2021)",
+    "centrality": "SSB centrality index / 100",
+    "merged_2017_2020": "merged 2017–2020",
+}
+
+
+def cut_slopes_text(cs: dict) -> str:
+    """Words for :func:`cut_slopes`: which cuts are separated, and the equal-slopes test."""
+    text = []
+    if cs["separated"]:
+        text.append(
+            f"At cut(s) {', '.join(map(str, cs['separated']))} the term separates the outcome, so no finite slope "
+            "exists there; the equal-slopes test uses the other cuts."
+        )
+    if cs["test"] is not None:
+        r = cs["test"]
+        text.append(
+            f"Equal-slopes test over cuts {', '.join(map(str, cs['good_cuts']))}: χ² = {r['chi2']:.2f} on "
+            f"{int(r['df'])} df, p = {r['p_value']:.3f}; slopes from {r['min_estimate']:.3f} to {r['max_estimate']:.3f}."
+        )
+    return " ".join(text) or "Fewer than two cuts have a finite slope: no equal-slopes test."
+
+
+def nca_of_term(used: pd.DataFrame, term: str, permutations: int, seed: int):
+    """CE-FDH NCA of the term for the stage, and its bottleneck table (levels of the term required per stage)."""
+    from vsr_analysis.stats.nca import bottleneck, nca
+
+    x, y = as_float(used[term]), as_float(used["maturity_stage"])
+    ce = nca(x, y, ceiling="ce_fdh", permutations=permutations, seed=seed)
+    bn = bottleneck(x, y, [1, 2, 3, 4, 5], ceiling="ce_fdh")
+    names = {"NN": "not necessary", "NA": "no observed level suffices"}
+    bn["required"] = [names.get(s, f"{v:g}") for v, s in zip(bn["required_x"], bn["status"])]
+    return ce, bn[["y_level", "required"]].rename(columns={"y_level": "maturity stage ≥"})
+
+
+def register_agreement(used: pd.DataFrame, register_term: str, term: str) -> tuple[pd.DataFrame, str]:
+    """Respondents by public network list x self-reported membership (counts), and the agreement in words."""
+    from vsr_analysis.stats.descriptives import agreement
+
+    ag = agreement(used[register_term], used[term], labels=("on a public list", "reports membership"))
+    tab = ag["table"]
+    cross = pd.DataFrame(
+        {
+            "public network list": ["not on a list", "on a list"],
+            "reports no membership": tab[0].to_numpy(),
+            "reports membership": tab[1].to_numpy(),
+        }
+    )
+    return cross, f"Agreement: **{ag['agreement']:.1%}** of {ag['n']} respondents; Cohen's κ = **{ag['kappa']:.2f}**."
+
+
+def robustness_table(
+    data: pd.DataFrame,
+    frame: pd.DataFrame,
+    primary,
+    *,
+    term: str,
+    controls: Sequence[str],
+    fixed_effects: Sequence[str],
+    sensitivity_controls: Sequence[str],
+    register_term: str | None,
+    claim: dict,
+    alpha: float,
+    sesoi: float,
+    top_stage: int,
+    imputations: int,
+    bootstrap_reps: int,
+    seed: int,
+) -> pd.DataFrame:
+    """The primary row and every robustness row, each with the rule's decision at the unadjusted level."""
+    from vsr_analysis.claims.model_robustness import clustered_row, cr2_row, decide_rows, imputed_row
+    from vsr_analysis.stats.marginal_effects import ordinal_term_effect
+
+    variants = [("unweighted, county fixed effects", term, controls, None)]
+    if sensitivity_controls:
+        extra = ", ".join(LABELS.get(c, c) for c in sensitivity_controls)
+        variants.append((f"also controlling for {extra}", term, [*controls, *sensitivity_controls], "weight"))
+    if register_term:
+        variants.append((f"term = {LABELS.get(register_term, register_term)}", register_term, controls, "weight"))
+    rows = [primary.summary("primary: weighted, county fixed effects, HC0")]
+    for label, t, c, w in variants:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            eff = ordinal_term_effect(
+                data, t, c, weights=w, fixed_effects=fixed_effects, cut=top_stage, sesoi=sesoi, alpha=alpha
+            )
+        rows.append(eff.summary(label))
+    rows.append(clustered_row(data, primary.fit, term, reps=bootstrap_reps, seed=seed))
+    rows.append(cr2_row(data, term, controls))
+    rows.append(imputed_row(data, frame, term, controls, fixed_effects, m=imputations, seed=seed)[0])
+    cols = ["model", "term", "n", "estimate", "se", "ci_low", "ci_high", "p_value", "note", "decision"]
+    return decide_rows(rows, claim, alpha, sesoi).reindex(columns=cols)
