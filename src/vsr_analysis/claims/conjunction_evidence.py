@@ -131,7 +131,7 @@ def forest(ax, tables: dict[str, pd.DataFrame], labels: dict[str, str], palette)
     ax.set_yticks(ypos)
     ax.set_yticklabels([labels.get(t, t) for t in terms])
     ax.set_xlabel("Coefficient (log-odds of a higher stage), 95 % CI")
-    ax.legend(fontsize=8, loc="lower right")
+    ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=len(tables), frameon=False)
 
 
 def component_robustness(
