@@ -10,7 +10,9 @@ pre-specified rule's decision at the unadjusted level; only the primary row ente
   Bell-McCaffrey (Satterthwaite) degrees of freedom — the small-cluster correction R's ``clubSandwich`` computes;
   on the stage scale, so its decision is only the sign and significance;
 * multiple imputation: MICE by predictive mean matching (m completed data sets, ``stats.imputation``), the
-  raking weights recomputed on each completed data set, Rubin's rules.
+  raking weights recomputed on each completed data set, Rubin's rules.  (The raking margins are register variables, so the
+  recomputed weights equal the original ones today; the step is kept so that a margin taken from the survey
+  would be handled correctly.)
 """
 
 from __future__ import annotations
