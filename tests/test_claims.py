@@ -283,3 +283,39 @@ def test_ledger_components_f4_outside_the_family_and_adjusted_routes(tmp_path):
     assert ledger["Ja"]["primary"]["p_value_adjusted"] == pytest.approx(0.04)
     assert ledger["Ja"]["verdict"] == "supported" and ledger["Ja"]["chapter"].endswith("j.ipynb")
     assert ledger["E"]["verdict"] == "supported" and ledger["E"]["multiplicity"].startswith("outside the Holm")
+
+
+def test_components_and_conjunction_never_disagree_in_the_ledger(tmp_path):
+    """F3 is supported in the ledger exactly when all four components are (same Holm place, monotone adjustment)."""
+    import numpy as np
+
+    rng = np.random.default_rng(12)
+    spec = {
+        "alpha": 0.05,
+        "claims": [
+            {"id": "A", "finding": "a", "hypothesis": "h", "rule": "directional", "parameter_set": "a"},
+            {"id": "J", "finding": "j", "hypothesis": "h", "rule": "intersection_union", "parameter_set": "j"},
+            *[
+                {"id": f"J{k}", "finding": k, "hypothesis": "h", "rule": "one_sided", "parameter_set": "j",
+                 "evidence_part": k, "multiplicity": {"as": "J"}}
+                for k in "wxyz"
+            ],
+        ],
+    }  # fmt: skip
+    agree = set()
+    for trial in range(40):
+        root = tmp_path / str(trial)
+        ps = dict(zip("wxyz", 10 ** rng.uniform(-4, -0.5, size=4)))
+        _write_evidence(root, "a", float(10 ** rng.uniform(-4, -1)))
+        comps = {k: {"estimate": 0.5, "p_value": float(p)} for k, p in ps.items()}
+        _write_evidence(root, "j", float(max(ps.values())), components=comps)
+        ev = json.loads((root / "j/evidence.json").read_text())
+        ev["parts"] = {
+            k: {"primary": {"estimate": 0.5, "p_value": float(p)}, "n": 9, "rule_inputs": {}} for k, p in ps.items()
+        }
+        (root / "j/evidence.json").write_text(json.dumps(ev))
+        ledger = {e["id"]: e["verdict"] for e in build_ledger(root, spec=spec)}
+        all_parts = all(ledger[f"J{k}"] == "supported" for k in "wxyz")
+        assert (ledger["J"] == "supported") == all_parts
+        agree.add(ledger["J"])
+    assert agree == {"supported", "inconclusive"}  # both outcomes occurred, so the check had teeth
