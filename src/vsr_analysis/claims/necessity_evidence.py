@@ -478,13 +478,15 @@ def existence_sensitivity(
     variants = []
     for top in sorted({top_stage, 5}):
         for t in [threshold, *others]:
-            e = existence_evidence(respondents, frame, condition, float(t), top, log_scale=log_scale,
-                                   nca_result=nca_result, confidential=confidential).as_rule_inputs()  # fmt: skip
+            ev = existence_evidence(respondents, frame, condition, float(t), top, log_scale=log_scale,
+                                    nca_result=nca_result, confidential=confidential)  # fmt: skip
             label = {
                 "threshold": float(t),
                 "top stages": f"≥ {top}",
                 "primary": bool(t == threshold and top == top_stage),
             }
-            show = ["claimed_counterexamples", "validated_counterexamples", "required_label"]
-            variants.append({"label": label, "rule_inputs": e, "show": show})
+            # raw counts in the table: the caller's disclosure control (ctx.table count_columns) suppresses 1-2
+            label.update(claimed_counterexamples=ev.claimed_counterexamples,
+                         validated_counterexamples=ev.validated_counterexamples, required_label=ev.required_label)  # fmt: skip
+            variants.append({"label": label, "rule_inputs": ev.as_rule_inputs()})
     return decide_under_variants(claim, alpha, variants)
