@@ -19,21 +19,24 @@
 # further, but being 'big and strong' is not a prerequisite for success" (VSR 2021); "Flere mindre kommuner
 # gjør en formidabel innsats" (ks.no).
 #
-# **Why this is a necessity claim.** "Not a prerequisite" says that the top of the maturity ladder can be
-# reached *without* being big. That is a statement about the empty upper-left corner of a scatter plot of
-# size against maturity — a *necessary condition* — not about an average effect. F3 tests the average;
-# this chapter tests necessity with Necessary Condition Analysis (NCA; {cite}`dul2016`) and with the
-# direct evidence: small municipalities at the top stages.
+# **An existence claim.** "Not a prerequisite" says that the top of the maturity ladder *can* be reached without
+# being big; "several smaller municipalities" says that it has been, more than once. Such a claim is shown by
+# examples, not by a p-value: the primary evidence is the number of **validated counterexamples** —
+# responding municipalities below the threshold for "big" whose self-classified stage 4 or 5 is confirmed by the
+# items the ladder requires for that stage (the SDGs in the budget or the management system for stage 4,
+# measuring progress for stage 5). A municipality that classifies itself at stage 4 but answers "no" to both
+# budget and management is not counted, so one misreport cannot carry the verdict.
 #
-# **Hypothesis and decision rule (pre-specified in `claims.yml`).** "Big" means more inhabitants than the
-# frame's median municipality (1 Jan 2021); "top stages" means stage 4 (operationalised) or 5 (measuring
-# and reporting). The claim is **supported** when the CE-FDH ceiling's minimum size for stage ≥ 4 lies below
-# the threshold *and* at least three municipalities below the threshold are at stage ≥ 4. It is **not
-# supported** when the NCA ceiling is significant (permutation test, {cite}`dul2020`) and its bottleneck
-# puts the required size for stage ≥ 4 at or above the threshold. Otherwise it is **inconclusive**.
-# Sensitivity thresholds of 10,000 and 20,000 inhabitants are reported beside the primary one; the
-# parameter set `f4-central-not-a-prerequisite` applies the same rule to centrality ("central" = SSB
-# centrality classes 1–2, index ≥ 870).
+# **Decision rule (`existence`, pre-specified in `claims.yml`).** **Supported** when at least three validated
+# counterexamples exist. **Not supported** when none exists *and* Necessary Condition Analysis (NCA;
+# {cite}`dul2016`) finds a significant ceiling (permutation test, {cite}`dul2020`) whose bottleneck puts the
+# required size for stage ≥ 4 at or above the threshold. Otherwise **inconclusive**. "Big" means more
+# inhabitants than the frame's median municipality (1 Jan 2021); 10,000 and 20,000 are sensitivity thresholds.
+# The parameter set `f4-central-not-a-prerequisite` applies the same rule to centrality.
+#
+# **Why F4 is outside the Holm family.** Its verdict rests on a count. NCA's p-value only enters the "not
+# supported" route, and there it is read at the unadjusted level: a *small* NCA p-value points *towards* size
+# being required — against the claim — so it can never make F4 easier to support.
 
 # %% tags=["parameters"]
 survey = "synthetic:vsr-narrative:2021"
@@ -63,174 +66,119 @@ import pandas as pd
 import matplotlib.pyplot as plt
 import seaborn as sns
 from vsr_analysis.claims import necessity_evidence as prerequisite
-from vsr_analysis.stats.nca import nca, bottleneck, effect_size_label
+from vsr_analysis.claims import necessity_figures
+from vsr_analysis.claims.ledger import load_claims_spec
 from vsr_analysis.data.codebook import load_codebook
+from vsr_analysis.stats.nca import nca, effect_size_label
 
-frame = ctx.frame
+spec = load_claims_spec()
+claim_entry = next(c for c in spec["claims"] if c["id"] == claim)
+frame, confidential = ctx.frame, ctx.data.confidential
 # The threshold is fixed from the register frame (all 356 municipalities), before any survey answer is read.
 cut = float(frame[condition].median()) if threshold is None else float(threshold)
-resp = ctx.respondents.dropna(subset=["maturity_stage"])
+resp = ctx.respondents.dropna(subset=["maturity_stage", condition])
 x_raw = resp[condition].astype(float).to_numpy()
 y = resp["maturity_stage"].astype(float).to_numpy()
 # NCA's effect size depends on the X scale; population is analysed on a log10 scale (Oslo is 200 times the
-# median), while the bottleneck is reported back in inhabitants.
-to_x = (lambda v: np.log10(v)) if log_scale else (lambda v: np.asarray(v, dtype=float))
-from_x = (lambda v: 10 ** v) if log_scale else (lambda v: v)
-x = to_x(x_raw)
+# median), while the bottleneck is reported back in inhabitants (as a register band on a confidential run).
+x = np.log10(x_raw) if log_scale else x_raw
 markdown(f"The threshold for this analysis is **{cut:,.0f} {condition_label}** ({threshold_label}). "
          f"{len(resp)} of {len(frame)} municipalities answered the maturity question.")
 
 # %% [markdown]
-# ## Necessary Condition Analysis
-#
-# Two ceiling lines are fitted through the upper-left "peers": the step function CE-FDH (suited to the
-# discrete 0–5 ladder) and the straight CR-FDH line. The effect size *d* is the share of the scope that lies
-# above the ceiling (benchmarks: < 0.1 small, 0.1–0.3 medium, 0.3–0.5 large, ≥ 0.5 very large); the p-value
-# comes from a permutation test that breaks any link between X and Y.
+# ## The primary evidence: validated counterexamples
 
 # %%
-nca_results = prerequisite.nca_table(x, y, permutations=permutations, seed=seed)
 ce = nca(x, y, ceiling="ce_fdh", permutations=permutations, seed=seed)
-_ = ctx.table("nca", nca_results, "NCA ceiling lines for maturity stage (X on the analysis scale)")
-
-# %%
-levels = [1, 2, 3, 4, 5]
-bn = bottleneck(x, y, levels, ceiling="ce_fdh")
-bn_table = pd.DataFrame({
-    "maturity stage ≥": bn["y_level"].astype(int),
-    "stage name": [load_codebook().maturity_labels("en")[int(v)] for v in bn["y_level"]],
-    f"required {condition_label} (CE-FDH)": [
-        "not necessary" if np.isnan(v) else ("no observed level suffices" if np.isinf(v) else f"{from_x(v):,.0f}")
-        for v in bn["required_x"]],
-    "share of municipalities below it (%)": bn["required_x_percentile"],
-})
-_ = ctx.table("bottleneck", bn_table, "Bottleneck table: the size the ceiling requires for each stage")
+ev = prerequisite.existence_evidence(resp, frame, condition, cut, top_stage, log_scale=log_scale,
+                                     nca_result=ce, confidential=confidential)
+inputs = ev.as_rule_inputs()
+markdown(f"Of the {inputs['n_below_threshold']} responding municipalities below the threshold, "
+         f"**{inputs['claimed_counterexamples']}** classify themselves at stage {top_stage} or higher, and "
+         f"**{inputs['validated_counterexamples']}** of them are confirmed by the ladder's items "
+         "(validated counterexamples).")
+table, caption, counts = prerequisite.small_at_top_table(resp, condition, cut, top_stage, synthetic=ctx.synthetic)
+_ = ctx.table("below_threshold_at_top", table, caption, count_columns=counts)
 
 # %% [markdown]
-# ## The direct evidence: municipalities below the threshold at the top stages
+# ## Necessary Condition Analysis: how much does size constrain?
+#
+# NCA fits a ceiling through the upper-left "peers" of the scatter: the step function CE-FDH (suited to the
+# discrete 0–5 ladder) and the straight CR-FDH line. The effect size *d* is the share of the scope above the
+# ceiling (< 0.1 small, 0.1–0.3 medium, 0.3–0.5 large); the permutation test breaks any link between X and the
+# stage. **Which way a small p points:** a small p says the empty corner is unlikely to be chance, i.e. that
+# size *does* constrain the stage — evidence against F4, not for it. The bottleneck says how much size the
+# ceiling requires for each stage.
 
 # %%
-ev = prerequisite.evidence_for(x_raw, y, cut, top_stage)
-small_top = resp[(resp[condition] < cut) & (resp["maturity_stage"] >= top_stage)]
-markdown(f"**{ev.cases_below_threshold_at_top}** of the {ev.n_below_threshold} responding municipalities "
-         f"below the threshold are at stage {top_stage} or higher. The smallest municipality at stage ≥ "
-         f"{top_stage} has **{ev.required_x:,.0f}** {condition_label}." if ev.required_x is not None else
-         f"No responding municipality is at stage {top_stage} or higher, so nothing can be said about what it requires.")
-if ev.minimum_size_condition:
-    markdown(f":::{{note}}\nThe ceiling binds only below {ev.required_x:,.0f} {condition_label}: that is a "
-             "*minimum-size* condition for the smallest municipalities, not a \"big and strong\" condition.\n:::")
-if ctx.synthetic:
-    cols = ["knr", "name", "county", condition, "centrality_class", "maturity_stage"]
-    _ = ctx.table("below_threshold_at_top", small_top[cols].sort_values(condition),
-              "Municipalities below the threshold at the top stages (synthetic data: listed)")
-else:
-    counts = (small_top.groupby("size_band").size().rename("municipalities").reset_index())
-    _ = ctx.table("below_threshold_at_top", counts,
-              "Municipalities below the threshold at the top stages, by size band (small cells suppressed)",
-              count_columns=["municipalities"])
+_ = ctx.table("nca", prerequisite.nca_table(x, y, permutations, seed, confidential=confidential),
+              "NCA ceiling lines for maturity stage (X on the analysis scale)")
+bn_table = prerequisite.bottleneck_table(x, y, frame, condition, log_scale=log_scale, confidential=confidential,
+                                         labels=load_codebook().maturity_labels("en"))
+_ = ctx.table("bottleneck", bn_table, "Bottleneck table: the " + condition_label + " the CE-FDH ceiling requires "
+              "for each stage" + (" (register bands: an exact value would be one municipality's)" if confidential else ""))
+markdown(f"CE-FDH effect size d = **{ce.effect_size:.3f}** ({effect_size_label(ce.effect_size)}), permutation "
+         f"p = **{ce.p_value:.4f}** ({permutations:,} permutations); the ceiling requires **{ev.required_label}** "
+         f"for stage ≥ {top_stage} ({'at or above' if ev.required_at_or_above_threshold else 'below'} the threshold).")
 
 # %%
 group = (resp[condition] >= cut).astype(int)
 contrast = prerequisite.upper_tail_contrast(resp["maturity_stage"], group, top_stage,
                                             weights=resp["weight"], reps=2000, seed=seed)
-contrast_table = pd.DataFrame([{
-    "group": f"at or above the threshold", "share at stage ≥ %d" % top_stage: contrast["share_1"]}, {
-    "group": f"below the threshold", "share at stage ≥ %d" % top_stage: contrast["share_0"]}])
-_ = ctx.table("upper_tail", contrast_table, "Weighted share at the top stages above and below the threshold")
+_ = ctx.table("upper_tail", pd.DataFrame({"group": ["at or above the threshold", "below the threshold"],
+                                          f"share at stage ≥ {top_stage}": [contrast["share_1"], contrast["share_0"]]}),
+              "Weighted share at the top stages above and below the threshold")
 markdown(f"Upper-tail contrast (above − below): **{contrast['estimate']:.3f}**, 95 % bootstrap CI "
-         f"[{contrast['ci_low']:.3f}, {contrast['ci_high']:.3f}] ({contrast['reps']} stratified resamples). "
-         "A positive difference is compatible with F3 (bigger municipalities are more often at the top); it "
-         "does not make size *necessary*.")
+         f"[{contrast['ci_low']:.3f}, {contrast['ci_high']:.3f}]. A positive difference is compatible with F3 "
+         "(bigger municipalities are more often at the top); it does not make size *necessary*.")
 
 # %% [markdown]
 # ## The scatter and its ceilings
+#
+# On simulated data every municipality is drawn. On a real survey file a point would show one municipality's
+# answer at its public population, so the chapter shows respondents counted by register band and stage
+# instead, with cells of one or two suppressed.
 
 # %%
 sns.set_theme(style="whitegrid", palette="colorblind")
 fig, ax = plt.subplots(figsize=(7.5, 4.5))
-jitter = np.random.default_rng(seed).uniform(-0.12, 0.12, size=len(y))
-ax.scatter(x_raw, y + jitter, s=14, alpha=0.6, color=sns.color_palette("colorblind")[0], label="municipality")
-cr = nca(x, y, ceiling="cr_fdh")
-xs = np.linspace(x.min(), x.max(), 300)
-ax.step(from_x(xs), ce.ceiling_y(xs), where="post", color=sns.color_palette("colorblind")[1], lw=2, label="CE-FDH ceiling")
-ax.plot(from_x(xs), np.clip(cr.ceiling_y(xs), y.min(), y.max()), color=sns.color_palette("colorblind")[2], lw=2, ls="--", label="CR-FDH ceiling")
-ax.axvline(cut, color="grey", lw=1, ls=":", label="threshold")
-if log_scale:
-    ax.set_xscale("log")
-ax.set_xlabel(condition_label.capitalize())
-ax.set_ylabel("Maturity stage (0 = not started … 5 = measuring)")
+alt, caption = necessity_figures.necessity_figure(
+    ax, resp, frame, condition, condition_label, cut, log_scale=log_scale, ce=ce, cr=nca(x, y, ceiling="cr_fdh"),
+    seed=seed, palette=sns.color_palette("colorblind"), confidential=confidential)
 ax.set_title("Maturity stage against " + condition_label)
-ax.legend(loc="lower right", fontsize=8)
-ctx.figure(fig, "scatter_ceiling",
-           alt=f"Scatter plot of maturity stage against {condition_label} with CE-FDH and CR-FDH ceiling lines and the threshold",
-           caption="Each point is a responding municipality (stages jittered vertically). An empty upper-left "
-                   "corner would mean that the top stages need a minimum " + condition_label + ".")
+ctx.figure(fig, "scatter_ceiling", alt=alt, caption=caption)
 
 # %% [markdown]
-# ## Sensitivity: other definitions of "big"
+# ## Sensitivity: other definitions of "big" and of "the top"
 
 # %%
-rows = []
-from vsr_analysis.claims.ledger import decide, load_claims_spec
-spec = load_claims_spec()
-claim_entry = next(c for c in spec["claims"] if c["id"] == claim)
-# The pre-specified rule under every definition of "big" and of "the top": stage >= top_stage (primary) and
-# the very top alone (stage 5, measuring and reporting).
-for top in sorted({top_stage, 5}):
-    for t in [cut, *sensitivity_thresholds]:
-        e = prerequisite.evidence_for(x_raw, y, float(t), top)
-        d = decide(claim_entry, {"primary": {"p_value": ce.p_value}, "rule_inputs": e.as_rule_inputs()},
-                   float(spec["alpha"]), ce.p_value)
-        rows.append({"threshold": float(t), "top stages": f"≥ {top}",
-                     "below threshold at the top": e.cases_below_threshold_at_top,
-                     "responding below threshold": e.n_below_threshold,
-                     "required (CE-FDH)": e.required_x, "decision": d.verdict,
-                     "primary": bool(t == cut and top == top_stage)})
-sens = pd.DataFrame(rows)
-_ = ctx.table("sensitivity", sens, "The decision rule under each threshold and each definition of the top "
-              "(unadjusted α; the primary definition is marked)",
-              count_columns=["below threshold at the top", "responding below threshold"])
+sens = prerequisite.existence_sensitivity(resp, frame, condition, cut, sensitivity_thresholds, top_stage, log_scale=log_scale,
+                                         nca_result=ce, confidential=confidential, claim=claim_entry, alpha=float(spec["alpha"]))
+_ = ctx.table("sensitivity", sens, "The existence rule under each threshold and each definition of the top "
+              "(the primary definition is marked)", count_columns=["claimed_counterexamples", "validated_counterexamples"])
 agree = (sens["decision"] == sens.loc[sens["primary"], "decision"].iloc[0]).mean()
 markdown(f"The primary decision is reached under **{agree:.0%}** of the {len(sens)} definitions.")
 
 # %% [markdown]
 # ## Specification curve for necessity
 #
-# The same question asked every reasonable way: the outcome (the self-classified stage, or an item-based score
-# counting the five component items), the top (stage ≥ 4, or 5 alone), how NCA sees size (log10 population,
-# population, or its rank), the ceiling (CE-FDH or CR-FDH) and the threshold for "big" (median, 10,000,
-# 20,000). Each specification gets the pre-specified rule's decision (unadjusted α; 2,000 permutations each).
+# The outcome (self-classified stage, or an item-based score counting the five component items), the top
+# (stage ≥ 4, or 5 alone), how NCA sees size (log10 population, population, rank), the ceiling (CE-FDH or CR-FDH)
+# and the threshold (median, 10,000, 20,000); each specification gets the rule's decision (2,000 permutations).
 
 # %%
 if multiverse and condition == "population_2021":
-    curve = prerequisite.necessity_multiverse(ctx.respondents, frame, permutations=2000, seed=seed)
-    summary_rows = (curve.groupby(["outcome", "top", "threshold"])["decision"]
-                    .agg(supported=lambda s: int((s == "supported").sum()),
-                         not_supported=lambda s: int((s == "not supported").sum()),
-                         inconclusive=lambda s: int((s == "inconclusive").sum()))
-                    .reset_index().rename(columns={"not_supported": "not supported"}))
+    curve = prerequisite.necessity_multiverse(ctx.respondents, frame, permutations=2000, seed=seed,
+                                              confidential=confidential)
     _ = ctx.table("necessity_multiverse", curve, "Every specification: NCA effect size and p, required size, "
-                  "small municipalities at the top, and the rule's decision",
-                  count_columns=["small at the top"], show=False)
-    _ = ctx.table("necessity_multiverse_summary", summary_rows,
-                  "Decisions by outcome, top and threshold (each cell sums 6 specifications: 3 size codings × 2 "
-                  "ceilings); the full table is available for download as necessity_multiverse.csv")
-    markdown(f"{(curve['decision'] == 'supported').mean():.0%} of the {len(curve)} specifications reach "
-             f"*supported*, {(curve['decision'] == 'not supported').mean():.0%} *not supported*. "
+                  "validated small municipalities at the top, and the rule's decision",
+                  count_columns=["validated small at the top"], show=False)
+    summary_rows = curve.groupby(["outcome", "top", "threshold"])["decision"].value_counts().unstack(fill_value=0).reset_index()
+    _ = ctx.table("necessity_multiverse_summary", summary_rows, "Decisions by outcome, top and threshold (each row "
+                  "sums 6 specifications: 3 size codings × 2 ceilings); all rows in necessity_multiverse.csv")
+    markdown(f"{(curve['decision'] == 'supported').mean():.0%} of the {len(curve)} specifications reach *supported*, "
+             f"{(curve['decision'] == 'not supported').mean():.0%} *not supported*. "
              f"{{download}}`All {len(curve)} specifications (CSV) <../../results/{param_set}/necessity_multiverse.csv>`")
-    fig, ax = plt.subplots(figsize=(7.5, 3.6))
-    ordered = curve.sort_values("effect size d").reset_index(drop=True)
-    palette = {"supported": sns.color_palette("colorblind")[0], "not supported": sns.color_palette("colorblind")[3],
-               "inconclusive": sns.color_palette("colorblind")[7]}
-    for verdict, part in ordered.groupby("decision"):
-        ax.scatter(part.index, part["effect size d"], s=14, color=palette[verdict], label=verdict)
-    ax.set_xlabel("Specification (sorted by NCA effect size)")
-    ax.set_ylabel("NCA effect size d")
-    ax.set_title("Necessity of size across specifications")
-    ax.legend(title="decision", fontsize=8)
-    ctx.figure(fig, "necessity_multiverse", alt="Specification curve of NCA effect sizes for size, coloured by the decision of the F4 rule",
-               caption="Each point is one way of asking whether size is a prerequisite; its colour is the decision "
-                       "of the pre-specified rule under that specification.")
 else:
     markdown("The specification curve is computed for population only (see the F4 chapter).")
 
@@ -240,13 +188,14 @@ else:
 # %%
 evidence = ctx.evidence(
     claim=claim,
-    primary={"method": f"NCA CE-FDH, X = {'log10 ' if log_scale else ''}{condition}; effect size d, permutation test",
-             "estimate": ce.effect_size, "ci_low": None, "ci_high": None, "p_value": ce.p_value},
+    primary={"method": f"count of validated counterexamples below the threshold at stage ≥ {top_stage} "
+                       "(self-classification confirmed by the ladder's items)",
+             "estimate": inputs["validated_counterexamples"], "ci_low": None, "ci_high": None, "p_value": None},
     n=ev.n,
-    rule_inputs=ev.as_rule_inputs(),
+    rule_inputs=inputs,
     sensitivity=sens.to_dict(orient="records"),
-    nca_effect_size_label=effect_size_label(ce.effect_size),
+    nca={"ceiling": "ce_fdh", "x_scale": "log10" if log_scale else "linear", "effect_size": ce.effect_size,
+         "effect_size_label": effect_size_label(ce.effect_size), "p_value": ce.p_value, "permutations": permutations,
+         "required_for_top": ev.required_label},
     upper_tail_contrast=contrast,
 )
-markdown(f"NCA effect size d = **{ce.effect_size:.3f}** ({effect_size_label(ce.effect_size)}), permutation "
-         f"p = **{ce.p_value:.4f}** ({permutations:,} permutations).")

@@ -57,13 +57,21 @@ def _verdict(claim_id: str, evidence: dict) -> str:
     return decide(claim, evidence, float(spec["alpha"]), evidence["primary"]["p_value"]).verdict
 
 
+def test_f4_counts_validated_counterexamples_below_the_threshold(tmp_path):
+    evidence = _run_template("f4_necessity.ipynb", "synthetic:vsr-narrative:2021", "f4-not-a-prerequisite", tmp_path)
+    inputs = evidence["rule_inputs"]
+    assert evidence["primary"]["estimate"] == inputs["validated_counterexamples"]
+    assert inputs["validated_counterexamples"] <= inputs["claimed_counterexamples"]
+
+
 @pytest.mark.parametrize("scenario, expected", [("vsr-narrative", "supported"), ("size-ceiling", "not supported")])
 def test_f4_verdict_follows_the_scenario(tmp_path, scenario, expected):
     evidence = _run_template("f4_necessity.ipynb", f"synthetic:{scenario}:2021", "f4-not-a-prerequisite", tmp_path)
     assert _verdict("F4", evidence) == expected
     if scenario == "size-ceiling":
         assert evidence["rule_inputs"]["required_x"] >= evidence["rule_inputs"]["threshold"]
-        assert evidence["rule_inputs"]["cases_below_threshold_at_top"] == 0
+        assert evidence["rule_inputs"]["required_at_or_above_threshold"]
+        assert evidence["rule_inputs"]["validated_counterexamples"] == 0
 
 
 def test_f3_is_not_supported_without_structural_effects(tmp_path):

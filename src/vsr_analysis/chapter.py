@@ -342,10 +342,15 @@ class Context:
         alpha = float(spec.get("alpha", 0.05))
         evidence = json.loads((self.results_dir / "evidence.json").read_text(encoding="utf-8"))
         decision = decide(entry, evidence, alpha, evidence["primary"].get("p_value"))
+        from vsr_analysis.claims.ledger import in_holm_family
+
         confirmatory = entry.get("confirmatory", True)
         note = (
             "This is the decision at the unadjusted level α = {a:g}. The ledger's final verdict applies "
             "Holm's correction across the confirmatory family; see {{ref}}`claims-at-a-glance`."
+            if in_holm_family(entry)
+            else "This claim is outside the Holm family (its verdict rests on a count, not on a p-value); "
+            "see {{doc}}`../methods/decision-rules`."
             if confirmatory
             else "This claim is exploratory (no family-wise adjustment)."
         ).format(a=alpha)

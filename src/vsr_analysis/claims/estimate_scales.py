@@ -21,6 +21,15 @@ SCALES: dict[str, EstimateScale] = {
         "coefficient of the proportional-odds model", "log-odds; 0 = no association, exp(b) = odds ratio", True
     ),
     "share_above": EstimateScale("weighted share of the 356 municipalities", "proportion, 0 to 1", True),
+    "one_sided": EstimateScale(
+        "coefficient of one component in the proportional-odds model", "log-odds; 0 = no association", True
+    ),
+    "intersection_union": EstimateScale(
+        "coefficient of the weakest component (largest one-sided p)", "log-odds; 0 = no association", True
+    ),
+    "existence": EstimateScale(
+        "number of validated counterexamples below the threshold", "count of municipalities", False
+    ),
     "share_below": EstimateScale("weighted share of the 356 municipalities", "proportion, 0 to 1", True),
     "share_above_and_spread": EstimateScale(
         "weighted share of the 356 municipalities at stage 1 or higher", "proportion, 0 to 1", True

@@ -58,6 +58,23 @@ def _num(value) -> float | None:
     return None if math.isnan(value) else value
 
 
+def route_p(evidence: dict, name: str, legacy_key: str | None = None) -> float | None:
+    """The p-value of a secondary route to a verdict (opposite sign, equivalence, a bound), adjusted if possible.
+
+    A notebook records raw route p-values in ``rule_inputs.route_p_values``; :func:`build_ledger` adds
+    ``rule_inputs.route_p_adjusted`` with each passed through the *same* multiplicity adjustment as the claim's
+    primary test (see :func:`family_adjuster`).  Inside a chapter (no family known) the raw value is used.
+    """
+    inputs = evidence.get("rule_inputs", {}) or {}
+    adjusted = (inputs.get("route_p_adjusted") or {}).get(name)
+    if adjusted is not None:
+        return _num(adjusted)
+    raw = (inputs.get("route_p_values") or {}).get(name)
+    if raw is None and legacy_key is not None:
+        raw = inputs.get(legacy_key)
+    return _num(raw)
+
+
 # --- decision rules ---------------------------------------------------------------------------------------
 # Each rule receives the notebook's evidence, the significance level and the p-value to compare with it
 # (Holm-adjusted for confirmatory claims), plus the rule's parameters from claims.yml.
@@ -77,7 +94,7 @@ def rule_directional(evidence: dict, alpha: float, p: float | None, params: dict
         return Decision("supported", f"p = {p:.3g} < {alpha:g} with the stated sign")
     if p < alpha:
         return Decision("not supported", f"significant in the opposite direction (p = {p:.3g})")
-    p_equiv = _num(evidence.get("rule_inputs", {}).get("equivalence_p"))
+    p_equiv = route_p(evidence, "equivalence", legacy_key="equivalence_p")
     if p_equiv is not None and p_equiv < alpha:
         return Decision("not supported", f"equivalence test shows a negligible effect (TOST p = {p_equiv:.3g})")
     return Decision("inconclusive", f"p = {p:.3g} ≥ {alpha:g} and no equivalence shown")
@@ -94,6 +111,11 @@ def rule_share_above(evidence: dict, alpha: float, p: float | None, params: dict
         return Decision("inconclusive", "no estimate")
     if p < alpha:
         return Decision("supported", f"share above {threshold:g} (one-sided p = {p:.3g})")
+    p_below = route_p(evidence, "below")
+    if p_below is not None:  # the CI-bound route as a p-value, so that it can share the family's adjustment
+        if p_below < alpha:
+            return Decision("not supported", f"share below {threshold:g} (one-sided p = {p_below:.3g})")
+        return Decision("inconclusive", f"one-sided p = {p:.3g} ≥ {alpha:g}; below-threshold p = {p_below:.3g}")
     if high is not None and high < threshold:
         return Decision("not supported", f"upper confidence limit {high:.3f} < {threshold:g}")
     return Decision("inconclusive", f"one-sided p = {p:.3g} ≥ {alpha:g}")
@@ -179,6 +201,96 @@ def rule_not_prerequisite(evidence: dict, alpha: float, p: float | None, params:
     )
 
 
+def rule_one_sided(evidence: dict, alpha: float, p: float | None, params: dict) -> Decision:
+    """One component of a conjunction (F3a-F3d): a one-sided test in the stated direction.
+
+    ``p`` is the one-sided p-value for the stated direction.  supported: ``p < alpha``.  not supported: the
+    one-sided test in the opposite direction rejects (route ``opposite``) or the equivalence test against the
+    smallest effect of interest shows a negligible effect (route ``equivalence``).  Otherwise inconclusive.
+    """
+    estimate = _num(evidence["primary"].get("estimate"))
+    if estimate is None or p is None:
+        return Decision("inconclusive", "no estimate (the model could not be fitted)")
+    if p < alpha:
+        return Decision("supported", f"estimate {estimate:.3g}, one-sided p = {p:.3g} < {alpha:g}")
+    p_opp = route_p(evidence, "opposite")
+    if p_opp is not None and p_opp < alpha:
+        return Decision("not supported", f"significant in the opposite direction (one-sided p = {p_opp:.3g})")
+    p_eq = route_p(evidence, "equivalence")
+    if p_eq is not None and p_eq < alpha:
+        return Decision("not supported", f"equivalence test shows a negligible effect (TOST p = {p_eq:.3g})")
+    return Decision("inconclusive", f"estimate {estimate:.3g}, one-sided p = {p:.3g} ≥ {alpha:g}")
+
+
+def rule_intersection_union(evidence: dict, alpha: float, p: float | None, params: dict) -> Decision:
+    """F3: a conjunction of components, tested by the intersection-union principle.
+
+    ``p`` is the largest of the components' one-sided p-values (Berger 1982): the conjunction is supported only
+    when every component is.  not supported: any component is significantly in the opposite direction or shown
+    negligible by equivalence (routes ``opposite:<name>`` and ``equivalence:<name>``, Bonferroni-adjusted over
+    the components by the notebook because "any of them" is a union).  Otherwise inconclusive; the reason names
+    the components that carry the claim and those that do not.
+    """
+    components = (evidence.get("rule_inputs", {}) or {}).get("components", {}) or {}
+    if p is None or not components:
+        return Decision("inconclusive", "model could not be fitted")
+    carried = sorted(n for n, c in components.items() if _num(c.get("p_value")) is not None and c["p_value"] < alpha)
+    against = []
+    for name in sorted(components):
+        for route, what in (("opposite", "significantly opposite"), ("equivalence", "negligible")):
+            q = route_p(evidence, f"{route}:{name}")
+            if q is not None and q < alpha:
+                against.append(f"{name} {what} (p = {q:.3g})")
+    if p < alpha:
+        return Decision("supported", f"every component supported; largest one-sided p = {p:.3g} < {alpha:g}")
+    if against:
+        return Decision("not supported", "; ".join(against))
+    missing = sorted(set(components) - set(carried))
+    return Decision(
+        "inconclusive",
+        f"largest one-sided p = {p:.3g} ≥ {alpha:g}; carried by: {', '.join(carried) or 'none'}; "
+        f"not shown: {', '.join(missing)}",
+    )
+
+
+def _count_text(value) -> str:
+    return str(value) if isinstance(value, str) else f"{int(value)}"
+
+
+def rule_existence(evidence: dict, alpha: float, p: float | None, params: dict) -> Decision:
+    """F4: "big is not a prerequisite" as an existence claim: validated counterexamples.
+
+    supported: at least ``min_cases`` units below the threshold whose self-classified top stage is confirmed by
+    the ladder's items (``validated_counterexamples``).  not supported: no validated counterexample below the
+    threshold *and* a significant NCA ceiling (``nca_p_value`` < alpha, unadjusted: F4 is outside the Holm family)
+    whose bottleneck for the top stage lies at or above the threshold (``required_at_or_above_threshold``).
+    Otherwise inconclusive.  On a confidential run counts of 1-2 arrive as "<3" and required sizes as bands.
+    """
+    inputs = evidence.get("rule_inputs", {}) or {}
+    validated = inputs.get("validated_counterexamples")
+    min_cases = int(params.get("min_cases", 3))
+    nca_p = _num(inputs.get("nca_p_value"))
+    required = inputs.get("required_label") or "—"
+    n_valid = None if isinstance(validated, str) or validated is None else int(validated)
+    if n_valid is not None and n_valid >= min_cases:
+        return Decision(
+            "supported",
+            f"{n_valid} validated counterexample(s) below the threshold at the top stages (needed {min_cases}); "
+            f"the ceiling requires {required}",
+        )
+    if n_valid == 0 and nca_p is not None and nca_p < alpha and bool(inputs.get("required_at_or_above_threshold")):
+        return Decision(
+            "not supported",
+            f"no validated counterexample below the threshold; significant ceiling (p = {nca_p:.3g}) requiring "
+            f"{required}, at or above the threshold",
+        )
+    return Decision(
+        "inconclusive",
+        f"{_count_text(validated if validated is not None else 0)} validated counterexample(s) (needed {min_cases}); "
+        f"ceiling p = {'–' if nca_p is None else format(nca_p, '.3g')}, requiring {required}",
+    )
+
+
 RULES = {
     "directional": rule_directional,
     "share_above": rule_share_above,
@@ -186,6 +298,9 @@ RULES = {
     "share_above_and_spread": rule_share_above_and_spread,
     "joint_nonnegative": rule_joint_nonnegative,
     "not_prerequisite": rule_not_prerequisite,
+    "one_sided": rule_one_sided,
+    "intersection_union": rule_intersection_union,
+    "existence": rule_existence,
 }
 
 
@@ -200,6 +315,68 @@ def read_evidence(results_dir: Path, param_set: str) -> dict | None:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
+def claim_evidence(results_dir: Path, claim: dict) -> dict | None:
+    """The evidence a claim is decided on.
+
+    Most claims have their own evidence file.  A component of a conjunction (``evidence_part`` in
+    ``claims.yml``, e.g. F3a in F3's chapter) is decided on the part of its parent's evidence named there
+    (``parts.<name>`` of the parameter set's evidence.json).
+    """
+    ev = read_evidence(results_dir, claim["parameter_set"])
+    part = claim.get("evidence_part")
+    if ev is None or not part:
+        return ev
+    sub = (ev.get("parts") or {}).get(part)
+    if sub is None:
+        return None
+    return {"survey": ev.get("survey"), **sub}
+
+
+def in_holm_family(claim: dict) -> bool:
+    """Confirmatory claims are in the Holm family unless ``multiplicity`` says otherwise in claims.yml.
+
+    ``multiplicity: none`` (F4: an existence claim whose verdict uses no p-value of its own) or
+    ``multiplicity: {as: F3}`` (a component decided at its conjunction's place in the family) take a claim out.
+    """
+    return bool(claim.get("confirmatory", True)) and claim.get("multiplicity", "holm") == "holm"
+
+
+def family_adjuster(testable: dict[str, float], alpha: float):
+    """``adjust(claim_id, q)``: the Holm-adjusted value ``q`` would get in the claim's place in the family.
+
+    Every route to a verdict (the primary test, the opposite sign, an equivalence test, a confidence bound as a
+    p-value) passes through this same adjustment, so no route is easier to take than the primary one.  For a
+    claim outside the family the value is returned unchanged.
+    """
+
+    def adjust(claim_id: str | None, q: float | None) -> float | None:
+        q = _num(q)
+        if q is None or claim_id is None or claim_id not in testable:
+            return q
+        return float(holm({**testable, claim_id: q}, alpha=alpha)["p_adjusted"][claim_id])
+
+    return adjust
+
+
+def _multiplicity_label(claim: dict) -> str:
+    rule = claim.get("multiplicity", "holm")
+    if isinstance(rule, dict) and rule.get("as"):
+        return f"as {rule['as']}: each route adjusted at {rule['as']}'s place in the Holm family"
+    if rule == "none":
+        return "outside the Holm family (an existence claim; its verdict rests on a count, not on a p-value)"
+    if claim.get("confirmatory", True):
+        return "Holm across the confirmatory family (every route to a verdict)"
+    return "exploratory (no family-wise adjustment)"
+
+
+def _with_adjusted_routes(ev: dict, adjust, family_id: str | None) -> dict:
+    routes = (ev.get("rule_inputs") or {}).get("route_p_values") or {}
+    if not routes or family_id is None:
+        return ev
+    inputs = {**ev["rule_inputs"], "route_p_adjusted": {k: adjust(family_id, v) for k, v in routes.items()}}
+    return {**ev, "rule_inputs": inputs}
+
+
 def build_ledger(results_dir: Path, source=None, spec: dict | None = None) -> list[dict]:
     """Apply Holm across the confirmatory family and each claim's rule; return the ledger entries."""
     spec = spec or load_claims_spec()
@@ -208,14 +385,15 @@ def build_ledger(results_dir: Path, source=None, spec: dict | None = None) -> li
 
     register_file = paths.register_dir() / "municipalities_2020.csv"
     register_label = f"ssb:{register_file.name}:{sha256_file(register_file)}" if register_file.is_file() else "missing"
-    evidence = {c["id"]: read_evidence(results_dir, c["parameter_set"]) for c in spec["claims"]}
+    evidence = {c["id"]: claim_evidence(results_dir, c) for c in spec["claims"]}
     confirmatory = {
         c["id"]: (evidence[c["id"]] or {}).get("primary", {}).get("p_value")
         for c in spec["claims"]
-        if c.get("confirmatory", True)
+        if in_holm_family(c)
     }
-    testable = {k: v for k, v in confirmatory.items() if v is not None}
+    testable = {k: v for k, v in confirmatory.items() if _num(v) is not None}
     adjusted = holm(testable, alpha=alpha)["p_adjusted"].to_dict() if testable else {}
+    adjust = family_adjuster(testable, alpha)
 
     ledger = []
     for claim in spec["claims"]:
@@ -231,8 +409,15 @@ def build_ledger(results_dir: Path, source=None, spec: dict | None = None) -> li
             entry.update(verdict="inconclusive", reason="its notebook has not been executed", primary={}, n=0)
         else:
             p_raw = _num(ev["primary"].get("p_value"))
-            p_used = _num(adjusted.get(claim["id"])) if claim.get("confirmatory", True) else p_raw
-            decision = decide(claim, ev, alpha, p_used)
+            rule_m = claim.get("multiplicity", "holm")
+            family_id = rule_m["as"] if isinstance(rule_m, dict) else (claim["id"] if in_holm_family(claim) else None)
+            if in_holm_family(claim):
+                p_used = _num(adjusted.get(claim["id"]))
+            elif family_id is not None:
+                p_used = adjust(family_id, p_raw)
+            else:
+                p_used = p_raw
+            decision = decide(claim, _with_adjusted_routes(ev, adjust, family_id), alpha, p_used)
             entry.update(
                 verdict=decision.verdict,
                 reason=decision.reason,
@@ -247,11 +432,7 @@ def build_ledger(results_dir: Path, source=None, spec: dict | None = None) -> li
             },
             rule=claim["rule"],
             alpha=alpha,
-            multiplicity=(
-                "Holm across the confirmatory family"
-                if claim.get("confirmatory", True)
-                else "exploratory (no family-wise adjustment)"
-            ),
+            multiplicity=_multiplicity_label(claim),
             confirmatory=bool(claim.get("confirmatory", True)),
             parameter_set=claim["parameter_set"],
             chapter=f"book/executed/{claim['parameter_set']}.ipynb",

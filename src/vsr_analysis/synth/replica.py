@@ -173,6 +173,8 @@ _ASSUMPTION_KEYS: dict[str, tuple[str, ...]] = {
     "item_nonresponse": ("maturity_stage", "other_blocks"),
     "counties": ("stage_distribution", "political_distribution", "international", "cooperates_with_county"),
 }
+#: Optional assumptions: a scenario may state them; without them the replica behaves as before.
+_OPTIONAL_KEYS: dict[str, tuple[str, ...]] = {"item_nonresponse": ("size_dependent",)}
 _PROBABILITIES = {  # assumption values that must be probabilities in [0, 1]
     "response": ("target_rate", "county_rate"),
     "network": (
@@ -283,9 +285,12 @@ def _validate(doc: dict, file: str) -> None:
             if key not in block:
                 raise ScenarioError(f"{file}: missing '{section}.{key}'")
             _check_assumption(f"{file}: {section}.{key}", block[key], sources)
-        unknown = sorted(set(block) - set(keys))
+        unknown = sorted(set(block) - set(keys) - set(_OPTIONAL_KEYS.get(section, ())))
         if unknown:
             raise ScenarioError(f"{file}: unknown key(s) in '{section}': {unknown}")
+        for key in _OPTIONAL_KEYS.get(section, ()):
+            if key in block:
+                _check_assumption(f"{file}: {section}.{key}", block[key], sources)
         for key in keys:
             value = block[key]["value"]
             if key in _PROBABILITIES.get(section, ()):
@@ -726,6 +731,29 @@ def _priorities(rng: np.random.Generator, n: int, sc: dict) -> np.ndarray:
     return np.argsort(-keys, axis=1, kind="stable")[:, :3] + 1
 
 
+def _size_dependent_missingness(gi: np.random.Generator, rows: pd.DataFrame, inr: dict, model, stage) -> None:
+    """Optional (``item_nonresponse.size_dependent``): items skipped more often by small, less mature units.
+
+    ``value``: ``items`` (names), ``rate_at_median`` (probability at the median size and stage 2.5),
+    ``log_population`` and ``stage`` (log-odds slopes).  Missing at random given size and stage, which are
+    observed, so complete-case estimates are biased when the stage or size matters and multiple imputation that
+    conditions on them is not.  Drawn after every other stream, so scenarios without it are unchanged.
+    """
+    if "size_dependent" not in inr:
+        return
+    cfg = _v(inr["size_dependent"])
+    n_muni = len(stage)
+    eta = (
+        logit(float(cfg["rate_at_median"]))
+        + float(cfg["log_population"]) * (model.log_pop - model.ln_median)
+        + float(cfg["stage"]) * (stage - 2.5)
+    )
+    p = np.concatenate([expit(eta), np.zeros(len(rows) - n_muni)])
+    mask = gi.random(len(rows)) < p
+    for item in cfg["items"]:
+        rows.loc[mask, item] = pd.NA
+
+
 def _generate(sc: dict, seed: int, frame: pd.DataFrame) -> tuple[pd.DataFrame, dict, _Model]:
     if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool) or not 0 <= int(seed) < 2**32:
         raise ValueError(f"seed must be a whole number in 0 .. 2**32-1, got {seed!r}")
@@ -816,6 +844,7 @@ def _generate(sc: dict, seed: int, frame: pd.DataFrame) -> tuple[pd.DataFrame, d
         mask = gi.random(len(rows)) < rate
         for item in items:
             rows.loc[mask, item] = pd.NA
+    _size_dependent_missingness(gi, rows, inr, model, stage)
     # "works with the county authority" does not apply to a county authority: not asked
     rows.loc[(rows["unit_type"] == "county").to_numpy(), "cooperates_with_county"] = pd.NA
     keep = np.concatenate([responded, county_responded])

@@ -1,0 +1,70 @@
+"""F4's figures: the scatter with its ceilings (simulated data only) or binned counts (confidential runs).
+
+On a confidential run no figure may draw a unit at its register value with its survey answer, so the chapter
+shows respondents counted by register band x stage instead, with cells of 1-2 suppressed by the same rule as the
+tables (:func:`vsr_analysis.build.disclosure.suppress_small_cells`).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+
+def scatter_with_ceilings(ax, x_raw, y, ce, cr, cut: float, *, log_scale: bool, seed: int, palette) -> None:
+    """Unit points (jittered stages), the CE-FDH step and the CR-FDH line, the threshold.  Synthetic data only."""
+    x = np.log10(x_raw) if log_scale else np.asarray(x_raw, dtype=float)
+    from_x = (lambda v: 10**v) if log_scale else (lambda v: v)
+    jitter = np.random.default_rng(seed).uniform(-0.12, 0.12, size=len(y))
+    ax.scatter(x_raw, y + jitter, s=14, alpha=0.6, color=palette[0], label="municipality (simulated)")
+    xs = np.linspace(x.min(), x.max(), 300)
+    ax.step(from_x(xs), ce.ceiling_y(xs), where="post", color=palette[1], lw=2, label="CE-FDH ceiling")
+    ax.plot(
+        from_x(xs), np.clip(cr.ceiling_y(xs), y.min(), y.max()), color=palette[2], lw=2, ls="--", label="CR-FDH ceiling"
+    )
+    ax.axvline(cut, color="grey", lw=1, ls=":", label="threshold")
+    if log_scale:
+        ax.set_xscale("log")
+    ax.set_ylabel("Maturity stage (0 = not started … 5 = measuring)")
+    ax.legend(loc="lower right", fontsize=8)
+
+
+def binned_heatmap(ax, counts: pd.DataFrame) -> None:
+    """Band x stage counts as a shaded grid; suppressed cells ("<3") are shown as text on a blank cell."""
+    stages = [c for c in counts.columns if c.startswith("stage ")]
+    values = counts[stages].apply(pd.to_numeric, errors="coerce").to_numpy(dtype=float)
+    ax.imshow(np.ma.masked_invalid(values.T), origin="lower", aspect="auto", cmap="Blues")
+    for i in range(values.shape[0]):
+        for j in range(values.shape[1]):
+            ax.text(i, j, str(counts[stages[j]].iloc[i]), ha="center", va="center", fontsize=8)
+    ax.set_xticks(range(len(counts)))
+    ax.set_xticklabels(counts["band"], rotation=20, fontsize=8)
+    ax.set_yticks(range(len(stages)))
+    ax.set_yticklabels([s.replace("stage ", "") for s in stages])
+    ax.set_ylabel("Maturity stage")
+
+
+def necessity_figure(ax, respondents, frame, condition: str, condition_label: str, cut: float, *, log_scale: bool,
+                     ce, cr, seed: int, palette, confidential: bool) -> tuple[str, str]:  # fmt: skip
+    """Binned counts on a confidential run, the scatter with ceilings otherwise; returns (alt text, caption)."""
+    from vsr_analysis.build.disclosure import suppress_small_cells
+    from vsr_analysis.claims.necessity_evidence import BAND_COLUMNS, band_order, binned_counts
+
+    if confidential:
+        band = BAND_COLUMNS.get(condition, "size_band")
+        binned = binned_counts(respondents, band, band_order(frame, band, condition))
+        binned_heatmap(ax, suppress_small_cells(binned, [c for c in binned.columns if c.startswith("stage ")]))
+        ax.set_xlabel(f"Register band of {condition_label}")
+        return (
+            f"Grid of respondent counts by band of {condition_label} and maturity stage; small cells suppressed",
+            "Respondents by band and stage; cells of one or two are shown as <3 (disclosure control).",
+        )
+    x_raw = respondents[condition].astype(float).to_numpy()
+    y = respondents["maturity_stage"].astype(float).to_numpy()
+    scatter_with_ceilings(ax, x_raw, y, ce, cr, cut, log_scale=log_scale, seed=seed, palette=palette)
+    ax.set_xlabel(condition_label.capitalize())
+    return (
+        f"Scatter plot of maturity stage against {condition_label} with CE-FDH and CR-FDH ceilings and the threshold",
+        "Each point is a responding municipality of the simulated replica (stages jittered). An empty upper-left "
+        f"corner would mean that the top stages need a minimum {condition_label}.",
+    )
