@@ -81,3 +81,8 @@ def reading(row: pd.Series) -> str:
             f"(± {100 * row['coverage_se']:.1f})."
         )
     return text
+
+
+def read_table(path) -> pd.DataFrame:
+    """Read an output CSV of ``vsr simulate``: only empty cells are missing (a scenario may be called "null")."""
+    return pd.read_csv(path, keep_default_na=False, na_values=[""])
