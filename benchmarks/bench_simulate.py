@@ -101,6 +101,8 @@ def main() -> int:
     print(
         f"projected wall time of 4 scenarios x 1,000 seeds on 2 workers: {par['projected_4000_seconds'] / 60:.0f} min"
     )
+    idle = 4000 * cpu["cpu_per_seed"] / (2 * par["efficiency"])
+    print(f"  (from the CPU seconds alone, on an otherwise idle machine: {idle / 60:.0f} min)")
     return 0
 
 
