@@ -104,14 +104,15 @@ class Plan:
         return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
     def chunks(self) -> list[tuple[str, tuple[int, ...]]]:
-        """(scenario, seeds) per chunk; chunk k of a scenario holds seeds [k*size, (k+1)*size) of the 1-based range."""
-        out = []
-        for scenario in self.scenarios:
-            groups: dict[int, list[int]] = {}
-            for seed in self.seeds:
-                groups.setdefault((seed - 1) // self.chunk_size, []).append(seed)
-            out.extend((scenario, tuple(groups[k])) for k in sorted(groups))
-        return out
+        """(scenario, seeds) per chunk; chunk k holds seeds k*size+1 .. (k+1)*size.
+
+        Ordered chunk by chunk across the scenarios, so that a run stopped early has the first seeds of every
+        scenario done (rerun with a smaller ``--seeds`` to write their results).
+        """
+        groups: dict[int, list[int]] = {}
+        for seed in self.seeds:
+            groups.setdefault((seed - 1) // self.chunk_size, []).append(seed)
+        return [(scenario, tuple(groups[k])) for k in sorted(groups) for scenario in self.scenarios]
 
 
 def make_plan(
