@@ -51,6 +51,11 @@ def cli_simulate(args: argparse.Namespace) -> int:
     except SimulationError as exc:
         print(f"vsr simulate: error: {exc}", file=sys.stderr)
         return 1 if "disagree" in str(exc) else 2
+    if plan.unregistered:
+        print(
+            f"vsr simulate: note: not simulated (no package analysis registered): {', '.join(plan.unregistered)}",
+            file=sys.stderr,
+        )
     command = "vsr " + " ".join(shlex.quote(a) for a in sys.argv[1:]) if sys.argv else None
     try:
         summary = simulate(

@@ -90,6 +90,7 @@ class Plan:
     alpha: float
     chunk_size: int
     scenario_docs: dict[str, dict] = field(repr=False, default_factory=dict)
+    unregistered: tuple[str, ...] = ()  # claims of claims.yml left out: no package analysis registered
 
     def fingerprint(self) -> str:
         """sha256 of everything that changes a seed's records (not the seeds asked for, workers or chunking)."""
@@ -157,7 +158,8 @@ def make_plan(
                 params[key] = value
         jobs.append(ClaimJob(cid, entries[cid], params))
     docs = {s: replica.load_scenario(s) for s in scenarios}
-    plan = Plan(tuple(scenarios), tuple(range(1, n_seeds + 1)), tuple(jobs), alpha, int(chunk_size), docs)
+    unregistered = tuple(c for c in entries if c not in ANALYSES) if not claims else ()
+    plan = Plan(tuple(scenarios), tuple(range(1, n_seeds + 1)), tuple(jobs), alpha, int(chunk_size), docs, unregistered)
     problems = []
     for s in scenarios:
         _, truth = replica.generate(docs[s], replica_seed(s, 1))
@@ -500,6 +502,7 @@ def write_outputs(
         "alpha": plan.alpha,
         "multiplicity": "verdict: Holm across the confirmatory claims of the run; verdict_unadjusted: none",
         "claims": {c.id: {"rule": c.entry["rule"], "parameters": c.params} for c in plan.claims},
+        "claims_not_simulated": list(plan.unregistered),
         "random_streams": "numpy SeedSequence(entropy=[sha256(scenario)[:8], seed]); see vsr_analysis.simulate.streams",
         "this_invocation": {
             "seeds_computed": computed,
