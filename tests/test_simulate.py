@@ -72,6 +72,21 @@ def test_truth_json_carries_realised_frame_values():
     assert truth["claims"]["F3"]["true_value"] is None
 
 
+def test_pseudo_true_value_is_the_generating_coefficient_where_the_model_is_right():
+    """Fitted to the model's expected frame, the F1 analysis model recovers the generating coefficient; the F5
+    model (anchoring left out) targets the larger total association, and zero under the null scenario."""
+    from vsr_analysis.simulate.truth import pseudo_true_coefficient
+
+    controls = ("log_population", "centrality", "merged_2017_2020")
+    narrative = replica.load_scenario("vsr-narrative")
+    f1 = pseudo_true_coefficient(narrative, "political_anchoring", (*controls, "network_member"), ("county_code",))
+    assert f1 == pytest.approx(narrative["maturity"]["coefficients"]["political_anchoring"]["value"], abs=1e-6)
+    f5 = pseudo_true_coefficient(narrative, "network_member", controls, ("county_code",))
+    assert f5 > narrative["maturity"]["coefficients"]["network_member"]["value"]
+    null = replica.load_scenario("null")
+    assert pseudo_true_coefficient(null, "network_member", controls, ("county_code",)) == pytest.approx(0, abs=1e-8)
+
+
 def test_malformed_claims_section_names_file_and_claim(tmp_path, monkeypatch):
     import shutil
 

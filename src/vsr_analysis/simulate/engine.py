@@ -33,13 +33,14 @@ from typing import Any
 import pandas as pd
 
 from vsr_analysis import __version__
+from vsr_analysis.build.fingerprint import package_code_hash
 from vsr_analysis.claims.evidence import json_ready
 from vsr_analysis.claims.ledger import decide, load_claims_spec
 from vsr_analysis.simulate import operating
-from vsr_analysis.simulate.registry import ANALYSES, claim_parameters
+from vsr_analysis.simulate.registry import ANALYSES, claim_parameters, ordinal_effect
 from vsr_analysis.simulate.replica_frame import analysis_frame
 from vsr_analysis.simulate.streams import analysis_seed, replica_seed
-from vsr_analysis.simulate.truth import check_statements, truth_label
+from vsr_analysis.simulate.truth import check_statements, pseudo_true_coefficient, truth_label
 from vsr_analysis.stats.multiplicity import holm
 from vsr_analysis.synth import replica
 
@@ -99,6 +100,7 @@ class Plan:
             "claims": [{"id": c.id, "entry": c.entry, "params": c.params} for c in self.claims],
             "alpha": self.alpha,
             "generator_sha256": replica.generator_sha256(),
+            "package_code": package_code_hash(),  # any change to the package's code invalidates checkpoints
             "package_version": __version__,
         }
         text = json.dumps(json_ready(payload), sort_keys=True, default=str)
@@ -199,13 +201,22 @@ def run_seed(scenario: dict, seed: int, claims: Sequence[ClaimJob], alpha: float
     for job in claims:
         ev = evidence[job.id]
         t = truth.get(job.id, {})
+        true_value = t.get("true_value")
+        if true_value is None and ANALYSES[job.id] is ordinal_effect:
+            # the coefficient the estimator targets when the analysis model is not the generating one (F5)
+            true_value = pseudo_true_coefficient(
+                scenario,
+                job.params["term"],
+                tuple(c for c in job.params["controls"] if c != job.params["term"]),
+                tuple(job.params["fixed_effects"]),
+            )
         rec: dict[str, Any] = {
             "scenario": name,
             "seed": seed,
             "replica_seed": rseed,
             "claim": job.id,
             "truth": truth_label(t.get("holds")),
-            "true_value": t.get("true_value"),
+            "true_value": true_value,
             "error": errors.get(job.id, ""),
         }
         if ev is None:
