@@ -5,7 +5,8 @@ Measured side by side (the environment already exists):
   2. no-op rebuild: the same two commands again, nothing changed; ratio to the cold build (target <= 10 %);
   3. one-parameter change: one parameter set's parameter edited, then run + book;
   4. run stage with --jobs 1 vs --jobs 2 (both --force); ratio (target <= 0.65);
-  5. NCA permutation test, 10,000 permutations on 356 units (target < 1 s).
+  5. NCA permutation test, 10,000 permutations on 356 units (target < 1 s);
+  6. `vsr simulate`: CPU seconds per seed, 2-worker parallel efficiency, projected 4 x 1,000 seeds.
 A script that reports figures, not a test: speed is never asserted in the unit tests.
 """
 
@@ -56,6 +57,25 @@ def nca_timing() -> tuple[float, float]:
     return times["ce_fdh"], times["cr_fdh"]
 
 
+def simulate_figures() -> list[tuple[str, str, str, str]]:
+    """`vsr simulate`: CPU per seed, 2-worker efficiency, projected 4 x 1,000 seeds (benchmarks/bench_simulate.py)."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    import bench_simulate
+
+    fig = bench_simulate.run()
+    cpu, par = fig["cpu"], fig["parallel"]
+    return [
+        ("vsr simulate: CPU per seed, all claims", f"{cpu['cpu_per_seed']:.2f} s", "10,000 NCA permutations", "<= 1 s"),
+        ("vsr simulate: 2 workers vs 1 (efficiency)", f"{par['efficiency']:.2f}", f"{par['seeds']} seeds", ">= 0.8"),
+        (
+            "vsr simulate: 4 scenarios x 1,000 seeds",
+            f"{par['projected_4000_seconds'] / 60:.0f} min",
+            "projected, 2 workers",
+            "",
+        ),
+    ]
+
+
 def main() -> int:
     print(f"vsr-analysis benchmarks on {os.cpu_count()} cores, Python {sys.version.split()[0]}")
     with tempfile.TemporaryDirectory(prefix="vsr-bench-") as tmp:
@@ -77,6 +97,7 @@ def main() -> int:
         jobs1 = vsr(root, "run", "--force", "--jobs", "1")
         jobs2 = vsr(root, "run", "--force", "--jobs", "2")
     ce, cr = nca_timing()
+    sim = simulate_figures()
     rows = [
         ("cold build (run + book)", f"{cold:.1f} s", f"run {cold_run:.1f} s + book {cold_book:.1f} s", "< 180 s"),
         ("no-op rebuild (run + book)", f"{noop:.1f} s", f"{noop / cold:.1%} of cold", "<= 10 %"),
@@ -90,6 +111,7 @@ def main() -> int:
         ("run stage --jobs 2", f"{jobs2:.1f} s", f"{jobs2 / jobs1:.2f} x jobs 1", "<= 0.65"),
         ("NCA CE-FDH, 10,000 permutations, 356 units", f"{ce:.3f} s", "median of 5", "< 1 s"),
         ("NCA CR-FDH, 10,000 permutations, 356 units", f"{cr:.3f} s", "median of 5", "< 1 s"),
+        *sim,
     ]
     width = max(len(r[0]) for r in rows)
     print(f"{'measure':<{width}}  {'time':>9}  {'detail':<32} target")

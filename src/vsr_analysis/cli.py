@@ -173,6 +173,21 @@ def build_parser() -> argparse.ArgumentParser:
     synth.add_argument(
         "--out", metavar="PATH", default=None, help="output CSV (default: data/synthetic/<scenario>-<seed>.csv)"
     )
+
+    # vsr simulate ----------------------------------------------------------------------------
+    simulate = sub.add_parser(
+        "simulate",
+        help="operating characteristics of the decision rules over many synthetic surveys (Dask)",
+        description=(
+            "For each scenario x seed, generate the synthetic replica as `vsr synth` does, run each claim's "
+            "primary analysis and decision rule, and write the share of each verdict and the coverage of the "
+            "intervals (operating_characteristics.csv), one row per seed x claim (per_seed.csv) and the "
+            "provenance. Runs on a local Dask cluster (--workers) or a running one (--scheduler); resumable."
+        ),
+    )
+    from vsr_analysis.simulate.command import add_arguments as _simulate_arguments
+
+    _simulate_arguments(simulate, _positive_int)
     return parser
 
 
@@ -211,6 +226,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         from vsr_analysis.synth.replica import cli_synth
 
         return cli_synth(args)
+    if args.command == "simulate":
+        from vsr_analysis.simulate.command import cli_simulate
+
+        return cli_simulate(args)
     raise UsageError(f"unknown command {args.command!r}")
 
 

@@ -71,6 +71,10 @@ def _data_banner(source) -> str:
     )
 
 
+#: The chapter with every rule's operating characteristics (runspec parameter set operating-characteristics).
+OPERATING_CHARACTERISTICS_LINK = "{doc}`How often are the verdicts right? <../executed/operating-characteristics>`"
+
+
 def claims_page(ledger: list[dict], source) -> str:
     rows, tests = [], []
     for e in ledger:
@@ -89,6 +93,7 @@ def claims_page(ledger: list[dict], source) -> str:
         tests.append(
             f"{e['id']}\n: {p.get('method', 'not executed')}"
             + "".join(f"; secondary `{s['parameter_set']}`: {s['verdict']}" for s in e.get("secondary", []))
+            + f"; how often its rule is right on simulated surveys: {OPERATING_CHARACTERISTICS_LINK}"
             + "\n"
         )
     table = (

@@ -609,20 +609,20 @@ def _lookups(register: pd.DataFrame | None, history: pd.DataFrame | None) -> _Lo
 def _parse_code(text: str, item: Item) -> tuple[int | None, str | None, str | None]:
     """Cell text -> (code, problem kind, message).  Code None and kind None means a declared missing code."""
     m = _NUMBER.fullmatch(text)
-    allowed = item.describe_codes()
+    # the description of the allowed codes is built only for a message (it is the costly part of a valid cell)
     if not m:
-        return None, "non_numeric", f"{text!r} is not a number; expected {allowed}"
+        return None, "non_numeric", f"{text!r} is not a number; expected {item.describe_codes()}"
     sign, whole, frac = m.groups()
     if frac is not None and frac.strip("0"):
-        return None, "out_of_range", f"{text!r} is not a whole number; expected {allowed}"
+        return None, "out_of_range", f"{text!r} is not a whole number; expected {item.describe_codes()}"
     if len(whole.lstrip("0")) > 12:
-        return None, "out_of_range", f"{text!r} is out of range; expected {allowed}"
+        return None, "out_of_range", f"{text!r} is out of range; expected {item.describe_codes()}"
     value = int(sign + whole)
     if value in item.valid_codes:
         return value, None, None
     if value in item.missing_code_values:
         return None, None, None
-    return None, "out_of_range", f"{text!r} is out of range; expected {allowed}"
+    return None, "out_of_range", f"{text!r} is out of range; expected {item.describe_codes()}"
 
 
 def _unit_type_map(item: Item | None) -> dict[str, str]:

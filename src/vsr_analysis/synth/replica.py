@@ -59,6 +59,7 @@ from scipy.special import expit, logit
 
 from vsr_analysis import __version__, paths
 from vsr_analysis.data.codebook import ladder_components
+from vsr_analysis.synth.claim_truth import claim_truth, expected_values, validate_statements
 
 # ---------------------------------------------------------------------------------------------------------
 # Fixed vocabulary
@@ -271,7 +272,7 @@ def _validate(doc: dict, file: str) -> None:
     missing = [k for k in _REQUIRED_SECTIONS if k not in doc]
     if missing:
         raise ScenarioError(f"{file}: missing top-level key(s) {missing}")
-    unknown = sorted(set(doc) - set(_REQUIRED_SECTIONS))
+    unknown = sorted(set(doc) - set(_REQUIRED_SECTIONS) - {"claims"})  # claims: optional, see claim_truth
     if unknown:
         raise ScenarioError(f"{file}: unknown top-level key(s) {unknown}")
     sources = doc["sources"]
@@ -402,6 +403,10 @@ def load_scenario(name: str) -> dict:
     if doc.get("name") != name:
         raise ScenarioError(f"{file}: 'name' is {doc.get('name')!r}, expected {name!r} (the file's stem)")
     _validate(doc, file)
+    try:
+        validate_statements(doc, file)
+    except ValueError as exc:
+        raise ScenarioError(str(exc)) from None
     digest = hashlib.sha256()
     for blob in blobs:
         digest.update(hashlib.sha256(blob).digest())
@@ -851,7 +856,9 @@ def _generate(sc: dict, seed: int, frame: pd.DataFrame) -> tuple[pd.DataFrame, d
     out = rows.loc[keep].reset_index(drop=True)
 
     full = {"stage": stage, "responded": responded, "member": member, "political": political, "latent": latent}
-    full.update(measures_progress=comps["measures_progress"], barriers=barriers)
+    full.update(
+        measures_progress=comps["measures_progress"], components=comps, barriers=barriers
+    )  # components: for claim_truth
     truth = _truth(sc, seed, model, out, full)
     return out, truth, model
 
@@ -943,6 +950,8 @@ def _truth(sc: dict, seed: int, model: _Model, out: pd.DataFrame, full: dict) ->
             "knr": listed(small & peripheral),
         },
     }
+    truth["claims"] = claim_truth(sc, model, full)  # what the scenario makes true for each claim
+    truth["claims_expected"] = expected_values(model)  # the model quantities the claims are about
     if ceiling:
         truth["ceiling_violations"] = int((stage > model.max_stage).sum())  # always 0: a check, not a parameter
     from vsr_analysis.synth.county import county_truth

@@ -1,0 +1,139 @@
+"""What a scenario makes true, checked: the ``claims:`` statements of a scenario against its model.
+
+A scenario *states* for each claim whether it holds (``data/scenarios/*.yml``, section ``claims``).  This module
+recomputes the answer from the calibrated generating model (``synth.claim_truth.expected_values``) and the
+claim's decision parameters in ``claims.yml``, so that a wrong statement is caught before any simulation is
+scored against it.  The conditions, per rule:
+
+* ``directional`` (F1: the coefficient of political anchoring; F5: network membership, whose total association
+  also runs through political anchoring): holds when the effect is positive;
+* ``share_above_and_spread`` (F2): the frame's expected share at stage >= 1 exceeds the threshold and enough
+  stages hold the minimum share;
+* ``joint_nonnegative`` (F3): no structural coefficient is negative and at least one is positive;
+* ``not_prerequisite`` (F4): no ceiling keeps municipalities at or above the frame's median population below
+  the top stage;
+* ``share_above`` (F6, F7, F8): the frame's expected share exceeds the threshold.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import warnings
+
+import numpy as np
+import pandas as pd
+
+from vsr_analysis.synth import replica
+from vsr_analysis.synth.replica import PRIMARY_COVARIATES
+
+_SHARE_VALUE = {"F6": "sdg_in_master_plan", "F7": "stage_ge3_among_management", "F8": "barrier_capacity"}
+
+
+def model_says(claim_id: str, claim: dict, expected: dict) -> bool | None:
+    """Whether the claim holds under the model's expected values (None: no rule for this claim here)."""
+    rp = claim.get("rule_parameters", {}) or {}
+    beta = expected["coefficients"]
+    if claim_id == "F1":
+        return beta["political_anchoring"] > 0
+    if claim_id == "F5":
+        direct = beta["network_member"]
+        indirect = beta["political_anchoring"] * expected["network_on_political_anchoring"]
+        return direct >= 0 and indirect >= 0 and (direct > 0 or indirect > 0)
+    if claim_id == "F2":
+        stages = sum(s >= float(rp["min_stage_share"]) for s in expected["stage_shares"])
+        return expected["stage_ge1"] > float(rp["threshold"]) and stages >= int(rp["min_stages"])
+    if claim_id == "F3":
+        b = [beta[t] for t in PRIMARY_COVARIATES]
+        return min(b) >= 0 and max(b) > 0
+    if claim_id == "F4":
+        cap = expected["ceiling_threshold"]
+        return cap is None or cap < expected["median_population"]
+    if claim_id in _SHARE_VALUE:
+        return expected[_SHARE_VALUE[claim_id]] > float(rp["threshold"])
+    return None
+
+
+def check_statements(scenario: str, truth: dict, spec: dict) -> list[str]:
+    """Problems with a scenario's ``claims:`` statements (empty list: every statement agrees with the model)."""
+    problems = []
+    expected = truth["claims_expected"]
+    for claim in spec["claims"]:
+        cid = claim["id"]
+        stated = truth["claims"].get(cid, {}).get("holds")
+        computed = model_says(cid, claim, expected)
+        if stated is None or computed is None:
+            continue
+        if bool(stated) != bool(computed):
+            problems.append(
+                f"data/scenarios/{scenario}.yml: claims.{cid}.holds is {str(stated).lower()}, but the scenario's "
+                f"model makes the claim {'hold' if computed else 'fail'}"
+            )
+    return problems
+
+
+def truth_label(holds: bool | None) -> str:
+    return "unstated" if holds is None else ("holds" if holds else "fails")
+
+
+# --------------------------------------------------------------------------------------------------------
+# Pseudo-true coefficients of the ordinal-effect claims
+
+
+@functools.lru_cache(maxsize=32)
+def _expected_rows(scenario_sha: str, scenario_json: str) -> pd.DataFrame:
+    """Every municipality x network x anchoring x stage, weighted by its probability under the model.
+
+    The weights of one municipality sum to 1: the frame as an infinitely repeated survey without non-response
+    (item non-response is completely at random and so ignorable).
+    """
+    from vsr_analysis.data.analysis_frame import add_analysis_columns
+    from vsr_analysis.simulate.replica_frame import reference_data
+
+    sc = json.loads(scenario_json)
+    register = reference_data()[0]
+    model = replica._Model(sc, replica._frame(register))
+    n = len(model.frame)
+    probs = replica._ordered_probs(model.atom_eta, model.thresholds)  # (n, 2, 5, 6)
+    k = np.arange(replica.N_STAGES)
+    cap = model.max_stage[:, None, None, None]
+    above = np.where(k > cap, probs, 0.0).sum(axis=-1, keepdims=True)
+    probs = np.where(k > cap, 0.0, probs) + np.where(k == cap, above, 0.0)  # the ceiling, as in _stage_probs
+    weight = model.atom_w[..., None] * probs
+    idx = np.indices((n, 2, 5, replica.N_STAGES)).reshape(4, -1)
+    base = add_analysis_columns(register.assign(network_ks_register=register["network_ks"]))
+    base = base.sort_values("knr", kind="mergesort").reset_index(drop=True)
+    rows = base.iloc[idx[0]][["log_population", "centrality", "merged_2017_2020", "county_code"]]
+    return rows.assign(
+        unit=idx[0],
+        network_member=idx[1].astype(float),
+        political_anchoring=(idx[2] + 1).astype(float),
+        maturity_stage=idx[3],
+        weight=weight.reshape(-1),
+    ).reset_index(drop=True)
+
+
+def pseudo_true_coefficient(scenario: dict, term: str, controls: tuple[str, ...], fixed_effects: tuple[str, ...]):
+    """The value the weighted proportional-odds estimate of ``term`` converges to under ``scenario``.
+
+    The analysis model fitted to the model's expected frame (:func:`_expected_rows`) with the same package
+    function the chapters use.  Where the analysis model is the generating model (F1 without a ceiling) this is
+    the generating coefficient; where it is not (F5 leaves out political anchoring, which membership raises; a
+    ceiling censors the stages) it is the *pseudo-true* value the estimator targets.  The raking weights
+    reproduce the frame on its margins, so the frame-level fit is the estimand (up to the raking's
+    approximation of the response model).
+    """
+    from vsr_analysis.stats.ordinal_model import fit_ordinal
+
+    doc = {k: v for k, v in scenario.items() if not k.startswith("_")}
+    rows = _expected_rows(scenario["_sha256"], json.dumps(doc, sort_keys=True, default=str))
+    # rows that differ only in a variable the model leaves out are one row with their weights summed
+    used = ["unit", term, *controls, *fixed_effects, "maturity_stage"]
+    rows = rows.groupby(used, sort=True, observed=True)["weight"].sum().reset_index()
+    rows = rows[rows["weight"] > 0]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fit = fit_ordinal(
+            rows, "maturity_stage", [term, *controls], weights="weight", fixed_effects=list(fixed_effects)
+        )
+    return round(float(fit.params[term]), 10) + 0.0  # + 0.0: no negative zero in the files

@@ -1,0 +1,289 @@
+"""`vsr simulate` without Dask: streams, scenario statements, the registry, resume, aggregation, CLI errors."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from vsr_analysis import cli
+from vsr_analysis.claims.ledger import load_claims_spec
+from vsr_analysis.simulate import engine, operating, streams
+from vsr_analysis.simulate.registry import ANALYSES, claim_parameters
+from vsr_analysis.simulate.replica_frame import analysis_frame
+from vsr_analysis.simulate.truth import check_statements, model_says
+from vsr_analysis.synth import replica
+
+# ------------------------------------------------------------------------------------------------ streams
+
+
+def test_streams_are_fixed_per_scenario_and_seed():
+    assert streams.replica_seed("null", 7) == streams.replica_seed("null", 7)
+    assert streams.replica_seed("null", 7) != streams.replica_seed("vsr-narrative", 7)
+    assert streams.replica_seed("null", 7) != streams.replica_seed("null", 8)
+    assert streams.analysis_seed("null", 7, "F4") != streams.analysis_seed("null", 7, "F1")
+    assert 0 <= streams.replica_seed("low-uptake", 1) < 2**32
+
+
+# ------------------------------------------------------------------------------------- scenario statements
+
+
+@pytest.mark.parametrize("scenario", replica.available_scenarios())
+def test_every_scenario_statement_agrees_with_its_model(scenario):
+    _, truth = replica.generate(scenario, 11)
+    spec = load_claims_spec()
+    assert check_statements(scenario, truth, spec) == []
+    stated = {cid: c["holds"] for cid, c in truth["claims"].items()}
+    assert all(stated[c["id"]] is not None for c in spec["claims"]), stated
+
+
+def test_every_claim_is_false_in_some_scenario():
+    false_somewhere = set()
+    for scenario in replica.available_scenarios():
+        _, truth = replica.generate(scenario, 1)
+        false_somewhere |= {cid for cid, c in truth["claims"].items() if c["holds"] is False}
+    assert {c["id"] for c in load_claims_spec()["claims"]} <= false_somewhere
+
+
+def test_a_wrong_statement_is_caught():
+    _, truth = replica.generate("null", 3)
+    truth["claims"]["F1"]["holds"] = True  # null has a zero coefficient: F1 fails
+    problems = check_statements("null", truth, load_claims_spec())
+    assert len(problems) == 1 and "claims.F1.holds is true" in problems[0] and "null.yml" in problems[0]
+
+
+def test_f4_truth_follows_the_ceiling():
+    spec = {c["id"]: c for c in load_claims_spec()["claims"]}
+    for scenario, holds in (("vsr-narrative", True), ("size-ceiling", False)):
+        _, truth = replica.generate(scenario, 2)
+        assert model_says("F4", spec["F4"], truth["claims_expected"]) is holds
+
+
+def test_truth_json_carries_realised_frame_values():
+    rows, truth = replica.generate("vsr-narrative", 5)
+    assert truth["claims"]["F1"]["true_value"] == truth["coefficients"]["political_anchoring"]
+    f8 = truth["claims"]["F8"]["true_value"]
+    # the realised frame share includes non-respondents, so it differs from the respondents' share
+    respondents = rows.loc[rows["unit_type"] == "municipality", "barrier_capacity"].dropna().astype(int)
+    assert 0 < f8 < 1 and abs(f8 - respondents.mean()) < 0.1
+    assert truth["claims"]["F3"]["true_value"] is None
+
+
+def test_pseudo_true_value_is_the_generating_coefficient_where_the_model_is_right():
+    """Fitted to the model's expected frame, the F1 analysis model recovers the generating coefficient; the F5
+    model (anchoring left out) targets the larger total association, and zero under the null scenario."""
+    from vsr_analysis.simulate.truth import pseudo_true_coefficient
+
+    controls = ("log_population", "centrality", "merged_2017_2020")
+    narrative = replica.load_scenario("vsr-narrative")
+    f1 = pseudo_true_coefficient(narrative, "political_anchoring", (*controls, "network_member"), ("county_code",))
+    assert f1 == pytest.approx(narrative["maturity"]["coefficients"]["political_anchoring"]["value"], abs=1e-6)
+    f5 = pseudo_true_coefficient(narrative, "network_member", controls, ("county_code",))
+    assert f5 > narrative["maturity"]["coefficients"]["network_member"]["value"]
+    null = replica.load_scenario("null")
+    assert pseudo_true_coefficient(null, "network_member", controls, ("county_code",)) == pytest.approx(0, abs=1e-8)
+
+
+def test_malformed_claims_section_names_file_and_claim(tmp_path, monkeypatch):
+    import shutil
+
+    from vsr_analysis import paths
+
+    root = tmp_path / "proj"
+    shutil.copytree(paths.scenarios_dir(), root / "data" / "scenarios")
+    monkeypatch.setenv("VSR_PROJECT_ROOT", str(root))
+    path = root / "data" / "scenarios" / "null.yml"
+    path.write_text(path.read_text() + "\n  F9:\n    holds: maybe\n    reason: x\n")
+    with pytest.raises(replica.ScenarioError, match=r"null\.yml: claims\.F9\.holds must be true or false"):
+        replica.load_scenario("null")
+
+
+# ---------------------------------------------------------------------------------------------- registry
+
+
+@pytest.fixture(scope="module")
+def narrative_frame():
+    return analysis_frame(replica.load_scenario("vsr-narrative"), 2021)
+
+
+def test_replica_frame_matches_the_notebooks_frame(narrative_frame):
+    """The in-memory frame equals what load_frame gives the notebooks for synthetic:vsr-narrative:2021."""
+    from vsr_analysis.data.analysis_frame import load_frame
+
+    nb = load_frame("synthetic:vsr-narrative:2021")
+    pd.testing.assert_frame_equal(narrative_frame.frame, nb.frame)
+    assert narrative_frame.weight_info == nb.weight_info
+
+
+def test_registry_covers_the_confirmatory_claims():
+    assert {c["id"] for c in load_claims_spec()["claims"]} <= set(ANALYSES)
+
+
+@pytest.mark.parametrize("claim_id", sorted(ANALYSES))
+def test_registry_evidence_decides_like_the_ledger(narrative_frame, claim_id):
+    spec = load_claims_spec()
+    entry = next(c for c in spec["claims"] if c["id"] == claim_id)
+    params = claim_parameters(entry, float(spec["alpha"]))
+    if "permutations" in params:
+        params["permutations"] = 200
+    ev = ANALYSES[claim_id](narrative_frame, entry, params, 123)
+    assert set(ev["primary"]) == {"estimate", "ci_low", "ci_high", "p_value"}
+    assert ev["n"] > 50
+    assert 0 <= ev["primary"]["p_value"] <= 1
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("claim_id", ["F1", "F4", "F7"])
+def test_registry_gives_the_notebooks_evidence(narrative_frame, claim_id, tmp_path):
+    """The registry and the executed chapter template agree on the primary result and the rule's inputs."""
+    import subprocess
+    import sys
+
+    from vsr_analysis import paths
+    from vsr_analysis.build.runspec import load_runspec
+
+    spec = load_claims_spec()
+    entry = next(c for c in spec["claims"] if c["id"] == claim_id)
+    pset = load_runspec().get(entry["parameter_set"])
+    params = claim_parameters(entry, float(spec["alpha"]))
+    cmd = [sys.executable, "-m", "papermill", str(pset.template), str(tmp_path / "out.ipynb"), "-k", "python3"]
+    cmd += ["-p", "survey", "synthetic:vsr-narrative:2021", "-p", "param_set", pset.name]
+    cmd += ["-p", "results_dir", str(tmp_path / "results"), "--cwd", str(tmp_path), "--no-progress-bar"]
+    for key, value in pset.parameters.items():
+        cmd += ["-y", json.dumps({key: value})]
+    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=paths.project_root())
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    notebook = json.loads((tmp_path / "results" / "evidence.json").read_text())
+    ours = ANALYSES[claim_id](narrative_frame, entry, params, params.get("seed", 0))
+    for key in ("estimate", "ci_low", "ci_high", "p_value"):
+        a, b = notebook["primary"][key], ours["primary"][key]
+        assert (a is None and b is None) or math.isclose(a, b, rel_tol=1e-8, abs_tol=1e-12), (key, a, b)
+    assert notebook["n"] == ours["n"]
+    for key, value in ours["rule_inputs"].items():
+        assert json.loads(json.dumps(value, default=float)) == pytest.approx(notebook["rule_inputs"][key]), key
+
+
+def test_f1_parameters_come_from_the_template_and_runspec():
+    spec = load_claims_spec()
+    entries = {c["id"]: c for c in spec["claims"]}
+    f1 = claim_parameters(entries["F1"], 0.05)
+    f5 = claim_parameters(entries["F5"], 0.05)
+    assert f1["term"] == "political_anchoring" and f5["term"] == "network_member"
+    assert "political_anchoring" not in f5["controls"] and f1["alpha"] == 0.05
+    assert "survey" not in f1
+
+
+# ----------------------------------------------------------------------------------- runs and checkpoints
+
+
+@pytest.fixture(scope="module")
+def small_plan():
+    return engine.make_plan(["null"], 4, ["F8", "F4"], chunk_size=2, overrides={"permutations": 30})
+
+
+def test_resume_computes_only_missing_chunks(small_plan, tmp_path):
+    out = tmp_path / "run"
+    first = engine.simulate(small_plan, out, workers=0, progress=False)
+    assert (first.seeds_computed, first.chunks_computed) == (4, 2)
+    reference = {n: (out / n).read_bytes() for n in (engine.PER_SEED_FILE, engine.OC_FILE)}
+    chunks = sorted((out / engine.CHECKPOINT_DIR / "null").glob("*.json"))
+    assert len(chunks) == 2
+    # a killed run: one checkpoint never written, the per-seed output gone
+    chunks[1].unlink()
+    (out / engine.PER_SEED_FILE).unlink()
+    again = engine.simulate(small_plan, out, workers=0, progress=False)
+    assert (again.seeds_computed, again.chunks_computed) == (2, 1)
+    # a truncated checkpoint (a crash while copying) is recomputed, never half counted
+    text = chunks[0].read_text()
+    chunks[0].write_text(text[: len(text) // 2])
+    third = engine.simulate(small_plan, out, workers=0, progress=False)
+    assert third.seeds_computed == 2
+    for name, data in reference.items():
+        assert (out / name).read_bytes() == data
+    per_seed = pd.read_csv(out / engine.PER_SEED_FILE)
+    assert sorted(per_seed["seed"].unique()) == [1, 2, 3, 4]
+    assert len(per_seed) == 4 * 2 and not per_seed.duplicated(["seed", "claim"]).any()
+    # nothing left to do
+    assert engine.simulate(small_plan, out, workers=0, progress=False).seeds_computed == 0
+    prov = json.loads((out / engine.PROVENANCE_FILE).read_text())
+    assert prov["claims"]["F4"]["parameters"]["permutations"] == 30 and prov["simulated"] is True
+
+
+def test_more_seeds_reuse_the_chunks_done(small_plan, tmp_path):
+    out = tmp_path / "grow"
+    engine.simulate(small_plan, out, workers=0, progress=False)
+    bigger = engine.make_plan(["null"], 6, ["F8", "F4"], chunk_size=2, overrides={"permutations": 30})
+    assert engine.simulate(bigger, out, workers=0, progress=False).seeds_computed == 2
+
+
+def test_another_plan_in_the_same_folder_is_refused(small_plan, tmp_path):
+    out = tmp_path / "other"
+    engine.simulate(small_plan, out, workers=0, progress=False)
+    other = engine.make_plan(["null"], 4, ["F8", "F4"], chunk_size=2, overrides={"permutations": 31})
+    with pytest.raises(engine.SimulationError, match="other settings"):
+        engine.simulate(other, out, workers=0, progress=False)
+
+
+# ---------------------------------------------------------------------------------------------- aggregation
+
+
+def test_operating_characteristics_from_records():
+    rows = []
+    for seed in range(1, 11):
+        verdict = "supported" if seed <= 3 else ("not supported" if seed <= 9 else "inconclusive")
+        rows.append(
+            {
+                "scenario": "s",
+                "seed": seed,
+                "claim": "F8",
+                "truth": "fails",
+                "true_value": 0.4,
+                "verdict": verdict,
+                "verdict_unadjusted": "supported" if seed <= 4 else "not supported",
+                "estimate": 0.4,
+                "ci_low": 0.35,
+                "ci_high": 0.45 if seed != 10 else 0.39,
+                "covered": seed != 10,
+                "error": "",
+            }
+        )
+    oc = operating.operating_characteristics(pd.DataFrame(rows)).iloc[0]
+    assert (oc["supported"], oc["not_supported"], oc["inconclusive"]) == (0.3, 0.6, 0.1)
+    assert math.isclose(oc["supported_se"], math.sqrt(0.3 * 0.7 / 10))
+    assert oc["supported_unadjusted"] == 0.4 and oc["coverage"] == 0.9 and oc["n_coverage"] == 10
+    text = operating.reading(oc)
+    assert "F8 is false" in text and "wrongly *supported* in 30 %" in text and "covers the true value in 90 %" in text
+
+
+def test_records_are_sorted_whatever_the_order_of_chunks():
+    recs = [
+        {"scenario": "b", "seed": 2, "claim": "F8"},
+        {"scenario": "a", "seed": 2, "claim": "F8"},
+        {"scenario": "a", "seed": 1, "claim": "F8"},
+    ]
+    table = engine.per_seed_table(recs)
+    assert list(zip(table["scenario"], table["seed"])) == [("a", 1), ("a", 2), ("b", 2)]
+
+
+# ------------------------------------------------------------------------------------------------------ CLI
+
+
+def test_cli_unknown_scenario_and_claim_are_usage_errors(tmp_path, capsys):
+    assert cli.main(["simulate", "--scenario", "nope", "--seeds", "1", "--out", str(tmp_path / "x")]) == 2
+    assert "unknown scenario" in capsys.readouterr().err
+    rc = cli.main(["simulate", "--scenario", "null", "--seeds", "1", "--claims", "F99", "--out", str(tmp_path / "y")])
+    assert rc == 2 and "unknown claim" in capsys.readouterr().err
+    assert not (tmp_path / "x").exists() and not (tmp_path / "y").exists()
+
+
+def test_cli_runs_in_process(tmp_path, capsys):
+    out = tmp_path / "cli"
+    args = ["simulate", "--scenario", "few-capacity-barriers", "--seeds", "2", "--claims", "F8"]
+    rc = cli.main([*args, "--workers", "0", "--out", str(out), "--quiet"])
+    assert rc == 0, capsys.readouterr().err
+    oc = pd.read_csv(out / engine.OC_FILE)
+    assert list(oc["claim"]) == ["F8"] and oc["truth"].iloc[0] == "fails" and oc["n_seeds"].iloc[0] == 2
+    assert np.isclose(oc[["supported", "not_supported", "inconclusive"]].sum(axis=1).iloc[0], 1.0)
