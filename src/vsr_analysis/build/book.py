@@ -60,6 +60,12 @@ def build_book(*, rebuild_all: bool = False, quiet: bool = False) -> Path:
     root = paths.project_root()
     if not paths.claims_json_path().is_file() or not paths.executed_dir().is_dir():
         raise BookError("no executed notebooks or results/claims.json: run `vsr run` first (or `make book`)")
+    from vsr_analysis.build.publish import MixedOutputsError, check_published
+
+    try:
+        check_published()
+    except MixedOutputsError as exc:
+        raise BookError(f"the published outputs are not one whole run: {exc}") from None
     stamp_file = paths.build_dir() / STAMP_NAME
     stamp = source_stamp()
     index = paths.build_dir() / "html" / "index.html"

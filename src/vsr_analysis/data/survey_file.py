@@ -176,8 +176,12 @@ class SurveyValidationError(ValueError):
             kinds: dict[str, int] = {}
             for problem in self.problems:
                 kinds[problem.kind] = kinds.get(problem.kind, 0) + 1
-            by_kind = ", ".join(f"{kind} {count}" for kind, count in sorted(kinds.items(), key=lambda kv: (-kv[1], kv[0])))
-            lines.append(f"… {n - len(shown)} more problem(s) not shown (use --all to list every one); by kind: {by_kind}")
+            by_kind = ", ".join(
+                f"{kind} {count}" for kind, count in sorted(kinds.items(), key=lambda kv: (-kv[1], kv[0]))
+            )
+            lines.append(
+                f"… {n - len(shown)} more problem(s) not shown (use --all to list every one); by kind: {by_kind}"
+            )
         lines.append(
             f"{n} problem{'s' if n != 1 else ''} in {', '.join(files) or 'the survey file'}; the file was not loaded."
         )

@@ -45,9 +45,7 @@ class SurveySpec:
     def parse(cls, text: str) -> SurveySpec:
         match = SPEC_PATTERN.match(text or "") if isinstance(text, str) else None
         if not match:
-            raise SourceError(
-                f"survey spec {text!r} must be 'synthetic:<scenario>:<seed>' or 'file:<name>:<sha256>'"
-            )
+            raise SourceError(f"survey spec {text!r} must be 'synthetic:<scenario>:<seed>' or 'file:<name>:<sha256>'")
         if match["scenario"] is not None:
             return cls.synthetic(match["scenario"], int(match["seed"]))
         return cls.file(match["name"], match["sha"])
