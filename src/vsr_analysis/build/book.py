@@ -86,9 +86,11 @@ def build_book(*, rebuild_all: bool = False, quiet: bool = False) -> Path:
         raise BookError(f"the build finished but {index} is missing")
     run_info = paths.results_dir() / "run.json"
     if run_info.is_file() and json.loads(run_info.read_text()).get("confidential"):
-        from vsr_analysis.build.disclosure import scan_build
+        from vsr_analysis.build.disclosure import scan_published
 
-        leaks = scan_build(paths.build_dir() / "html", paths.executed_dir())
+        leaks = scan_published(
+            paths.build_dir() / "html", paths.executed_dir(), paths.results_dir(), paths.generated_dir()
+        )
         if leaks:
             shutil.rmtree(paths.build_dir() / "html", ignore_errors=True)
             raise BookError(
