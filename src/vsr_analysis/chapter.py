@@ -164,7 +164,9 @@ class Context:
             return
         from vsr_analysis.build.disclosure import DisclosureError, _identifiers, unit_level_cells
 
-        codes, names = _identifiers()
+        if not hasattr(self, "_unit_identifiers"):
+            self._unit_identifiers = _identifiers()
+        codes, names = self._unit_identifiers
         problems = unit_level_cells(table, self._identifying(), codes, names)
         if problems:
             raise DisclosureError(

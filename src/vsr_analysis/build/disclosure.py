@@ -14,6 +14,7 @@ import json
 import re
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 MIN_CELL = 3
@@ -172,13 +173,20 @@ IDENTIFYING_COLUMNS = ("population_2020", "population_2021")
 SIZE_BAND_EDGES = (0, 2_000, 5_000, 10_000, 20_000, 50_000)
 
 
-def _is_exempt_number(value: float) -> bool:
-    """Numbers the scan cannot tell apart from everyday ones: years (1900–2100) and multiples of 500.
+#: Municipalities in the frame: a whole number up to this can be a count of municipalities (a group size, an n).
+FRAME_SIZE = 356
 
-    A population equal to one of them is indistinguishable from a year or a round grid value in prose; such
-    numbers are also not derived from a unit.  The guards in ``chapter`` still apply to figures and tables.
+
+def _is_exempt_number(value: float) -> bool:
+    """Numbers that cannot be told apart from everyday ones: counts of municipalities (up to FRAME_SIZE), years
+    (1900–2100) and multiples of 500.
+
+    A population equal to one of them is indistinguishable from a group size, a year or a round grid value; such
+    numbers are not derived from a unit's register value.  Known limit: the one or two municipalities with at
+    most 356 inhabitants are therefore not protected by the number checks (the figure and table guards still
+    refuse unit-level points and named rows).
     """
-    return 1900 <= value <= 2100 or value % 500 == 0
+    return value <= FRAME_SIZE or 1900 <= value <= 2100 or value % 500 == 0
 
 
 def identifying_values(frame: pd.DataFrame, columns=IDENTIFYING_COLUMNS, min_units: int = MIN_CELL) -> set[float]:
@@ -254,16 +262,20 @@ def point_coordinates(fig) -> list[tuple[str, list]]:
     from matplotlib.collections import PathCollection
     from matplotlib.lines import Line2D
 
+    def numbers(values) -> list[float]:
+        # categorical axes hold strings: those are labels, not coordinates of a unit
+        return [float(v) for v in pd.to_numeric(pd.Series(list(values), dtype=object), errors="coerce").dropna()]
+
     found = []
     for ax in fig.get_axes():
         for coll in ax.collections:
             if isinstance(coll, PathCollection):
-                offsets = coll.get_offsets()
-                if len(offsets):
-                    found.append(("scatter", [list(map(float, offsets[:, 0])), list(map(float, offsets[:, 1]))]))
+                offsets = np.asarray(coll.get_offsets())
+                if offsets.ndim == 2 and len(offsets):
+                    found.append(("scatter", [numbers(offsets[:, 0]), numbers(offsets[:, 1])]))
         for line in ax.get_lines():
             if isinstance(line, Line2D) and line.get_marker() not in (None, "None", "", " ", "none"):
-                found.append(("line markers", [list(map(float, line.get_xdata())), list(map(float, line.get_ydata()))]))
+                found.append(("line markers", [numbers(line.get_xdata()), numbers(line.get_ydata())]))
     return found
 
 
