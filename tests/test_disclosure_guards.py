@@ -135,3 +135,12 @@ def test_published_numbers_equal_to_one_respondents_population_are_found():
     reason = f"the top stage requires a population of at least {oslo:,.0f}"
     assert scan_numbers([reason], "claims.json", identifying) != []
     assert scan_numbers(["356 municipalities in 2021, 5,000 resamples"], "x", identifying) == []
+
+
+def test_a_figure_that_labels_municipalities_is_refused(tmp_path):
+    ctx = _context(tmp_path, confidential=True)
+    fig, ax = plt.subplots()
+    ax.bar([0, 1], [3, 4])
+    ax.annotate("Bergen", (1, 4))
+    with pytest.raises(DisclosureError, match="municipality name 'Bergen'"):
+        ctx.figure(fig, "labelled", "alt", "caption")

@@ -148,6 +148,14 @@ class Context:
         from vsr_analysis.build.disclosure import DisclosureError, unit_level_points
 
         problems = unit_level_points(fig, self._identifying())
+        from matplotlib.text import Text
+
+        from vsr_analysis.build.disclosure import _identifiers, scan_texts
+
+        if not hasattr(self, "_unit_identifiers"):
+            self._unit_identifiers = _identifiers()
+        labels = [t.get_text() for t in fig.findobj(Text) if t.get_text()]
+        problems += [leak.split(": ", 1)[1] for leak in scan_texts(labels, name, *self._unit_identifiers)]
         if problems:
             import matplotlib.pyplot as plt
 
