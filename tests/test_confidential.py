@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 
@@ -9,7 +10,7 @@ import nbformat
 import pytest
 
 from conftest import copy_project, vsr
-from vsr_analysis.build.disclosure import scan_build
+from vsr_analysis.build.disclosure import scan_build, scan_published
 
 pytestmark = pytest.mark.slow
 
@@ -43,9 +44,12 @@ def test_ledger_and_notebooks_carry_only_name_and_sha256(confidential_build):
         assert "private-folder" not in text
 
 
-def test_no_municipality_is_named_beside_answers_and_no_small_cells(confidential_build):
+def test_no_municipality_is_named_beside_answers_and_no_small_cells(confidential_build, monkeypatch):
     root, _, _ = confidential_build
     assert scan_build(root / "_build/html", root / "book/executed", root / "results") == []
+    # nor a number that is one respondent's register value (an exact population), anywhere it is published
+    monkeypatch.setenv("VSR_PROJECT_ROOT", str(root))
+    assert scan_published(root / "_build/html", root / "book/executed", root / "results", root / "book/generated") == []
 
 
 def test_a_leak_fails_the_build_and_removes_the_html(confidential_build, tmp_path):
@@ -57,6 +61,12 @@ def test_a_leak_fails_the_build_and_removes_the_html(confidential_build, tmp_pat
     cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text="4601 Bergen maturity_stage=5\n")]
     nb.cells.append(cell)
     nbformat.write(nb, target)
+    # as if the run itself had written it: record the new bytes in the manifest (otherwise `vsr book` refuses
+    # the tampered notebook before it gets to the leak scan)
+    manifest_path = root / "results/.manifest.json"
+    manifest = json.loads(manifest_path.read_text())
+    manifest["files"][f"executed/{target.name}"] = hashlib.sha256(target.read_bytes()).hexdigest()
+    manifest_path.write_text(json.dumps(manifest))
     proc = vsr("book", root=root, check=False)
     assert proc.returncode == 1
     assert "Bergen" in proc.stderr and "f2-maturity-variation" in proc.stderr

@@ -289,6 +289,7 @@ class Context:
             from vsr_analysis.build.disclosure import suppress_small_cells
 
             table = suppress_small_cells(table, count_columns)
+        self._refuse_unit_level_table(name, table)
         # A downloaded CSV leaves the page's banner behind: on the replica every row says it is simulated.
         written = table if not self.synthetic else table.assign(data=SIMULATED_CSV_LABEL.format(spec=self.data.spec))
         if self.synthetic:
@@ -312,7 +313,126 @@ class Context:
 
         Returns nothing (a returned path would be printed when the call ends a cell, and it names the
         staging folder the kernel writes into)."""
+        self._refuse_unit_level_figure(fig, name)
         save_figure(fig, self.results_dir, name, alt, caption, self.book_link(f"{name}.png"))
+
+    # disclosure guards (confidential runs) ----------------------------------------------------------------
+    def _identifying(self) -> set[float]:
+        """Register values that single out one responding municipality (computed once per context)."""
+        if not hasattr(self, "_identifying_values"):
+            from vsr_analysis.build.disclosure import identifying_values
+
+            self._identifying_values = identifying_values(self.frame) if self.data.confidential else set()
+        return self._identifying_values
+
+    def _refuse_unit_level_figure(self, fig, name: str) -> None:
+        """On a confidential run, refuse a figure that draws units at their own register values.
+
+        Such a point sits at a respondent's exact population (say) with its answer on the other axis: the figure
+        would publish that answer.  Draw binned counts instead (``binned_counts_figure``)."""
+        if not self.data.confidential or getattr(fig, "_vsr_binned", False):
+            return
+        from vsr_analysis.build.disclosure import DisclosureError, unit_level_points
+
+        problems = unit_level_points(fig, self._identifying())
+        from matplotlib.text import Text
+
+        from vsr_analysis.build.disclosure import _identifiers, scan_texts
+
+        if not hasattr(self, "_unit_identifiers"):
+            self._unit_identifiers = _identifiers()
+        labels = [t.get_text() for t in fig.findobj(Text) if t.get_text()]
+        problems += [leak.split(": ", 1)[1] for leak in scan_texts(labels, name, *self._unit_identifiers)]
+        if problems:
+            import matplotlib.pyplot as plt
+
+            plt.close(fig)
+            raise DisclosureError(
+                f"figure {name!r} is unit-level and the survey file is confidential: {'; '.join(problems)}. "
+                "Draw binned counts with the suppression rule (Context.binned_counts_figure) or ceiling lines "
+                "from banded values instead."
+            )
+
+    def _refuse_unit_level_table(self, name: str, table: pd.DataFrame) -> None:
+        """On a confidential run, refuse a table that names municipalities or prints a value of one unit."""
+        if not self.data.confidential:
+            return
+        from vsr_analysis.build.disclosure import DisclosureError, _identifiers, unit_level_cells
+
+        if not hasattr(self, "_unit_identifiers"):
+            self._unit_identifiers = _identifiers()
+        codes, names = self._unit_identifiers
+        problems = unit_level_cells(table, self._identifying(), codes, names)
+        if problems:
+            raise DisclosureError(
+                f"table {name!r} is unit-level and the survey file is confidential: {'; '.join(problems)}."
+            )
+
+    def register_value(self, value: float, column: str = "population_2021") -> str:
+        """A register value as it may be published: itself if at least three municipalities share it, else
+        its size band (widened until it holds three) — on confidential runs; the plain value on synthetic ones."""
+        if not self.data.confidential:
+            return f"{value:,.0f}"
+        from vsr_analysis.build.disclosure import safe_register_value
+
+        return safe_register_value(value, self.frame[column])
+
+    def binned_counts_figure(
+        self,
+        name: str,
+        x,
+        y,
+        *,
+        x_edges,
+        x_label: str,
+        y_label: str,
+        alt: str,
+        caption: str,
+        y_levels=None,
+        x_format=None,
+    ) -> pd.DataFrame:
+        """Show units as counts per (x band, y level) cell, never as points; small counts are suppressed.
+
+        ``x`` is binned at ``x_edges`` (left-closed bands), ``y`` taken at its levels.  The counts table goes
+        through the same suppression rule as every table (``suppress_small_cells`` on confidential runs:
+        1–2 shown as "<3", with secondary suppression), is written as ``<name>.csv`` and drawn as a heat map with
+        each cell's (suppressed) count.  Returns the published table."""
+        import matplotlib.pyplot as plt
+        import numpy as np
+
+        x = pd.Series(np.asarray(x, dtype=float))
+        y = pd.Series(np.asarray(y))
+        edges = list(x_edges)
+        fmt = x_format or (lambda v: f"{v:,.0f}")
+        labels = [f"{fmt(lo)}–{fmt(hi)}" if np.isfinite(hi) else f"≥{fmt(lo)}" for lo, hi in zip(edges, edges[1:])]
+        bands = pd.cut(x, edges, right=False, labels=labels)
+        levels = list(y_levels) if y_levels is not None else sorted(y.dropna().unique())
+        counts = pd.crosstab(pd.Categorical(y, categories=levels), bands, dropna=False).reindex(
+            index=levels, columns=labels, fill_value=0
+        )
+        table = counts.reset_index(names=y_label)
+        table.columns = [str(c) for c in table.columns]
+        band_columns = [str(c) for c in labels]
+        if self.data.confidential:
+            from vsr_analysis.build.disclosure import suppress_small_cells
+
+            table = suppress_small_cells(table, band_columns, dependent_columns=[])
+        self.table(name, table, caption, show=False)
+        shown = table[band_columns].astype(str)
+        numeric = shown.apply(pd.to_numeric, errors="coerce")
+        fig, ax = plt.subplots(figsize=(1.2 + 0.9 * len(labels), 1.0 + 0.45 * len(levels)))
+        ax.imshow(numeric.to_numpy(dtype=float), aspect="auto", cmap="Blues", origin="lower")
+        for i in range(len(levels)):
+            for j in range(len(labels)):
+                ax.text(j, i, shown.iat[i, j], ha="center", va="center", fontsize=8)
+        ax.set_xticks(range(len(labels)), labels, rotation=30, ha="right")
+        ax.set_yticks(range(len(levels)), [str(v) for v in levels])
+        ax.set_xlabel(x_label)
+        ax.set_ylabel(y_label)
+        ax.grid(False)
+        fig._vsr_binned = True  # counts per cell, suppressed: not unit-level
+        self.figure(fig, name, alt, caption)
+        return table
 
     def evidence(
         self,

@@ -61,6 +61,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--scenario", metavar="NAME", help="synthetic scenario in data/scenarios/ (default from run spec)"
     )
     run.add_argument("--seed", type=_seed, metavar="N", help="seed of the synthetic replica (default from run spec)")
+    run.add_argument("--sheet", metavar="NAME", help="XLSX sheet of the --survey file (default: the first)")
+    run.add_argument(
+        "--all", action="store_true", help="list every problem of an invalid --survey file (default: the first 50)"
+    )
     run.add_argument(
         "--jobs",
         type=_positive_int,
@@ -158,6 +162,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     validate.add_argument("path", metavar="PATH")
     validate.add_argument("--sheet", metavar="NAME", help="XLSX sheet (default: the first)")
+    validate.add_argument(
+        "--all", action="store_true", help="list every problem (default: the first 50, then a count by kind)"
+    )
 
     # vsr synth -------------------------------------------------------------------------------
     synth = sub.add_parser(

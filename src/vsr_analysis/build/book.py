@@ -60,6 +60,12 @@ def build_book(*, rebuild_all: bool = False, quiet: bool = False) -> Path:
     root = paths.project_root()
     if not paths.claims_json_path().is_file() or not paths.executed_dir().is_dir():
         raise BookError("no executed notebooks or results/claims.json: run `vsr run` first (or `make book`)")
+    from vsr_analysis.build.publish import MixedOutputsError, check_published
+
+    try:
+        check_published()
+    except MixedOutputsError as exc:
+        raise BookError(f"the published outputs are not one whole run: {exc}") from None
     stamp_file = paths.build_dir() / STAMP_NAME
     stamp = source_stamp()
     index = paths.build_dir() / "html" / "index.html"
@@ -80,9 +86,11 @@ def build_book(*, rebuild_all: bool = False, quiet: bool = False) -> Path:
         raise BookError(f"the build finished but {index} is missing")
     run_info = paths.results_dir() / "run.json"
     if run_info.is_file() and json.loads(run_info.read_text()).get("confidential"):
-        from vsr_analysis.build.disclosure import scan_build
+        from vsr_analysis.build.disclosure import scan_published
 
-        leaks = scan_build(paths.build_dir() / "html", paths.executed_dir())
+        leaks = scan_published(
+            paths.build_dir() / "html", paths.executed_dir(), paths.results_dir(), paths.generated_dir()
+        )
         if leaks:
             shutil.rmtree(paths.build_dir() / "html", ignore_errors=True)
             raise BookError(

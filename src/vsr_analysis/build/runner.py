@@ -1,27 +1,33 @@
-"""Execute the run spec's notebooks with papermill and publish their outputs atomically.
+"""Execute the run spec's notebooks with papermill and publish their outputs as one whole run.
 
 One run:
 
-1. validate the run spec and the survey source before any kernel starts (``runspec``, ``sources``);
-2. decide per parameter set whether to execute or reuse, from a fingerprint of everything it depends on
-   (template bytes, parameters, survey and data checksums, the package's own code) — ``fingerprint``;
-3. execute the chosen notebooks concurrently, each in its own ``papermill`` process with a per-cell timeout,
-   into a staging folder (``book/.staging``);
-4. only when every notebook succeeded: build the claims ledger and the generated book pages in the staging
-   folder, then swap it into place (``book/executed``, ``results``, ``book/generated``).
+1. take the checkout's run lock (``run_lock``: a second ``vsr run`` stops at once with a clear message), and
+   undo what an interrupted run left (``publish.recover``, staging folders of dead runs);
+2. validate the run spec and the survey source before any kernel starts (``runspec``, ``sources``);
+3. decide per parameter set whether to execute or reuse, from a fingerprint of everything it depends on
+   (template bytes, parameters, survey and data checksums, the package's own code) — ``fingerprint`` — and from
+   the manifest of the published run: a parameter set whose published files changed outside ``vsr run`` (an
+   interactive run, a hand edit) is executed again, and ``--only`` refuses to mix survey sources;
+4. execute the chosen notebooks concurrently, each in its own ``papermill`` process (its own process group,
+   tagged so that a watchdog ends it and its kernel when the run ends in any way, even by SIGKILL) with a
+   per-cell timeout, into a staging folder unique to this run (``book/.staging/run-<id>``);
+5. only when every notebook succeeded: build the claims ledger and the generated book pages in the staging
+   folder, stamp everything with the run id, and publish the three folders (``book/executed``, ``results``,
+   ``book/generated``) together or not at all (``publish``).
 
-A failure names the notebook, parameter set and cell, and leaves the last good outputs untouched; an
-interrupted run leaves only a staging folder, which the next run removes.
+A failure names the notebook, parameter set and cell, and leaves the last good outputs untouched.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import secrets
 import shutil
+import signal
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -32,20 +38,18 @@ import nbformat
 import yaml
 
 from vsr_analysis import paths
+from vsr_analysis.build import publish
 from vsr_analysis.build.final_verdicts import stamp_final_verdicts
 from vsr_analysis.build.fingerprint import RunState, fingerprint
 from vsr_analysis.build.page_titles import set_page_title
+from vsr_analysis.build.run_lock import RunLock, RunLocked
 from vsr_analysis.build.runspec import ParameterSet, RunSpec, RunSpecError, load_runspec
+from vsr_analysis.build.watchdog import TOKEN_VAR, kill_tagged, start_watchdog
 from vsr_analysis.data.survey_source import SurveySource, resolve_source
 from vsr_analysis.data.survey_spec import SourceError
 
-
-#: The three published output folders, each swapped in as a whole.
-def _published() -> dict[str, Path]:
-    return {"executed": paths.executed_dir(), "results": paths.results_dir(), "generated": paths.generated_dir()}
-
-
 STATE_FILE = ".runstate.json"
+OWNER_FILE = "owner.pid"
 
 
 @dataclass
@@ -61,9 +65,11 @@ class RunFailed(RuntimeError):
     pass
 
 
-def _kernel_env(root: Path) -> dict[str, str]:
+def _kernel_env(root: Path, token: str = "") -> dict[str, str]:
     env = dict(os.environ)
     env["VSR_PROJECT_ROOT"] = str(root)
+    if token:
+        env[TOKEN_VAR] = token  # the watchdog ends every process that carries this run's token
     env["MPLBACKEND"] = "Agg"
     env["PYTHONHASHSEED"] = "0"
     # One BLAS thread per kernel: notebooks run side by side, and thread counts must not change results.
@@ -97,9 +103,22 @@ def _failed_cell(notebook_path: Path) -> str:
     return "no cell reported an error (the kernel may have died or timed out)"
 
 
-def _mark_cells_for_book(notebook_path: Path, title: str | None = None) -> None:
-    """Hide the parameter cells (expandable) and collapse code cells in the book; give the page its title."""
+def _mark_cells_for_book(
+    notebook_path: Path, template: Path | None = None, root: Path | None = None, title: str | None = None
+) -> None:
+    """Hide the parameter cells (expandable) and collapse code cells in the book; give the page its title.
+
+    Also replaces the absolute paths papermill records (``input_path``, ``output_path``) by paths relative to
+    the project: a published notebook must not name a folder of the machine that built it.
+    """
     nb = nbformat.read(notebook_path, as_version=4)
+    pm = nb.metadata.get("papermill")
+    if pm is not None:
+        root = root or paths.project_root()
+        if template is not None:
+            tpl = Path(template).resolve()
+            pm["input_path"] = tpl.relative_to(root).as_posix() if tpl.is_relative_to(root) else tpl.name
+        pm["output_path"] = f"book/executed/{notebook_path.name}"
     if title:
         set_page_title(nb, title)
     for cell in nb.cells:
@@ -118,15 +137,54 @@ def _mark_cells_for_book(notebook_path: Path, title: str | None = None) -> None:
     nbformat.write(nb, notebook_path)
 
 
-def execute_one(pset: ParameterSet, source: SurveySource, stage: Path, timeout: int, root: Path) -> Outcome:
-    """Execute one parameter set in its own papermill process."""
+class _Children:
+    """The papermill processes of a run (each in its own process group), to end them when the run stops."""
+
+    def __init__(self, token: str):
+        self.token = token
+        self.procs: set[subprocess.Popen] = set()
+        self.lock = threading.Lock()
+        self.stopping = False
+
+    def start(self, cmd: list[str], env: dict[str, str]) -> subprocess.Popen:
+        with self.lock:
+            if self.stopping:
+                raise RunFailed("the run was stopped")
+            proc = subprocess.Popen(
+                cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, start_new_session=True
+            )
+            self.procs.add(proc)
+            return proc
+
+    def done(self, proc: subprocess.Popen) -> None:
+        with self.lock:
+            self.procs.discard(proc)
+
+    def kill_all(self) -> None:
+        """End every papermill process group, then every process (kernels) that carries the run's token."""
+        with self.lock:
+            self.stopping = True
+            procs = list(self.procs)
+        for proc in procs:
+            try:
+                os.killpg(proc.pid, signal.SIGKILL)
+            except OSError:
+                pass
+        kill_tagged(self.token, rounds=2, pause=0.1)
+
+
+def execute_one(
+    pset: ParameterSet, source: SurveySource, stage: Path, timeout: int, root: Path, children: _Children | None = None
+) -> Outcome:
+    """Execute one parameter set in its own papermill process (its own process group)."""
     out_nb = stage / "executed" / pset.output_name
     results = stage / "results" / pset.name
     if results.exists():
         shutil.rmtree(results)
     results.mkdir(parents=True)
     params = dict(pset.parameters)
-    params.update(survey=source.spec, param_set=pset.name, results_dir=str(results))
+    # results_dir relative to the kernel's working folder (stage/executed): no machine path enters the notebook
+    params.update(survey=source.spec, param_set=pset.name, results_dir=os.path.relpath(results, out_nb.parent))
     param_file = stage / f"{pset.name}.params.yml"
     param_file.write_text(yaml.safe_dump(params, sort_keys=True), encoding="utf-8")
     cmd = [
@@ -147,16 +205,21 @@ def execute_one(pset: ParameterSet, source: SurveySource, stage: Path, timeout: 
         "--no-request-save-on-cell-execute",
     ]
     start = time.perf_counter()
-    proc = subprocess.run(cmd, capture_output=True, text=True, env=_kernel_env(root))
+    children = children or _Children(secrets.token_hex(8))
+    proc = children.start(cmd, _kernel_env(root, children.token))
+    try:
+        _, stderr = proc.communicate()
+    finally:
+        children.done(proc)
     seconds = time.perf_counter() - start
     param_file.unlink(missing_ok=True)
     if proc.returncode != 0:
         where = _failed_cell(out_nb) if out_nb.exists() else "before the first cell"
-        tail = "\n".join(proc.stderr.strip().splitlines()[-6:])
+        tail = "\n".join((stderr or "").strip().splitlines()[-6:])
         return Outcome(
             pset.name, "failed", seconds, error=f"{pset.template.name} [{pset.name}] failed at {where}\n{tail}"
         )
-    _mark_cells_for_book(out_nb, title=pset.title)
+    _mark_cells_for_book(out_nb, pset.template, root, title=pset.title)
     return Outcome(pset.name, "executed", seconds)
 
 
@@ -191,31 +254,42 @@ class _Progress:
                 self._line(f"done   {outcome.name} in {outcome.seconds:.1f} s")
 
 
+def _staging_root() -> Path:
+    return paths.book_dir() / ".staging"
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True
+    return True
+
+
+def _remove_dead_stages() -> None:
+    """Remove staging folders whose owning run is gone (called under the run lock, so never a live run's)."""
+    staging_root = _staging_root()
+    if not staging_root.is_dir():
+        return
+    for stage in staging_root.iterdir():
+        try:
+            owner = int((stage / OWNER_FILE).read_text().strip())
+        except (OSError, ValueError):
+            owner = None
+        if owner is None or owner == os.getpid() or not _pid_alive(owner):
+            shutil.rmtree(stage, ignore_errors=True) if stage.is_dir() else stage.unlink(missing_ok=True)
+    try:
+        staging_root.rmdir()
+    except OSError:
+        pass
+
+
 def _recover_interrupted() -> None:
-    """Undo what an interrupted swap or run left behind, so every run starts from the last good state."""
-    for target in _published().values():
-        backup = target.with_name(target.name + ".previous")
-        if backup.exists():
-            if target.exists():
-                shutil.rmtree(backup)
-            else:
-                os.replace(backup, target)
-    staging_root = paths.book_dir() / ".staging"
-    if staging_root.exists():
-        shutil.rmtree(staging_root, ignore_errors=True)
-
-
-def _swap_into_place(stage: Path) -> None:
-    """Replace each published folder by its staged version (rename, never copy-in-place)."""
-    for key, target in _published().items():
-        staged = stage / key
-        backup = target.with_name(target.name + ".previous")
-        target.parent.mkdir(parents=True, exist_ok=True)
-        if target.exists():
-            os.replace(target, backup)
-        os.replace(staged, target)
-        if backup.exists():
-            shutil.rmtree(backup)
+    """Undo what an interrupted publish or run left behind, so every run starts from the last good state."""
+    publish.recover()
+    _remove_dead_stages()
 
 
 def _preserve_unchanged_mtimes(stage: Path) -> None:
@@ -224,7 +298,7 @@ def _preserve_unchanged_mtimes(stage: Path) -> None:
     Sphinx decides what to rebuild from modification times, so a no-op run must not make unchanged pages
     (regenerated ledger pages, reused notebooks, tables) look new.
     """
-    for key, target in _published().items():
+    for key, target in publish.published_folders().items():
         staged_root = stage / key
         if not target.is_dir():
             continue
@@ -244,16 +318,67 @@ def _preserve_unchanged_mtimes(stage: Path) -> None:
                 pass
 
 
-def _prepare_stage() -> Path:
-    staging_root = paths.book_dir() / ".staging"
+def _prepare_stage(run_id: str, trusted: set[str]) -> Path:
+    """A staging folder for this run alone, holding a copy of the published files the runner can vouch for.
+
+    Only files listed in the published manifest with unchanged bytes (``trusted``) are copied: a file written
+    by anything else (an interactive run, a hand edit) is never carried into the next published run.
+    """
+    staging_root = _staging_root()
     staging_root.mkdir(parents=True, exist_ok=True)
-    stage = Path(tempfile.mkdtemp(prefix="run-", dir=staging_root))
-    for key, target in _published().items():
-        if target.exists() and key != "generated":
-            shutil.copytree(target, stage / key)
-        else:
-            (stage / key).mkdir(parents=True)
+    stage = staging_root / f"run-{run_id}"
+    stage.mkdir()
+    (stage / OWNER_FILE).write_text(str(os.getpid()), encoding="utf-8")
+    for key, target in publish.published_folders().items():
+        (stage / key).mkdir(parents=True)
+        if key == "generated":
+            continue  # regenerated by every run
+        for name in sorted(trusted):
+            folder, _, rel = name.partition("/")
+            if folder != key:
+                continue
+            dest = stage / key / rel
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(target / rel, dest)
     return stage
+
+
+def _owner_of(name: str, spec: RunSpec) -> str | None:
+    """The parameter set a published file belongs to (``results/<set>/…`` or ``executed/<set>.ipynb``)."""
+    folder, _, rel = name.partition("/")
+    for pset in spec.parameter_sets:
+        if (folder == "results" and rel.startswith(pset.name + "/")) or (
+            folder == "executed" and rel == pset.output_name
+        ):
+            return pset.name
+    return None
+
+
+def _published_survey(manifest: dict | None) -> str | None:
+    if manifest and manifest.get("survey"):
+        return manifest["survey"]
+    try:
+        return json.loads((paths.results_dir() / "run.json").read_text(encoding="utf-8")).get("survey")
+    except (OSError, ValueError, AttributeError):
+        return None
+
+
+def _check_one_source(results: Path, spec: str) -> None:
+    """Refuse to build a ledger from evidence of more than one survey source."""
+    others = []
+    for evidence in sorted(results.glob("*/evidence.json")):
+        try:
+            survey = json.loads(evidence.read_text(encoding="utf-8")).get("survey")
+        except (OSError, ValueError, AttributeError):
+            survey = None
+        if survey != spec:
+            others.append(f"{evidence.parent.name} ({survey})")
+    if others:
+        raise RunFailed(
+            f"the ledger would mix survey sources: this run uses {spec}, but the evidence of "
+            f"{', '.join(others)} comes from another source; run without --only to rerun everything. "
+            "Previous outputs were left untouched."
+        )
 
 
 def run(
@@ -266,24 +391,60 @@ def run(
     timeout: int | None = None,
     log=sys.stderr,
 ) -> list[Outcome]:
-    """Execute (or reuse) every parameter set, then publish; raises RunFailed on any failure."""
+    """Execute (or reuse) every parameter set, then publish; raises RunFailed on any failure.
+
+    Raises RunLocked at once when another run holds this checkout's lock."""
+    with RunLock():
+        _recover_interrupted()
+        return _run_locked(spec, source, jobs=jobs, only=only, force=force, timeout=timeout, log=log)
+
+
+def _run_locked(spec, source, *, jobs, only, force, timeout, log) -> list[Outcome]:
     root = paths.project_root()
-    _recover_interrupted()
     for name in only or []:
         spec.get(name)  # unknown names are a usage error before anything runs
+    manifest, untrusted = publish.untrusted_files()
+    published_survey = _published_survey(manifest)
+    if only and published_survey and published_survey != source.spec:
+        raise RunFailed(
+            f"--only: the published run used the survey {published_survey}, this run {source.spec}; the ledger "
+            "never mixes survey sources, so run without --only (every notebook then reruns on the new source). "
+            "Previous outputs were left untouched."
+        )
+    foreign: dict[str, list[str]] = {}
+    for name in untrusted:
+        owner = _owner_of(name, spec)
+        if owner is not None:
+            foreign.setdefault(owner, []).append(name)
+    all_published = publish.file_checksums(publish.published_folders())
+    trusted = {name for name in all_published if name not in set(untrusted)}
     state = RunState.load(paths.results_dir() / STATE_FILE)
     data_sums = source.checksums()
     plan: list[tuple[ParameterSet, str, str]] = []  # (pset, fingerprint, reason)
     outcomes: list[Outcome] = []
     for pset in spec.parameter_sets:
         fp = fingerprint(pset, source.spec, data_sums)
-        have_output = (paths.executed_dir() / pset.output_name).is_file()
+        have_output = f"executed/{pset.output_name}" in trusted
+        changed = foreign.get(pset.name)
         if only and pset.name not in only:
+            if changed:
+                raise RunFailed(
+                    f"--only: published files of {pset.name} were not written by `vsr run` "
+                    f"({', '.join(changed[:3])}); run without --only so that it is executed again. "
+                    "Previous outputs were left untouched."
+                )
             if not have_output:
                 raise RunFailed(f"--only: {pset.name} has never been executed; run without --only first")
             outcomes.append(Outcome(pset.name, "reused", reason="not selected by --only"))
             continue
-        reason = "forced (--force)" if force else state.reason_to_run(pset.name, fp, have_output)
+        if force:
+            reason = "forced (--force)"
+        elif changed and (manifest is not None):
+            reason = f"published files not written by vsr run ({', '.join(changed[:3])})"
+        else:
+            reason = state.reason_to_run(pset.name, fp, have_output)
+            if reason is None and manifest is None:
+                reason = "no record of what vsr run wrote (results/.manifest.json missing)"
         if reason is None:
             outcomes.append(Outcome(pset.name, "reused", reason="inputs unchanged"))
         else:
@@ -296,7 +457,10 @@ def run(
     # the slowest notebook from starting last and leaving the other workers idle.
     plan.sort(key=lambda item: -state.durations.get(item[0].name, float("inf")))
 
-    stage = _prepare_stage()
+    run_id = publish.new_run_id()
+    children = _Children(secrets.token_hex(16))
+    stage = _prepare_stage(run_id, trusted)
+    watchdog = start_watchdog(children.token)
     try:
         jobs = jobs or os.cpu_count() or 1
         progress = _Progress(len(plan), stream=log)
@@ -305,13 +469,17 @@ def run(
         def task(item):
             pset = item[0]
             progress.start(pset.name)
-            outcome = execute_one(pset, source, stage, timeout, root)
+            outcome = execute_one(pset, source, stage, timeout, root, children)
             outcome.reason = item[2]
             progress.finish(outcome)
             return outcome
 
         with ThreadPoolExecutor(max_workers=max(1, min(jobs, len(plan) or 1))) as pool:
-            executed = list(pool.map(task, plan))
+            try:
+                executed = list(pool.map(task, plan))
+            except BaseException:
+                children.kill_all()  # Ctrl-C or an error: end the notebooks now, not when they finish
+                raise
         failures = [o for o in executed if o.status == "failed"]
         if failures:
             report = "\n\n".join(o.error for o in failures)
@@ -320,6 +488,7 @@ def run(
         from vsr_analysis.build.generated_pages import write_generated_pages
         from vsr_analysis.claims.ledger import build_ledger
 
+        _check_one_source(stage / "results", source.spec)
         for pset, fp, _ in plan:
             state.record(pset.name, fp)
         state.forget(set(spec.names()), keep_only=True)
@@ -346,27 +515,48 @@ def run(
         for outcome in executed:
             state.durations[outcome.name] = round(outcome.seconds, 1)
         state.save(stage / "results" / STATE_FILE)
-        _preserve_unchanged_mtimes(stage)
-        _swap_into_place(stage)
+        stamp_and_publish(stage, run_id, source.spec)
     finally:
-        shutil.rmtree(stage, ignore_errors=True)
+        children.kill_all()
         try:
-            stage.parent.rmdir()  # remove book/.staging when no other run is using it
+            watchdog.stdin.close()  # the watchdog ends whatever is left and exits
+            watchdog.wait(timeout=10)
+        except (OSError, subprocess.TimeoutExpired):
+            pass
+        shutil.rmtree(stage, ignore_errors=True)  # this run's own staging folder, and no other
+        try:
+            stage.parent.rmdir()  # remove book/.staging when it is empty
         except OSError:
             pass
     return outcomes + executed
 
 
+def stamp_and_publish(stage: Path, run_id: str, survey: str) -> None:
+    """Stamp the staged folders with the run id and publish them together (``publish.publish``)."""
+    publish.stamp_stage(stage, run_id, survey)
+    _preserve_unchanged_mtimes(stage)
+    publish.publish(stage)
+
+
 def cli_run(args) -> int:
+    from vsr_analysis.data.survey_file import REPORT_LIMIT
+    from vsr_analysis.data.survey_source import SurveyInvalidError
     from vsr_analysis.errors import UsageError
 
+    if getattr(args, "sheet", None) and not args.survey:
+        raise UsageError("--sheet needs --survey (it names a sheet of the survey file)")
     try:
         spec = load_runspec(args.runspec)
         source = resolve_source(
             survey=args.survey,
             scenario=args.scenario or spec.scenario,
             seed=args.seed if args.seed is not None else spec.seed,
+            sheet=getattr(args, "sheet", None),
+            report_limit=None if getattr(args, "all", False) else REPORT_LIMIT,
         )
+    except SurveyInvalidError as exc:
+        print(f"vsr run: error: {exc}", file=sys.stderr)  # invalid data: exit 1, as `vsr validate`
+        return 1
     except (RunSpecError, SourceError) as exc:
         raise UsageError(str(exc)) from None
     print(f"vsr run: survey {source.label}; {len(spec.parameter_sets)} parameter set(s)", file=sys.stderr)
@@ -375,7 +565,7 @@ def cli_run(args) -> int:
         outcomes = run(spec, source, jobs=args.jobs, only=args.only, force=args.force, timeout=args.timeout)
     except RunSpecError as exc:
         raise UsageError(str(exc)) from None
-    except RunFailed as exc:
+    except (RunFailed, RunLocked) as exc:
         print(f"vsr run: error: {exc}", file=sys.stderr)
         return 1
     except OSError as exc:

@@ -19,13 +19,14 @@ import tempfile
 from pathlib import Path
 
 from vsr_analysis import paths
+from vsr_analysis.data.survey_spec import SurveySpec
 
 #: The project's inputs: everything a run reads besides the installed package.
 COPIED = ("data", "notebooks", "book", "claims.yml", "runspec.yml", "_config.yml", "_toc.yml")
 #: Outputs and caches inside those folders; a copy regenerates them (confidential files are never copied).
 IGNORED_DIRS = {"executed", "generated", ".staging", "synthetic", "private", "__pycache__"}
 COMPARED_SUFFIXES = {".csv", ".json"}
-NOT_COMPARED = {".runstate.json"}
+NOT_COMPARED = {".runstate.json", ".manifest.json"}
 
 
 def comparable_files(results: Path) -> dict[str, Path]:
@@ -46,8 +47,20 @@ def compare_results(published: Path, fresh: Path) -> list[str]:
         elif name not in old:
             report.append(f"only in the re-run: {name}")
         elif old[name].read_bytes() != new[name].read_bytes():
-            a = old[name].read_text(encoding="utf-8").splitlines()
-            b = new[name].read_text(encoding="utf-8").splitlines()
+            texts = []
+            for label, path in (("published", old[name]), ("re-run", new[name])):
+                data = path.read_bytes()
+                try:
+                    texts.append(data.decode("utf-8").splitlines())
+                except UnicodeDecodeError as exc:
+                    texts.append(None)
+                    report.append(
+                        f"differs: {name}: the {label} file is not UTF-8 text "
+                        f"(byte 0x{data[exc.start]:02X} at offset {exc.start})"
+                    )
+            if None in texts:
+                continue
+            a, b = texts
             diff = [
                 ln
                 for ln in difflib.unified_diff(a, b, lineterm="", n=0)
@@ -85,11 +98,14 @@ def verify(jobs: int | None = None, survey: str | None = None, log=sys.stderr, r
     run_info = published / "run.json"
     if not run_info.is_file():
         raise FileNotFoundError("no published results to verify: run `vsr run` (or `make book`) first")
+    from vsr_analysis.build.publish import check_published
+
+    check_published()  # a mixture of runs, or files not written by `vsr run`, is not what the code made
     info = json.loads(run_info.read_text(encoding="utf-8"))
     args = ["run", "--force"]
-    if info["kind"] == "synthetic":
-        _, scenario, seed = info["survey"].split(":")
-        args += ["--scenario", scenario, "--seed", seed]
+    parts = SurveySpec.parse(info["survey"])
+    if parts.kind == "synthetic":
+        args += ["--scenario", parts.scenario, "--seed", str(parts.seed)]
     else:
         if survey is None:
             raise ValueError("the published results come from a survey file; pass it with --survey PATH")
@@ -116,6 +132,8 @@ def verify(jobs: int | None = None, survey: str | None = None, log=sys.stderr, r
 
 
 def cli_verify(args) -> int:
+    from vsr_analysis.build.publish import MixedOutputsError
+
     try:
         report = getattr(args, "report", None)
         differences = verify(
@@ -124,6 +142,9 @@ def cli_verify(args) -> int:
     except (FileNotFoundError, ValueError) as exc:
         print(f"vsr verify: error: {exc}", file=sys.stderr)
         return 2
+    except MixedOutputsError as exc:
+        print(f"vsr verify: error: the published outputs are not one whole run: {exc}", file=sys.stderr)
+        return 1
     if differences:
         print("vsr verify: DIFFERENT from the published results:", file=sys.stderr)
         for line in differences:

@@ -152,6 +152,10 @@ def _one_line(text: str) -> str:
     return str(text).translate(_LINE_BREAKS)
 
 
+#: Problems listed by the CLI before it summarises the rest by kind (``--all`` lists every one).
+REPORT_LIMIT = 50
+
+
 class SurveyValidationError(ValueError):
     """The survey file is invalid; ``.problems`` lists every problem found (all at once)."""
 
@@ -160,10 +164,23 @@ class SurveyValidationError(ValueError):
         self.warnings: list[str] = list(warnings)
         super().__init__(self.report())
 
-    def report(self) -> str:
-        lines = [str(p) for p in self.problems]
+    def report(self, limit: int | None = None) -> str:
+        """Every problem, one a line, then a summary; with ``limit``, only the first ``limit`` problems and a
+        count of all problems by kind (a file with thousands of problems stays readable)."""
+        shown = self.problems if limit is None else self.problems[:limit]
+        lines = [str(p) for p in shown]
         n = len(self.problems)
         files = sorted({p.file for p in self.problems})
+        if len(shown) < n:
+            kinds: dict[str, int] = {}
+            for problem in self.problems:
+                kinds[problem.kind] = kinds.get(problem.kind, 0) + 1
+            by_kind = ", ".join(
+                f"{kind} {count}" for kind, count in sorted(kinds.items(), key=lambda kv: (-kv[1], kv[0]))
+            )
+            lines.append(
+                f"… {n - len(shown)} more problem(s) not shown (use --all to list every one); by kind: {by_kind}"
+            )
         lines.append(
             f"{n} problem{'s' if n != 1 else ''} in {', '.join(files) or 'the survey file'}; the file was not loaded."
         )
@@ -986,7 +1003,7 @@ def cli_validate(args: argparse.Namespace) -> int:
     try:
         result = load_survey(path, sheet)
     except SurveyValidationError as exc:
-        print(exc.report(), file=sys.stderr)
+        print(exc.report(limit=None if getattr(args, "all", False) else REPORT_LIMIT), file=sys.stderr)
         for w in exc.warnings:
             print(f"warning: {w}", file=sys.stderr)
         return 1

@@ -1,7 +1,7 @@
 """Where the survey answers come from: the synthetic replica or a user's (confidential) file.
 
-A source is named by a *survey spec* string that is safe to write into notebooks and the ledger:
-``synthetic:<scenario>:<seed>`` or ``file:<name>:<sha256>``.  The path of a real file never enters a
+A source is named by a structured ``SurveySpec`` (see ``survey_spec``) whose text form is safe to write into
+notebooks and the ledger: ``synthetic:<scenario>:<seed>`` or ``file:<name>:<sha256>``.  The path of a real file never enters a
 notebook: the runner validates the file once and stores its validated rows under ``data/private/cache``
 (git-ignored), keyed by the file's sha256, where the notebooks find them.
 """
@@ -14,7 +14,7 @@ from pathlib import Path
 
 from vsr_analysis import paths
 from vsr_analysis.data.checksums import data_checksums, sha256_file
-from vsr_analysis.data.survey_spec import SourceError, parse_spec
+from vsr_analysis.data.survey_spec import SourceError, SurveySpec, parse_spec
 
 
 @dataclass(frozen=True)
@@ -23,6 +23,11 @@ class SurveySource:
     spec: str
     label: str
     data_path: Path  # the file notebooks read (synthetic CSV, or the validated cache)
+
+    @property
+    def parts(self) -> SurveySpec:
+        """The spec as structured data (never split the string by hand: a file name may hold colons)."""
+        return SurveySpec.parse(self.spec)
 
     @property
     def confidential(self) -> bool:
@@ -39,6 +44,14 @@ class SurveySource:
         return sums
 
 
+class SurveyInvalidError(SourceError):
+    """The survey file exists but its data are invalid (exit code 1, like ``vsr validate``)."""
+
+    def __init__(self, message: str, error=None):
+        super().__init__(message)
+        self.error = error
+
+
 def available_scenarios() -> list[str]:
     return sorted(p.stem for p in paths.scenarios_dir().glob("*.yml"))
 
@@ -47,8 +60,19 @@ def cache_path(sha: str) -> Path:
     return paths.private_dir() / "cache" / f"{sha}.csv"
 
 
-def resolve_source(survey: str | None = None, scenario: str = "vsr-narrative", seed: int = 2021) -> SurveySource:
-    """Validate the survey source before anything runs and make its data file available."""
+def resolve_source(
+    survey: str | None = None,
+    scenario: str = "vsr-narrative",
+    seed: int = 2021,
+    sheet: str | None = None,
+    report_limit: int | None = None,
+) -> SurveySource:
+    """Validate the survey source before anything runs and make its data file available.
+
+    Raises ``SourceError`` for an unusable source (unknown scenario, missing path, a folder) and
+    ``SurveyInvalidError`` for a file whose data are invalid; its message lists at most ``report_limit``
+    problems (all when None) and counts the rest by kind.
+    """
     if survey is None:
         if scenario not in available_scenarios():
             raise SourceError(f"unknown scenario {scenario!r}; available: {', '.join(available_scenarios()) or 'none'}")
@@ -57,26 +81,40 @@ def resolve_source(survey: str | None = None, scenario: str = "vsr-narrative", s
         path = ensure(scenario, seed)
         return SurveySource(
             "synthetic",
-            f"synthetic:{scenario}:{seed}",
+            str(SurveySpec.synthetic(scenario, seed)),
             f"synthetic replica, scenario {scenario}, seed {seed} (SIMULATED DATA)",
             path,
         )
     path = Path(survey)
+    if path.is_dir():
+        raise SourceError(f"{survey} is a folder, not a survey file: give the path of the CSV or XLSX file")
     if not path.is_file():
         raise SourceError(f"survey file not found: {survey}")
     from vsr_analysis.data.survey_file import SurveyValidationError, load_survey
 
     try:
-        loaded = load_survey(path)
+        loaded = load_survey(path, sheet)
     except SurveyValidationError as exc:
-        raise SourceError(f"survey file is invalid ({len(exc.problems)} problem(s)):\n{exc}") from None
+        raise SurveyInvalidError(
+            f"survey file is invalid ({len(exc.problems)} problem(s)):\n{exc.report(limit=report_limit)}", exc
+        ) from None
+    except OSError as exc:
+        raise SourceError(f"cannot read {survey}: {exc.strerror or exc}") from None
     sha = loaded.sha256
+    name = path.name
+    if sheet is not None:
+        # another sheet of the same workbook is another source: it gets its own key and a name that says so
+        import hashlib
+
+        sha = hashlib.sha256(f"{sha}\0sheet\0{sheet}".encode()).hexdigest()
+        name = f"{path.name} (sheet {sheet})"
     cached = cache_path(sha)
     cached.parent.mkdir(parents=True, exist_ok=True)
-    tmp = cached.with_suffix(".tmp")
+    tmp = cached.with_suffix(f".{os.getpid()}.tmp")
     loaded.data.to_csv(tmp, index=False, lineterminator="\n")
     os.replace(tmp, cached)
-    return SurveySource("file", f"file:{path.name}:{sha}", f"survey file {path.name} (sha256 {sha[:12]}…)", cached)
+    spec = SurveySpec.file(name, sha)
+    return SurveySource("file", str(spec), f"survey file {spec.name} (sha256 {sha[:12]}…)", cached)
 
 
 def survey_data_path(spec: str) -> Path:
