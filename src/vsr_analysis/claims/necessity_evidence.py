@@ -308,7 +308,7 @@ class ExistenceEvidence:
 
     def masked_count(self, value: int):
         """Counts of 1-2 are shown as "<3" on a confidential run (the disclosure rule's smallest cell)."""
-        from vsr_analysis.build.disclosure import MIN_CELL, SUPPRESSED
+        from vsr_analysis.stats.small_cells import MIN_CELL, SUPPRESSED
 
         return SUPPRESSED if self.confidential and 0 < value < MIN_CELL else int(value)
 

@@ -47,8 +47,8 @@ def binned_heatmap(ax, counts: pd.DataFrame) -> None:
 def necessity_figure(ax, respondents, frame, condition: str, condition_label: str, cut: float, *, log_scale: bool,
                      ce, cr, seed: int, palette, confidential: bool) -> tuple[str, str]:  # fmt: skip
     """Binned counts on a confidential run, the scatter with ceilings otherwise; returns (alt text, caption)."""
-    from vsr_analysis.build.disclosure import suppress_small_cells
     from vsr_analysis.claims.necessity_evidence import BAND_COLUMNS, band_order, binned_counts
+    from vsr_analysis.stats.small_cells import suppress_small_cells
 
     if confidential:
         band = BAND_COLUMNS.get(condition, "size_band")

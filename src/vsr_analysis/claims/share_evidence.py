@@ -67,7 +67,7 @@ def publishable(table: pd.DataFrame, count_columns: list[str], confidential: boo
     """
     if not confidential:
         return table.copy()
-    from vsr_analysis.build.disclosure import suppress_small_cells
+    from vsr_analysis.stats.small_cells import suppress_small_cells
 
     return suppress_small_cells(table, count_columns)
 

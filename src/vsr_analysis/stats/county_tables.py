@@ -79,7 +79,7 @@ def stage_counts(counties: pd.DataFrame, stage_labels: dict[int, str]) -> pd.Dat
 
 def hidden_cells(shown: pd.DataFrame, count_columns: Sequence[str], label_column: str) -> dict:
     """What a published table could not show: number of suppressed count cells and the rows they are in."""
-    from vsr_analysis.build.disclosure import SUPPRESSED
+    from vsr_analysis.stats.small_cells import SUPPRESSED
 
     mask = shown[list(count_columns)].astype(str) == SUPPRESSED
     rows = shown.loc[mask.any(axis=1), label_column].astype(str).tolist()
@@ -100,7 +100,7 @@ def hidden_note(hidden: dict, what: str) -> str:
 
 def describe_count(row: pd.Series, what: str) -> str:
     """'k of n county authorities ... (exact 95 % CI a–b)' from a *published* row, or why it is not shown."""
-    from vsr_analysis.build.disclosure import SUPPRESSED
+    from vsr_analysis.stats.small_cells import SUPPRESSED
 
     k, n = row["county authorities with it"], row["county authorities answering"]
     if SUPPRESSED in (str(k), str(n)) or str(row.get("county share")) == SUPPRESSED:
