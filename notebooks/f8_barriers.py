@@ -56,7 +56,8 @@ import matplotlib.pyplot as plt
 import seaborn as sns
 from vsr_analysis.claims.ledger import decide, load_claims_spec
 from vsr_analysis.data.codebook import load_codebook
-from vsr_analysis.stats.descriptives import as_float, compare_shares, interval_errors, share_by_group
+from vsr_analysis.stats.descriptives import as_float, compare_shares, interval_errors
+from vsr_analysis.stats.shares import share_by_group
 from vsr_analysis.stats.multiplicity import bh
 from vsr_analysis.stats.shares import share_test
 

@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 from scipy import special, stats
 
-from vsr_analysis.stats.intervals import wilson
+from vsr_analysis.stats.shares import wilson
 
 __all__ = [
     "power_two_groups",

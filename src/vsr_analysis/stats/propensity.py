@@ -56,6 +56,10 @@ def compare_weights(a: pd.Series, b: pd.Series) -> dict[str, float]:
 # --- response propensities for the variance of the raked shares --------------------------------------------
 
 
+#: Inverse L2 penalties tried by cross-validation (sklearn's C: the loss is C * sum of log-losses + |beta|^2 / 2).
+PENALTY_GRID = np.logspace(-3, 3, 12)
+
+
 @dataclass(frozen=True)
 class ResponsePropensity:
     """Estimated response probabilities pi_i of every frame unit and the evidence that they are calibrated.
@@ -91,7 +95,7 @@ def response_propensity(
 ) -> ResponsePropensity:
     """Response probabilities by cross-validated L2-regularised logistic regression (scikit-learn).
 
-    ``LogisticRegressionCV`` chooses the penalty among 12 values by stratified ``folds``-fold cross-validated
+    ``LogisticRegressionCV`` chooses the penalty among the 12 values of :data:`PENALTY_GRID` by stratified ``folds``-fold cross-validated
     log-loss; county (or any ``fixed_effects``) dummies are all kept and shrunk, so a county where nobody (or
     everybody) answered gets a finite, pulled-in estimate instead of 0 or 1.  Covariates are standardised.
     When every unit (or none) answered there is nothing to fit: the probabilities are that constant (1 or 0)
@@ -109,17 +113,28 @@ def response_propensity(
     X = _design_matrix(frame, covariates, fixed_effects)
     k = int(min(folds, np.bincount(y).min()))
     if k < 2:
-        model = LogisticRegression(C=1.0, max_iter=2000).fit(X, y)
+        model = LogisticRegression(C=1.0, solver="newton-cholesky", tol=1e-8).fit(X, y)
         p = model.predict_proba(X)[:, 1]
         s = pd.Series(p, index=idx, name="response_propensity")
         return ResponsePropensity(
             s, s.copy(), 1.0, 0, "L2 logistic regression, C = 1 (too few cases to cross-validate)"
         )
     cv = StratifiedKFold(n_splits=k, shuffle=True, random_state=seed)
-    model = LogisticRegressionCV(Cs=np.logspace(-3, 3, 12), cv=cv, scoring="neg_log_loss", max_iter=2000)
+    model = LogisticRegressionCV(
+        Cs=PENALTY_GRID,
+        cv=cv,
+        scoring="neg_log_loss",
+        solver="newton-cholesky",
+        tol=1e-8,
+        max_iter=200,
+        l1_ratios=(0.0,),
+        use_legacy_attributes=False,
+    )
     model.fit(X, y)
     c = float(np.ravel(model.C_)[0])
-    cv_p = cross_val_predict(LogisticRegression(C=c, max_iter=2000), X, y, cv=cv, method="predict_proba")[:, 1]
+    cv_p = cross_val_predict(
+        LogisticRegression(C=c, solver="newton-cholesky", tol=1e-8), X, y, cv=cv, method="predict_proba"
+    )[:, 1]
     return ResponsePropensity(
         pd.Series(model.predict_proba(X)[:, 1], index=idx, name="response_propensity"),
         pd.Series(cv_p, index=idx, name="response_propensity_cv"),
