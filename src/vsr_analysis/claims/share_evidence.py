@@ -89,11 +89,13 @@ def share_claim_analysis(
     alt_min_stage: int | None = None,
     margins=None,
     propensity: ResponsePropensity | None = None,
+    rule_inputs: dict | None = None,
 ) -> ShareClaimAnalysis:
     """Primary test and robustness rows of a share claim on an analysis frame (all units, ``responded``, ``weight``).
 
     ``margins`` default to the analysis frame's raking margins; ``propensity`` to :func:`frame_propensity`.
-    The robustness rows' decisions use the unadjusted ``alpha`` (the ledger applies Holm to the primary).
+    The robustness rows' decisions use the unadjusted ``alpha`` (the ledger applies Holm to the primary) and
+    ``rule_inputs`` (whatever else the claim's rule reads, e.g. :func:`f2_rule_inputs`).
     """
     from vsr_analysis.data.analysis_frame import RAKING_MARGINS
 
@@ -112,7 +114,7 @@ def share_claim_analysis(
 
     def row(label, values, domain, variance="poisson", des: RakedDesign = design):
         t = calibrated_share_test(values, des, threshold, domain, variance=variance)
-        d = decide(claim_entry, {"primary": t, "rule_inputs": {}}, alpha, t["p_value"])
+        d = decide(claim_entry, {"primary": t, "rule_inputs": rule_inputs or {}}, alpha, t["p_value"])
         return {
             "variant": label,
             "n": t["n"],
@@ -151,3 +153,121 @@ def share_claim_analysis(
     elif n_dom < 10:
         notes.append(f"Only {n_dom} municipalities are in the domain: the interval rests on very few answers.")
     return ShareClaimAnalysis(primary=primary, robustness=robust, domain=domain, notes=notes)
+
+
+# --- descriptive tables of the share chapters --------------------------------------------------------------
+
+
+def size_band_order(frame: pd.DataFrame) -> list:
+    """Size bands from the smallest to the largest (by the smallest population in each)."""
+    return frame.groupby("size_band")["population_2021"].min().sort_values().index.tolist()
+
+
+CENTRALITY_NAMES = {1: "1 most central", 2: "2", 3: "3", 4: "4", 5: "5", 6: "6 least central"}
+
+
+def shares_by_groups(domain: pd.DataFrame, frame: pd.DataFrame, whole_frame: bool) -> tuple[dict, list[str]]:
+    """Weighted shares of ``outcome`` by size band and by centrality class (descriptive, Wilson at Kish's n).
+
+    For groups of the whole frame (``whole_frame``) the finite-population correction uses the register's count
+    of municipalities per group; for a domain none is applied.  Returns ``{"size band": table, "centrality
+    class": table}`` and notes in words for groups that cannot be estimated or where every unit answered.
+    """
+    from vsr_analysis.stats.shares import share_by_group
+
+    tables, notes = {}, []
+    for label, col, order, names in (
+        ("size band", "size_band", size_band_order(frame), None),
+        ("centrality class", "centrality_class", [1, 2, 3, 4, 5, 6], CENTRALITY_NAMES),
+    ):
+        pop = frame[col].value_counts().to_dict() if whole_frame else None
+        t = share_by_group(
+            domain, "outcome", col, order=order, group_population=pop, population_size=len(frame) if whole_frame else None,
+            total_label="all",
+        )  # fmt: skip
+        if names:
+            t["group"] = [names.get(int(g), g) if str(g).isdigit() else g for g in t["group"]]
+        empty = t.loc[t["n"] == 0, "group"].tolist()
+        if empty:
+            notes.append(f"By {label}: no answering municipality in {', '.join(map(str, empty))}; no share is shown.")
+        tiny = t.loc[(t["n"] > 0) & (t["n"] < 5), "group"].tolist()
+        if tiny:
+            notes.append(f"By {label}: fewer than five answers in {', '.join(map(str, tiny))}; read those with care.")
+        if whole_frame:
+            census = [g for g, n in zip(t["group"], t["n"]) if n > 0 and n == pop.get(_key(g, order, names), -1)]
+            if census:
+                notes.append(
+                    f"By {label}: every municipality of {', '.join(map(str, census))} answered; the interval has "
+                    "zero width there (no sampling error, item non-response aside)."
+                )
+        tables[label] = t.rename(columns={"group": label, "n": "municipalities", "n_yes": "of them yes"})
+    return tables, notes
+
+
+def _key(group, order, names):
+    if names:
+        for k, v in names.items():
+            if v == group:
+                return k
+    return group
+
+
+def ladder_tables(resp: pd.DataFrame, codebook) -> dict:
+    """F7's ladder checks: Guttman statistics, rung order and item-stage consistency (weighted), with a summary."""
+    from vsr_analysis.stats.descriptives import COMPONENT_ITEMS, guttman_scale, ladder_consistency
+
+    items = resp[list(COMPONENT_ITEMS)]
+    keys = ("n", "errors", "reproducibility", "minimal_marginal_reproducibility", "scalability", "perfect_share")
+    g_emp, g_lad = guttman_scale(items), guttman_scale(items, order=list(COMPONENT_ITEMS))
+    gut = pd.DataFrame(
+        [
+            {"item order": "empirical (by how often each item is present)", **{k: g_emp[k] for k in keys},
+             "order": " < ".join(g_emp["order"])},
+            {"item order": "the ladder's order", **{k: g_lad[k] for k in keys}, "order": " < ".join(g_lad["order"])},
+        ]
+    )  # fmt: skip
+    w = resp["weight"].to_numpy(dtype=float)
+    steps = []
+    for lower, higher in zip(COMPONENT_ITEMS[:-1], COMPONENT_ITEMS[1:]):
+        sel = as_float(resp[higher]) == 1
+        lo = as_float(resp[lower])[sel]
+        ok = np.isfinite(lo)
+        steps.append(
+            {"higher rung": codebook.item(higher).label["en"], "lower rung": codebook.item(lower).label["en"],
+             "municipalities with the higher rung": int(ok.sum()),
+             "share also with the lower rung (weighted)": float(w[sel][ok] @ lo[ok] / w[sel][ok].sum())
+             if ok.any() and w[sel][ok].sum() > 0 else np.nan}
+        )  # fmt: skip
+    cons = ladder_consistency(resp["maturity_stage"], items).assign(weight=w)
+    labels = codebook.maturity_labels("en")
+    rows = []
+    for s in [*range(6), "all"]:
+        sub = cons[cons["consistent"].notna() & ((cons["stage"] == s) if s != "all" else True)]
+        row = {"stage": s, "stage name": labels[s] if s != "all" else "", "municipalities": len(sub)}
+        for col, name in (
+            ("implied_present", "items the stage implies are present"),
+            ("none_beyond", "no item of a higher stage"),
+            ("consistent", "consistent (both)"),
+        ):
+            row[name] = float(np.average(sub[col], weights=sub["weight"])) if sub["weight"].sum() > 0 else np.nan
+        rows.append(row)  # fmt: skip
+    consistency = pd.DataFrame(rows)
+    summary = {
+        "empirical": {k: g_emp[k] for k in (*keys, "order")},
+        "ladder_order": {k: g_lad[k] for k in (*keys, "order")},
+        "consistent_share": float(consistency.iloc[-1]["consistent (both)"]),
+    }
+    return {"guttman": gut, "rung_order": pd.DataFrame(steps), "consistency": consistency, "summary": summary}
+
+
+def f2_rule_inputs(resp: pd.DataFrame, min_stage_share: float) -> dict:
+    """F2's second condition: how many stages each hold at least ``min_stage_share`` (weighted)."""
+    from vsr_analysis.stats.descriptives import stages_with_min_share
+    from vsr_analysis.stats.dispersion import weighted_distribution
+
+    y = as_float(resp["maturity_stage"])
+    ok = np.isfinite(y)
+    if not ok.any():
+        return {"stages_above_min_share": 0}
+    dist = weighted_distribution(y[ok], resp["weight"].to_numpy(dtype=float)[ok], levels=list(range(6)))
+    return {"stages_above_min_share": stages_with_min_share(dist["share"], min_stage_share)}
