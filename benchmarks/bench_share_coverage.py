@@ -67,7 +67,7 @@ def _newton(X: np.ndarray, Y: np.ndarray, M: np.ndarray, c: float, iters: int = 
         mu = expit(beta @ Xt.T)
         g = c * ((M * (mu - Y)) @ Xt) + beta @ pen
         wts = c * M * mu * (1 - mu) + 1e-12
-        H = np.einsum("sn,ni,nj->sij", wts, Xt, Xt) + pen
+        H = (Xt.T[None, :, :] * wts[:, None, :]) @ Xt + pen
         step = np.linalg.solve(H, g[..., None])[..., 0]
         beta -= step
         if np.max(np.abs(step)) < 1e-10:
@@ -116,8 +116,16 @@ def run(seeds: int = 1000, scenarios=SCENARIOS, chunk: int = 100, start: int = 0
         t0 = time.perf_counter()
         sims = list(replica.simulate_with_frame(scenario, range(start, start + seeds), frame=register))
         frames, truths = [], []
+        base = add_analysis_columns(build_frame(sims[0][1], register))  # register columns, frame order
+        items = sorted(
+            {d["item"] for d in SHARE_CLAIMS.values()} | {d["subset_item"] for d in SHARE_CLAIMS.values()} - {None}
+        )
         for _, rows, complete in sims:
-            fr = add_analysis_columns(build_frame(rows, register))
+            muni = rows[rows["unit_type"].astype(str) == "municipality"].set_index("knr")
+            fr = base.drop(columns=items).copy()
+            fr["responded"] = fr["knr"].isin(muni.index).to_numpy()
+            for item in items:
+                fr[item] = muni[item].reindex(fr["knr"]).astype("Float64").to_numpy(dtype=float, na_value=np.nan)
             fr["weight"] = rake(fr, "responded", list(RAKING_MARGINS)).fillna(0.0).to_numpy()
             frames.append(fr)
             truths.append(complete)

@@ -271,3 +271,50 @@ def f2_rule_inputs(resp: pd.DataFrame, min_stage_share: float) -> dict:
         return {"stages_above_min_share": 0}
     dist = weighted_distribution(y[ok], resp["weight"].to_numpy(dtype=float)[ok], levels=list(range(6)))
     return {"stages_above_min_share": stages_with_min_share(dist["share"], min_stage_share)}
+
+
+# --- the weighting page ------------------------------------------------------------------------------------
+
+
+def margin_table(frame: pd.DataFrame, margins) -> pd.DataFrame:
+    """Per raking margin and level: frame count, respondents, response rate and weighted respondents."""
+    rows = []
+    for margin in margins:
+        for level, group in frame.groupby(margin, sort=True):
+            r = group[group["responded"].astype(bool)]
+            rows.append(
+                {"margin": margin, "level": str(level), "frame (municipalities)": len(group), "respondents": len(r),
+                 "response rate": len(r) / len(group), "weighted respondents": float(r["weight"].sum())}
+            )  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def variance_comparison(frame: pd.DataFrame, spec: dict, margins, propensity: ResponsePropensity) -> pd.DataFrame:
+    """Each share claim's primary outcome under the three variances: estimate, SE, 95 % interval."""
+    from vsr_analysis.stats.calibration_variance import VARIANCES
+
+    design = raked_design(frame, list(margins), propensity.prob)
+    resp = frame[frame["responded"].astype(bool)]
+    names = {"poisson": "response as Poisson sampling (primary)", "with_replacement": "no finite-population factor",
+             "global_fpc": "global 1 − n/N"}  # fmt: skip
+    rows = []
+    for claim in spec["claims"]:
+        if claim["id"] not in SHARE_CLAIMS:
+            continue
+        d = SHARE_CLAIMS[claim["id"]]
+        y, dom = outcome(resp, d["item"], d["min_stage"]), domain_mask(resp, d["subset_item"])
+        for v in VARIANCES:
+            t = calibrated_share_test(y, design, float(claim["rule_parameters"]["threshold"]), dom, variance=v)
+            rows.append({"claim": claim["id"], "variance": names[v], "n": t["n"], "share": t["estimate"],
+                         "standard error": t["se"], "ci_low": t["ci_low"], "ci_high": t["ci_high"]})  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def read_coverage(path) -> pd.DataFrame | None:
+    """The coverage benchmark's saved table (benchmarks/bench_share_coverage.py), or None if it is missing."""
+    from pathlib import Path
+
+    files = sorted(Path(path).parent.glob(Path(path).name))
+    if not files:
+        return None
+    return pd.concat([pd.read_csv(f) for f in files], ignore_index=True)

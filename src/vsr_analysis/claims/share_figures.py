@@ -58,3 +58,40 @@ def management_by_stage_figure(resp: pd.DataFrame, stage_labels: dict):
     ax.set_title("Stages of the municipalities with the SDGs in their management system")
     ax.tick_params(axis="x", labelsize=8)
     return fig
+
+
+def calibration_figure(table: pd.DataFrame):
+    """Observed response rate against mean predicted propensity per group (the diagonal = calibrated)."""
+    sns.set_theme(style="whitegrid", palette="colorblind")
+    fig, ax = plt.subplots(figsize=(4.8, 4.2))
+    ax.plot([0, 1], [0, 1], color="grey", ls="--", lw=1, label="calibrated")
+    ax.plot(table["mean_predicted"], table["observed_rate"], "o-", label="quintile groups of π̂")
+    lo = float(min(table["mean_predicted"].min(), table["observed_rate"].min(), 1.0)) - 0.05
+    ax.set_xlim(max(0, lo), 1)
+    ax.set_ylim(max(0, lo), 1)
+    ax.set_xlabel("Mean predicted response probability (out of fold)")
+    ax.set_ylabel("Observed response rate")
+    ax.legend(fontsize=8, loc="upper left")
+    return fig
+
+
+def coverage_figure(table: pd.DataFrame):
+    """Coverage of the share claims' 95 % intervals per scenario and variance, with the 0.93-0.97 band."""
+    sns.set_theme(style="whitegrid", palette="colorblind")
+    scen = list(dict.fromkeys(table["scenario"]))
+    fig, axes = plt.subplots(1, len(scen), figsize=(3.2 * len(scen), 3.8), sharey=True, squeeze=False)
+    names = {"poisson": "1 − π̂ (primary)", "with_replacement": "no factor", "global_fpc": "global 1 − n/N"}
+    for ax, s in zip(axes[0], scen):
+        sub = table[table["scenario"] == s]
+        ax.axhspan(0.93, 0.97, color="grey", alpha=0.2, lw=0)
+        ax.axhline(0.95, color="grey", lw=0.8)
+        for k, (v, lab) in enumerate(names.items()):
+            t = sub[sub["variance"] == v]
+            xs = np.arange(len(t)) + (k - 1) * 0.22
+            ax.errorbar(xs, t["coverage"], yerr=1.96 * t["mc_se"], fmt="os^"[k], capsize=2, label=lab)
+        ax.set_xticks(np.arange(len(sub["claim"].unique())))
+        ax.set_xticklabels(sub["claim"].unique())
+        ax.set_title(s, fontsize=9)
+    axes[0][0].set_ylabel("Coverage of the 95 % interval")
+    axes[0][-1].legend(fontsize=7, loc="lower right")
+    return fig

@@ -2,7 +2,7 @@
 
 Raking matches the frame on a few margins; a response-propensity model instead predicts each municipality's
 chance of answering from its register characteristics (here: log population, centrality, merger and county) and
-weights respondents by the inverse of that chance, scaled to the frame size.  If the two sets of weights agree
+weights respondents by the inverse of that chance, scaled to the frame size (:func:`propensity_weights`).  If the two sets of weights agree
 (high correlation, similar weighted estimates), the weighted results do not hinge on the weighting method.
 
 :func:`response_propensity` estimates each unit's response probability with a cross-validated, regularised
@@ -25,18 +25,13 @@ def propensity_weights(
 ) -> tuple[pd.Series, pd.Series]:
     """Inverse-propensity weights for respondents (NaN for non-respondents) and the fitted propensities.
 
-    A logistic regression of ``respondent`` on ``covariates`` (plus dummies of ``fixed_effects``) over the whole
-    frame; weights are 1 / p for respondents, rescaled so that they sum to the number of frame units.
+    The propensities are those of :func:`response_propensity` (regularised logistic regression over the whole
+    frame, so a county where nobody or everybody answered does not break the fit); weights are 1 / p for
+    respondents, rescaled so that they sum to the number of frame units.
     """
-    X = frame[covariates].astype(float)
-    for fe in fixed_effects or []:
-        X = X.join(pd.get_dummies(frame[fe].astype(str), prefix=fe, drop_first=True, dtype=float))
-    X = sm.add_constant(X, has_constant="add")
-    y = frame[respondent].astype(float)
-    fit = sm.GLM(y, X, family=sm.families.Binomial()).fit()
-    p = pd.Series(fit.predict(X), index=frame.index, name="propensity")
+    p = response_propensity(frame, respondent, covariates, fixed_effects).prob.rename("propensity")
     responded = frame[respondent].astype(bool)
-    w = (1.0 / p).where(responded)
+    w = (1.0 / p.clip(lower=1e-9)).where(responded)
     w = w * (len(frame) / w.sum())
     return w.rename("propensity_weight"), p
 
