@@ -42,7 +42,7 @@ from vsr_analysis.data.register import load_register
 from vsr_analysis.data.survey_file import build_frame
 from vsr_analysis.stats.calibration_variance import raked_design
 from vsr_analysis.stats.propensity import PENALTY_GRID, _design_matrix
-from vsr_analysis.stats.raking import rake
+from vsr_analysis.stats.raking import _ipf, rake
 from vsr_analysis.stats.shares import calibrated_share_test
 from vsr_analysis.synth import replica
 
@@ -107,48 +107,27 @@ def batched_propensity(frame: pd.DataFrame, responded: np.ndarray, seed_of_folds
     return out
 
 
-def run(seeds: int = 1000, scenarios=SCENARIOS, chunk: int = 100, start: int = 0) -> pd.DataFrame:
-    spec = load_claims_spec()
-    thresholds = {c["id"]: float(c["rule_parameters"]["threshold"]) for c in spec["claims"] if c["id"] in SHARE_CLAIMS}
-    register = load_register()
-    records = []
-    for scenario in scenarios:
-        t0 = time.perf_counter()
-        sims = list(replica.simulate_with_frame(scenario, range(start, start + seeds), frame=register))
-        frames, truths = [], []
-        base = add_analysis_columns(build_frame(sims[0][1], register))  # register columns, frame order
-        items = sorted(
-            {d["item"] for d in SHARE_CLAIMS.values()} | {d["subset_item"] for d in SHARE_CLAIMS.values()} - {None}
-        )
-        for _, rows, complete in sims:
-            muni = rows[rows["unit_type"].astype(str) == "municipality"].set_index("knr")
-            fr = base.drop(columns=items).copy()
-            fr["responded"] = fr["knr"].isin(muni.index).to_numpy()
-            for item in items:
-                fr[item] = muni[item].reindex(fr["knr"]).astype("Float64").to_numpy(dtype=float, na_value=np.nan)
-            fr["weight"] = rake(fr, "responded", list(RAKING_MARGINS)).fillna(0.0).to_numpy()
-            frames.append(fr)
-            truths.append(complete)
-        resp = np.array([fr["responded"].to_numpy(dtype=bool) for fr in frames])
-        props = np.vstack([batched_propensity(frames[0], resp[i : i + chunk]) for i in range(0, len(frames), chunk)])
-        for fr, complete, pi in zip(frames, truths, props):
-            design = raked_design(fr, list(RAKING_MARGINS), pi)
-            r = fr[fr["responded"]]
-            for claim, d in SHARE_CLAIMS.items():
-                y_true = outcome(complete, d["item"], d["min_stage"])
-                dom_true = domain_mask(complete, d["subset_item"])
-                truth = float(np.mean(y_true[dom_true])) if dom_true.any() else math.nan
-                y = outcome(r, d["item"], d["min_stage"])
-                dom = domain_mask(r, d["subset_item"])
-                for variance in VARIANCES:
-                    t = calibrated_share_test(y, design, thresholds[claim], dom, variance=variance)
-                    ok = t["ci_low"] is not None and t["ci_low"] <= truth <= t["ci_high"]
-                    records.append(
-                        {"scenario": scenario, "claim": claim, "variance": variance, "covered": ok,
-                         "width": (t["ci_high"] - t["ci_low"]) if t["ci_low"] is not None else math.nan,
-                         "error": (t["estimate"] - truth) if t["estimate"] is not None else math.nan}
-                    )  # fmt: skip
-        print(f"{scenario}: {seeds} seeds in {time.perf_counter() - t0:.0f} s", flush=True)
+def _fast_rake(base: pd.DataFrame):
+    """Raking with the frame's cell ids computed once (same IPF as ``raking.rake``; ``raking._ipf``)."""
+    ids, targets = [], []
+    for m in RAKING_MARGINS:
+        codes, uniques = pd.factorize(base[m], sort=True)
+        ids.append(codes)
+        targets.append(np.bincount(codes, minlength=len(uniques)).astype(float))
+
+    def weights(responded: np.ndarray) -> np.ndarray:
+        for cid, tgt in zip(ids, targets):
+            if np.any((np.bincount(cid[responded], minlength=tgt.size) == 0) & (tgt > 0)):
+                return rake(base.assign(responded=responded), "responded", list(RAKING_MARGINS)).fillna(0.0).to_numpy()
+        w, _, _ = _ipf([c[responded] for c in ids], targets, np.ones(int(responded.sum())), 200, 1e-10)
+        out = np.zeros(len(base))
+        out[responded] = w
+        return out
+
+    return weights
+
+
+def _summarise(records: list[dict]) -> pd.DataFrame:
     raw = pd.DataFrame(records)
     table = (
         raw.groupby(["scenario", "claim", "variance"], sort=False)
@@ -160,6 +139,71 @@ def run(seeds: int = 1000, scenarios=SCENARIOS, chunk: int = 100, start: int = 0
     return table
 
 
+def run(seeds: int = 1000, scenarios=SCENARIOS, chunk: int = 100, start: int = 0, save=None) -> pd.DataFrame:
+    """Coverage table over seeds ``start .. start + seeds - 1``; with ``save`` (a path) the table so far is
+    written after every ``chunk`` seeds, so an interrupted run leaves what it finished."""
+    spec = load_claims_spec()
+    thresholds = {c["id"]: float(c["rule_parameters"]["threshold"]) for c in spec["claims"] if c["id"] in SHARE_CLAIMS}
+    register = load_register()
+    items = sorted(
+        {d["item"] for d in SHARE_CLAIMS.values()} | {d["subset_item"] for d in SHARE_CLAIMS.values()} - {None}
+    )
+    records: list[dict] = []
+    for scenario in scenarios:
+        t0 = time.perf_counter()
+        base = None
+        for lo in range(start, start + seeds, chunk):
+            sims = list(
+                replica.simulate_with_frame(scenario, range(lo, min(lo + chunk, start + seeds)), frame=register)
+            )
+            if base is None:
+                base = add_analysis_columns(build_frame(sims[0][1], register)).drop(
+                    columns=items
+                )  # register, frame order
+                weights_of = _fast_rake(base)
+            frames, truths = [], []
+            for _, rows, complete in sims:
+                muni = rows[rows["unit_type"].astype(str) == "municipality"].set_index("knr")
+                fr = base.copy()
+                fr["responded"] = fr["knr"].isin(muni.index).to_numpy()
+                for item in items:
+                    fr[item] = muni[item].reindex(fr["knr"]).astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+                fr["weight"] = weights_of(fr["responded"].to_numpy())
+                frames.append(fr)
+                truths.append(complete)
+            resp = np.array([fr["responded"].to_numpy(dtype=bool) for fr in frames])
+            props = batched_propensity(base, resp)
+            for fr, complete, pi in zip(frames, truths, props):
+                design = raked_design(fr, list(RAKING_MARGINS), pi)
+                r = fr[fr["responded"]]
+                for claim, d in SHARE_CLAIMS.items():
+                    y_true = outcome(complete, d["item"], d["min_stage"])
+                    dom_true = domain_mask(complete, d["subset_item"])
+                    truth = float(np.mean(y_true[dom_true])) if dom_true.any() else math.nan
+                    y = outcome(r, d["item"], d["min_stage"])
+                    dom = domain_mask(r, d["subset_item"])
+                    for variance in VARIANCES:
+                        t = calibrated_share_test(y, design, thresholds[claim], dom, variance=variance)
+                        ok = t["ci_low"] is not None and t["ci_low"] <= truth <= t["ci_high"]
+                        records.append(
+                            {"scenario": scenario, "claim": claim, "variance": variance, "covered": ok,
+                             "width": (t["ci_high"] - t["ci_low"]) if t["ci_low"] is not None else math.nan,
+                             "error": (t["estimate"] - truth) if t["estimate"] is not None else math.nan}
+                        )  # fmt: skip
+            if save is not None:
+                _write(_summarise(records), save)
+            print(f"{scenario}: seeds {start}..{min(lo + chunk, start + seeds) - 1} done, "
+                  f"{time.perf_counter() - t0:.0f} s", flush=True)  # fmt: skip
+    return _summarise(records)
+
+
+def _write(table: pd.DataFrame, out: Path) -> None:
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(f".{out.name}.tmp")
+    table.to_csv(tmp, index=False, float_format="%.6g", lineterminator="\n")
+    tmp.replace(out)
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seeds", type=int, default=1000)
@@ -167,17 +211,13 @@ def main() -> int:
     ap.add_argument("--no-save", action="store_true")
     ap.add_argument("--out", type=Path, default=OUT)
     args = ap.parse_args()
-    table = run(args.seeds, args.scenarios)
+    table = run(args.seeds, args.scenarios, save=None if args.no_save else args.out)
     with pd.option_context("display.width", 200, "display.max_rows", 200):
         print(table.to_string(index=False, float_format=lambda v: f"{v:.4f}"))
     primary = table[table["variance"] == "poisson"]
     inside = primary["coverage"].between(0.93, 0.97)
     print(f"primary intervals with coverage in 0.93-0.97: {int(inside.sum())} of {len(primary)}")
     if not args.no_save:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        tmp = args.out.with_name(f".{args.out.name}.tmp")
-        table.to_csv(tmp, index=False, float_format="%.6g", lineterminator="\n")
-        tmp.replace(args.out)
         print(f"wrote {args.out}")
     return 0
 

@@ -42,3 +42,15 @@ def test_simulate_with_frame_matches_generate_and_the_benchmark_runs():
     table = bench.run(3, ["vsr-narrative"])
     assert set(table["claim"]) == {"F2", "F6", "F7", "F8"} and (table["seeds"] == 3).all()
     assert table["coverage"].between(0, 1).all()
+
+
+def test_fast_rake_equals_rake():
+    from vsr_analysis.data.analysis_frame import RAKING_MARGINS
+    from vsr_analysis.stats.raking import rake
+
+    register = load_register()
+    ((_, rows, _),) = replica.simulate_with_frame("unequal-response", [9], frame=register)
+    base = add_analysis_columns(build_frame(rows, register))
+    fast = bench._fast_rake(base)(base["responded"].to_numpy())
+    slow = rake(base, "responded", list(RAKING_MARGINS)).fillna(0.0).to_numpy()
+    assert np.max(np.abs(fast - slow)) < 1e-9
