@@ -179,6 +179,10 @@ else:
 # %%
 _ = ctx.table("robustness", analysis.robustness, "The decision rule under each variant (unadjusted α)",
               count_columns=["n"])
+for _, r in analysis.robustness.iloc[1:].iterrows():
+    if r["variant"].startswith(("maturity without", "no finite-population")) and pd.notna(r["share"]) and pd.notna(r["ci_low"]):
+        markdown(f"*{r['variant'].capitalize()}*: share {r['share']:.3f} (95 % CI {r['ci_low']:.3f} to "
+                 f"{r['ci_high']:.3f}); the rule would say **{r['decision']}** (primary: {analysis.robustness.iloc[0]['decision']}).")
 
 # %% [markdown]
 # ## Verdict
