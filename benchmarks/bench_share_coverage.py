@@ -35,6 +35,7 @@ from vsr_analysis.claims.share_evidence import (
     PROPENSITY_FIXED_EFFECTS,
     SHARE_CLAIMS,
     domain_mask,
+    observed_mask,
     outcome,
 )
 from vsr_analysis.data.analysis_frame import RAKING_MARGINS, add_analysis_columns
@@ -182,8 +183,9 @@ def run(seeds: int = 1000, scenarios=SCENARIOS, chunk: int = 100, start: int = 0
                     truth = float(np.mean(y_true[dom_true])) if dom_true.any() else math.nan
                     y = outcome(r, d["item"], d["min_stage"])
                     dom = domain_mask(r, d["subset_item"])
+                    seen = observed_mask(r, y, d["subset_item"])
                     for variance in VARIANCES:
-                        t = calibrated_share_test(y, design, thresholds[claim], dom, variance=variance)
+                        t = calibrated_share_test(y, design, thresholds[claim], dom, variance=variance, observed=seen)
                         ok = t["ci_low"] is not None and t["ci_low"] <= truth <= t["ci_high"]
                         records.append(
                             {"scenario": scenario, "claim": claim, "variance": variance, "covered": ok,

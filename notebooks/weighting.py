@@ -74,7 +74,8 @@ ctx.figure(fig, "weights", alt="Histogram of the raking weights of the respondin
 # variance of the calibration estimator under non-response of Särndal and Lundström {cite}`sarndal2005`
 # (linearisation of the raked estimator, {cite}`deville1992`): response is treated as *Poisson sampling*, each
 # municipality answering independently with its own probability π̂ᵢ, so each respondent contributes the factor
-# 1 − π̂ᵢ (a municipality that was almost sure to answer adds almost no uncertainty), and the contributions are
+# 1 − π̂ᵢρ̂ (a municipality that was almost sure to answer adds almost no uncertainty; ρ̂ is the share of
+# respondents who answered the item, item non-response being a further phase), and the contributions are
 # the residuals of the linearised share after regression on the raking margins (what the margins already
 # explain carries no uncertainty). **What it assumes:** municipalities answer independently of each other given
 # their register characteristics; the response model below is right; the raking margins are fixed; and item
@@ -85,8 +86,9 @@ ctx.figure(fig, "weights", alt="Histogram of the raking weights of the respondin
 # ### The response model and its calibration
 #
 # The response probabilities come from a logistic regression on log population, centrality, merger and county
-# (county dummies shrunk towards the national rate), regularised with an L2 penalty chosen by five-fold
-# cross-validated log-loss (scikit-learn). Is it calibrated? Each municipality's probability is predicted by a
+# (county dummies shrunk towards the national rate; the three register covariates are penalised a hundred
+# times less, since shrinking them would flatten the probabilities), regularised with an L2 penalty chosen by
+# five-fold cross-validated log-loss (scikit-learn). Is it calibrated? Each municipality's probability is predicted by a
 # model that did not see it (out of fold), the municipalities are grouped into fifths by that prediction, and the
 # observed response rate of each fifth is set against its mean prediction: calibrated predictions lie on the
 # diagonal. The calibration slope (1 when calibrated; below 1 when the predictions are too spread out, above 1

@@ -56,10 +56,18 @@ def test_poisson_factor_shrinks_with_response_probability(frame):
     y = r["sdg_in_master_plan"]
     free = linearised_share(y, raked_design(frame, MARGINS), variance="with_replacement")
     pi = np.where(frame["responded"], 0.75, 0.5)
-    pois = linearised_share(y, raked_design(frame, MARGINS, pi), variance="poisson")
+    everyone = np.ones(len(r), bool)
+    pois = linearised_share(y, raked_design(frame, MARGINS, pi), variance="poisson", observed=everyone)
     # with the same pi for every respondent the factor is 1 - pi for every unit: SE scales by sqrt(0.25)
     assert pois["se"] == pytest.approx(free["se"] * 0.5, rel=1e-12)
-    certain = linearised_share(y, raked_design(frame, MARGINS, np.ones(len(frame))), variance="poisson")
+    # item non-response is a further phase: the factor becomes 1 - pi * rho, rho = share answering the item
+    rho = float(np.isfinite(y.astype(float)).mean())
+    assert rho < 1
+    item = linearised_share(y, raked_design(frame, MARGINS, pi), variance="poisson")
+    assert item["se"] == pytest.approx(free["se"] * np.sqrt(1 - 0.75 * rho), rel=1e-12)
+    certain = linearised_share(
+        y, raked_design(frame, MARGINS, np.ones(len(frame))), variance="poisson", observed=everyone
+    )
     assert certain["se"] == 0.0
     glob = linearised_share(y, raked_design(frame, MARGINS), variance="global_fpc")
     f = r.shape[0] / len(frame)

@@ -57,6 +57,12 @@ def items_without_management(data: pd.DataFrame) -> np.ndarray:
     return out
 
 
+def observed_mask(data: pd.DataFrame, y: np.ndarray, subset_item: str | None) -> np.ndarray:
+    """Respondents whose outcome and (for a domain) domain membership are known: the item-response phase."""
+    seen = np.isfinite(np.asarray(y, dtype=float))
+    return seen & np.isfinite(as_float(data[subset_item])) if subset_item else seen
+
+
 def domain_mask(data: pd.DataFrame, subset_item: str | None) -> np.ndarray:
     if not subset_item:
         return np.ones(len(data), dtype=bool)
@@ -106,14 +112,15 @@ def share_claim_analysis(
     y = outcome(resp, item, min_stage)
     dom = domain_mask(resp, subset_item)
     notes = []
-    primary = calibrated_share_test(y, design, threshold, dom)
+    seen = observed_mask(resp, y, subset_item)
+    primary = calibrated_share_test(y, design, threshold, dom, observed=seen)
     if primary["note"]:
         notes.append(f"Primary test: {primary['note']}.")
     if propensity.folds == 0:
         notes.append(f"Response propensities: {propensity.method}.")
 
     def row(label, values, domain, variance="poisson", des: RakedDesign = design):
-        t = calibrated_share_test(values, des, threshold, domain, variance=variance)
+        t = calibrated_share_test(values, des, threshold, domain, variance=variance, observed=seen)
         d = decide(claim_entry, {"primary": t, "rule_inputs": rule_inputs or {}}, alpha, t["p_value"])
         return {
             "variant": label,
@@ -303,8 +310,10 @@ def variance_comparison(frame: pd.DataFrame, spec: dict, margins, propensity: Re
             continue
         d = SHARE_CLAIMS[claim["id"]]
         y, dom = outcome(resp, d["item"], d["min_stage"]), domain_mask(resp, d["subset_item"])
+        seen = observed_mask(resp, y, d["subset_item"])
         for v in VARIANCES:
-            t = calibrated_share_test(y, design, float(claim["rule_parameters"]["threshold"]), dom, variance=v)
+            t = calibrated_share_test(y, design, float(claim["rule_parameters"]["threshold"]), dom, variance=v,
+                                      observed=seen)  # fmt: skip
             rows.append({"claim": claim["id"], "variance": names[v], "n": t["n"], "share": t["estimate"],
                          "standard error": t["se"], "ci_low": t["ci_low"], "ci_high": t["ci_high"]})  # fmt: skip
     return pd.DataFrame(rows)
@@ -317,4 +326,5 @@ def read_coverage(path) -> pd.DataFrame | None:
     files = sorted(Path(path).parent.glob(Path(path).name))
     if not files:
         return None
-    return pd.concat([pd.read_csv(f) for f in files], ignore_index=True)
+    # keep_default_na=False: the scenario called "null" is a name, not a missing value
+    return pd.concat([pd.read_csv(f, keep_default_na=False) for f in files], ignore_index=True)

@@ -14,8 +14,9 @@ estimated from the register by :func:`vsr_analysis.stats.propensity.response_pro
 
 with the per-unit factor ``f_i``:
 
-* ``1 - pi_i`` (``variance="poisson"``, the primary): a unit that was almost sure to answer adds almost no
-  uncertainty;
+* ``1 - pi_i rho`` (``variance="poisson"``, the primary): a unit that was almost sure to answer adds almost no
+  uncertainty; rho is the share of respondents who answered the item (item non-response as a further phase,
+  missing at random; 1 without item non-response);
 * ``1`` (``variance="with_replacement"``): no finite-population factor at all.  This equals R ``survey``'s
   linearisation SE of ``svymean`` on the same design calibrated with ``calibrate(..., calfun = "raking")``
   (tests/test_calibration_variance.py holds the reference);
@@ -110,6 +111,7 @@ def linearised_share(
     domain: Sequence[bool] | pd.Series | None = None,
     *,
     variance: str = "poisson",
+    observed: Sequence[bool] | None = None,
 ) -> dict:
     """Raked share of ``y`` (0/1, NaN = item not answered) over ``domain`` (default: all respondents) and its SE.
 
@@ -136,6 +138,11 @@ def linearised_share(
     u = w * (z - design.margins @ b)
     n = design.n
     f = _factor(design, variance)
+    if variance == "poisson":
+        # item non-response as a further phase: the item is answered with probability pi_i * rho, rho = the
+        # share of respondents whose answer (and domain membership) is known
+        seen = np.isfinite(ya) if observed is None else np.asarray(observed, dtype=bool)
+        f = 1.0 - design.response_prob * float(seen.mean())
     v = float(n / (n - 1) * np.sum(f * (u - u.mean()) ** 2)) if n > 1 else 0.0
     out.update(estimate=p, se=float(np.sqrt(max(v, 0.0))), n_yes=int(yy[d].sum()))
     if v > 0 and 0 < p < 1:

@@ -71,9 +71,15 @@ class ResponsePropensity:
     method: str
 
 
+#: Standardised covariates are multiplied by this before the L2 penalty, so their coefficients are penalised
+#: 1/100 as much as the fixed-effect dummies': the penalty shrinks the many county effects, not the few
+#: register covariates that carry the response mechanism (shrinking those makes the propensities too flat).
+COVARIATE_SCALE = 10.0
+
+
 def _design_matrix(frame: pd.DataFrame, covariates: list[str], fixed_effects: list[str] | None) -> np.ndarray:
     X = frame[covariates].astype(float)
-    X = (X - X.mean()) / X.std(ddof=0).replace(0.0, 1.0)
+    X = COVARIATE_SCALE * (X - X.mean()) / X.std(ddof=0).replace(0.0, 1.0)
     for fe in fixed_effects or []:
         X = X.join(pd.get_dummies(frame[fe].astype(str), prefix=fe, dtype=float))
     return X.to_numpy(dtype=float)
@@ -92,7 +98,8 @@ def response_propensity(
 
     ``LogisticRegressionCV`` chooses the penalty among the 12 values of :data:`PENALTY_GRID` by stratified ``folds``-fold cross-validated
     log-loss; county (or any ``fixed_effects``) dummies are all kept and shrunk, so a county where nobody (or
-    everybody) answered gets a finite, pulled-in estimate instead of 0 or 1.  Covariates are standardised.
+    everybody) answered gets a finite, pulled-in estimate instead of 0 or 1.  Covariates are standardised and
+    scaled by :data:`COVARIATE_SCALE` (lightly penalised).
     When every unit (or none) answered there is nothing to fit: the probabilities are that constant (1 or 0)
     and ``method`` says so.  With fewer answering (or non-answering) units than ``folds``, the folds shrink;
     with fewer than two, the penalty is fixed at C = 1.

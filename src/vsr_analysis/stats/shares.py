@@ -227,6 +227,7 @@ def calibrated_share_test(
     *,
     variance: str = "poisson",
     level: float = 0.95,
+    observed=None,
 ) -> dict:
     """Raked share of ``y`` over ``domain`` with the linearisation variance, a Wilson interval and a one-sided test.
 
@@ -235,10 +236,11 @@ def calibrated_share_test(
     (``variance`` = ``"poisson"``, ``"with_replacement"`` or ``"global_fpc"``): z = (p - p0) / sqrt(p0 (1 - p0)
     / n*), p-value = 1 - Phi(z).  When p is 0 or 1 the linearised variance is 0 and says nothing; n* is then
     Kish's effective n of the domain.  When V = 0 for 0 < p < 1 (every unit certain to answer) the share is
-    known exactly: the interval has zero width and the p-value is 0 or 1.  ``note`` says so in words;
+    known exactly: the interval has zero width and the p-value is 0 or 1.  ``observed`` (respondents whose
+    answer and domain membership are known) sets the item-response rate of the Poisson factor.  ``note`` says so;
     ``estimate`` is None when the domain is empty.
     """
-    lin = linearised_share(y, design, domain, variance=variance)
+    lin = linearised_share(y, design, domain, variance=variance, observed=observed)
     out = {
         "estimate": lin["estimate"],
         "ci_low": None,
