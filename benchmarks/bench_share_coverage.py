@@ -14,7 +14,7 @@ scikit-learn's per-fit overhead, so the benchmark fits the same model for all se
 ``StratifiedKFold``); tests/test_share_coverage_tools.py checks it against
 :func:`vsr_analysis.stats.propensity.response_propensity`.
 
-Writes ``benchmarks/results/share_coverage.csv`` (one row per scenario x claim x variance) unless ``--no-save``.
+Writes ``benchmarks/output/share_coverage.csv`` (one row per scenario x claim x variance) unless ``--no-save``.
 """
 
 from __future__ import annotations
@@ -47,7 +47,7 @@ from vsr_analysis.stats.raking import _ipf, rake
 from vsr_analysis.stats.shares import calibrated_share_test
 from vsr_analysis.synth import replica
 
-OUT = Path(__file__).resolve().parent / "results" / "share_coverage.csv"
+OUT = Path(__file__).resolve().parent / "output" / "share_coverage.csv"
 SCENARIOS = ("vsr-narrative", "null", "size-ceiling", "unequal-response")
 VARIANCES = ("poisson", "with_replacement", "global_fpc")
 

@@ -127,7 +127,7 @@ _ = ctx.table("share_variances", se.variance_comparison(frame, spec, info["margi
 # municipalities answer far less often.
 
 # %%
-coverage = se.read_coverage(paths.project_root() / "benchmarks" / "results" / "share_coverage*.csv")
+coverage = se.read_coverage(paths.project_root() / "benchmarks" / "output" / "share_coverage*.csv")
 if coverage is None:
     markdown("*The coverage benchmark's output is not in this copy of the project; run "
              "`benchmarks/bench_share_coverage.py` to produce it.*")
