@@ -49,7 +49,7 @@ import numpy as np
 import pandas as pd
 import matplotlib.pyplot as plt
 import seaborn as sns
-from vsr_analysis.claims.share_evidence import numeric, publishable
+from vsr_analysis.claims.share_reporting import numeric, publishable
 from vsr_analysis.data.codebook import load_codebook
 from vsr_analysis.stats.county_tables import (ITEM_COUNT_COLUMNS, STAGE_COUNT_COLUMNS, describe_count, hidden_cells,
                                               hidden_note, item_counts, stage_counts)

@@ -52,7 +52,7 @@ import matplotlib.pyplot as plt
 import seaborn as sns
 from vsr_analysis.claims.coherence_evidence import EITHER, ITEMS, either_named, f10_evidence, municipal_table, with_either
 from vsr_analysis.claims.ledger import load_claims_spec
-from vsr_analysis.claims.share_evidence import numeric, publishable, sensitivity_table
+from vsr_analysis.claims.share_reporting import numeric, publishable, sensitivity_table
 from vsr_analysis.data.codebook import load_codebook
 from vsr_analysis.stats.county_tables import ITEM_COUNT_COLUMNS, describe_count, hidden_cells, hidden_note, item_counts
 from vsr_analysis.stats.descriptives import interval_errors

@@ -53,7 +53,7 @@ import matplotlib.pyplot as plt
 import seaborn as sns
 from vsr_analysis.claims.ledger import load_claims_spec
 from vsr_analysis.claims.progress_evidence import ITEM, f9_evidence, progress_by_stage, rung_shares
-from vsr_analysis.claims.share_evidence import numeric, publishable, sensitivity_table, share_below_test
+from vsr_analysis.claims.share_reporting import numeric, publishable, sensitivity_table, share_below_test
 from vsr_analysis.data.codebook import load_codebook
 from vsr_analysis.stats.descriptives import as_float, interval_errors
 

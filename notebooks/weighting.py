@@ -18,9 +18,10 @@
 # The register is known for all 356 municipalities, respondents or not, so the respondents can be weighted
 # back to the whole frame. The compendium rakes (iterative proportional fitting) the respondents to the
 # frame's counts on three pre-specified margins: **size band**, **centrality class** (classes 1 and 2 pooled:
-# class 1 has only six municipalities) and **merger 2017–2020**. Every primary result is weighted, with the
-# unweighted one beside it. The design effect (Kish: 1 + CV² of the weights) says how much precision the
-# weighting costs.
+# class 1 has only six municipalities) and **merger 2017–2020**. A margin cell where nobody answered (possible in
+# a small or unusual survey file) is merged with its smaller neighbour, and the page says so. Every primary result
+# is weighted, with the unweighted one beside it. The design effect (Kish: 1 + CV² of the weights) says how much
+# precision the weighting costs.
 
 # %% tags=["parameters"]
 survey = "synthetic:vsr-narrative:2021"
@@ -35,6 +36,10 @@ ctx = start(survey=survey, param_set=param_set, results_dir=results_dir, paramet
 import pandas as pd
 import matplotlib.pyplot as plt
 import seaborn as sns
+from vsr_analysis import paths
+from vsr_analysis.claims import share_evidence as se
+from vsr_analysis.claims import share_figures
+from vsr_analysis.claims.ledger import load_claims_spec
 from vsr_analysis.data.analysis_frame import RAKING_MARGINS
 
 frame = ctx.frame
@@ -43,16 +48,11 @@ markdown(f"{info['respondents']} of {info['frame']} municipalities responded "
          f"({info['respondents'] / info['frame']:.0%}). Design effect **{info['design_effect']:.3f}**, "
          f"effective sample size **{info['effective_n']:.0f}**; weights range from {info['min_weight']:.2f} to "
          f"{info['max_weight']:.2f}.")
-rows = []
-for margin in RAKING_MARGINS:
-    for level, group in frame.groupby(margin, sort=True):
-        resp = group[group["responded"]]
-        rows.append({"margin": margin, "level": str(level), "frame (municipalities)": len(group),
-                     "respondents": len(resp), "response rate": len(resp) / len(group),
-                     "weighted respondents": resp["weight"].sum()})
-margins = pd.DataFrame(rows)
-_ = ctx.table("margins", margins, "Raking margins: the frame, the respondents and the weighted respondents",
-          count_columns=["frame (municipalities)", "respondents"])
+if list(info["margins"]) != list(RAKING_MARGINS):
+    markdown(f"*Margins used after merging cells without respondents: {', '.join(info['margins'])}.*")
+_ = ctx.table("margins", se.margin_table(frame, info["margins"]),
+              "Raking margins: the frame, the respondents and the weighted respondents",
+              count_columns=["frame (municipalities)", "respondents"])
 
 # %%
 sns.set_theme(style="whitegrid", palette="colorblind")
@@ -66,36 +66,111 @@ ctx.figure(fig, "weights", alt="Histogram of the raking weights of the respondin
            caption="A weight above 1 means the municipality stands for more than itself: its kind answered less often.")
 
 # %% [markdown]
-# ## A check: response-propensity weights
+# ## How sure is a raked share? Response as a second phase of sampling
 #
-# Raking matches the frame on three margins. A response-propensity model instead predicts each
-# municipality's chance of answering from its register characteristics (log population, centrality, merger and
-# county) and weights respondents by the inverse of that chance. If both weightings agree, the weighted results
-# do not hinge on the method.
+# Every municipality was asked, so there is no sampling error in the usual sense: the only chance element is who
+# answered. Treating the respondents as a simple random sample of the 356 (one finite-population correction
+# 1 − n/N for all) ignores that response rises with size. The shares of claims F2, F6, F7 and F8 therefore use the
+# variance of the calibration estimator under non-response of Särndal and Lundström {cite}`sarndal2005`
+# (linearisation of the raked estimator, {cite}`deville1992`): response is treated as *Poisson sampling*, each
+# municipality answering independently with its own probability π̂ᵢ, so each respondent contributes the factor
+# 1 − π̂ᵢρ̂ (a municipality that was almost sure to answer adds almost no uncertainty; ρ̂ is the share of
+# respondents who answered the item, item non-response being a further phase), and the contributions are
+# the residuals of the linearised share after regression on the raking margins (what the margins already
+# explain carries no uncertainty). **What it assumes:** municipalities answer independently of each other given
+# their register characteristics; the response model below is right; the raking margins are fixed; and item
+# non-response inside a domain is completely at random. Without any finite-population factor the standard error
+# equals R `survey`'s linearisation standard error for the same raked design (checked in the test suite). The
+# interval is Wilson's at the design-effective sample size p(1 − p)/V.
+#
+# ### The response model and its calibration
+#
+# The response probabilities come from a logistic regression on log population, centrality, merger and county
+# (county dummies shrunk towards the national rate; the three register covariates are penalised a hundred
+# times less, since shrinking them would flatten the probabilities), regularised with an L2 penalty chosen by
+# five-fold cross-validated log-loss (scikit-learn). Is it calibrated? Each municipality's probability is predicted by a
+# model that did not see it (out of fold), the municipalities are grouped into fifths by that prediction, and the
+# observed response rate of each fifth is set against its mean prediction: calibrated predictions lie on the
+# diagonal. The calibration slope (1 when calibrated; below 1 when the predictions are too spread out, above 1
+# when they are too timid) and the Brier score against a constant rate summarise it.
 
 # %%
-import numpy as np
+from vsr_analysis.stats.propensity import calibration_check
+
+propensity = se.frame_propensity(frame)
+cal_table, cal = calibration_check(frame["responded"], propensity.cv_prob)
+markdown(f"Model: {propensity.method}. Response probabilities range from {propensity.prob.min():.2f} to "
+         f"{propensity.prob.max():.2f}. Out of fold: Brier score **{cal['brier']:.4f}** against "
+         f"{cal['brier_constant']:.4f} for a constant rate; calibration slope **{cal['slope']:.2f}**, "
+         f"intercept {cal['intercept']:.2f}.")
+_ = ctx.table("propensity_calibration", cal_table.rename(columns={"units": "municipalities"}),
+              "Calibration of the response probabilities (out of fold, fifths of the prediction)",
+              count_columns=["municipalities"])
+fig = share_figures.calibration_figure(cal_table)
+ctx.figure(fig, "propensity_calibration",
+           alt="Observed response rate against the mean predicted response probability in five groups, with the diagonal",
+           caption="Out-of-fold response probabilities against the observed response rate, by fifths of the prediction.")
+
+# %%
+spec = load_claims_spec()
+_ = ctx.table("share_variances", se.variance_comparison(frame, spec, info["margins"], propensity),
+              "The share claims' outcomes under three variances: the primary (1 − π̂ᵢ per unit), no finite-population "
+              "factor, and the global factor 1 − n/N")
+
+# %% [markdown]
+# ### Do the intervals cover the truth? (simulated)
+#
+# On the synthetic replica the frame's true shares are known, so the intervals can be checked: over many seeds of
+# each scenario, how often does the 95 % interval contain the true share of all 356 municipalities? The figure
+# shows the saved output of `benchmarks/bench_share_coverage.py` (SIMULATED DATA; its docstring says how it was
+# run; the grey band is 0.93–0.97), including the `unequal-response` scenario, in which small and peripheral
+# municipalities answer far less often.
+
+# %%
+coverage = se.read_coverage(paths.project_root() / "benchmarks" / "output" / "share_coverage*.csv")
+if coverage is None:
+    markdown("*The coverage benchmark's output is not in this copy of the project; run "
+             "`benchmarks/bench_share_coverage.py` to produce it.*")
+else:
+    _ = ctx.table("share_coverage", coverage, "Coverage of the share intervals on the synthetic replica (simulated)",
+                  count_columns=["seeds"])
+    fig = share_figures.coverage_figure(coverage)
+    ctx.figure(fig, "share_coverage",
+               alt="Coverage of the 95 % intervals of F2, F6, F7 and F8 per scenario under three variances, with the band 0.93 to 0.97",
+               caption="SIMULATED: share of replica seeds whose 95 % interval contains the frame's true share, with "
+                       "95 % Monte Carlo error bars; grey band 0.93–0.97.")
+    primary = coverage[coverage["variance"] == "poisson"]
+    markdown(f"Primary intervals: coverage from **{primary['coverage'].min():.3f}** to "
+             f"**{primary['coverage'].max():.3f}** over {int(primary['seeds'].min())} seeds per scenario; "
+             f"{int(primary['coverage'].between(0.93, 0.97).sum())} of {len(primary)} claim × scenario cells "
+             "lie in 0.93–0.97.")
+
+# %% [markdown]
+# ## A check: response-propensity weights
+#
+# Raking matches the frame on three margins. The response-propensity model above instead predicts each
+# municipality's chance of answering, and its inverse can weight the respondents. If both weightings agree, the
+# weighted results do not hinge on the method.
+
+# %%
 from vsr_analysis.stats.propensity import compare_weights, propensity_weights
 from vsr_analysis.stats.raking import design_effect
-from vsr_analysis.stats.intervals import weighted_share
+from vsr_analysis.stats.shares import weighted_share
 
-pw, propensity = propensity_weights(frame, "responded", ["log_population", "centrality", "merged_2017_2020"],
-                                    fixed_effects=["county_code"])
+pw, _ = propensity_weights(frame, "responded", ["log_population", "centrality", "merged_2017_2020"],
+                           fixed_effects=["county_code"])
 agreement = compare_weights(frame["weight"].where(frame["responded"]), pw)
-resp = frame[frame["responded"]].copy()
-resp["propensity_weight"] = pw[frame["responded"]]
+resp = frame[frame["responded"]].assign(propensity_weight=pw[frame["responded"]])
 started = (resp["maturity_stage"] >= 1).astype(float).where(resp["maturity_stage"].notna())
 top = (resp["maturity_stage"] >= 4).astype(float).where(resp["maturity_stage"].notna())
 rows = []
 for label, column in (("unweighted", None), ("raking", "weight"), ("response propensity", "propensity_weight")):
     w = None if column is None else resp[column]
-    rows.append({"weights": label,
-                 "design effect": 1.0 if column is None else design_effect(resp[column]),
+    rows.append({"weights": label, "design effect": 1.0 if column is None else design_effect(resp[column]),
                  "share at stage ≥ 1": weighted_share(started, w).estimate,
                  "share at stage ≥ 4": weighted_share(top, w).estimate})
 _ = ctx.table("weighting_comparison", pd.DataFrame(rows),
               "The same shares under no weights, raking weights and response-propensity weights")
 markdown(f"The two sets of weights correlate at r = **{agreement['correlation']:.2f}** over the "
          f"{agreement['n']} respondents (their ratio ranges from {agreement['ratio_min']:.2f} to "
-         f"{agreement['ratio_max']:.2f}). Predicted response propensities range from {propensity.min():.2f} to "
-         f"{propensity.max():.2f}.")
+         f"{agreement['ratio_max']:.2f}).")

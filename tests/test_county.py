@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from vsr_analysis.build.disclosure import SUPPRESSED, scan_results
-from vsr_analysis.claims.share_evidence import publishable
+from vsr_analysis.claims.share_reporting import publishable
 from vsr_analysis.stats.county_tables import (
     ITEM_COUNT_COLUMNS,
     STAGE_COUNT_COLUMNS,

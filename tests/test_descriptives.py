@@ -8,7 +8,8 @@ import pytest
 from scipy import stats
 
 from vsr_analysis.stats import descriptives as ds
-from vsr_analysis.stats.intervals import weighted_share, wilson
+from vsr_analysis.stats import shares
+from vsr_analysis.stats.shares import weighted_share, wilson
 
 
 def test_as_float_handles_nullable_and_missing():
@@ -22,7 +23,7 @@ def test_share_by_group_unweighted_equals_wilson():
     df = pd.DataFrame(
         {"x": pd.array([1, 1, 0, 1, 0, 0, None], dtype="Int64"), "g": ["a", "a", "a", "b", "b", "b", "b"]}
     )
-    tab = ds.share_by_group(df, "x", "g", weight=None)
+    tab = shares.share_by_group(df, "x", "g", weight=None)
     assert tab["group"].tolist() == ["a", "b", "all"]
     assert tab["n"].tolist() == [3, 3, 6]
     assert tab["n_yes"].tolist() == [2, 1, 3]
@@ -33,7 +34,7 @@ def test_share_by_group_unweighted_equals_wilson():
 
 def test_share_by_group_weighted_and_fpc():
     df = pd.DataFrame({"x": [1, 0, 1, 1], "w": [2.0, 1.0, 1.0, 1.0], "g": [1, 1, 2, 2]})
-    tab = ds.share_by_group(df, "x", "g", weight="w", population_size=10, group_population={1: 4})
+    tab = shares.share_by_group(df, "x", "g", weight="w", population_size=10, group_population={1: 4})
     assert tab.loc[0, "share"] == pytest.approx(2 / 3)
     assert tab.loc[0, "share_unweighted"] == pytest.approx(0.5)
     ref = weighted_share(df["x"][:2], df["w"][:2], population_size=4)
@@ -132,7 +133,7 @@ def test_implied_item_count():
 
 def test_share_by_group_domain_fpc():
     df = pd.DataFrame({"x": [1, 0, 1, 1, 0, 1], "g": [1, 1, 1, 2, 2, 2]})
-    tab = ds.share_by_group(df, "x", "g", weight=None, sampling_fraction=0.75)
+    tab = shares.share_by_group(df, "x", "g", weight=None, sampling_fraction=0.75)
     ref = weighted_share(df["x"][:3], None, population_size=4)
     assert tab.loc[0, "ci_low"] == pytest.approx(ref.low)
     ref_all = weighted_share(df["x"], None, population_size=8)

@@ -12,7 +12,7 @@ from vsr_analysis.build.generated_pages import recommendations_page
 from vsr_analysis.claims import ledger
 from vsr_analysis.claims.coherence_evidence import EITHER, either_named, f10_evidence, municipal_table
 from vsr_analysis.claims.progress_evidence import f9_evidence, progress_by_stage, rung_shares
-from vsr_analysis.claims.share_evidence import publishable, sensitivity_table, share_below_test
+from vsr_analysis.claims.share_reporting import publishable, sensitivity_table, share_below_test
 from vsr_analysis.stats.shares import share_test
 
 SPEC = ledger.load_claims_spec()

@@ -9,45 +9,46 @@ from statsmodels.stats.proportion import proportion_confint
 from statsmodels.stats.weightstats import ttost_ind
 
 from vsr_analysis.stats import intervals as iv
+from vsr_analysis.stats import shares
 
 
 def test_wilson_matches_statsmodels_and_hand_value():
     k = np.array([0, 1, 5, 17, 30, 150])
     n = np.array([10, 10, 20, 40, 30, 300])
-    est, lo, hi = iv.wilson(k, n)
+    est, lo, hi = shares.wilson(k, n)
     slo, shi = proportion_confint(k, n, alpha=0.05, method="wilson")
     np.testing.assert_allclose(lo, slo, atol=1e-12)
     np.testing.assert_allclose(hi, shi, atol=1e-12)
     np.testing.assert_allclose(est, k / n)
     z2 = stats.norm.ppf(0.975) ** 2
-    assert iv.wilson(0, 10).high == pytest.approx(z2 / (10 + z2))  # hand formula for k = 0
-    assert iv.wilson(0, 10).low == 0.0
-    r = iv.wilson(3, 12, level=0.9)
+    assert shares.wilson(0, 10).high == pytest.approx(z2 / (10 + z2))  # hand formula for k = 0
+    assert shares.wilson(0, 10).low == 0.0
+    r = shares.wilson(3, 12, level=0.9)
     assert isinstance(r.low, float)
-    assert np.isnan(iv.wilson(0, 0).estimate)
+    assert np.isnan(shares.wilson(0, 0).estimate)
     with pytest.raises(ValueError):
-        iv.wilson(5, 3)
+        shares.wilson(5, 3)
 
 
 def test_weighted_share():
     x = np.array([1, 0, 1, 1, 0, 0, 1, 0, 1, 1])
-    plain = iv.weighted_share(x)
-    ref = iv.wilson(6, 10)
+    plain = shares.weighted_share(x)
+    ref = shares.wilson(6, 10)
     assert (plain.estimate, plain.low, plain.high) == pytest.approx(tuple(ref))
     assert plain.n_eff == pytest.approx(10)
     w = np.array([1, 2, 1, 3, 1, 1, 2, 1, 1, 2], float)
-    ws = iv.weighted_share(x, w)
+    ws = shares.weighted_share(x, w)
     n_eff = w.sum() ** 2 / (w**2).sum()
     assert ws.estimate == pytest.approx((w * x).sum() / w.sum())
     assert ws.n_eff == pytest.approx(n_eff)
-    ref = iv.wilson(ws.estimate * n_eff, n_eff)
+    ref = shares.wilson(ws.estimate * n_eff, n_eff)
     assert (ws.low, ws.high) == pytest.approx((ref.low, ref.high))
-    fpc = iv.weighted_share(x, w, population_size=12)
+    fpc = shares.weighted_share(x, w, population_size=12)
     assert fpc.high - fpc.low < ws.high - ws.low
     # missing values and zero weights are dropped
     x2 = np.append(x, [np.nan, 1])
     w2 = np.append(w, [1.0, 0.0])
-    assert iv.weighted_share(x2, w2).estimate == pytest.approx(ws.estimate)
+    assert shares.weighted_share(x2, w2).estimate == pytest.approx(ws.estimate)
 
 
 def test_bootstrap_reproducible_and_vectorised_equals_loop():

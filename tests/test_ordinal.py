@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from vsr_analysis.stats import dispersion as ordinal
-from vsr_analysis.stats import intervals
+from vsr_analysis.stats import shares
 
 AGRMT_V = [30, 40, 210, 130, 530, 50, 10]  # the example frequency vector of R's agrmt package
 
@@ -62,7 +62,7 @@ def test_weighted_distribution():
     assert tab["n"].sum() == 297
     # unweighted distribution = plain Wilson intervals
     plain = ordinal.weighted_distribution(y, None, levels=range(6))
-    lo = intervals.wilson(plain["n"].to_numpy(), 297).low
+    lo = shares.wilson(plain["n"].to_numpy(), 297).low
     np.testing.assert_allclose(plain["ci_low"], lo)
 
 

@@ -34,3 +34,36 @@ def test_compare_weights():
     a = pd.Series([1.0, 2.0, np.nan, 4.0])
     out = compare_weights(a, a * 2)
     assert out["correlation"] == 1.0 and out["ratio_min"] == 0.5 == out["ratio_max"] and out["n"] == 3
+
+
+def test_response_propensity_is_calibrated_out_of_fold_and_close_to_the_unpenalised_fit():
+    import statsmodels.api as sm
+
+    from vsr_analysis.stats.propensity import calibration_check, response_propensity
+
+    frame = _frame(n=1500, seed=5)
+    rp = response_propensity(frame, "responded", ["x"], folds=5, seed=0)
+    assert rp.folds == 5 and rp.penalty_c is not None
+    table, summary = calibration_check(frame["responded"], rp.cv_prob)
+    assert len(table) == 5 and table["units"].sum() == len(frame)
+    assert summary["brier"] < summary["brier_constant"]  # the model predicts better than a constant rate
+    assert 0.7 < summary["slope"] < 1.3
+    # with 1,500 units the penalty matters little: close to the unpenalised maximum-likelihood fit (statsmodels)
+    X = sm.add_constant(frame[["x"]])
+    ml = sm.GLM(frame["responded"].astype(float), X, family=sm.families.Binomial()).fit().predict(X)
+    assert np.max(np.abs(rp.prob.to_numpy() - ml.to_numpy())) < 0.02
+
+
+def test_response_propensity_degenerate_patterns():
+    from vsr_analysis.stats.propensity import response_propensity
+
+    frame = _frame(n=60, seed=1).assign(county=lambda d: np.where(d["x"] > 1.2, "a", "b"))
+    everyone = response_propensity(frame.assign(responded=True), "responded", ["x"])
+    assert (everyone.prob == 1.0).all() and "every unit" in everyone.method
+    nobody_in_a = frame.assign(responded=np.where(frame["county"] == "a", False, frame["responded"]))
+    rp = response_propensity(nobody_in_a, "responded", ["x"], ["county"])
+    assert rp.prob.between(0, 1).all() and rp.prob[frame["county"] == "a"].max() < 1
+    one_miss = frame.assign(responded=True)
+    one_miss.loc[0, "responded"] = False
+    rp1 = response_propensity(one_miss, "responded", ["x"])
+    assert rp1.folds == 0 and "too few" in rp1.method

@@ -6,6 +6,7 @@ Fast (a few seconds): the recovery and null checks fit 20 and 10 small ordinal m
 from __future__ import annotations
 
 import argparse
+import copy
 import json
 import math
 import shutil
@@ -281,8 +282,33 @@ def test_item_consistency(generated, frame):
         assert set(rows[col].dropna().astype(int)) <= {1, 2, 3, 4, 5}
 
 
-def test_components_follow_the_ladder_with_the_stated_inconsistency(frame):
+def _ladder_disagreement(sc, frame, seeds=range(5)):
+    wrong = total = 0
+    for seed in seeds:
+        rows, _ = synth.generate(sc, seed, frame=frame)
+        for item, lowest in synth.COMPONENT_ITEMS.items():
+            if item == "measures_progress":
+                continue  # stage 4 partly measures by design
+            d = rows.dropna(subset=["maturity_stage", item])
+            implied = (d["maturity_stage"].astype(int) >= lowest).astype(int)
+            wrong += int((d[item].astype(int) != implied).sum())
+            total += len(d)
+    return wrong, total
+
+
+def test_items_with_their_own_noise_disagree_with_the_stage_more_than_the_flips_alone(frame):
     sc = synth.load_scenario("vsr-narrative")
+    assert synth.item_noise(sc) > 0
+    eps = sc["components"]["inconsistency_rate"]["value"]
+    wrong, total = _ladder_disagreement(sc, frame)
+    se = math.sqrt(eps * (1 - eps) / total)
+    assert wrong / total > eps + 4 * se  # the items' own noise adds disagreement
+    assert wrong / total < 0.25  # ... but the items still follow the ladder
+
+
+def test_components_follow_the_ladder_with_the_stated_inconsistency(frame):
+    sc = copy.deepcopy(synth.load_scenario("vsr-narrative"))
+    sc["components"].pop("item_noise", None)  # items copied from the stage, then flipped
     eps = sc["components"]["inconsistency_rate"]["value"]
     wrong = total = 0
     for seed in range(5):

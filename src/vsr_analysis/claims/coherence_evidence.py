@@ -21,9 +21,9 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from vsr_analysis.claims.share_evidence import primary_result
-from vsr_analysis.stats.descriptives import as_float, share_by_group
-from vsr_analysis.stats.shares import share_test
+from vsr_analysis.claims.share_reporting import primary_result
+from vsr_analysis.stats.descriptives import as_float
+from vsr_analysis.stats.shares import share_by_group, share_test
 
 ITEMS = ("barrier_policy_coherence", "barrier_national_guidance")
 EITHER = "either_state_barrier"

@@ -16,8 +16,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from vsr_analysis.claims.share_evidence import primary_result, share_below_test
-from vsr_analysis.stats.descriptives import LADDER_COMPONENTS, as_float, share_by_group
+from vsr_analysis.claims.share_reporting import primary_result, share_below_test
+from vsr_analysis.stats.descriptives import LADDER_COMPONENTS, as_float
+from vsr_analysis.stats.shares import share_by_group
 
 ITEM = "measures_progress"
 

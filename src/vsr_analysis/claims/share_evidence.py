@@ -1,77 +1,330 @@
-"""Evidence for share claims, shared by the F9 and F10 chapters and callable from simulations.
+"""The share claims (F2, F6, F7, F8): outcome, primary test, robustness rows and decision, as plain functions.
 
-* :func:`share_below_test` - a weighted share with its interval and the one-sided test of share < level, built on
-  :func:`vsr_analysis.stats.shares.share_test` applied to the complement (so it uses exactly the interval and test
-  the share chapters use, whatever that function computes).
-* :func:`primary_result` - the ``primary`` block of the evidence a notebook hands to the ledger.
-* :func:`sensitivity_table` - the decision rule applied to each variant of the analysis (unadjusted level).
-* :func:`publishable` - a table as a confidential run may show it (small cells suppressed; identity otherwise).
+A share claim says that the share of municipalities with some 0/1 outcome, over the whole frame or a domain,
+exceeds a pre-specified level.  :func:`share_claim_analysis` does everything a chapter needs from an analysis
+frame (all 356 municipalities with ``responded`` and raking ``weight``): the primary test
+(:func:`vsr_analysis.stats.shares.calibrated_share_test`, response as Poisson sampling with propensities from
+:func:`vsr_analysis.stats.propensity.response_propensity`), the robustness rows (without any finite-population
+factor, with the old global one, unweighted, item left blank counted as no, stricter top, and for F7 a maturity
+measure that does not contain the management item), each with the rule's decision, and notes in words for
+whatever cannot be estimated.  It never raises on a valid survey file: an empty domain gives no estimate and an
+*inconclusive* decision.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 import numpy as np
 import pandas as pd
 
-from vsr_analysis.stats.shares import share_test
+from vsr_analysis.claims.ledger import decide
+from vsr_analysis.stats.calibration_variance import RakedDesign, raked_design
+from vsr_analysis.stats.descriptives import as_float
+from vsr_analysis.stats.propensity import ResponsePropensity, response_propensity
+from vsr_analysis.stats.shares import calibrated_share_test
+
+#: Register covariates of the response-propensity model (county enters as shrunk dummies).
+PROPENSITY_COVARIATES = ["log_population", "centrality", "merged_2017_2020"]
+PROPENSITY_FIXED_EFFECTS = ["county_code"]
+
+#: The share claims' outcomes, as the run spec's parameter sets define them (tests check the two agree).
+SHARE_CLAIMS: dict[str, dict] = {
+    "F2": {"item": "maturity_stage", "min_stage": 1, "subset_item": None},
+    "F6": {"item": "sdg_in_master_plan", "min_stage": None, "subset_item": None},
+    "F7": {"item": "maturity_stage", "min_stage": 3, "subset_item": "sdg_in_management"},
+    "F8": {"item": "barrier_capacity", "min_stage": None, "subset_item": None},
+}
+
+#: F7's check against a maturity measure without the management item: the ladder's stage-3 items (planning
+#: strategy and master plan) are both present.
+F7_ITEMS_WITHOUT_MANAGEMENT = ("sdg_in_planning_strategy", "sdg_in_master_plan")
 
 
-def share_below_test(x, w=None, threshold: float = 0.5, *, population_size: int | None = None) -> dict:
-    """Weighted share of ``x`` (0/1, NaN = not answered) with a one-sided test of share < ``threshold``.
+def outcome(data: pd.DataFrame, item: str, min_stage: int | None = None) -> np.ndarray:
+    """The 0/1 outcome (NaN where the item is not answered): ``item >= min_stage``, or the 0/1 item itself."""
+    v = as_float(data[item])
+    if min_stage is None:
+        return v
+    return np.where(np.isnan(v), np.nan, (v >= min_stage).astype(float))
 
-    share < t is the same hypothesis as (1 - share) > 1 - t, so this is ``share_test`` on 1 - x: the p-value
-    is that test's, the estimate and interval are mapped back (1 - estimate, 1 - high, 1 - low).
-    """
-    x = np.asarray(x, dtype=float)
-    t = share_test(np.where(np.isnan(x), np.nan, 1.0 - x), w, 1.0 - float(threshold), population_size=population_size)
-    out = dict(t, threshold=float(threshold))
-    if t.get("estimate") is None:
-        return out
-    out.update(estimate=1.0 - t["estimate"], ci_low=1.0 - t["ci_high"], ci_high=1.0 - t["ci_low"])
-    if t.get("z") is not None:
-        out["z"] = -t["z"]
+
+def items_without_management(data: pd.DataFrame) -> np.ndarray:
+    """1 when every item of :data:`F7_ITEMS_WITHOUT_MANAGEMENT` is present, 0 when one is absent, NaN else."""
+    mat = np.column_stack([as_float(data[c]) for c in F7_ITEMS_WITHOUT_MANAGEMENT])
+    out = np.all(mat == 1, axis=1).astype(float)
+    out[np.any(np.isnan(mat), axis=1) & ~np.any(mat == 0, axis=1)] = np.nan
     return out
 
 
-def primary_result(test: dict, method: str) -> dict:
-    """The ledger's ``primary`` block from a share test's result."""
-    return {"method": method, **{k: test.get(k) for k in ("estimate", "ci_low", "ci_high", "p_value")}}
+def observed_mask(data: pd.DataFrame, y: np.ndarray, subset_item: str | None) -> np.ndarray:
+    """Respondents whose outcome and (for a domain) domain membership are known: the item-response phase."""
+    seen = np.isfinite(np.asarray(y, dtype=float))
+    return seen & np.isfinite(as_float(data[subset_item])) if subset_item else seen
 
 
-def sensitivity_table(claim_entry: dict, alpha: float, variants: list[tuple[str, dict]]) -> pd.DataFrame:
-    """One row per (label, share-test result): n, share, interval, p-value and the rule's decision at ``alpha``."""
-    from vsr_analysis.claims.ledger import decide
+def domain_mask(data: pd.DataFrame, subset_item: str | None) -> np.ndarray:
+    if not subset_item:
+        return np.ones(len(data), dtype=bool)
+    return as_float(data[subset_item]) == 1
 
-    rows = []
-    for label, t in variants:
-        d = decide(claim_entry, {"primary": t, "rule_inputs": {}}, alpha, t.get("p_value"))
+
+def frame_propensity(frame: pd.DataFrame, seed: int = 0) -> ResponsePropensity:
+    """Response propensities of every frame municipality (the primary model of the share claims)."""
+    return response_propensity(frame, "responded", PROPENSITY_COVARIATES, PROPENSITY_FIXED_EFFECTS, seed=seed)
+
+
+@dataclass
+class ShareClaimAnalysis:
+    """What a share chapter shows: the primary test, robustness rows (with decisions) and notes in words."""
+
+    primary: dict
+    robustness: pd.DataFrame
+    domain: pd.DataFrame  # the respondents in the domain (with ``outcome``)
+    notes: list[str] = field(default_factory=list)
+
+
+def share_claim_analysis(
+    frame: pd.DataFrame,
+    claim_entry: dict,
+    alpha: float,
+    *,
+    item: str,
+    min_stage: int | None = None,
+    subset_item: str | None = None,
+    alt_min_stage: int | None = None,
+    margins=None,
+    propensity: ResponsePropensity | None = None,
+    rule_inputs: dict | None = None,
+) -> ShareClaimAnalysis:
+    """Primary test and robustness rows of a share claim on an analysis frame (all units, ``responded``, ``weight``).
+
+    ``margins`` default to the analysis frame's raking margins; ``propensity`` to :func:`frame_propensity`.
+    The robustness rows' decisions use the unadjusted ``alpha`` (the ledger applies Holm to the primary) and
+    ``rule_inputs`` (whatever else the claim's rule reads, e.g. :func:`f2_rule_inputs`).
+    """
+    from vsr_analysis.data.analysis_frame import RAKING_MARGINS
+
+    threshold = float(claim_entry["rule_parameters"]["threshold"])
+    propensity = propensity if propensity is not None else frame_propensity(frame)
+    design = raked_design(frame, list(margins or RAKING_MARGINS), propensity.prob)
+    resp = frame[frame["responded"].astype(bool)]
+    y = outcome(resp, item, min_stage)
+    dom = domain_mask(resp, subset_item)
+    notes = []
+    seen = observed_mask(resp, y, subset_item)
+    primary = calibrated_share_test(y, design, threshold, dom, observed=seen)
+    if primary["note"]:
+        notes.append(f"Primary test: {primary['note']}.")
+    if propensity.folds == 0:
+        notes.append(f"Response propensities: {propensity.method}.")
+
+    def row(label, values, domain, variance="poisson", des: RakedDesign = design):
+        t = calibrated_share_test(values, des, threshold, domain, variance=variance, observed=seen)
+        d = decide(claim_entry, {"primary": t, "rule_inputs": rule_inputs or {}}, alpha, t["p_value"])
+        return {
+            "variant": label,
+            "n": t["n"],
+            "share": t["estimate"],
+            "ci_low": t["ci_low"],
+            "ci_high": t["ci_high"],
+            "p_value": t["p_value"],
+            "decision": d.verdict,
+        }
+
+    unweighted = RakedDesign(np.ones(design.n), np.ones((design.n, 1)), design.response_prob, design.frame_size)
+    rows = [
+        row("primary: raked, response as Poisson sampling (1 − π̂ per unit)", y, dom),
+        row("no finite-population factor (with-replacement linearisation)", y, dom, "with_replacement"),
+        row(
+            "global finite-population correction 1 − n/N (respondents as a simple random sample)", y, dom, "global_fpc"
+        ),
+        row("unweighted (no raking)", y, dom, des=unweighted),
+        row("item left blank counted as no", np.nan_to_num(y, nan=0.0), dom),
+    ]
+    if alt_min_stage is not None:
+        rows.append(row(f"stricter top: stage ≥ {alt_min_stage}", outcome(resp, item, alt_min_stage), dom))
+    if subset_item == "sdg_in_management":
         rows.append(
-            {
-                "variant": label,
-                "n": t.get("n", 0),
-                "share": t.get("estimate"),
-                "ci_low": t.get("ci_low"),
-                "ci_high": t.get("ci_high"),
-                "p_value": t.get("p_value"),
-                "decision": d.verdict,
-            }
+            row(
+                "maturity without the management item: planning strategy and master plan",
+                items_without_management(resp),
+                dom,
+            )
         )
+    robust = pd.DataFrame(rows)
+    domain = resp.loc[dom].assign(outcome=y[dom])
+    n_dom = int(np.isfinite(y[dom]).sum())
+    if n_dom == 0:
+        notes.append("No responding municipality is in the domain with an answer: the share cannot be estimated.")
+    elif n_dom < 10:
+        notes.append(f"Only {n_dom} municipalities are in the domain: the interval rests on very few answers.")
+    return ShareClaimAnalysis(primary=primary, robustness=robust, domain=domain, notes=notes)
+
+
+# --- descriptive tables of the share chapters --------------------------------------------------------------
+
+
+def size_band_order(frame: pd.DataFrame) -> list:
+    """Size bands from the smallest to the largest (by the smallest population in each)."""
+    return frame.groupby("size_band")["population_2021"].min().sort_values().index.tolist()
+
+
+CENTRALITY_NAMES = {1: "1 most central", 2: "2", 3: "3", 4: "4", 5: "5", 6: "6 least central"}
+
+
+def shares_by_groups(domain: pd.DataFrame, frame: pd.DataFrame, whole_frame: bool) -> tuple[dict, list[str]]:
+    """Weighted shares of ``outcome`` by size band and by centrality class (descriptive, Wilson at Kish's n).
+
+    For groups of the whole frame (``whole_frame``) the finite-population correction uses the register's count
+    of municipalities per group; for a domain none is applied.  Returns ``{"size band": table, "centrality
+    class": table}`` and notes in words for groups that cannot be estimated or where every unit answered.
+    """
+    from vsr_analysis.stats.shares import share_by_group
+
+    tables, notes = {}, []
+    for label, col, order, names in (
+        ("size band", "size_band", size_band_order(frame), None),
+        ("centrality class", "centrality_class", [1, 2, 3, 4, 5, 6], CENTRALITY_NAMES),
+    ):
+        pop = frame[col].value_counts().to_dict() if whole_frame else None
+        t = share_by_group(
+            domain, "outcome", col, order=order, group_population=pop, population_size=len(frame) if whole_frame else None,
+            total_label="all",
+        )  # fmt: skip
+        if names:
+            t["group"] = [names.get(int(g), g) if str(g).isdigit() else g for g in t["group"]]
+        empty = t.loc[t["n"] == 0, "group"].tolist()
+        if empty:
+            notes.append(f"By {label}: no answering municipality in {', '.join(map(str, empty))}; no share is shown.")
+        tiny = t.loc[(t["n"] > 0) & (t["n"] < 5), "group"].tolist()
+        if tiny:
+            notes.append(f"By {label}: fewer than five answers in {', '.join(map(str, tiny))}; read those with care.")
+        if whole_frame:
+            census = [g for g, n in zip(t["group"], t["n"]) if n > 0 and n == pop.get(_key(g, order, names), -1)]
+            if census:
+                notes.append(
+                    f"By {label}: every municipality of {', '.join(map(str, census))} answered; the interval has "
+                    "zero width there (no sampling error, item non-response aside)."
+                )
+        tables[label] = t.rename(columns={"group": label, "n": "municipalities", "n_yes": "of them yes"})
+    return tables, notes
+
+
+def _key(group, order, names):
+    if names:
+        for k, v in names.items():
+            if v == group:
+                return k
+    return group
+
+
+def ladder_tables(resp: pd.DataFrame, codebook) -> dict:
+    """F7's ladder checks: Guttman statistics, rung order and item-stage consistency (weighted), with a summary."""
+    from vsr_analysis.stats.descriptives import COMPONENT_ITEMS, guttman_scale, ladder_consistency
+
+    items = resp[list(COMPONENT_ITEMS)]
+    keys = ("n", "errors", "reproducibility", "minimal_marginal_reproducibility", "scalability", "perfect_share")
+    g_emp, g_lad = guttman_scale(items), guttman_scale(items, order=list(COMPONENT_ITEMS))
+    gut = pd.DataFrame(
+        [
+            {"item order": "empirical (by how often each item is present)", **{k: g_emp[k] for k in keys},
+             "order": " < ".join(g_emp["order"])},
+            {"item order": "the ladder's order", **{k: g_lad[k] for k in keys}, "order": " < ".join(g_lad["order"])},
+        ]
+    )  # fmt: skip
+    w = resp["weight"].to_numpy(dtype=float)
+    steps = []
+    for lower, higher in zip(COMPONENT_ITEMS[:-1], COMPONENT_ITEMS[1:]):
+        sel = as_float(resp[higher]) == 1
+        lo = as_float(resp[lower])[sel]
+        ok = np.isfinite(lo)
+        steps.append(
+            {"higher rung": codebook.item(higher).label["en"], "lower rung": codebook.item(lower).label["en"],
+             "municipalities with the higher rung": int(ok.sum()),
+             "share also with the lower rung (weighted)": float(w[sel][ok] @ lo[ok] / w[sel][ok].sum())
+             if ok.any() and w[sel][ok].sum() > 0 else np.nan}
+        )  # fmt: skip
+    cons = ladder_consistency(resp["maturity_stage"], items).assign(weight=w)
+    labels = codebook.maturity_labels("en")
+    rows = []
+    for s in [*range(6), "all"]:
+        sub = cons[cons["consistent"].notna() & ((cons["stage"] == s) if s != "all" else True)]
+        row = {"stage": s, "stage name": labels[s] if s != "all" else "", "municipalities": len(sub)}
+        for col, name in (
+            ("implied_present", "items the stage implies are present"),
+            ("none_beyond", "no item of a higher stage"),
+            ("consistent", "consistent (both)"),
+        ):
+            row[name] = float(np.average(sub[col], weights=sub["weight"])) if sub["weight"].sum() > 0 else np.nan
+        rows.append(row)  # fmt: skip
+    consistency = pd.DataFrame(rows)
+    summary = {
+        "empirical": {k: g_emp[k] for k in (*keys, "order")},
+        "ladder_order": {k: g_lad[k] for k in (*keys, "order")},
+        "consistent_share": float(consistency.iloc[-1]["consistent (both)"]),
+    }
+    return {"guttman": gut, "rung_order": pd.DataFrame(steps), "consistency": consistency, "summary": summary}
+
+
+def f2_rule_inputs(resp: pd.DataFrame, min_stage_share: float) -> dict:
+    """F2's second condition: how many stages each hold at least ``min_stage_share`` (weighted)."""
+    from vsr_analysis.stats.descriptives import stages_with_min_share
+    from vsr_analysis.stats.dispersion import weighted_distribution
+
+    y = as_float(resp["maturity_stage"])
+    ok = np.isfinite(y)
+    if not ok.any():
+        return {"stages_above_min_share": 0}
+    dist = weighted_distribution(y[ok], resp["weight"].to_numpy(dtype=float)[ok], levels=list(range(6)))
+    return {"stages_above_min_share": stages_with_min_share(dist["share"], min_stage_share)}
+
+
+# --- the weighting page ------------------------------------------------------------------------------------
+
+
+def margin_table(frame: pd.DataFrame, margins) -> pd.DataFrame:
+    """Per raking margin and level: frame count, respondents, response rate and weighted respondents."""
+    rows = []
+    for margin in margins:
+        for level, group in frame.groupby(margin, sort=True):
+            r = group[group["responded"].astype(bool)]
+            rows.append(
+                {"margin": margin, "level": str(level), "frame (municipalities)": len(group), "respondents": len(r),
+                 "response rate": len(r) / len(group), "weighted respondents": float(r["weight"].sum())}
+            )  # fmt: skip
     return pd.DataFrame(rows)
 
 
-def publishable(table: pd.DataFrame, count_columns: list[str], confidential: bool) -> pd.DataFrame:
-    """What a page may show of ``table``: on a confidential file, small cells suppressed (``disclosure``).
+def variance_comparison(frame: pd.DataFrame, spec: dict, margins, propensity: ResponsePropensity) -> pd.DataFrame:
+    """Each share claim's primary outcome under the three variances: estimate, SE, 95 % interval."""
+    from vsr_analysis.stats.calibration_variance import VARIANCES
 
-    ``Context.table`` applies the same rule to what it writes; prose and figures are built from this copy so
-    that no sentence or bar shows a value the table hides.
-    """
-    if not confidential:
-        return table.copy()
-    from vsr_analysis.stats.small_cells import suppress_small_cells
+    design = raked_design(frame, list(margins), propensity.prob)
+    resp = frame[frame["responded"].astype(bool)]
+    names = {"poisson": "response as Poisson sampling (primary)", "with_replacement": "no finite-population factor",
+             "global_fpc": "global 1 − n/N"}  # fmt: skip
+    rows = []
+    for claim in spec["claims"]:
+        if claim["id"] not in SHARE_CLAIMS:
+            continue
+        d = SHARE_CLAIMS[claim["id"]]
+        y, dom = outcome(resp, d["item"], d["min_stage"]), domain_mask(resp, d["subset_item"])
+        seen = observed_mask(resp, y, d["subset_item"])
+        for v in VARIANCES:
+            t = calibrated_share_test(y, design, float(claim["rule_parameters"]["threshold"]), dom, variance=v,
+                                      observed=seen)  # fmt: skip
+            rows.append({"claim": claim["id"], "variance": names[v], "n": t["n"], "share": t["estimate"],
+                         "standard error": t["se"], "ci_low": t["ci_low"], "ci_high": t["ci_high"]})  # fmt: skip
+    return pd.DataFrame(rows)
 
-    return suppress_small_cells(table, count_columns)
 
+def read_coverage(path) -> pd.DataFrame | None:
+    """The coverage benchmark's saved table (benchmarks/bench_share_coverage.py), or None if it is missing."""
+    from pathlib import Path
 
-def numeric(values) -> np.ndarray:
-    """A published column as floats: suppressed cells ("<3") and blanks become NaN."""
-    return pd.to_numeric(pd.Series(values, dtype=object), errors="coerce").to_numpy(dtype=float)
+    files = sorted(Path(path).parent.glob(Path(path).name))
+    if not files:
+        return None
+    # keep_default_na=False: the scenario called "null" is a name, not a missing value
+    return pd.concat([pd.read_csv(f, keep_default_na=False) for f in files], ignore_index=True)

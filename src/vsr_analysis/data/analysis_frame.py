@@ -81,14 +81,20 @@ def load_frame(spec: str, *, weights: bool = True) -> AnalysisFrame:
 
 def add_weights(data: AnalysisFrame) -> None:
     """Rake respondents to the frame's margins; weight 0 for non-respondents; record the design effect."""
-    from vsr_analysis.stats.raking import design_effect, effective_n, rake
+    from vsr_analysis.stats.raking import design_effect, effective_n, rake_collapsing_empty
 
     frame = data.frame
-    w = rake(frame, "responded", list(RAKING_MARGINS))
+    # a margin cell without respondents (possible in a small or unusual survey file) is merged with its neighbour
+    band_order = frame.groupby("size_band")["population_2021"].min().sort_values().index.tolist()
+    w, used, collapsed = rake_collapsing_empty(
+        frame, "responded", list(RAKING_MARGINS), orders={"size_band": band_order}
+    )
+    for col in collapsed.columns:
+        frame[col] = collapsed[col]
     frame["weight"] = w.reindex(frame.index).fillna(0.0).astype(float)
     resp = frame.loc[frame["responded"], "weight"]
     data.weight_info = {
-        "margins": list(RAKING_MARGINS),
+        "margins": list(used),
         "respondents": int(frame["responded"].sum()),
         "frame": int(len(frame)),
         "design_effect": float(design_effect(resp)),

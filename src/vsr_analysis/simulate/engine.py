@@ -33,7 +33,7 @@ from typing import Any
 import pandas as pd
 
 from vsr_analysis import __version__
-from vsr_analysis.build.fingerprint import package_code_hash
+from vsr_analysis.build.fingerprint import _PACKAGE_DIR, import_closure
 from vsr_analysis.claims.evidence import json_ready
 from vsr_analysis.claims.ledger import decide, load_claims_spec
 from vsr_analysis.simulate import operating
@@ -72,6 +72,15 @@ PER_SEED_COLUMNS = (
 )
 
 
+def simulation_code_hash() -> str:
+    """sha256 over the package modules a simulation imports, directly or indirectly (names and bytes)."""
+    digest = hashlib.sha256()
+    for path in import_closure(["vsr_analysis.simulate.engine", "vsr_analysis.simulate.registry"]):
+        digest.update(str(path.relative_to(_PACKAGE_DIR)).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
 class SimulationError(ValueError):
     """A simulation cannot run as asked (unknown claim, a wrong scenario statement, another run in --out)."""
 
@@ -100,7 +109,7 @@ class Plan:
             "claims": [{"id": c.id, "entry": c.entry, "params": c.params} for c in self.claims],
             "alpha": self.alpha,
             "generator_sha256": replica.generator_sha256(),
-            "package_code": package_code_hash(),  # any change to the package's code invalidates checkpoints
+            "package_code": simulation_code_hash(),  # a change to any module a simulation runs invalidates checkpoints
             "package_version": __version__,
         }
         text = json.dumps(json_ready(payload), sort_keys=True, default=str)

@@ -19,7 +19,8 @@ from pathlib import Path
 import pandas as pd
 
 from vsr_analysis.data.analysis_frame import AnalysisFrame, add_analysis_columns, add_weights
-from vsr_analysis.data.survey_file import build_frame, county_rows, load_survey
+from vsr_analysis.data.frame import build_frame, county_rows
+from vsr_analysis.data.survey_file import load_survey
 from vsr_analysis.synth import replica
 
 

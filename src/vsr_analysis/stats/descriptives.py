@@ -4,8 +4,7 @@ agreement of two codings, the Guttman structure of the maturity ladder, and the 
 Every function takes plain columns of the analysis frame (``vsr_analysis.data.analysis_frame``) and returns a tidy
 ``DataFrame`` or a ``dict`` of plain numbers, so that notebooks stay thin and the logic is tested here.
 
-* :func:`share_by_group` - weighted share of a 0/1 item per group with a Wilson interval at Kish's effective n
-  (``intervals.weighted_share``), the unweighted share beside it, and the counts (for disclosure control).
+(Shares by group with their intervals: :func:`vsr_analysis.stats.shares.share_by_group`.)
 * :func:`compare_shares` - two groups' shares of a 0/1 item: a two-proportion z-test at the groups' effective
   sample sizes (weighted), or Fisher's exact test on the unweighted counts (small groups, e.g. 11 counties).
 * :func:`agreement` - two 0/1 codings of the same units (e.g. a register list against self-report): the
@@ -26,11 +25,9 @@ import pandas as pd
 from scipy import stats
 
 from vsr_analysis.data.codebook import ladder_components
-from vsr_analysis.stats.intervals import weighted_share
 
 __all__ = [
     "as_float",
-    "share_by_group",
     "compare_shares",
     "agreement",
     "guttman_scale",
@@ -57,76 +54,6 @@ def as_float(values) -> np.ndarray:
     if pd.api.types.is_bool_dtype(s.dtype):
         s = s.astype("Float64")
     return pd.to_numeric(s, errors="coerce").astype("Float64").to_numpy(dtype=float, na_value=np.nan)
-
-
-def share_by_group(
-    data: pd.DataFrame,
-    item: str,
-    by: str | None = None,
-    *,
-    weight: str | None = "weight",
-    level: float = 0.95,
-    population_size: float | None = None,
-    order: Sequence | None = None,
-    total_label: str | None = "all",
-    group_population: Mapping | None = None,
-    sampling_fraction: float | None = None,
-) -> pd.DataFrame:
-    """Share of ``item`` == 1 per level of ``by`` (and over all rows), weighted, with a Wilson interval.
-
-    Columns: ``group``, ``n`` (units answering the item), ``n_yes`` (of them with item = 1, unweighted),
-    ``share`` (weighted with ``weight``; unweighted when ``weight`` is None), ``ci_low``, ``ci_high`` (Wilson at
-    Kish's effective n), ``share_unweighted``.  ``population_size`` applies a finite-population correction to
-    the *total* row, ``group_population`` (group -> number of units in the frame, e.g. the register's count
-    of municipalities per size band) to the group rows.  For a *domain* whose population size is unknown (e.g.
-    the municipalities with the SDGs in their management system), ``sampling_fraction`` f = n / N of the whole
-    survey gives every row the finite-population correction of a simple random sample, population n_row / f
-    (ignored for rows that ``population_size`` or ``group_population`` cover).  ``order`` fixes the order of
-    the groups (default: sorted).  Rows with a missing item are left out.
-    """
-    x = as_float(data[item])
-    w = np.ones(len(data)) if weight is None else as_float(data[weight])
-    keys = [None] if by is None else list(order if order is not None else sorted(data[by].dropna().unique()))
-    rows = []
-
-    def row(label, mask, fpc):
-        xm, wm = x[mask], w[mask]
-        ok = np.isfinite(xm) & np.isfinite(wm) & (wm > 0)
-        xm, wm = xm[ok], wm[ok]
-        n = int(xm.size)
-        if n == 0:
-            return {
-                "group": label,
-                "n": 0,
-                "n_yes": 0,
-                "share": np.nan,
-                "ci_low": np.nan,
-                "ci_high": np.nan,
-                "share_unweighted": np.nan,
-            }
-        if not fpc and sampling_fraction:
-            if not 0 < sampling_fraction <= 1:
-                raise ValueError("sampling_fraction must be in (0, 1]")
-            fpc = n / sampling_fraction
-        ws = weighted_share(xm, wm, level, population_size=fpc if fpc and fpc >= n else None)
-        return {
-            "group": label,
-            "n": n,
-            "n_yes": int(xm.sum()),
-            "share": ws.estimate,
-            "ci_low": ws.low,
-            "ci_high": ws.high,
-            "share_unweighted": float(xm.mean()),
-        }
-
-    if by is not None:
-        g = data[by].to_numpy(dtype=object)
-        for key in keys:
-            fpc = None if group_population is None else group_population.get(key)
-            rows.append(row(str(key), np.asarray(g == key, dtype=bool), fpc))
-    if by is None or total_label is not None:
-        rows.append(row(total_label or "all", np.ones(len(data), dtype=bool), population_size))
-    return pd.DataFrame(rows)
 
 
 def compare_shares(x1, x2, w1=None, w2=None, *, method: str = "z") -> dict:

@@ -23,7 +23,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from vsr_analysis.stats.intervals import BootstrapResult, bootstrap_ci, weighted_share
+from vsr_analysis.stats.intervals import BootstrapResult, bootstrap_ci
+from vsr_analysis.stats.shares import weighted_share
 
 __all__ = [
     "frequencies",
@@ -108,7 +109,7 @@ def blair_lacy(y, w=None, levels: Sequence[Any] | None = None, measure: str = "l
 def weighted_distribution(
     y, w=None, levels: Sequence[Any] | None = None, level: float = 0.95, *, population_size: int | None = None
 ) -> pd.DataFrame:
-    """Share of each level with a Wilson interval at Kish's effective n (see ``intervals.weighted_share``).
+    """Share of each level with a Wilson interval at Kish's effective n (see ``shares.weighted_share``).
 
     Columns: level, n (unweighted count), weighted_count, share, ci_low, ci_high, cum_share (share at or below
     the level), share_at_or_above.  ``population_size`` applies the finite-population correction.

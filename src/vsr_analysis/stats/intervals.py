@@ -1,10 +1,7 @@
 """Confidence intervals for shares, bootstrap percentile intervals and equivalence (TOST) tests.
 
-* :func:`wilson` - Wilson score interval for k successes out of n (vectorised).
-* :func:`weighted_share` - a weighted share with a Wilson interval computed at Kish's effective sample size
-  n_eff = (sum w)^2 / sum w^2 (optionally with a finite-population correction).  This is the common
-  "effective-n" approximation for survey proportions (cf. Korn & Graubard 1998): it allows for the variance
-  inflation of unequal weights but not for any gain from calibration/raking, and it treats the weights as fixed.
+(Shares and their intervals live in :mod:`vsr_analysis.stats.shares`.)
+
 * :func:`bootstrap_ci` - nonparametric percentile bootstrap; resamples rows (jointly across arrays) or each
   array independently (two-sample contrasts); ``vectorized=True`` evaluates all replicates in one call.
 * :func:`tost_proportions`, :func:`tost_mean_diff`, :func:`tost_from_estimate` - two one-sided tests for
@@ -20,15 +17,11 @@ from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple
 
 import numpy as np
-import pandas as pd
 from scipy import stats
 
 __all__ = [
     "Interval",
-    "WeightedShare",
     "BootstrapResult",
-    "wilson",
-    "weighted_share",
     "bootstrap_ci",
     "tost_from_estimate",
     "tost_proportions",
@@ -40,14 +33,6 @@ class Interval(NamedTuple):
     estimate: Any
     low: Any
     high: Any
-
-
-class WeightedShare(NamedTuple):
-    estimate: float
-    low: float
-    high: float
-    n: int
-    n_eff: float
 
 
 class BootstrapResult(NamedTuple):
@@ -63,71 +48,6 @@ def _z(level: float) -> float:
     if not 0 < level < 1:
         raise ValueError("level must be in (0, 1)")
     return float(stats.norm.ppf(0.5 + level / 2))
-
-
-def wilson(k, n, level: float = 0.95) -> Interval:
-    """Wilson score interval for a proportion k/n.
-
-    ``k`` and ``n`` may be arrays (broadcast) and ``n`` need not be an integer (effective sample sizes).  Where
-    ``n == 0`` everything is NaN.  Returns ``Interval(estimate, low, high)`` of floats or arrays.
-    """
-    z = _z(level)
-    k_arr = np.asarray(k, float)
-    n_arr = np.asarray(n, float)
-    if np.any(k_arr < 0) or np.any(k_arr > n_arr):
-        raise ValueError("need 0 <= k <= n")
-    with np.errstate(divide="ignore", invalid="ignore"):
-        p = np.where(n_arr > 0, k_arr / n_arr, np.nan)
-        z2n = z * z / n_arr
-        centre = (p + z2n / 2) / (1 + z2n)
-        half = z / (1 + z2n) * np.sqrt(p * (1 - p) / n_arr + z * z / (4 * n_arr * n_arr))
-    low = np.clip(centre - half, 0, 1)
-    high = np.clip(centre + half, 0, 1)
-    if np.ndim(p) == 0:
-        return Interval(float(p), float(low), float(high))
-    return Interval(p, low, high)
-
-
-def weighted_share(
-    x: Sequence[float] | pd.Series,
-    w: Sequence[float] | pd.Series | None = None,
-    level: float = 0.95,
-    *,
-    population_size: int | None = None,
-) -> WeightedShare:
-    """Weighted share of ``x`` (0/1 or bool) with a Wilson interval at Kish's effective n.
-
-    estimate = sum(w x) / sum(w); the interval is ``wilson(estimate * n_eff, n_eff)`` with
-    n_eff = (sum w)^2 / sum w^2.  With ``population_size`` N, a finite-population correction is applied by using
-    n_eff / (1 - n/N) (n = number of units used) - appropriate when the units are a large part of a finite frame.
-    Pairs where ``x`` or ``w`` is missing, or ``w == 0``, are dropped.  Without weights this is the plain Wilson
-    interval.
-    """
-    xa = np.asarray(pd.Series(x).astype(float).to_numpy(), float)
-    wa = np.ones_like(xa) if w is None else np.asarray(pd.Series(w).astype(float).to_numpy(), float)
-    if xa.shape != wa.shape:
-        raise ValueError("x and w differ in length")
-    ok = np.isfinite(xa) & np.isfinite(wa) & (wa > 0)
-    xa, wa = xa[ok], wa[ok]
-    if np.any((xa != 0) & (xa != 1)):
-        raise ValueError("x must be 0/1")
-    if np.any(wa < 0):
-        raise ValueError("weights must be non-negative")
-    n = int(xa.size)
-    if n == 0:
-        return WeightedShare(float("nan"), float("nan"), float("nan"), 0, 0.0)
-    p = float(wa @ xa / wa.sum())
-    n_eff = float(wa.sum() ** 2 / np.sum(wa**2))
-    n_use = n_eff
-    if population_size is not None:
-        f = n / population_size
-        if not 0 < f <= 1:
-            raise ValueError("population_size must be >= the number of units")
-        n_use = n_eff / (1 - f) if f < 1 else np.inf
-    if np.isinf(n_use):
-        return WeightedShare(p, p, p, n, n_eff)
-    iv = wilson(p * n_use, n_use, level)
-    return WeightedShare(p, iv.low, iv.high, n, n_eff)
 
 
 def bootstrap_ci(

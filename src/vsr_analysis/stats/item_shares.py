@@ -12,8 +12,9 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import pandas as pd
 
-from vsr_analysis.stats.descriptives import compare_shares, share_by_group
+from vsr_analysis.stats.descriptives import compare_shares
 from vsr_analysis.stats.multiplicity import bh
+from vsr_analysis.stats.shares import share_by_group
 
 __all__ = ["item_share_table", "item_shares_by_group", "item_comparisons"]
 

@@ -38,8 +38,8 @@ import pandas as pd
 from scipy import special, stats
 
 from vsr_analysis.stats.cumulative_logit import fit_batch
-from vsr_analysis.stats.intervals import wilson
 from vsr_analysis.stats.ordinal_model import fit_ordinal
+from vsr_analysis.stats.shares import wilson
 
 __all__ = [
     "OrdinalDesign",

@@ -270,3 +270,38 @@ def design_effect(w: Sequence[float] | pd.Series) -> float:
     arr = _clean_weights(w)
     arr = arr[arr > 0]
     return float(arr.size / effective_n(arr)) if arr.size else float("nan")
+
+
+def rake_collapsing_empty(
+    frame: pd.DataFrame,
+    respondent: str | Sequence[bool] | pd.Series,
+    margins: Sequence[str],
+    *,
+    orders: dict[str, Sequence[Any]] | None = None,
+    **kwargs: Any,
+) -> tuple[pd.Series, list[str], pd.DataFrame]:
+    """:func:`rake`, but a one-way margin with a frame cell no respondent falls into is collapsed first.
+
+    Each such margin is replaced by :func:`collapse_sparse` (``min_count=1``, categories in ``orders[margin]``
+    or sorted), so the empty cell is merged with its smaller neighbour; a margin left with one category drops
+    out.  Returns the weights, the margin names actually used (``"<margin>_collapsed"`` where collapsed) and a
+    frame of the collapsed columns (empty when nothing was collapsed).
+    """
+    resp = _respondent_mask(frame, respondent)
+    used, extra = [], {}
+    for m in margins:
+        have = frame.loc[resp, m].value_counts()
+        empty = [v for v in frame[m].dropna().unique() if have.get(v, 0) == 0]
+        if not empty:
+            used.append(m)
+            continue
+        col = collapse_sparse(frame, m, 1, respondent=resp, order=(orders or {}).get(m))
+        if col.nunique() > 1:
+            extra[f"{m}_collapsed"] = col
+            used.append(f"{m}_collapsed")
+    work = frame.assign(**extra) if extra else frame
+    if not used:
+        w = pd.Series(np.nan, index=frame.index, name="weight", dtype=float)
+        w[resp] = len(frame) / resp.sum()
+        return w, used, pd.DataFrame(extra, index=frame.index)
+    return rake(work, resp, used, **kwargs), used, pd.DataFrame(extra, index=frame.index)

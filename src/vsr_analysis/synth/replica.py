@@ -174,8 +174,12 @@ _ASSUMPTION_KEYS: dict[str, tuple[str, ...]] = {
     "item_nonresponse": ("maturity_stage", "other_blocks"),
     "counties": ("stage_distribution", "political_distribution", "international", "cooperates_with_county"),
 }
-#: Optional assumptions: a scenario may state them; without them the replica behaves as before.
-_OPTIONAL_KEYS: dict[str, tuple[str, ...]] = {"item_nonresponse": ("size_dependent",)}
+#: Optional assumptions a scenario may state (validated like the required ones when present); without
+#: them the replica behaves as before.
+_OPTIONAL_ASSUMPTION_KEYS: dict[str, tuple[str, ...]] = {
+    "item_nonresponse": ("size_dependent",),
+    "components": ("item_noise",),
+}
 _PROBABILITIES = {  # assumption values that must be probabilities in [0, 1]
     "response": ("target_rate", "county_rate"),
     "network": (
@@ -286,13 +290,13 @@ def _validate(doc: dict, file: str) -> None:
             if key not in block:
                 raise ScenarioError(f"{file}: missing '{section}.{key}'")
             _check_assumption(f"{file}: {section}.{key}", block[key], sources)
-        unknown = sorted(set(block) - set(keys) - set(_OPTIONAL_KEYS.get(section, ())))
+        optional = [k for k in _OPTIONAL_ASSUMPTION_KEYS.get(section, ()) if k in block]
+        for key in optional:
+            _check_assumption(f"{file}: {section}.{key}", block[key], sources)
+        unknown = sorted(set(block) - set(keys) - set(optional))
         if unknown:
             raise ScenarioError(f"{file}: unknown key(s) in '{section}': {unknown}")
-        for key in _OPTIONAL_KEYS.get(section, ()):
-            if key in block:
-                _check_assumption(f"{file}: {section}.{key}", block[key], sources)
-        for key in keys:
+        for key in (*keys, *optional):
             value = block[key]["value"]
             if key in _PROBABILITIES.get(section, ()):
                 if not isinstance(value, (int, float)) or isinstance(value, bool) or not 0 <= value <= 1:
@@ -444,8 +448,9 @@ def assumptions_table(scenario: str | dict) -> pd.DataFrame:
     add("maturity", "stage_distribution (respondents)", sc["maturity"]["stage_distribution"])
     add("maturity", "ceiling", sc["maturity"]["ceiling"])
     for section in ("components", "cooperation"):
-        for key in _ASSUMPTION_KEYS[section]:
-            add(section, key, sc[section][key])
+        for key in (*_ASSUMPTION_KEYS[section], *_OPTIONAL_ASSUMPTION_KEYS.get(section, ())):
+            if key in sc[section]:
+                add(section, key, sc[section][key])
     for key in BARRIER_ITEMS:
         b = sc["barriers"][key]
         add(
@@ -667,15 +672,39 @@ class _Model:
             out[f"stage_ge{k}"] = ps[:, k:].sum(axis=1)
         for k in range(N_STAGES):
             out[f"stage_eq{k}"] = ps[:, k]
+        noise = item_noise(sc)
         for item, lowest in COMPONENT_ITEMS.items():
-            base = ps[:, lowest:].sum(axis=1)
+            if noise:
+                base, stage4_without = self._noisy_item_probs(lowest, noise)
+            else:
+                base, stage4_without = ps[:, lowest:].sum(axis=1), ps[:, 4]
             if item == "measures_progress":
-                base = base + q4 * ps[:, 4]
+                base = base + q4 * stage4_without
             out[item] = base * (1 - eps) + (1 - base) * eps
         out["network_member"] = self.p_network
         for name in BARRIER_ITEMS:
             out[name] = self.barrier_probs(name)
         return out
+
+    def _noisy_item_probs(self, lowest: int, noise: float, nodes: int = 48) -> tuple[np.ndarray, np.ndarray]:
+        """P(item present) and P(stage 4 and item absent) per municipality when the item has its own noise.
+
+        The item is present when latent + noise * e > zeta_{lowest-1} (e standard logistic, independent of the
+        latent's error u) and the ceiling allows the stage; integrated over u and e by midpoint quantile nodes.
+        """
+        q = (np.arange(nodes) + 0.5) / nodes
+        nodes_l = np.log(q / (1 - q))  # logistic quantiles
+        zeta = self.thresholds
+        lat = self.atom_eta[..., None] + nodes_l  # (n, 2, 5, K): latent at each node of u
+        st = (lat[..., None] > zeta).sum(axis=-1)  # stage at each node (uncensored)
+        st = np.minimum(st, self.max_stage[:, None, None, None])
+        allowed = (lowest <= self.max_stage)[:, None, None, None]
+        # P(item | u) = P(e > (zeta - latent) / noise) = F((latent - zeta) / noise)
+        p_item = expit((lat - zeta[lowest - 1]) / noise) * allowed
+        w = self.atom_w[..., None] / nodes
+        present = (w * p_item).sum(axis=(1, 2, 3))
+        stage4_without = (w * (st == 4) * (1 - p_item)).sum(axis=(1, 2, 3))
+        return present, stage4_without
 
     def barrier_probs(self, name: str) -> np.ndarray:
         b = self.sc["barriers"][name]
@@ -707,15 +736,35 @@ def _draw_ordinal(rng: np.random.Generator, eta: np.ndarray, cuts: np.ndarray) -
     return _stage_from_latent(eta + rng.logistic(size=eta.shape), np.asarray(cuts, dtype=float))
 
 
-def _components(rng: np.random.Generator, stage: np.ndarray, sc: dict) -> dict[str, np.ndarray]:
+def item_noise(sc: dict) -> float:
+    """The scale of each component item's own logistic noise around the latent maturity (0: none)."""
+    item = sc["components"].get("item_noise")
+    return float(_v(item)) if item else 0.0
+
+
+def _components(
+    rng: np.random.Generator,
+    stage: np.ndarray,
+    sc: dict,
+    latent: np.ndarray | None = None,
+    thresholds: np.ndarray | None = None,
+    max_stage: np.ndarray | None = None,
+) -> dict[str, np.ndarray]:
+    """Component items: by the stage (the ladder's definition), or - when the scenario sets ``item_noise`` and
+    the latent is given - each from the latent maturity plus its own noise, so that an item can disagree with
+    the self-classified stage for a reason of its own; then flipped with the inconsistency rate."""
     eps = float(_v(sc["components"]["inconsistency_rate"]))
     q4 = float(_v(sc["components"]["measures_progress_at_stage_4"]))
     n = len(stage)
     u_extra = rng.random(n)
     flips = rng.random((n, len(COMPONENT_ITEMS))) < eps
+    noise = item_noise(sc) if latent is not None else 0.0
+    own = rng.logistic(size=(n, len(COMPONENT_ITEMS))) if noise else None
     out = {}
     for j, (item, lowest) in enumerate(COMPONENT_ITEMS.items()):
         base = stage >= lowest
+        if own is not None:
+            base = (latent + noise * own[:, j] > thresholds[lowest - 1]) & (lowest <= max_stage)
         if item == "measures_progress":
             base = base | ((stage == 4) & (u_extra < q4))
         out[item] = (base ^ flips[:, j]).astype(int)
@@ -759,11 +808,13 @@ def _size_dependent_missingness(gi: np.random.Generator, rows: pd.DataFrame, inr
         rows.loc[mask, item] = pd.NA
 
 
-def _generate(sc: dict, seed: int, frame: pd.DataFrame) -> tuple[pd.DataFrame, dict, _Model]:
+def _generate(
+    sc: dict, seed: int, frame: pd.DataFrame, model: _Model | None = None, with_truth: bool = True
+) -> tuple[pd.DataFrame, dict, _Model]:
     if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool) or not 0 <= int(seed) < 2**32:
         raise ValueError(f"seed must be a whole number in 0 .. 2**32-1, got {seed!r}")
     seed = int(seed)
-    model = _Model(sc, frame)
+    model = model if model is not None else _Model(sc, frame)
     streams = dict(zip(_STREAMS, np.random.default_rng(seed).spawn(len(_STREAMS)), strict=True))
     n = len(frame)
     nw = sc["network"]
@@ -804,7 +855,7 @@ def _generate(sc: dict, seed: int, frame: pd.DataFrame) -> tuple[pd.DataFrame, d
     stage = np.minimum(stage, model.max_stage)  # the ceiling, if any (max_stage = 5 otherwise)
 
     # 5. the other items
-    comps = _components(streams["components"], stage, sc)
+    comps = _components(streams["components"], stage, sc, latent, model.thresholds, model.max_stage)
     admin = _admin(streams["admin"], political, stage, sc)
     coop_cfg = sc["cooperation"]
     p_coop = expit(
@@ -859,6 +910,8 @@ def _generate(sc: dict, seed: int, frame: pd.DataFrame) -> tuple[pd.DataFrame, d
     full.update(
         measures_progress=comps["measures_progress"], components=comps, barriers=barriers
     )  # components: for claim_truth
+    if not with_truth:  # simulate_with_frame: the complete items of every frame municipality instead
+        return out, {"municipalities": muni, "responded": responded}, model
     truth = _truth(sc, seed, model, out, full)
     return out, truth, model
 
@@ -931,6 +984,18 @@ def _truth(sc: dict, seed: int, model: _Model, out: pd.DataFrame, full: dict) ->
             "county_rate": float(_v(sc["response"]["county_rate"])),
             "n_county_respondents": int((out["unit_type"] == "county").sum()),
             "ignorable_for_maturity_model": True,
+        },
+        "component_items": {
+            "model": (
+                "item present when latent + item_noise * e > the threshold of the item's lowest stage (e standard "
+                "logistic, one per item), then flipped with probability inconsistency_rate"
+                if item_noise(sc)
+                else "item present when the stage reaches the item's lowest stage, then flipped with probability "
+                "inconsistency_rate"
+            ),
+            "item_noise": item_noise(sc),
+            "inconsistency_rate": float(_v(sc["components"]["inconsistency_rate"])),
+            "lowest_stage": dict(COMPONENT_ITEMS),
         },
         "anchoring_cuts": [float(z) for z in model.anchoring_cuts],
         "expected_marginals": expected,
@@ -1092,6 +1157,22 @@ def generate(scenario: str | dict, seed: int, frame: pd.DataFrame | None = None)
     sc = load_scenario(scenario) if isinstance(scenario, str) else scenario
     rows, truth, _ = _generate(sc, seed, _frame(frame))
     return rows[column_order()], truth
+
+
+def simulate_with_frame(scenario: str | dict, seeds, frame: pd.DataFrame | None = None):
+    """SIMULATED DATA, for coverage studies: for each seed yield ``(seed, rows, complete)``.
+
+    ``rows`` is what :func:`generate` returns for that seed (same values); ``complete`` holds every frame
+    municipality's items *before* unit and item non-response, plus ``responded`` - the finite-population
+    truth an interval should cover.  The calibrated model is built once for all seeds.
+    """
+    sc = load_scenario(scenario) if isinstance(scenario, str) else scenario
+    fr = _frame(frame)
+    model = _Model(sc, fr)
+    for seed in seeds:
+        rows, full, _ = _generate(sc, seed, fr, model=model, with_truth=False)
+        complete = full["municipalities"].assign(responded=full["responded"])
+        yield int(seed), rows[column_order()], complete
 
 
 def column_order() -> list[str]:

@@ -1,0 +1,228 @@
+"""Benchmark: coverage of the share claims' primary 95 % intervals (F2, F6, F7, F8) over many replica seeds.
+
+SIMULATED DATA.  A script, not a test: ``.venv/bin/python benchmarks/bench_share_coverage.py --seeds 1000``.
+For each scenario and seed it generates the survey (:func:`vsr_analysis.synth.replica.simulate_with_frame`,
+which also returns every frame municipality's complete answers), rakes the respondents to the frame's margins
+exactly as the chapters do, estimates response propensities, and computes each share claim's interval three
+ways: the primary (linearised raked share, response as Poisson sampling with factor 1 - pi_i), without any
+finite-population factor, and with the old global factor 1 - n/N.  Coverage = share of seeds whose interval
+contains the *frame's* true share (all 356 municipalities, before unit and item non-response).
+
+Speed: the propensity model's cross-validation (12 penalties x 5 folds) costs about a second per seed through
+scikit-learn's per-fit overhead, so the benchmark fits the same model for all seeds at once
+(:func:`batched_propensity`: Newton's method on the same penalised log-likelihood, folds from the same
+``StratifiedKFold``); tests/test_share_coverage_tools.py checks it against
+:func:`vsr_analysis.stats.propensity.response_propensity`.
+
+Writes ``benchmarks/output/share_coverage.csv`` (one row per scenario x claim x variance) unless ``--no-save``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from scipy.special import expit
+from sklearn.model_selection import StratifiedKFold
+
+from vsr_analysis.claims.ledger import load_claims_spec
+from vsr_analysis.claims.share_evidence import (
+    PROPENSITY_COVARIATES,
+    PROPENSITY_FIXED_EFFECTS,
+    SHARE_CLAIMS,
+    domain_mask,
+    observed_mask,
+    outcome,
+)
+from vsr_analysis.data.analysis_frame import RAKING_MARGINS, add_analysis_columns
+from vsr_analysis.data.frame import build_frame
+from vsr_analysis.data.register import load_register
+from vsr_analysis.stats.calibration_variance import raked_design
+from vsr_analysis.stats.propensity import PENALTY_GRID, _design_matrix
+from vsr_analysis.stats.raking import _ipf, rake
+from vsr_analysis.stats.shares import calibrated_share_test
+from vsr_analysis.synth import replica
+
+OUT = Path(__file__).resolve().parent / "output" / "share_coverage.csv"
+SCENARIOS = ("vsr-narrative", "null", "size-ceiling", "unequal-response")
+VARIANCES = ("poisson", "with_replacement", "global_fpc")
+
+
+def _newton(X: np.ndarray, Y: np.ndarray, M: np.ndarray, c: float, iters: int = 30) -> np.ndarray:
+    """Penalised logistic fits for many outcomes at once: minimise c * sum_i m_i logloss_i + |beta|^2 / 2.
+
+    X (n, p) without intercept; Y, M (S, n): outcomes and 0/1 training masks.  Returns (S, p + 1) with the
+    (unpenalised) intercept first.
+    """
+    S, n = Y.shape
+    Xt = np.hstack([np.ones((n, 1)), X])
+    p1 = Xt.shape[1]
+    beta = np.zeros((S, p1))
+    pen = np.eye(p1)
+    pen[0, 0] = 0.0
+    for _ in range(iters):
+        mu = expit(beta @ Xt.T)
+        g = c * ((M * (mu - Y)) @ Xt) + beta @ pen
+        wts = c * M * mu * (1 - mu) + 1e-12
+        H = (Xt.T[None, :, :] * wts[:, None, :]) @ Xt + pen
+        step = np.linalg.solve(H, g[..., None])[..., 0]
+        beta -= step
+        if np.max(np.abs(step)) < 1e-10:
+            break
+    return beta
+
+
+def batched_propensity(frame: pd.DataFrame, responded: np.ndarray, seed_of_folds: int = 0) -> np.ndarray:
+    """Response propensities (S, n) for S response patterns, by the same method as ``response_propensity``.
+
+    ``responded`` is (S, n) boolean.  For each pattern: stratified 5-fold cross-validation (folds as in
+    ``response_propensity``) over :data:`PENALTY_GRID` by mean held-out log-loss, then a refit on all units.
+    """
+    X = _design_matrix(frame, PROPENSITY_COVARIATES, PROPENSITY_FIXED_EFFECTS)
+    Y = responded.astype(float)
+    S, n = Y.shape
+    folds = 5
+    test_masks = np.zeros((folds, S, n), dtype=bool)
+    for s in range(S):
+        cv = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed_of_folds)
+        for k, (_, test) in enumerate(cv.split(X, Y[s].astype(int))):
+            test_masks[k, s, test] = True
+    Xt = np.hstack([np.ones((n, 1)), X])
+    scores = np.zeros((len(PENALTY_GRID), S))
+    for j, c in enumerate(PENALTY_GRID):
+        for k in range(folds):
+            beta = _newton(X, Y, (~test_masks[k]).astype(float), c)
+            mu = np.clip(expit(beta @ Xt.T), 1e-15, 1 - 1e-15)
+            ll = Y * np.log(mu) + (1 - Y) * np.log(1 - mu)
+            scores[j] += (ll * test_masks[k]).sum(axis=1) / test_masks[k].sum(axis=1)
+    best = np.argmax(scores, axis=0)  # first maximum, as scikit-learn
+    out = np.empty((S, n))
+    for j in np.unique(best):
+        sel = best == j
+        beta = _newton(X, Y[sel], np.ones((int(sel.sum()), n)), PENALTY_GRID[j])
+        out[sel] = expit(beta @ Xt.T)
+    return out
+
+
+def _fast_rake(base: pd.DataFrame):
+    """Raking with the frame's cell ids computed once (same IPF as ``raking.rake``; ``raking._ipf``)."""
+    ids, targets = [], []
+    for m in RAKING_MARGINS:
+        codes, uniques = pd.factorize(base[m], sort=True)
+        ids.append(codes)
+        targets.append(np.bincount(codes, minlength=len(uniques)).astype(float))
+
+    def weights(responded: np.ndarray) -> np.ndarray:
+        for cid, tgt in zip(ids, targets):
+            if np.any((np.bincount(cid[responded], minlength=tgt.size) == 0) & (tgt > 0)):
+                return rake(base.assign(responded=responded), "responded", list(RAKING_MARGINS)).fillna(0.0).to_numpy()
+        w, _, _ = _ipf([c[responded] for c in ids], targets, np.ones(int(responded.sum())), 200, 1e-10)
+        out = np.zeros(len(base))
+        out[responded] = w
+        return out
+
+    return weights
+
+
+def _summarise(records: list[dict]) -> pd.DataFrame:
+    raw = pd.DataFrame(records)
+    table = (
+        raw.groupby(["scenario", "claim", "variance"], sort=False)
+        .agg(seeds=("covered", "size"), coverage=("covered", "mean"), mean_width=("width", "mean"),
+             bias=("error", "mean"), rmse=("error", lambda e: float(np.sqrt(np.mean(np.square(e))))))
+        .reset_index()
+    )  # fmt: skip
+    table["mc_se"] = np.sqrt(table["coverage"] * (1 - table["coverage"]) / table["seeds"])
+    return table
+
+
+def run(seeds: int = 1000, scenarios=SCENARIOS, chunk: int = 100, start: int = 0, save=None) -> pd.DataFrame:
+    """Coverage table over seeds ``start .. start + seeds - 1``; with ``save`` (a path) the table so far is
+    written after every ``chunk`` seeds, so an interrupted run leaves what it finished."""
+    spec = load_claims_spec()
+    thresholds = {c["id"]: float(c["rule_parameters"]["threshold"]) for c in spec["claims"] if c["id"] in SHARE_CLAIMS}
+    register = load_register()
+    items = sorted(
+        {d["item"] for d in SHARE_CLAIMS.values()} | {d["subset_item"] for d in SHARE_CLAIMS.values()} - {None}
+    )
+    records: list[dict] = []
+    for scenario in scenarios:
+        t0 = time.perf_counter()
+        base = None
+        for lo in range(start, start + seeds, chunk):
+            sims = list(
+                replica.simulate_with_frame(scenario, range(lo, min(lo + chunk, start + seeds)), frame=register)
+            )
+            if base is None:
+                base = add_analysis_columns(build_frame(sims[0][1], register)).drop(
+                    columns=items
+                )  # register, frame order
+                weights_of = _fast_rake(base)
+            frames, truths = [], []
+            for _, rows, complete in sims:
+                muni = rows[rows["unit_type"].astype(str) == "municipality"].set_index("knr")
+                fr = base.copy()
+                fr["responded"] = fr["knr"].isin(muni.index).to_numpy()
+                for item in items:
+                    fr[item] = muni[item].reindex(fr["knr"]).astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+                fr["weight"] = weights_of(fr["responded"].to_numpy())
+                frames.append(fr)
+                truths.append(complete)
+            resp = np.array([fr["responded"].to_numpy(dtype=bool) for fr in frames])
+            props = batched_propensity(base, resp)
+            for fr, complete, pi in zip(frames, truths, props):
+                design = raked_design(fr, list(RAKING_MARGINS), pi)
+                r = fr[fr["responded"]]
+                for claim, d in SHARE_CLAIMS.items():
+                    y_true = outcome(complete, d["item"], d["min_stage"])
+                    dom_true = domain_mask(complete, d["subset_item"])
+                    truth = float(np.mean(y_true[dom_true])) if dom_true.any() else math.nan
+                    y = outcome(r, d["item"], d["min_stage"])
+                    dom = domain_mask(r, d["subset_item"])
+                    seen = observed_mask(r, y, d["subset_item"])
+                    for variance in VARIANCES:
+                        t = calibrated_share_test(y, design, thresholds[claim], dom, variance=variance, observed=seen)
+                        ok = t["ci_low"] is not None and t["ci_low"] <= truth <= t["ci_high"]
+                        records.append(
+                            {"scenario": scenario, "claim": claim, "variance": variance, "covered": ok,
+                             "width": (t["ci_high"] - t["ci_low"]) if t["ci_low"] is not None else math.nan,
+                             "error": (t["estimate"] - truth) if t["estimate"] is not None else math.nan}
+                        )  # fmt: skip
+            if save is not None:
+                _write(_summarise(records), save)
+            print(f"{scenario}: seeds {start}..{min(lo + chunk, start + seeds) - 1} done, "
+                  f"{time.perf_counter() - t0:.0f} s", flush=True)  # fmt: skip
+    return _summarise(records)
+
+
+def _write(table: pd.DataFrame, out: Path) -> None:
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(f".{out.name}.tmp")
+    table.to_csv(tmp, index=False, float_format="%.6g", lineterminator="\n")
+    tmp.replace(out)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--seeds", type=int, default=1000)
+    ap.add_argument("--scenarios", nargs="*", default=list(SCENARIOS))
+    ap.add_argument("--no-save", action="store_true")
+    ap.add_argument("--out", type=Path, default=OUT)
+    args = ap.parse_args()
+    table = run(args.seeds, args.scenarios, save=None if args.no_save else args.out)
+    with pd.option_context("display.width", 200, "display.max_rows", 200):
+        print(table.to_string(index=False, float_format=lambda v: f"{v:.4f}"))
+    primary = table[table["variance"] == "poisson"]
+    inside = primary["coverage"].between(0.93, 0.97)
+    print(f"primary intervals with coverage in 0.93-0.97: {int(inside.sum())} of {len(primary)}")
+    if not args.no_save:
+        print(f"wrote {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,150 @@
+"""Variance of a raked (calibrated) share when the respondents are what is left after non-response.
+
+The survey was sent to every municipality of the frame, so there is no sampling; the only chance element is who
+answered.  Following Särndal & Lundström (2005, *Estimation in Surveys with Nonresponse*, ch. 9-11), response
+is treated as a second phase of Poisson sampling: unit i answers independently with probability pi_i, here
+estimated from the register by :func:`vsr_analysis.stats.propensity.response_propensity`.  The raked share
+(a ratio of two calibrated totals, possibly over a domain) is linearised (Taylor; Deville & Särndal 1992):
+
+    z_i = d_i (y_i - p) / N_d          (d_i = 1 in the domain and answering the item, else 0; N_d = sum w d)
+    e_i = z_i - x_i' B                 (residual on the raking margins' dummies x_i, B by least squares; base
+                                        weights are 1, so ordinary least squares as in Deville & Särndal)
+    u_i = w_i e_i                      (w_i: the raking weight)
+    V   = n / (n - 1) * sum_i f_i (u_i - mean u)^2
+
+with the per-unit factor ``f_i``:
+
+* ``1 - pi_i rho`` (``variance="poisson"``, the primary): a unit that was almost sure to answer adds almost no
+  uncertainty; rho is the share of respondents who answered the item (item non-response as a further phase,
+  missing at random; 1 without item non-response);
+* ``1`` (``variance="with_replacement"``): no finite-population factor at all.  This equals R ``survey``'s
+  linearisation SE of ``svymean`` on the same design calibrated with ``calibrate(..., calfun = "raking")``
+  (tests/test_calibration_variance.py holds the reference);
+* ``1 - n/N`` for every unit (``variance="global_fpc"``): the old simple-random-sample correction, kept only for
+  comparison.
+
+What it assumes: response is independent between units given the register (Poisson), the propensity model is
+right (or the raking margins explain the outcome, which makes the residuals small either way), and the raking
+margins are fixed.  Item non-response is treated as a domain boundary (missing completely at random within the
+domain).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["RakedDesign", "VARIANCES", "margin_matrix", "raked_design", "linearised_share"]
+
+VARIANCES = ("poisson", "with_replacement", "global_fpc")
+
+
+def margin_matrix(data: pd.DataFrame, margins: Sequence[str | Sequence[str]]) -> np.ndarray:
+    """Dummy columns (one per cell) of each raking margin; crossed margins (tuples) get one per crossed cell."""
+    blocks = []
+    for m in margins:
+        cols = [m] if isinstance(m, str) else list(m)
+        key = data[cols].astype(str).agg("|".join, axis=1) if len(cols) > 1 else data[cols[0]].astype(str)
+        blocks.append(pd.get_dummies(key, dtype=float).to_numpy())
+    if not blocks:
+        return np.ones((len(data), 1))
+    return np.hstack(blocks)
+
+
+@dataclass(frozen=True)
+class RakedDesign:
+    """What the variance needs about the respondents: raking weights, margin dummies, response propensities.
+
+    All arrays are aligned with the respondents (rows of the frame with ``responded``), in frame order.
+    ``response_prob`` may be None (then only ``with_replacement`` and ``global_fpc`` are available).
+    """
+
+    weights: np.ndarray
+    margins: np.ndarray
+    response_prob: np.ndarray | None
+    frame_size: int
+
+    @property
+    def n(self) -> int:
+        return int(self.weights.size)
+
+
+def raked_design(
+    frame: pd.DataFrame,
+    margins: Sequence[str | Sequence[str]],
+    response_prob: Sequence[float] | pd.Series | None = None,
+    *,
+    respondent: str = "responded",
+    weight: str = "weight",
+) -> RakedDesign:
+    """Build the design from the analysis frame (all units; ``response_prob`` aligned with the frame or None)."""
+    resp = np.asarray(frame[respondent].astype(bool).to_numpy(), dtype=bool)
+    sub = frame.loc[resp]
+    w = np.asarray(sub[weight].astype(float).to_numpy(), dtype=float)
+    pi = None
+    if response_prob is not None:
+        pi = np.asarray(pd.Series(response_prob).astype(float).to_numpy(), dtype=float)
+        if pi.size != len(frame):
+            raise ValueError("response_prob must be aligned with the frame")
+        pi = np.clip(pi[resp], 0.0, 1.0)
+    return RakedDesign(w, margin_matrix(sub, margins), pi, int(len(frame)))
+
+
+def _factor(design: RakedDesign, variance: str) -> np.ndarray:
+    if variance == "poisson":
+        if design.response_prob is None:
+            raise ValueError("variance='poisson' needs response propensities")
+        return 1.0 - design.response_prob
+    if variance == "with_replacement":
+        return np.ones(design.n)
+    if variance == "global_fpc":
+        return np.full(design.n, max(0.0, 1.0 - design.n / design.frame_size))
+    raise ValueError(f"variance must be one of {', '.join(VARIANCES)}")
+
+
+def linearised_share(
+    y: Sequence[float] | pd.Series,
+    design: RakedDesign,
+    domain: Sequence[bool] | pd.Series | None = None,
+    *,
+    variance: str = "poisson",
+    observed: Sequence[bool] | None = None,
+) -> dict:
+    """Raked share of ``y`` (0/1, NaN = item not answered) over ``domain`` (default: all respondents) and its SE.
+
+    Returns ``estimate``, ``se``, ``n`` (units in the domain answering the item), ``n_yes``, ``variance`` and
+    ``n_effective`` = p (1 - p) / V (the sample size of a simple random sample with the same precision; None when
+    the share is 0 or 1 or V = 0).  ``estimate`` is None when the domain is empty.
+    """
+    ya = np.asarray(pd.Series(y).astype(float).to_numpy(), dtype=float)
+    if ya.size != design.n:
+        raise ValueError("y must be aligned with the design's respondents")
+    dom = np.ones(design.n, bool) if domain is None else np.asarray(pd.Series(domain).fillna(False).astype(bool))
+    d = dom & np.isfinite(ya)
+    out = {"estimate": None, "se": None, "n": int(d.sum()), "n_yes": 0, "variance": variance, "n_effective": None}
+    w = design.weights
+    if not d.any() or w[d].sum() <= 0:
+        return out
+    yy = np.where(d, ya, 0.0)
+    if np.any((yy != 0) & (yy != 1)):
+        raise ValueError("y must be 0/1")
+    nd = float(w[d].sum())
+    p = float(min(1.0, max(0.0, (w * yy).sum() / nd)))
+    z = np.where(d, (yy - p) / nd, 0.0)
+    b = np.linalg.lstsq(design.margins, z, rcond=None)[0]
+    u = w * (z - design.margins @ b)
+    n = design.n
+    f = _factor(design, variance)
+    if variance == "poisson":
+        # item non-response as a further phase: the item is answered with probability pi_i * rho, rho = the
+        # share of respondents whose answer (and domain membership) is known
+        seen = np.isfinite(ya) if observed is None else np.asarray(observed, dtype=bool)
+        f = 1.0 - design.response_prob * float(seen.mean())
+    v = float(n / (n - 1) * np.sum(f * (u - u.mean()) ** 2)) if n > 1 else 0.0
+    out.update(estimate=p, se=float(np.sqrt(max(v, 0.0))), n_yes=int(yy[d].sum()))
+    if v > 0 and 0 < p < 1:
+        out["n_effective"] = float(p * (1 - p) / v)
+    return out
