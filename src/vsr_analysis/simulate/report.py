@@ -1,0 +1,171 @@
+"""The tables, figure and sentences of the book's chapter "How often are the verdicts right?".
+
+The chapter template only chooses the run (a stored full run or a small one made at build time) and calls these
+functions, so that what the page says is tested code. Every table written here carries the simulated label in its
+first column, as every result table of a synthetic run does.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from vsr_analysis import paths
+from vsr_analysis.claims.evidence import write_table
+from vsr_analysis.simulate import engine, operating
+from vsr_analysis.synth import replica
+
+SIMULATED_LABEL = "SIMULATED (vsr simulate)"
+VERDICT_COLUMNS = ("supported", "not_supported", "inconclusive")
+
+
+def show_table(df: pd.DataFrame, caption: str, digits: int = 1) -> None:
+    """An HTML table with its caption, styled like the claim chapters' tables."""
+    from IPython.display import HTML, display
+
+    body = df.to_html(
+        index=False, classes="result-table", border=0, na_rep="–", float_format=lambda v: f"{v:.{digits}f}"
+    )
+    display(HTML(f'<p class="table-caption"><strong>{caption}</strong></p>{body}'))
+
+
+def write_labelled(folder: Path, name: str, table: pd.DataFrame) -> Path:
+    """Write ``table`` with the simulated label as its first column."""
+    return write_table(folder, name, table.assign(data=SIMULATED_LABEL)[["data", *table.columns]])
+
+
+def load_run(full_run: str, scenarios: list[str], seeds: int, permutations: int) -> tuple[pd.DataFrame, str]:
+    """The operating characteristics of the stored full run if there is one, else of a small run made now.
+
+    Returns the table and a paragraph saying which run it is (command, commit, seeds; or the Monte Carlo error
+    of the small run).
+    """
+    full = paths.project_root() / full_run
+    if (full / engine.OC_FILE).is_file() and (full / engine.PROVENANCE_FILE).is_file():
+        oc = operating.read_table(full / engine.OC_FILE)
+        prov = json.loads((full / engine.PROVENANCE_FILE).read_text(encoding="utf-8"))
+        commit = (prov.get("git") or {}).get("commit") or "unknown"
+        return oc, (
+            f"This page shows the **full run** stored in `{full_run}/`, made by `{prov['command']}` at commit "
+            f"`{commit[:12]}` with {prov['seeds']['n']:,} seeds per scenario (seeds {prov['seeds']['first']} to "
+            f"{prov['seeds']['last']}); its provenance (package versions, scenario checksums, the claims' "
+            f"parameters) is in `{full_run}/{engine.PROVENANCE_FILE}`."
+        )
+    plan = engine.make_plan(scenarios, seeds, chunk_size=seeds, overrides={"permutations": permutations})
+    with tempfile.TemporaryDirectory() as tmp:
+        engine.simulate(plan, tmp, workers=0, progress=False)
+        oc = operating.read_table(Path(tmp) / engine.OC_FILE)
+    worst = float(np.sqrt(0.25 / seeds))
+    return oc, (
+        f"This page shows a **small pre-specified run** made while the book was built: seeds 1 to {seeds} of each "
+        f"of the {len(scenarios)} scenarios, with {permutations:,} NCA permutations for F4 (its chapter uses "
+        "10,000; fewer permutations only coarsen the permutation p-value). With "
+        f"{seeds} seeds a share has a Monte Carlo standard error of up to {100 * worst:.0f} percentage points, so "
+        "this run shows the pattern, not precise error rates. A full run "
+        f"(`vsr simulate --scenario {','.join(scenarios)} --seeds 1000 --out {full_run}`) replaces it here once "
+        f"its output is in `{full_run}/` (then `vsr run --only operating-characteristics --force`)."
+    )
+
+
+def scenario_table(oc: pd.DataFrame) -> pd.DataFrame:
+    """One row per scenario of the run: what it makes true and which claims it makes false."""
+    rows = []
+    for name in oc["scenario"].unique():
+        sc = replica.load_scenario(name)
+        stated = sc.get("claims") or {}
+        rows.append(
+            {
+                "scenario": name,
+                "what it makes true": " ".join(str(sc["title"]).split()),
+                "claims it makes false": ", ".join(k for k, v in stated.items() if v.get("holds") is False) or "none",
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def verdict_shares_figure(oc: pd.DataFrame, ncol: int = 2):
+    """Stacked bars per claim (one panel each) and scenario: the shares of the three verdicts."""
+    import matplotlib.pyplot as plt
+    import seaborn as sns
+
+    pal = sns.color_palette("colorblind")
+    colors = dict(zip(VERDICT_COLUMNS, (pal[2], pal[3], pal[7])))
+    claims = list(dict.fromkeys(oc["claim"]))
+    nrow = int(np.ceil(len(claims) / ncol))
+    fig, axes = plt.subplots(nrow, ncol, figsize=(7, 2.6 * nrow), sharex=True)
+    flat = np.ravel(axes)
+    for ax, claim in zip(flat, claims):
+        sub = oc[oc["claim"] == claim].reset_index(drop=True)
+        labels = [f"{s}\n({t})" for s, t in zip(sub["scenario"], sub["truth"])]
+        left = np.zeros(len(sub))
+        for col, color in colors.items():
+            ax.barh(labels, 100 * sub[col], left=left, color=color, label=col.replace("_", " "))
+            left += 100 * sub[col].to_numpy()
+        ax.set_title(claim)
+        ax.tick_params(axis="y", labelsize=8)
+        ax.set_xlim(0, 100)
+    for ax in flat[len(claims) :]:
+        ax.axis("off")
+    for ax in flat[-ncol:]:
+        ax.set_xlabel("Share of simulated surveys (%)")
+    handles, labels = flat[0].get_legend_handles_labels()
+    fig.tight_layout(rect=(0, 0, 1, 0.97))
+    fig.legend(handles, labels, loc="upper center", ncol=3, frameon=False)
+    return fig
+
+
+def verdict_table(oc: pd.DataFrame) -> pd.DataFrame:
+    """The operating characteristics in percent, with readable column names, sorted by claim and truth."""
+    table = oc.assign(
+        supported=100 * oc["supported"],
+        mc_se=100 * oc["supported_se"],
+        not_supported=100 * oc["not_supported"],
+        inconclusive=100 * oc["inconclusive"],
+        coverage=100 * oc["coverage"],
+    )[["claim", "scenario", "truth", "n_seeds", "supported", "mc_se", "not_supported", "inconclusive", "coverage"]]
+    table = table.rename(
+        columns={
+            "n_seeds": "simulated surveys",
+            "supported": "supported (%)",
+            "mc_se": "± MC SE (pp)",
+            "not_supported": "not supported (%)",
+            "inconclusive": "inconclusive (%)",
+            "coverage": "95 % interval covers the truth (%)",
+        }
+    )
+    return table.sort_values(["claim", "truth", "scenario"], kind="mergesort")
+
+
+def false_positive_lines(oc: pd.DataFrame, nominal: float = 0.05) -> list[str]:
+    """For each claim a scenario makes false: how often the rule still says *supported*, against the nominal level.
+
+    A share is flagged when it exceeds ``nominal`` by more than two Monte Carlo standard errors; the last line
+    sums up.
+    """
+    false = oc[oc["truth"] == "fails"].copy()
+    if false.empty:
+        return []
+    false["flag"] = (false["supported"] - nominal) > 2 * false["supported_se"].clip(lower=1e-12)
+    lines = []
+    for _, r in false.iterrows():
+        verdict = (
+            f"**above the nominal {100 * nominal:g} %**" if r["flag"] else f"within the nominal {100 * nominal:g} %"
+        )
+        lines.append(
+            f"- {r['claim']} under `{r['scenario']}`: *supported* in {100 * r['supported']:.1f} % "
+            f"(± {100 * r['supported_se']:.1f}) of {int(r['n_seeds'])} surveys, {verdict}; without Holm's "
+            f"correction {100 * r['supported_unadjusted']:.1f} %."
+        )
+    flagged = false[false["flag"]]
+    lines.append(
+        "No rule says *supported* for a false claim more often than the nominal level allows, within Monte Carlo error."
+        if flagged.empty
+        else f"{len(flagged)} rule(s) exceed the nominal level: "
+        + ", ".join(flagged["claim"] + " under " + flagged["scenario"])
+        + "."
+    )
+    return lines
