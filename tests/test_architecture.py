@@ -35,7 +35,6 @@ IMPORT_NAME = {"pyyaml": "yaml", "scikit-learn": "sklearn", "jupyter-book": "jup
 #: The coordinator shrinks this list as they land: a template that becomes thin makes its xfail fail (strict).
 NOT_YET_THIN = {
     "share_claim.ipynb",
-    "power_design.ipynb",
 }
 
 
