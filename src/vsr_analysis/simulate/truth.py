@@ -31,13 +31,13 @@ from vsr_analysis.synth.replica import PRIMARY_COVARIATES
 
 _SHARE_VALUE = {"F6": "sdg_in_master_plan", "F7": "stage_ge3_among_management", "F8": "barrier_capacity"}
 #: Claims whose expected frame share the replica computes in ``synth.share_truth`` (a top-level truth entry).
-_SHARE_TRUTH = {"F9": "f9_measures_progress", "F10": "f10_state_barrier"}
+SHARE_TRUTH = {"F9": "f9_measures_progress", "F10": "f10_state_barrier"}
 
 
 def expected_for_claims(truth: dict) -> dict:
     """The model quantities every claim is about: ``claims_expected`` plus the share_truth entries (F9, F10)."""
     out = dict(truth["claims_expected"])
-    for key in _SHARE_TRUTH.values():
+    for key in SHARE_TRUTH.values():
         if key in truth:
             out[key] = truth[key]["expected_frame"]
     return out
@@ -65,8 +65,8 @@ def model_says(claim_id: str, claim: dict, expected: dict) -> bool | None:
         return cap is None or cap < expected["median_population"]
     if claim_id in _SHARE_VALUE:
         return expected[_SHARE_VALUE[claim_id]] > float(rp["threshold"])
-    if claim_id in _SHARE_TRUTH and _SHARE_TRUTH[claim_id] in expected:
-        share = expected[_SHARE_TRUTH[claim_id]]
+    if claim_id in SHARE_TRUTH and SHARE_TRUTH[claim_id] in expected:
+        share = expected[SHARE_TRUTH[claim_id]]
         below = claim.get("rule") == "share_below"
         return share < float(rp["threshold"]) if below else share > float(rp["threshold"])
     return None
