@@ -143,7 +143,7 @@ def test_registry_evidence_decides_like_the_ledger(narrative_frame, claim_id):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("claim_id", ["F1", "F4", "F7"])
+@pytest.mark.parametrize("claim_id", ["F1", "F4", "F7", "F9", "F10"])
 def test_registry_gives_the_notebooks_evidence(narrative_frame, claim_id, tmp_path):
     """The registry and the executed chapter template agree on the primary result and the rule's inputs."""
     import subprocess
