@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from vsr_analysis import cli
-from vsr_analysis.claims.ledger import load_claims_spec
+from vsr_analysis.claims.ledger import decide, load_claims_spec
 from vsr_analysis.simulate import engine, operating, streams
 from vsr_analysis.simulate.registry import ANALYSES, claim_parameters
 from vsr_analysis.simulate.replica_frame import analysis_frame
@@ -103,6 +103,8 @@ def test_malformed_claims_section_names_file_and_claim(tmp_path, monkeypatch):
 
 # ---------------------------------------------------------------------------------------------- registry
 
+VERDICTS = {"supported", "not supported", "inconclusive"}
+
 
 @pytest.fixture(scope="module")
 def narrative_frame():
@@ -132,11 +134,16 @@ def test_registry_evidence_decides_like_the_ledger(narrative_frame, claim_id):
     ev = ANALYSES[claim_id](narrative_frame, entry, params, 123)
     assert set(ev["primary"]) == {"estimate", "ci_low", "ci_high", "p_value"}
     assert ev["n"] > 50
-    assert 0 <= ev["primary"]["p_value"] <= 1
+    if entry["rule"] == "existence":  # F4: a count of validated counterexamples, no p-value of its own
+        assert ev["primary"]["p_value"] is None and ev["primary"]["estimate"] >= 0
+        assert 0 <= ev["rule_inputs"]["nca_p_value"] <= 1
+    else:
+        assert 0 <= ev["primary"]["p_value"] <= 1
+    assert decide(entry, ev, float(spec["alpha"]), ev["primary"]["p_value"]).verdict in VERDICTS
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("claim_id", ["F1", "F4", "F7"])
+@pytest.mark.parametrize("claim_id", ["F1", "F4", "F7", "F9", "F10"])
 def test_registry_gives_the_notebooks_evidence(narrative_frame, claim_id, tmp_path):
     """The registry and the executed chapter template agree on the primary result and the rule's inputs."""
     import subprocess

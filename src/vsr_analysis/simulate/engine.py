@@ -35,12 +35,18 @@ import pandas as pd
 from vsr_analysis import __version__
 from vsr_analysis.build.fingerprint import _PACKAGE_DIR, import_closure
 from vsr_analysis.claims.evidence import json_ready
-from vsr_analysis.claims.ledger import decide, load_claims_spec
+from vsr_analysis.claims.ledger import (
+    _with_adjusted_routes,
+    decide,
+    family_adjuster,
+    in_holm_family,
+    load_claims_spec,
+)
 from vsr_analysis.simulate import operating
 from vsr_analysis.simulate.registry import ANALYSES, claim_parameters, ordinal_effect
 from vsr_analysis.simulate.replica_frame import analysis_frame
 from vsr_analysis.simulate.streams import analysis_seed, replica_seed
-from vsr_analysis.simulate.truth import check_statements, pseudo_true_coefficient, truth_label
+from vsr_analysis.simulate.truth import SHARE_TRUTH, check_statements, pseudo_true_coefficient, truth_label
 from vsr_analysis.stats.multiplicity import holm
 from vsr_analysis.synth import replica
 
@@ -198,19 +204,24 @@ def run_seed(scenario: dict, seed: int, claims: Sequence[ClaimJob], alpha: float
         except Exception as exc:  # a failed analysis is an inconclusive verdict, recorded with its reason
             evidence[job.id] = None
             errors[job.id] = f"{type(exc).__name__}: {' '.join(str(exc).split())}"[:200]
-    # Holm across the confirmatory claims of this run, as the ledger does across its confirmatory family
+    # Holm across the Holm family of this run, as the ledger does (claims.ledger.in_holm_family): a component
+    # (multiplicity: {as: F3}) is adjusted at its conjunction's place, F4 (multiplicity: none) not at all, and
+    # every route to a verdict passes the same adjustment (claims.ledger.family_adjuster)
     raw = {
         job.id: _num(evidence[job.id]["primary"]["p_value"])
         for job in claims
-        if evidence[job.id] is not None and job.entry.get("confirmatory", True)
+        if evidence[job.id] is not None and in_holm_family(job.entry)
     }
     testable = {k: v for k, v in raw.items() if v is not None}
     adjusted = holm(testable, alpha=alpha)["p_adjusted"].to_dict() if testable else {}
+    adjust = family_adjuster(testable, alpha)
     records = []
     for job in claims:
         ev = evidence[job.id]
         t = truth.get(job.id, {})
         true_value = t.get("true_value")
+        if true_value is None and job.id in SHARE_TRUTH:  # F9, F10: the realised frame share (synth.share_truth)
+            true_value = (data.truth.get(SHARE_TRUTH[job.id]) or {}).get("realised_frame")
         if true_value is None and ANALYSES[job.id] is ordinal_effect:
             # the coefficient the estimator targets when the analysis model is not the generating one (F5)
             true_value = pseudo_true_coefficient(
@@ -232,9 +243,14 @@ def run_seed(scenario: dict, seed: int, claims: Sequence[ClaimJob], alpha: float
             rec.update(verdict="inconclusive", verdict_unadjusted="inconclusive")
         else:
             p = _num(ev["primary"]["p_value"])
-            p_adj = _num(adjusted.get(job.id)) if job.entry.get("confirmatory", True) else p
+            rule_m = job.entry.get("multiplicity", "holm")
+            family_id = rule_m["as"] if isinstance(rule_m, dict) else (job.id if in_holm_family(job.entry) else None)
+            if in_holm_family(job.entry):
+                p_adj = _num(adjusted.get(job.id))
+            else:
+                p_adj = adjust(family_id, p) if family_id is not None else p
             rec.update(
-                verdict=decide(job.entry, ev, alpha, p_adj).verdict,
+                verdict=decide(job.entry, _with_adjusted_routes(ev, adjust, family_id), alpha, p_adj).verdict,
                 verdict_unadjusted=decide(job.entry, ev, alpha, p).verdict,
                 estimate=ev["primary"]["estimate"],
                 ci_low=ev["primary"]["ci_low"],

@@ -6,13 +6,15 @@ entry in ``claims.yml``, ``params`` the notebook's parameters for the claim's pa
 overridden by ``runspec.yml``; see :func:`claim_parameters`) and ``seed`` the claim's own analysis seed
 (:mod:`.streams`).  ``evidence`` has the shape the notebooks hand to the ledger (``primary`` with ``estimate``,
 ``ci_low``, ``ci_high``, ``p_value``; ``rule_inputs``; ``n``), so ``claims.ledger.decide`` applies the
-pre-specified rule to it unchanged.
+pre-specified rule to it unchanged.  A component of a conjunction (F3a-F3d, ``evidence_part`` in claims.yml)
+gets the part of its parent's evidence the ledger would read (``claims.ledger.claim_evidence``).
 
 Only the primary test and what the decision rule reads are computed: the descriptive tables, figures and
 robustness rows of a chapter do not enter the verdict and are skipped.
 
-Where a notebook still holds a step inline (the outcome and domain of the share template, the threshold of
-F4), the step is restated here in a few lines and marked; the statistics themselves are never re-implemented.
+Where a notebook still holds a step inline (F4's threshold: the frame's median unless the parameter set names
+one; F2's started share and stage spread), the step is restated here in a line or two and marked; the
+statistics themselves are never re-implemented.
 """
 
 from __future__ import annotations
@@ -23,7 +25,12 @@ from typing import Any
 
 import numpy as np
 
+from vsr_analysis.claims import conjunction_evidence as conj
 from vsr_analysis.claims import necessity_evidence
+from vsr_analysis.claims import share_evidence as se
+from vsr_analysis.claims.coherence_evidence import f10_evidence
+from vsr_analysis.claims.model_robustness import with_large_reference
+from vsr_analysis.claims.progress_evidence import f9_evidence
 from vsr_analysis.data.analysis_frame import AnalysisFrame
 from vsr_analysis.stats.descriptives import as_float, stages_with_min_share
 from vsr_analysis.stats.dispersion import weighted_distribution
@@ -34,6 +41,8 @@ from vsr_analysis.stats.shares import share_test
 
 Analysis = Callable[[AnalysisFrame, dict, dict, int], dict]
 
+_PRIMARY_KEYS = ("estimate", "ci_low", "ci_high", "p_value")
+
 
 def _evidence(estimate, ci_low, ci_high, p_value, n, rule_inputs=None) -> dict:
     return {
@@ -43,14 +52,20 @@ def _evidence(estimate, ci_low, ci_high, p_value, n, rule_inputs=None) -> dict:
     }
 
 
+def _from_notebook_evidence(primary: dict, n, rule_inputs: dict) -> dict:
+    """The ledger's evidence from a package function's ``primary`` block (its ``method`` text left out)."""
+    return _evidence(*(primary.get(k) for k in _PRIMARY_KEYS), n, rule_inputs)
+
+
 def ordinal_effect(data: AnalysisFrame, claim: dict, params: dict, seed: int) -> dict:
     """F1, F5 (notebook ``f1_f5_ordinal_effect``): the term's coefficient, Wald p and the TOST p."""
     alpha = float(params["alpha"])
     sesoi = float(claim["rule_parameters"]["sesoi_log_odds"])
+    resp, _ = with_large_reference(data.respondents, data.frame)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         e = ordinal_term_effect(
-            data.respondents,
+            resp,
             params["term"],
             params["controls"],
             weights="weight",
@@ -63,7 +78,10 @@ def ordinal_effect(data: AnalysisFrame, claim: dict, params: dict, seed: int) ->
 
 
 def maturity_spread(data: AnalysisFrame, claim: dict, params: dict, seed: int) -> dict:
-    """F2 (notebook ``f2_maturity``): share started, and how many stages hold the minimum share."""
+    """F2 (notebook ``f2_maturity``): share started, and how many stages hold the minimum share.
+
+    Inline in the notebook (restated): the started indicator ``stage >= started_stage`` and the stage shares.
+    """
     rp = claim["rule_parameters"]
     answered = data.respondents.dropna(subset=["maturity_stage"])
     y = as_float(answered["maturity_stage"])
@@ -78,55 +96,96 @@ def maturity_spread(data: AnalysisFrame, claim: dict, params: dict, seed: int) -
     )
 
 
-def joint_structure(data: AnalysisFrame, claim: dict, params: dict, seed: int) -> dict:
-    """F3 (notebook ``f3_who_came_furthest``): joint Wald test of the four coefficients, and their signs."""
+#: The last F3 conjunction computed: F3 and its four components read one model fit per simulated survey.
+_CONJUNCTION_CACHE: dict[str, Any] = {}
+
+
+def _conjunction(data: AnalysisFrame, params: dict, sesoi: float) -> dict:
+    """F3's evidence as the notebook records it (``primary``, ``rule_inputs``, ``parts``), with ``n``."""
     terms = list(params["terms"])
-    resp = data.respondents.dropna(subset=["maturity_stage", *terms])
+    key = (terms, list(params["fixed_effects"]), sesoi, float(params["alpha"]))
+    if _CONJUNCTION_CACHE.get("data") is data and _CONJUNCTION_CACHE.get("key") == key:
+        return _CONJUNCTION_CACHE["evidence"]
+    resp, _ = with_large_reference(data.respondents, data.frame)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         fit = fit_ordinal(resp, "maturity_stage", terms, weights="weight", fixed_effects=params["fixed_effects"])
-    wald = fit.wald(terms)
-    components = {
-        t: {"estimate": float(fit.params[t]), "p_value": float(r.p_value)}
-        for t, r in zip(terms, fit.coef_table().itertuples())
-    }
-    return _evidence(wald["chi2"], None, None, wald["p_value"], fit.n, {"components": components, "df": wald["df"]})
+    comp = conj.component_tests(fit.params, fit.bse, terms, sesoi, float(params["alpha"]))
+    ev = {**conj.conjunction_evidence(comp, fit.n, "intersection-union test"), "n": fit.n}
+    _CONJUNCTION_CACHE.update(data=data, key=key, evidence=ev)
+    return ev
+
+
+def _f3_sesoi(claim: dict) -> float:
+    """The notebook takes the SESOI from F3a's entry; F3 itself has no rule parameters."""
+    from vsr_analysis.claims.ledger import load_claims_spec
+
+    rp = claim.get("rule_parameters") or {}
+    if "sesoi_log_odds" in rp:
+        return float(rp["sesoi_log_odds"])
+    spec = load_claims_spec()
+    return float(next(c for c in spec["claims"] if c["id"] == "F3a")["rule_parameters"]["sesoi_log_odds"])
+
+
+def joint_structure(data: AnalysisFrame, claim: dict, params: dict, seed: int) -> dict:
+    """F3 (notebook ``f3_who_came_furthest``): intersection-union test of the four one-sided component tests."""
+    ev = _conjunction(data, params, _f3_sesoi(claim))
+    return _from_notebook_evidence(ev["primary"], ev["n"], ev["rule_inputs"])
+
+
+def conjunction_component(data: AnalysisFrame, claim: dict, params: dict, seed: int) -> dict:
+    """F3a-F3d (F3's chapter): the part of F3's evidence named by ``evidence_part`` (one-sided Wald test)."""
+    ev = _conjunction(data, params, _f3_sesoi(claim))
+    part = ev["parts"][claim["evidence_part"]]
+    return _from_notebook_evidence(part["primary"], part["n"], part["rule_inputs"])
 
 
 def not_prerequisite(data: AnalysisFrame, claim: dict, params: dict, seed: int) -> dict:
-    """F4 (notebook ``f4_necessity``): NCA CE-FDH effect size with its permutation test, and the case count."""
+    """F4 (notebook ``f4_necessity``): validated counterexamples below the threshold, with the NCA ceiling.
+
+    The primary estimate is the count of validated counterexamples (no interval, no p-value of its own; the
+    CE-FDH permutation p enters the rule as ``nca_p_value``).
+    """
     condition = params["condition"]
     threshold = params["threshold"]
     # inline in the notebook: the threshold is the frame's median unless the parameter set names one
     cut = float(data.frame[condition].median()) if threshold is None else float(threshold)
-    resp = data.respondents.dropna(subset=["maturity_stage"])
+    resp = data.respondents.dropna(subset=["maturity_stage", condition])
     x_raw = resp[condition].astype(float).to_numpy()
     y = resp["maturity_stage"].astype(float).to_numpy()
     x = np.log10(x_raw) if params["log_scale"] else x_raw
     ce = nca(x, y, ceiling="ce_fdh", permutations=int(params["permutations"]), seed=seed)
-    ev = necessity_evidence.evidence_for(x_raw, y, cut, params["top_stage"])
-    return _evidence(ce.effect_size, None, None, ce.p_value, ev.n, ev.as_rule_inputs())
+    ev = necessity_evidence.existence_evidence(
+        resp,
+        data.frame,
+        condition,
+        cut,
+        params["top_stage"],
+        log_scale=params["log_scale"],
+        nca_result=ce,
+        confidential=data.confidential,
+    )
+    inputs = ev.as_rule_inputs()
+    return _evidence(inputs["validated_counterexamples"], None, None, None, ev.n, inputs)
 
 
 def share_claim(data: AnalysisFrame, claim: dict, params: dict, seed: int) -> dict:
-    """F6, F7 (notebook ``share_claim``): the raked share of the outcome in its domain against the level.
+    """F6, F7 (notebook ``share_claim``): the calibrated raked share of the outcome in its domain.
 
-    The outcome (item, or stage >= ``min_stage``), the domain (``subset_item`` = 1) and the domain's
-    finite-population size are restated from the notebook, where they are inline.
+    ``share_evidence.share_claim_analysis`` as the notebook calls it (its robustness rows are computed with it).
     """
-    resp = data.respondents
-    item, min_stage, subset_item = params["item"], params["min_stage"], params["subset_item"]
-    frame_size = params["frame_size"]
-    v = as_float(resp[item])
-    outcome = np.where(np.isnan(v), np.nan, (v >= min_stage).astype(float)) if min_stage is not None else v
-    sub = resp.assign(outcome=outcome)
-    if subset_item:
-        sub = sub[as_float(sub[subset_item]) == 1]
-    sub = sub[np.isfinite(sub["outcome"].to_numpy(dtype=float))]
-    sampling_fraction = len(resp) / frame_size
-    fpc = (len(sub) / sampling_fraction) if subset_item else frame_size
-    t = share_test(sub["outcome"], sub["weight"], float(claim["rule_parameters"]["threshold"]), population_size=fpc)
-    return _evidence(t["estimate"], t["ci_low"], t["ci_high"], t["p_value"], t["n"])
+    analysis = se.share_claim_analysis(
+        data.frame,
+        claim,
+        float(params["alpha"]),
+        item=params["item"],
+        min_stage=params["min_stage"],
+        subset_item=params["subset_item"],
+        alt_min_stage=params.get("alt_min_stage"),
+        margins=data.weight_info["margins"],
+        propensity=se.frame_propensity(data.frame),
+    )
+    return _from_notebook_evidence(analysis.primary, analysis.primary["n"], {})
 
 
 def barrier_share(data: AnalysisFrame, claim: dict, params: dict, seed: int) -> dict:
@@ -141,17 +200,37 @@ def barrier_share(data: AnalysisFrame, claim: dict, params: dict, seed: int) -> 
     return _evidence(t["estimate"], t["ci_low"], t["ci_high"], t["p_value"], t["n"])
 
 
+def measuring_progress(data: AnalysisFrame, claim: dict, params: dict, seed: int) -> dict:
+    """F9 (notebook ``f9_measuring_progress``): ``progress_evidence.f9_evidence``, share below the level."""
+    threshold = float(claim["rule_parameters"]["threshold"])
+    ev = f9_evidence(data.respondents, threshold=threshold, population_size=params["frame_size"])
+    return _from_notebook_evidence(ev["primary"], ev["n"], ev["rule_inputs"])
+
+
+def state_barrier(data: AnalysisFrame, claim: dict, params: dict, seed: int) -> dict:
+    """F10 (notebook ``f10_policy_coherence``): ``coherence_evidence.f10_evidence``, either barrier named."""
+    threshold = float(claim["rule_parameters"]["threshold"])
+    ev = f10_evidence(data.respondents, threshold=threshold, population_size=params["frame_size"])
+    return _from_notebook_evidence(ev["primary"], ev["n"], ev["rule_inputs"])
+
+
 #: Claim id -> analysis.  A claim whose analysis is not (yet) a package function has no entry; ``vsr simulate``
 #: names it and refuses to pretend.
 ANALYSES: dict[str, Analysis] = {
     "F1": ordinal_effect,
     "F2": maturity_spread,
     "F3": joint_structure,
+    "F3a": conjunction_component,
+    "F3b": conjunction_component,
+    "F3c": conjunction_component,
+    "F3d": conjunction_component,
     "F4": not_prerequisite,
     "F5": ordinal_effect,
     "F6": share_claim,
     "F7": share_claim,
     "F8": barrier_share,
+    "F9": measuring_progress,
+    "F10": state_barrier,
 }
 
 

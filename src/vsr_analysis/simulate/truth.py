@@ -9,10 +9,12 @@ scored against it.  The conditions, per rule:
   also runs through political anchoring): holds when the effect is positive;
 * ``share_above_and_spread`` (F2): the frame's expected share at stage >= 1 exceeds the threshold and enough
   stages hold the minimum share;
-* ``joint_nonnegative`` (F3): no structural coefficient is negative and at least one is positive;
-* ``not_prerequisite`` (F4): no ceiling keeps municipalities at or above the frame's median population below
-  the top stage;
-* ``share_above`` (F6, F7, F8): the frame's expected share exceeds the threshold.
+* ``intersection_union`` (F3): all four structural coefficients are positive (the conjunction of F3a-F3d);
+* ``one_sided`` (F3a-F3d, the ``evidence_part`` of each): that structural coefficient is positive;
+* ``existence`` (F4): no ceiling keeps municipalities below the frame's median population under the top stage;
+* ``share_above`` (F6, F7, F8, F10) and ``share_below`` (F9): the frame's expected share is above (below) the
+  threshold.  For F9 and F10 the expected share is the one the replica writes into its truth JSON
+  (``synth.share_truth``: ``f9_measures_progress`` and ``f10_state_barrier``, ``expected_frame``).
 """
 
 from __future__ import annotations
@@ -28,6 +30,17 @@ from vsr_analysis.synth import replica
 from vsr_analysis.synth.replica import PRIMARY_COVARIATES
 
 _SHARE_VALUE = {"F6": "sdg_in_master_plan", "F7": "stage_ge3_among_management", "F8": "barrier_capacity"}
+#: Claims whose expected frame share the replica computes in ``synth.share_truth`` (a top-level truth entry).
+SHARE_TRUTH = {"F9": "f9_measures_progress", "F10": "f10_state_barrier"}
+
+
+def expected_for_claims(truth: dict) -> dict:
+    """The model quantities every claim is about: ``claims_expected`` plus the share_truth entries (F9, F10)."""
+    out = dict(truth["claims_expected"])
+    for key in SHARE_TRUTH.values():
+        if key in truth:
+            out[key] = truth[key]["expected_frame"]
+    return out
 
 
 def model_says(claim_id: str, claim: dict, expected: dict) -> bool | None:
@@ -44,20 +57,25 @@ def model_says(claim_id: str, claim: dict, expected: dict) -> bool | None:
         stages = sum(s >= float(rp["min_stage_share"]) for s in expected["stage_shares"])
         return expected["stage_ge1"] > float(rp["threshold"]) and stages >= int(rp["min_stages"])
     if claim_id == "F3":
-        b = [beta[t] for t in PRIMARY_COVARIATES]
-        return min(b) >= 0 and max(b) > 0
+        return all(beta[t] > 0 for t in PRIMARY_COVARIATES)
+    if claim.get("rule") == "one_sided" and claim.get("evidence_part") in beta:
+        return beta[claim["evidence_part"]] > 0
     if claim_id == "F4":
         cap = expected["ceiling_threshold"]
         return cap is None or cap < expected["median_population"]
     if claim_id in _SHARE_VALUE:
         return expected[_SHARE_VALUE[claim_id]] > float(rp["threshold"])
+    if claim_id in SHARE_TRUTH and SHARE_TRUTH[claim_id] in expected:
+        share = expected[SHARE_TRUTH[claim_id]]
+        below = claim.get("rule") == "share_below"
+        return share < float(rp["threshold"]) if below else share > float(rp["threshold"])
     return None
 
 
 def check_statements(scenario: str, truth: dict, spec: dict) -> list[str]:
     """Problems with a scenario's ``claims:`` statements (empty list: every statement agrees with the model)."""
     problems = []
-    expected = truth["claims_expected"]
+    expected = expected_for_claims(truth)
     for claim in spec["claims"]:
         cid = claim["id"]
         stated = truth["claims"].get(cid, {}).get("holds")

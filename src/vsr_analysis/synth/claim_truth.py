@@ -26,7 +26,11 @@ import numpy as np
 ESTIMANDS: dict[str, str] = {
     "F1": "coefficient of political_anchoring in the proportional-odds model of maturity_stage (generating model)",
     "F2": "share of the frame's 356 municipalities at maturity_stage >= 1",
-    "F3": "the four structural coefficients (joint test; no single true value)",
+    "F3": "the four structural coefficients (intersection-union test: all four positive; no single true value)",
+    "F3a": "coefficient of merged_2017_2020 in F3's proportional-odds model (political_anchoring left out)",
+    "F3b": "coefficient of log_population in F3's proportional-odds model (political_anchoring left out)",
+    "F3c": "coefficient of centrality in F3's proportional-odds model (political_anchoring left out)",
+    "F3d": "coefficient of network_member in F3's proportional-odds model (political_anchoring left out)",
     "F4": "whether a population threshold at or above the frame median caps the stage below 4 (no single value)",
     "F5": (
         "total association of network_member with maturity_stage, political_anchoring not held constant "
@@ -35,6 +39,8 @@ ESTIMANDS: dict[str, str] = {
     "F6": "share of the frame's 356 municipalities with sdg_in_master_plan = 1",
     "F7": "among the frame's municipalities with sdg_in_management = 1, the share at maturity_stage >= 3",
     "F8": "share of the frame's 356 municipalities naming barrier_capacity",
+    "F9": "share of the frame's 356 municipalities with measures_progress = 1 (synth.share_truth)",
+    "F10": "share of the frame's 356 municipalities naming either state-level barrier (synth.share_truth)",
 }
 
 
