@@ -25,17 +25,13 @@ NOT_IMPORTED = {
     "papermill": "executes each notebook template, run as the `papermill` command by build/runner.py (vsr run)",
     "ipykernel": "the Python kernel papermill and JupyterLab execute notebooks in (registered by `make setup`)",
     "jupyterlab": "the interactive editor for notebook templates (README: working on a chapter)",
-    "scikit-learn": "in the design card; whether the propensity model uses it is decided in issue 11's "
-    "propensity work (coordinator: drop this line when it is imported, or drop the pin)",
 }
 #: Distribution name -> import name where they differ.
 IMPORT_NAME = {"pyyaml": "yaml", "scikit-learn": "sklearn", "jupyter-book": "jupyter_book"}
 
 #: Templates not yet at most MAX_TEMPLATE_CODE_LINES code lines; their owners are thinning them (issue 11).
 #: The coordinator shrinks this list as they land: a template that becomes thin makes its xfail fail (strict).
-NOT_YET_THIN = {
-    "share_claim.ipynb",
-}
+NOT_YET_THIN: set[str] = set()  # every template is thin now; list one here only with an issue to thin it
 
 
 def _module_name(path: Path) -> str:

@@ -26,6 +26,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from vsr_analysis.stats.cumulative_logit import fit_one
+
 WEBB = np.array([-np.sqrt(1.5), -1.0, -np.sqrt(0.5), np.sqrt(0.5), 1.0, np.sqrt(1.5)])
 
 
@@ -45,9 +47,12 @@ def rows_used(data: pd.DataFrame, fit) -> pd.Index:
 
 def _cluster_scores(fit, clusters) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(G x k cluster-summed weighted scores, inverse of minus the Hessian, cluster codes)."""
-    theta = fit.params.to_numpy()
-    _, scores, _, hessian = fit._engine.derivs(theta)
-    weighted = scores * fit._engine.w[:, None]
+    # per-unit scores and the Hessian at the estimate, from the one cumulative-logit engine (a refit from the
+    # converged fit's data returns them; it converges at once to the same estimate)
+    levels = fit.params.size - fit._X.shape[1] + 1
+    engine = fit_one(fit._X, fit._y, levels, fit._w)
+    scores, hessian = engine.scores, engine.hessian
+    weighted = scores * engine.w[:, None]
     codes, uniques = pd.factorize(np.asarray(clusters))
     if len(codes) != len(weighted):
         raise ValueError(f"{len(codes)} cluster labels for {len(weighted)} rows")
