@@ -40,7 +40,7 @@
 survey = "synthetic:vsr-narrative:2021"
 param_set = "operating-characteristics"
 results_dir = None
-scenarios = ["vsr-narrative", "null", "size-ceiling", "low-uptake", "few-capacity-barriers"]
+scenarios = ["vsr-narrative", "null", "size-ceiling", "low-uptake", "few-capacity-barriers", "state-coherent", "measured-progress"]
 seeds = 10
 permutations = 1000
 full_run = "results/simulate"
