@@ -41,7 +41,7 @@ survey = "synthetic:vsr-narrative:2021"
 param_set = "operating-characteristics"
 results_dir = None
 scenarios = ["vsr-narrative", "null", "size-ceiling", "low-uptake", "few-capacity-barriers", "state-coherent", "measured-progress"]
-seeds = 10
+seeds = 5
 permutations = 1000
 full_run = "results/simulate"
 
