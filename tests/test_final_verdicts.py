@@ -63,3 +63,13 @@ def test_page_title_replaces_the_template_heading():
     empty = nbformat.v4.new_notebook()
     set_page_title(empty, "Only a title")
     assert empty.cells[0].source == "# Only a title"
+
+
+def test_component_claims_are_stamped_after_their_parents_box_in_ledger_order(tmp_path):
+    _chapter(tmp_path / "f3.ipynb", claim="F3")
+    entries = [dict(_entry("inconclusive", 0.2), id=i, parameter_set="f3") for i in ("F3", "F3a", "F3b")]
+    for _ in range(2):  # a second run gives the same notebook
+        assert stamp_final_verdicts(tmp_path, entries) == []
+        nb = nbformat.read(tmp_path / "f3.ipynb", as_version=4)
+        stamped = [c.source.split("\n")[0] for c in nb.cells if TAG in c.metadata.get("tags", [])]
+        assert [s.split("Final verdict for ")[1].split(" ")[0] for s in stamped] == ["F3", "F3a", "F3b"]

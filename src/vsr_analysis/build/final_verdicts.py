@@ -8,6 +8,7 @@ run, so reused notebooks never show a stale verdict). The box is built from the 
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import nbformat
@@ -45,12 +46,22 @@ def final_verdict_markdown(entry: dict, *, secondary_of: str | None = None) -> s
 
 def _stamp(path: Path, text: str, claim_id: str) -> bool:
     nb = nbformat.read(path, as_version=4)
-    nb.cells = [c for c in nb.cells if TAG not in c.get("metadata", {}).get("tags", [])]
-    marker = f"Decision for {claim_id}:"
+    # a component claim (F3a) has no box of its own: its final verdict goes after its parent's (F3) box
+    markers = [f"Decision for {claim_id}:"]
+    parent = re.fullmatch(r"(F\d+)[a-z]", claim_id)
+    if parent:
+        markers.append(f"Decision for {parent.group(1)}:")
     position = None
-    for i, cell in enumerate(nb.cells):
-        if cell.cell_type == "code" and any(marker in str(out.get("data", {})) for out in cell.get("outputs", [])):
-            position = i + 1
+    for marker in markers:
+        for i, cell in enumerate(nb.cells):
+            outputs = cell.get("outputs", []) if cell.cell_type == "code" else []
+            if any(marker in str(out.get("data", {})) for out in outputs):
+                position = i + 1
+        if position is not None:
+            break
+    if position is not None:  # after the boxes already stamped there (components in ledger order)
+        while position < len(nb.cells) and TAG in nb.cells[position].get("metadata", {}).get("tags", []):
+            position += 1
     if position is None:
         return False
     cell = nbformat.v4.new_markdown_cell(text)
@@ -64,6 +75,17 @@ def _stamp(path: Path, text: str, claim_id: str) -> bool:
 def stamp_final_verdicts(executed_dir: Path, ledger: list[dict]) -> list[str]:
     """Stamp every chapter of the ledger; returns the parameter sets whose decision box was not found."""
     missing = []
+    # boxes of an earlier run go first, so that a reused notebook never shows a stale verdict
+    for param_set in {e["parameter_set"] for e in ledger} | {
+        s["parameter_set"] for e in ledger for s in e.get("secondary", []) if s.get("parameter_set")
+    }:
+        path = executed_dir / f"{param_set}.ipynb"
+        if path.is_file():
+            nb = nbformat.read(path, as_version=4)
+            kept = [c for c in nb.cells if TAG not in c.get("metadata", {}).get("tags", [])]
+            if len(kept) != len(nb.cells):
+                nb.cells = kept
+                nbformat.write(nb, path)
     for entry in ledger:
         targets = [(entry["parameter_set"], final_verdict_markdown(entry), entry["id"])]
         targets += [
