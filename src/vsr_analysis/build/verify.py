@@ -22,7 +22,17 @@ from vsr_analysis import paths
 from vsr_analysis.data.survey_spec import SurveySpec
 
 #: The project's inputs: everything a run reads besides the installed package.
-COPIED = ("data", "notebooks", "book", "claims.yml", "runspec.yml", "_config.yml", "_toc.yml")
+#: ``benchmarks/output`` holds the committed share-coverage benchmark the weighting chapter plots.
+COPIED = (
+    "data",
+    "notebooks",
+    "book",
+    "benchmarks/output",
+    "claims.yml",
+    "runspec.yml",
+    "_config.yml",
+    "_toc.yml",
+)
 #: Outputs and caches inside those folders; a copy regenerates them (confidential files are never copied).
 IGNORED_DIRS = {"executed", "generated", ".staging", "synthetic", "private", "__pycache__"}
 COMPARED_SUFFIXES = {".csv", ".json"}
