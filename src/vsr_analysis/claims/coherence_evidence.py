@@ -21,7 +21,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from vsr_analysis.claims.share_reporting import primary_result
+from vsr_analysis.claims.share_reporting import decide_share_claim, primary_result
 from vsr_analysis.stats.descriptives import as_float
 from vsr_analysis.stats.shares import share_by_group, share_test
 
@@ -98,11 +98,4 @@ def decide_f10(respondents: pd.DataFrame, spec: dict | None = None, *, populatio
 
     What a simulation of the rule's operating characteristics calls per replicate: the same code as the chapter.
     """
-    from vsr_analysis.claims.ledger import decide, load_claims_spec
-
-    spec = spec or load_claims_spec()
-    claim = next(c for c in spec["claims"] if c["id"] == "F10")
-    ev = f10_evidence(
-        respondents, threshold=float(claim["rule_parameters"]["threshold"]), population_size=population_size
-    )
-    return ev, decide(claim, ev, float(spec.get("alpha", 0.05)), ev["primary"]["p_value"])
+    return decide_share_claim("F10", f10_evidence, respondents, spec, population_size=population_size)

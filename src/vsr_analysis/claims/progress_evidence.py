@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from vsr_analysis.claims.share_reporting import primary_result, share_below_test
+from vsr_analysis.claims.share_reporting import decide_share_claim, primary_result, share_below_test
 from vsr_analysis.stats.descriptives import LADDER_COMPONENTS, as_float
 from vsr_analysis.stats.shares import share_by_group
 
@@ -85,11 +85,4 @@ def decide_f9(respondents: pd.DataFrame, spec: dict | None = None, *, population
 
     What a simulation of the rule's operating characteristics calls per replicate: the same code as the chapter.
     """
-    from vsr_analysis.claims.ledger import decide, load_claims_spec
-
-    spec = spec or load_claims_spec()
-    claim = next(c for c in spec["claims"] if c["id"] == "F9")
-    ev = f9_evidence(
-        respondents, threshold=float(claim["rule_parameters"]["threshold"]), population_size=population_size
-    )
-    return ev, decide(claim, ev, float(spec.get("alpha", 0.05)), ev["primary"]["p_value"])
+    return decide_share_claim("F9", f9_evidence, respondents, spec, population_size=population_size)

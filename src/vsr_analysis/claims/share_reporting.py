@@ -75,3 +75,18 @@ def publishable(table: pd.DataFrame, count_columns: list[str], confidential: boo
 def numeric(values) -> np.ndarray:
     """A published column as floats: suppressed cells ("<3") and blanks become NaN."""
     return pd.to_numeric(pd.Series(values, dtype=object), errors="coerce").to_numpy(dtype=float)
+
+
+def decide_share_claim(
+    claim_id: str, evidence_fn, respondents: pd.DataFrame, spec: dict | None = None, *, population_size: int = 356
+):
+    """Evidence (``evidence_fn(respondents, threshold=..., population_size=...)``) and the decision of the claim's
+    rule at the unadjusted level, with the level read from ``claims.yml``: what a simulation calls per replicate."""
+    from vsr_analysis.claims.ledger import decide, load_claims_spec
+
+    spec = spec or load_claims_spec()
+    claim = next(c for c in spec["claims"] if c["id"] == claim_id)
+    ev = evidence_fn(
+        respondents, threshold=float(claim["rule_parameters"]["threshold"]), population_size=population_size
+    )
+    return ev, decide(claim, ev, float(spec.get("alpha", 0.05)), ev["primary"]["p_value"])
