@@ -79,7 +79,9 @@ table = pd.DataFrame([
     {"ceiling": "CR-FDH", "ceiling zone": cr.ceiling_zone, "scope": cr.scope_area, "d": cr.effect_size,
      "size": effect_size_label(cr.effect_size), "permutation p": cr.p_value, "accuracy": cr.accuracy},
 ])
-write_table(out, "nca_explained", table)
+# the download says what the rows come from, as every result table of the book does
+label = "SIMULATED (made-up illustration data of this page, not survey data)"
+write_table(out, "nca_explained", table.assign(data=label)[["data", *table.columns]])
 from IPython.display import HTML, display
 display(HTML(table.to_html(index=False, float_format=lambda v: f"{v:.3f}", border=0)))
 markdown(f"Here the CE-FDH ceiling zone covers **{ce.effect_size:.0%}** of the scope ({effect_size_label(ce.effect_size)} "

@@ -270,3 +270,17 @@ def test_binary_logit_requires_binary(frame):
     tab = models.fit_binary_logit(frame.assign(top=(frame["maturity_stage"] >= 4).astype(int)), "top", COVS)
     tab2 = models.fit_binary_logit(frame, "maturity_stage", COVS, cut=4)
     np.testing.assert_allclose(tab["estimate"], tab2["estimate"])
+
+
+def test_a_top_cut_with_one_unit_is_left_out_of_the_equal_slopes_test_not_a_crash(frame):
+    """A valid file may have one unit at the top stage (issue 12, the planted respondent of issue 13)."""
+    one_at_top = frame.copy()
+    top = one_at_top["maturity_stage"].max()
+    one_at_top.loc[one_at_top["maturity_stage"] == top, "maturity_stage"] = top - 1
+    one_at_top.loc[one_at_top.index[0], "maturity_stage"] = top
+    with pytest.warns(models.ModelWarning):
+        res = models.fit_cumulative_logits(one_at_top, "maturity_stage", COVS, weights="weight")
+    assert any(f"cut {top}:" in note and "left out" in note for note in res.notes)
+    es = res.equal_slopes.set_index("term")
+    assert (es["df"] == len(res.cuts) - 2).all()  # the other cuts are still tested against each other
+    assert np.isfinite(es["chi2"]).all()

@@ -167,9 +167,12 @@ def make_plan(
             f"claim(s) {no_analysis} have no package analysis registered in vsr_analysis.simulate.registry; "
             f"registered: {', '.join(sorted(ANALYSES))}"
         )
+    from vsr_analysis.build.runspec import load_runspec
+
+    runspec = load_runspec()  # once: loading checks every notebook pair, which is slow
     jobs = []
     for cid in wanted:
-        params = claim_parameters(entries[cid], alpha)
+        params = claim_parameters(entries[cid], alpha, runspec)
         for key, value in (overrides or {}).items():
             if key in params and value is not None:
                 params[key] = value

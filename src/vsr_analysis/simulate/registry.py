@@ -183,9 +183,26 @@ def share_claim(data: AnalysisFrame, claim: dict, params: dict, seed: int) -> di
         subset_item=params["subset_item"],
         alt_min_stage=params.get("alt_min_stage"),
         margins=data.weight_info["margins"],
-        propensity=se.frame_propensity(data.frame),
+        propensity=_frame_propensity(data),
     )
     return _from_notebook_evidence(analysis.primary, analysis.primary["n"], {})
+
+
+_last_propensity: tuple[Any, Any] = (None, None)
+
+
+def _frame_propensity(data: AnalysisFrame):
+    """``share_evidence.frame_propensity`` of ``data``, fitted once per simulated survey.
+
+    F6 and F7 use the same response model (it depends only on the frame), and its cross-validated fit is the
+    slowest step of a seed; the last frame's fit is kept and reused while the same frame object is analysed.
+    """
+    global _last_propensity
+    frame, fitted = _last_propensity
+    if frame is not data.frame:
+        fitted = se.frame_propensity(data.frame)
+        _last_propensity = (data.frame, fitted)
+    return fitted
 
 
 def barrier_share(data: AnalysisFrame, claim: dict, params: dict, seed: int) -> dict:

@@ -615,7 +615,8 @@ class CumulativeLogits:
     the test is robust and honours weights.  This is a Brant-type test (Brant 1990 uses the model-based
     covariance of the same separate logits), **not** Brant's test itself; with sparse top or bottom cuts its
     small-sample behaviour is poor, so read it as a diagnostic beside the ranges.  Cuts whose fit did not
-    converge are left out of the tests.  ``global_test``: the same for all covariates jointly.
+    converge, or whose information matrix is singular (a cut with one unit on one side), are left out of the
+    tests.  ``global_test``: the same for all covariates jointly.
     """
 
     table: pd.DataFrame
@@ -623,6 +624,11 @@ class CumulativeLogits:
     global_test: dict[str, float]
     cuts: list[Any]
     notes: list[str]
+
+
+def _invertible(matrix: np.ndarray, max_condition: float = 1e12) -> bool:
+    """Whether ``matrix`` can be inverted reliably (finite, condition number below ``max_condition``)."""
+    return bool(np.all(np.isfinite(matrix)) and np.linalg.cond(matrix) < max_condition)
 
 
 def fit_cumulative_logits(
@@ -668,9 +674,13 @@ def fit_cumulative_logits(
         tab["n"] = len(d.y)
         tab["converged"] = res.converged
         rows.append(tab[~tab["term"].isin(d.fe_terms)])
-        if res.converged:
+        if res.converged and _invertible(-res.hessian):
             pos = data.index.get_indexer(d.X.index)
             blocks.append((cut, pos, res, list(d.X.columns)))
+        elif res.converged:
+            # e.g. a single unit at or above the top cut: the logit separates it and its information is singular
+            notes.append(f"cut {cut}: information matrix singular (too few units on one side); left out of the tests")
+            warnings.warn(notes[-1], ModelWarning, stacklevel=2)
     if not rows:
         raise ValueError("no cut could be fitted")
     table = pd.concat(rows, ignore_index=True)
