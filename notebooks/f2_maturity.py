@@ -23,8 +23,9 @@
 # ladder stages each hold at least 10 % of municipalities.
 #
 # **Primary test and decision rule (`share_above_and_spread`).** A one-sided test that the raked share at
-# stage ≥ 1 exceeds 0.5 (Wilson interval at Kish's effective sample size {cite}`kish1965`, with the
-# finite-population correction for a frame of 356). The claim is **supported** when that test rejects at the
+# stage ≥ 1 exceeds 0.5. Its variance treats response as Poisson sampling from the frame of 356 with
+# cross-validated response probabilities, linearised for the raking (the weighting page gives the estimator,
+# {cite}`sarndal2005`); the Wilson interval uses the design-effective sample size. The claim is **supported** when that test rejects at the
 # (Holm-adjusted) level *and* at least three stages each hold ≥ 10 % of the weighted municipalities; **not
 # supported** when the upper confidence limit of the share lies below 0.5 or fewer than three stages reach
 # 10 %; otherwise **inconclusive**.
@@ -59,7 +60,7 @@ from vsr_analysis.stats.descriptives import as_float, interval_errors, stages_wi
 from vsr_analysis.stats.maturity_ladder import (county_stage_table, dispersion_table, stage_and_score, stage_and_score_shares,
                                                 stage_distribution_table, stage_score_agreement, stage_score_crosstab,
                                                 started_variants)
-from vsr_analysis.stats.shares import share_test
+from vsr_analysis.claims import share_evidence as se
 
 rp = ctx.claim["rule_parameters"]
 threshold, min_stages, min_stage_share = float(rp["threshold"]), int(rp["min_stages"]), float(rp["min_stage_share"])
@@ -109,12 +110,13 @@ _ = ctx.figure(fig, "stage_distribution",
 # ## Primary test: have most municipalities started?
 
 # %%
-started = (y >= started_stage).astype(float)
-primary = share_test(started, w, threshold, population_size=frame_size)
 occupied = stages_with_min_share(dist["share"], min_stage_share)
+started = se.share_claim_analysis(ctx.frame, ctx.claim, ctx.alpha, item="maturity_stage", min_stage=started_stage,
+                                  margins=ctx.data.weight_info["margins"], rule_inputs={"stages_above_min_share": occupied})
+primary = started.primary
 markdown(f"Weighted share at stage ≥ {started_stage}: **{primary['estimate']:.3f}** (95 % CI "
-         f"{primary['ci_low']:.3f} to {primary['ci_high']:.3f}; effective n {primary['n_eff']:.0f} after the "
-         f"finite-population correction); one-sided p (share > {threshold:g}) = **{primary['p_value']:.3g}**.\n\n"
+         f"{primary['ci_low']:.3f} to {primary['ci_high']:.3f}; design-effective n {primary['n_eff']:.0f}, response "
+         f"as Poisson sampling); one-sided p (share > {threshold:g}) = **{primary['p_value']:.3g}**.\n\n"
          f"**{occupied}** of the six stages each hold at least {min_stage_share:.0%} of the weighted municipalities "
          f"(the rule needs {min_stages}).")
 
@@ -206,7 +208,8 @@ _ = ctx.table("robustness", robust, "The decision rule under each variant (unadj
 evidence = ctx.evidence(
     claim=claim,
     primary={"method": f"one-sided test of the raked share at stage >= {started_stage} > {threshold:g} "
-                       f"(Wilson, Kish effective n, finite-population correction N = {frame_size})",
+                       "(linearised raked share, response as Poisson sampling with cross-validated propensities; "
+                       "Wilson interval at the design-effective n)",
              "estimate": primary["estimate"], "ci_low": primary["ci_low"], "ci_high": primary["ci_high"],
              "p_value": primary["p_value"]},
     n=primary["n"],

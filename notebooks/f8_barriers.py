@@ -24,9 +24,10 @@
 # between municipalities and county authorities are explored.
 #
 # **Primary test and decision rule (`share_above`).** A one-sided test that the raked share of municipalities
-# naming resource capacity exceeds 0.5 (Wilson interval at Kish's effective n {cite}`kish1965`,
-# finite-population correction for the frame of 356). **Supported** when the test rejects at the
-# (Holm-adjusted) level; **not supported** when the upper confidence limit lies below 0.5; otherwise
+# naming resource capacity exceeds 0.5. Its variance treats response as Poisson sampling from the frame of 356
+# with cross-validated response probabilities, linearised for the raking (the weighting page gives the
+# estimator, {cite}`sarndal2005`), and the Wilson interval uses the design-effective n. **Supported** when
+# the test rejects at the (Holm-adjusted) level; **not supported** when the upper confidence limit lies below 0.5; otherwise
 # **inconclusive**.
 #
 # **Exploratory comparisons.** For every barrier: municipalities below against above the frame's median
@@ -57,7 +58,7 @@ import seaborn as sns
 from vsr_analysis.data.codebook import load_codebook
 from vsr_analysis.stats.descriptives import as_float, interval_errors
 from vsr_analysis.stats.item_shares import item_comparisons, item_share_table, item_shares_by_group
-from vsr_analysis.stats.shares import share_test
+from vsr_analysis.claims import share_evidence as se
 
 threshold = float(ctx.claim["rule_parameters"]["threshold"])
 codebook = load_codebook()
@@ -113,10 +114,16 @@ _ = ctx.figure(fig, "barrier_shares",
 # ## Primary test: do most municipalities name resource capacity?
 
 # %%
-primary = share_test(as_float(resp[primary_item]), resp["weight"].to_numpy(), threshold, population_size=frame_size)
-markdown(f"Weighted share naming **{short(primary_item)}**: **{primary['estimate']:.3f}** (95 % CI "
-         f"{primary['ci_low']:.3f} to {primary['ci_high']:.3f}); one-sided p (share > {threshold:g}) = "
-         f"**{primary['p_value']:.3g}**; n = {primary['n']}.")
+analysis = se.share_claim_analysis(frame, ctx.claim, ctx.alpha, item=primary_item, margins=ctx.data.weight_info["margins"])
+primary = analysis.primary
+if primary["estimate"] is None:
+    markdown(f"**No estimate.** {primary['note'].capitalize()}. The decision rule reads this as *inconclusive*.")
+else:
+    markdown(f"Weighted share naming **{short(primary_item)}**: **{primary['estimate']:.3f}** (95 % CI "
+             f"{primary['ci_low']:.3f} to {primary['ci_high']:.3f}); one-sided p (share > {threshold:g}) = "
+             f"**{primary['p_value']:.3g}**; n = {primary['n']}, design-effective n {primary['n_eff']:.0f}.")
+for note in analysis.notes:
+    markdown(f"*{note}*")
 
 # %% [markdown]
 # ## By size band
@@ -174,22 +181,12 @@ markdown(f"**{len(found)}** of {len(comparisons)} comparisons are discoveries at
 # %% [markdown]
 # ## Robustness
 #
-# The weighted primary result beside the unweighted share, and a conservative reading of item non-response
-# (a municipality that left the barrier question blank counted as not naming the barrier).
+# The primary result beside other variances (none, and the old global finite-population correction that treats
+# the respondents as a simple random sample), the unweighted share, and a conservative reading of item
+# non-response (a municipality that left the barrier question blank counted as not naming the barrier).
 
 # %%
-def row_for(label, x, w):
-    t = share_test(x, w, threshold, population_size=frame_size)
-    return {"variant": label, "n": t["n"], "share": t["estimate"], "ci_low": t["ci_low"], "ci_high": t["ci_high"],
-            "p_value": t["p_value"], "decision": ctx.decide(t).verdict}
-
-
-x_cap = as_float(resp[primary_item])
-robust = pd.DataFrame([
-    row_for("primary: weighted", x_cap, resp["weight"].to_numpy()),
-    row_for("unweighted", x_cap, None),
-    row_for("blank counted as not named (weighted)", np.nan_to_num(x_cap, nan=0.0), resp["weight"].to_numpy()),
-])
+robust = analysis.robustness
 _ = ctx.table("robustness", robust, "The decision rule under each variant (unadjusted α)", count_columns=["n"])
 
 # %% [markdown]
@@ -199,12 +196,14 @@ _ = ctx.table("robustness", robust, "The decision rule under each variant (unadj
 evidence = ctx.evidence(
     claim=claim,
     primary={"method": f"one-sided test that the raked share naming {primary_item} exceeds {threshold:g} "
-                       f"(Wilson, Kish effective n, finite-population correction N = {frame_size})",
+                       "(linearised raked share, response as Poisson sampling with cross-validated propensities; "
+                       "Wilson interval at the design-effective n)",
              "estimate": primary["estimate"], "ci_low": primary["ci_low"], "ci_high": primary["ci_high"],
              "p_value": primary["p_value"]},
     n=primary["n"],
     rule_inputs={},
     sensitivity=robust.to_dict(orient="records"),
+    notes=analysis.notes,
     exploratory={"method": f"Benjamini-Hochberg at FDR {fdr:g}", "tests": len(comparisons),
                  "discoveries": int(len(found))},
 )

@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import os
+import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
+import jupytext
+import nbformat
+import pandas as pd
 import pytest
 import yaml
 
@@ -55,3 +60,76 @@ def built_book(tmp_path_factory) -> Path:
     vsr("run", "--jobs", "2", root=root)
     vsr("book", root=root)
     return root
+
+
+@pytest.fixture(scope="session")
+def verified(built_book, tmp_path_factory) -> tuple[subprocess.CompletedProcess, Path]:
+    """`vsr verify --report` on the built book, run once for every test that reads it (a whole cold re-run).
+
+    Returns the finished process and the path of the reviewer's report it wrote.
+    """
+    shutil.copy(ROOT / "codecheck.yml", built_book / "codecheck.yml")  # as in a clone of the repository
+    report = tmp_path_factory.mktemp("verify") / "reproduction.md"
+    proc = vsr("verify", "--jobs", "2", "--report", str(report), root=built_book, check=False)
+    return proc, report
+
+
+#: The stage only the planted respondent (Oslo) is at in ``planted_build``.
+PLANTED_TOP = 5
+
+
+def _stub_failed_templates(root: Path, failed: list[str]) -> None:
+    """Replace, in a test copy only, the templates of ``failed`` parameter sets by a stub page (both pair files)."""
+    spec = yaml.safe_load((root / "runspec.yml").read_text())
+    for entry in spec["notebooks"]:
+        names = [p["name"] for p in entry["parameter_sets"]]
+        if not set(names) & set(failed):
+            continue
+        params = {"survey": None, "param_set": None, "results_dir": None}
+        for pset in entry["parameter_sets"]:
+            params.update(dict.fromkeys(pset.get("parameters") or {}))
+        nb = nbformat.v4.new_notebook()
+        nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+        cell = nbformat.v4.new_code_cell("\n".join(f"{k} = None" for k in params))
+        cell.metadata["tags"] = ["parameters"]
+        title = nbformat.v4.new_markdown_cell(
+            "# Withheld\n\nThis chapter failed on the planted file; in this test copy it is a stub."
+        )
+        nb.cells = [title, cell]
+        template = root / entry["template"]
+        nbformat.write(nb, template)
+        # the runner refuses a template whose text pair differs: write the pair from the same cells
+        jupytext.write(nb, template.with_suffix(".py"), fmt="py:percent")
+
+
+@pytest.fixture(scope="session")
+def planted_build(tmp_path_factory):
+    """The whole pipeline on a confidential file in which Oslo (0301) alone is at the top stage.
+
+    A synthetic replica handed in with ``--survey`` is treated as a real, confidential file.  Returns
+    ``(root, first run, chapters refused by a disclosure guard, chapters failed, book build)``; the file is
+    ``root.parent / "private" / "planted.csv"``.  Shared by the planted-respondent and confidentiality tests.
+    """
+    root = copy_project(tmp_path_factory.mktemp("planted") / "project")
+    base = root.parent / "replica.csv"
+    vsr("synth", "--scenario", "vsr-narrative", "--seed", "5", "--out", str(base), root=root)
+    survey = pd.read_csv(base, dtype=str, keep_default_na=False)
+    stage = survey["maturity_stage"]
+    survey.loc[stage == str(PLANTED_TOP), "maturity_stage"] = str(PLANTED_TOP - 1)
+    oslo = survey["knr"] == "0301"
+    assert oslo.any(), "Oslo must be a respondent of the replica for this test"
+    survey.loc[oslo, "maturity_stage"] = str(PLANTED_TOP)
+    survey.loc[oslo, "measures_progress"] = "1"
+    secret = root.parent / "private" / "planted.csv"
+    secret.parent.mkdir()
+    survey.to_csv(secret, index=False)
+    full = vsr("run", "--jobs", "2", "--survey", str(secret), root=root, check=False)
+    refused = sorted(set(re.findall(r"\[([\w-]+)\] failed at .*DisclosureError", full.stderr)))
+    failed = sorted(set(re.findall(r"\[([\w-]+)\] failed at", full.stderr)))
+    if full.returncode != 0:
+        # Publish every chapter that passes the guards, so that their artefacts can be checked: a failed
+        # chapter's template is replaced, in this copy only, by a stub page that shows nothing.
+        _stub_failed_templates(root, failed)
+        vsr("run", "--jobs", "2", "--survey", str(secret), root=root)
+    book = vsr("book", root=root, check=False)
+    return root, full, refused, failed, book

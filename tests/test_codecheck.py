@@ -348,12 +348,8 @@ def test_committed_file_equals_a_fresh_generation_and_every_file_exists(built_bo
 
 
 @pytest.mark.slow
-def test_verify_writes_a_reviewers_report(built_book, tmp_path):
-    from conftest import vsr
-
-    shutil.copy(ROOT / "codecheck.yml", built_book / "codecheck.yml")  # as in a clone of the repository
-    report = tmp_path / "reproduction.md"
-    proc = vsr("verify", "--jobs", "2", "--report", str(report), root=built_book, check=False)
+def test_verify_writes_a_reviewers_report(verified):
+    proc, report = verified
     assert proc.returncode == 0, proc.stderr[-3000:]
     text = report.read_text(encoding="utf-8")
     manifest = yaml.safe_load((ROOT / "codecheck.yml").read_text(encoding="utf-8"))["manifest"]

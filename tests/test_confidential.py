@@ -1,4 +1,8 @@
-"""A real survey file is treated as confidential from validation to the published HTML (issue 7)."""
+"""A real survey file is treated as confidential from validation to the published HTML (issue 7).
+
+Uses the session fixture ``planted_build`` (tests/conftest.py): the whole pipeline on a synthetic replica handed
+in with ``--survey`` (so the run is confidential), the same build the planted-respondent tests read.
+"""
 
 from __future__ import annotations
 
@@ -9,51 +13,39 @@ import shutil
 import nbformat
 import pytest
 
-from conftest import copy_project, vsr
+from conftest import vsr
 from vsr_analysis.build.disclosure import scan_build, scan_published
 
 pytestmark = pytest.mark.slow
 
 
-@pytest.fixture(scope="module")
-def confidential_build(tmp_path_factory):
-    """The whole pipeline on a 'real' file: a synthetic replica file handed in with --survey."""
-    root = copy_project(tmp_path_factory.mktemp("confidential") / "project")
-    vsr("synth", "--scenario", "vsr-narrative", "--seed", "5", "--out", str(root.parent / "survey.csv"), root=root)
-    secret = root.parent / "private-folder" / "kommuner_2021_confidential.csv"
-    secret.parent.mkdir()
-    shutil.copy(root.parent / "survey.csv", secret)
-    vsr("run", "--jobs", "2", "--survey", str(secret), root=root)
-    book = vsr("book", root=root, check=False)
-    return root, secret, book
-
-
-def test_build_passes_the_leak_scan(confidential_build):
-    root, _, book = confidential_build
+def test_build_passes_the_leak_scan(planted_build):
+    root, _, _, _, book = planted_build
     assert book.returncode == 0, book.stderr[-3000:]
     assert (root / "_build/html/index.html").is_file()
 
 
-def test_ledger_and_notebooks_carry_only_name_and_sha256(confidential_build):
-    root, secret, _ = confidential_build
+def test_ledger_and_notebooks_carry_only_name_and_sha256(planted_build):
+    root = planted_build[0]
+    secret = root.parent / "private" / "planted.csv"
     ledger = json.loads((root / "results/claims.json").read_text())
     assert all(e["data"]["survey"].startswith(f"file:{secret.name}:") for e in ledger)
     for notebook in (root / "book/executed").glob("*.ipynb"):
         text = notebook.read_text()
         assert str(secret.parent) not in text, f"{notebook.name} contains the file's folder"
-        assert "private-folder" not in text
 
 
-def test_no_municipality_is_named_beside_answers_and_no_small_cells(confidential_build, monkeypatch):
-    root, _, _ = confidential_build
+def test_no_municipality_is_named_beside_answers_and_no_small_cells(planted_build, monkeypatch):
+    root = planted_build[0]
     assert scan_build(root / "_build/html", root / "book/executed", root / "results") == []
     # nor a number that is one respondent's register value (an exact population), anywhere it is published
     monkeypatch.setenv("VSR_PROJECT_ROOT", str(root))
     assert scan_published(root / "_build/html", root / "book/executed", root / "results", root / "book/generated") == []
 
 
-def test_a_leak_fails_the_build_and_removes_the_html(confidential_build, tmp_path):
-    root, _, _ = confidential_build
+def test_a_leak_fails_the_build_and_removes_the_html(planted_build, tmp_path):
+    # on a copy: the shared build stays as it is for the other tests
+    root = shutil.copytree(planted_build[0], tmp_path / "project", symlinks=True)
     # plant a unit-level row in an executed notebook, as a careless analysis cell would print it
     target = root / "book/executed/f2-maturity-variation.ipynb"
     nb = nbformat.read(target, as_version=4)

@@ -14,83 +14,31 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 
-import nbformat
 import pandas as pd
 import pytest
-import yaml
 
-from conftest import copy_project, vsr
+from conftest import PLANTED_TOP as TOP
 
 pytestmark = pytest.mark.slow
 
-TOP = 5
 
-
-def _stub_failed_templates(root, failed):
-    spec = yaml.safe_load((root / "runspec.yml").read_text())
-    for entry in spec["notebooks"]:
-        names = [p["name"] for p in entry["parameter_sets"]]
-        if not set(names) & set(failed):
-            continue
-        params = {"survey": None, "param_set": None, "results_dir": None}
-        for pset in entry["parameter_sets"]:
-            params.update(dict.fromkeys(pset.get("parameters") or {}))
-        nb = nbformat.v4.new_notebook()
-        nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-        cell = nbformat.v4.new_code_cell("\n".join(f"{k} = None" for k in params))
-        cell.metadata["tags"] = ["parameters"]
-        title = nbformat.v4.new_markdown_cell(
-            "# Withheld\n\nThis chapter failed on the planted file; in this test copy it is a stub."
-        )
-        nb.cells = [title, cell]
-        nbformat.write(nb, root / entry["template"])
-
-
-@pytest.fixture(scope="module")
-def planted(tmp_path_factory):
-    root = copy_project(tmp_path_factory.mktemp("planted") / "project")
-    base = root.parent / "replica.csv"
-    vsr("synth", "--scenario", "vsr-narrative", "--seed", "5", "--out", str(base), root=root)
-    survey = pd.read_csv(base, dtype=str, keep_default_na=False)
-    stage = survey["maturity_stage"]
-    survey.loc[stage == str(TOP), "maturity_stage"] = str(TOP - 1)
-    oslo = survey["knr"] == "0301"
-    assert oslo.any(), "Oslo must be a respondent of the replica for this test"
-    survey.loc[oslo, "maturity_stage"] = str(TOP)
-    survey.loc[oslo, "measures_progress"] = "1"
-    secret = root.parent / "private" / "planted.csv"
-    secret.parent.mkdir()
-    survey.to_csv(secret, index=False)
-    full = vsr("run", "--jobs", "2", "--survey", str(secret), root=root, check=False)
-    refused = sorted(set(re.findall(r"\[([\w-]+)\] failed at .*DisclosureError", full.stderr)))
-    failed = sorted(set(re.findall(r"\[([\w-]+)\] failed at", full.stderr)))
-    if full.returncode != 0:
-        # Publish every chapter that passes the guards, so that their artefacts can be checked: a failed
-        # chapter's template is replaced, in this copy only, by a stub page that shows nothing.
-        _stub_failed_templates(root, failed)
-        vsr("run", "--jobs", "2", "--survey", str(secret), root=root)
-    book = vsr("book", root=root, check=False)
-    return root, full, refused, failed, book
-
-
-def test_no_chapter_tries_to_publish_unit_level_output(planted):
-    _, full, refused, failed, _ = planted
+def test_no_chapter_tries_to_publish_unit_level_output(planted_build):
+    _, full, refused, failed, _ = planted_build
     assert failed == [], (
         f"chapters refused by the disclosure guards: {refused}; other failures: "
         f"{sorted(set(failed) - set(refused))}\n{full.stderr[-4000:]}"
     )
 
 
-def test_only_disclosure_guards_stop_chapters(planted):
+def test_only_disclosure_guards_stop_chapters(planted_build):
     """Whatever fails on the planted file fails because a guard refused unit-level output, not by accident."""
-    _, full, refused, failed, _ = planted
+    _, full, refused, failed, _ = planted_build
     assert failed == refused, full.stderr[-4000:]
 
 
-def test_no_published_artefact_reveals_the_planted_respondent(planted):
-    root, _, _, _, book = planted
+def test_no_published_artefact_reveals_the_planted_respondent(planted_build):
+    root, _, _, _, book = planted_build
     assert book.returncode == 0, book.stderr[-4000:]  # the build's own scan (scan_published) passed
     from vsr_analysis.data.register import load_register
 
@@ -132,11 +80,10 @@ def test_no_published_artefact_reveals_the_planted_respondent(planted):
                 assert not top_rows[c].astype(str).isin(["1", "1.0"]).any(), f"{csv.name}: a count of 1 at stage {TOP}"
 
 
-def test_no_published_file_names_the_survey_files_folder(planted):
-    root, _, _, _, _ = planted
+def test_no_published_file_names_the_survey_files_folder(planted_build):
+    root, _, _, _, _ = planted_build
     folder = str(root.parent / "private")
     for base in ("results", "book/executed", "book/generated", "_build/html"):
         for path in (root / base).rglob("*"):
             if path.is_file() and path.suffix in {".csv", ".json", ".ipynb", ".md", ".html"}:
                 assert folder not in path.read_text(encoding="utf-8", errors="replace"), path
-    shutil.rmtree(root / "_build", ignore_errors=True)

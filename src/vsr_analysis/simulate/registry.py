@@ -37,7 +37,6 @@ from vsr_analysis.stats.dispersion import weighted_distribution
 from vsr_analysis.stats.marginal_effects import ordinal_term_effect
 from vsr_analysis.stats.nca import nca
 from vsr_analysis.stats.ordinal_model import fit_ordinal
-from vsr_analysis.stats.shares import share_test
 
 Analysis = Callable[[AnalysisFrame, dict, dict, int], dict]
 
@@ -80,7 +79,8 @@ def ordinal_effect(data: AnalysisFrame, claim: dict, params: dict, seed: int) ->
 def maturity_spread(data: AnalysisFrame, claim: dict, params: dict, seed: int) -> dict:
     """F2 (notebook ``f2_maturity``): share started, and how many stages hold the minimum share.
 
-    Inline in the notebook (restated): the started indicator ``stage >= started_stage`` and the stage shares.
+    Inline in the notebook (restated): the stage shares; the share started is ``share_claim_analysis`` as the
+    notebook calls it.
     """
     rp = claim["rule_parameters"]
     answered = data.respondents.dropna(subset=["maturity_stage"])
@@ -88,12 +88,19 @@ def maturity_spread(data: AnalysisFrame, claim: dict, params: dict, seed: int) -
     w = answered["weight"].to_numpy(dtype=float)
     frame_size = params["frame_size"]
     dist = weighted_distribution(y, w, levels=list(range(6)), population_size=frame_size)
-    started = (y >= params["started_stage"]).astype(float)
-    t = share_test(started, w, float(rp["threshold"]), population_size=frame_size)
     occupied = stages_with_min_share(dist["share"], float(rp["min_stage_share"]))
-    return _evidence(
-        t["estimate"], t["ci_low"], t["ci_high"], t["p_value"], t["n"], {"stages_above_min_share": occupied}
+    inputs = {"stages_above_min_share": occupied}
+    analysis = se.share_claim_analysis(
+        data.frame,
+        claim,
+        float(params["alpha"]),
+        item="maturity_stage",
+        min_stage=params["started_stage"],
+        margins=data.weight_info["margins"],
+        propensity=_frame_propensity(data),
+        rule_inputs=inputs,
     )
+    return _from_notebook_evidence(analysis.primary, analysis.primary["n"], inputs)
 
 
 #: The last F3 conjunction computed: F3 and its four components read one model fit per simulated survey.
@@ -206,15 +213,16 @@ def _frame_propensity(data: AnalysisFrame):
 
 
 def barrier_share(data: AnalysisFrame, claim: dict, params: dict, seed: int) -> dict:
-    """F8 (notebook ``f8_barriers``): the raked share naming the primary barrier against the level."""
-    resp = data.respondents
-    t = share_test(
-        as_float(resp[params["primary_item"]]),
-        resp["weight"].to_numpy(),
-        float(claim["rule_parameters"]["threshold"]),
-        population_size=params["frame_size"],
+    """F8 (notebook ``f8_barriers``): the calibrated raked share naming the primary barrier against the level."""
+    analysis = se.share_claim_analysis(
+        data.frame,
+        claim,
+        float(params["alpha"]),
+        item=params["primary_item"],
+        margins=data.weight_info["margins"],
+        propensity=_frame_propensity(data),
     )
-    return _evidence(t["estimate"], t["ci_low"], t["ci_high"], t["p_value"], t["n"])
+    return _from_notebook_evidence(analysis.primary, analysis.primary["n"], {})
 
 
 def measuring_progress(data: AnalysisFrame, claim: dict, params: dict, seed: int) -> dict:

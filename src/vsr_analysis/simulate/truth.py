@@ -141,10 +141,19 @@ def pseudo_true_coefficient(scenario: dict, term: str, controls: tuple[str, ...]
     reproduce the frame on its margins, so the frame-level fit is the estimand (up to the raking's
     approximation of the response model).
     """
+    doc = {k: v for k, v in scenario.items() if not k.startswith("_")}
+    scenario_json = json.dumps(doc, sort_keys=True, default=str)
+    return _pseudo_true(scenario["_sha256"], scenario_json, term, tuple(controls), tuple(fixed_effects))
+
+
+@functools.lru_cache(maxsize=64)
+def _pseudo_true(
+    scenario_sha: str, scenario_json: str, term: str, controls: tuple[str, ...], fixed_effects: tuple[str, ...]
+) -> float:
+    """:func:`pseudo_true_coefficient`, computed once per scenario and model (it does not depend on the seed)."""
     from vsr_analysis.stats.ordinal_model import fit_ordinal
 
-    doc = {k: v for k, v in scenario.items() if not k.startswith("_")}
-    rows = _expected_rows(scenario["_sha256"], json.dumps(doc, sort_keys=True, default=str))
+    rows = _expected_rows(scenario_sha, scenario_json)
     # rows that differ only in a variable the model leaves out are one row with their weights summed
     used = ["unit", term, *controls, *fixed_effects, "maturity_stage"]
     rows = rows.groupby(used, sort=True, observed=True)["weight"].sum().reset_index()

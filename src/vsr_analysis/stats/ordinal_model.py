@@ -210,10 +210,16 @@ def _prepare(
     D, fe_terms = _fe_dummies({col: sub[col] for col in fes}, fe_levels) if fes else (pd.DataFrame(index=sub.index), [])
     X = pd.concat([Xc, D], axis=1) if fes else Xc
 
-    # rank check against the constant (thresholds/intercept play that role)
+    # rank check against the constant (thresholds/intercept play that role); one SVD when the whole design has
+    # full column rank (the usual case), else column by column to find what to drop
     basis = np.ones((len(X), 1))
     kept_cols = []
+    full = np.column_stack([basis, X.to_numpy(dtype=float)])
+    full_rank = np.linalg.matrix_rank(full) == full.shape[1]
     for c in X.columns:
+        if full_rank:
+            kept_cols.append(c)
+            continue
         cand = np.column_stack([basis, X[c].to_numpy()])
         if np.linalg.matrix_rank(cand) > basis.shape[1]:
             basis = cand
