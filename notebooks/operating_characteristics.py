@@ -43,7 +43,7 @@ results_dir = None
 scenarios = ["vsr-narrative", "null", "size-ceiling", "low-uptake", "few-capacity-barriers", "state-coherent", "measured-progress"]
 seeds = 5
 permutations = 1000
-full_run = "results/simulate"
+full_run = "data/operating-characteristics"
 
 # %%
 from vsr_analysis.chapter import markdown, output_folder, save_figure

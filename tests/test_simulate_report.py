@@ -46,3 +46,19 @@ def test_written_tables_carry_the_simulated_label(tmp_path):
     path = report.write_labelled(tmp_path, "oc", _oc())
     header, first = path.read_text(encoding="utf-8").splitlines()[:2]
     assert header.startswith("data,") and first.startswith(report.SIMULATED_LABEL)
+
+
+def test_a_stored_run_is_shown_only_while_this_code_makes_the_same_plan(tmp_path):
+    import json
+
+    from vsr_analysis.simulate import engine
+
+    plan = engine.make_plan(["null"], 2, ["F8", "F4"], chunk_size=2, overrides={"permutations": 30})
+    engine.simulate(plan, tmp_path, workers=0, progress=False)
+    prov = json.loads((tmp_path / engine.PROVENANCE_FILE).read_text())
+    assert report.stored_run_problem(prov) is None
+    other_scenario = {**prov, "fingerprint": "0" * 64, "scenarios": {"null": "f" * 64}}
+    assert "scenario file(s) null changed" in report.stored_run_problem(other_scenario)
+    other_code = {**prov, "fingerprint": "0" * 64}
+    assert "analysis code, claims.yml or run spec changed" in report.stored_run_problem(other_code)
+    assert "cannot be made again" in report.stored_run_problem({**prov, "scenarios": {"no-such": "0"}})

@@ -39,6 +39,16 @@ def scenarios_dir() -> Path:
     return data_dir() / "scenarios"
 
 
+def stored_simulation_dir() -> Path:
+    """The committed full run of ``vsr simulate`` the operating-characteristics chapter shows (simulated data)."""
+    return data_dir() / "operating-characteristics"
+
+
+def benchmark_output_dir() -> Path:
+    """Committed benchmark outputs that a chapter reads (the share-coverage benchmark; simulated data)."""
+    return project_root() / "benchmarks" / "output"
+
+
 def synthetic_dir() -> Path:
     """Generated synthetic survey files (git-ignored; made by ``vsr synth``)."""
     return data_dir() / "synthetic"

@@ -23,11 +23,18 @@ def sha256_file(path: str | Path, chunk: int = 1 << 20) -> str:
 
 
 def input_files() -> list[Path]:
-    """The committed data files every analysis reads: register tables, codebook, scenarios, specs."""
+    """The committed data files the analyses read: register tables, codebook, scenarios, specs, and the stored
+    simulation and benchmark results the operating-characteristics and weighting chapters show."""
     files: list[Path] = []
-    for folder, pattern in ((paths.register_dir(), "*.csv"), (paths.scenarios_dir(), "*.yml")):
+    for folder, pattern in (
+        (paths.register_dir(), "*.csv"),
+        (paths.scenarios_dir(), "*.yml"),
+        # stored simulation results that chapters show: a new stored run reruns the chapters that read it
+        (paths.stored_simulation_dir(), "*"),
+        (paths.benchmark_output_dir(), "*.csv"),
+    ):
         if folder.is_dir():
-            files.extend(sorted(folder.glob(pattern)))
+            files.extend(sorted(p for p in folder.glob(pattern) if p.is_file() and not p.name.startswith(".")))
     for single in (paths.codebook_path(), paths.claims_spec_path(), paths.runspec_path()):
         if single.is_file():
             files.append(single)

@@ -38,22 +38,53 @@ def write_labelled(folder: Path, name: str, table: pd.DataFrame) -> Path:
     return write_table(folder, name, table.assign(data=SIMULATED_LABEL)[["data", *table.columns]])
 
 
+def stored_run_problem(prov: dict) -> str | None:
+    """Why the stored run with provenance ``prov`` is not what this build's code would make, or None when it is.
+
+    The plan of the stored run (its scenarios, claims and parameters) is made again from the current scenario
+    files, ``claims.yml``, run spec and simulation code; its fingerprint must equal the stored one.
+    """
+    claims = list(prov.get("claims") or {})
+    overrides = {}
+    for entry in (prov.get("claims") or {}).values():
+        if "permutations" in (entry.get("parameters") or {}):
+            overrides["permutations"] = entry["parameters"]["permutations"]
+    try:
+        plan = engine.make_plan(list(prov["scenarios"]), 1, claims or None, overrides=overrides)
+    except (engine.SimulationError, KeyError) as exc:
+        return f"its plan cannot be made again ({exc})"
+    if plan.fingerprint() != prov.get("fingerprint"):
+        changed = [s for s in plan.scenarios if plan.scenario_docs[s]["_sha256"] != prov["scenarios"].get(s)]
+        what = f"scenario file(s) {', '.join(changed)}" if changed else "the analysis code, claims.yml or run spec"
+        return f"{what} changed since it was made"
+    return None
+
+
 def load_run(full_run: str, scenarios: list[str], seeds: int, permutations: int) -> tuple[pd.DataFrame, str]:
-    """The operating characteristics of the stored full run if there is one, else of a small run made now.
+    """The operating characteristics of the stored full run if it is current, else of a small run made now.
 
     Returns the table and a paragraph saying which run it is (command, commit, seeds; or the Monte Carlo error
-    of the small run).
+    of the small run, and why a stored run was not used).
     """
     full = paths.project_root() / full_run
+    stale = ""
     if (full / engine.OC_FILE).is_file() and (full / engine.PROVENANCE_FILE).is_file():
-        oc = operating.read_table(full / engine.OC_FILE)
         prov = json.loads((full / engine.PROVENANCE_FILE).read_text(encoding="utf-8"))
-        commit = (prov.get("git") or {}).get("commit") or "unknown"
-        return oc, (
-            f"This page shows the **full run** stored in `{full_run}/`, made by `{prov['command']}` at commit "
-            f"`{commit[:12]}` with {prov['seeds']['n']:,} seeds per scenario (seeds {prov['seeds']['first']} to "
-            f"{prov['seeds']['last']}); its provenance (package versions, scenario checksums, the claims' "
-            f"parameters) is in `{full_run}/{engine.PROVENANCE_FILE}`."
+        problem = stored_run_problem(prov)
+        if problem is None:
+            oc = operating.read_table(full / engine.OC_FILE)
+            commit = (prov.get("git") or {}).get("commit") or "unknown"
+            return oc, (
+                f"This page shows the **stored full run** in `{full_run}/`, made by `{prov['command']}` at commit "
+                f"`{commit[:12]}` with {prov['seeds']['n']:,} seeds per scenario (seeds {prov['seeds']['first']} "
+                f"to {prov['seeds']['last']}). The build checked that this code, these scenario files and "
+                "`claims.yml` make the same simulation plan (same fingerprint), so the stored run is what this "
+                f"version computes. Its provenance (package versions, scenario checksums, the claims' parameters) "
+                f"is in `{full_run}/{engine.PROVENANCE_FILE}`."
+            )
+        stale = (
+            f" A stored run of {prov['seeds']['n']:,} seeds per scenario is in `{full_run}/`, but {problem}, so "
+            "it is not shown: it describes other rules than this build's."
         )
     plan = engine.make_plan(scenarios, seeds, chunk_size=seeds, overrides={"permutations": permutations})
     with tempfile.TemporaryDirectory() as tmp:
@@ -65,9 +96,9 @@ def load_run(full_run: str, scenarios: list[str], seeds: int, permutations: int)
         f"of the {len(scenarios)} scenarios, with {permutations:,} NCA permutations for F4 (its chapter uses "
         "10,000; fewer permutations only coarsen the permutation p-value). With "
         f"{seeds} seeds a share has a Monte Carlo standard error of up to {100 * worst:.0f} percentage points, so "
-        "this run shows the pattern, not precise error rates. A full run "
+        f"this run shows the pattern, not precise error rates.{stale} A full run "
         f"(`vsr simulate --scenario {','.join(scenarios)} --seeds 1000 --out {full_run}`) replaces it here once "
-        f"its output is in `{full_run}/` (then `vsr run --only operating-characteristics --force`)."
+        f"its output is in `{full_run}/` (then `vsr run`)."
     )
 
 
