@@ -41,3 +41,26 @@ def test_book_config_is_offline_and_strict():
     assert config["execute"]["execute_notebooks"] == "off"
     assert config["only_build_toc_files"] is True
     assert config["sphinx"]["config"]["intersphinx_mapping"] == {}
+
+
+def _bib_entries():
+    import re
+
+    text = (paths.project_root() / "book" / "references.bib").read_text(encoding="utf-8")
+    for chunk in re.split(r"(?m)^(?=@)", text):
+        head = re.match(r"@(\w+)\{([\w-]+),", chunk)
+        if head:
+            fields = dict(re.findall(r"(?m)^\s*(\w+)\s*=\s*(.+?),?\s*$", chunk))
+            yield head.group(1).lower(), head.group(2), fields
+
+
+def test_every_article_and_report_names_a_doi_or_url_and_titles_keep_their_case():
+    entries = list(_bib_entries())
+    assert len(entries) >= 10
+    for kind, key, fields in entries:
+        if kind in {"article", "techreport"}:
+            assert "doi" in fields or "url" in fields, f"{key}: an article or report needs a DOI or URL"
+        # double braces: the citation style must not lower-case "NCA", "Norway" or "Necessary Condition Analysis"
+        assert fields["title"].startswith("{{") and fields["title"].endswith("}}"), f"{key}: title not protected"
+        if "doi" in fields:
+            assert fields["doi"].strip("{}").startswith("10."), f"{key}: a DOI starts with 10."
