@@ -62,15 +62,12 @@ ctx = start(survey=survey, param_set=param_set, results_dir=results_dir, paramet
 import matplotlib.pyplot as plt
 import seaborn as sns
 from vsr_analysis.claims import term_effect_report as report
-from vsr_analysis.claims.ledger import load_claims_spec
 from vsr_analysis.claims.model_robustness import with_large_reference
 from vsr_analysis.data.codebook import load_codebook
 from vsr_analysis.stats.marginal_effects import ordinal_term_effect
 from vsr_analysis.stats.nca import effect_size_label
 
-spec = load_claims_spec()
-alpha = float(spec["alpha"])
-claim_entry = next(c for c in spec["claims"] if c["id"] == claim)
+alpha, claim_entry = ctx.alpha, ctx.claim
 sesoi = float(claim_entry["rule_parameters"]["sesoi_log_odds"])
 stage_labels = load_codebook().maturity_labels("en")
 sns.set_theme(style="whitegrid", palette="colorblind")
@@ -195,6 +192,7 @@ robust = report.robustness_table(
     register_term=register_term, claim=claim_entry, alpha=alpha, sesoi=sesoi, top_stage=top_stage,
     imputations=imputations, bootstrap_reps=bootstrap_reps, seed=seed)
 _ = ctx.table("robustness", robust, "The term's coefficient under each specification (decision at unadjusted α)", count_columns=["n"])
+markdown(" ".join(report.robustness_sentences(robust, alpha)))
 fig, ax = plt.subplots(figsize=(7.5, 0.55 * len(robust) + 1.5))
 report.robustness_plot(ax, robust, sesoi, palette)
 ax.set_title(f"Coefficient of {term_short} under each specification")

@@ -52,7 +52,6 @@ ctx = start(survey=survey, param_set=param_set, results_dir=results_dir, paramet
 
 # %%
 import numpy as np
-import pandas as pd
 import matplotlib.pyplot as plt
 import seaborn as sns
 from vsr_analysis.data.codebook import load_codebook
@@ -61,21 +60,20 @@ from vsr_analysis.stats.maturity_ladder import (county_stage_table, dispersion_t
                                                 stage_distribution_table, stage_score_agreement, stage_score_crosstab,
                                                 started_variants)
 from vsr_analysis.claims import share_evidence as se
+from vsr_analysis.claims.robustness_text import disagreement_sentences
 
 rp = ctx.claim["rule_parameters"]
 threshold, min_stages, min_stage_share = float(rp["threshold"]), int(rp["min_stages"]), float(rp["min_stage_share"])
-codebook = load_codebook()
-stage_labels = codebook.maturity_labels("en")
+stage_labels = load_codebook().maturity_labels("en")
 STAGES = list(range(6))
 
 resp = ctx.respondents
 answered = resp.dropna(subset=["maturity_stage"])
 y = as_float(answered["maturity_stage"])
 w = answered["weight"].to_numpy(dtype=float)
-markdown(f"{len(resp)} of {len(ctx.frame)} municipalities responded and **{len(answered)}** classified themselves "
-         f"on the maturity ladder. The raking weights have a design effect of "
-         f"{ctx.data.weight_info.get('design_effect', float('nan')):.3f} (effective n "
-         f"{ctx.data.weight_info.get('effective_n', float('nan')):.0f}).")
+wi = ctx.data.weight_info
+markdown(f"{len(resp)} of {len(ctx.frame)} municipalities responded and **{len(answered)}** classified themselves on the "
+         f"maturity ladder. The raking weights have a design effect of {wi['design_effect']:.3f} (effective n {wi['effective_n']:.0f}).")
 
 # %% [markdown]
 # ## The weighted distribution of the maturity ladder
@@ -200,6 +198,7 @@ robust = started_variants(variants, lambda t, k: ctx.decide(t, {"stages_above_mi
                           started_stage=started_stage, threshold=threshold, population_size=frame_size,
                           min_stage_share=min_stage_share, stages=STAGES)
 _ = ctx.table("robustness", robust, "The decision rule under each variant (unadjusted α)", count_columns=["n"])
+markdown(" ".join(disagreement_sentences(robust, label="variant", estimate=f"share ≥ {started_stage}", alpha=ctx.alpha)))
 
 # %% [markdown]
 # ## Verdict

@@ -59,6 +59,7 @@ from vsr_analysis.data.codebook import load_codebook
 from vsr_analysis.stats.descriptives import as_float, interval_errors
 from vsr_analysis.stats.item_shares import item_comparisons, item_share_table, item_shares_by_group
 from vsr_analysis.claims import share_evidence as se
+from vsr_analysis.claims.robustness_text import disagreement_sentences
 
 threshold = float(ctx.claim["rule_parameters"]["threshold"])
 codebook = load_codebook()
@@ -188,6 +189,7 @@ markdown(f"**{len(found)}** of {len(comparisons)} comparisons are discoveries at
 # %%
 robust = analysis.robustness
 _ = ctx.table("robustness", robust, "The decision rule under each variant (unadjusted α)", count_columns=["n"])
+markdown(" ".join(disagreement_sentences(robust, label="variant", estimate="share", alpha=ctx.alpha)))
 
 # %% [markdown]
 # ## Verdict

@@ -66,6 +66,7 @@ import pandas as pd
 from vsr_analysis.claims.ledger import load_claims_spec
 from vsr_analysis.claims import share_evidence as se
 from vsr_analysis.claims import share_figures
+from vsr_analysis.claims.robustness_text import disagreement_sentences
 from vsr_analysis.data.codebook import load_codebook
 
 spec = load_claims_spec()
@@ -179,10 +180,7 @@ else:
 # %%
 _ = ctx.table("robustness", analysis.robustness, "The decision rule under each variant (unadjusted α)",
               count_columns=["n"])
-for _, r in analysis.robustness.iloc[1:].iterrows():
-    if r["variant"].startswith(("maturity without", "no finite-population")) and pd.notna(r["share"]) and pd.notna(r["ci_low"]):
-        markdown(f"*{r['variant'].capitalize()}*: share {r['share']:.3f} (95 % CI {r['ci_low']:.3f} to "
-                 f"{r['ci_high']:.3f}); the rule would say **{r['decision']}** (primary: {analysis.robustness.iloc[0]['decision']}).")
+markdown(" ".join(disagreement_sentences(analysis.robustness, label="variant", estimate="share", alpha=alpha)))
 
 # %% [markdown]
 # ## Verdict

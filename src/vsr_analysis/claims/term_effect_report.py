@@ -215,3 +215,16 @@ def robustness_table(
     rows.append(imputed_row(data, frame, term, controls, fixed_effects, m=imputations, seed=seed)[0])
     cols = ["model", "term", "n", "estimate", "se", "ci_low", "ci_high", "p_value", "note", "decision"]
     return decide_rows(rows, claim, alpha, sesoi).reindex(columns=cols)
+
+
+def robustness_sentences(robust: pd.DataFrame, alpha: float) -> list[str]:
+    """Where a specification of :func:`robustness_table` disagrees with the primary row, in words.
+
+    The linear CR2 row is on the stage scale, not log-odds: it is compared on decision and significance only.
+    """
+    from vsr_analysis.claims.robustness_text import disagreement_sentences
+
+    linear = [m for m in robust["model"] if str(m).startswith("linear model")]
+    return disagreement_sentences(
+        robust, label="model", estimate="estimate", alpha=alpha, effect=True, other_scale=linear
+    )
