@@ -207,6 +207,16 @@ def test_cli_synth(tmp_path, capsys):
     assert not (tmp_path / "n.csv").exists()
 
 
+def test_generator_hash_covers_every_generating_module():
+    """A cached replica file is regenerated when any module that shapes its bytes changes: every synth module
+    is hashed except the ones that only re-export (replica.py) or print (command.py)."""
+    from vsr_analysis.synth import simulation
+
+    folder = Path(simulation.__file__).parent
+    not_generating = {"__init__.py", "replica.py", "command.py"}
+    assert set(simulation.GENERATOR_SOURCES) == {p.name for p in folder.glob("*.py")} - not_generating
+
+
 # ------------------------------------------------------------------------------------------- truth
 
 

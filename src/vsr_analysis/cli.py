@@ -230,7 +230,7 @@ def _dispatch(args: argparse.Namespace) -> int:
 
         return cli_validate(args)
     if args.command == "synth":
-        from vsr_analysis.synth.replica import cli_synth
+        from vsr_analysis.synth.command import cli_synth
 
         return cli_synth(args)
     if args.command == "simulate":

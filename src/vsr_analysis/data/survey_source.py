@@ -76,7 +76,7 @@ def resolve_source(
     if survey is None:
         if scenario not in available_scenarios():
             raise SourceError(f"unknown scenario {scenario!r}; available: {', '.join(available_scenarios()) or 'none'}")
-        from vsr_analysis.synth.replica import ensure
+        from vsr_analysis.synth.files import ensure
 
         path = ensure(scenario, seed)
         return SurveySource(
@@ -121,7 +121,7 @@ def survey_data_path(spec: str) -> Path:
     """The file that holds the survey rows for a spec (generating the synthetic replica if needed)."""
     parts = parse_spec(spec)
     if parts["kind"] == "synthetic":
-        from vsr_analysis.synth.replica import ensure
+        from vsr_analysis.synth.files import ensure
 
         return ensure(parts["scenario"], int(parts["seed"]))
     cached = cache_path(parts["sha256"])

@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from vsr_analysis.synth import replica
-from vsr_analysis.synth.replica import PRIMARY_COVARIATES
+from vsr_analysis.synth.scenario import PRIMARY_COVARIATES
 
 _SHARE_VALUE = {"F6": "sdg_in_master_plan", "F7": "stage_ge3_among_management", "F8": "barrier_capacity"}
 #: Claims whose expected frame share the replica computes in ``synth.share_truth`` (a top-level truth entry).
