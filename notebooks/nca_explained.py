@@ -80,7 +80,7 @@ table = pd.DataFrame([
      "size": effect_size_label(cr.effect_size), "permutation p": cr.p_value, "accuracy": cr.accuracy},
 ])
 # the download says what the rows come from, as every result table of the book does
-label = "SIMULATED (made-up illustration data of this page, not survey data)"
+label = "SIMULATED (made-up illustration data of this page; not survey data)"
 write_table(out, "nca_explained", table.assign(data=label)[["data", *table.columns]])
 from IPython.display import HTML, display
 display(HTML(table.to_html(index=False, float_format=lambda v: f"{v:.3f}", border=0)))
