@@ -40,6 +40,7 @@ import seaborn as sns
 from vsr_analysis.stats.nca import nca, bottleneck, effect_size_label
 from vsr_analysis.chapter import markdown, output_folder, save_figure
 from vsr_analysis.claims.evidence import write_table
+from vsr_analysis.table_display import display_frame
 
 out = output_folder(param_set, results_dir)  # results_dir from `vsr run`; by hand: scratch/<param_set>/
 rng = np.random.default_rng(seed)
@@ -83,7 +84,7 @@ table = pd.DataFrame([
 label = "SIMULATED (made-up illustration data of this page; not survey data)"
 write_table(out, "nca_explained", table.assign(data=label)[["data", *table.columns]])
 from IPython.display import HTML, display
-display(HTML(table.to_html(index=False, float_format=lambda v: f"{v:.3f}", border=0)))
+display(HTML(display_frame(table).to_html(index=False, border=0)))
 markdown(f"Here the CE-FDH ceiling zone covers **{ce.effect_size:.0%}** of the scope ({effect_size_label(ce.effect_size)} "
          f"by Dul's benchmarks), and shuffling Y against X 2,000 times produced an effect that large in a share "
          f"p = {ce.p_value:.4f} of the shuffles ({{cite}}`dul2020`).")

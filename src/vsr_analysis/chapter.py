@@ -296,13 +296,10 @@ class Context:
             written = written[["data", *table.columns]]
         path = write_table(self.results_dir, name, written)
         if show:
-            body = table.to_html(
-                index=False,
-                classes="result-table",
-                border=0,
-                na_rep="–",
-                float_format=lambda v: f"{v:.{float_digits}f}",
-            )
+            from vsr_analysis.table_display import display_frame
+
+            # the page shows headers in words and formatted numbers; the CSV keeps names and full precision
+            body = display_frame(table, float_digits).to_html(index=False, classes="result-table", border=0, na_rep="–")
             rel = self.book_link(path.name)
             _display_html(f'<p class="table-caption"><strong>{html.escape(caption)}</strong></p>{body}')
             if rel:

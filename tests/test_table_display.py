@@ -1,0 +1,42 @@
+"""Result tables as a page shows them (vsr_analysis/table_display.py); the CSV keeps names and values."""
+
+import numpy as np
+import pandas as pd
+
+from vsr_analysis.table_display import display_frame, format_p, header_words
+
+
+def test_headers_read_as_words():
+    assert header_words("ci_low") == "95 % CI, lower"
+    assert header_words("ci_high (exact)") == "95 % CI, upper (exact)"
+    assert header_words("p_value") == "p"
+    assert header_words("share_unweighted") == "share unweighted"
+    assert header_words("municipalities naming it") == "municipalities naming it"
+
+
+def test_cells_yes_no_p_values_and_thousands():
+    table = pd.DataFrame(
+        {
+            "term": ["a", "b"],
+            "population": [1518, 693494],
+            "estimate": [0.42712, np.nan],
+            "p_value": [0.0004, 0.0421],
+            "permutation p": [0.5, 1e-5],
+            "covered": [True, False],
+            "threshold": [20000.0, 0.5],
+        }
+    )
+    shown = display_frame(table, digits=2)
+    assert list(shown.columns) == ["term", "population", "estimate", "p", "permutation p", "covered", "threshold"]
+    assert shown["population"].tolist() == ["1,518", "693,494"]
+    assert shown["estimate"].iloc[0] == "0.43" and pd.isna(shown["estimate"].iloc[1])
+    assert shown["p"].tolist() == ["< 0.001", "0.042"]
+    assert shown["permutation p"].tolist() == ["0.500", "< 0.001"]
+    assert shown["covered"].tolist() == ["yes", "no"]
+    assert shown["threshold"].tolist() == ["20,000", "0.50"]
+    assert table["p_value"].iloc[0] == 0.0004  # the table itself (what the CSV gets) is unchanged
+    assert "–" in display_frame(table).to_html(na_rep="–")
+
+
+def test_format_p():
+    assert format_p(0.00099) == "< 0.001" and format_p(0.001) == "0.001" and format_p(0.5) == "0.500"
