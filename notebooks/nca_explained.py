@@ -40,7 +40,7 @@ import seaborn as sns
 from vsr_analysis.stats.nca import nca, bottleneck, effect_size_label
 from vsr_analysis.chapter import markdown, output_folder, save_figure
 from vsr_analysis.claims.evidence import write_table
-from vsr_analysis.table_display import display_frame
+from vsr_analysis.build.table_display import display_frame
 
 out = output_folder(param_set, results_dir)  # results_dir from `vsr run`; by hand: scratch/<param_set>/
 rng = np.random.default_rng(seed)

@@ -1,9 +1,9 @@
-"""Result tables as a page shows them (vsr_analysis/table_display.py); the CSV keeps names and values."""
+"""Result tables as a page shows them (vsr_analysis/build/table_display.py); the CSV keeps names and values."""
 
 import numpy as np
 import pandas as pd
 
-from vsr_analysis.table_display import display_frame, format_p, header_words
+from vsr_analysis.build.table_display import display_frame, format_p, header_words
 
 
 def test_headers_read_as_words():

@@ -10,6 +10,7 @@ The package is cut by layer; data flow one way, from the top of this list to the
              multiplicity, NCA, power (analytic and simulated)
 ``claims/``  the claims ledger: evidence each chapter records, decision rules -> verdicts
 ``build/``   run spec -> papermill -> results, disclosure control, provenance, the book (``vsr run|book|verify``)
+``simulate/`` how often each rule is right: scenario x seed on Dask (``vsr simulate``)
 ``chapter``  what a chapter notebook calls (``start()`` gives its context); ``paths`` every path; ``cli`` ``vsr``
 """
 

@@ -296,7 +296,7 @@ class Context:
             written = written[["data", *table.columns]]
         path = write_table(self.results_dir, name, written)
         if show:
-            from vsr_analysis.table_display import display_frame
+            from vsr_analysis.build.table_display import display_frame
 
             # the page shows headers in words and formatted numbers; the CSV keeps names and full precision
             body = display_frame(table, float_digits).to_html(index=False, classes="result-table", border=0, na_rep="–")

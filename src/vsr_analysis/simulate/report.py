@@ -27,7 +27,7 @@ def show_table(df: pd.DataFrame, caption: str, digits: int = 1) -> None:
     """An HTML table with its caption, styled like the claim chapters' tables."""
     from IPython.display import HTML, display
 
-    from vsr_analysis.table_display import display_frame
+    from vsr_analysis.build.table_display import display_frame
 
     body = display_frame(df, digits).to_html(index=False, classes="result-table", border=0, na_rep="–")
     display(HTML(f'<p class="table-caption"><strong>{caption}</strong></p>{body}'))
