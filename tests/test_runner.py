@@ -166,3 +166,31 @@ def test_an_unwritable_output_area_fails_cleanly_and_keeps_good_outputs(mini):
     (mini / "book/.staging").unlink()
     proc = vsr("run", root=mini)  # the next run recovers by itself
     assert "0 executed, 2 reused" in proc.stderr
+
+
+CANNOT_ESTIMATE = (
+    "from vsr_analysis.chapter import start\n"
+    "ctx = start(survey=survey, param_set=param_set, results_dir=results_dir, parameters={'claim': claim})\n"
+    "ctx.stop_unless_estimable(3, 'an answer to everything')\n"
+)
+
+
+def test_a_chapter_that_cannot_estimate_ends_its_page_and_records_an_inconclusive_claim(mini):
+    """A valid file with too few answers for a model finishes the chapter in words, not as a failed run."""
+    path = mini / "notebooks" / "tiny_b.ipynb"
+    _template(path, CANNOT_ESTIMATE, 'claim = "F1"\nvalue = 1\n')
+    nb = nbformat.read(path, as_version=4)
+    nb.cells.append(nbformat.v4.new_code_cell("raise RuntimeError('this cell must never run')"))
+    nbformat.write(nb, path)
+    (mini / "notebooks" / "tiny_b.py").unlink(missing_ok=True)
+    proc = vsr("run", root=mini)
+    assert "failed" not in proc.stderr
+    executed = nbformat.read(mini / "book/executed/tiny-b.ipynb", as_version=4)
+    outputs = [o for c in executed.cells for o in c.get("outputs", [])]
+    assert not [o for o in outputs if o.get("output_type") == "error"]
+    assert "must never run" not in json.dumps(executed)
+    assert any("Cannot be estimated" in json.dumps(o) for o in outputs)
+    evidence = json.loads((mini / "results/tiny-b/evidence.json").read_text())
+    assert evidence["primary"]["p_value"] is None and "needs at least 30" in evidence["not_estimable"]
+    ledger = {e["id"]: e for e in json.loads((mini / "results/claims.json").read_text())}
+    assert ledger["F1"]["verdict"] == "inconclusive"

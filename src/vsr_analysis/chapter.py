@@ -209,6 +209,17 @@ HIDPI = 220
 SIMULATED_CSV_LABEL = "SIMULATED (synthetic replica {spec})"
 
 
+class CannotEstimate(Exception):
+    """The chapter's analysis cannot be estimated on this survey file (raised by
+    :meth:`Context.stop_unless_estimable` after the claim is recorded as inconclusive).  ``vsr run`` publishes the
+    page up to that point as a finished chapter, not as a failure."""
+
+
+#: The fewest municipalities a chapter's model or ceiling analysis is run on; with fewer, the chapter says why and
+#: its claim is inconclusive (a model of the maturity stage has up to 17 parameters with the county effects).
+MIN_MODEL_UNITS = 30
+
+
 class Context:
     def __init__(self, data: AnalysisFrame, param_set: str, results_dir: Path, parameters: dict):
         self.data = data
@@ -430,6 +441,35 @@ class Context:
         fig._vsr_binned = True  # counts per cell, suppressed: not unit-level
         self.figure(fig, name, alt, caption)
         return table
+
+    def stop_unless_estimable(self, n: int, what: str, minimum: int = MIN_MODEL_UNITS, parts: tuple = ()) -> None:
+        """End the chapter here, in words, when fewer than ``minimum`` municipalities can enter its analysis.
+
+        A valid survey file may leave too few answers for a model (nobody answered the maturity question, a
+        handful of respondents): the chapter then records its claim as inconclusive with the reason (and each
+        of ``parts``, the components a conjunction's evidence holds), shows a note, and raises
+        :class:`CannotEstimate`, which ``vsr run`` treats as the end of the page, not as an error.
+        """
+        if n >= minimum:
+            return
+        reason = f"only {n} responding municipalities have {what}; the analysis needs at least {minimum}"
+        markdown(
+            ":::{admonition} Cannot be estimated on this survey file\n:class: warning\n"
+            f"{reason[0].upper() + reason[1:]}. The claim is recorded as *inconclusive*, and the rest of this "
+            "chapter is left out.\n:::"
+        )
+        claim = self.parameters.get("claim")
+        if claim:
+            empty = {"estimate": None, "ci_low": None, "ci_high": None, "p_value": None}
+            self.evidence(
+                claim=claim,
+                primary={"method": f"not estimable: {reason}", **empty},
+                n=n,
+                rule_inputs={},
+                parts={part: {"primary": dict(empty), "rule_inputs": {}, "n": n} for part in parts},
+                not_estimable=reason,
+            )
+        raise CannotEstimate(reason)
 
     def evidence(
         self,

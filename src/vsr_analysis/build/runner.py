@@ -103,6 +103,38 @@ def _failed_cell(notebook_path: Path) -> str:
     return "no cell reported an error (the kernel may have died or timed out)"
 
 
+def _end_at_cannot_estimate(notebook_path: Path) -> bool:
+    """If the notebook stopped with ``chapter.CannotEstimate``, make it end there cleanly and return True.
+
+    The error output and papermill's error banner are removed, the cells after the stop are dropped (they were
+    not run) and the notebook is no longer marked as failed; the note the chapter printed stays.
+    """
+    try:
+        nb = nbformat.read(notebook_path, as_version=4)
+    except Exception:
+        return False
+    stop = None
+    for i, cell in enumerate(nb.cells):
+        errors = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
+        if errors:
+            if errors[0].get("ename") != "CannotEstimate":
+                return False
+            stop = i
+            break
+    if stop is None:
+        return False
+    cell = nb.cells[stop]
+    cell.outputs = [o for o in cell.outputs if o.get("output_type") != "error"]
+    nb.cells = [
+        c for c in nb.cells[: stop + 1] if "papermill-error-cell-tag" not in c.get("metadata", {}).get("tags", [])
+    ]
+    pm = nb.metadata.get("papermill")
+    if pm is not None:
+        pm["exception"] = None
+    nbformat.write(nb, notebook_path)
+    return True
+
+
 def _mark_cells_for_book(
     notebook_path: Path, template: Path | None = None, root: Path | None = None, title: str | None = None
 ) -> None:
@@ -213,7 +245,9 @@ def execute_one(
         children.done(proc)
     seconds = time.perf_counter() - start
     param_file.unlink(missing_ok=True)
-    if proc.returncode != 0:
+    if proc.returncode != 0 and out_nb.exists() and _end_at_cannot_estimate(out_nb):
+        pass  # the chapter said why it cannot be estimated and recorded its claim: a finished page
+    elif proc.returncode != 0:
         where = _failed_cell(out_nb) if out_nb.exists() else "before the first cell"
         tail = "\n".join((stderr or "").strip().splitlines()[-6:])
         return Outcome(
