@@ -50,6 +50,9 @@ def test_share_above_and_spread_needs_both_parts():
     rule = _claim("share_above_and_spread", threshold=0.5, min_stages=3, min_stage_share=0.1)
     assert decide(rule, _ev(0.9, 0.001, 0.8, 0.95, stages_above_min_share=4), 0.05, 0.001).verdict == "supported"
     assert decide(rule, _ev(0.9, 0.001, 0.8, 0.95, stages_above_min_share=2), 0.05, 0.001).verdict == "not supported"
+    # no answers at all: neither part can be estimated, so the rule cannot say "not supported"
+    nothing = {"primary": {"estimate": None, "ci_low": None, "ci_high": None, "p_value": None}, "rule_inputs": {}}
+    assert decide(rule, nothing, 0.05, None).verdict == "inconclusive"
 
 
 def _joint(p, components):

@@ -142,8 +142,11 @@ def rule_share_above_and_spread(evidence: dict, alpha: float, p: float | None, p
     """F2: most have started (share above a level) *and* maturity varies (enough stages occupied)."""
     started = rule_share_above(evidence, alpha, p, params)
     inputs = evidence.get("rule_inputs", {})
-    occupied = int(inputs.get("stages_above_min_share", 0))
     needed = int(params["min_stages"])
+    if inputs.get("stages_above_min_share") is None:
+        # no stage distribution (nobody answered the maturity question): nothing to decide on either way
+        return Decision("inconclusive", f"{started.reason}; the stage distribution could not be estimated")
+    occupied = int(inputs["stages_above_min_share"])
     if started.verdict == "supported" and occupied >= needed:
         return Decision(
             "supported",
