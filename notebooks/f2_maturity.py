@@ -73,7 +73,7 @@ y, w = as_float(answered["maturity_stage"]), answered["weight"].to_numpy(dtype=f
 wi = ctx.data.weight_info
 markdown(f"{len(resp)} of {len(ctx.frame)} municipalities responded and **{len(answered)}** classified themselves on the "
          f"maturity ladder. The raking weights have a design effect of {wi['design_effect']:.3f} (effective n {wi['effective_n']:.0f}).")
-ctx.stop_unless_estimable(len(answered), "a maturity stage", minimum=10)
+ctx.stop_unless_estimable(len(answered), "a maturity stage", kind="count")
 
 # %% [markdown]
 # ## The weighted distribution of the maturity ladder

@@ -77,7 +77,7 @@ frame, confidential = ctx.frame, ctx.data.confidential
 # The threshold is fixed from the register frame (all 356 municipalities), before any survey answer is read.
 cut = float(frame[condition].median()) if threshold is None else float(threshold)
 resp = ctx.respondents.dropna(subset=["maturity_stage", condition])
-ctx.stop_unless_estimable(len(resp), "a maturity stage and the condition", minimum=10)
+ctx.stop_unless_estimable(len(resp), "a maturity stage and the condition", kind="count")
 x_raw = resp[condition].astype(float).to_numpy()
 y = resp["maturity_stage"].astype(float).to_numpy()
 # NCA's effect size depends on the X scale; population is analysed on a log10 scale (Oslo is 200 times the

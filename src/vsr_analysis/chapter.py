@@ -215,11 +215,6 @@ class CannotEstimate(Exception):
     page up to that point as a finished chapter, not as a failure."""
 
 
-#: The fewest municipalities a chapter's model or ceiling analysis is run on; with fewer, the chapter says why and
-#: its claim is inconclusive (a model of the maturity stage has up to 17 parameters with the county effects).
-MIN_MODEL_UNITS = 30
-
-
 class Context:
     def __init__(self, data: AnalysisFrame, param_set: str, results_dir: Path, parameters: dict):
         self.data = data
@@ -442,14 +437,20 @@ class Context:
         self.figure(fig, name, alt, caption)
         return table
 
-    def stop_unless_estimable(self, n: int, what: str, minimum: int = MIN_MODEL_UNITS, parts: tuple = ()) -> None:
-        """End the chapter here, in words, when fewer than ``minimum`` municipalities can enter its analysis.
+    def stop_unless_estimable(self, n: int, what: str, kind: str = "model", parts: tuple = ()) -> None:
+        """End the chapter here, in words, when too few municipalities can enter its analysis.
+
+        The least is ``claims.evidence.MIN_MODEL_UNITS`` for a model (``kind="model"``) and ``MIN_COUNT_UNITS``
+        for a share or a count (``kind="count"``); ``vsr simulate`` applies the same limits.
 
         A valid survey file may leave too few answers for a model (nobody answered the maturity question, a
         handful of respondents): the chapter then records its claim as inconclusive with the reason (and each
         of ``parts``, the components a conjunction's evidence holds), shows a note, and raises
         :class:`CannotEstimate`, which ``vsr run`` treats as the end of the page, not as an error.
         """
+        from vsr_analysis.claims.evidence import MIN_COUNT_UNITS, MIN_MODEL_UNITS
+
+        minimum = {"model": MIN_MODEL_UNITS, "count": MIN_COUNT_UNITS}[kind]
         if n >= minimum:
             return
         reason = f"only {n} responding municipalities have {what}; the analysis needs at least {minimum}"

@@ -51,6 +51,13 @@ def table_to_csv(table: pd.DataFrame) -> str:
     return table.to_csv(index=False, lineterminator="\n", float_format=FLOAT_FORMAT)
 
 
+#: The fewest municipalities a chapter's model (F1, F3, F5) is fitted on; with fewer the claim is inconclusive and
+#: the chapter says why (``chapter.Context.stop_unless_estimable``).  A maturity model has up to 17 parameters.
+MIN_MODEL_UNITS = 30
+#: The fewest answers F2's share and stage distribution and F4's count and ceiling are computed from.
+MIN_COUNT_UNITS = 10
+
+
 def write_table(results_dir: str | Path, name: str, table: pd.DataFrame) -> Path:
     """Write one result table as ``<results_dir>/<name>.csv`` and return its path."""
     path = Path(results_dir) / f"{name}.csv"

@@ -29,6 +29,7 @@ from vsr_analysis.claims import conjunction_evidence as conj
 from vsr_analysis.claims import necessity_evidence
 from vsr_analysis.claims import share_evidence as se
 from vsr_analysis.claims.coherence_evidence import f10_evidence
+from vsr_analysis.claims.evidence import MIN_COUNT_UNITS, MIN_MODEL_UNITS
 from vsr_analysis.claims.model_robustness import with_large_reference
 from vsr_analysis.claims.progress_evidence import f9_evidence
 from vsr_analysis.data.analysis_frame import AnalysisFrame
@@ -56,11 +57,20 @@ def _from_notebook_evidence(primary: dict, n, rule_inputs: dict) -> dict:
     return _evidence(*(primary.get(k) for k in _PRIMARY_KEYS), n, rule_inputs)
 
 
+def _require(n: int, minimum: int, what: str) -> None:
+    """The chapters' ``stop_unless_estimable``: too few answers make the claim inconclusive (an error here, which
+    ``vsr simulate`` records as an inconclusive verdict with its reason)."""
+    if n < minimum:
+        raise ValueError(f"only {n} responding municipalities have {what}; the analysis needs at least {minimum}")
+
+
 def ordinal_effect(data: AnalysisFrame, claim: dict, params: dict, seed: int) -> dict:
     """F1, F5 (notebook ``f1_f5_ordinal_effect``): the term's coefficient, Wald p and the TOST p."""
     alpha = float(params["alpha"])
     sesoi = float(claim["rule_parameters"]["sesoi_log_odds"])
     resp, _ = with_large_reference(data.respondents, data.frame)
+    used = resp.dropna(subset=["maturity_stage", params["term"], *params["controls"]])
+    _require(len(used), MIN_MODEL_UNITS, "a maturity stage, the term and every covariate")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         e = ordinal_term_effect(
@@ -84,6 +94,7 @@ def maturity_spread(data: AnalysisFrame, claim: dict, params: dict, seed: int) -
     """
     rp = claim["rule_parameters"]
     answered = data.respondents.dropna(subset=["maturity_stage"])
+    _require(len(answered), MIN_COUNT_UNITS, "a maturity stage")
     y = as_float(answered["maturity_stage"])
     w = answered["weight"].to_numpy(dtype=float)
     frame_size = params["frame_size"]
@@ -114,6 +125,9 @@ def _conjunction(data: AnalysisFrame, params: dict, sesoi: float) -> dict:
     if _CONJUNCTION_CACHE.get("data") is data and _CONJUNCTION_CACHE.get("key") == key:
         return _CONJUNCTION_CACHE["evidence"]
     resp, _ = with_large_reference(data.respondents, data.frame)
+    _require(
+        len(resp.dropna(subset=["maturity_stage", *terms])), MIN_MODEL_UNITS, "a stage and all four characteristics"
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         fit = fit_ordinal(resp, "maturity_stage", terms, weights="weight", fixed_effects=params["fixed_effects"])
@@ -158,6 +172,7 @@ def not_prerequisite(data: AnalysisFrame, claim: dict, params: dict, seed: int) 
     # inline in the notebook: the threshold is the frame's median unless the parameter set names one
     cut = float(data.frame[condition].median()) if threshold is None else float(threshold)
     resp = data.respondents.dropna(subset=["maturity_stage", condition])
+    _require(len(resp), MIN_COUNT_UNITS, "a maturity stage and the condition")
     x_raw = resp[condition].astype(float).to_numpy()
     y = resp["maturity_stage"].astype(float).to_numpy()
     x = np.log10(x_raw) if params["log_scale"] else x_raw
