@@ -8,10 +8,9 @@ ways: the primary (linearised raked share, response as Poisson sampling with fac
 finite-population factor, and with the old global factor 1 - n/N.  Coverage = share of seeds whose interval
 contains the *frame's* true share (all 356 municipalities, before unit and item non-response).
 
-Speed: the propensity model's cross-validation (12 penalties x 5 folds) costs about a second per seed through
-scikit-learn's per-fit overhead, so the benchmark fits the same model for all seeds at once
-(:func:`batched_propensity`: Newton's method on the same penalised log-likelihood, folds from the same
-``StratifiedKFold``); tests/test_share_coverage_tools.py checks it against
+Speed: the benchmark fits the propensity model for all seeds of a chunk at once (:func:`batched_propensity`:
+:func:`vsr_analysis.stats.penalised_logit.cross_validated_logit` with one outcome row per seed, folds from the
+same ``StratifiedKFold``); tests/test_share_coverage_tools.py checks it against
 :func:`vsr_analysis.stats.propensity.response_propensity`.
 
 Writes ``benchmarks/output/share_coverage.csv`` (one row per scenario x claim x variance) unless ``--no-save``.
@@ -26,7 +25,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from scipy.special import expit
 from sklearn.model_selection import StratifiedKFold
 
 from vsr_analysis.claims.ledger import load_claims_spec
@@ -42,6 +40,7 @@ from vsr_analysis.data.analysis_frame import RAKING_MARGINS, add_analysis_column
 from vsr_analysis.data.frame import build_frame
 from vsr_analysis.data.register import load_register
 from vsr_analysis.stats.calibration_variance import raked_design
+from vsr_analysis.stats.penalised_logit import cross_validated_logit
 from vsr_analysis.stats.propensity import PENALTY_GRID, _design_matrix
 from vsr_analysis.stats.raking import _ipf, rake
 from vsr_analysis.stats.shares import calibrated_share_test
@@ -50,30 +49,6 @@ from vsr_analysis.synth import replica
 OUT = Path(__file__).resolve().parent / "output" / "share_coverage.csv"
 SCENARIOS = ("vsr-narrative", "null", "size-ceiling", "unequal-response")
 VARIANCES = ("poisson", "with_replacement", "global_fpc")
-
-
-def _newton(X: np.ndarray, Y: np.ndarray, M: np.ndarray, c: float, iters: int = 30) -> np.ndarray:
-    """Penalised logistic fits for many outcomes at once: minimise c * sum_i m_i logloss_i + |beta|^2 / 2.
-
-    X (n, p) without intercept; Y, M (S, n): outcomes and 0/1 training masks.  Returns (S, p + 1) with the
-    (unpenalised) intercept first.
-    """
-    S, n = Y.shape
-    Xt = np.hstack([np.ones((n, 1)), X])
-    p1 = Xt.shape[1]
-    beta = np.zeros((S, p1))
-    pen = np.eye(p1)
-    pen[0, 0] = 0.0
-    for _ in range(iters):
-        mu = expit(beta @ Xt.T)
-        g = c * ((M * (mu - Y)) @ Xt) + beta @ pen
-        wts = c * M * mu * (1 - mu) + 1e-12
-        H = (Xt.T[None, :, :] * wts[:, None, :]) @ Xt + pen
-        step = np.linalg.solve(H, g[..., None])[..., 0]
-        beta -= step
-        if np.max(np.abs(step)) < 1e-10:
-            break
-    return beta
 
 
 def batched_propensity(frame: pd.DataFrame, responded: np.ndarray, seed_of_folds: int = 0) -> np.ndarray:
@@ -91,21 +66,7 @@ def batched_propensity(frame: pd.DataFrame, responded: np.ndarray, seed_of_folds
         cv = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed_of_folds)
         for k, (_, test) in enumerate(cv.split(X, Y[s].astype(int))):
             test_masks[k, s, test] = True
-    Xt = np.hstack([np.ones((n, 1)), X])
-    scores = np.zeros((len(PENALTY_GRID), S))
-    for j, c in enumerate(PENALTY_GRID):
-        for k in range(folds):
-            beta = _newton(X, Y, (~test_masks[k]).astype(float), c)
-            mu = np.clip(expit(beta @ Xt.T), 1e-15, 1 - 1e-15)
-            ll = Y * np.log(mu) + (1 - Y) * np.log(1 - mu)
-            scores[j] += (ll * test_masks[k]).sum(axis=1) / test_masks[k].sum(axis=1)
-    best = np.argmax(scores, axis=0)  # first maximum, as scikit-learn
-    out = np.empty((S, n))
-    for j in np.unique(best):
-        sel = best == j
-        beta = _newton(X, Y[sel], np.ones((int(sel.sum()), n)), PENALTY_GRID[j])
-        out[sel] = expit(beta @ Xt.T)
-    return out
+    return cross_validated_logit(X, Y, test_masks, PENALTY_GRID).prob
 
 
 def _fast_rake(base: pd.DataFrame):

@@ -50,13 +50,12 @@ ctx = start(survey=survey, param_set=param_set, results_dir=results_dir, paramet
 import numpy as np
 import matplotlib.pyplot as plt
 import seaborn as sns
-from vsr_analysis.claims.coherence_evidence import EITHER, ITEMS, either_named, f10_evidence, municipal_table, with_either
+from vsr_analysis.claims.coherence_evidence import EITHER, ITEMS, f10_evidence, f10_variants, municipal_table, with_either
 from vsr_analysis.claims.ledger import load_claims_spec
 from vsr_analysis.claims.share_reporting import numeric, publishable, sensitivity_table
 from vsr_analysis.data.codebook import load_codebook
 from vsr_analysis.stats.county_tables import ITEM_COUNT_COLUMNS, describe_count, hidden_cells, hidden_note, item_counts
 from vsr_analysis.stats.descriptives import interval_errors
-from vsr_analysis.stats.shares import share_test
 
 spec = load_claims_spec()
 alpha = float(spec["alpha"])
@@ -73,7 +72,7 @@ markdown(f":::{{admonition}} Claim {claim}: {claim_entry['finding']}\n:class: im
 # ## Primary test
 
 # %%
-ev = f10_evidence(resp, threshold=threshold, population_size=frame_size)
+ev = f10_evidence(ctx.data.frame, threshold=threshold, margins=ctx.data.weight_info["margins"])
 t = ev["test"]
 markdown(f"Raked share of municipalities naming lack of policy coherence or of national support and guidance: "
          f"**{t['estimate']:.3f}** (95 % CI {t['ci_low']:.3f} to {t['ci_high']:.3f}); one-sided p (share > "
@@ -138,19 +137,13 @@ ctx.figure(fig, "state_barriers", alt="Horizontal bars of the raked share of mun
 # %% [markdown]
 # ## Robustness
 #
-# The primary result unweighted; each item alone; a conservative reading of item non-response (a municipality
-# that skipped the barrier question counted as naming neither). Each row shows the rule's decision at the
+# The primary result without any finite-population factor, with the old global factor 1 − n/N, and unweighted;
+# each item alone; a conservative reading of item non-response (a municipality that skipped the barrier question
+# counted as naming neither). Each row shows the rule's decision at the
 # unadjusted α.
 
 # %%
-w = resp["weight"].to_numpy()
-either = either_named(resp)
-robust = sensitivity_table(claim_entry, alpha, [
-    ("primary: either item, weighted", t),
-    ("either item, unweighted", share_test(either, None, threshold, population_size=frame_size)),
-    *[(f"{labels[i]} alone (weighted)", share_test(either_named(resp, [i]), w, threshold, population_size=frame_size)) for i in ITEMS],
-    ("barrier question skipped counted as naming neither (weighted)", share_test(np.nan_to_num(either, nan=0.0), w, threshold, population_size=frame_size)),
-])
+robust = sensitivity_table(claim_entry, alpha, f10_variants(ctx.data.frame, ev["design"], threshold, labels))
 ctx.table("robustness", robust, "The decision rule under each variant (unadjusted α)", count_columns=["n"])
 
 # %% [markdown]

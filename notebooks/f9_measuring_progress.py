@@ -52,10 +52,10 @@ import numpy as np
 import matplotlib.pyplot as plt
 import seaborn as sns
 from vsr_analysis.claims.ledger import load_claims_spec
-from vsr_analysis.claims.progress_evidence import ITEM, f9_evidence, progress_by_stage, rung_shares
-from vsr_analysis.claims.share_reporting import numeric, publishable, sensitivity_table, share_below_test
+from vsr_analysis.claims.progress_evidence import ITEM, f9_evidence, f9_variants, progress_by_stage, rung_shares
+from vsr_analysis.claims.share_reporting import numeric, publishable, sensitivity_table
 from vsr_analysis.data.codebook import load_codebook
-from vsr_analysis.stats.descriptives import as_float, interval_errors
+from vsr_analysis.stats.descriptives import interval_errors
 
 spec = load_claims_spec()
 alpha = float(spec["alpha"])
@@ -72,7 +72,7 @@ markdown(f":::{{admonition}} Claim {claim}: {claim_entry['finding']}\n:class: im
 # ## Primary test
 
 # %%
-ev = f9_evidence(resp, threshold=threshold, population_size=frame_size)
+ev = f9_evidence(ctx.data.frame, threshold=threshold, margins=ctx.data.weight_info["margins"])
 t = ev["test"]
 markdown(f"Raked share of municipalities measuring progress with indicators: **{t['estimate']:.3f}** (95 % CI "
          f"{t['ci_low']:.3f} to {t['ci_high']:.3f}); one-sided p (share < {threshold:g}) = **{t['p_value']:.3g}**; "
@@ -143,20 +143,13 @@ ctx.figure(fig, "ladder", alt="Left: horizontal bars of the raked share of munic
 # %% [markdown]
 # ## Robustness
 #
-# The primary result beside the unweighted share; a conservative reading of item non-response for this claim
-# (a municipality that left the item blank counted as *measuring*); and the ladder's own top rung (self-classified
-# stage 5, "measuring and reporting") instead of the item. Each row shows the rule's decision at the unadjusted α.
+# The primary result beside the same share without any finite-population factor, with the old global factor
+# 1 − n/N, and unweighted; a conservative reading of item non-response for this claim (a municipality that left
+# the item blank counted as *measuring*); and the ladder's own top rung (self-classified stage 5, "measuring and
+# reporting") instead of the item. Each row shows the rule's decision at the unadjusted α.
 
 # %%
-x = as_float(resp[ITEM])
-stage5 = np.where(np.isnan(as_float(resp["maturity_stage"])), np.nan, (as_float(resp["maturity_stage"]) == 5).astype(float))
-w = resp["weight"].to_numpy()
-robust = sensitivity_table(claim_entry, alpha, [
-    ("primary: weighted", t),
-    ("unweighted", share_below_test(x, None, threshold, population_size=frame_size)),
-    ("item left blank counted as measuring (weighted)", share_below_test(np.nan_to_num(x, nan=1.0), w, threshold, population_size=frame_size)),
-    ("self-classified stage 5 instead of the item (weighted)", share_below_test(stage5, w, threshold, population_size=frame_size)),
-])
+robust = sensitivity_table(claim_entry, alpha, f9_variants(ctx.data.frame, ev["design"], threshold))
 ctx.table("robustness", robust, "The decision rule under each variant (unadjusted α)", count_columns=["n"])
 
 # %% [markdown]

@@ -96,9 +96,21 @@ def _respondents(measuring_share: float, n: int = 280, seed: int = 1) -> pd.Data
     return df
 
 
+def _as_frame(respondents: pd.DataFrame, frame_size: int = 356):
+    """The analysis frame of ``respondents`` (non-respondents added with blank items) and a constant response
+    propensity, for the evidence functions (no raking margins: the weights are the respondents' own)."""
+    from vsr_analysis.stats.propensity import ResponsePropensity
+
+    others = pd.DataFrame({"weight": np.zeros(frame_size - len(respondents))})
+    frame = pd.concat([respondents.assign(responded=True), others.assign(responded=False)], ignore_index=True)
+    prob = pd.Series(len(respondents) / frame_size, index=frame.index)
+    return frame, {"margins": [], "propensity": ResponsePropensity(prob, prob, None, 0, "constant")}
+
+
 @pytest.mark.parametrize("share,expected", [(0.1, "supported"), (0.9, "not supported")])
 def test_f9_evidence_gives_the_rules_decision(share, expected):
-    ev = f9_evidence(_respondents(share), threshold=0.5, population_size=356)
+    frame, design = _as_frame(_respondents(share))
+    ev = f9_evidence(frame, threshold=0.5, **design)
     assert set(ev["primary"]) == {"method", "estimate", "ci_low", "ci_high", "p_value"}
     assert ev["n"] == 280
     assert ledger.decide(CLAIMS["F9"], ev, 0.05, ev["primary"]["p_value"]).verdict == expected
@@ -152,7 +164,8 @@ def test_f10_evidence_gives_the_rules_decision(rate, expected):
             "weight": np.ones(n),
         }
     )
-    ev = f10_evidence(df, threshold=0.25, population_size=356)
+    frame, design = _as_frame(df)
+    ev = f10_evidence(frame, threshold=0.25, **design)
     assert ev["primary"]["estimate"] == pytest.approx(either_named(df).mean())
     assert ledger.decide(CLAIMS["F10"], ev, 0.05, ev["primary"]["p_value"]).verdict == expected
     table = municipal_table(df, {}, population_size=356)
@@ -204,15 +217,23 @@ def test_recommendations_link_the_new_verdicts():
 
 def test_decide_functions_run_the_chapters_analysis_on_a_replica_file():
     """What an operating-characteristics simulation calls: a replica's respondents in, the rule's decision out."""
-    from vsr_analysis.claims.coherence_evidence import decide_f10
-    from vsr_analysis.claims.progress_evidence import decide_f9
+    from vsr_analysis.claims.coherence_evidence import f10_variants
+    from vsr_analysis.claims.progress_evidence import f9_variants
     from vsr_analysis.data.analysis_frame import load_frame
     from vsr_analysis.synth import replica
 
     replica.ensure("vsr-narrative", 2021)
     data = load_frame("synthetic:vsr-narrative:2021")
-    ev9, d9 = decide_f9(data.respondents)
-    ev10, d10 = decide_f10(data.respondents)
+    margins = data.weight_info["margins"]
+    ev9 = f9_evidence(data.frame, threshold=0.5, margins=margins)
+    ev10 = f10_evidence(data.frame, threshold=0.25, margins=margins)
+    d9 = ledger.decide(CLAIMS["F9"], ev9, 0.05, ev9["primary"]["p_value"])
+    d10 = ledger.decide(CLAIMS["F10"], ev10, 0.05, ev10["primary"]["p_value"])
+    # the robustness rows start with the primary itself; without a finite-population factor the interval widens
+    rows9, rows10 = f9_variants(data.frame, ev9["design"], 0.5), f10_variants(data.frame, ev10["design"], 0.25, {})
+    for ev, rows in ((ev9, rows9), (ev10, rows10)):
+        assert rows[0][1]["ci_low"] == ev["primary"]["ci_low"] and rows[0][1]["p_value"] == ev["primary"]["p_value"]
+        assert rows[1][1]["ci_high"] - rows[1][1]["ci_low"] > ev["primary"]["ci_high"] - ev["primary"]["ci_low"]
     truth = data.truth
     # the scenario makes both claims true (F9: frame share below 0.5; F10: above 0.25) and the rules say so
     assert truth["f9_measures_progress"]["realised_frame"] < 0.5 and d9.verdict == "supported"

@@ -67,3 +67,37 @@ def test_response_propensity_degenerate_patterns():
     one_miss.loc[0, "responded"] = False
     rp1 = response_propensity(one_miss, "responded", ["x"])
     assert rp1.folds == 0 and "too few" in rp1.method
+
+
+def test_numpy_cross_validation_equals_scikit_learn_logistic_regression_cv():
+    """The Newton fits of stats.penalised_logit against scikit-learn, the independent implementation, on a real
+    frame (the register) with a simulated response pattern and county dummies (SIMULATED DATA)."""
+    from sklearn.linear_model import LogisticRegression, LogisticRegressionCV
+    from sklearn.model_selection import StratifiedKFold, cross_val_predict
+
+    from vsr_analysis.claims.share_evidence import PROPENSITY_COVARIATES, PROPENSITY_FIXED_EFFECTS
+    from vsr_analysis.data.analysis_frame import add_analysis_columns
+    from vsr_analysis.data.frame import build_frame
+    from vsr_analysis.data.register import load_register
+    from vsr_analysis.stats.propensity import PENALTY_GRID, _design_matrix, response_propensity
+    from vsr_analysis.synth import replica
+
+    register = load_register()
+    rows, _ = replica.generate("unequal-response", 11, register)
+    frame = add_analysis_columns(build_frame(rows, register))
+    ours = response_propensity(frame, "responded", PROPENSITY_COVARIATES, PROPENSITY_FIXED_EFFECTS, seed=0)
+
+    X = _design_matrix(frame, PROPENSITY_COVARIATES, PROPENSITY_FIXED_EFFECTS)
+    y = frame["responded"].astype(int).to_numpy()
+    cv = StratifiedKFold(n_splits=5, shuffle=True, random_state=0)
+    ref = LogisticRegressionCV(
+        Cs=PENALTY_GRID, cv=cv, scoring="neg_log_loss", solver="newton-cholesky", tol=1e-10, max_iter=500,
+        l1_ratios=(0.0,), use_legacy_attributes=False,
+    ).fit(X, y)  # fmt: skip
+    c = float(np.ravel(ref.C_)[0])
+    assert ours.penalty_c == c
+    assert np.max(np.abs(ours.prob.to_numpy() - ref.predict_proba(X)[:, 1])) < 1e-6
+    ref_cv = cross_val_predict(
+        LogisticRegression(C=c, solver="newton-cholesky", tol=1e-10), X, y, cv=cv, method="predict_proba"
+    )[:, 1]
+    assert np.max(np.abs(ours.cv_prob.to_numpy() - ref_cv)) < 1e-6

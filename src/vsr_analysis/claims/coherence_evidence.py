@@ -8,7 +8,7 @@ How county authorities differ is described, never pooled and never part of the v
 (Clopper–Pearson) intervals, beside the municipal shares, and Fisher's exact test as an exploratory comparison.
 
 * :func:`either_named` - the 0/1 "names either item" outcome (NaN when it cannot be known).
-* :func:`f10_evidence` - the primary test as ledger evidence.
+* :func:`f10_evidence` - the primary test as ledger evidence; :func:`f10_variants` - its robustness rows.
 * :func:`municipal_table` - the raked municipal share naming each item and either of them.
 * :func:`with_either` - a frame with the derived "either" column, e.g. the county rows for
   :func:`vsr_analysis.stats.county_tables.item_counts`.
@@ -21,9 +21,11 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from vsr_analysis.claims.share_reporting import decide_share_claim, primary_result
+from vsr_analysis.claims.share_evidence import share_design, variance_variants
+from vsr_analysis.claims.share_reporting import primary_result
 from vsr_analysis.stats.descriptives import as_float
-from vsr_analysis.stats.shares import share_by_group, share_test
+from vsr_analysis.stats.propensity import ResponsePropensity
+from vsr_analysis.stats.shares import calibrated_share_test, share_by_group
 
 ITEMS = ("barrier_policy_coherence", "barrier_national_guidance")
 EITHER = "either_state_barrier"
@@ -38,26 +40,46 @@ def either_named(data: pd.DataFrame, items: Sequence[str] = ITEMS) -> np.ndarray
 
 
 def f10_evidence(
-    respondents: pd.DataFrame,
+    frame: pd.DataFrame,
     *,
     threshold: float,
-    population_size: int,
     items: Sequence[str] = ITEMS,
-    weight: str | None = "weight",
+    margins=None,
+    propensity: ResponsePropensity | None = None,
 ) -> dict:
-    """Evidence for F10: the raked share naming either item, one-sided test share > threshold."""
-    w = None if weight is None else respondents[weight].to_numpy(dtype=float)
-    t = share_test(either_named(respondents, items), w, threshold, population_size=population_size)
+    """Evidence for F10 from the analysis frame (all municipalities, ``responded``, raking ``weight``): the raked
+    share naming either item, one-sided test share > ``threshold`` (the share chapters' calibrated test)."""
+    design = share_design(frame, margins, propensity)
+    resp = frame[frame["responded"].astype(bool)]
+    t = calibrated_share_test(either_named(resp, items), design, threshold)
     method = (
         f"one-sided test that the raked share naming {' or '.join(items)} exceeds {threshold:g} "
-        f"(finite-population correction N = {population_size})"
+        "(linearised raked share, response as Poisson sampling with estimated propensities)"
     )
     return {
         "primary": primary_result(t, method),
         "n": int(t.get("n", 0)),
         "rule_inputs": {"threshold": float(threshold), "items": list(items)},
         "test": t,
+        "design": design,
     }
+
+
+def f10_variants(frame: pd.DataFrame, design, threshold: float, labels: dict[str, str]) -> list[tuple[str, dict]]:
+    """F10's robustness rows (label, test): the variance and weighting variants of every share claim, each item
+    alone, and a skipped barrier question counted as naming neither."""
+    resp = frame[frame["responded"].astype(bool)]
+    either = either_named(resp)
+    rows = [
+        (label, calibrated_share_test(either, des, threshold, variance=v))
+        for label, des, v in variance_variants(design)
+    ]
+    rows += [
+        (f"{labels.get(i, i)} alone", calibrated_share_test(either_named(resp, [i]), design, threshold)) for i in ITEMS
+    ]
+    rows.append(("barrier question skipped counted as naming neither",
+                 calibrated_share_test(np.nan_to_num(either, nan=0.0), design, threshold)))  # fmt: skip
+    return rows
 
 
 def municipal_table(
@@ -91,11 +113,3 @@ def municipal_table(
 def with_either(data: pd.DataFrame, items: Sequence[str] = ITEMS) -> pd.DataFrame:
     """``data`` with the derived column ``either_state_barrier``."""
     return data.assign(**{EITHER: either_named(data, items)})
-
-
-def decide_f10(respondents: pd.DataFrame, spec: dict | None = None, *, population_size: int = 356):
-    """Evidence and the rule's decision (unadjusted level) for F10, with the level from ``claims.yml``.
-
-    What a simulation of the rule's operating characteristics calls per replicate: the same code as the chapter.
-    """
-    return decide_share_claim("F10", f10_evidence, respondents, spec, population_size=population_size)

@@ -6,6 +6,7 @@ pre-specified reading (``claims.yml``): most municipalities do not follow their 
 (``measures_progress`` = 0), so no common yardstick exists from which a benchmark could be built.
 
 * :func:`f9_evidence` - the primary test (raked share measuring progress below the level) as ledger evidence.
+* :func:`f9_variants` - its robustness rows.
 * :func:`progress_by_stage` - the share measuring progress at each stage of the ladder.
 * :func:`rung_shares` - the weighted share holding each component item, in the ladder's order, with the
   empirical rank of each rung (1 = the most common), to show where measuring progress sits.
@@ -16,30 +17,57 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from vsr_analysis.claims.share_reporting import decide_share_claim, primary_result, share_below_test
+from vsr_analysis.claims.share_evidence import share_design, variance_variants
+from vsr_analysis.claims.share_reporting import calibrated_below_test, primary_result
 from vsr_analysis.stats.descriptives import LADDER_COMPONENTS, as_float
+from vsr_analysis.stats.propensity import ResponsePropensity
 from vsr_analysis.stats.shares import share_by_group
 
 ITEM = "measures_progress"
 
 
 def f9_evidence(
-    respondents: pd.DataFrame, *, threshold: float, population_size: int, weight: str | None = "weight"
+    frame: pd.DataFrame, *, threshold: float, margins=None, propensity: ResponsePropensity | None = None
 ) -> dict:
-    """Evidence for F9: the raked share with ``measures_progress`` = 1 and the one-sided test share < threshold."""
-    x = as_float(respondents[ITEM])
-    w = None if weight is None else respondents[weight].to_numpy(dtype=float)
-    t = share_below_test(x, w, threshold, population_size=population_size)
+    """Evidence for F9 from the analysis frame (all municipalities, ``responded``, raking ``weight``).
+
+    The raked share with ``measures_progress`` = 1 and the one-sided test share < ``threshold``: the share
+    chapters' calibrated test (response as Poisson sampling, 1 - pi_i per unit) on the complement.  ``margins``
+    and ``propensity`` as :func:`vsr_analysis.claims.share_evidence.share_design`; ``design`` in the result is the
+    design used, for the robustness rows (:func:`f9_variants`).
+    """
+    design = share_design(frame, margins, propensity)
+    resp = frame[frame["responded"].astype(bool)]
+    t = calibrated_below_test(as_float(resp[ITEM]), design, threshold)
     method = (
         f"one-sided test that the raked share measuring progress with indicators is below {threshold:g} "
-        f"(share test on the complement, finite-population correction N = {population_size})"
+        "(linearised raked share of the complement, response as Poisson sampling with estimated propensities)"
     )
     return {
         "primary": primary_result(t, method),
         "n": int(t.get("n", 0)),
         "rule_inputs": {"threshold": float(threshold), "n_eff": t.get("n_eff")},
         "test": t,
+        "design": design,
     }
+
+
+def f9_variants(frame: pd.DataFrame, design, threshold: float) -> list[tuple[str, dict]]:
+    """F9's robustness rows (label, test): the variance and weighting variants of every share claim, the item
+    left blank counted as measuring (the conservative reading), and the self-classified stage 5 instead of the
+    item."""
+    resp = frame[frame["responded"].astype(bool)]
+    x = as_float(resp[ITEM])
+    stage = as_float(resp["maturity_stage"])
+    stage5 = np.where(np.isnan(stage), np.nan, (stage == 5).astype(float))
+    rows = [
+        (label, calibrated_below_test(x, des, threshold, variance=v)) for label, des, v in variance_variants(design)
+    ]
+    rows.append(
+        ("item left blank counted as measuring", calibrated_below_test(np.nan_to_num(x, nan=1.0), design, threshold))
+    )
+    rows.append(("self-classified stage 5 instead of the item", calibrated_below_test(stage5, design, threshold)))
+    return rows
 
 
 def progress_by_stage(
@@ -78,11 +106,3 @@ def rung_shares(
     out = pd.DataFrame(rows)
     out["rank (1 = most common)"] = out["share (weighted)"].rank(ascending=False, method="min").astype(int)
     return out
-
-
-def decide_f9(respondents: pd.DataFrame, spec: dict | None = None, *, population_size: int = 356):
-    """Evidence and the rule's decision (unadjusted level) for F9, with the level from ``claims.yml``.
-
-    What a simulation of the rule's operating characteristics calls per replicate: the same code as the chapter.
-    """
-    return decide_share_claim("F9", f9_evidence, respondents, spec, population_size=population_size)

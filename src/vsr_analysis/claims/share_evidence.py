@@ -74,6 +74,28 @@ def frame_propensity(frame: pd.DataFrame, seed: int = 0) -> ResponsePropensity:
     return response_propensity(frame, "responded", PROPENSITY_COVARIATES, PROPENSITY_FIXED_EFFECTS, seed=seed)
 
 
+def share_design(frame: pd.DataFrame, margins=None, propensity: ResponsePropensity | None = None) -> RakedDesign:
+    """The raked design of the share claims: the frame's raking weights and margins (``margins`` default to
+    :data:`~vsr_analysis.data.analysis_frame.RAKING_MARGINS`) and the response propensities
+    (:func:`frame_propensity` unless given)."""
+    from vsr_analysis.data.analysis_frame import RAKING_MARGINS
+
+    propensity = propensity if propensity is not None else frame_propensity(frame)
+    return raked_design(frame, list(RAKING_MARGINS if margins is None else margins), propensity.prob)
+
+
+def variance_variants(design: RakedDesign) -> list[tuple[str, RakedDesign, str]]:
+    """The robustness rows every share claim shows about the variance and the weighting: (label, design,
+    variance) for the primary, without a finite-population factor, with the old global one, and unweighted."""
+    unweighted = RakedDesign(np.ones(design.n), np.ones((design.n, 1)), design.response_prob, design.frame_size)
+    return [
+        ("primary: raked, response as Poisson sampling (1 − π̂ per unit)", design, "poisson"),
+        ("no finite-population factor (with-replacement linearisation)", design, "with_replacement"),
+        ("global finite-population correction 1 − n/N (respondents as a simple random sample)", design, "global_fpc"),
+        ("unweighted (no raking)", unweighted, "poisson"),
+    ]
+
+
 @dataclass
 class ShareClaimAnalysis:
     """What a share chapter shows: the primary test, robustness rows (with decisions) and notes in words."""
@@ -103,11 +125,9 @@ def share_claim_analysis(
     The robustness rows' decisions use the unadjusted ``alpha`` (the ledger applies Holm to the primary) and
     ``rule_inputs`` (whatever else the claim's rule reads, e.g. :func:`f2_rule_inputs`).
     """
-    from vsr_analysis.data.analysis_frame import RAKING_MARGINS
-
     threshold = float(claim_entry["rule_parameters"]["threshold"])
     propensity = propensity if propensity is not None else frame_propensity(frame)
-    design = raked_design(frame, list(margins or RAKING_MARGINS), propensity.prob)
+    design = share_design(frame, margins or None, propensity)
     resp = frame[frame["responded"].astype(bool)]
     y = outcome(resp, item, min_stage)
     dom = domain_mask(resp, subset_item)
@@ -132,16 +152,8 @@ def share_claim_analysis(
             "decision": d.verdict,
         }
 
-    unweighted = RakedDesign(np.ones(design.n), np.ones((design.n, 1)), design.response_prob, design.frame_size)
-    rows = [
-        row("primary: raked, response as Poisson sampling (1 − π̂ per unit)", y, dom),
-        row("no finite-population factor (with-replacement linearisation)", y, dom, "with_replacement"),
-        row(
-            "global finite-population correction 1 − n/N (respondents as a simple random sample)", y, dom, "global_fpc"
-        ),
-        row("unweighted (no raking)", y, dom, des=unweighted),
-        row("item left blank counted as no", np.nan_to_num(y, nan=0.0), dom),
-    ]
+    rows = [row(label, y, dom, variance, des) for label, des, variance in variance_variants(design)]
+    rows.append(row("item left blank counted as no", np.nan_to_num(y, nan=0.0), dom))
     if alt_min_stage is not None:
         rows.append(row(f"stricter top: stage ≥ {alt_min_stage}", outcome(resp, item, alt_min_stage), dom))
     if subset_item == "sdg_in_management":

@@ -1,8 +1,9 @@
 """How F9, F10 and the county chapter report a share: a share *below* a level, the evidence blocks, tables.
 
-* :func:`share_below_test` - a weighted share with its interval and the one-sided test of share < level, built on
-  :func:`vsr_analysis.stats.shares.share_test` applied to the complement (so it uses exactly the interval and test
-  the share chapters use, whatever that function computes).
+* :func:`calibrated_below_test` - the primary test of a share *below* a level (F9): the share chapters' calibrated
+  test (:func:`vsr_analysis.stats.shares.calibrated_share_test`) applied to the complement.
+* :func:`share_below_test` - the same with :func:`vsr_analysis.stats.shares.share_test` (a weighted share with the
+  global finite-population correction), for descriptive tables such as the county chapter's.
 * :func:`primary_result` - the ``primary`` block of the evidence a notebook hands to the ledger.
 * :func:`sensitivity_table` - the decision rule applied to each variant of the analysis (unadjusted level).
 * :func:`publishable` - a table as a confidential run may show it (small cells suppressed; identity otherwise).
@@ -28,6 +29,25 @@ def share_below_test(x, w=None, threshold: float = 0.5, *, population_size: int 
     if t.get("estimate") is None:
         return out
     out.update(estimate=1.0 - t["estimate"], ci_low=1.0 - t["ci_high"], ci_high=1.0 - t["ci_low"])
+    if t.get("z") is not None:
+        out["z"] = -t["z"]
+    return out
+
+
+def calibrated_below_test(y, design, threshold: float, domain=None, *, variance: str = "poisson") -> dict:
+    """:func:`vsr_analysis.stats.shares.calibrated_share_test` of share < ``threshold``: the test of the
+    complement (1 - share > 1 - threshold) on the raked ``design``, estimate and interval mapped back."""
+    from vsr_analysis.stats.shares import calibrated_share_test
+
+    y = np.asarray(y, dtype=float)
+    t = calibrated_share_test(np.where(np.isnan(y), np.nan, 1.0 - y), design, 1.0 - float(threshold), domain,
+                              variance=variance)  # fmt: skip
+    out = dict(t, threshold=float(threshold))
+    if t.get("estimate") is None:
+        return out
+    out.update(estimate=1.0 - t["estimate"])
+    if t.get("ci_low") is not None:
+        out.update(ci_low=1.0 - t["ci_high"], ci_high=1.0 - t["ci_low"])
     if t.get("z") is not None:
         out["z"] = -t["z"]
     return out
@@ -75,18 +95,3 @@ def publishable(table: pd.DataFrame, count_columns: list[str], confidential: boo
 def numeric(values) -> np.ndarray:
     """A published column as floats: suppressed cells ("<3") and blanks become NaN."""
     return pd.to_numeric(pd.Series(values, dtype=object), errors="coerce").to_numpy(dtype=float)
-
-
-def decide_share_claim(
-    claim_id: str, evidence_fn, respondents: pd.DataFrame, spec: dict | None = None, *, population_size: int = 356
-):
-    """Evidence (``evidence_fn(respondents, threshold=..., population_size=...)``) and the decision of the claim's
-    rule at the unadjusted level, with the level read from ``claims.yml``: what a simulation calls per replicate."""
-    from vsr_analysis.claims.ledger import decide, load_claims_spec
-
-    spec = spec or load_claims_spec()
-    claim = next(c for c in spec["claims"] if c["id"] == claim_id)
-    ev = evidence_fn(
-        respondents, threshold=float(claim["rule_parameters"]["threshold"]), population_size=population_size
-    )
-    return ev, decide(claim, ev, float(spec.get("alpha", 0.05)), ev["primary"]["p_value"])

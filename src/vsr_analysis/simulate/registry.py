@@ -216,7 +216,7 @@ _last_propensity: tuple[Any, Any] = (None, None)
 def _frame_propensity(data: AnalysisFrame):
     """``share_evidence.frame_propensity`` of ``data``, fitted once per simulated survey.
 
-    F6 and F7 use the same response model (it depends only on the frame), and its cross-validated fit is the
+    F2 and F6-F10 use the same response model (it depends only on the frame), and its cross-validated fit is the
     slowest step of a seed; the last frame's fit is kept and reused while the same frame object is analysed.
     """
     global _last_propensity
@@ -243,14 +243,18 @@ def barrier_share(data: AnalysisFrame, claim: dict, params: dict, seed: int) -> 
 def measuring_progress(data: AnalysisFrame, claim: dict, params: dict, seed: int) -> dict:
     """F9 (notebook ``f9_measuring_progress``): ``progress_evidence.f9_evidence``, share below the level."""
     threshold = float(claim["rule_parameters"]["threshold"])
-    ev = f9_evidence(data.respondents, threshold=threshold, population_size=params["frame_size"])
+    ev = f9_evidence(
+        data.frame, threshold=threshold, margins=data.weight_info["margins"], propensity=_frame_propensity(data)
+    )
     return _from_notebook_evidence(ev["primary"], ev["n"], ev["rule_inputs"])
 
 
 def state_barrier(data: AnalysisFrame, claim: dict, params: dict, seed: int) -> dict:
     """F10 (notebook ``f10_policy_coherence``): ``coherence_evidence.f10_evidence``, either barrier named."""
     threshold = float(claim["rule_parameters"]["threshold"])
-    ev = f10_evidence(data.respondents, threshold=threshold, population_size=params["frame_size"])
+    ev = f10_evidence(
+        data.frame, threshold=threshold, margins=data.weight_info["margins"], propensity=_frame_propensity(data)
+    )
     return _from_notebook_evidence(ev["primary"], ev["n"], ev["rule_inputs"])
 
 

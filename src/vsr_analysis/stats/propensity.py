@@ -6,7 +6,7 @@ weights respondents by the inverse of that chance, scaled to the frame size (:fu
 (high correlation, similar weighted estimates), the weighted results do not hinge on the weighting method.
 
 :func:`response_propensity` estimates each unit's response probability with a cross-validated, regularised
-logistic regression (scikit-learn) for the variance of the raked shares
+logistic regression (:mod:`vsr_analysis.stats.penalised_logit`) for the variance of the raked shares
 (:mod:`vsr_analysis.stats.calibration_variance`); :func:`calibration_check` shows whether those probabilities
 are calibrated.
 """
@@ -94,18 +94,22 @@ def response_propensity(
     folds: int = 5,
     seed: int = 0,
 ) -> ResponsePropensity:
-    """Response probabilities by cross-validated L2-regularised logistic regression (scikit-learn).
+    """Response probabilities by cross-validated L2-regularised logistic regression.
 
-    ``LogisticRegressionCV`` chooses the penalty among the 12 values of :data:`PENALTY_GRID` by stratified ``folds``-fold cross-validated
-    log-loss; county (or any ``fixed_effects``) dummies are all kept and shrunk, so a county where nobody (or
-    everybody) answered gets a finite, pulled-in estimate instead of 0 or 1.  Covariates are standardised and
-    scaled by :data:`COVARIATE_SCALE` (lightly penalised).
+    The penalty is chosen among the 12 values of :data:`PENALTY_GRID` by stratified ``folds``-fold
+    cross-validated log-loss (scikit-learn's ``StratifiedKFold`` makes the folds; the fits are Newton's method in
+    :mod:`vsr_analysis.stats.penalised_logit`, scikit-learn's ``LogisticRegressionCV`` objective, checked against
+    it in tests/test_propensity.py).  County (or any ``fixed_effects``) dummies are all kept and shrunk, so a
+    county where nobody (or everybody) answered gets a finite, pulled-in estimate instead of 0 or 1.  Covariates
+    are standardised and scaled by :data:`COVARIATE_SCALE` (lightly penalised).
     When every unit (or none) answered there is nothing to fit: the probabilities are that constant (1 or 0)
     and ``method`` says so.  With fewer answering (or non-answering) units than ``folds``, the folds shrink;
     with fewer than two, the penalty is fixed at C = 1.
     """
-    from sklearn.linear_model import LogisticRegression, LogisticRegressionCV
-    from sklearn.model_selection import StratifiedKFold, cross_val_predict
+    from scipy.special import expit
+    from sklearn.model_selection import StratifiedKFold
+
+    from vsr_analysis.stats.penalised_logit import cross_validated_logit, newton_logit
 
     y = np.asarray(frame[respondent].astype(bool).to_numpy(), dtype=int)
     idx = frame.index
@@ -115,31 +119,20 @@ def response_propensity(
     X = _design_matrix(frame, covariates, fixed_effects)
     k = int(min(folds, np.bincount(y).min()))
     if k < 2:
-        model = LogisticRegression(C=1.0, solver="newton-cholesky", tol=1e-8).fit(X, y)
-        p = model.predict_proba(X)[:, 1]
-        s = pd.Series(p, index=idx, name="response_propensity")
+        beta = newton_logit(X, y[None, :].astype(float), np.ones((1, y.size)), 1.0)[0]
+        s = pd.Series(expit(beta[0] + X @ beta[1:]), index=idx, name="response_propensity")
         return ResponsePropensity(
             s, s.copy(), 1.0, 0, "L2 logistic regression, C = 1 (too few cases to cross-validate)"
         )
     cv = StratifiedKFold(n_splits=k, shuffle=True, random_state=seed)
-    model = LogisticRegressionCV(
-        Cs=PENALTY_GRID,
-        cv=cv,
-        scoring="neg_log_loss",
-        solver="newton-cholesky",
-        tol=1e-8,
-        max_iter=200,
-        l1_ratios=(0.0,),
-        use_legacy_attributes=False,
-    )
-    model.fit(X, y)
-    c = float(np.ravel(model.C_)[0])
-    cv_p = cross_val_predict(
-        LogisticRegression(C=c, solver="newton-cholesky", tol=1e-8), X, y, cv=cv, method="predict_proba"
-    )[:, 1]
+    test_masks = np.zeros((k, 1, y.size), dtype=bool)
+    for f, (_, test) in enumerate(cv.split(X, y)):
+        test_masks[f, 0, test] = True
+    fit = cross_validated_logit(X, y[None, :], test_masks, PENALTY_GRID)
+    c = float(fit.penalty[0])
     return ResponsePropensity(
-        pd.Series(model.predict_proba(X)[:, 1], index=idx, name="response_propensity"),
-        pd.Series(cv_p, index=idx, name="response_propensity_cv"),
+        pd.Series(fit.prob[0], index=idx, name="response_propensity"),
+        pd.Series(fit.cv_prob[0], index=idx, name="response_propensity_cv"),
         c,
         k,
         f"L2 logistic regression, penalty chosen by {k}-fold cross-validated log-loss (C = {c:.3g})",

@@ -204,6 +204,12 @@ class _Model:
 
     # expected per-municipality probabilities of the items, for expected marginals
     def item_probs(self) -> dict[str, np.ndarray]:
+        """Per-municipality probability of every item (computed once per model: the truth of every seed uses it)."""
+        if getattr(self, "_item_probs", None) is None:
+            self._item_probs = self._compute_item_probs()
+        return dict(self._item_probs)
+
+    def _compute_item_probs(self) -> dict[str, np.ndarray]:
         sc, ps = self.sc, self.stage_probs
         eps = float(_v(sc["components"]["inconsistency_rate"]))
         q4 = float(_v(sc["components"]["measures_progress_at_stage_4"]))

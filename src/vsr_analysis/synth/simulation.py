@@ -105,13 +105,35 @@ def generator_sha256() -> str:
     return hashlib.sha256(b"".join((here / name).read_bytes() for name in GENERATOR_SOURCES)).hexdigest()
 
 
+_last_model: tuple = (None, None)
+
+
+def _cached_model(sc: dict, frame: pd.DataFrame) -> _Model:
+    """The scenario's model for this frame, built once while the same scenario text and frame contents are used.
+
+    A simulation generates hundreds of seeds of one scenario on one frame; building the model (solving the stage
+    thresholds, the expected item probabilities) gives the same model every time.  The key is the scenario's
+    checksum and a hash of the frame's contents; a scenario without a checksum is never cached.
+    """
+    global _last_model
+    if not sc.get("_sha256"):
+        return _Model(sc, frame)
+    frame_hash = hashlib.sha256(pd.util.hash_pandas_object(frame, index=True).to_numpy().tobytes()).hexdigest()
+    key = (sc["_sha256"], frame_hash)
+    cached_key, model = _last_model
+    if cached_key != key:
+        model = _Model(sc, frame)
+        _last_model = (key, model)
+    return model
+
+
 def _generate(
     sc: dict, seed: int, frame: pd.DataFrame, model: _Model | None = None, with_truth: bool = True
 ) -> tuple[pd.DataFrame, dict, _Model]:
     if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool) or not 0 <= int(seed) < 2**32:
         raise ValueError(f"seed must be a whole number in 0 .. 2**32-1, got {seed!r}")
     seed = int(seed)
-    model = model if model is not None else _Model(sc, frame)
+    model = model if model is not None else _cached_model(sc, frame)
     streams = dict(zip(_STREAMS, np.random.default_rng(seed).spawn(len(_STREAMS)), strict=True))
     n = len(frame)
     nw = sc["network"]
