@@ -23,6 +23,7 @@ import pandas as pd
 
 from vsr_analysis.claims.share_evidence import share_design, variance_variants
 from vsr_analysis.claims.share_reporting import primary_result
+from vsr_analysis.stats.calibration_variance import RakedDesign
 from vsr_analysis.stats.descriptives import as_float
 from vsr_analysis.stats.propensity import ResponsePropensity
 from vsr_analysis.stats.shares import calibrated_share_test, share_by_group
@@ -46,10 +47,11 @@ def f10_evidence(
     items: Sequence[str] = ITEMS,
     margins=None,
     propensity: ResponsePropensity | None = None,
+    design: RakedDesign | None = None,
 ) -> dict:
     """Evidence for F10 from the analysis frame (all municipalities, ``responded``, raking ``weight``): the raked
     share naming either item, one-sided test share > ``threshold`` (the share chapters' calibrated test)."""
-    design = share_design(frame, margins, propensity)
+    design = design if design is not None else share_design(frame, margins, propensity)
     resp = frame[frame["responded"].astype(bool)]
     t = calibrated_share_test(either_named(resp, items), design, threshold)
     method = (

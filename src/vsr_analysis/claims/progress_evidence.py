@@ -19,6 +19,7 @@ import pandas as pd
 
 from vsr_analysis.claims.share_evidence import share_design, variance_variants
 from vsr_analysis.claims.share_reporting import calibrated_below_test, primary_result
+from vsr_analysis.stats.calibration_variance import RakedDesign
 from vsr_analysis.stats.descriptives import LADDER_COMPONENTS, as_float
 from vsr_analysis.stats.propensity import ResponsePropensity
 from vsr_analysis.stats.shares import share_by_group
@@ -27,7 +28,12 @@ ITEM = "measures_progress"
 
 
 def f9_evidence(
-    frame: pd.DataFrame, *, threshold: float, margins=None, propensity: ResponsePropensity | None = None
+    frame: pd.DataFrame,
+    *,
+    threshold: float,
+    margins=None,
+    propensity: ResponsePropensity | None = None,
+    design: RakedDesign | None = None,
 ) -> dict:
     """Evidence for F9 from the analysis frame (all municipalities, ``responded``, raking ``weight``).
 
@@ -36,7 +42,7 @@ def f9_evidence(
     and ``propensity`` as :func:`vsr_analysis.claims.share_evidence.share_design`; ``design`` in the result is the
     design used, for the robustness rows (:func:`f9_variants`).
     """
-    design = share_design(frame, margins, propensity)
+    design = design if design is not None else share_design(frame, margins, propensity)
     resp = frame[frame["responded"].astype(bool)]
     t = calibrated_below_test(as_float(resp[ITEM]), design, threshold)
     method = (

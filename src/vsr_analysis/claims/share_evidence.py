@@ -118,16 +118,21 @@ def share_claim_analysis(
     margins=None,
     propensity: ResponsePropensity | None = None,
     rule_inputs: dict | None = None,
+    design: RakedDesign | None = None,
+    robustness: bool = True,
 ) -> ShareClaimAnalysis:
     """Primary test and robustness rows of a share claim on an analysis frame (all units, ``responded``, ``weight``).
 
     ``margins`` default to the analysis frame's raking margins; ``propensity`` to :func:`frame_propensity`.
     The robustness rows' decisions use the unadjusted ``alpha`` (the ledger applies Holm to the primary) and
-    ``rule_inputs`` (whatever else the claim's rule reads, e.g. :func:`f2_rule_inputs`).
+    ``rule_inputs`` (whatever else the claim's rule reads, e.g. :func:`f2_rule_inputs`).  ``design``: the
+    :func:`share_design` of this frame, margins and propensities when already built.  ``robustness=False`` skips the
+    robustness rows (a simulation reads only the primary test; ``robustness`` is then empty).
     """
     threshold = float(claim_entry["rule_parameters"]["threshold"])
-    propensity = propensity if propensity is not None else frame_propensity(frame)
-    design = share_design(frame, margins or None, propensity)
+    if design is None:
+        propensity = propensity if propensity is not None else frame_propensity(frame)
+        design = share_design(frame, margins or None, propensity)
     resp = frame[frame["responded"].astype(bool)]
     y = outcome(resp, item, min_stage)
     dom = domain_mask(resp, subset_item)
@@ -136,7 +141,7 @@ def share_claim_analysis(
     primary = calibrated_share_test(y, design, threshold, dom, observed=seen)
     if primary["note"]:
         notes.append(f"Primary test: {primary['note']}.")
-    if propensity.folds == 0:
+    if propensity is not None and propensity.folds == 0:
         notes.append(f"Response propensities: {propensity.method}.")
 
     def row(label, values, domain, variance="poisson", des: RakedDesign = design):
@@ -152,11 +157,14 @@ def share_claim_analysis(
             "decision": d.verdict,
         }
 
-    rows = [row(label, y, dom, variance, des) for label, des, variance in variance_variants(design)]
-    rows.append(row("item left blank counted as no", np.nan_to_num(y, nan=0.0), dom))
-    if alt_min_stage is not None:
+    rows = (
+        [row(label, y, dom, variance, des) for label, des, variance in variance_variants(design)] if robustness else []
+    )
+    if robustness:
+        rows.append(row("item left blank counted as no", np.nan_to_num(y, nan=0.0), dom))
+    if robustness and alt_min_stage is not None:
         rows.append(row(f"stricter top: stage ≥ {alt_min_stage}", outcome(resp, item, alt_min_stage), dom))
-    if subset_item == "sdg_in_management":
+    if robustness and subset_item == "sdg_in_management":
         rows.append(
             row(
                 "maturity without the management item: planning strategy and master plan",

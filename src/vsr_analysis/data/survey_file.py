@@ -615,7 +615,17 @@ def _lookups(register: pd.DataFrame | None, history: pd.DataFrame | None) -> _Lo
         if new not in [x for x, _ in news]:
             news.append((new, str(new_name)))
         hist[old] = (entry[0], news, entry[2] or is_split)
-    return _Lookups(municipalities=municipalities, counties=_county_names(), history=hist)
+    return _Lookups(municipalities=municipalities, counties=_county_names_of(register), history=hist)
+
+
+def _county_names_of(register: pd.DataFrame) -> dict[str, str]:
+    """County code -> name from the register table in hand (the one the file is checked against); without the
+    columns, or with a code named twice, :func:`_county_names` (which reads the register table from disk)."""
+    if {"county_code", "county"} <= set(register.columns):
+        pairs = register[["county_code", "county"]].drop_duplicates()
+        if len(pairs) and not pairs["county_code"].duplicated().any():
+            return {_norm_code(k, 2): str(v) for k, v in zip(pairs["county_code"], pairs["county"])}
+    return _county_names()
 
 
 # --------------------------------------------------------------------------------------------------------------

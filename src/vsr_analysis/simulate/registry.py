@@ -19,6 +19,7 @@ statistics themselves are never re-implemented.
 
 from __future__ import annotations
 
+import functools
 import warnings
 from collections.abc import Callable
 from typing import Any
@@ -108,8 +109,9 @@ def maturity_spread(data: AnalysisFrame, claim: dict, params: dict, seed: int) -
         item="maturity_stage",
         min_stage=params["started_stage"],
         margins=data.weight_info["margins"],
-        propensity=_frame_propensity(data),
         rule_inputs=inputs,
+        robustness=False,
+        **_share_inputs(data),
     )
     return _from_notebook_evidence(analysis.primary, analysis.primary["n"], inputs)
 
@@ -139,11 +141,24 @@ def _conjunction(data: AnalysisFrame, params: dict, sesoi: float) -> dict:
 
 def _f3_sesoi(claim: dict) -> float:
     """The notebook takes the SESOI from F3a's entry; F3 itself has no rule parameters."""
-    from vsr_analysis.claims.ledger import load_claims_spec
-
     rp = claim.get("rule_parameters") or {}
     if "sesoi_log_odds" in rp:
         return float(rp["sesoi_log_odds"])
+    return _f3a_sesoi(*_claims_file_key())
+
+
+def _claims_file_key() -> tuple[str, int]:
+    from vsr_analysis import paths
+
+    path = paths.claims_spec_path()
+    return str(path), path.stat().st_mtime_ns
+
+
+@functools.lru_cache(maxsize=4)
+def _f3a_sesoi(path: str, mtime_ns: int) -> float:
+    """F3a's SESOI, read once per version of claims.yml (parsing it for every simulated survey was slow)."""
+    from vsr_analysis.claims.ledger import load_claims_spec
+
     spec = load_claims_spec()
     return float(next(c for c in spec["claims"] if c["id"] == "F3a")["rule_parameters"]["sesoi_log_odds"])
 
@@ -194,7 +209,8 @@ def not_prerequisite(data: AnalysisFrame, claim: dict, params: dict, seed: int) 
 def share_claim(data: AnalysisFrame, claim: dict, params: dict, seed: int) -> dict:
     """F6, F7 (notebook ``share_claim``): the calibrated raked share of the outcome in its domain.
 
-    ``share_evidence.share_claim_analysis`` as the notebook calls it (its robustness rows are computed with it).
+    ``share_evidence.share_claim_analysis`` as the notebook calls it, without the robustness rows (the verdict
+    reads only the primary test).
     """
     analysis = se.share_claim_analysis(
         data.frame,
@@ -205,26 +221,30 @@ def share_claim(data: AnalysisFrame, claim: dict, params: dict, seed: int) -> di
         subset_item=params["subset_item"],
         alt_min_stage=params.get("alt_min_stage"),
         margins=data.weight_info["margins"],
-        propensity=_frame_propensity(data),
+        robustness=False,
+        **_share_inputs(data),
     )
     return _from_notebook_evidence(analysis.primary, analysis.primary["n"], {})
 
 
-_last_propensity: tuple[Any, Any] = (None, None)
+_last_share_inputs: tuple[Any, Any] = (None, None)
 
 
-def _frame_propensity(data: AnalysisFrame):
-    """``share_evidence.frame_propensity`` of ``data``, fitted once per simulated survey.
+def _share_inputs(data: AnalysisFrame) -> dict:
+    """The response propensities and the raked design of ``data``, built once per simulated survey.
 
-    F2 and F6-F10 use the same response model (it depends only on the frame), and its cross-validated fit is the
-    slowest step of a seed; the last frame's fit is kept and reused while the same frame object is analysed.
+    F2 and F6-F10 use the same response model and design (they depend only on the frame and its weights); the
+    last frame's are kept and reused while the same frame object is analysed.  Passed to the package functions as
+    ``propensity`` and ``design``.
     """
-    global _last_propensity
-    frame, fitted = _last_propensity
+    global _last_share_inputs
+    frame, inputs = _last_share_inputs
     if frame is not data.frame:
-        fitted = se.frame_propensity(data.frame)
-        _last_propensity = (data.frame, fitted)
-    return fitted
+        propensity = se.frame_propensity(data.frame)
+        design = se.share_design(data.frame, data.weight_info["margins"], propensity)
+        inputs = {"propensity": propensity, "design": design}
+        _last_share_inputs = (data.frame, inputs)
+    return inputs
 
 
 def barrier_share(data: AnalysisFrame, claim: dict, params: dict, seed: int) -> dict:
@@ -235,7 +255,8 @@ def barrier_share(data: AnalysisFrame, claim: dict, params: dict, seed: int) -> 
         float(params["alpha"]),
         item=params["primary_item"],
         margins=data.weight_info["margins"],
-        propensity=_frame_propensity(data),
+        robustness=False,
+        **_share_inputs(data),
     )
     return _from_notebook_evidence(analysis.primary, analysis.primary["n"], {})
 
@@ -243,18 +264,14 @@ def barrier_share(data: AnalysisFrame, claim: dict, params: dict, seed: int) -> 
 def measuring_progress(data: AnalysisFrame, claim: dict, params: dict, seed: int) -> dict:
     """F9 (notebook ``f9_measuring_progress``): ``progress_evidence.f9_evidence``, share below the level."""
     threshold = float(claim["rule_parameters"]["threshold"])
-    ev = f9_evidence(
-        data.frame, threshold=threshold, margins=data.weight_info["margins"], propensity=_frame_propensity(data)
-    )
+    ev = f9_evidence(data.frame, threshold=threshold, margins=data.weight_info["margins"], **_share_inputs(data))
     return _from_notebook_evidence(ev["primary"], ev["n"], ev["rule_inputs"])
 
 
 def state_barrier(data: AnalysisFrame, claim: dict, params: dict, seed: int) -> dict:
     """F10 (notebook ``f10_policy_coherence``): ``coherence_evidence.f10_evidence``, either barrier named."""
     threshold = float(claim["rule_parameters"]["threshold"])
-    ev = f10_evidence(
-        data.frame, threshold=threshold, margins=data.weight_info["margins"], propensity=_frame_propensity(data)
-    )
+    ev = f10_evidence(data.frame, threshold=threshold, margins=data.weight_info["margins"], **_share_inputs(data))
     return _from_notebook_evidence(ev["primary"], ev["n"], ev["rule_inputs"])
 
 
