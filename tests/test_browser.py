@@ -249,7 +249,8 @@ PHONE_MIN_TEXT_PX = 10.0
 
 
 def _figure_text_px(html_root: Path, page, server: str) -> list[dict]:
-    """Every figure image of the open page with the on-screen height (CSS px) of its smallest text.
+    """Every figure image of the open page (not the theme's icons) with the on-screen height (CSS px) of its
+    smallest text.
 
     The PNG records the point size of the smallest text the figure draws (``vsr-smallest-text-pt``, written by
     ``chapter.save_figure``) and its density (pHYs, dots per inch); the browser gives the image's displayed width
@@ -258,8 +259,8 @@ def _figure_text_px(html_root: Path, page, server: str) -> list[dict]:
     from PIL import Image
 
     shown = page.evaluate(
-        """Array.from(document.querySelectorAll('main img')).map(i => ({src: i.src, natural: i.naturalWidth,
-        displayed: i.getBoundingClientRect().width}))"""
+        """Array.from(document.querySelectorAll('main img')).filter(i => !i.src.includes('/_static/'))
+        .map(i => ({src: i.src, natural: i.naturalWidth, displayed: i.getBoundingClientRect().width}))"""
     )
     out = []
     for img in shown:

@@ -125,8 +125,9 @@ def verdict_shares_figure(oc: pd.DataFrame):
     import matplotlib.pyplot as plt
     from matplotlib.patches import Patch, Rectangle
 
-    from vsr_analysis.stats.figure_style import WIDTH, wrap
+    from vsr_analysis.stats.figure_style import WIDTH, legend_below, set_style, wrap
 
+    set_style()
     claims = list(dict.fromkeys(oc["claim"]))
     scenarios = list(dict.fromkeys(oc["scenario"]))
     grid = oc.pivot(index="claim", columns="scenario", values="supported").reindex(index=claims, columns=scenarios)
@@ -146,11 +147,9 @@ def verdict_shares_figure(oc: pd.DataFrame):
     ax.grid(False)
     ax.set_ylabel("Claim")
     ax.set_title("Scenario", fontsize=plt.rcParams["axes.labelsize"])
-    fig.legend(
-        handles=[Patch(facecolor="white", hatch="///", edgecolor="#d55e00", label="the scenario makes the claim false")],
-        loc="upper center", bbox_to_anchor=(0.5, 0.0), frameon=False,
-    )  # fmt: skip
     ax.set_xlabel("Supported in % of simulated surveys")
+    false = Patch(facecolor="white", hatch="///", edgecolor="#d55e00", label="the scenario makes the claim false")
+    legend_below(ax, handles=[false])
     return fig
 
 

@@ -90,8 +90,11 @@ def fit_width(fig, width: float = WIDTH, rounds: int = 4) -> None:
 
     Tick labels, legends and titles keep their size in points; only the axes give up room.  Called by
     ``chapter.save_figure`` for every figure, so that long labels cannot widen a figure past a phone's column."""
+    import matplotlib.pyplot as plt
+
+    pad = 2 * float(plt.rcParams["savefig.pad_inches"])  # savefig adds it on each side of the tight box
     for _ in range(rounds):
-        saved = fig.get_tightbbox(fig.canvas.get_renderer()).width  # inches
+        saved = fig.get_tightbbox(fig.canvas.get_renderer()).width + pad  # inches
         if saved <= width + 0.01:
             return
         w, h = fig.get_size_inches()

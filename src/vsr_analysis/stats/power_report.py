@@ -479,7 +479,7 @@ def power_curves_figure(s: PowerSetup, curves: pd.DataFrame):
     axes[0].set_ylim(0, 1.02)
     fig.tight_layout(h_pad=9)
     for ax in axes:
-        legend_below(ax, ncol=3)  # under each panel's axis label, where it hides no curve
+        legend_below(ax, ncol=2)  # under each panel's axis label, where it hides no curve
     return fig
 
 
