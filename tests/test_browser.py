@@ -270,15 +270,25 @@ def _figure_text_px(html_root: Path, page, server: str) -> list[dict]:
             dpi = im.info.get("dpi", (72, 72))[0]
             text = im.info.get("vsr-smallest-text", "")
         px = None if pt is None else float(pt) / 72 * dpi * img["displayed"] / img["natural"]
-        out.append({"image": path.name, "px": px, "text": text, "inches": img["natural"] / dpi})
+        out.append(
+            {
+                "image": path.name,
+                "px": px,
+                "text": text,
+                "inches": img["natural"] / dpi,
+                "density": img["natural"] / max(img["displayed"], 1),
+            }
+        )
     return out
 
 
 def test_figure_text_is_readable_on_a_phone_and_on_the_desktop(built_book, server, browser):
     """The smallest text of every figure is at least 10 CSS px on a 390 px phone and at least the body text's size
-    in a desktop browser, measured from the displayed image (see _figure_text_px).
+    in a desktop browser, measured from the displayed image (see _figure_text_px); every figure has at least two
+    image pixels per CSS px (sharp on high-density screens).
 
-    Writes test-artifacts/figure-text.csv (page, image, width, px per viewport) for the record."""
+    Writes test-artifacts/figure-text.csv (page, image, width, px per viewport) for the record, and a screenshot of
+    every figure at phone width to test-artifacts/phone-figures/."""
     html_root = built_book / "_build" / "html"
     rows, problems = [], []
     for label, viewport in (("phone", PHONE), ("desktop", DESKTOP)):
@@ -291,11 +301,20 @@ def test_figure_text_is_readable_on_a_phone_and_on_the_desktop(built_book, serve
                     "parseFloat(getComputedStyle(document.querySelector('main p') || document.body).fontSize)"
                 )
                 least = PHONE_MIN_TEXT_PX if label == "phone" else body_px
+                if label == "phone":  # each figure as a phone shows it, with its caption, to look at
+                    shots = ARTIFACTS / "phone-figures"
+                    shots.mkdir(parents=True, exist_ok=True)
+                    for i, figure in enumerate(page.locator("main figure").all()):
+                        figure.screenshot(path=str(shots / f"{rel.replace('/', '_')}-{i + 1}.png"))
                 for fig in _figure_text_px(html_root, page, server):
                     rows.append({"page": rel, "viewport": label, **fig, "body_px": body_px})
                     if fig["px"] is None:
                         problems.append(f"{rel}: {fig['image']} records no text size (not saved by save_figure?)")
-                    elif fig["px"] < least:
+                    if fig["density"] < 2:
+                        problems.append(
+                            f"{label} {rel}: {fig['image']} is not sharp on a 2x screen ({fig['density']:.2f})"
+                        )
+                    if fig["px"] is not None and fig["px"] < least:
                         problems.append(
                             f"{label} {rel}: {fig['image']} ({fig['inches']:.1f} in wide) shows text at "
                             f"{fig['px']:.1f} px ({fig['text']!r}), below {least:.1f} px"

@@ -208,7 +208,7 @@ def save_figure(fig, folder: Path, name: str, alt: str, caption: str, link: str)
     the caption below it.
 
     The figure is first narrowed to at most ``figure_style.WIDTH`` inches as saved (:func:`fit_width`). The PNG
-    (``HIDPI``, twice the usual screen density) records the size in points of the smallest text the
+    (``HIDPI``, at least twice the displayed width in pixels) records the size in points of the smallest text the
     figure draws (``vsr-smallest-text-pt``, :func:`vsr_analysis.stats.figure_style.smallest_text`): with the
     image's width and density it gives the text's height on screen at any displayed width (the browser test
     checks 10 px on a phone).
@@ -249,8 +249,9 @@ SIMULATED_BANNER = (
 )
 
 
-#: Figures are saved at twice the usual screen density so that they stay sharp on high-density screens.
-HIDPI = 220
+#: Figures are saved at a density that keeps them sharp on high-density (2x) screens: a 5.4 in figure is 1,620 px
+#: wide, at least twice the width it is shown at in a desktop book column (about 680 CSS px) or on a phone.
+HIDPI = 300
 
 #: The first column of every result table written on the synthetic replica.
 SIMULATED_CSV_LABEL = "SIMULATED (synthetic replica {spec})"

@@ -85,7 +85,7 @@ def legend_below(ax, ncol: int = 1, **kwargs):
     return ax.legend(loc="upper center", bbox_to_anchor=(0.5, bottom - 0.02), ncol=ncol, **kwargs)
 
 
-def fit_width(fig, width: float = WIDTH, rounds: int = 4) -> None:
+def fit_width(fig, width: float = WIDTH, rounds: int = 20) -> None:
     """Narrow the figure until what is saved with ``bbox_inches="tight"`` is at most ``width`` inches wide.
 
     Tick labels, legends and titles keep their size in points; only the axes give up room.  Called by
