@@ -222,7 +222,7 @@ fig, ax = plt.subplots(figsize=(5.4, 5.2))
 sns.histplot(data=plot, x="size_band", hue="stage", hue_order=hue_order, multiple="fill", stat="count",
              discrete=True, shrink=0.85, palette=palette, alpha=1.0, edgecolor="white", linewidth=0.8, ax=ax)
 ax.grid(axis="x", visible=False)
-ax.set_xticks(range(len(order_bands)), [b.replace("–", "–\n") for b in order_bands])
+ax.set_xticks(range(len(order_bands)), order_bands, rotation=45, ha="right", rotation_mode="anchor")
 ax.set_xlabel("Population size band\n(inhabitants, 1 January 2021)")
 ax.set_ylabel("Share of responding municipalities")
 ax.yaxis.set_major_formatter(lambda v, _: f"{v:.0%}")
