@@ -54,6 +54,7 @@ from vsr_analysis.data.codebook import load_codebook
 from vsr_analysis.stats.county_tables import (ITEM_COUNT_COLUMNS, STAGE_COUNT_COLUMNS, describe_count, hidden_cells,
                                               hidden_note, item_counts, stage_counts)
 from vsr_analysis.stats.descriptives import as_float, interval_errors
+from vsr_analysis.stats.figure_style import legend_below, wrap
 from vsr_analysis.stats.dispersion import weighted_distribution
 
 codebook = load_codebook()
@@ -116,21 +117,23 @@ if np.isfinite(visible).any() and np.isfinite(numeric([guidance["county share"]]
 markdown(text[0].upper() + text[1:] + ". " + hidden_note(h, "barrier table"))
 
 # %%
-sns.set_theme(style="whitegrid", palette="colorblind")
 colors = sns.color_palette("colorblind")
-fig, axes = plt.subplots(1, 2, figsize=(12, 4.6), sharex=True, layout="constrained")
+markdown(f"{ctx.ref('county_items')} sets each county share beside the municipal one.")
+fig, axes = plt.subplots(2, 1, figsize=(5.4, 0.62 * (len(shown_plans) + len(shown_bars)) + 3.2), sharex=True,
+                         height_ratios=[len(shown_plans) + 1, len(shown_bars) + 1])
 for ax, shown, title in [(axes[0], shown_plans, "Plans and processes"), (axes[1], shown_bars, "Barriers named")]:
     ys = np.arange(len(shown))[::-1]
     est, lo, hi = numeric(shown["county share"]), numeric(shown["ci_low (exact)"]), numeric(shown["ci_high (exact)"])
     ax.errorbar(100 * est, ys, xerr=interval_errors(est, lo, hi, 100), fmt="D", color=colors[1], capsize=3, label="county authorities (exact CI)")
     ax.scatter(100 * numeric(shown["municipal share (weighted)"]), ys, marker="|", s=200, color=colors[0], label="municipalities (raked)")
     ax.set_yticks(ys)
-    ax.set_yticklabels(shown["item"], fontsize=8)
+    ax.set_yticklabels([wrap(i, 24) for i in shown["item"]])
     ax.set_xlim(0, 100)
     ax.set_xlabel("Share (%)")
     ax.set_title(title)
-fig.legend(*axes[1].get_legend_handles_labels(), loc="outside lower center", ncols=2, fontsize=8)
-ctx.figure(fig, "county_items", alt="Two panels of dot plots: the share of county authorities with each component of the ladder and naming each barrier, with exact 95 % intervals, and a vertical tick for the raked municipal share",
+fig.tight_layout()
+legend_below(axes[1])
+ctx.figure(fig, "county_items", alt="Two stacked panels of dot plots: the share of county authorities with each component of the ladder and naming each barrier, with exact 95 % intervals, and a vertical tick for the raked municipal share",
            caption="County authorities (diamonds, exact Clopper–Pearson 95 % intervals) and municipalities (ticks, "
                    "raked share). Rows hidden by the disclosure rule are left out of the figure.")
 

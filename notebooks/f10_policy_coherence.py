@@ -56,6 +56,7 @@ from vsr_analysis.claims.share_reporting import numeric, publishable, sensitivit
 from vsr_analysis.data.codebook import load_codebook
 from vsr_analysis.stats.county_tables import ITEM_COUNT_COLUMNS, describe_count, hidden_cells, hidden_note, item_counts
 from vsr_analysis.stats.descriptives import interval_errors
+from vsr_analysis.stats.figure_style import legend_below, wrap
 
 spec = load_claims_spec()
 alpha = float(spec["alpha"])
@@ -110,9 +111,9 @@ else:
     markdown("The survey file has no county-authority rows, so the comparison with the county authorities cannot be made.")
 
 # %%
-sns.set_theme(style="whitegrid", palette="colorblind")
+markdown(f"{ctx.ref('state_barriers')} puts the municipal and the county shares side by side.")
 colors = sns.color_palette("colorblind")
-fig, ax = plt.subplots(figsize=(7.5, 3.6), layout="constrained")
+fig, ax = plt.subplots(figsize=(5.4, 0.6 * len(muni) + 2.6))
 ys = np.arange(len(muni))[::-1]
 est = muni["share (weighted)"].to_numpy(dtype=float)
 ax.barh(ys + 0.18, 100 * est, height=0.35, color=colors[0], label="municipalities (raked)")
@@ -125,11 +126,11 @@ if shown is not None:
                 label="county authorities (exact CI)")
 ax.axvline(100 * threshold, color=colors[3], ls="--", lw=1.2, label=f"level in the claim ({threshold:.0%})")
 ax.set_yticks(ys)
-ax.set_yticklabels(muni["barrier"], fontsize=8)
+ax.set_yticklabels([wrap(b, 20) for b in muni["barrier"]])
 ax.set_xlim(0, 100)
 ax.set_xlabel("Share naming the barrier (%)")
-ax.set_title("State-level barriers: municipalities and county authorities")
-ax.legend(fontsize=8, loc="lower right")
+ax.set_title(wrap("State-level barriers: municipalities and county authorities", 40))
+legend_below(ax)  # below the data
 ctx.figure(fig, "state_barriers", alt="Horizontal bars of the raked share of municipalities naming lack of policy coherence, lack of national support and guidance, and either, with 95 % intervals; diamonds with exact intervals for the county authorities; a dashed line at the claim's level",
            caption="Municipalities (bars, raked, 95 % Wilson intervals) and county authorities (diamonds, exact "
                    "Clopper–Pearson intervals; cells hidden by the disclosure rule are left out); dashed: the level in the claim.")

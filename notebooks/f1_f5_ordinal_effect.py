@@ -70,7 +70,6 @@ from vsr_analysis.stats.nca import effect_size_label
 alpha, claim_entry = ctx.alpha, ctx.claim
 sesoi = float(claim_entry["rule_parameters"]["sesoi_log_odds"])
 stage_labels = load_codebook().maturity_labels("en")
-sns.set_theme(style="whitegrid", palette="colorblind")
 palette = sns.color_palette("colorblind")
 markdown(report.claim_box(claim_entry, alpha, sesoi))
 resp, reference = with_large_reference(ctx.respondents, ctx.frame)
@@ -89,11 +88,8 @@ ctx.stop_unless_estimable(len(used), f"a maturity stage, the {term_short} item a
 crosstab = report.stage_by_level(used, term, term_short, top_stage)
 _ = ctx.table("stage_by_term", crosstab, f"Weighted distribution of maturity stages by {term_short} (row percentages)",
               count_columns=["municipalities"], float_digits=1)
-fig, ax = plt.subplots(figsize=(7.5, 0.6 * len(crosstab) + 2))
-report.stacked_bars(ax, crosstab, term_short, stage_labels, sns.color_palette("colorblind", 6))
-ax.set_ylabel(term_short.capitalize())
-ax.set_title(f"Maturity stage by {term_short}")
-ctx.figure(fig, "stage_by_term", alt=f"Stacked horizontal bars: for each level of {term_short}, the weighted share of municipalities at each maturity stage 0 to 5",
+markdown(f"{ctx.ref('stage_by_term')} draws these distributions.")
+ctx.figure(report.stage_by_term_figure(crosstab, term_short, stage_labels), "stage_by_term", alt=f"Stacked horizontal bars: for each level of {term_short}, the weighted share of municipalities at each maturity stage 0 to 5",
            caption=f"Weighted distribution of the maturity ladder at each level of {term_short} (unadjusted).")
 
 # %% [markdown]
@@ -109,10 +105,10 @@ primary = ordinal_term_effect(resp, term, controls, weights="weight", fixed_effe
 coef = primary.fit.coef_table()
 coef.insert(1, "covariate", coef["term"].map(lambda t: report.LABELS.get(t, t)))
 _ = ctx.table("coefficients", coef, "Weighted proportional-odds model of the maturity stage (log-odds, HC0 SEs; "
-              "county fixed effects not shown)")
+              "county fixed effects not shown)", numbered=True)
 for note in primary.notes:
     markdown(f":::{{note}}\n{note}\n:::")
-markdown(f"The coefficient of **{term_short}** is **{primary.estimate:.3f}** (95 % CI {primary.ci_low:.3f} to "
+markdown(f"In {ctx.ref('coefficients', 'table')} the coefficient of **{term_short}** is **{primary.estimate:.3f}** (95 % CI {primary.ci_low:.3f} to "
          f"{primary.ci_high:.3f}; two-sided Wald p = **{primary.p_value:.4f}**), an odds ratio of "
          f"**{primary.odds_ratio:.2f}** ({primary.or_ci_low:.2f} to {primary.or_ci_high:.2f}). n = {primary.n}. "
          f"TOST against ± {sesoi:g} log-odds: p = **{primary.equivalence_p:.4f}** "
@@ -129,12 +125,8 @@ _ = ctx.table("ame", primary.fit.ame(cut=top_stage), f"Average marginal effects 
 pred = report.predicted_by_level(primary.fit, used, term, term_short)
 pred_ge = pred[pred["stage"] >= top_stage].groupby(term_short, sort=False)["probability"].sum().rename(f"P(stage ≥ {top_stage})").reset_index()
 _ = ctx.table("predicted_top", pred_ge, f"Average predicted probability of stage ≥ {top_stage} at each level of {term_short}")
-fig, ax = plt.subplots(figsize=(7.5, 4))
-sns.barplot(data=pred.assign(stage=pred["stage"].map(lambda s: f"{s} {stage_labels[s]}")), x="stage", y="probability",
-            hue=term_short, palette="colorblind", ax=ax)
-ax.set_ylabel("Average predicted probability")
-ax.tick_params(axis="x", labelrotation=20)
-ctx.figure(fig, "predicted_stages", alt=f"Grouped bars: average predicted probability of each maturity stage, one bar per level of {term_short}",
+markdown(f"{ctx.ref('predicted_stages')} shows the whole predicted distribution at each level.")
+ctx.figure(report.predicted_stages_figure(pred, term_short, stage_labels), "predicted_stages", alt=f"Grouped bars: average predicted probability of each maturity stage, one bar per level of {term_short}",
            caption=f"Predictions of the weighted model with {term_short} set to each level, other covariates as observed.")
 
 # %% [markdown]
@@ -194,10 +186,8 @@ robust = report.robustness_table(
     imputations=imputations, bootstrap_reps=bootstrap_reps, seed=seed)
 _ = ctx.table("robustness", robust, "The term's coefficient under each specification (decision at unadjusted α)", count_columns=["n"])
 markdown(" ".join(report.robustness_sentences(robust, alpha)))
-fig, ax = plt.subplots(figsize=(7.5, 0.55 * len(robust) + 1.5))
-report.robustness_plot(ax, robust, sesoi, palette)
-ax.set_title(f"Coefficient of {term_short} under each specification")
-ctx.figure(fig, "robustness", alt=f"Dot plot with confidence intervals of the coefficient of {term_short} for each ordinal specification, with the band of negligible effects shaded",
+markdown(f"{ctx.ref('robustness')} draws each ordinal specification's estimate with its interval.")
+ctx.figure(report.robustness_figure(robust, sesoi, palette, term_short), "robustness", alt=f"Dot plot with confidence intervals of the coefficient of {term_short} for each ordinal specification, with the band of negligible effects shaded",
            caption="Estimates with 95 % confidence intervals (ordinal models; the linear CR2 row is on another scale and "
                    "only in the table); the shaded band is the pre-specified range of negligible effects.")
 

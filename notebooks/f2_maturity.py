@@ -52,14 +52,13 @@ ctx = start(survey=survey, param_set=param_set, results_dir=results_dir, paramet
 
 # %%
 import numpy as np
-import matplotlib.pyplot as plt
-import seaborn as sns
 from vsr_analysis.data.codebook import load_codebook
-from vsr_analysis.stats.descriptives import as_float, interval_errors, stages_with_min_share
+from vsr_analysis.stats.descriptives import as_float, stages_with_min_share
 from vsr_analysis.stats.maturity_ladder import (county_stage_table, dispersion_table, stage_and_score, stage_and_score_shares,
                                                 stage_distribution_table, stage_score_agreement, stage_score_crosstab,
                                                 started_variants)
 from vsr_analysis.claims import share_evidence as se
+from vsr_analysis.claims import share_figures
 from vsr_analysis.claims.robustness_text import disagreement_sentences
 
 rp = ctx.claim["rule_parameters"]
@@ -82,24 +81,13 @@ ctx.stop_unless_estimable(len(answered), "a maturity stage", kind="count")
 dist_table, dist = stage_distribution_table(y, w, stage_labels, STAGES, frame_size)
 _ = ctx.table("stage_distribution", dist_table,
               "Maturity stages of the responding municipalities: weighted shares with 95 % Wilson intervals "
-              "(Kish effective n, finite-population correction)", count_columns=["municipalities"])
+              "(Kish effective n, finite-population correction)", count_columns=["municipalities"], numbered=True)
 
 # %%
-fig, ax = plt.subplots(figsize=(7.5, 4.2))
-names = [f"{s}\n{stage_labels[s]}" for s in STAGES]
-colors = sns.color_palette("colorblind")
-ax.bar(names, 100 * dist["share"], color=colors[0], label="weighted share")
-ax.errorbar(names, 100 * dist["share"], yerr=interval_errors(dist["share"], dist["ci_low"], dist["ci_high"], 100),
-            fmt="none", ecolor="black", capsize=4, lw=1, label="95 % interval")
-ax.axhline(100 * min_stage_share, color=colors[3], ls="--", lw=1.2,
-           label=f"{min_stage_share:.0%}: a stage 'holds' municipalities")
-ax.set_xlabel("Maturity stage (self-classification)")
-ax.set_ylabel("Share of municipalities (%, weighted)")
-ax.set_title("How far the municipalities have come with the SDGs")
-ax.tick_params(axis="x", labelsize=8)
-ax.legend(fontsize=8)
+markdown(f"{ctx.ref('stage_distribution', 'table')} lists the shares; {ctx.ref('stage_distribution')} draws them.")
+fig = share_figures.stage_distribution_figure(dist, stage_labels, min_stage_share)
 _ = ctx.figure(fig, "stage_distribution",
-               alt="Bar chart of the weighted share of municipalities at each maturity stage 0 to 5 with 95 % intervals and a dashed line at 10 %",
+               alt="Horizontal bar chart of the weighted share of municipalities at each maturity stage 0 to 5 with 95 % intervals and a dashed line at 10 %",
                caption="Weighted share of municipalities at each stage of the maturity ladder with 95 % Wilson "
                        f"intervals; the dashed line marks the {min_stage_share:.0%} a stage must hold to count "
                        "towards 'large variation'.")
@@ -153,12 +141,8 @@ markdown(f"Spearman's ρ = **{agree['rho']:.2f}** (95 % bootstrap CI {agree['ci_
 
 # %%
 comp = stage_and_score_shares(both, STAGES)
-fig, ax = plt.subplots(figsize=(7.5, 4))
-sns.barplot(data=comp, x="level", y="share", hue="measure", palette="colorblind", ax=ax)
-ax.set_xlabel("Stage / number of component items present (0–5)")
-ax.set_ylabel("Share of municipalities (%, weighted)")
-ax.set_title("Self-classified stage and item-based score")
-ax.legend(title=None, fontsize=8)
+markdown(f"{ctx.ref('stage_vs_score')} sets the two distributions side by side.")
+fig = share_figures.stage_vs_score_figure(comp)
 _ = ctx.figure(fig, "stage_vs_score",
                alt="Grouped bar chart comparing the weighted distribution of the self-classified maturity stage with the item-based score from 0 to 5",
                caption="Weighted distributions of the self-classified stage and of the number of component items "

@@ -70,11 +70,11 @@ from vsr_analysis.claims.model_robustness import with_large_reference
 from vsr_analysis.stats.ordinal_model import fit_ordinal, fit_cumulative_logits, ModelWarning
 from vsr_analysis.stats import specification_curve as speccurve
 from vsr_analysis.stats import power_simulated as power
+from vsr_analysis.stats.figure_style import legend_below, wrap
 
 spec = load_claims_spec()
 alpha = float(spec["alpha"])
 sesoi = float(next(c for c in spec["claims"] if c["id"] == "F3a")["rule_parameters"]["sesoi_log_odds"])
-sns.set_theme(style="whitegrid", palette="colorblind")
 palette = sns.color_palette("colorblind")
 LABELS = {"log_population": "F3b large: log population", "centrality": "F3c central: centrality (index / 100)",
           "merged_2017_2020": "F3a merged 2017–2020", "network_member": "F3d member of an SDG network"}
@@ -111,9 +111,13 @@ markdown(f"**Size and centrality overlap.** Among the respondents the weighted c
 
 # %%
 alone = conj.each_alone(resp, terms, weights="weight", fixed_effects=fixed_effects)
-fig, ax = plt.subplots(figsize=(7.5, 3.8))
-conj.forest(ax, {"all four in one model (primary)": comp, "each entered alone": alone}, LABELS, palette)
-ax.set_title("F3's components: coefficients with 95 % intervals")
+markdown(f"{ctx.ref('forest')} shows the four coefficients from the joint model and with each entered alone.")
+fig, ax = plt.subplots(figsize=(5.4, 4.6))
+conj.forest(ax, {"all four in one model (primary)": comp, "each entered alone": alone},
+            {k: wrap(v, 20) for k, v in LABELS.items()}, palette)
+ax.set_xlabel(wrap(ax.get_xlabel(), 36))
+legend_below(ax)  # one entry per line, below the data
+ax.set_title(wrap("F3's components: coefficients with 95 % intervals", 40))
 ctx.figure(fig, "forest", alt="Forest plot of the four F3 coefficients with 95 % intervals, from the joint model and with each entered alone",
            caption="Coefficients (log-odds of a higher stage) with 95 % intervals. Entered alone, size and "
                    "centrality each also stand for the other; in the joint model they share what they explain.")

@@ -70,6 +70,7 @@ from vsr_analysis.claims import necessity_figures
 from vsr_analysis.claims.ledger import load_claims_spec
 from vsr_analysis.data.codebook import load_codebook
 from vsr_analysis.stats.nca import nca, effect_size_label
+from vsr_analysis.stats.figure_style import wrap
 
 spec = load_claims_spec()
 claim_entry = next(c for c in spec["claims"] if c["id"] == claim)
@@ -141,12 +142,12 @@ markdown(f"Upper-tail contrast (above − below): **{contrast['estimate']:.3f}**
 # instead, with cells of one or two suppressed.
 
 # %%
-sns.set_theme(style="whitegrid", palette="colorblind")
-fig, ax = plt.subplots(figsize=(7.5, 4.5))
+markdown(f"{ctx.ref('scatter_ceiling')} shows the respondents against {condition_label} and the ceilings.")
+fig, ax = plt.subplots(figsize=(5.4, 5.0))
 alt, caption = necessity_figures.necessity_figure(
     ax, resp, frame, condition, condition_label, cut, log_scale=log_scale, ce=ce, cr=nca(x, y, ceiling="cr_fdh"),
     seed=seed, palette=sns.color_palette("colorblind"), confidential=confidential)
-ax.set_title("Maturity stage against " + condition_label)
+ax.set_title(wrap("Maturity stage against " + condition_label, 40))
 ctx.figure(fig, "scatter_ceiling", alt=alt, caption=caption)
 
 # %% [markdown]

@@ -51,14 +51,12 @@ ctx = start(survey=survey, param_set=param_set, results_dir=results_dir, paramet
     claim=claim, primary_item=primary_item, barrier_group=barrier_group, frame_size=frame_size, fdr=fdr))
 
 # %%
-import numpy as np
 import pandas as pd
-import matplotlib.pyplot as plt
-import seaborn as sns
 from vsr_analysis.data.codebook import load_codebook
-from vsr_analysis.stats.descriptives import as_float, interval_errors
+from vsr_analysis.stats.descriptives import as_float
 from vsr_analysis.stats.item_shares import item_comparisons, item_share_table, item_shares_by_group
 from vsr_analysis.claims import share_evidence as se
+from vsr_analysis.claims import share_figures
 from vsr_analysis.claims.robustness_text import disagreement_sentences
 
 threshold = float(ctx.claim["rule_parameters"]["threshold"])
@@ -86,26 +84,11 @@ overall = item_share_table(resp, counties, barriers, short, frame_size)
 _ = ctx.table("barrier_shares", overall,
               "Share of municipalities naming each barrier (weighted, 95 % Wilson CI) and of the regional (county) authorities (unweighted)",
               count_columns=["municipalities answering", "municipalities naming it", "county authorities answering",
-                             "county authorities naming it"])
+                             "county authorities naming it"], numbered=True)
 
 # %%
-colors = sns.color_palette("colorblind")
-fig, ax = plt.subplots(figsize=(7.5, 4.5))
-ypos = np.arange(len(overall))[::-1]
-ax.barh(ypos, 100 * overall["share (weighted)"], color=colors[0], label="municipalities (weighted)")
-ax.errorbar(100 * overall["share (weighted)"], ypos,
-            xerr=interval_errors(overall["share (weighted)"], overall["ci_low"], overall["ci_high"], 100),
-            fmt="none", ecolor="black", capsize=3, lw=1)
-if len(counties):
-    ax.scatter(100 * overall["share, regional authorities"], ypos, marker="D", color=colors[1], zorder=3, label="county authorities")
-ax.axvline(100 * threshold, color=colors[3], ls="--", lw=1.2, label=f"half ({threshold:.0%})")
-ax.set_yticks(ypos)
-ax.set_yticklabels(overall["barrier"], fontsize=8)
-ax.set_xlabel("Share naming the barrier (%)")
-ax.set_ylabel("Barrier")
-ax.set_xlim(0, 100)
-ax.set_title("Barriers to progress named by municipalities and county authorities")
-ax.legend(fontsize=8, loc="lower right")
+markdown(f"{ctx.ref('barrier_shares')} draws the shares of {ctx.ref('barrier_shares', 'table')} against the claim's level of one half.")
+fig = share_figures.barrier_shares_figure(overall, threshold, counties=bool(len(counties)))
 _ = ctx.figure(fig, "barrier_shares",
                alt="Horizontal bar chart of the weighted share of municipalities naming each barrier with 95 % intervals, diamonds for the county authorities' shares and a dashed line at 50 %",
                caption="Weighted share of municipalities naming each barrier (bars, 95 % Wilson intervals) and the "
@@ -143,14 +126,8 @@ heat = by_band.pivot(index="barrier", columns="size band", values="share")[band_
 if len(counties):
     heat["county authorities"] = overall.set_index("barrier")["share, regional authorities"]
 heat = heat.loc[overall["barrier"]]
-fig, ax = plt.subplots(figsize=(9, 4.5))
-sns.heatmap(100 * heat, annot=True, fmt=".0f", cmap=sns.color_palette("light:#0173B2", as_cmap=True),
-            vmin=0, vmax=100, cbar_kws={"label": "Share naming the barrier (%)"}, ax=ax)
-ax.set_xlabel("Size band (inhabitants) / group")
-ax.set_ylabel("Barrier")
-ax.set_title("Barriers named, by size band and for county authorities")
-ax.tick_params(axis="x", labelrotation=30, labelsize=8)
-ax.tick_params(axis="y", labelsize=8)
+markdown(f"{ctx.ref('barrier_heatmap')} sets the size bands side by side.")
+fig = share_figures.barrier_heatmap_figure(heat)
 _ = ctx.figure(fig, "barrier_heatmap",
                alt="Heat map of the percentage naming each barrier (rows) in each size band, for all municipalities and for county authorities (columns), with the percentages written in the cells",
                caption="Percentage naming each barrier, by size band (weighted), for all municipalities (weighted) "

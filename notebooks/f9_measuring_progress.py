@@ -56,6 +56,7 @@ from vsr_analysis.claims.progress_evidence import ITEM, f9_evidence, f9_variants
 from vsr_analysis.claims.share_reporting import numeric, publishable, sensitivity_table
 from vsr_analysis.data.codebook import load_codebook
 from vsr_analysis.stats.descriptives import interval_errors
+from vsr_analysis.stats.figure_style import legend_below, wrap
 
 spec = load_claims_spec()
 alpha = float(spec["alpha"])
@@ -89,8 +90,9 @@ if ctx.synthetic and ctx.data.truth and "f9_measures_progress" in ctx.data.truth
 #
 # The ladder puts indicators at its top: stage 5 is "measuring and reporting", and the component items are
 # implied in the order planning strategy (stage 2), master plan (3), budget and management (4), indicators (5).
-# Left: how common each rung is (raked, 95 % Wilson intervals) with its rank; right: the share measuring
-# progress at each self-classified stage (domain intervals with the survey's sampling fraction).
+# {numref}`Figure %s <fig-f9-measuring-progress-ladder>` shows, at the top, how common each rung is (raked, 95 %
+# Wilson intervals) and, below, the share measuring progress at each self-classified stage (domain intervals with
+# the survey's sampling fraction).
 
 # %%
 labels = {i: codebook.item(i).label["en"] for i in codebook.items_in_group("components")}
@@ -106,37 +108,36 @@ markdown(f"Measuring progress is rung **{rank} of {len(rungs)}** by how common i
          f"ladder puts it last (rung {len(rungs)}).")
 
 # %%
-sns.set_theme(style="whitegrid", palette="colorblind")
 colors = sns.color_palette("colorblind")
 shown_r = publishable(rungs, rung_counts, ctx.data.confidential)
 shown_s = publishable(by_stage, stage_counts, ctx.data.confidential)
-fig, axes = plt.subplots(1, 2, figsize=(11, 4.4), layout="constrained")
+fig, axes = plt.subplots(2, 1, figsize=(5.4, 10), height_ratios=[len(shown_r) + 1, len(shown_s) + 1])
 ys = np.arange(len(shown_r))[::-1]
 est = numeric(shown_r["share (weighted)"])
 axes[0].barh(ys, 100 * est, color=[colors[1] if i == ITEM else colors[0] for i in shown_r["item"]])
 axes[0].errorbar(100 * est, ys, xerr=interval_errors(est, numeric(shown_r["ci_low"]), numeric(shown_r["ci_high"]), 100),
                  fmt="none", ecolor="black", capsize=3, lw=1)
 axes[0].set_yticks(ys)
-axes[0].set_yticklabels([f"{r} (stage {s})" for r, s in zip(shown_r["rung"], shown_r["stage that implies it"])], fontsize=8)
+axes[0].set_yticklabels([wrap(f"{r} (stage {s})", 22) for r, s in zip(shown_r["rung"], shown_r["stage that implies it"])])
 axes[0].set_xlabel("Share of municipalities (%, raked)")
 axes[0].set_title("The rungs of the ladder")
-xs = np.arange(len(shown_s))
+xs = np.arange(len(shown_s))[::-1]
 est_s = numeric(shown_s["share"])
-axes[1].errorbar(xs, 100 * est_s, yerr=interval_errors(est_s, numeric(shown_s["ci_low"]), numeric(shown_s["ci_high"]), 100),
+axes[1].errorbar(100 * est_s, xs, xerr=interval_errors(est_s, numeric(shown_s["ci_low"]), numeric(shown_s["ci_high"]), 100),
                  fmt="o", color=colors[0], capsize=3)
-axes[1].set_xticks(xs)
-axes[1].set_xticklabels([f"{s} {n}" for s, n in zip(shown_s["stage"], shown_s["stage name"])], fontsize=8, rotation=25, ha="right")
-axes[1].set_xlabel("Maturity stage (self-classification)")
-axes[1].set_ylabel("Measuring progress (%, weighted)")
-axes[1].set_ylim(0, 100)
+axes[1].set_yticks(xs)
+axes[1].set_yticklabels([wrap(f"{s} {n}", 22) for s, n in zip(shown_s["stage"], shown_s["stage name"])])
+axes[1].set_ylabel("Maturity stage")
+axes[1].set_xlabel("Measuring progress (%, weighted)")
+axes[1].set_xlim(0, 100)
 axes[1].set_title("Measuring progress by stage")
 for ax in axes:
-    line = ax.axvline if ax is axes[0] else ax.axhline
-    line(100 * outside_share, color=colors[3], ls=":", lw=1.2, label=f"Nordic VSR 2024: {outside_share:.0%} (context)")
-    line(100 * threshold, color=colors[2], ls="--", lw=1.2, label=f"level in the claim ({threshold:.0%})")
-axes[1].legend(fontsize=8, loc="upper left")
-ctx.figure(fig, "ladder", alt="Left: horizontal bars of the raked share of municipalities holding each rung of the maturity ladder, measuring progress highlighted; right: the share measuring progress at each maturity stage with 95 % intervals; dashed and dotted reference lines at the claim's level and at the Nordic 2024 figure",
-           caption="Left: how common each rung is (measuring progress highlighted). Right: the share measuring "
+    ax.axvline(100 * outside_share, color=colors[3], ls=":", lw=1.2, label=f"Nordic VSR 2024: {outside_share:.0%} (context)")
+    ax.axvline(100 * threshold, color=colors[2], ls="--", lw=1.2, label=f"level in the claim ({threshold:.0%})")
+fig.tight_layout()
+legend_below(axes[1])
+ctx.figure(fig, "ladder", alt="Top: horizontal bars of the raked share of municipalities holding each rung of the maturity ladder, measuring progress highlighted; bottom: the share measuring progress at each maturity stage with 95 % intervals; dashed and dotted reference lines at the claim's level and at the Nordic 2024 figure",
+           caption="Top: how common each rung is (measuring progress highlighted). Bottom: the share measuring "
                    "progress at each self-classified stage. Dashed: the claim's level; dotted: the Nordic VSR 2024 "
                    "figure, outside context only. Cells hidden by the disclosure rule are left out.")
 

@@ -20,7 +20,7 @@
 # *on average* more mature. Necessary Condition Analysis (NCA; {cite}`dul2016`) looks at the corner of the
 # scatter plot that a necessary condition would leave empty.
 #
-# The figure below uses a small made-up data set (not survey data) to show the pieces: the **scope** (the
+# {numref}`Figure %s <fig-nca-explained-nca-explained>` uses a small made-up data set (not survey data) to show the pieces: the **scope** (the
 # rectangle of observed values), the **CE-FDH** step ceiling through the upper-left *peers*, the straight
 # **CR-FDH** ceiling fitted through the same peers, and the **ceiling zone** — the empty area above the
 # ceiling. The effect size is d = ceiling zone / scope.
@@ -39,6 +39,7 @@ import matplotlib.pyplot as plt
 import seaborn as sns
 from vsr_analysis.stats.nca import nca, bottleneck, effect_size_label
 from vsr_analysis.chapter import markdown, output_folder, save_figure
+from vsr_analysis.stats.figure_style import set_style
 from vsr_analysis.claims.evidence import write_table
 from vsr_analysis.build.table_display import display_frame
 
@@ -51,9 +52,9 @@ ce = nca(x, y, ceiling="ce_fdh", permutations=2000, seed=seed)
 cr = nca(x, y, ceiling="cr_fdh", permutations=2000, seed=seed)
 
 # %%
-sns.set_theme(style="whitegrid", palette="colorblind")
+set_style()
 pal = sns.color_palette("colorblind")
-fig, ax = plt.subplots(figsize=(7, 4.3))
+fig, ax = plt.subplots(figsize=(5.4, 4.6))
 x0, x1, y0, y1 = ce.scope
 xs = np.linspace(x0, x1, 400)
 step = ce.ceiling_y(xs)
@@ -65,8 +66,8 @@ ax.plot(xs, np.clip(cr.ceiling_y(xs), y0, y1), color=pal[2], lw=2, ls="--", labe
 ax.scatter(ce.peers[:, 0], ce.peers[:, 1], s=60, facecolors="none", edgecolors="black", label="peers", zorder=4)
 ax.set_xlabel("Condition X (illustrative units)")
 ax.set_ylabel("Outcome Y (illustrative stage)")
-ax.set_title("An empty upper-left corner: X is necessary for high Y")
-ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1))
+ax.set_title("An empty upper-left corner:\nX is necessary for high Y")
+ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=2, frameon=False)  # below the data
 save_figure(fig, out, "nca_explained", link=f"../../results/{param_set}/nca_explained.png",
             alt="Illustrative scatter plot with the scope rectangle, the shaded ceiling zone, the CE-FDH step "
                 "ceiling, the CR-FDH line and the circled peers",

@@ -75,18 +75,19 @@ report.show_table(scenario_table, "The scenarios of this run and the claims each
 # %% [markdown]
 # ## The share of each verdict, by claim and scenario
 #
-# Each bar is one scenario; its segments are the shares of simulated surveys with each verdict. The label says
-# whether the scenario makes the claim true or false.
+# {numref}`Figure %s <fig-operating-characteristics-verdict-shares>` gives, for each claim (row) and scenario
+# (column), the share of simulated surveys in which the claim is supported; hatched cells are scenarios that make
+# the claim false, where a high share is a false positive. The table below splits every cell into the three verdicts.
 
 # %%
 save_figure(
     report.verdict_shares_figure(oc),
     out_dir,
     "verdict_shares",
-    "For each claim a panel of horizontal stacked bars, one per scenario, with the shares of supported, not "
-    "supported and inconclusive verdicts over the simulated surveys",
-    "Share of simulated surveys with each verdict (Holm-adjusted, as in the ledger), per claim and scenario; "
-    "the scenario's truth for the claim is in brackets.",
+    "A grid with one row per claim and one column per scenario; each cell gives the percentage of simulated "
+    "surveys in which the claim is supported, shaded by it; cells of scenarios that make the claim false are hatched",
+    "Share of simulated surveys in which the claim is supported (Holm-adjusted, as in the ledger), per claim and "
+    "scenario; hatched: the scenario makes the claim false.",
     f"../../results/{param_set}/verdict_shares.png",
 )
 report.show_table(

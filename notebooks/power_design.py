@@ -140,17 +140,20 @@ _ = ctx.table("size_check", pr.size_check_table(s, curves), "Rate of 'supported'
 
 # %% [markdown]
 # ## Power curves
+#
+# {numref}`Figure %s <fig-power-design-power-curves>` draws the power of each primary test against the size of the
+# effect, one panel per kind of test.
 
 # %%
 _ = ctx.figure(pr.power_curves_figure(s, curves), "power_curves",
-               alt="Three panels of power curves: for the model-based claims F1, F3 and F5 against the effect in "
+               alt="Three stacked panels of power curves: for the model-based claims F1, F3 and F5 against the effect in "
                    "log-odds per standard deviation; for the share claims F2, F6, F7 and F8 against the true share "
                    "above the rule's level; and for F4 against the true share of small municipalities at the top "
                    "stages; solid lines at alpha, dashed lines at Holm's most stringent level, a dotted line at 0.8",
                caption=f"Probability that each primary test reaches 'supported' on this survey's design; solid: α = "
                        f"{alpha:g}, dashed: α / {s.m_family}; dotted: power 0.8; thin vertical lines: the stated "
-                       "small, medium and large effects. Left and middle panels simulated "
-                       f"({reps} replicates per point, common random numbers), right panel exact (binomial).")
+                       "small, medium and large effects. Top and middle panels simulated "
+                       f"({reps} replicates per point, common random numbers), bottom panel exact (binomial).")
 
 # %% [markdown]
 # ## Minimum detectable differences between two groups

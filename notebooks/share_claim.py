@@ -122,10 +122,11 @@ for label, tab in tables.items():
                   count_columns=["municipalities", "of them yes"])
 for note in group_notes:
     markdown(f"*{note}*")
+markdown(f"{ctx.ref('shares_by_group')} draws these shares against the level in the claim.")
 fig = share_figures.shares_by_group_figure(tables, threshold, f"{claim}: share {outcome_label}, {domain_text}",
                                            f"Share {outcome_label} (%, weighted)")
 _ = ctx.figure(fig, "shares_by_group",
-               alt=f"Two panels of point estimates with 95 % intervals: the weighted share {outcome_label} by size band and by centrality class, with the claim's level as a dashed line",
+               alt=f"Two stacked panels of point estimates with 95 % intervals: the weighted share {outcome_label} by size band and by centrality class, with the claim's level as a dashed line",
                caption=f"Weighted share {outcome_label} {domain_text}, by size band and by SSB centrality class "
                        "(1 = most central), with 95 % Wilson intervals; the dashed line is the level in the claim.")
 
@@ -161,8 +162,9 @@ else:
              "hold exactly the items their stage implies.")
     fig = share_figures.management_by_stage_figure(resp, codebook.maturity_labels("en"))
     if fig is not None:
+        markdown(f"{ctx.ref('management_by_stage')} shows the stages these municipalities place themselves at.")
         _ = ctx.figure(fig, "management_by_stage",
-                       alt="Bar chart of the weighted distribution over maturity stages of the municipalities that report the SDGs built into their management system",
+                       alt="Horizontal bar chart of the weighted distribution over maturity stages of the municipalities that report the SDGs built into their management system",
                        caption="Where the municipalities with the SDGs in their management system place themselves "
                                "on the ladder (weighted shares, 95 % Wilson intervals).")
 

@@ -56,6 +56,7 @@ import matplotlib.pyplot as plt
 import seaborn as sns
 from vsr_analysis.data.codebook import load_codebook
 from vsr_analysis.stats.ordinal_model import fit_ordinal
+from vsr_analysis.stats.figure_style import legend_below
 from vsr_analysis.data.survey_file import load_survey
 
 rm = truth["response_model"]
@@ -186,6 +187,7 @@ markdown("The primary F3 model ({doc}`f3-who-came-furthest`) leaves political an
 # Finding F4 says several smaller municipalities do a formidable job. In this scenario that is true or false by
 # construction; the list below names the responding municipalities below the frame's median population that the
 # replica put at stage 4 or 5. They are real municipality names with **simulated** answers.
+# {numref}`Figure %s <fig-synthetic-replica-stage-by-size-band>` shows the simulated stages in each size band.
 
 # %%
 names = ctx.frame.set_index("knr")
@@ -216,17 +218,16 @@ plot = pd.DataFrame({
 # highest stage first, so that it sits on top of each bar and of the legend
 hue_order = [f"{k} {stage_labels[k]}" for k in sorted(stage_labels, reverse=True)]
 palette = dict(zip(reversed(hue_order), sns.color_palette("colorblind", len(hue_order))))
-fig, ax = plt.subplots(figsize=(9, 4.8))
+fig, ax = plt.subplots(figsize=(5.4, 5.2))
 sns.histplot(data=plot, x="size_band", hue="stage", hue_order=hue_order, multiple="fill", stat="count",
              discrete=True, shrink=0.85, palette=palette, alpha=1.0, edgecolor="white", linewidth=0.8, ax=ax)
 ax.grid(axis="x", visible=False)
-ax.tick_params(axis="x", labelrotation=20)
-ax.set_xlabel("Population size band (inhabitants, 1 January 2021)")
+ax.set_xticks(range(len(order_bands)), order_bands, rotation=45, ha="right", rotation_mode="anchor")
+ax.set_xlabel("Population size band\n(inhabitants, 1 January 2021)")
 ax.set_ylabel("Share of responding municipalities")
 ax.yaxis.set_major_formatter(lambda v, _: f"{v:.0%}")
-ax.get_legend().set_title("Maturity stage (simulated)")
-sns.move_legend(ax, "upper left", bbox_to_anchor=(1, 1))
-ax.set_title(f"SIMULATED: maturity stage by size band (scenario {scenario}, seed {seed})")
+legend_below(ax, ncol=2, title="Maturity stage (simulated)")  # below the bars: beside them it would widen the figure
+ax.set_title(f"SIMULATED: maturity stage by size band\n(scenario {scenario}, seed {seed})")
 counts = plot["size_band"].value_counts()
 ctx.figure(fig, "stage-by-size-band",
            alt="Stacked bars of the simulated maturity stage shares in six population size bands",

@@ -21,7 +21,7 @@
 # class 1 has only six municipalities) and **merger 2017–2020**. A margin cell where nobody answered (possible in
 # a small or unusual survey file) is merged with its smaller neighbour, and the page says so. Every primary result
 # is weighted, with the unweighted one beside it. The design effect (Kish: 1 + CV² of the weights) says how much
-# precision the weighting costs.
+# precision the weighting costs; {numref}`Figure %s <fig-weighting-weights>` shows how the weights spread.
 
 # %% tags=["parameters"]
 survey = "synthetic:vsr-narrative:2021"
@@ -55,9 +55,8 @@ _ = ctx.table("margins", se.margin_table(frame, info["margins"]),
               count_columns=["frame (municipalities)", "respondents"])
 
 # %%
-sns.set_theme(style="whitegrid", palette="colorblind")
 resp = frame[frame["responded"]]
-fig, ax = plt.subplots(figsize=(7, 3.6))
+fig, ax = plt.subplots(figsize=(5.4, 3.8))
 sns.histplot(resp["weight"], bins=25, ax=ax, color=sns.color_palette("colorblind")[0])
 ax.set_xlabel("Raking weight")
 ax.set_ylabel("Responding municipalities")
@@ -91,7 +90,7 @@ ctx.figure(fig, "weights", alt="Histogram of the raking weights of the respondin
 # five-fold cross-validated log-loss (scikit-learn). Is it calibrated? Each municipality's probability is predicted by a
 # model that did not see it (out of fold), the municipalities are grouped into fifths by that prediction, and the
 # observed response rate of each fifth is set against its mean prediction: calibrated predictions lie on the
-# diagonal. The calibration slope (1 when calibrated; below 1 when the predictions are too spread out, above 1
+# diagonal ({numref}`Figure %s <fig-weighting-propensity-calibration>`). The calibration slope (1 when calibrated; below 1 when the predictions are too spread out, above 1
 # when they are too timid) and the Brier score against a constant rate summarise it.
 
 # %%
@@ -137,6 +136,7 @@ if coverage is None:
 else:
     _ = ctx.table("share_coverage", coverage, "Coverage of the share intervals on the synthetic replica (simulated)",
                   count_columns=["seeds"])
+    markdown(f"{ctx.ref('share_coverage')} draws the coverage of each variance in each scenario.")
     fig = share_figures.coverage_figure(coverage)
     ctx.figure(fig, "share_coverage",
                alt="Coverage of the 95 % intervals of F2, F6, F7 and F8 per scenario under three variances, with the band 0.93 to 0.97",

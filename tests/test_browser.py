@@ -197,7 +197,8 @@ DESKTOP = {"width": 1280, "height": 900}
 def test_every_page_fits_a_phone_has_its_own_title_and_is_screenshotted(built_book, server, browser):
     """At 390 px no page scrolls sideways (wide tables scroll in their own box); no two pages share a title.
 
-    Screenshots of every page at phone and desktop width go to test-artifacts/phone and test-artifacts/desktop.
+    Screenshots of every page at phone and desktop width go to test-artifacts/phone and test-artifacts/desktop
+    (the first screen) and, for pages with figures, the whole page to test-artifacts/<width>-full.
     """
     wide, titles = [], {}
     for label, viewport in (("phone", PHONE), ("desktop", DESKTOP)):
@@ -214,6 +215,10 @@ def test_every_page_fits_a_phone_has_its_own_title_and_is_screenshotted(built_bo
                         wide.append(f"{rel}: {overflow} px wider than the screen")
                     titles.setdefault(page.title(), []).append(rel)
                 page.screenshot(path=str(folder / (rel.replace("/", "_") + ".png")))
+                if page.evaluate("document.querySelectorAll('main figure img').length"):
+                    full = ARTIFACTS / f"{label}-full"
+                    full.mkdir(exist_ok=True)
+                    page.screenshot(path=str(full / (rel.replace("/", "_") + ".png")), full_page=True)
         finally:
             context.close()
     assert not wide, "pages that scroll sideways at 390 px:\n" + "\n".join(wide)
@@ -237,3 +242,106 @@ def test_no_machine_path_in_any_published_file(built_book):
         if found:
             leaks.append(f"{path.relative_to(html_root)}: {found[:3]}")
     assert not leaks, "machine paths in published files:\n" + "\n".join(leaks[:30])
+
+
+#: The smallest figure text a reader may be shown, in CSS px: on a phone, and on the desktop (the body text's size).
+PHONE_MIN_TEXT_PX = 10.0
+
+
+def _figure_text_px(html_root: Path, page, server: str) -> list[dict]:
+    """Every figure image of the open page (not the theme's icons) with the on-screen height (CSS px) of its
+    smallest text.
+
+    The PNG records the point size of the smallest text the figure draws (``vsr-smallest-text-pt``, written by
+    ``chapter.save_figure``) and its density (pHYs, dots per inch); the browser gives the image's displayed width
+    against its intrinsic width.  Text of s pt is s / 72 * dpi image pixels high, shown at displayed / intrinsic.
+    """
+    from PIL import Image
+
+    shown = page.evaluate(
+        """Array.from(document.querySelectorAll('main img')).filter(i => !i.src.includes('/_static/'))
+        .map(i => ({src: i.src, natural: i.naturalWidth, displayed: i.getBoundingClientRect().width}))"""
+    )
+    out = []
+    for img in shown:
+        path = html_root / urlparse(img["src"]).path.lstrip("/")
+        with Image.open(path) as im:
+            pt = im.info.get("vsr-smallest-text-pt")
+            dpi = im.info.get("dpi", (72, 72))[0]
+            text = im.info.get("vsr-smallest-text", "")
+        px = None if pt is None else float(pt) / 72 * dpi * img["displayed"] / img["natural"]
+        out.append(
+            {
+                "image": path.name,
+                "px": px,
+                "text": text,
+                "inches": img["natural"] / dpi,
+                "density": img["natural"] / max(img["displayed"], 1),
+            }
+        )
+    return out
+
+
+def test_figure_text_is_readable_on_a_phone_and_on_the_desktop(built_book, server, browser):
+    """The smallest text of every figure is at least 10 CSS px on a 390 px phone and at least the body text's size
+    in a desktop browser, measured from the displayed image (see _figure_text_px); every figure has at least two
+    image pixels per CSS px (sharp on high-density screens).
+
+    Writes test-artifacts/figure-text.csv (page, image, width, px per viewport) for the record, and a screenshot of
+    every figure at phone width to test-artifacts/phone-figures/."""
+    html_root = built_book / "_build" / "html"
+    rows, problems = [], []
+    for label, viewport in (("phone", PHONE), ("desktop", DESKTOP)):
+        context = browser.new_context(viewport=viewport, device_scale_factor=2)
+        page = context.new_page()
+        try:
+            for rel in toc_pages(built_book):
+                page.goto(urljoin(server, rel), wait_until="load")
+                body_px = page.evaluate(
+                    "parseFloat(getComputedStyle(document.querySelector('main p') || document.body).fontSize)"
+                )
+                least = PHONE_MIN_TEXT_PX if label == "phone" else body_px
+                if label == "phone":  # each figure as a phone shows it, with its caption, to look at
+                    shots = ARTIFACTS / "phone-figures"
+                    shots.mkdir(parents=True, exist_ok=True)
+                    for i, figure in enumerate(page.locator("main figure").all()):
+                        figure.screenshot(path=str(shots / f"{rel.replace('/', '_')}-{i + 1}.png"))
+                for fig in _figure_text_px(html_root, page, server):
+                    rows.append({"page": rel, "viewport": label, **fig, "body_px": body_px})
+                    if fig["px"] is None:
+                        problems.append(f"{rel}: {fig['image']} records no text size (not saved by save_figure?)")
+                    if fig["density"] < 2:
+                        problems.append(
+                            f"{label} {rel}: {fig['image']} is not sharp on a 2x screen ({fig['density']:.2f})"
+                        )
+                    if fig["px"] is not None and fig["px"] < least:
+                        problems.append(
+                            f"{label} {rel}: {fig['image']} ({fig['inches']:.1f} in wide) shows text at "
+                            f"{fig['px']:.1f} px ({fig['text']!r}), below {least:.1f} px"
+                        )
+        finally:
+            context.close()
+    import pandas as pd
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    pd.DataFrame(rows).to_csv(ARTIFACTS / "figure-text.csv", index=False)
+    assert {r["viewport"] for r in rows} == {"phone", "desktop"}, "no figure found on any page"
+    assert not problems, "figure text too small:\n" + "\n".join(problems)
+
+
+def test_every_numbered_figure_and_table_is_referred_to_from_its_page(built_book):
+    """Sphinx numbers figures and tables (numfig); each numbered one is linked from its page's text (``{numref}``)."""
+    html_root = built_book / "_build" / "html"
+    numbered = re.compile(
+        r'<(?:figure|table)[^>]*\bid="(?P<id>[^"]+)"[^>]*>.*?<span class="caption-number">(?P<n>[^<]+)</span>',
+        re.S,
+    )
+    unreferenced, found = [], 0
+    for rel in toc_pages(built_book):
+        text = (html_root / rel).read_text(encoding="utf-8")
+        for match in numbered.finditer(text):
+            found += 1
+            if f'class="reference internal" href="#{match["id"]}"' not in text:  # not the caption's own "#" link
+                unreferenced.append(f"{rel}: {match['n'].strip()} (#{match['id']})")
+    assert found >= 20, f"only {found} numbered figures and tables in the book"
+    assert not unreferenced, "numbered but never referred to from the text:\n" + "\n".join(unreferenced)

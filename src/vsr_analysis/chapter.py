@@ -84,6 +84,8 @@ def _role(match: re.Match, link_root: str) -> str:
     text, target = (parts["text"], parts["target"]) if parts else (body, body)
     if role == "download":
         return f"[{text or target}]({_local(target, link_root)})"
+    if role == "numref":  # a numbered figure or table of the book: in JupyterLab it is the one on the page
+        return "the " + ("table" if target.startswith("tbl-") else "figure")
     if role == "cite":
         return "[" + "; ".join(k.strip() for k in body.split(",")) + "]"
     return text or target  # {doc}, {ref}, {term}, ...: the words, without the book's cross-reference
@@ -166,22 +168,67 @@ def _markdown_object(text: str):
     return Markdown(text)
 
 
+def figure_label(param_set: str, name: str) -> str:
+    """The book-wide label of a figure (``{numref}`` target): unique because its file is."""
+    return "fig-" + re.sub(r"[^a-z0-9]+", "-", f"{param_set}-{name}".lower()).strip("-")
+
+
+def table_label(param_set: str, name: str) -> str:
+    """The book-wide label of a numbered table (``{numref}`` target)."""
+    return "tbl-" + figure_label(param_set, name)[len("fig-") :]
+
+
+_MARKDOWN_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
+
+
+def myst_table(shown: pd.DataFrame, caption: str, label: str, numeric=()) -> str:
+    """``shown`` (cells already formatted for reading) as a numbered MyST ``{table}``: a pipe table whose cells
+    are escaped (every ASCII punctuation mark, so that no cell turns into markup); the columns at the positions
+    ``numeric`` are right-aligned."""
+
+    def cell(value) -> str:
+        text = "–" if value is None or (isinstance(value, float) and value != value) else str(value)
+        return _MARKDOWN_PUNCTUATION.sub(r"\\\1", " ".join(text.split()))
+
+    numeric = set(numeric)
+    head = "| " + " | ".join(cell(c) for c in shown.columns) + " |"
+    rule = "|" + "|".join("---:" if i in numeric else ":---" for i in range(len(shown.columns))) + "|"
+    rows = ["| " + " | ".join(cell(v) for v in row) + " |" for row in shown.itertuples(index=False)]
+    return "\n".join(
+        [f":::{{table}} {caption}", f":name: {label}", ":class: result-table", "", head, rule, *rows, ":::"]
+    )
+
+
 def save_figure(fig, folder: Path, name: str, alt: str, caption: str, link: str) -> Path:
     """Save ``fig`` as ``folder/<name>.png`` and show it.
 
-    For the book the figure is a MyST ``{figure}`` directive pointing at ``link`` (the file's published
-    place); in an interactive run the PNG itself is displayed (with ``alt`` as its text form) and the caption
-    below it.
+    For the book the figure is a numbered MyST ``{figure}`` directive pointing at ``link`` (the file's published
+    place, ``../../results/<param_set>/<name>.png``), named :func:`figure_label` so that the text can refer to
+    it with ``{numref}``; in an interactive run the PNG itself is displayed (with ``alt`` as its text form) and
+    the caption below it.
+
+    The figure is first narrowed to at most ``figure_style.WIDTH`` inches as saved (:func:`fit_width`). The PNG
+    (``HIDPI``, at least twice the displayed width in pixels) records the size in points of the smallest text the
+    figure draws (``vsr-smallest-text-pt``, :func:`vsr_analysis.stats.figure_style.smallest_text`): with the
+    image's width and density it gives the text's height on screen at any displayed width (the browser test
+    checks 10 px on a phone).
     """
+    from vsr_analysis.stats.figure_style import fit_width, smallest_text
+
+    fit_width(fig)
+    size, text = smallest_text(fig)
     path = Path(folder) / f"{name}.png"
     tmp = path.with_name(f".{path.name}.tmp.png")
-    fig.savefig(tmp, dpi=HIDPI, bbox_inches="tight", metadata={"Software": None})
+    metadata = {"Software": None, "vsr-smallest-text-pt": f"{size:g}", "vsr-smallest-text": " ".join(text.split())}
+    fig.savefig(tmp, dpi=HIDPI, bbox_inches="tight", metadata=metadata)
     tmp.replace(path)
     import matplotlib.pyplot as plt
 
     plt.close(fig)
     if _session["scratch"] is None:
-        markdown(f":::{{figure}} {link}\n:alt: {alt}\n:width: 100%\n\n{caption}\n:::")
+        parts = Path(link).parts
+        label = figure_label(parts[-2] if len(parts) > 1 else "", Path(link).stem)
+        markdown(f":::{{figure}} {link}\n:alt: {alt}\n:width: 100%\n:name: {label}\n\n{caption}\n:::")
     else:
         import base64
 
@@ -202,8 +249,9 @@ SIMULATED_BANNER = (
 )
 
 
-#: Figures are saved at twice the usual screen density so that they stay sharp on high-density screens.
-HIDPI = 220
+#: Figures are saved at a density that keeps them sharp on high-density (2x) screens: a 5.4 in figure is 1,620 px
+#: wide, at least twice the width it is shown at in a desktop book column (about 680 CSS px) or on a phone.
+HIDPI = 300
 
 #: The first column of every result table written on the synthetic replica.
 SIMULATED_CSV_LABEL = "SIMULATED (synthetic replica {spec})"
@@ -283,10 +331,14 @@ class Context:
         count_columns: list[str] | None = None,
         show: bool = True,
         float_digits: int = 3,
+        numbered: bool = False,
     ) -> None:
         """Write ``table`` as CSV (for download) and show it as an HTML table with a download link.
 
         Returns nothing, so that a call ending a cell does not print the table a second time.
+
+        ``numbered=True`` (a chapter's main tables) shows it as a numbered MyST ``{table}`` named
+        :func:`table_label`, which the text refers to with ``ctx.ref(name, "table")``.
 
         For a confidential survey file, cells in ``count_columns`` below the disclosure threshold are
         suppressed (with secondary suppression) before anything is written or shown.
@@ -305,11 +357,30 @@ class Context:
             from vsr_analysis.build.table_display import display_frame
 
             # the page shows headers in words and formatted numbers; the CSV keeps names and full precision
-            body = display_frame(table, float_digits).to_html(index=False, classes="result-table", border=0, na_rep="–")
+            shown = display_frame(table, float_digits)
             rel = self.book_link(path.name)
-            _display_html(f'<p class="table-caption"><strong>{html.escape(caption)}</strong></p>{body}')
+            if numbered and _session["scratch"] is None:
+                label = table_label(self.param_set, name)
+                markdown(
+                    myst_table(
+                        shown,
+                        caption,
+                        label,
+                        numeric=[
+                            i for i, c in enumerate(table.columns) if pd.api.types.is_numeric_dtype(table.iloc[:, i])
+                        ],
+                    )
+                )
+            else:
+                body = shown.to_html(index=False, classes="result-table", border=0, na_rep="–")
+                _display_html(f'<p class="table-caption"><strong>{html.escape(caption)}</strong></p>{body}')
             if rel:
                 markdown(f"{{download}}`Download this table (CSV) <{rel}>`")
+
+    def ref(self, name: str, kind: str = "figure") -> str:
+        """A reference for the text to this chapter's numbered figure (or ``kind="table"``) ``name``: "Figure 2"."""
+        label = figure_label(self.param_set, name) if kind == "figure" else table_label(self.param_set, name)
+        return f"{{numref}}`{kind.capitalize()} %s <{label}>`"
 
     def figure(self, fig, name: str, alt: str, caption: str) -> None:
         """Save a figure as PNG in the results folder and show it with alt text and a caption.
@@ -423,14 +494,16 @@ class Context:
         self.table(name, table, caption, show=False)
         shown = table[band_columns].astype(str)
         numeric = shown.apply(pd.to_numeric, errors="coerce")
-        fig, ax = plt.subplots(figsize=(1.2 + 0.9 * len(labels), 1.0 + 0.45 * len(levels)))
+        from vsr_analysis.stats.figure_style import WIDTH, wrap
+
+        fig, ax = plt.subplots(figsize=(WIDTH, 2.0 + 0.5 * len(levels)))
         ax.imshow(numeric.to_numpy(dtype=float), aspect="auto", cmap="Blues", origin="lower")
         for i in range(len(levels)):
             for j in range(len(labels)):
-                ax.text(j, i, shown.iat[i, j], ha="center", va="center", fontsize=8)
-        ax.set_xticks(range(len(labels)), labels, rotation=30, ha="right")
+                ax.text(j, i, shown.iat[i, j], ha="center", va="center")
+        ax.set_xticks(range(len(labels)), labels, rotation=90)
         ax.set_yticks(range(len(levels)), [str(v) for v in levels])
-        ax.set_xlabel(x_label)
+        ax.set_xlabel(wrap(x_label, 40))
         ax.set_ylabel(y_label)
         ax.grid(False)
         fig._vsr_binned = True  # counts per cell, suppressed: not unit-level
@@ -521,10 +594,10 @@ class Context:
 
 
 def _set_plot_theme() -> None:
-    """One look for every chapter's figures (seaborn's whitegrid with the colour-blind palette)."""
-    import seaborn as sns
+    """One look for every chapter's figures (seaborn's whitegrid, the colour-blind palette, phone-sized fonts)."""
+    from vsr_analysis.stats.figure_style import set_style
 
-    sns.set_theme(**PLOT_THEME)
+    set_style()
 
 
 def _display_html(text: str) -> None:
@@ -557,9 +630,6 @@ def show_provenance(parameters: dict, spec: str) -> None:
         f"<table><thead><tr><th>input file</th><th>sha256</th></tr></thead><tbody>{rows}</tbody></table>"
         "</details>"
     )
-
-
-PLOT_THEME = {"style": "whitegrid", "palette": "colorblind"}
 
 
 def _parameter_cell_names(param_set: str) -> list[str]:

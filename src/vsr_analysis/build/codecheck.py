@@ -71,6 +71,7 @@ class ManifestItem:
 _FIGURE = re.compile(r"^:::\{figure\} \.\./\.\./results/[^/]+/(?P<file>[^\s/]+)\n(?P<rest>.*?)\n:::", re.S | re.M)
 _DOWNLOAD = re.compile(r"\{download\}`[^`<]*<\.\./\.\./results/[^/]+/(?P<file>[^/>]+)>`")
 _TABLE_CAPTION = re.compile(r'<p class="table-caption"><strong>(?P<caption>.*?)</strong></p>', re.S)
+_NUMBERED_TABLE = re.compile(r"^:::\{table\} (?P<caption>.*)$", re.M)  # a chapter's main table (Context.table)
 
 
 def _one_line(text: str) -> str:
@@ -81,7 +82,8 @@ def captions(executed: Path) -> dict[str, tuple[str, str]]:
     """``{file name: (kind, caption)}`` for the tables and figures an executed chapter shows, in page order.
 
     Read from the outputs the chapter helpers write: a table is an HTML caption followed by a download link
-    naming the CSV, a figure a MyST ``{figure}`` directive naming the PNG with its caption as body.
+    naming the CSV (or a numbered MyST ``{table}`` with its caption as argument), a figure a MyST ``{figure}``
+    directive naming the PNG with its caption as body.
     """
     import nbformat
 
@@ -96,6 +98,8 @@ def captions(executed: Path) -> dict[str, tuple[str, str]]:
             if match := _TABLE_CAPTION.search(page):
                 caption = _html.unescape(match["caption"])
             text = "".join(data.get("text/markdown", ""))
+            if match := _NUMBERED_TABLE.search(text):
+                caption = match["caption"]
             for fig in _FIGURE.finditer(text):
                 body = [ln for ln in fig["rest"].splitlines() if ln.strip() and not re.match(r"^:[a-z-]+:", ln)]
                 found.setdefault(fig["file"], ("figure", _one_line(" ".join(body))))

@@ -10,6 +10,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from vsr_analysis.stats.figure_style import legend_below, wrap
+
 
 def scatter_with_ceilings(ax, x_raw, y, ce, cr, cut: float, *, log_scale: bool, seed: int, palette) -> None:
     """Unit points (jittered stages), the CE-FDH step and the CR-FDH line, the threshold.  Synthetic data only."""
@@ -25,8 +27,7 @@ def scatter_with_ceilings(ax, x_raw, y, ce, cr, cut: float, *, log_scale: bool, 
     ax.axvline(cut, color="grey", lw=1, ls=":", label="threshold")
     if log_scale:
         ax.set_xscale("log")
-    ax.set_ylabel("Maturity stage (0 = not started … 5 = measuring)")
-    ax.legend(loc="lower right", fontsize=8)
+    ax.set_ylabel("Maturity stage\n(0 = not started … 5 = measuring)")
 
 
 def binned_heatmap(ax, counts: pd.DataFrame) -> None:
@@ -36,9 +37,9 @@ def binned_heatmap(ax, counts: pd.DataFrame) -> None:
     ax.imshow(np.ma.masked_invalid(values.T), origin="lower", aspect="auto", cmap="Blues")
     for i in range(values.shape[0]):
         for j in range(values.shape[1]):
-            ax.text(i, j, str(counts[stages[j]].iloc[i]), ha="center", va="center", fontsize=8)
+            ax.text(i, j, str(counts[stages[j]].iloc[i]), ha="center", va="center")
     ax.set_xticks(range(len(counts)))
-    ax.set_xticklabels(counts["band"], rotation=20, fontsize=8)
+    ax.set_xticklabels([str(b).replace("–", "–\n") for b in counts["band"]])
     ax.set_yticks(range(len(stages)))
     ax.set_yticklabels([s.replace("stage ", "") for s in stages])
     ax.set_ylabel("Maturity stage")
@@ -54,7 +55,7 @@ def necessity_figure(ax, respondents, frame, condition: str, condition_label: st
         band = BAND_COLUMNS.get(condition, "size_band")
         binned = binned_counts(respondents, band, band_order(frame, band, condition))
         binned_heatmap(ax, suppress_small_cells(binned, [c for c in binned.columns if c.startswith("stage ")]))
-        ax.set_xlabel(f"Register band of {condition_label}")
+        ax.set_xlabel(wrap(f"Register band of {condition_label}", 40))
         return (
             f"Grid of respondent counts by band of {condition_label} and maturity stage; small cells suppressed",
             "Respondents by band and stage; cells of one or two are shown as <3 (disclosure control).",
@@ -62,7 +63,8 @@ def necessity_figure(ax, respondents, frame, condition: str, condition_label: st
     x_raw = respondents[condition].astype(float).to_numpy()
     y = respondents["maturity_stage"].astype(float).to_numpy()
     scatter_with_ceilings(ax, x_raw, y, ce, cr, cut, log_scale=log_scale, seed=seed, palette=palette)
-    ax.set_xlabel(condition_label.capitalize())
+    ax.set_xlabel(wrap(condition_label[:1].upper() + condition_label[1:], 40))
+    legend_below(ax, ncol=2)  # below the axes, so that no point is hidden behind it
     return (
         f"Scatter plot of maturity stage against {condition_label} with CE-FDH and CR-FDH ceilings and the threshold",
         "Each point is a responding municipality of the simulated replica (stages jittered). An empty upper-left "

@@ -9,31 +9,37 @@ import pandas as pd
 import seaborn as sns
 
 from vsr_analysis.stats.descriptives import as_float, interval_errors
+from vsr_analysis.stats.figure_style import WIDTH, legend_below, set_style, wrap
 
 
 def shares_by_group_figure(tables: dict[str, pd.DataFrame], threshold: float, title: str, ylabel: str):
-    """One panel per table (columns: the group label, municipalities, share, ci_low, ci_high; last row = all)."""
-    sns.set_theme(style="whitegrid", palette="colorblind")
+    """One panel per table, stacked (columns: the group label, municipalities, share, ci_low, ci_high; last row =
+    all): groups down the side, the share along the bottom, so that long group names need no rotation."""
+    set_style()
     colors = sns.color_palette("colorblind")
-    fig, axes = plt.subplots(1, len(tables), figsize=(10, 4.2), sharey=True, squeeze=False)
-    for ax, (label, tab) in zip(axes[0], tables.items()):
+    sizes = [int(((t["municipalities"] > 0) & t["share"].notna()).sum()) for t in tables.values()]
+    fig, axes = plt.subplots(len(tables), 1, figsize=(WIDTH, 1.3 * len(tables) + 0.42 * sum(sizes)), sharex=True,
+                             squeeze=False, gridspec_kw={"height_ratios": [max(n, 1) for n in sizes]})  # fmt: skip
+    for ax, (label, tab) in zip(axes[:, 0], tables.items()):
         t = tab[(tab["municipalities"] > 0) & tab["share"].notna()].reset_index(drop=True)
-        xs = np.arange(len(t))
+        ys = np.arange(len(t))[::-1]
         is_total = (t[label] == "all").to_numpy()
         err = interval_errors(t["share"], t["ci_low"], t["ci_high"], 100)
         for mask, fmt, color, name in ((~is_total, "o", colors[0], "group"), (is_total, "D", colors[1], "all")):
             if mask.any():
-                ax.errorbar(xs[mask], 100 * t["share"][mask], yerr=err[:, mask], fmt=fmt, color=color, capsize=3,
+                ax.errorbar(100 * t["share"][mask], ys[mask], xerr=err[:, mask], fmt=fmt, color=color, capsize=3,
                             label=name)  # fmt: skip
-        ax.axhline(100 * threshold, color=colors[3], ls="--", lw=1.2, label=f"level in the claim ({threshold:.0%})")
-        ax.set_xticks(xs)
-        ax.set_xticklabels(t[label], rotation=30, ha="right", fontsize=8)
-        ax.set_xlabel(label.capitalize())
+        ax.axvline(100 * threshold, color=colors[3], ls="--", lw=1.2, label=f"level in the claim ({threshold:.0%})")
+        ax.set_yticks(ys)
+        ax.set_yticklabels([wrap(v, 18) for v in t[label]])
+        ax.set_ylim(-0.6, len(t) - 0.4)
         ax.set_title(f"By {label}")
-    axes[0][0].set_ylabel(ylabel)
-    axes[0][0].set_ylim(0, 100)
-    axes[0][-1].legend(fontsize=8, loc="lower right")
-    fig.suptitle(title, fontsize=11)
+    axes[-1][0].set_xlabel(wrap(ylabel, 45))
+    axes[-1][0].set_xlim(0, 100)
+    handles, names = axes[0][0].get_legend_handles_labels()
+    fig.suptitle(wrap(title, 50))
+    fig.tight_layout()
+    fig.legend(handles, names, loc="upper center", bbox_to_anchor=(0.5, 0.0), ncol=2, frameon=False)
     return fig
 
 
@@ -48,40 +54,42 @@ def management_by_stage_figure(resp: pd.DataFrame, stage_labels: dict):
         return None
     dm = weighted_distribution(y[ok], mg["weight"].to_numpy(dtype=float)[ok], levels=list(range(6)))
     colors = sns.color_palette("colorblind")
-    names = [f"{s}\n{stage_labels[s]}" for s in range(6)]
-    fig, ax = plt.subplots(figsize=(7.5, 3.8))
-    ax.bar(names, 100 * dm["share"], color=colors[0])
-    ax.errorbar(names, 100 * dm["share"], yerr=interval_errors(dm["share"], dm["ci_low"], dm["ci_high"], 100),
+    names = [f"{s} {wrap(stage_labels[s], 22)}" for s in range(6)]
+    fig, ax = plt.subplots(figsize=(WIDTH, 4.6))
+    ys = np.arange(6)[::-1]
+    ax.barh(ys, 100 * dm["share"], color=colors[0])
+    ax.errorbar(100 * dm["share"], ys, xerr=interval_errors(dm["share"], dm["ci_low"], dm["ci_high"], 100),
                 fmt="none", ecolor="black", capsize=3, lw=1)  # fmt: skip
-    ax.set_xlabel("Maturity stage (self-classification)")
-    ax.set_ylabel("Share (%, weighted)")
-    ax.set_title("Stages of the municipalities with the SDGs in their management system")
-    ax.tick_params(axis="x", labelsize=8)
+    ax.set_yticks(ys, names)
+    ax.set_ylabel("Maturity stage (self-classification)")
+    ax.set_xlabel("Share (%, weighted)")
+    ax.set_title(wrap("Stages of the municipalities with the SDGs in their management system", 45))
     return fig
 
 
 def calibration_figure(table: pd.DataFrame):
     """Observed response rate against mean predicted propensity per group (the diagonal = calibrated)."""
-    sns.set_theme(style="whitegrid", palette="colorblind")
-    fig, ax = plt.subplots(figsize=(4.8, 4.2))
+    set_style()
+    fig, ax = plt.subplots(figsize=(4.8, 4.6))
     ax.plot([0, 1], [0, 1], color="grey", ls="--", lw=1, label="calibrated")
     ax.plot(table["mean_predicted"], table["observed_rate"], "o-", label="quintile groups of π̂")
     lo = float(min(table["mean_predicted"].min(), table["observed_rate"].min(), 1.0)) - 0.05
     ax.set_xlim(max(0, lo), 1)
     ax.set_ylim(max(0, lo), 1)
-    ax.set_xlabel("Mean predicted response probability (out of fold)")
+    ax.set_xlabel(wrap("Mean predicted response probability (out of fold)", 36))
     ax.set_ylabel("Observed response rate")
-    ax.legend(fontsize=8, loc="upper left")
+    ax.legend(loc="upper left")
     return fig
 
 
 def coverage_figure(table: pd.DataFrame):
-    """Coverage of the share claims' 95 % intervals per scenario and variance, with the 0.93-0.97 band."""
-    sns.set_theme(style="whitegrid", palette="colorblind")
+    """Coverage of the share claims' 95 % intervals per scenario (one panel each, stacked) and variance, with the
+    0.93-0.97 band."""
+    set_style()
     scen = list(dict.fromkeys(table["scenario"]))
-    fig, axes = plt.subplots(1, len(scen), figsize=(3.2 * len(scen), 3.8), sharey=True, squeeze=False)
+    fig, axes = plt.subplots(len(scen), 1, figsize=(WIDTH, 0.8 + 2.4 * len(scen)), sharex=True, squeeze=False)
     names = {"poisson": "1 − π̂ (primary)", "with_replacement": "no factor", "global_fpc": "global 1 − n/N"}
-    for ax, s in zip(axes[0], scen):
+    for ax, s in zip(axes[:, 0], scen):
         sub = table[table["scenario"] == s]
         ax.axhspan(0.93, 0.97, color="grey", alpha=0.2, lw=0)
         ax.axhline(0.95, color="grey", lw=0.8)
@@ -91,7 +99,77 @@ def coverage_figure(table: pd.DataFrame):
             ax.errorbar(xs, t["coverage"], yerr=1.96 * t["mc_se"], fmt="os^"[k], capsize=2, label=lab)
         ax.set_xticks(np.arange(len(sub["claim"].unique())))
         ax.set_xticklabels(sub["claim"].unique())
-        ax.set_title(s, fontsize=9)
-    axes[0][0].set_ylabel("Coverage of the 95 % interval")
-    axes[0][-1].legend(fontsize=7, loc="lower right")
+        ax.set_title(f"Scenario {s}")
+        ax.set_ylabel("Coverage")
+    handles, labels = axes[0][0].get_legend_handles_labels()
+    fig.tight_layout()
+    fig.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, 0.0), ncol=2, frameon=False,
+               title="Variance of the share")  # fmt: skip
+    return fig
+
+
+def stage_distribution_figure(dist: pd.DataFrame, stage_labels: dict, min_stage_share: float):
+    """F2: the weighted share at each maturity stage (rows of ``dist``: share, ci_low, ci_high) with its interval
+    and the share a stage must hold, as horizontal bars (stage names read across, not rotated)."""
+    colors = sns.color_palette("colorblind")
+    ys = np.arange(len(dist))[::-1]
+    fig, ax = plt.subplots(figsize=(WIDTH, 5.2))
+    ax.barh(ys, 100 * dist["share"], color=colors[0], label="weighted share")
+    ax.errorbar(100 * dist["share"], ys, xerr=interval_errors(dist["share"], dist["ci_low"], dist["ci_high"], 100),
+                fmt="none", ecolor="black", capsize=4, lw=1, label="95 % interval")  # fmt: skip
+    ax.axvline(100 * min_stage_share, color=colors[3], ls="--", lw=1.2,
+               label=f"{min_stage_share:.0%}: a stage 'holds' municipalities")  # fmt: skip
+    ax.set_yticks(ys, [f"{s} {wrap(stage_labels[s], 20)}" for s in range(len(dist))])
+    ax.set_ylabel("Maturity stage (self-classification)")
+    ax.set_xlabel("Share of municipalities (%, weighted)")
+    ax.set_title(wrap("How far the municipalities have come with the SDGs", 45))
+    legend_below(ax)
+    return fig
+
+
+def stage_vs_score_figure(comp: pd.DataFrame):
+    """F2: the weighted distribution of the self-classified stage beside the item-based score (columns level,
+    share, measure)."""
+    fig, ax = plt.subplots(figsize=(WIDTH, 4.4))
+    sns.barplot(data=comp, x="level", y="share", hue="measure", palette="colorblind", ax=ax)
+    ax.set_xlabel(wrap("Stage / number of component items present (0–5)", 40))
+    ax.set_ylabel("Share (%, weighted)")
+    ax.set_title("Self-classified stage and item-based score")
+    legend_below(ax)
+    return fig
+
+
+def barrier_shares_figure(overall: pd.DataFrame, threshold: float, counties: bool):
+    """F8: the weighted share naming each barrier (bars with intervals), the county authorities' share (diamonds,
+    when ``counties``) and the claim's level; barrier names wrapped, the legend below the axes."""
+    colors = sns.color_palette("colorblind")
+    fig, ax = plt.subplots(figsize=(WIDTH, 0.55 * len(overall) + 2.2))
+    ypos = np.arange(len(overall))[::-1]
+    share = overall["share (weighted)"]
+    ax.barh(ypos, 100 * share, color=colors[0], label="municipalities (weighted)")
+    ax.errorbar(100 * share, ypos, xerr=interval_errors(share, overall["ci_low"], overall["ci_high"], 100),
+                fmt="none", ecolor="black", capsize=3, lw=1)  # fmt: skip
+    if counties:
+        ax.scatter(100 * overall["share, regional authorities"], ypos, marker="D", color=colors[1], zorder=3,
+                   label="county authorities")  # fmt: skip
+    ax.axvline(100 * threshold, color=colors[3], ls="--", lw=1.2, label=f"half ({threshold:.0%})")
+    ax.set_yticks(ypos, [wrap(b, 22) for b in overall["barrier"]])
+    ax.set_xlabel("Share naming the barrier (%)")
+    ax.set_xlim(0, 100)
+    ax.set_title(wrap("Barriers to progress named by municipalities and county authorities", 40))
+    legend_below(ax)
+    return fig
+
+
+def barrier_heatmap_figure(heat: pd.DataFrame):
+    """F8: the percentage naming each barrier (rows) in each group (columns), written in the cells (no colour bar:
+    the numbers are there)."""
+    fig, ax = plt.subplots(figsize=(WIDTH, 0.5 * len(heat) + 2.4))
+    sns.heatmap(100 * heat, annot=True, fmt=".0f", cmap=sns.color_palette("light:#0173B2", as_cmap=True),
+                vmin=0, vmax=100, cbar=False, ax=ax)  # fmt: skip
+    ax.set_xticklabels([wrap(c, 12) for c in heat.columns], rotation=90)
+    ax.set_yticklabels([wrap(b, 22) for b in heat.index], rotation=0)
+    ax.set_xlabel("Size band (inhabitants) / group")
+    ax.set_ylabel("")
+    ax.set_title(wrap("Percentage naming each barrier, by size band and for county authorities", 40))
     return fig

@@ -14,6 +14,7 @@ import pandas as pd
 
 from vsr_analysis.stats.descriptives import as_float, interval_errors
 from vsr_analysis.stats.dispersion import weighted_distribution
+from vsr_analysis.stats.figure_style import WIDTH, legend_below, wrap
 from vsr_analysis.stats.ordinal_model import fit_cumulative_logits
 
 
@@ -56,7 +57,47 @@ def stacked_bars(ax, crosstab: pd.DataFrame, term_short: str, stage_labels: dict
         )
         left += crosstab[col].to_numpy(dtype=float)
     ax.set_xlabel("Share of municipalities (%, weighted)")
-    ax.legend(title="Maturity stage", bbox_to_anchor=(1.02, 1), loc="upper left", fontsize=8)
+    # below the bars, two columns: beside them it would double the figure's width
+    # below the bars, in two columns: beside them the legend would double the figure's width
+    legend_below(ax, ncol=2, title="Maturity stage")
+
+
+def stage_by_term_figure(crosstab: pd.DataFrame, term_short: str, stage_labels: dict):
+    """The weighted stage distribution at each level of the term as stacked horizontal bars."""
+    import matplotlib.pyplot as plt
+    import seaborn as sns
+
+    fig, ax = plt.subplots(figsize=(WIDTH, 0.6 * len(crosstab) + 2.2))
+    crosstab = crosstab.assign(**{term_short: crosstab[term_short].map(lambda v: wrap(v, 16))})
+    stacked_bars(ax, crosstab, term_short, stage_labels, sns.color_palette("colorblind", 6))
+    ax.set_ylabel(wrap(term_short.capitalize(), 24))
+    ax.set_title(wrap(f"Maturity stage by {term_short}", 40))
+    return fig
+
+
+def predicted_stages_figure(pred: pd.DataFrame, term_short: str, stage_labels: dict):
+    """Average predicted probability of each stage (rows) with the term at each level (bars of one colour each)."""
+    import matplotlib.pyplot as plt
+    import seaborn as sns
+
+    fig, ax = plt.subplots(figsize=(WIDTH, 5.6))
+    named = pred.assign(stage=pred["stage"].map(lambda s: f"{s} {wrap(stage_labels[s], 18)}"))
+    sns.barplot(data=named, y="stage", x="probability", hue=term_short, palette="colorblind", ax=ax, orient="h")
+    ax.set_xlabel("Average predicted probability")
+    ax.set_ylabel("Maturity stage")
+    legend_below(ax, title=wrap(term_short.capitalize(), 30))
+    return fig
+
+
+def robustness_figure(robust: pd.DataFrame, sesoi: float, palette, term_short: str):
+    """:func:`robustness_plot` in a figure of its own, titled."""
+    import matplotlib.pyplot as plt
+
+    rows = int((robust["estimate"].notna() & ~robust["model"].str.startswith("linear model")).sum())
+    fig, ax = plt.subplots(figsize=(WIDTH, 0.8 * rows + 1.6))
+    ax.set_title(wrap(f"Coefficient of {term_short} under each specification", 40))
+    robustness_plot(ax, robust, sesoi, palette)
+    return fig
 
 
 def predicted_by_level(fit, used: pd.DataFrame, term: str, term_short: str) -> pd.DataFrame:
@@ -113,9 +154,9 @@ def robustness_plot(ax, robust: pd.DataFrame, sesoi: float, palette) -> None:
     ax.axvspan(-sesoi, sesoi, color=palette[7], alpha=0.25, label=f"negligible (± {sesoi:g})")
     ax.axvline(0, color="grey", lw=1)
     ax.set_yticks(ypos)
-    ax.set_yticklabels(rr["model"], fontsize=8)
-    ax.set_xlabel("Coefficient (log-odds of a higher stage), 95 % CI")
-    ax.legend(loc="lower right", fontsize=8)
+    ax.set_yticklabels([wrap(m, 24) for m in rr["model"]])
+    ax.set_xlabel("Coefficient (log-odds of a higher stage),\n95 % CI")
+    legend_below(ax)
 
 
 LABELS = {

@@ -118,34 +118,38 @@ def scenario_table(oc: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def verdict_shares_figure(oc: pd.DataFrame, ncol: int = 2):
-    """Stacked bars per claim (one panel each) and scenario: the shares of the three verdicts."""
+def verdict_shares_figure(oc: pd.DataFrame):
+    """The share of simulated surveys in which each claim (rows) is supported under each scenario (columns), as a
+    grid with the percentage in every cell; hatched cells are scenarios that make the claim false (there a high
+    share is a false positive).  One compact panel stays readable on a phone, where 14 panels of bars would not."""
     import matplotlib.pyplot as plt
-    import seaborn as sns
+    from matplotlib.patches import Patch, Rectangle
 
-    pal = sns.color_palette("colorblind")
-    colors = dict(zip(VERDICT_COLUMNS, (pal[2], pal[3], pal[7])))
+    from vsr_analysis.stats.figure_style import WIDTH, legend_below, set_style, wrap
+
+    set_style()
     claims = list(dict.fromkeys(oc["claim"]))
-    nrow = int(np.ceil(len(claims) / ncol))
-    fig, axes = plt.subplots(nrow, ncol, figsize=(7, 2.6 * nrow), sharex=True)
-    flat = np.ravel(axes)
-    for ax, claim in zip(flat, claims):
-        sub = oc[oc["claim"] == claim].reset_index(drop=True)
-        labels = [f"{s}\n({t})" for s, t in zip(sub["scenario"], sub["truth"])]
-        left = np.zeros(len(sub))
-        for col, color in colors.items():
-            ax.barh(labels, 100 * sub[col], left=left, color=color, label=col.replace("_", " "))
-            left += 100 * sub[col].to_numpy()
-        ax.set_title(claim)
-        ax.tick_params(axis="y", labelsize=8)
-        ax.set_xlim(0, 100)
-    for ax in flat[len(claims) :]:
-        ax.axis("off")
-    for ax in flat[-ncol:]:
-        ax.set_xlabel("Share of simulated surveys (%)")
-    handles, labels = flat[0].get_legend_handles_labels()
-    fig.tight_layout(rect=(0, 0, 1, 0.97))
-    fig.legend(handles, labels, loc="upper center", ncol=3, frameon=False)
+    scenarios = list(dict.fromkeys(oc["scenario"]))
+    grid = oc.pivot(index="claim", columns="scenario", values="supported").reindex(index=claims, columns=scenarios)
+    truth = oc.pivot(index="claim", columns="scenario", values="truth").reindex(index=claims, columns=scenarios)
+    fig, ax = plt.subplots(figsize=(WIDTH, 0.42 * len(claims) + 1.0))
+    ax.imshow(100 * grid.to_numpy(dtype=float), cmap="Blues", vmin=0, vmax=130, aspect="auto")
+    for i in range(len(claims)):
+        for j in range(len(scenarios)):
+            value = grid.iat[i, j]
+            if value == value:
+                ax.text(j, i, f"{100 * value:.0f}", ha="center", va="center")
+            if truth.iat[i, j] == "fails":
+                ax.add_patch(Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, hatch="///", edgecolor="#d55e00", lw=0))
+    ax.set_xticks(range(len(scenarios)), [wrap(str(s).replace("-", " "), 14) for s in scenarios], rotation=90)
+    ax.set_yticks(range(len(claims)), claims)
+    ax.tick_params(axis="x", top=True, labeltop=True, bottom=False, labelbottom=False)
+    ax.grid(False)
+    ax.set_ylabel("Claim")
+    ax.set_title("Scenario", fontsize=plt.rcParams["axes.labelsize"])
+    ax.set_xlabel("Supported in % of simulated surveys")
+    false = Patch(facecolor="white", hatch="///", edgecolor="#d55e00", label="the scenario makes the claim false")
+    legend_below(ax, handles=[false])
     return fig
 
 

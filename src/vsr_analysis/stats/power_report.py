@@ -443,15 +443,17 @@ def size_check_table(s: PowerSetup, curves: pd.DataFrame) -> pd.DataFrame:
 
 
 def power_curves_figure(s: PowerSetup, curves: pd.DataFrame):
-    """Three panels of power curves: model-based tests, share tests, F4; solid at α, dashed at α / m."""
+    """Three panels of power curves, stacked: model-based tests, share tests, F4; solid at α, dashed at α / m."""
     import matplotlib.pyplot as plt
     import seaborn as sns
 
-    sns.set_theme(style="whitegrid", palette="colorblind")
+    from vsr_analysis.stats.figure_style import WIDTH, legend_below, set_style, wrap
+
+    set_style()
     lv_a, lv_h = list(s.levels)
     cb = sns.color_palette("colorblind", 8)
     palette = {"F1": cb[0], "F3": cb[2], "F5": cb[4], "F2": cb[1], "F6": cb[3], "F7": cb[6], "F8": cb[7], "F4": cb[5]}
-    fig, axes = plt.subplots(1, 3, figsize=(13, 4.4), sharey=True)
+    fig, axes = plt.subplots(3, 1, figsize=(WIDTH, 15), sharey=True)
     panels = [
         (axes[0], list(ORDINAL), "Effect, log-odds per SD of the characteristic", "Model-based tests (F1, F3, F5)"),
         (axes[1], list(s.shares), "True share minus the rule's level", "Share tests (F2, F6, F7, F8)"),
@@ -471,11 +473,13 @@ def power_curves_figure(s: PowerSetup, curves: pd.DataFrame):
             for e in ORD_SIZES if ids == list(ORDINAL) else SHARE_SIZES:
                 ax.axvline(e, color="grey", lw=0.8, ls="--")
         ax.axhline(0.8, color="grey", lw=1, ls=":")
-        ax.set_xlabel(xlabel)
-        ax.set_title(title, fontsize=10)
-        ax.legend(fontsize=7, loc="lower right")
-    axes[0].set_ylabel("Probability of 'supported' (power)")
+        ax.set_xlabel(wrap(xlabel, 45))
+        ax.set_title(title)
+        ax.set_ylabel(wrap("Probability of 'supported' (power)", 22))
     axes[0].set_ylim(0, 1.02)
+    fig.tight_layout(h_pad=9)
+    for ax in axes:
+        legend_below(ax, ncol=2)  # under each panel's axis label, where it hides no curve
     return fig
 
 
