@@ -54,8 +54,6 @@ from vsr_analysis.stats.propensity import PENALTY_GRID, _design_matrix
 from vsr_analysis.stats.raking import _ipf, rake
 from vsr_analysis.stats.shares import calibrated_share_test
 from vsr_analysis.synth import replica
-from vsr_analysis.synth.model import _frame as model_frame
-from vsr_analysis.synth.model import _Model as ReplicaModel
 
 OUT = Path(__file__).resolve().parent / "output" / "share_coverage.csv"
 SCENARIOS = ("vsr-narrative", "null", "size-ceiling", "unequal-response")
@@ -136,9 +134,7 @@ def run(seeds: int = 1000, scenarios=SCENARIOS, chunk: int = 100, start: int = 0
         t0 = time.perf_counter()
         base = None
         # the scenario's true response probabilities, in the register's knr order (the oracle row)
-        model_units = model_frame(register)
-        true_pi = pd.Series(ReplicaModel(replica.load_scenario(scenario), model_units).p_respond,
-                            index=model_units["knr"].to_numpy())  # fmt: skip
+        true_pi = replica.response_probabilities(scenario, register)
         for lo in range(start, start + seeds, chunk):
             sims = list(
                 replica.simulate_with_frame(scenario, range(lo, min(lo + chunk, start + seeds)), frame=register)

@@ -88,9 +88,9 @@ if ctx.synthetic and ctx.data.truth and "f10_state_barrier" in ctx.data.truth:
 # ## Municipalities and county authorities
 
 # %%
-muni = municipal_table(resp, labels, population_size=frame_size)
+muni = municipal_table(resp, labels, population_size=frame_size, design=ev["design"])
 muni_counts = ["municipalities answering", "municipalities naming it"]
-ctx.table("municipalities", muni, "Municipalities naming each state-level barrier (raked, 95 % Wilson CI)", count_columns=muni_counts)
+ctx.table("municipalities", muni, "Municipalities naming each state-level barrier (raked; 95 % intervals as in the primary test)", count_columns=muni_counts)
 # The county "either" count is left out on a confidential file: with the two items' counts it would give away
 # how many name one barrier but not the other, a cell the rule may need to hide.
 county_items = list(ITEMS) + ([] if ctx.data.confidential else [EITHER])

@@ -6,7 +6,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from vsr_analysis.stats.calibration_variance import linearised_share, margin_matrix, raked_design
+from vsr_analysis.stats.calibration_variance import (
+    calibration_constraints,
+    linearised_share,
+    margin_matrix,
+    raked_design,
+)
 from vsr_analysis.stats.raking import rake
 from vsr_analysis.stats.shares import calibrated_share_test
 
@@ -58,13 +63,17 @@ def test_poisson_factor_shrinks_with_response_probability(frame):
     pi = np.where(frame["responded"], 0.75, 0.5)
     everyone = np.ones(len(r), bool)
     pois = linearised_share(y, raked_design(frame, MARGINS, pi), variance="poisson", observed=everyone)
-    # with the same pi for every respondent the factor is 1 - pi for every unit: SE scales by sqrt(0.25)
-    assert pois["se"] == pytest.approx(free["se"] * 0.5, rel=1e-12)
+    # with the same pi for every respondent the factor is 1 - pi for every unit: SE scales by sqrt(0.25), and
+    # the primary divides by n - q (q calibration constraints) where R survey divides by n - 1
+    n = int(frame["responded"].sum())
+    q = calibration_constraints(raked_design(frame, MARGINS, pi))
+    dof = np.sqrt((n - 1) / (n - q))
+    assert pois["se"] == pytest.approx(free["se"] * 0.5 * dof, rel=1e-12)
     # item non-response is a further phase: the factor becomes 1 - pi * rho, rho = share answering the item
     rho = float(np.isfinite(y.astype(float)).mean())
     assert rho < 1
     item = linearised_share(y, raked_design(frame, MARGINS, pi), variance="poisson")
-    assert item["se"] == pytest.approx(free["se"] * np.sqrt(1 - 0.75 * rho), rel=1e-12)
+    assert item["se"] == pytest.approx(free["se"] * np.sqrt(1 - 0.75 * rho) * dof, rel=1e-12)
     certain = linearised_share(
         y, raked_design(frame, MARGINS, np.ones(len(frame))), variance="poisson", observed=everyone
     )
@@ -93,3 +102,45 @@ def test_margin_matrix_has_one_column_per_cell(frame):
     cells = frame.groupby(["size_band", "merged_2017_2020"]).ngroups + frame["centrality_group"].nunique()
     assert m.shape == (len(frame), cells)
     assert np.allclose(m.sum(axis=1), 2.0)
+
+
+def test_calibration_constraints_count_independent_margin_cells(frame):
+    design = raked_design(frame, MARGINS)
+    r = frame[frame["responded"]]
+    # one intercept plus (levels - 1) per margin, when every level has a respondent
+    expected = 1 + sum(r[m].nunique() - 1 for m in MARGINS)
+    assert calibration_constraints(design) == expected
+    assert calibration_constraints(raked_design(frame, [])) == 1
+
+
+def test_degrees_of_freedom_fall_when_one_respondent_carries_the_variance(frame):
+    r = frame[frame["responded"]]
+    y = r["sdg_in_master_plan"]
+    pi = np.where(frame["responded"], 0.7, 0.5)
+    everyone = np.ones(len(r), bool)
+    even = linearised_share(y, raked_design(frame, MARGINS, pi), variance="poisson", observed=everyone)
+    n, q = len(r), calibration_constraints(raked_design(frame, MARGINS, pi))
+    assert 30 < even["df"] <= n - q
+    # one respondent with a hundred times the weight dominates the sum of squares
+    heavy = frame.copy()
+    heavy.loc[heavy.index[heavy["responded"]][0], "weight"] *= 100
+    skew = linearised_share(y, raked_design(heavy, MARGINS, pi), variance="poisson", observed=everyone)
+    assert skew["df"] < 5
+    assert linearised_share(y, raked_design(frame, MARGINS), variance="with_replacement")["df"] is None
+
+
+def test_interval_uses_the_degrees_of_freedom_adjusted_effective_n(frame):
+    """Korn & Graubard (1998): n* (z / t_df)^2; the interval widens as df falls and equals the plain one as df grows."""
+    from scipy import stats
+
+    r = frame[frame["responded"]]
+    y = r["sdg_in_master_plan"].astype(float)
+    design = raked_design(frame, MARGINS, np.where(frame["responded"], 0.7, 0.5))
+    lin = linearised_share(y, design)
+    t = calibrated_share_test(y, design, 0.5)
+    n_star = lin["estimate"] * (1 - lin["estimate"]) / lin["se"] ** 2
+    ratio = (stats.norm.ppf(0.975) / stats.t.ppf(0.975, lin["df"])) ** 2
+    assert t["df"] == lin["df"] and t["n_eff"] == pytest.approx(n_star * ratio, rel=1e-12)
+    assert ratio < 1
+    plain = calibrated_share_test(y, design, 0.5, variance="with_replacement")
+    assert plain["df"] is None

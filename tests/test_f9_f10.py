@@ -172,6 +172,11 @@ def test_f10_evidence_gives_the_rules_decision(rate, expected):
     assert table["item"].tolist() == ["barrier_policy_coherence", "barrier_national_guidance", EITHER]
     assert table["share (weighted)"].iloc[2] == pytest.approx(ev["primary"]["estimate"])
     assert table["share (weighted)"].iloc[2] >= table["share (weighted)"].iloc[:2].max()
+    # with the evidence's design the "either" row shows the primary interval itself
+    resp = frame[frame["responded"].astype(bool)]
+    primary_rows = municipal_table(resp, {}, population_size=356, design=ev["design"])
+    either = primary_rows.iloc[2]
+    assert (either["ci_low"], either["ci_high"]) == (ev["test"]["ci_low"], ev["test"]["ci_high"])
 
 
 def test_sensitivity_table_and_publishable():

@@ -91,12 +91,22 @@ def municipal_table(
     population_size: int,
     items: Sequence[str] = ITEMS,
     weight: str = "weight",
+    design: RakedDesign | None = None,
 ) -> pd.DataFrame:
-    """Raked share of municipalities naming each item and either of them (Wilson, finite-population correction)."""
+    """Raked share of municipalities naming each item and either of them, with a 95 % interval.
+
+    With ``design`` (the F10 evidence's raked design, respondents in the same order) every interval is the share
+    claims' primary one (:func:`calibrated_share_test`: response as Poisson sampling), so the "either" row agrees
+    with the primary test; without it, Wilson at Kish's effective n with the global finite-population factor.
+    """
     resp = respondents.assign(**{EITHER: either_named(respondents, items)})
     rows = []
     for item in [*items, EITHER]:
         m = share_by_group(resp, item, None, weight=weight, population_size=population_size).iloc[0]
+        low, high = m["ci_low"], m["ci_high"]
+        if design is not None:
+            t = calibrated_share_test(as_float(resp[item]), design, 0.5)
+            low, high = t["ci_low"], t["ci_high"]
         rows.append(
             {
                 "barrier": labels.get(item, "either of the two"),
@@ -104,8 +114,8 @@ def municipal_table(
                 "municipalities answering": int(m["n"]),
                 "municipalities naming it": int(m["n_yes"]),
                 "share (weighted)": m["share"],
-                "ci_low": m["ci_low"],
-                "ci_high": m["ci_high"],
+                "ci_low": low,
+                "ci_high": high,
                 "share (unweighted)": m["share_unweighted"],
             }
         )

@@ -1,4 +1,4 @@
-"""The share claims (F2, F6, F7, F8): outcome, primary test, robustness rows and decision, as plain functions.
+"""The share claims (F2, F6-F10): outcome, primary test, robustness rows and decision, as plain functions.
 
 A share claim says that the share of municipalities with some 0/1 outcome, over the whole frame or a domain,
 exceeds a pre-specified level.  :func:`share_claim_analysis` does everything a chapter needs from an analysis
@@ -8,7 +8,9 @@ frame (all 356 municipalities with ``responded`` and raking ``weight``): the pri
 factor, with the old global one, unweighted, item left blank counted as no, stricter top, and for F7 a maturity
 measure that does not contain the management item), each with the rule's decision, and notes in words for
 whatever cannot be estimated.  It never raises on a valid survey file: an empty domain gives no estimate and an
-*inconclusive* decision.
+*inconclusive* decision.  F2, F6, F7 and F8 go through :func:`share_claim_analysis`; F9 and F10
+(``progress_evidence``, ``coherence_evidence``) build the same design with :func:`share_design` and take their
+variance rows from :func:`variance_variants`.
 """
 
 from __future__ import annotations

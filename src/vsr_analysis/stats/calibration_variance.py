@@ -10,7 +10,19 @@ estimated from the register by :func:`vsr_analysis.stats.propensity.response_pro
     e_i = z_i - x_i' B                 (residual on the raking margins' dummies x_i, B by least squares; base
                                         weights are 1, so ordinary least squares as in Deville & Särndal)
     u_i = w_i e_i                      (w_i: the raking weight)
-    V   = n / (n - 1) * sum_i f_i (u_i - mean u)^2
+    V   = n / (n - q) * sum_i f_i (u_i - mean u)^2
+
+where q is the number of independent calibration constraints (:func:`calibration_constraints`; 11 for the three
+margins of a typical survey): residuals of a q-parameter least-squares fit are smaller than the errors they
+stand for, and dividing by n - q instead of n - 1 corrects for it as HC1 does in regression (MacKinnon & White
+1985).  On the replica the plain n - 1 left the standard errors about 3 % too small; the rows that reproduce
+R ``survey`` (``with_replacement``, ``global_fpc``) keep n - 1.
+
+The primary also returns ``df``, the Satterthwaite degrees of freedom of V as a weighted sum of squares,
+df = 3 (sum a_i)^2 / sum a_i^2 with a_i = f_i (u_i - mean u)^2 (the factor 3 is the normal fourth moment,
+E u^4 = 3 sigma^4, which makes the plug-in consistent), at most n - q.  It is small when a few heavily weighted
+respondents carry most of V, which is when V itself is least sure; :func:`vsr_analysis.stats.shares.
+calibrated_share_test` turns it into a wider interval (Korn & Graubard 1998).
 
 with the per-unit factor ``f_i``:
 
@@ -37,7 +49,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-__all__ = ["RakedDesign", "VARIANCES", "margin_matrix", "raked_design", "linearised_share"]
+__all__ = ["RakedDesign", "VARIANCES", "calibration_constraints", "margin_matrix", "raked_design", "linearised_share"]
 
 VARIANCES = ("poisson", "with_replacement", "global_fpc")
 
@@ -93,6 +105,18 @@ def raked_design(
     return RakedDesign(w, margin_matrix(sub, margins), pi, int(len(frame)))
 
 
+def calibration_constraints(design: RakedDesign) -> int:
+    """q: the number of independent calibration constraints (rank of the margin dummies), at most n - 1.
+
+    The residuals e_i come from a least-squares fit with q parameters, so their sum of squares is smaller than
+    the errors' by about (n - q) / n; the primary variance divides by n - q instead of n - 1 (as HC1 does for a
+    regression, MacKinnon & White 1985).
+    """
+    if design.n < 2:
+        return 1
+    return int(min(np.linalg.matrix_rank(design.margins), design.n - 1))
+
+
 def _factor(design: RakedDesign, variance: str) -> np.ndarray:
     if variance == "poisson":
         if design.response_prob is None:
@@ -115,8 +139,8 @@ def linearised_share(
 ) -> dict:
     """Raked share of ``y`` (0/1, NaN = item not answered) over ``domain`` (default: all respondents) and its SE.
 
-    Returns ``estimate``, ``se``, ``n`` (units in the domain answering the item), ``n_yes``, ``variance`` and
-    ``n_effective`` = p (1 - p) / V (the sample size of a simple random sample with the same precision; None when
+    Returns ``estimate``, ``se``, ``n`` (units in the domain answering the item), ``n_yes``, ``variance``, ``df``
+    (Satterthwaite degrees of freedom of V; primary only, else None) and ``n_effective`` = p (1 - p) / V (the sample size of a simple random sample with the same precision; None when
     the share is 0 or 1 or V = 0).  ``estimate`` is None when the domain is empty.
     """
     ya = np.asarray(pd.Series(y).astype(float).to_numpy(), dtype=float)
@@ -124,7 +148,15 @@ def linearised_share(
         raise ValueError("y must be aligned with the design's respondents")
     dom = np.ones(design.n, bool) if domain is None else np.asarray(pd.Series(domain).fillna(False).astype(bool))
     d = dom & np.isfinite(ya)
-    out = {"estimate": None, "se": None, "n": int(d.sum()), "n_yes": 0, "variance": variance, "n_effective": None}
+    out = {
+        "estimate": None,
+        "se": None,
+        "n": int(d.sum()),
+        "n_yes": 0,
+        "variance": variance,
+        "n_effective": None,
+        "df": None,
+    }
     w = design.weights
     if not d.any() or w[d].sum() <= 0:
         return out
@@ -143,8 +175,13 @@ def linearised_share(
         # share of respondents whose answer (and domain membership) is known
         seen = np.isfinite(ya) if observed is None else np.asarray(observed, dtype=bool)
         f = 1.0 - design.response_prob * float(seen.mean())
-    v = float(n / (n - 1) * np.sum(f * (u - u.mean()) ** 2)) if n > 1 else 0.0
+    terms = f * (u - u.mean()) ** 2
+    # the rows that reproduce R survey keep its n / (n - 1); the primary divides by n - q (see the module text)
+    q = calibration_constraints(design) if variance == "poisson" else 1
+    v = float(n / (n - q) * np.sum(terms)) if n > q else 0.0
     out.update(estimate=p, se=float(np.sqrt(max(v, 0.0))), n_yes=int(yy[d].sum()))
+    if variance == "poisson" and np.sum(terms**2) > 0:
+        out["df"] = float(min(n - q, 3.0 * terms.sum() ** 2 / np.sum(terms**2)))
     if v > 0 and 0 < p < 1:
         out["n_effective"] = float(p * (1 - p) / v)
     return out

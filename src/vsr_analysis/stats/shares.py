@@ -8,7 +8,8 @@
 * :func:`share_test` - the Kish effective-n score test of share > level (fast, for power simulations).
 * :func:`calibrated_share_test` - the claims' primary test: the raked share with the linearisation variance of
   :mod:`vsr_analysis.stats.calibration_variance` (response as Poisson sampling with estimated propensities),
-  a Wilson interval at the design-effective n = p (1 - p) / V and the score test at that n.
+  a Wilson interval at the design-effective n = p (1 - p) / V, adjusted for the degrees of freedom of V, and
+  the score test at that n.
 """
 
 from __future__ import annotations
@@ -234,7 +235,10 @@ def calibrated_share_test(
     The Wilson interval and the score test (share > ``threshold``) use the design-effective sample size
     n* = p (1 - p) / V, i.e. the variance V of :func:`~vsr_analysis.stats.calibration_variance.linearised_share`
     (``variance`` = ``"poisson"``, ``"with_replacement"`` or ``"global_fpc"``): z = (p - p0) / sqrt(p0 (1 - p0)
-    / n*), p-value = 1 - Phi(z).  When p is 0 or 1 the linearised variance is 0 and says nothing; n* is then
+    / n*), p-value = 1 - Phi(z).  For the primary (``"poisson"``) n* is first multiplied by (z / t_df)^2, with
+    df the Satterthwaite degrees of freedom of V (Korn & Graubard 1998's degrees-of-freedom-adjusted effective
+    sample size): when a few heavily weighted respondents carry the variance, the interval widens; with 280
+    comparable respondents it barely changes.  ``df`` is returned (None for the other variances).  When p is 0 or 1 the linearised variance is 0 and says nothing; n* is then
     Kish's effective n of the domain.  When V = 0 for 0 < p < 1 (every unit certain to answer) the share is
     known exactly: the interval has zero width and the p-value is 0 or 1.  ``observed`` (respondents whose
     answer and domain membership are known) sets the item-response rate of the Poisson factor.  ``note`` says so;
@@ -253,6 +257,7 @@ def calibrated_share_test(
         "n_eff": None,
         "threshold": float(threshold),
         "variance": variance,
+        "df": None,
         "note": "",
     }
     p, p0 = lin["estimate"], float(threshold)
@@ -270,6 +275,11 @@ def calibrated_share_test(
         w = design.weights[dom & np.isfinite(ya)]
         n_eff = float(w.sum() ** 2 / np.sum(w**2))
         out["note"] = f"every unit in the domain has the same answer (share {p:g}): interval from Kish's effective n"
+    if lin.get("df") and math.isfinite(n_eff):
+        # Korn & Graubard (1998): the degrees-of-freedom-adjusted effective n, n* (z / t_df)^2, so that the
+        # interval and the test carry the uncertainty of V itself
+        n_eff = n_eff * (_z(level) / float(stats.t.ppf(0.5 + level / 2, lin["df"]))) ** 2
+        out["df"] = lin["df"]
     iv = wilson(p * n_eff, n_eff, level)
     z = (p - p0) / math.sqrt(p0 * (1 - p0) / n_eff) if 0 < p0 < 1 else math.copysign(math.inf, p - p0)
     out.update(ci_low=float(iv.low), ci_high=float(iv.high), n_eff=float(n_eff), z=float(z), p_value=float(norm.sf(z)))

@@ -47,6 +47,7 @@ from vsr_analysis.synth.simulation import (
     column_order,
     generate,
     generator_sha256,
+    response_probabilities,
     simulate_with_frame,
 )
 from vsr_analysis.synth.targets import marginal_statistics, targets_table, truth_vs_estimates
@@ -90,6 +91,7 @@ __all__ = [
     "column_order",
     "generate",
     "generator_sha256",
+    "response_probabilities",
     "simulate_with_frame",
     "marginal_statistics",
     "targets_table",

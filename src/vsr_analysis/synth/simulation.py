@@ -354,6 +354,16 @@ def generate(scenario: str | dict, seed: int, frame: pd.DataFrame | None = None)
     return rows[column_order()], truth
 
 
+def response_probabilities(scenario: str | dict, frame: pd.DataFrame | None = None) -> pd.Series:
+    """SIMULATED: every frame municipality's true probability of answering under the scenario, indexed by ``knr``.
+
+    Known only in a simulation; the coverage benchmark's oracle weights respondents by it.
+    """
+    sc = load_scenario(scenario) if isinstance(scenario, str) else scenario
+    fr = _frame(frame)
+    return pd.Series(_cached_model(sc, fr).p_respond, index=fr["knr"].astype(str).to_numpy(), name="p_respond")
+
+
 def simulate_with_frame(scenario: str | dict, seeds, frame: pd.DataFrame | None = None):
     """SIMULATED DATA, for coverage studies: for each seed yield ``(seed, rows, complete)``.
 
