@@ -4,8 +4,10 @@ SIMULATED DATA.  A script, not a test: ``.venv/bin/python benchmarks/bench_share
 For each scenario and seed it generates the survey (:func:`vsr_analysis.synth.replica.simulate_with_frame`,
 which also returns every frame municipality's complete answers), rakes the respondents to the frame's margins
 exactly as the chapters do, estimates response propensities, and computes each share claim's interval three
-ways: the primary (linearised raked share, response as Poisson sampling with factor 1 - pi_i), without any
-finite-population factor, and with the old global factor 1 - n/N.  Coverage = share of seeds whose interval
+ways: the primary (linearised raked share, response as Poisson sampling with factor 1 - pi_i, residual sum of
+squares divided by n - q for q calibration constraints, Wilson interval at Korn & Graubard's degrees-of-freedom-
+adjusted effective n), without any finite-population factor, and with the old global factor 1 - n/N (both as R
+``survey`` computes them: n - 1, no degrees-of-freedom adjustment).  Coverage = share of seeds whose interval
 contains the *frame's* true share (all 356 municipalities, before unit and item non-response).
 
 A fourth row, ``oracle``, is a diagnosis, not a method the chapters could use: the Hajek estimator weighted by
@@ -56,7 +58,7 @@ from vsr_analysis.stats.shares import calibrated_share_test
 from vsr_analysis.synth import replica
 
 OUT = Path(__file__).resolve().parent / "output" / "share_coverage.csv"
-SCENARIOS = ("vsr-narrative", "null", "size-ceiling", "unequal-response")
+SCENARIOS = tuple(replica.available_scenarios())
 VARIANCES = ("poisson", "with_replacement", "global_fpc")
 
 #: F9 and F10 use the same calibrated test (F9 on the complement, which does not change the interval's coverage);

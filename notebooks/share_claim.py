@@ -24,8 +24,9 @@
 # plan; F7 the share of municipalities with the SDGs built into their management system that are at the top of
 # the ladder (stage 3 or higher). The primary test is one-sided — is the share above the pre-specified level? —
 # with a Wilson interval whose width comes from the linearisation variance of the raked share, response being
-# treated as Poisson sampling with estimated response probabilities {cite}`sarndal2005` (see the weighting
-# page: what this assumes, and how well the intervals cover the truth on the synthetic replica).
+# treated as Poisson sampling with estimated response probabilities {cite}`sarndal2005`, at an effective sample
+# size adjusted for the degrees of freedom of that variance {cite}`korn1998` (see the weighting page: what this
+# assumes, and how well the intervals cover the truth on the synthetic replica).
 # This page is one parameter set of a template shared by F6 and F7; the box below states which claim it tests,
 # with the hypothesis and decision rule exactly as pre-specified in `claims.yml`.
 #

@@ -69,7 +69,7 @@ ctx.figure(fig, "weights", alt="Histogram of the raking weights of the respondin
 #
 # Every municipality was asked, so there is no sampling error in the usual sense: the only chance element is who
 # answered. Treating the respondents as a simple random sample of the 356 (one finite-population correction
-# 1 − n/N for all) ignores that response rises with size. The shares of claims F2, F6, F7 and F8 therefore use the
+# 1 − n/N for all) ignores that response rises with size. The shares of claims F2 and F6–F10 therefore use the
 # variance of the calibration estimator under non-response of Särndal and Lundström {cite}`sarndal2005`
 # (linearisation of the raked estimator, {cite}`deville1992`): response is treated as *Poisson sampling*, each
 # municipality answering independently with its own probability π̂ᵢ, so each respondent contributes the factor
@@ -79,8 +79,17 @@ ctx.figure(fig, "weights", alt="Histogram of the raking weights of the respondin
 # explain carries no uncertainty). **What it assumes:** municipalities answer independently of each other given
 # their register characteristics; the response model below is right; the raking margins are fixed; and item
 # non-response inside a domain is completely at random. Without any finite-population factor the standard error
-# equals R `survey`'s linearisation standard error for the same raked design (checked in the test suite). The
-# interval is Wilson's at the design-effective sample size p(1 − p)/V.
+# equals R `survey`'s linearisation standard error for the same raked design (checked in the test suite).
+#
+# Two small-sample corrections make the primary interval honest with some 280 respondents and 11 calibration
+# constraints. **First**, the residuals come from a least-squares fit on the raking margins, so they are smaller
+# than the errors they stand for; their sum of squares is divided by n − q, q being the number of independent
+# calibration constraints, instead of R `survey`'s n − 1 (as the HC1 correction does in regression
+# {cite}`mackinnon1985`). **Second**, when a few heavily weighted respondents carry most of the variance, the
+# variance estimate itself is unsure. Its Satterthwaite degrees of freedom {cite}`satterthwaite1946` measure
+# this, and the interval is Wilson's at the design-effective sample size p(1 − p)/V shrunk by (z/t_df)², the
+# degrees-of-freedom-adjusted effective sample size of Korn and Graubard {cite}`korn1998`. With many comparable
+# respondents the second correction changes almost nothing; the coverage check below shows what both do.
 #
 # ### The response model and its calibration
 #
@@ -122,11 +131,33 @@ _ = ctx.table("share_variances", se.variance_comparison(frame, spec, info["margi
 # On the synthetic replica the frame's true shares are known, so the intervals can be checked: over many seeds of
 # each scenario, how often does the 95 % interval contain the true share of all 356 municipalities? The figure
 # shows the saved output of `benchmarks/bench_share_coverage.py` (SIMULATED DATA; its docstring says how it was
-# run; the grey band is 0.93–0.97), including the `unequal-response` scenario, in which small and peripheral
-# municipalities answer far less often. F9 and F10 use the same calibrated interval. The table's `oracle` rows are
-# a diagnosis that only a simulation allows: the share weighted by each municipality's *true* response
-# probability, with the Poisson-sampling variance. Where even the oracle misses the band, no weighting of these
-# respondents would do better: the respondents say too little about the municipalities that rarely answer.
+# run; the grey band is 0.93–0.97) for every scenario, including `unequal-response`, in which small and peripheral
+# municipalities answer far less often. The rows *no finite-population factor* and *global 1 − n/N* are computed
+# as R `survey` computes them (n − 1, no degrees-of-freedom adjustment). The table's `oracle` rows are a
+# diagnosis that only a simulation allows: the share weighted by each municipality's *true* response
+# probability, with the Poisson-sampling variance and a plain Wald interval. Where even the oracle misses the
+# band, no weighting of these respondents would do better: the respondents say too little about the
+# municipalities that rarely answer.
+#
+# How unequal can response be? A first version of `unequal-response` let the odds of answering rise tenfold
+# with a tenfold population and steeply with centrality, which left the smallest municipalities a response
+# probability of about one in a hundred. There even the oracle under-covered: weighting needs every municipality
+# to have a response probability clearly above zero (positivity), and that version tested how little a handful of
+# small respondents can say about the many that did not answer, not the variance. The scenario now doubles the
+# size slope and quadruples the centrality slope of the default scenario; the next table shows the response
+# probabilities it implies.
+
+# %%
+from vsr_analysis.synth import replica
+
+probs = replica.response_probabilities("unequal-response")
+default_probs = replica.response_probabilities("vsr-narrative")
+quantiles = [0.0, 0.05, 0.25, 0.5, 0.75, 0.95, 1.0]
+_ = ctx.table("response_probabilities",
+              pd.DataFrame({"quantile over the 356": quantiles,
+                            "vsr-narrative": default_probs.quantile(quantiles).to_numpy(),
+                            "unequal-response": probs.quantile(quantiles).to_numpy()}),
+              "SIMULATED: the scenarios' true response probabilities over the frame (quantiles)")
 
 # %%
 coverage = se.read_coverage(paths.project_root() / "benchmarks" / "output" / "share_coverage*.csv")
@@ -136,12 +167,13 @@ if coverage is None:
 else:
     _ = ctx.table("share_coverage", coverage, "Coverage of the share intervals on the synthetic replica (simulated)",
                   count_columns=["seeds"])
-    markdown(f"{ctx.ref('share_coverage')} draws the coverage of each variance in each scenario.")
+    markdown(f"{ctx.ref('share_coverage')} draws it for the primary interval, the oracle and the old global factor, scenario by claim.")
     fig = share_figures.coverage_figure(coverage)
     ctx.figure(fig, "share_coverage",
-               alt="Coverage of the 95 % intervals of F2, F6, F7 and F8 per scenario under three variances, with the band 0.93 to 0.97",
-               caption="SIMULATED: share of replica seeds whose 95 % interval contains the frame's true share, with "
-                       "95 % Monte Carlo error bars; grey band 0.93–0.97.")
+               alt="Three grids of scenario by claim giving the coverage of the 95 % intervals of F2 and F6 to F10: the primary interval, the oracle and the old global factor; cells outside 0.93 to 0.97 framed",
+               caption="SIMULATED: share of replica seeds whose 95 % interval contains the frame's true share, per "
+                       "scenario and claim; framed bold cells lie outside 0.93–0.97 (the table gives the Monte Carlo "
+                       "standard errors).")
     primary = coverage[coverage["variance"] == "poisson"]
     markdown(f"Primary intervals: coverage from **{primary['coverage'].min():.3f}** to "
              f"**{primary['coverage'].max():.3f}** over {int(primary['seeds'].min())} seeds per scenario; "
@@ -153,7 +185,7 @@ else:
         o = oracle.get((m["scenario"], m["claim"]))
         markdown(f"- {m['claim']} under `{m['scenario']}`: primary {m['coverage']:.3f}"
                  + ("" if o is None else f"; oracle {o:.3f} ({'also outside' if not 0.93 <= o <= 0.97 else 'inside'} the band)")
-                 + f"; bias of the estimate {m['bias']:+.4f}.")
+                 + f"; bias of the estimate {round(m['bias'], 4) + 0.0:+.4f}.")  # + 0.0: no "-0.0000"
 
 # %% [markdown]
 # ## A check: response-propensity weights

@@ -82,29 +82,45 @@ def calibration_figure(table: pd.DataFrame):
     return fig
 
 
+#: The coverage figure's panels: variance in the benchmark table -> panel title.
+COVERAGE_PANELS = {
+    "poisson": "Primary interval",
+    "oracle": "Oracle: true response probabilities",
+    "global_fpc": "Old interval: global 1 − n/N",
+}
+
+
 def coverage_figure(table: pd.DataFrame):
-    """Coverage of the share claims' 95 % intervals per scenario (one panel each, stacked) and variance, with the
-    0.93-0.97 band."""
+    """Coverage of the share claims' 95 % intervals as scenario x claim grids, one stacked panel per variance in
+    :data:`COVERAGE_PANELS`: each cell prints the coverage; cells outside 0.93-0.97 are framed and in bold."""
     set_style()
+    panels = [v for v in COVERAGE_PANELS if (table["variance"] == v).any()]
     scen = list(dict.fromkeys(table["scenario"]))
-    fig, axes = plt.subplots(len(scen), 1, figsize=(WIDTH, 0.8 + 2.4 * len(scen)), sharex=True, squeeze=False)
-    names = {"poisson": "1 − π̂ (primary)", "with_replacement": "no factor", "global_fpc": "global 1 − n/N"}
-    for ax, s in zip(axes[:, 0], scen):
-        sub = table[table["scenario"] == s]
-        ax.axhspan(0.93, 0.97, color="grey", alpha=0.2, lw=0)
-        ax.axhline(0.95, color="grey", lw=0.8)
-        for k, (v, lab) in enumerate(names.items()):
-            t = sub[sub["variance"] == v]
-            xs = np.arange(len(t)) + (k - 1) * 0.22
-            ax.errorbar(xs, t["coverage"], yerr=1.96 * t["mc_se"], fmt="os^"[k], capsize=2, label=lab)
-        ax.set_xticks(np.arange(len(sub["claim"].unique())))
-        ax.set_xticklabels(sub["claim"].unique())
-        ax.set_title(f"Scenario {s}")
-        ax.set_ylabel("Coverage")
-    handles, labels = axes[0][0].get_legend_handles_labels()
+    claims = list(dict.fromkeys(table["claim"]))
+    fig, axes = plt.subplots(len(panels), 1, figsize=(WIDTH, 0.6 + (0.45 * len(scen) + 1.0) * len(panels)),
+                             squeeze=False)  # fmt: skip
+    cmap = sns.color_palette("vlag_r", as_cmap=True)
+    for ax, v in zip(axes[:, 0], panels):
+        grid = (
+            table[table["variance"] == v]
+            .pivot(index="scenario", columns="claim", values="coverage")
+            .reindex(index=scen, columns=claims)
+        )
+        values = grid.to_numpy(dtype=float)
+        ax.imshow(values, cmap=cmap, vmin=0.85, vmax=1.05, aspect="auto")
+        for (i, j), c in np.ndenumerate(values):
+            if np.isnan(c):
+                continue
+            inside = 0.93 <= c <= 0.97
+            if not inside:
+                ax.add_patch(plt.Rectangle((j - 0.45, i - 0.4), 0.9, 0.8, fill=False, lw=1.6, color="black"))
+            ax.text(j, i, f"{c:.3f}", ha="center", va="center", fontweight="normal" if inside else "bold")
+        ax.grid(False)
+        ax.set_xticks(np.arange(len(claims)), claims)
+        ax.set_yticks(np.arange(len(scen)), scen)
+        ax.tick_params(length=0)
+        ax.set_title(COVERAGE_PANELS[v])
     fig.tight_layout()
-    fig.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, 0.0), ncol=2, frameon=False,
-               title="Variance of the share")  # fmt: skip
     return fig
 
 
