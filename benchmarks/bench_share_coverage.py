@@ -6,9 +6,12 @@ which also returns every frame municipality's complete answers), rakes the respo
 exactly as the chapters do, estimates response propensities, and computes each share claim's interval three
 ways: the primary (linearised raked share, response as Poisson sampling with factor 1 - pi_i, residual sum of
 squares divided by n - q for q calibration constraints, Wilson interval at Korn & Graubard's degrees-of-freedom-
-adjusted effective n), without any finite-population factor, and with the old global factor 1 - n/N (both as R
-``survey`` computes them: n - 1, no degrees-of-freedom adjustment).  Coverage = share of seeds whose interval
-contains the *frame's* true share (all 356 municipalities, before unit and item non-response).
+adjusted effective n with the design effect's df = 1 / sum s_i^2), without any finite-population factor, and with
+the old global factor 1 - n/N (both as R ``survey`` computes them: n - 1, no degrees-of-freedom adjustment).
+Rows ``poisson_df2`` and ``poisson_df3`` are the primary with df = 2 / sum s_i^2 and 3 / sum s_i^2, the range
+the theory gives (:func:`vsr_analysis.stats.calibration_variance.design_effect_df` says why the primary takes 1).
+Coverage = share of seeds whose interval contains the *frame's* true share (all 356 municipalities, before unit
+and item non-response).
 
 A fourth row, ``oracle``, is a diagnosis, not a method the chapters could use: the Hajek estimator weighted by
 the scenario's *true* response probabilities (known only in a simulation), with the Poisson-sampling variance
@@ -33,6 +36,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 from sklearn.model_selection import StratifiedKFold
 
 from vsr_analysis.claims.coherence_evidence import ITEMS as STATE_BARRIER_ITEMS
@@ -49,17 +53,20 @@ from vsr_analysis.claims.share_evidence import (
 from vsr_analysis.data.analysis_frame import RAKING_MARGINS, add_analysis_columns
 from vsr_analysis.data.frame import build_frame
 from vsr_analysis.data.register import load_register
-from vsr_analysis.stats.calibration_variance import raked_design
+from vsr_analysis.stats.calibration_variance import calibration_constraints, raked_design
 from vsr_analysis.stats.descriptives import as_float
 from vsr_analysis.stats.penalised_logit import cross_validated_logit
 from vsr_analysis.stats.propensity import PENALTY_GRID, _design_matrix
 from vsr_analysis.stats.raking import _ipf, rake
-from vsr_analysis.stats.shares import calibrated_share_test
+from vsr_analysis.stats.shares import calibrated_share_test, wilson
 from vsr_analysis.synth import replica
 
 OUT = Path(__file__).resolve().parent / "output" / "share_coverage.csv"
 SCENARIOS = tuple(replica.available_scenarios())
 VARIANCES = ("poisson", "with_replacement", "global_fpc")
+#: The design effect's degrees of freedom are c / sum s_i^2 with c between 2 and 3 in theory; the primary takes
+#: c = 1 (stats.calibration_variance.design_effect_df).  Rows ``poisson_df2`` and ``poisson_df3`` show the others.
+DF_CONSTANTS = (2, 3)
 
 #: F9 and F10 use the same calibrated test (F9 on the complement, which does not change the interval's coverage);
 #: their outcomes as functions of a frame of answers.
@@ -160,6 +167,7 @@ def run(seeds: int = 1000, scenarios=SCENARIOS, chunk: int = 100, start: int = 0
             props = batched_propensity(base, resp)
             for fr, complete, pi in zip(frames, truths, props):
                 design = raked_design(fr, list(RAKING_MARGINS), pi)
+                cap = design.n - calibration_constraints(design)
                 r = fr[fr["responded"]]
                 pi_r = true_pi.reindex(r["knr"].astype(str).to_numpy()).to_numpy()
                 for claim in claims:
@@ -181,6 +189,12 @@ def run(seeds: int = 1000, scenarios=SCENARIOS, chunk: int = 100, start: int = 0
                         records.append(
                             _record(scenario, claim, variance, t["estimate"], t["ci_low"], t["ci_high"], truth)
                         )
+                        if variance == "poisson":
+                            for c in DF_CONSTANTS:
+                                lo_c, hi_c = _with_df_constant(t, c, cap)
+                                records.append(
+                                    _record(scenario, claim, f"poisson_df{c}", t["estimate"], lo_c, hi_c, truth)
+                                )
                     est, lo_, hi_ = _oracle_interval(y, dom, pi_r, float(seen.mean()) if seen.size else 1.0)
                     records.append(_record(scenario, claim, "oracle", est, lo_, hi_, truth))
             if save is not None:
@@ -199,6 +213,17 @@ def _record(scenario, claim, variance, estimate, low, high, truth) -> dict:
         "width": (high - low) if low is not None else math.nan,
         "error": (estimate - truth) if estimate is not None else math.nan,
     }
+
+
+def _with_df_constant(primary: dict, c: float, cap: float):
+    """The primary interval with the design effect's degrees of freedom c / sum s_i^2 instead of 1 / sum s_i^2."""
+    df, n_star, p = primary.get("df"), primary.get("n_eff"), primary.get("estimate")
+    if df is None or p is None or n_star is None or not math.isfinite(n_star):
+        return primary["ci_low"], primary["ci_high"]
+    df_c = cap if df >= cap else min(cap, c * df)
+    n_c = n_star * (stats.t.ppf(0.975, df) / stats.t.ppf(0.975, df_c)) ** 2
+    iv = wilson(p * n_c, n_c)
+    return float(iv.low), float(iv.high)
 
 
 def _oracle_interval(y: np.ndarray, domain: np.ndarray, pi: np.ndarray, rho: float):

@@ -25,7 +25,7 @@
 # **Primary test and decision rule (`share_above_and_spread`).** A one-sided test that the raked share at
 # stage ≥ 1 exceeds 0.5. Its variance treats response as Poisson sampling from the frame of 356 with
 # cross-validated response probabilities, linearised for the raking (the weighting page gives the estimator,
-# {cite}`sarndal2005`); the Wilson interval uses the design-effective sample size, adjusted for the degrees of freedom of the variance. The claim is **supported** when that test rejects at the
+# {cite}`sarndal2005`); the Wilson interval uses the design-effective sample size, adjusted for the degrees of freedom of the estimated design effect. The claim is **supported** when that test rejects at the
 # (Holm-adjusted) level *and* at least three stages each hold ≥ 10 % of the weighted municipalities; **not
 # supported** when the upper confidence limit of the share lies below 0.5 or fewer than three stages reach
 # 10 %; otherwise **inconclusive**.

@@ -26,7 +26,7 @@
 # **Primary test and decision rule (`share_above`).** A one-sided test that the raked share of municipalities
 # naming resource capacity exceeds 0.5. Its variance treats response as Poisson sampling from the frame of 356
 # with cross-validated response probabilities, linearised for the raking (the weighting page gives the
-# estimator, {cite}`sarndal2005`), and the Wilson interval uses the design-effective n, adjusted for the degrees of freedom of the variance. **Supported** when
+# estimator, {cite}`sarndal2005`), and the Wilson interval uses the design-effective n, adjusted for the degrees of freedom of the estimated design effect. **Supported** when
 # the test rejects at the (Holm-adjusted) level; **not supported** when the upper confidence limit lies below 0.5; otherwise
 # **inconclusive**.
 #

@@ -85,11 +85,20 @@ ctx.figure(fig, "weights", alt="Histogram of the raking weights of the respondin
 # constraints. **First**, the residuals come from a least-squares fit on the raking margins, so they are smaller
 # than the errors they stand for; their sum of squares is divided by n − q, q being the number of independent
 # calibration constraints, instead of R `survey`'s n − 1 (as the HC1 correction does in regression
-# {cite}`mackinnon1985`). **Second**, when a few heavily weighted respondents carry most of the variance, the
-# variance estimate itself is unsure. Its Satterthwaite degrees of freedom {cite}`satterthwaite1946` measure
-# this, and the interval is Wilson's at the design-effective sample size p(1 − p)/V shrunk by (z/t_df)², the
-# degrees-of-freedom-adjusted effective sample size of Korn and Graubard {cite}`korn1998`. With many comparable
-# respondents the second correction changes almost nothing; the coverage check below shows what both do.
+# {cite}`mackinnon1985`). **Second**, the interval is Wilson's at the design-effective sample size
+# n* = p(1 − p)/V. Wilson's score form already allows for what a simple random sample leaves unsure, even when
+# only a few municipalities give the rarer answer; what it cannot see is how unsure the *design effect* is (V
+# divided by the variance a simple random sample of the same respondents would have). That is large when a few
+# heavily weighted respondents carry V, and small when every respondent's share of V is about its share of the
+# simple-random-sample variance, however rare the answer. With sᵢ = respondent i's share of V minus its share of
+# that variance, the design effect's degrees of freedom are taken as df = 1/Σsᵢ², and the interval uses Korn and
+# Graubard's degrees-of-freedom-adjusted effective sample size n*(z/t_df)² {cite}`korn1998`. A Satterthwaite
+# approximation {cite}`satterthwaite1946` would put 2 or 3 in the numerator (3 for normal residuals, 2 for
+# heavy-tailed ones); the rule takes 1 because the plug-in is optimistic exactly where it matters: when the
+# heavily weighted respondents happen to give the common answer, V and Σsᵢ² are small together. The coverage
+# check below shows all three. An earlier version took the degrees of freedom of V itself; that counted a rare
+# answer twice (Wilson already counts it) and made F7's interval too wide where almost every municipality in
+# its domain answers yes.
 #
 # ### The response model and its calibration
 #
@@ -189,11 +198,15 @@ else:
                  + f"; bias of the estimate {round(m['bias'], 4) + 0.0:+.4f}.")  # + 0.0: no "-0.0000"
 
 # %% [markdown]
-# A cell above the band is on the safe side: the interval is wider than it needs to be. That happens where
-# almost every municipality in the domain gives the same answer, so that a handful of them carry the whole
-# variance: the degrees of freedom are then few and the adjusted interval wide, as Korn and Graubard's intervals
-# are known to be conservative when positive (or negative) counts are small {cite}`korn1998`. A cell below the
-# band would be the serious failure: an interval claiming more certainty than the data give.
+# A cell above the band would be on the safe side: the interval wider than it needs to be. A cell below the
+# band would be the serious failure: an interval claiming more certainty than the data give. The next table
+# compares the rule's degrees of freedom (1/Σsᵢ²) with the two the theory suggests.
+
+# %%
+if coverage is not None:
+    _ = ctx.table("df_constant", se.df_constant_summary(coverage),
+                  "SIMULATED: coverage of the primary interval with the design effect's degrees of freedom at "
+                  "1/Σs², 2/Σs² and 3/Σs², over all scenario × claim cells", count_columns=["cells", "cells in 0.93–0.97"])
 
 # %% [markdown]
 # ## A check: response-propensity weights

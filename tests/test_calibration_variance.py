@@ -8,6 +8,7 @@ import pytest
 
 from vsr_analysis.stats.calibration_variance import (
     calibration_constraints,
+    design_effect_df,
     linearised_share,
     margin_matrix,
     raked_design,
@@ -127,6 +128,32 @@ def test_degrees_of_freedom_fall_when_one_respondent_carries_the_variance(frame)
     skew = linearised_share(y, raked_design(heavy, MARGINS, pi), variance="poisson", observed=everyone)
     assert skew["df"] < 5
     assert linearised_share(y, raked_design(frame, MARGINS), variance="with_replacement")["df"] is None
+
+
+def test_design_effect_df_by_hand():
+    # shares of V (0.5, 0.25, 0.25) against shares of V_srs (1/3 each): sum of squared differences
+    # (1/6)^2 + 2 (1/12)^2 = 1/24, so df = 24 (below the cap)
+    assert design_effect_df(np.array([2.0, 1.0, 1.0]), np.array([1.0, 1.0, 1.0]), 100) == pytest.approx(24.0)
+    assert design_effect_df(np.array([2.0, 1.0, 1.0]), np.array([1.0, 1.0, 1.0]), 10) == 10.0
+    # proportional shares: the design effect is known, df is the cap
+    assert design_effect_df(np.array([0.2, 0.0, 0.6]), np.array([1.0, 0.0, 3.0]), 50) == 50.0
+
+
+def test_a_rare_answer_with_equal_weights_costs_no_degrees_of_freedom():
+    """With equal weights and factors the design effect is 1 whatever the answers: Wilson's score form already
+    carries the uncertainty of a rare answer, so the interval is not widened for it (the old plug-in gave df of
+    about 3 x the number of rare answers here)."""
+    n = 200
+    frame = pd.DataFrame({"responded": np.r_[np.ones(n, bool), np.zeros(40, bool)], "weight": 240 / n})
+    y = np.zeros(n)
+    y[:3] = 1  # three of 200 say yes
+    design = raked_design(frame, [], np.full(len(frame), 0.8))
+    lin = linearised_share(y, design)
+    assert lin["df"] == n - calibration_constraints(design)
+    # one of the three "yes" respondents with ten times the weight: now the design effect is unsure
+    heavy = frame.copy()
+    heavy.loc[0, "weight"] *= 10
+    assert linearised_share(y, raked_design(heavy, [], np.full(len(frame), 0.8)))["df"] < 10
 
 
 def test_interval_uses_the_degrees_of_freedom_adjusted_effective_n(frame):

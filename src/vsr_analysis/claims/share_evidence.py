@@ -350,3 +350,28 @@ def read_coverage(path) -> pd.DataFrame | None:
         return None
     # keep_default_na=False: the scenario called "null" is a name, not a missing value
     return pd.concat([pd.read_csv(f, keep_default_na=False) for f in files], ignore_index=True)
+
+
+#: The coverage benchmark's rows for the design effect's degrees of freedom: variance -> the df it uses.
+DF_CONSTANT_ROWS = {"poisson": "1/Σs² (the rule)", "poisson_df2": "2/Σs²", "poisson_df3": "3/Σs²"}
+
+
+def df_constant_summary(coverage: pd.DataFrame) -> pd.DataFrame:
+    """Per degrees-of-freedom constant in the coverage table: lowest and highest coverage over the scenario x claim
+    cells, with their cells, and how many cells lie in 0.93-0.97 (rows missing from the table are left out)."""
+    rows = []
+    for variance, label in DF_CONSTANT_ROWS.items():
+        g = coverage[coverage["variance"] == variance]
+        if g.empty:
+            continue
+        lo, hi = g.loc[g["coverage"].idxmin()], g.loc[g["coverage"].idxmax()]
+        rows.append({
+            "degrees of freedom": label,
+            "cells": len(g),
+            "cells in 0.93–0.97": int(g["coverage"].between(0.93, 0.97).sum()),
+            "lowest": float(lo["coverage"]),
+            "lowest at": f"{lo['claim']}, {lo['scenario']}",
+            "highest": float(hi["coverage"]),
+            "highest at": f"{hi['claim']}, {hi['scenario']}",
+        })  # fmt: skip
+    return pd.DataFrame(rows)

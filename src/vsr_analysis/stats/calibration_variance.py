@@ -18,13 +18,7 @@ stand for, and dividing by n - q instead of n - 1 corrects for it as HC1 does in
 1985).  On the replica the plain n - 1 left the standard errors about 3 % too small; the rows that reproduce
 R ``survey`` (``with_replacement``, ``global_fpc``) keep n - 1.
 
-The primary also returns ``df``, the Satterthwaite degrees of freedom of V as a weighted sum of squares,
-df = 3 (sum a_i)^2 / sum a_i^2 with a_i = f_i (u_i - mean u)^2 (the factor 3 is the normal fourth moment,
-E u^4 = 3 sigma^4, which makes the plug-in consistent), at most n - q.  It is small when a few heavily weighted
-respondents carry most of V, which is when V itself is least sure; :func:`vsr_analysis.stats.shares.
-calibrated_share_test` turns it into a wider interval (Korn & Graubard 1998).
-
-with the per-unit factor ``f_i``:
+The per-unit factor ``f_i`` is
 
 * ``1 - pi_i rho`` (``variance="poisson"``, the primary): a unit that was almost sure to answer adds almost no
   uncertainty; rho is the share of respondents who answered the item (item non-response as a further phase,
@@ -34,6 +28,14 @@ with the per-unit factor ``f_i``:
   (tests/test_calibration_variance.py holds the reference);
 * ``1 - n/N`` for every unit (``variance="global_fpc"``): the old simple-random-sample correction, kept only for
   comparison.
+
+The primary also returns ``df`` (:func:`design_effect_df`), the degrees of freedom of the estimated design
+effect V / V_srs, where V_srs is the variance a simple random sample of the domain's respondents would have.
+The interval (:func:`vsr_analysis.stats.shares.calibrated_share_test`) is Wilson's at n* = p (1 - p) / V, and
+Wilson's score form already carries the uncertainty that a simple random sample has (few units with the rarer
+answer); what it cannot see is how unsure the design effect is.  That is small when the respondents' shares of
+V are like their shares of V_srs and large when a few heavily weighted respondents carry V.  Korn & Graubard
+(1998) turn such degrees of freedom into a wider interval.
 
 What it assumes: response is independent between units given the register (Poisson), the propensity model is
 right (or the raking margins explain the outcome, which makes the residuals small either way), and the raking
@@ -49,7 +51,15 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-__all__ = ["RakedDesign", "VARIANCES", "calibration_constraints", "margin_matrix", "raked_design", "linearised_share"]
+__all__ = [
+    "RakedDesign",
+    "VARIANCES",
+    "calibration_constraints",
+    "design_effect_df",
+    "margin_matrix",
+    "raked_design",
+    "linearised_share",
+]
 
 VARIANCES = ("poisson", "with_replacement", "global_fpc")
 
@@ -117,6 +127,27 @@ def calibration_constraints(design: RakedDesign) -> int:
     return int(min(np.linalg.matrix_rank(design.margins), design.n - 1))
 
 
+def design_effect_df(terms: np.ndarray, srs_terms: np.ndarray, cap: float) -> float:
+    """Degrees of freedom of the estimated design effect sum(terms) / sum(srs_terms), at most ``cap``.
+
+    ``terms`` are the respondents' contributions a_i to V, ``srs_terms`` their contributions b_i to the variance
+    of a simple random sample of the domain (b_i = (y_i - p)^2 in the domain, 0 outside).  With s_i = a_i / sum a
+    - b_i / sum b (a respondent's share of V minus its share of V_srs), the design effect's relative variance is
+    about c sum s_i^2 with c = 2 (kappa - 1) / kappa for residuals of kurtosis kappa, so df = 2 / that.  Theory
+    gives 1 / c between 1/3 (normal residuals) and 1/2 (heavy tails); this takes df = 1 / sum s_i^2, i.e. c = 1,
+    because the plug-in is optimistic where it matters: the seeds in which the heavily weighted respondents give
+    the common answer have both a small V and a small sum s_i^2.  The coverage benchmark
+    (benchmarks/bench_share_coverage.py) shows what 3 / sum s_i^2 and 2 / sum s_i^2 would give.  When every
+    respondent's share of V equals its share of V_srs (equal weights and factors), the design effect is known
+    and df = ``cap``.
+    """
+    a_total, b_total = float(np.sum(terms)), float(np.sum(srs_terms))
+    if a_total <= 0 or b_total <= 0:
+        return float(cap)
+    spread = float(np.sum((terms / a_total - srs_terms / b_total) ** 2))
+    return float(cap) if spread * cap <= 1 else 1.0 / spread
+
+
 def _factor(design: RakedDesign, variance: str) -> np.ndarray:
     if variance == "poisson":
         if design.response_prob is None:
@@ -140,8 +171,9 @@ def linearised_share(
     """Raked share of ``y`` (0/1, NaN = item not answered) over ``domain`` (default: all respondents) and its SE.
 
     Returns ``estimate``, ``se``, ``n`` (units in the domain answering the item), ``n_yes``, ``variance``, ``df``
-    (Satterthwaite degrees of freedom of V; primary only, else None) and ``n_effective`` = p (1 - p) / V (the sample size of a simple random sample with the same precision; None when
-    the share is 0 or 1 or V = 0).  ``estimate`` is None when the domain is empty.
+    (degrees of freedom of the design effect, :func:`design_effect_df`; primary only, else None) and
+    ``n_effective`` = p (1 - p) / V (the sample size of a simple random sample with the same precision; None
+    when the share is 0 or 1 or V = 0).  ``estimate`` is None when the domain is empty.
     """
     ya = np.asarray(pd.Series(y).astype(float).to_numpy(), dtype=float)
     if ya.size != design.n:
@@ -181,7 +213,7 @@ def linearised_share(
     v = float(n / (n - q) * np.sum(terms)) if n > q else 0.0
     out.update(estimate=p, se=float(np.sqrt(max(v, 0.0))), n_yes=int(yy[d].sum()))
     if variance == "poisson" and np.sum(terms**2) > 0:
-        out["df"] = float(min(n - q, 3.0 * terms.sum() ** 2 / np.sum(terms**2)))
+        out["df"] = design_effect_df(terms, np.where(d, (yy - p) ** 2, 0.0), n - q)
     if v > 0 and 0 < p < 1:
         out["n_effective"] = float(p * (1 - p) / v)
     return out

@@ -236,9 +236,11 @@ def calibrated_share_test(
     n* = p (1 - p) / V, i.e. the variance V of :func:`~vsr_analysis.stats.calibration_variance.linearised_share`
     (``variance`` = ``"poisson"``, ``"with_replacement"`` or ``"global_fpc"``): z = (p - p0) / sqrt(p0 (1 - p0)
     / n*), p-value = 1 - Phi(z).  For the primary (``"poisson"``) n* is first multiplied by (z / t_df)^2, with
-    df the Satterthwaite degrees of freedom of V (Korn & Graubard 1998's degrees-of-freedom-adjusted effective
-    sample size): when a few heavily weighted respondents carry the variance, the interval widens; with 280
-    comparable respondents it barely changes.  ``df`` is returned (None for the other variances).  When p is 0 or 1 the linearised variance is 0 and says nothing; n* is then
+    df the degrees of freedom of the estimated design effect
+    (:func:`~vsr_analysis.stats.calibration_variance.design_effect_df`; Korn & Graubard 1998's degrees-of-
+    freedom-adjusted effective sample size): when a few heavily weighted respondents carry the variance, the
+    interval widens; with comparable respondents it barely changes, however rare the answer.  ``df`` is
+    returned (None for the other variances).  When p is 0 or 1 the linearised variance is 0 and says nothing; n* is then
     Kish's effective n of the domain.  When V = 0 for 0 < p < 1 (every unit certain to answer) the share is
     known exactly: the interval has zero width and the p-value is 0 or 1.  ``observed`` (respondents whose
     answer and domain membership are known) sets the item-response rate of the Poisson factor.  ``note`` says so;
@@ -277,7 +279,7 @@ def calibrated_share_test(
         out["note"] = f"every unit in the domain has the same answer (share {p:g}): interval from Kish's effective n"
     if lin.get("df") and math.isfinite(n_eff):
         # Korn & Graubard (1998): the degrees-of-freedom-adjusted effective n, n* (z / t_df)^2, so that the
-        # interval and the test carry the uncertainty of V itself
+        # interval and the test carry the uncertainty of the design effect
         n_eff = n_eff * (_z(level) / float(stats.t.ppf(0.5 + level / 2, lin["df"]))) ** 2
         out["df"] = lin["df"]
     iv = wilson(p * n_eff, n_eff, level)
