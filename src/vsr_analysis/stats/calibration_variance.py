@@ -47,6 +47,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -93,6 +94,13 @@ class RakedDesign:
     def n(self) -> int:
         return int(self.weights.size)
 
+    @cached_property
+    def constraints(self) -> int:
+        """q, computed once per design (:func:`calibration_constraints`): every share on it needs it."""
+        if self.n < 2:
+            return 1
+        return int(min(np.linalg.matrix_rank(self.margins), self.n - 1))
+
 
 def raked_design(
     frame: pd.DataFrame,
@@ -122,9 +130,7 @@ def calibration_constraints(design: RakedDesign) -> int:
     the errors' by about (n - q) / n; the primary variance divides by n - q instead of n - 1 (as HC1 does for a
     regression, MacKinnon & White 1985).
     """
-    if design.n < 2:
-        return 1
-    return int(min(np.linalg.matrix_rank(design.margins), design.n - 1))
+    return design.constraints
 
 
 def design_effect_df(terms: np.ndarray, srs_terms: np.ndarray, cap: float) -> float:
