@@ -60,6 +60,7 @@ from vsr_analysis.stats.maturity_ladder import (county_stage_table, dispersion_t
 from vsr_analysis.claims import share_evidence as se
 from vsr_analysis.claims import share_figures
 from vsr_analysis.claims.robustness_text import disagreement_sentences
+from vsr_analysis.claims.share_text import design_effect_text
 
 rp = ctx.claim["rule_parameters"]
 threshold, min_stages, min_stage_share = float(rp["threshold"]), int(rp["min_stages"]), float(rp["min_stage_share"])
@@ -101,8 +102,8 @@ started = se.share_claim_analysis(ctx.frame, ctx.claim, ctx.alpha, item="maturit
                                   margins=ctx.data.weight_info["margins"], rule_inputs={"stages_above_min_share": occupied})
 primary = started.primary
 markdown(f"Weighted share at stage ≥ {started_stage}: **{primary['estimate']:.3f}** (95 % CI "
-         f"{primary['ci_low']:.3f} to {primary['ci_high']:.3f}; design-effective n {primary['n_eff']:.0f}, response "
-         f"as Poisson sampling); one-sided p (share > {threshold:g}) = **{primary['p_value']:.3g}**.\n\n"
+         f"{primary['ci_low']:.3f} to {primary['ci_high']:.3f}; {design_effect_text(primary['n'], primary['n_eff'])}; "
+         f"response as Poisson sampling); one-sided p (share > {threshold:g}) = **{primary['p_value']:.3g}**.\n\n"
          f"**{occupied}** of the six stages each hold at least {min_stage_share:.0%} of the weighted municipalities "
          f"(the rule needs {min_stages}).")
 

@@ -58,6 +58,7 @@ from vsr_analysis.stats.item_shares import item_comparisons, item_share_table, i
 from vsr_analysis.claims import share_evidence as se
 from vsr_analysis.claims import share_figures
 from vsr_analysis.claims.robustness_text import disagreement_sentences
+from vsr_analysis.claims.share_text import design_effect_text
 
 threshold = float(ctx.claim["rule_parameters"]["threshold"])
 codebook = load_codebook()
@@ -105,7 +106,7 @@ if primary["estimate"] is None:
 else:
     markdown(f"Weighted share naming **{short(primary_item)}**: **{primary['estimate']:.3f}** (95 % CI "
              f"{primary['ci_low']:.3f} to {primary['ci_high']:.3f}); one-sided p (share > {threshold:g}) = "
-             f"**{primary['p_value']:.3g}**; n = {primary['n']}, design-effective n {primary['n_eff']:.0f}.")
+             f"**{primary['p_value']:.3g}**; n = {primary['n']}, {design_effect_text(primary['n'], primary['n_eff'])}.")
 for note in analysis.notes:
     markdown(f"*{note}*")
 

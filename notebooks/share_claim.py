@@ -25,8 +25,8 @@
 # the ladder (stage 3 or higher). The primary test is one-sided — is the share above the pre-specified level? —
 # with a Wilson interval whose width comes from the linearisation variance of the raked share, response being
 # treated as Poisson sampling with estimated response probabilities {cite}`sarndal2005`, at an effective sample
-# size adjusted for the degrees of freedom of that variance {cite}`korn1998` (see the weighting page: what this
-# assumes, and how well the intervals cover the truth on the synthetic replica).
+# size adjusted for the degrees of freedom of the estimated design effect {cite}`korn1998` (see the weighting
+# page: what this assumes, and how well the intervals cover the truth on the synthetic replica).
 # This page is one parameter set of a template shared by F6 and F7; the box below states which claim it tests,
 # with the hypothesis and decision rule exactly as pre-specified in `claims.yml`.
 #
@@ -68,6 +68,7 @@ from vsr_analysis.claims.ledger import load_claims_spec
 from vsr_analysis.claims import share_evidence as se
 from vsr_analysis.claims import share_figures
 from vsr_analysis.claims.robustness_text import disagreement_sentences
+from vsr_analysis.claims.share_text import design_effect_text
 from vsr_analysis.data.codebook import load_codebook
 
 spec = load_claims_spec()
@@ -102,8 +103,8 @@ if primary["estimate"] is None:
 else:
     markdown(f"Weighted share {outcome_label} {domain_text}: **{primary['estimate']:.3f}** (95 % CI "
              f"{primary['ci_low']:.3f} to {primary['ci_high']:.3f}); one-sided p (share > {threshold:g}) = "
-             f"**{primary['p_value']:.3g}**; n = {primary['n']}, design-effective n {primary['n_eff']:.0f} "
-             f"(response probabilities: {propensity.method}).")
+             f"**{primary['p_value']:.3g}**; n = {primary['n']}, {design_effect_text(primary['n'], primary['n_eff'])}; "
+             f"response probabilities: {propensity.method}.")
 for note in analysis.notes:
     markdown(f"*{note}*")
 
