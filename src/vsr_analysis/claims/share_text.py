@@ -17,7 +17,7 @@ __all__ = ["design_effect_text"]
 
 def design_effect_text(n: int, n_eff: float | None) -> str:
     """'design effect 0.412 (…)' for a share computed from ``n`` respondents at design-effective n ``n_eff``."""
-    if n_eff is None or not n or (isinstance(n_eff, float) and math.isnan(n_eff)):
+    if n_eff is None or not n or math.isnan(n_eff):
         return "no design effect (no estimate)"
     if math.isinf(n_eff):
         return "design effect 0 (every municipality of the domain answered: no sampling error is left)"
