@@ -279,7 +279,11 @@ def _reference_d(x, y, ceiling):
 
 
 @pytest.mark.parametrize("ceiling", ["ce_fdh", "cr_fdh"])
-def test_vectorised_permutations_equal_loop_reference(ceiling):
+def test_vectorised_permutations_equal_loop_reference(ceiling, monkeypatch):
+    import vsr_analysis.stats.nca as necessity
+
+    # the matrix path row by row (an ordinal y would otherwise take the level sampler, tested below)
+    monkeypatch.setattr(necessity, "_MAX_LEVEL_SAMPLER", 0)
     rng = np.random.default_rng(5)
     n = 40
     x = np.round(rng.uniform(0, 10, n), 1)  # ties in x
@@ -293,6 +297,62 @@ def test_vectorised_permutations_equal_loop_reference(ceiling):
     count = int(np.sum(ref >= res.effect_size - 1e-6))
     assert res.p_value == pytest.approx((count + 1) / (reps + 1))
     assert res.permutations == reps and res.seed == seed
+
+
+@pytest.mark.parametrize("scope", [None, (-1.0, 12.0, -1.0, 6.0)])
+def test_level_sampler_draws_the_exact_permutation_distribution(scope):
+    """CE-FDH with an ordinal y: the level-by-level draws have the distribution of every re-pairing of y with x.
+
+    The exact null distribution comes from enumerating all 7! re-pairings with the independent loop reference
+    (ties in x and in y, several levels, a theoretical scope); 40,000 draws must match each atom's probability
+    within 5 binomial standard deviations, and the p-value is the formula applied to those draws.
+    """
+    import itertools
+
+    x = [1.0, 2.0, 2.0, 3.5, 5.0, 7.0, 9.0]
+    y = [0, 1, 1, 2, 3, 3, 5]
+    sx0, sx1, sy0, sy1 = scope or (min(x), max(x), min(y), max(y))
+
+    def zone(yp):
+        pts = sorted(zip(x, yp))
+        step, area, prev_x = sy0, 0.0, sx0
+        for px, py in pts:  # area above the running maximum, integrated left to right
+            area += (sy1 - step) * (px - prev_x)
+            step, prev_x = max(step, py), px
+        return (area + (sy1 - step) * (sx1 - prev_x)) / ((sx1 - sx0) * (sy1 - sy0))
+
+    exact: dict[float, float] = {}
+    perms = list(itertools.permutations(y))
+    for yp in perms:
+        key = round(zone(yp), 9)
+        exact[key] = exact.get(key, 0.0) + 1 / len(perms)
+    res = nca(x, y, permutations=40_000, seed=7, scope=scope)
+    assert res.effect_size == pytest.approx(zone(y), abs=1e-12)
+    drawn = np.round(res.permutation_effect_sizes, 9)
+    assert set(np.unique(drawn)) <= set(exact)
+    for value, prob in exact.items():
+        sd = np.sqrt(prob * (1 - prob) / drawn.size)
+        assert abs(np.mean(drawn == value) - prob) < 5 * sd + 1e-12, (value, prob)
+    count = int(np.sum(res.permutation_effect_sizes >= res.effect_size - 1e-10))
+    assert res.p_value == pytest.approx((count + 1) / (drawn.size + 1))
+
+
+def test_level_sampler_and_matrix_path_agree_on_the_p_value(monkeypatch):
+    import vsr_analysis.stats.nca as necessity
+
+    rng = np.random.default_rng(11)
+    x = rng.lognormal(8.5, 1.2, 356)
+    y = np.minimum(5, np.floor(rng.uniform(0, 1, 356) * (np.log10(x) - 1.5) * 2)).clip(0)
+    y = rng.permutation(y)  # no ceiling: a p-value in the middle of (0, 1], where two estimates can differ
+    by_level = nca(x, y, permutations=4000, seed=3)
+    monkeypatch.setattr(necessity, "_MAX_LEVEL_SAMPLER", 0)
+    by_matrix = nca(x, y, permutations=4000, seed=3)
+    assert by_level.effect_size == by_matrix.effect_size
+    assert 0.05 < by_level.p_value < 0.95
+    # two independent Monte Carlo estimates of one p-value: within 5 standard errors of their difference
+    p = (by_level.p_value + by_matrix.p_value) / 2
+    assert abs(by_level.p_value - by_matrix.p_value) < 5 * np.sqrt(2 * p * (1 - p) / 4000) + 2 / 4001
+    assert abs(by_level.permutation_effect_sizes.mean() - by_matrix.permutation_effect_sizes.mean()) < 0.01
 
 
 def test_permutations_reproducible_and_chunk_independent(monkeypatch):

@@ -40,13 +40,16 @@ Ceiling accuracy
 Permutation test (Dul, van der Laan & Kuik 2020, "A statistical significance test for Necessary Condition
 Analysis", *Organizational Research Methods* 23(2):385-395)
     Under the null hypothesis X and Y are unrelated, so every re-pairing of the observed Y values with the
-    observed X values is equally likely.  Y is permuted ``permutations`` times relative to X (rows drawn with
-    ``numpy.random.default_rng(seed)``: row ``r`` equals the ``r``-th call of ``rng.permutation(y)``), the
-    effect size is recomputed, and ``p = (#{d_perm >= d_obs} + 1) / (permutations + 1)`` (ties within 1e-10
-    count as "greater or equal").  The R package reports ``#{d_perm >= d_obs} / reps`` floored at
-    ``1 / reps``; our formula includes the observed arrangement and is never 0.  The whole test is
-    vectorised: one ``(reps, n)`` matrix per chunk, group maxima with ``np.maximum.reduceat``, running maxima
-    with ``np.maximum.accumulate`` and the areas as matrix products.
+    observed X values is equally likely.  Y is permuted ``permutations`` times relative to X, the effect size
+    is recomputed, and ``p = (#{d_perm >= d_obs} + 1) / (permutations + 1)`` (ties within 1e-10 count as
+    "greater or equal").  The R package reports ``#{d_perm >= d_obs} / reps`` floored at ``1 / reps``; our
+    formula includes the observed arrangement and is never 0.  Two exact samplers of the same null
+    distribution, both seeded by ``numpy.random.default_rng(seed)``: for CE-FDH with an ordinal Y (at most 64
+    distinct values, such as the maturity stage), the zone depends only on where, in X order, each Y level is
+    first reached, and those first positions are drawn directly, one uniform number per level and permutation
+    (see ``_ce_fdh_zones_by_level``), which is what makes 10,000 permutations cheap; otherwise one
+    ``(reps, n)`` matrix per chunk (row ``r`` equals the ``r``-th call of ``rng.permutation(y)``), group maxima
+    with ``np.maximum.reduceat``, running maxima with ``np.maximum.accumulate`` and row-wise area sums.
 Bottleneck
     For an outcome level ``y``, the level of X required by the ceiling (:meth:`NCAResult.required_x`).
     CE-FDH: the X of the first peer whose Y reaches ``y``; CR-FDH: the X where the line reaches ``y``.
@@ -86,6 +89,9 @@ CORNERS: dict[int, tuple[bool, bool]] = {1: (False, False), 2: (True, False), 3:
 _EPS = 1e-10  # float comparisons of X/Y levels and of permuted vs observed effect sizes
 _ABOVE_TOL = 1e-7  # an observation counts as above a CR-FDH line when more than this above it (R: 1e-7)
 _CHUNK_ELEMENTS = 1 << 20  # permutation matrix elements per chunk (about 8 MB of float64)
+# CE-FDH permutations are drawn level by level (reps x levels numbers instead of reps x n) when y has at most
+# this many distinct values, as an ordinal outcome such as the maturity stage has; above it the matrix path.
+_MAX_LEVEL_SAMPLER = 64
 
 
 # --------------------------------------------------------------------------------------------------- result
@@ -556,14 +562,64 @@ def nca(
     )
 
 
+def _min_rank_cdf(slots: int, count: int) -> np.ndarray:
+    """CDF of the smallest of ``count`` distinct positions drawn uniformly from ``0 .. slots - 1``.
+
+    ``P(min >= k) = C(slots - k, count) / C(slots, count)``, built by the ratio of consecutive terms
+    ``(slots - k - count) / (slots - k)`` so that no binomial coefficient is formed.
+    """
+    k = np.arange(slots - count + 1)
+    ratios = (slots - k - count) / (slots - k)
+    survival = np.r_[1.0, np.cumprod(ratios)[:-1]]  # P(min >= k) for k = 0 .. slots - count
+    cdf = 1.0 - np.r_[survival[1:], 0.0]  # P(min <= k)
+    cdf[-1] = 1.0
+    return cdf
+
+
+def _ce_fdh_zones_by_level(prep: _Prepared, reps: int, rng: np.random.Generator) -> np.ndarray:
+    """CE-FDH ceiling zones of ``reps`` random re-pairings of y with x, drawn level by level.
+
+    The zone only depends, for each distinct y level ``v``, on the first position (in x order) of an
+    observation with ``y >= v``: the area above the step function is the sum over level bands
+    ``(v_prev, v]`` of the band's height times ``x_first(>= v) - X0``.  Under the null every arrangement of
+    the y multiset over the x positions is equally likely, so these first positions can be drawn directly,
+    top level first: the smallest position of the ``c`` observations of a level among the ``N`` positions not
+    taken by higher levels is the minimum of ``c`` distinct uniform positions of ``0 .. N - 1``; below the
+    first position of the higher levels every position is free, so ``first(>= v) = min(first(> v), that
+    minimum)`` exactly.  The draws have the same distribution as zones of ``rng.permutation(y)`` rows, at a
+    cost of ``reps x levels`` instead of ``reps x n``.
+    """
+    X0, X1, Y0, Y1 = prep.box
+    levels, counts = np.unique(prep.y, return_counts=True)
+    n = prep.y.size
+    uniforms = rng.random((reps, levels.size))
+    first = np.full(reps, n, dtype=np.int64)  # no observation above the top level: "position n"
+    above = 0
+    zone = np.full(reps, (Y1 - levels[-1]) * (X1 - X0))  # the band above the highest observed level
+    edges = np.r_[prep.xs, X1]  # x of a first position; position n stands for the scope's right edge
+    for j in range(levels.size - 1, -1, -1):
+        slots = n - above
+        cdf = _min_rank_cdf(slots, int(counts[j]))
+        smallest = np.searchsorted(cdf, uniforms[:, j], side="left")
+        first = np.minimum(first, smallest)
+        lower = levels[j - 1] if j > 0 else Y0
+        zone += (levels[j] - lower) * (edges[first] - X0)
+        above += int(counts[j])
+    return zone
+
+
 def _permutation_effects(prep: _Prepared, ceiling: str, reps: int, seed: Any) -> np.ndarray:
     """Ceiling zones of ``reps`` permutations of y relative to x, in chunks of whole rows.
 
-    Row ``r`` is ``rng.permutation(y)`` for the ``r``-th draw of ``default_rng(seed)`` (``Generator.permuted``
+    CE-FDH with an ordinal y (at most ``_MAX_LEVEL_SAMPLER`` distinct values) draws each permutation's zone
+    level by level (:func:`_ce_fdh_zones_by_level`, same distribution, no permutation matrix).  Otherwise row
+    ``r`` is ``rng.permutation(y)`` for the ``r``-th draw of ``default_rng(seed)`` (``Generator.permuted``
     along rows consumes the stream row by row), so chunking does not change the result.
     """
     rng = np.random.default_rng(seed)
     n = prep.y.size
+    if ceiling == "ce_fdh" and np.unique(prep.y).size <= _MAX_LEVEL_SAMPLER:
+        return _ce_fdh_zones_by_level(prep, reps, rng)
     chunk = max(1, _CHUNK_ELEMENTS // n)
     out = np.empty(reps)
     for start in range(0, reps, chunk):
