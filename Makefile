@@ -1,7 +1,8 @@
 # vsr-analysis: run `make help` for the targets.
 # The first two targets are the whole story on a fresh machine with Python 3.11:
 #   make book   set up .venv, generate the synthetic default, run every notebook, build the book
-#   make test   set up .venv, run the full test suite (unit, end-to-end, browser)
+#   make test   set up .venv, run the full test suite (unit, end-to-end, browser) on every core
+# For the edit-test loop: make check (lint + every test not marked slow or browser, about a minute).
 
 PYTHON ?= python3.11
 VENV   := .venv
@@ -13,18 +14,27 @@ JOBS   ?=
 LAB_FLAGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help book test run html setup browser verify bench clean lint lab codecheck
+# pytest on every core (pytest-xdist); the tests that share one whole-pipeline build run on one worker
+# (tests/conftest.py), and the 15 slowest tests are listed at the end so that a slow newcomer is seen at once.
+PYTEST_PARALLEL ?= -n auto --dist loadgroup
+PYTEST_FLAGS ?= $(PYTEST_PARALLEL) --durations=15
+
+.PHONY: help book test check run html setup browser verify bench bench-suite clean lint lab codecheck
 
 help: ## show this list of targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
 book: setup ## set up, run every notebook on the embedded default, build _build/html
 	$(BIN)/vsr run $(if $(JOBS),--jobs $(JOBS))
 	$(BIN)/vsr book
 
-test: setup browser lint ## set up, lint, then run the full pytest suite
-	@status=0; $(BIN)/python -m pytest || status=$$?; \
+test: setup browser lint ## set up, lint, then run the full pytest suite on every core (slowest 15 listed)
+	@status=0; $(BIN)/python -m pytest $(PYTEST_FLAGS) || status=$$?; \
 	if [ $$status -eq 5 ]; then echo "make test: pytest collected no tests" >&2; exit 1; fi; exit $$status
+
+check: setup lint ## the quick check: lint plus every test not marked slow or browser (edit-test loop)
+	@status=0; $(BIN)/python -m pytest $(PYTEST_FLAGS) -m "not slow and not browser" || status=$$?; \
+	if [ $$status -eq 5 ]; then echo "make check: pytest collected no tests" >&2; exit 1; fi; exit $$status
 
 lint: setup ## ruff: lint and format check of src/, tests/ and benchmarks/
 	$(BIN)/ruff check src tests benchmarks
@@ -47,6 +57,9 @@ codecheck: setup ## write codecheck.yml (CODECHECK manifest) from the run spec a
 
 bench: setup ## measure build and statistics speed (prints figures)
 	$(BIN)/python benchmarks/run_benchmarks.py
+
+bench-suite: setup browser ## time make check and make test here (FRESH=1: also a fresh clone's .ci/run and make book)
+	$(BIN)/python benchmarks/bench_suite.py $(if $(FRESH),--fresh)
 
 setup: $(STAMP) ## create .venv and install the package with pinned dependencies
 

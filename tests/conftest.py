@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 import yaml
 
+from shared_build import shared_once
 from vsr_analysis.build.verify import copy_inputs
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -53,13 +54,32 @@ def vsr(*args: str, root: Path, check: bool = True, timeout: int = 1500) -> subp
     return proc
 
 
+# --------------------------------------------------------------------------------- one build per test session
+# The whole-pipeline fixtures below are session-scoped and built through ``shared_once`` (tests/shared_build.py):
+# once per test run, however many pytest-xdist workers ask.  ``pytest_collection_modifyitems`` also sends every
+# test that uses one of these builds to one worker (``--dist loadgroup``), because some of those tests change
+# the build (a second ``vsr book``, a ``vsr verify`` report) and must not run beside its readers.
+SHARED_BUILDS = {"built_book": "default-book", "verified": "default-book", "planted_build": "planted-build"}
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        groups = {SHARED_BUILDS[f] for f in getattr(item, "fixturenames", ()) if f in SHARED_BUILDS}
+        for group in sorted(groups)[:1]:  # a test reading two builds stays with the first (none does today)
+            item.add_marker(pytest.mark.xdist_group(group))
+
+
 @pytest.fixture(scope="session")
 def built_book(tmp_path_factory) -> Path:
     """The whole pipeline on the embedded default, run once: `vsr run` then `vsr book` in a copy."""
-    root = copy_project(tmp_path_factory.mktemp("book") / "project")
-    vsr("run", "--jobs", "2", root=root)
-    vsr("book", root=root)
-    return root
+
+    def build(folder: Path) -> Path:
+        root = copy_project(folder / "project")
+        vsr("run", "--jobs", "2", root=root)
+        vsr("book", root=root)
+        return root
+
+    return shared_once(tmp_path_factory, "book", build)
 
 
 @pytest.fixture(scope="session")
@@ -68,10 +88,14 @@ def verified(built_book, tmp_path_factory) -> tuple[subprocess.CompletedProcess,
 
     Returns the finished process and the path of the reviewer's report it wrote.
     """
-    shutil.copy(ROOT / "codecheck.yml", built_book / "codecheck.yml")  # as in a clone of the repository
-    report = tmp_path_factory.mktemp("verify") / "reproduction.md"
-    proc = vsr("verify", "--jobs", "2", "--report", str(report), root=built_book, check=False)
-    return proc, report
+
+    def build(folder: Path) -> tuple[subprocess.CompletedProcess, Path]:
+        shutil.copy(ROOT / "codecheck.yml", built_book / "codecheck.yml")  # as in a clone of the repository
+        report = folder / "reproduction.md"
+        proc = vsr("verify", "--jobs", "2", "--report", str(report), root=built_book, check=False)
+        return proc, report
+
+    return shared_once(tmp_path_factory, "verify", build)
 
 
 #: The stage only the planted respondent (Oslo) is at in ``planted_build``.
@@ -110,7 +134,11 @@ def planted_build(tmp_path_factory):
     ``(root, first run, chapters refused by a disclosure guard, chapters failed, book build)``; the file is
     ``root.parent / "private" / "planted.csv"``.  Shared by the planted-respondent and confidentiality tests.
     """
-    root = copy_project(tmp_path_factory.mktemp("planted") / "project")
+    return shared_once(tmp_path_factory, "planted", _planted_build)
+
+
+def _planted_build(folder: Path):
+    root = copy_project(folder / "project")
     base = root.parent / "replica.csv"
     vsr("synth", "--scenario", "vsr-narrative", "--seed", "5", "--out", str(base), root=root)
     survey = pd.read_csv(base, dtype=str, keep_default_na=False)

@@ -17,6 +17,9 @@ from test_runner import WRITE_TABLE, _outputs, _template
 from vsr_analysis.build import publish
 from vsr_analysis.build.verify import compare_results
 
+# Every test here runs `vsr run` (kernels, publishing) at least once: the full suite's, not `make check`'s.
+pytestmark = pytest.mark.slow
+
 SLEEPY = "import time\ntime.sleep(sleep)\n" + WRITE_TABLE
 
 

@@ -45,6 +45,7 @@ def test_spec_round_trips_a_file_name_with_colons():
         SurveySpec.parse("file:x.csv:nothex")
 
 
+@pytest.mark.slow
 def test_a_file_named_with_a_colon_runs(chapter_mini):
     root, survey = chapter_mini
     assert vsr("validate", str(survey), root=root).returncode == 0
@@ -63,6 +64,7 @@ def test_a_folder_as_survey_and_sheet_without_survey_are_clear_usage_errors(chap
     assert proc.returncode == 2 and "--sheet needs --survey" in proc.stderr
 
 
+@pytest.mark.slow
 def test_run_picks_the_named_xlsx_sheet(chapter_mini, tmp_path):
     root, survey = chapter_mini
     book = tmp_path / "survey.xlsx"

@@ -55,6 +55,7 @@ def _outputs(root):
     }
 
 
+@pytest.mark.slow
 def test_run_writes_executed_notebooks_results_and_ledger(mini):
     proc = vsr("run", "--jobs", "2", root=mini)
     assert (mini / "book/executed/tiny-a.ipynb").is_file()
@@ -72,6 +73,7 @@ def test_run_writes_executed_notebooks_results_and_ledger(mini):
     assert "value = 2" in injected[0].source
 
 
+@pytest.mark.slow
 def test_a_failing_cell_names_notebook_parameter_set_and_cell_and_keeps_good_outputs(mini):
     vsr("run", root=mini)
     before = _outputs(mini)
@@ -101,6 +103,7 @@ def test_unknown_scenario_and_missing_survey_are_usage_errors(mini):
     assert proc.returncode == 2 and "not found" in proc.stderr
 
 
+@pytest.mark.slow
 def test_rerun_is_incremental_and_says_why(mini):
     vsr("run", root=mini)
     proc = vsr("run", root=mini)
@@ -129,6 +132,7 @@ def test_rerun_is_incremental_and_says_why(mini):
     assert "2 executed" in proc.stderr
 
 
+@pytest.mark.slow
 def test_only_runs_the_named_parameter_set(mini):
     vsr("run", root=mini)
     a_before = (mini / "book/executed/tiny-a.ipynb").read_bytes()
@@ -139,6 +143,7 @@ def test_only_runs_the_named_parameter_set(mini):
     assert proc.returncode == 2 and "no parameter set named 'nope'" in proc.stderr
 
 
+@pytest.mark.slow
 def test_interrupted_run_recovers_by_itself(mini):
     vsr("run", root=mini)
     # simulate a run killed in the middle of the swap: the published folder moved aside, a staging folder left
@@ -150,6 +155,7 @@ def test_interrupted_run_recovers_by_itself(mini):
     assert "0 executed, 2 reused" in proc.stderr
 
 
+@pytest.mark.slow
 def test_an_unwritable_output_area_fails_cleanly_and_keeps_good_outputs(mini):
     """A write failure (like a full disk or a read-only folder) is one clear error, and nothing is lost.
 
@@ -175,6 +181,7 @@ CANNOT_ESTIMATE = (
 )
 
 
+@pytest.mark.slow
 def test_a_chapter_that_cannot_estimate_ends_its_page_and_records_an_inconclusive_claim(mini):
     """A valid file with too few answers for a model finishes the chapter in words, not as a failed run."""
     path = mini / "notebooks" / "tiny_b.ipynb"

@@ -6,8 +6,6 @@ import argparse
 import shlex
 import sys
 
-from vsr_analysis.simulate.engine import OC_FILE, PER_SEED_FILE, PROVENANCE_FILE, SimulationError, make_plan, simulate
-
 
 def _names(text: str | None) -> list[str]:
     return [t.strip() for t in (text or "").split(",") if t.strip()]
@@ -37,6 +35,17 @@ def add_arguments(parser: argparse.ArgumentParser, positive_int) -> None:
 
 def cli_simulate(args: argparse.Namespace) -> int:
     """0 done, 1 invalid scenario statements or a failed run, 2 usage (unknown scenario/claim, other run in --out)."""
+    # Imported here, not at the top: the CLI builds this subcommand's parser for every `vsr` call, and the engine
+    # pulls in Dask, nbformat and the statistics (seconds of start-up that `vsr validate` should not pay).
+    from vsr_analysis.simulate.engine import (
+        OC_FILE,
+        PER_SEED_FILE,
+        PROVENANCE_FILE,
+        SimulationError,
+        make_plan,
+        simulate,
+    )
+
     if args.workers is not None and args.workers < 0:
         print("vsr simulate: error: --workers must be 0 (no Dask, this process) or more", file=sys.stderr)
         return 2
