@@ -14,9 +14,10 @@ JOBS   ?=
 LAB_FLAGS ?=
 
 .DEFAULT_GOAL := help
-# pytest on every core (pytest-xdist); the tests that share one whole-pipeline build run on one worker
-# (tests/conftest.py), and the 15 slowest tests are listed at the end so that a slow newcomer is seen at once.
-PYTEST_PARALLEL ?= -n auto --dist loadgroup
+# pytest on every core (pytest-xdist; an idle worker takes tests queued for a busy one), the whole-pipeline
+# builds made once per run (tests/shared_build.py), and the 15 slowest tests listed at the end so that a slow
+# newcomer is seen at once.
+PYTEST_PARALLEL ?= -n auto --dist worksteal
 PYTEST_FLAGS ?= $(PYTEST_PARALLEL) --durations=15
 
 .PHONY: help book test check run html setup browser verify bench bench-suite clean lint lab codecheck

@@ -56,17 +56,14 @@ def vsr(*args: str, root: Path, check: bool = True, timeout: int = 1500) -> subp
 
 # --------------------------------------------------------------------------------- one build per test session
 # The whole-pipeline fixtures below are session-scoped and built through ``shared_once`` (tests/shared_build.py):
-# once per test run, however many pytest-xdist workers ask.  ``pytest_collection_modifyitems`` also sends every
-# test that uses one of these builds to one worker (``--dist loadgroup``), because some of those tests change
-# the build (a second ``vsr book``, a ``vsr verify`` report) and must not run beside its readers.
-SHARED_BUILDS = {"built_book": "default-book", "verified": "default-book", "planted_build": "planted-build"}
+# once per test run, however many pytest-xdist workers ask; the others wait for it and reuse it.  Tests only
+# read these builds, so they may run side by side on any worker: a test that changes a build (a second
+# ``vsr book``, a ``vsr verify`` report, a planted leak) works on a copy of it (``copy_build``).
 
 
-def pytest_collection_modifyitems(config, items):
-    for item in items:
-        groups = {SHARED_BUILDS[f] for f in getattr(item, "fixturenames", ()) if f in SHARED_BUILDS}
-        for group in sorted(groups)[:1]:  # a test reading two builds stays with the first (none does today)
-            item.add_marker(pytest.mark.xdist_group(group))
+def copy_build(root: Path, dest: Path) -> Path:
+    """A copy of a built project (outputs, Sphinx cache and modification times kept) for a test that changes it."""
+    return Path(shutil.copytree(root, dest, symlinks=True))
 
 
 @pytest.fixture(scope="session")
@@ -90,9 +87,10 @@ def verified(built_book, tmp_path_factory) -> tuple[subprocess.CompletedProcess,
     """
 
     def build(folder: Path) -> tuple[subprocess.CompletedProcess, Path]:
-        shutil.copy(ROOT / "codecheck.yml", built_book / "codecheck.yml")  # as in a clone of the repository
+        root = copy_build(built_book, folder / "project")  # verify's lock and files never touch the shared build
+        shutil.copy(ROOT / "codecheck.yml", root / "codecheck.yml")  # as in a clone of the repository
         report = folder / "reproduction.md"
-        proc = vsr("verify", "--jobs", "2", "--report", str(report), root=built_book, check=False)
+        proc = vsr("verify", "--jobs", "2", "--report", str(report), root=root, check=False)
         return proc, report
 
     return shared_once(tmp_path_factory, "verify", build)

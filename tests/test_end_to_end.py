@@ -87,16 +87,17 @@ def test_verify_reports_a_changed_table(built_book, tmp_path):
     assert any("missing in the re-run: f2-maturity-variation/evidence.json" in line for line in report)
 
 
-def test_second_book_build_is_a_no_op_until_a_source_changes(built_book):
-    from conftest import vsr
+def test_second_book_build_is_a_no_op_until_a_source_changes(built_book, tmp_path):
+    from conftest import copy_build, vsr
 
-    proc = vsr("book", root=built_book)
+    root = copy_build(built_book, tmp_path / "project")  # the shared build stays as it is for the other tests
+    proc = vsr("book", root=root)
     assert "up to date" in proc.stderr
-    page = built_book / "book" / "reading-verdicts.md"
+    page = root / "book" / "reading-verdicts.md"
     page.write_text(page.read_text() + "\n")
-    proc = vsr("book", root=built_book)
+    proc = vsr("book", root=root)
     assert "up to date" not in proc.stderr
-    assert "up to date" in vsr("book", root=built_book).stderr
+    assert "up to date" in vsr("book", root=root).stderr
 
 
 def test_every_chapter_states_its_final_verdict_from_the_ledger(built_book):

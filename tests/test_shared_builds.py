@@ -42,6 +42,8 @@ SUITE = """
 
 def _run(pytester, monkeypatch, fail: bool, *args: str):
     monkeypatch.setenv("PYTHONPATH", str(Path(__file__).parent))  # the subprocess imports tests/shared_build.py
+    for name in ("PYTEST_XDIST_WORKER", "PYTEST_XDIST_WORKER_COUNT", "PYTEST_XDIST_TESTRUNUID"):
+        monkeypatch.delenv(name, raising=False)  # when this suite itself runs under xdist
     counter = pytester.path / "builds.txt"
     pytester.makepyfile(test_suite=textwrap.dedent(SUITE.format(counter=str(counter), fail=fail)))
     result = pytester.runpytest_subprocess(*args, "-p", "no:cacheprovider")
