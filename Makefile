@@ -40,7 +40,7 @@ verify: setup ## re-execute everything and compare with results/ (for reviewers)
 	$(BIN)/vsr verify
 
 lab: setup ## open JupyterLab on the templates (kernel "Python 3 (vsr-analysis)"; LAB_FLAGS=--allow-root as root)
-	$(BIN)/jupyter lab --ServerApp.root_dir=. --LabApp.default_url=/lab/tree/notebooks $(LAB_FLAGS)
+	$(BIN)/jupyter lab --config=jupyter_server_config.py --ServerApp.root_dir=. --LabApp.default_url=/lab/tree/notebooks $(LAB_FLAGS)
 
 codecheck: setup ## write codecheck.yml (CODECHECK manifest) from the run spec and the last default run
 	$(BIN)/vsr codecheck
@@ -56,6 +56,8 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (vsr-analysis)" >/dev/null
+	@# git stages notebooks/*.ipynb through this clean filter (.gitattributes): no outputs, no machine metadata
+	-git config filter.vsr-notebook.clean '$(BIN)/python -m vsr_analysis.build.clean_notebook' 2>/dev/null
 	touch $(STAMP)
 
 browser: ## install Debian's chromium for the browser tests (skipped when present or without apt)

@@ -337,12 +337,19 @@ def test_validate_with_map_reports_the_map_and_a_bad_map_is_a_usage_error(labels
 
 @pytest.mark.slow
 def test_ledger_of_the_mapped_export_equals_the_csvs(replica, labels_xlsx, tmp_path):
-    root = copy_project(tmp_path / "project")
     csv = tmp_path / "replica.csv"
     shutil.copy(replica[0], csv)
     smap = _finished_map(labels_xlsx, tmp_path)
     ledgers = []
-    for args in (["--survey", str(csv)], ["--survey", str(labels_xlsx), "--map", str(smap)]):
+    for i, args in enumerate((["--survey", str(csv)], ["--survey", str(labels_xlsx), "--map", str(smap)])):
+        # a project copy whose run spec holds the one share claim F6 (seconds, not the whole book)
+        root = copy_project(tmp_path / f"project{i}")
+        (root / "runspec.yml").write_text(
+            "defaults: {scenario: vsr-narrative, seed: 2021, timeout_seconds: 900}\n"
+            "notebooks:\n- template: notebooks/share_claim.ipynb\n  section: findings\n"
+            "  parameter_sets:\n  - name: f6-master-plan\n    title: F6\n",
+            encoding="utf-8",
+        )
         vsr("run", "--only", "f6-master-plan", "--jobs", "1", *args, root=root)
         ledgers.append(json.loads((root / "results" / "claims.json").read_text(encoding="utf-8")))
     by_csv, by_export = ledgers
