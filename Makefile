@@ -50,11 +50,12 @@ bench: setup ## measure build and statistics speed (prints figures)
 
 setup: $(STAMP) ## create .venv and install the package with pinned dependencies
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml requirements.lock
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "error: $(PYTHON) not found; set PYTHON=/path/to/python3.11" >&2; exit 2; }
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	@# every transitive dependency at the version of the lock (uv pip compile; see requirements.lock's header)
+	$(BIN)/python -m pip install --quiet -r requirements.lock -e '.[test]'
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (vsr-analysis)" >/dev/null
 	@# git stages notebooks/*.ipynb through this clean filter (.gitattributes): no outputs, no machine metadata
 	-git config filter.vsr-notebook.clean '$(BIN)/python -m vsr_analysis.build.clean_notebook' 2>/dev/null

@@ -40,7 +40,7 @@ import io
 import re
 import sys
 import warnings as _warnings
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -50,6 +50,14 @@ from vsr_analysis.data.codebook import Codebook, CodebookError, Item, load_codeb
 from vsr_analysis.data.survey_labels import codebook_labels, label_agrees, label_index
 from vsr_analysis.data.survey_map import MapError, SurveyMap, load_map
 from vsr_analysis.data.survey_readers import FORMATS_READ, detect_format, read_ods, read_stat
+from vsr_analysis.data.survey_table import (
+    Problem,
+    _blank,
+    _cell_text,
+    _column_letter,
+    _short,
+    _Table,
+)
 
 __all__ = [
     "PROBLEM_KINDS",
@@ -130,33 +138,6 @@ _SEP_LINE = re.compile(r"sep=(.)\s*")
 # --------------------------------------------------------------------------------------------------------------
 # Problems and results
 # --------------------------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One problem in a survey file.  ``row`` is 1-based with the header as row 1 (see the module docstring)."""
-
-    file: str
-    row: int | None
-    column: str | None
-    kind: str
-    message: str
-
-    def __str__(self) -> str:
-        where = _one_line(self.file)
-        if self.row is not None:
-            where += f":{self.row}"
-        if self.column is not None:
-            where += f":{_one_line(self.column)}"
-        return f"{where}: {_one_line(self.message)}"
-
-
-_LINE_BREAKS = {ord(c): repr(c)[1:-1] for c in "\n\r\t\v\f\x1c\x1d\x1e\x85\u2028\u2029"}
-
-
-def _one_line(text: str) -> str:
-    """Escape line breaks so that a report line never splits (a header cell may hold a quoted newline)."""
-    return str(text).translate(_LINE_BREAKS)
 
 
 #: Problems listed by the CLI before it summarises the rest by kind (``--all`` lists every one).
@@ -246,54 +227,6 @@ def _sorted_problems(problems: Iterable[Problem]) -> list[Problem]:
 # --------------------------------------------------------------------------------------------------------------
 # Reading the file into a table of text cells
 # --------------------------------------------------------------------------------------------------------------
-
-
-@dataclass
-class _Table:
-    header_row: int | None  # None: the format has no header row (SPSS, Stata: rows are case numbers)
-    header: list[str]
-    rows: list[tuple[int, list[str | None]]]  # (row number, cells); fully blank rows already dropped
-    fmt: str
-    encoding: str | None = None
-    delimiter: str | None = None
-    sheet: str | None = None
-    # SPSS/Stata: column index -> {code text: the file's value label}, declared user-missing ranges and
-    # Stata's missing letters (.a-.z), and each variable's label
-    value_labels: dict[int, dict[str, str]] = field(default_factory=dict)
-    missing_ranges: dict[int, list[tuple[float, float]]] = field(default_factory=dict)
-    missing_letters: dict[int, frozenset[str]] = field(default_factory=dict)
-    column_labels: dict[int, str] = field(default_factory=dict)
-    # a column map: column index -> the file's own name (renamed columns), and columns to leave out
-    renamed: dict[int, str] = field(default_factory=dict)
-    ignored: set[int] = field(default_factory=set)
-
-    def cell_ref(self, j: int, row: int) -> str:
-        if self.fmt in ("xlsx", "ods"):
-            return f" (cell {_column_letter(j)}{row})"
-        return ""
-
-    def user_missing(self, j: int, text: str) -> bool:
-        """Is ``text`` a missing value the file itself declares for column ``j`` (SPSS/Stata)?"""
-        if text in self.missing_letters.get(j, ()):
-            return True
-        ranges = self.missing_ranges.get(j)
-        if not ranges:
-            return False
-        try:
-            value = float(text)
-        except ValueError:
-            return False
-        return any(lo <= value <= hi for lo, hi in ranges)
-
-
-def _column_letter(j: int) -> str:
-    """0-based column index -> spreadsheet letters (0 -> A, 26 -> AA)."""
-    letters = ""
-    n = j + 1
-    while n:
-        n, rem = divmod(n - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
 
 
 def _line_of_byte(raw: bytes, pos: int) -> int:
@@ -398,10 +331,6 @@ def _sniff_delimiter(line: str) -> str:
     return ","  # pragma: no cover
 
 
-def _blank(cells: Sequence[str | None]) -> bool:
-    return all(c is None or not str(c).strip() for c in cells)
-
-
 def _read_csv(raw: bytes, file: str, problems: list[Problem]) -> _Table | None:
     text, encoding, probs = _decode(raw, file)
     problems.extend(probs)
@@ -452,22 +381,6 @@ def _read_csv(raw: bytes, file: str, problems: list[Problem]) -> _Table | None:
         problems.append(Problem(file, None, None, "empty_file", "the file has no header row"))
         return None
     return _Table(header_row=header_row, header=header, rows=rows, fmt="csv", encoding=encoding, delimiter=delimiter)
-
-
-def _cell_text(value: object) -> str | None:
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        return "TRUE" if value else "FALSE"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        if value.is_integer() and abs(value) < 1e18:
-            return str(int(value))
-        return repr(value)
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    return str(value)
 
 
 def _read_xlsx(raw: bytes, file: str, sheet: str | None, problems: list[Problem]) -> _Table | None:
@@ -542,11 +455,6 @@ def _read_xlsx(raw: bytes, file: str, sheet: str | None, problems: list[Problem]
     header = header + [""] * (width - len(header))
     rows = [(i, c + [None] * (width - len(c))) for i, c in rows]
     return _Table(header_row=header_row, header=header, rows=rows, fmt="xlsx", sheet=title)
-
-
-def _short(exc: BaseException, limit: int = 160) -> str:
-    text = " ".join(str(exc).split()) or "no details"
-    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 # --------------------------------------------------------------------------------------------------------------

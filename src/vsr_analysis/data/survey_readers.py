@@ -17,10 +17,8 @@ from __future__ import annotations
 import io
 import math
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:  # pragma: no cover
-    from vsr_analysis.data.survey_file import Problem, _Table
+from vsr_analysis.data.survey_table import Problem, _blank, _cell_text, _short, _Table
 
 #: What the loader reads, as every refusal states it.
 FORMATS_READ = "CSV (.csv, .txt), Excel (.xlsx, .xlsm), OpenDocument (.ods), SPSS (.sav, .zsav) and Stata (.dta) files"
@@ -57,8 +55,6 @@ _UNSUPPORTED_MAGIC = (
 
 
 def _unsupported(file: str, suffix: str, problems: list[Problem]) -> None:
-    from vsr_analysis.data.survey_file import Problem
-
     what, how = _UNSUPPORTED_SUFFIXES[suffix]
     problems.append(
         Problem(
@@ -73,8 +69,6 @@ def _unsupported(file: str, suffix: str, problems: list[Problem]) -> None:
 
 def detect_format(raw: bytes, path: Path, file: str, problems: list[Problem]) -> str | None:
     """The reader for ``raw`` (``csv``, ``xlsx``, ``ods``, ``sav``, ``dta``), or None after recording a refusal."""
-    from vsr_analysis.data.survey_file import Problem
-
     suffix = path.suffix.lower()
     if raw.startswith(_OLE_MAGIC):
         if _ENCRYPTED_PACKAGE in raw:
@@ -134,8 +128,6 @@ def detect_format(raw: bytes, path: Path, file: str, problems: list[Problem]) ->
 
 
 def _code_text(value: object) -> str | None:
-    from vsr_analysis.data.survey_file import _cell_text
-
     if value is None:
         return None
     if isinstance(value, float) and math.isnan(value):
@@ -150,8 +142,6 @@ def _code_text(value: object) -> str | None:
 def read_stat(raw: bytes, file: str, fmt: str, problems: list[Problem]) -> _Table | None:
     """An SPSS (``sav``) or Stata (``dta``) file -> table of text cells with its value labels and user missing."""
     import pyreadstat  # local: only needed for these formats
-
-    from vsr_analysis.data.survey_file import Problem, _short, _Table
 
     reader = pyreadstat.read_sav if fmt == "sav" else pyreadstat.read_dta
     try:
@@ -204,8 +194,6 @@ def read_stat(raw: bytes, file: str, fmt: str, problems: list[Problem]) -> _Tabl
 def read_ods(raw: bytes, file: str, sheet: str | None, problems: list[Problem]) -> _Table | None:
     """An OpenDocument spreadsheet (first sheet, or ``sheet``) -> table of text cells with sheet row numbers."""
     import pandas as pd
-
-    from vsr_analysis.data.survey_file import Problem, _blank, _cell_text, _short, _Table
 
     try:
         book = pd.ExcelFile(io.BytesIO(raw), engine="odf")
