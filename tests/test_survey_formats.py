@@ -200,6 +200,14 @@ def test_without_the_map_the_export_is_refused_with_a_hint(labels_xlsx):
         load_survey(labels_xlsx)
     kinds = {p.kind for p in info.value.problems}
     assert kinds == {"unknown_item", "missing_required_item"}
+    said = {p.column: p.message for p in info.value.problems if p.kind == "unknown_item"}
+    assert said["Status"] == (
+        "'Status' is not an item of the codebook; map or ignore it with --map (`vsr map --init FILE` drafts a map)"
+    )
+    assert said["Politisk forankring"] == (
+        "'Politisk forankring' is not an item of the codebook; it is the codebook's label of 'political_anchoring': "
+        "map it with --map"
+    )
 
 
 def test_map_recode_and_ignore_patterns(replica, reference, tmp_path):

@@ -7,7 +7,17 @@ Accepted formats:
 * CSV in UTF-8, UTF-8 with BOM, Windows-1252 or latin-1 (tried in that order; the one used is recorded in
   :attr:`SurveyData.encoding`), delimited by comma, semicolon or tab (sniffed from the header line; an Excel
   ``sep=;`` first line is honoured), with a decimal comma allowed (``3,0`` is the code 3);
-* XLSX (the first sheet, or the sheet named by ``sheet``).
+* XLSX or OpenDocument ``.ods`` (the first sheet, or the sheet named by ``sheet``);
+* SPSS ``.sav``/``.zsav`` and Stata ``.dta`` (pyreadstat): the file's value labels must agree with the
+  codebook's labels (``label_mismatch`` names the item, the code and both labels), and the values it declares
+  missing (SPSS user-missing values and ranges, Stata ``.a``-``.z``) load as missing, counted in
+  :attr:`SurveyData.declared_missing_counts`.
+
+Any other format is refused (``unsupported_format``, saying what is read and how to convert; ``encrypted`` for
+a password-protected workbook).  Answers may be codes or the codebook's labels of them, in English or Norwegian
+(case, whitespace and a trailing period aside); an unknown text is ``unknown_label`` with the nearest labels.
+A column map (:mod:`vsr_analysis.data.survey_map`) renames a tool's columns, ignores its metadata columns and
+recodes its codes before the checks.
 
 Blank cells are "not answered".  Declared missing codes of the codebook (99 = "vet ikke / don't know") load as
 missing values.  ``knr`` stays a string; a 3-digit numeric code (a lost leading zero, e.g. ``301``) gets its zero
@@ -19,12 +29,15 @@ Every problem in the file is collected and reported at once in a :class:`SurveyV
 :class:`Problem` names the file, the row, the column and a ``kind``:
 
 ``empty_file``, ``bad_encoding``, ``unreadable``, ``unknown_sheet``, ``unknown_item``, ``duplicate_item``,
-``missing_required_item``, ``ragged_row``, ``non_numeric``, ``out_of_range``, ``bad_unit_type``,
-``missing_knr``, ``unknown_knr``, ``split_knr``, ``duplicate_knr``.
+``missing_required_item``, ``ragged_row``, ``non_numeric``, ``out_of_range``, ``unknown_label``,
+``label_mismatch``, ``unsupported_format``, ``encrypted``, ``bad_unit_type``, ``missing_knr``, ``unknown_knr``,
+``split_knr``, ``duplicate_knr``.
 
 **Row numbers** are 1-based and count the header as row 1 when it is the first line: for a CSV file the row is
 the line number in the file where the record starts (blank lines are counted, so the number is the one an editor
-shows); for an XLSX file it is the sheet's row number.  ``row`` is ``None`` for problems with the whole file.
+shows); for an XLSX or ODS file it is the sheet's row number; for SPSS and Stata files, which have no header
+row, it is the case number (1 = the first case).  ``row`` is ``None`` for problems with the whole file (and for
+header problems of SPSS/Stata files).  A column renamed by a map is named as ``<file's name> (<item>)``.
 
 The input file is opened read-only once, its bytes are hashed (:attr:`SurveyData.sha256`) and parsed in memory;
 nothing is ever written next to it or anywhere else.
@@ -47,7 +60,7 @@ from pathlib import Path
 import pandas as pd
 
 from vsr_analysis.data.codebook import Codebook, CodebookError, Item, load_codebook
-from vsr_analysis.data.survey_labels import codebook_labels, label_agrees, label_index
+from vsr_analysis.data.survey_labels import codebook_labels, label_agrees, label_index, normalise
 from vsr_analysis.data.survey_map import MapError, SurveyMap, load_map
 from vsr_analysis.data.survey_readers import FORMATS_READ, detect_format, read_ods, read_stat
 from vsr_analysis.data.survey_table import (
@@ -659,6 +672,13 @@ def _validate(
             close = lowered.get(h.lower()) or next(iter(difflib.get_close_matches(h, names, n=1, cutoff=0.8)), None)
             if close:
                 hint = f"; did you mean {close!r}?"
+            else:
+                label_of = _label_match(h, cb)
+                hint = (
+                    f"; it is the codebook's label of {label_of!r}: map it with --map"
+                    if label_of
+                    else "; map or ignore it with --map (`vsr map --init FILE` drafts a map)"
+                )
             problems.append(Problem(file, hr, h, "unknown_item", f"{h!r} is not an item of the codebook{hint}"))
             continue
         columns[h] = j
@@ -792,6 +812,16 @@ def _validate(
         }
     )
     return data
+
+
+def _label_match(column: str, cb: Codebook) -> str | None:
+    """The item whose codebook label or question (en or nb) ``column`` is, case and spacing aside."""
+    key = normalise(column)
+    for item in cb:
+        for text in (*item.label.values(), *item.question.values()):
+            if normalise(text) == key:
+                return item.name
+    return None
 
 
 def _is_text(text: str) -> bool:
