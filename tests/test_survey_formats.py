@@ -83,6 +83,24 @@ def test_spss_file_with_value_labels_and_user_missing_loads_as_the_csv(replica, 
     assert sum(blanks.values()) > 0  # the replica has blanks, so the user-missing path was exercised
 
 
+def test_spss_unit_type_coded_as_numbers_with_value_labels(replica, reference, tmp_path):
+    _, rows = replica
+    frame = _numeric(rows)
+    frame["unit_type"] = frame["unit_type"].map({"municipality": 1.0, "county": 2.0})
+    path = tmp_path / "coded_units.sav"
+    pyreadstat.write_sav(
+        frame, path, variable_value_labels={**_value_labels("nb"), "unit_type": {1: "kommune", 2: "fylkeskommune"}}
+    )
+    got = load_survey(path)
+    _same_frame(got, reference)
+    assert got.n_counties == reference.n_counties > 0
+
+
+def test_run_map_without_survey_is_a_usage_error(capsys):
+    assert vsr_main(["run", "--map", "survey_map.yml"]) == 2
+    assert "--map needs --survey" in capsys.readouterr().err
+
+
 def test_stata_file_with_value_labels_and_missing_letters_loads_as_the_csv(replica, reference, tmp_path):
     _, rows = replica
     frame = _numeric(rows).astype({name: object for name in MISSING_ITEMS})

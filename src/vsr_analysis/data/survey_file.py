@@ -726,6 +726,9 @@ def _validate(
         # unit type
         unit = "municipality"
         raw_unit = cell("unit_type")
+        if raw_unit is not None and "unit_type" in columns:
+            # an SPSS/Stata file may code the unit type as numbers with value labels (1 = kommune)
+            raw_unit = table.value_labels.get(columns["unit_type"], {}).get(raw_unit, raw_unit).strip()
         if raw_unit is not None:
             mapped = unit_map.get(raw_unit.lower())
             if mapped is None:
