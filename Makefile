@@ -59,6 +59,10 @@ $(STAMP): pyproject.toml requirements.lock
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (vsr-analysis)" >/dev/null
 	@# git stages notebooks/*.ipynb through this clean filter (.gitattributes): no outputs, no machine metadata
 	-git config filter.vsr-notebook.clean '$(BIN)/python -m vsr_analysis.build.clean_notebook' 2>/dev/null
+	@# cffconvert (the CITATION.cff schema check of tests/test_citation.py) needs jsonschema<4, which JupyterLab's
+	@# server cannot use: it gets a small environment of its own
+	test -d $(VENV)/cffconvert || $(PYTHON) -m venv $(VENV)/cffconvert
+	$(VENV)/cffconvert/bin/python -m pip install --quiet cffconvert==2.0.0
 	touch $(STAMP)
 
 browser: ## install Debian's chromium for the browser tests (skipped when present or without apt)
