@@ -51,7 +51,7 @@ verify: setup ## re-execute everything and compare with results/ (for reviewers)
 	$(BIN)/vsr verify
 
 lab: setup ## open JupyterLab on the templates (kernel "Python 3 (vsr-analysis)"; LAB_FLAGS=--allow-root as root)
-	$(BIN)/jupyter lab --ServerApp.root_dir=. --LabApp.default_url=/lab/tree/notebooks $(LAB_FLAGS)
+	$(BIN)/jupyter lab --config=jupyter_server_config.py --ServerApp.root_dir=. --LabApp.default_url=/lab/tree/notebooks $(LAB_FLAGS)
 
 codecheck: setup ## write codecheck.yml (CODECHECK manifest) from the run spec and the last default run
 	$(BIN)/vsr codecheck
@@ -64,12 +64,19 @@ bench-suite: setup browser ## time make check and make test here (FRESH=1: also 
 
 setup: $(STAMP) ## create .venv and install the package with pinned dependencies
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml requirements.lock
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "error: $(PYTHON) not found; set PYTHON=/path/to/python3.11" >&2; exit 2; }
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	@# every transitive dependency at the version of the lock (uv pip compile; see requirements.lock's header)
+	$(BIN)/python -m pip install --quiet -r requirements.lock -e '.[test]'
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (vsr-analysis)" >/dev/null
+	@# git stages notebooks/*.ipynb through this clean filter (.gitattributes): no outputs, no machine metadata
+	-git config filter.vsr-notebook.clean '$(BIN)/python -m vsr_analysis.build.clean_notebook' 2>/dev/null
+	@# cffconvert (the CITATION.cff schema check of tests/test_citation.py) needs jsonschema<4, which JupyterLab's
+	@# server cannot use: it gets a small environment of its own
+	test -d $(VENV)/cffconvert || $(PYTHON) -m venv $(VENV)/cffconvert
+	$(VENV)/cffconvert/bin/python -m pip install --quiet cffconvert==2.0.0
 	touch $(STAMP)
 
 browser: ## install Debian's chromium for the browser tests (skipped when present or without apt)

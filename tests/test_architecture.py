@@ -25,6 +25,8 @@ NOT_IMPORTED = {
     "papermill": "executes each notebook template, run as the `papermill` command by build/runner.py (vsr run)",
     "ipykernel": "the Python kernel papermill and JupyterLab execute notebooks in (registered by `make setup`)",
     "jupyterlab": "the interactive editor for notebook templates (README: working on a chapter)",
+    "notebook": "pinned to a release that accepts the pinned jupyterlab: repo2docker's base image ships one that does not (Binder)",
+    "odfpy": "the engine pandas reads .ods survey files with (imported by pandas as `odf`, data/survey_readers.py)",
 }
 #: Distribution name -> import name where they differ.
 IMPORT_NAME = {"pyyaml": "yaml", "scikit-learn": "sklearn", "jupyter-book": "jupyter_book"}

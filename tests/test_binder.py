@@ -50,14 +50,17 @@ def test_every_package_is_pinned():
     assert "python=3.11" in conda and "3.11" in requires
     # `pip` is the installer that reads the list below, not a package of the analysis.
     assert set(conda) == {"python=3.11", "pip"}, conda
-    unpinned = [line for line in _pip(env) if line != "-e ." and not PIN.match(line)]
+    # -r requirements.lock: every transitive pin (tests/test_environment.py checks the lock's lines)
+    unpinned = [line for line in _pip(env) if line not in ("-e .", "-r requirements.lock") and not PIN.match(line)]
     assert unpinned == [], f"not pinned exactly: {unpinned}"
 
 
 def test_the_package_is_installed_editable_from_the_repository_itself():
     pip = _pip(_env())
     local = [line for line in pip if _is_local(line)]
-    assert local == ["-e ."], f"the only local requirement must be the repository itself, got {local}"
+    assert local == ["-r requirements.lock", "-e ."], (
+        f"the only local requirements must be the lock and the repository, got {local}"
+    )
     assert pip[-1] == "-e .", "the package goes in last, after its pinned dependencies"
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     assert project["name"] == "vsr-analysis" and "vsr" in project["scripts"]

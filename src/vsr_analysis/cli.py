@@ -56,12 +56,17 @@ def build_parser() -> argparse.ArgumentParser:
         ),
     )
     source = run.add_mutually_exclusive_group()
-    source.add_argument("--survey", metavar="PATH", help="a real survey file (CSV or XLSX); treated as confidential")
+    source.add_argument(
+        "--survey",
+        metavar="PATH",
+        help="a real survey file (CSV, XLSX, ODS, SPSS .sav, Stata .dta); treated as confidential",
+    )
     source.add_argument(
         "--scenario", metavar="NAME", help="synthetic scenario in data/scenarios/ (default from run spec)"
     )
     run.add_argument("--seed", type=_seed, metavar="N", help="seed of the synthetic replica (default from run spec)")
-    run.add_argument("--sheet", metavar="NAME", help="XLSX sheet of the --survey file (default: the first)")
+    run.add_argument("--sheet", metavar="NAME", help="XLSX/ODS sheet of the --survey file (default: the first)")
+    run.add_argument("--map", metavar="FILE", help="column map of the --survey file (see `vsr map --init`)")
     run.add_argument(
         "--all", action="store_true", help="list every problem of an invalid --survey file (default: the first 50)"
     )
@@ -103,6 +108,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     verify.add_argument("--jobs", type=_positive_int, metavar="N", default=None)
     verify.add_argument("--survey", metavar="PATH", help="the survey file, when the published results came from one")
+    verify.add_argument("--map", metavar="FILE", help="the column map the published run used with --survey")
     verify.add_argument(
         "--report", metavar="FILE", help="also write a Markdown reproduction report of every codecheck.yml file"
     )
@@ -155,16 +161,35 @@ def build_parser() -> argparse.ArgumentParser:
         "validate",
         help="check a survey file against the codebook and report every problem",
         description=(
-            "Load a survey file (CSV in UTF-8/UTF-8-BOM/Windows-1252, comma or semicolon, or XLSX) and check it "
-            "against the codebook. Reports all problems at once with row and column. Exit 0 valid, 1 invalid, "
-            "2 usage error. The file is never modified."
+            "Load a survey file (CSV in UTF-8/UTF-8-BOM/Windows-1252, comma or semicolon; XLSX; ODS; SPSS .sav; "
+            "Stata .dta; codes or the codebook's answer texts) and check it against the codebook. Reports all "
+            "problems at once with row and column. Exit 0 valid, 1 invalid, 2 usage error. The file is never "
+            "modified."
         ),
     )
     validate.add_argument("path", metavar="PATH")
-    validate.add_argument("--sheet", metavar="NAME", help="XLSX sheet (default: the first)")
+    validate.add_argument("--sheet", metavar="NAME", help="XLSX/ODS sheet (default: the first)")
+    validate.add_argument(
+        "--map", metavar="FILE", help="column map: the file's names -> codebook items, ignored columns, recodes"
+    )
     validate.add_argument(
         "--all", action="store_true", help="list every problem (default: the first 50, then a count by kind)"
     )
+
+    # vsr map ---------------------------------------------------------------------------------
+    map_ = sub.add_parser(
+        "map",
+        help="write a draft column map from a survey file's header",
+        description=(
+            "Match each column of a survey file's header against the codebook's item names and labels and the "
+            "usual columns of survey tools, and write a draft map for --map; what could not be matched is "
+            "marked NOT MATCHED. The survey file is never modified."
+        ),
+    )
+    map_.add_argument("--init", metavar="FILE", required=True, help="the survey file whose header to map")
+    map_.add_argument("--sheet", metavar="NAME", help="XLSX/ODS sheet (default: the first)")
+    map_.add_argument("--out", metavar="PATH", default="survey_map.yml", help="map to write (default: survey_map.yml)")
+    map_.add_argument("--force", action="store_true", help="replace --out if it exists")
 
     # vsr synth -------------------------------------------------------------------------------
     synth = sub.add_parser(
@@ -229,6 +254,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         from vsr_analysis.data.survey_file import cli_validate
 
         return cli_validate(args)
+    if args.command == "map":
+        from vsr_analysis.data.survey_map import cli_map
+
+        return cli_map(args)
     if args.command == "synth":
         from vsr_analysis.synth.command import cli_synth
 

@@ -310,11 +310,9 @@ def build() -> tuple[dict[str, bytes], list[dict]]:
     add(
         "non_numeric.csv",
         csv_text(ITEMS, rows),
-        "'tre', 'ja', 'vet ikke' (words, not codes) and '1e1'",
+        "'tre' (a word, no codebook label), 'ja' and 'vet ikke' (codebook labels: read as 1 and missing), '1e1'",
         problems=[
-            P(3, "political_anchoring", "non_numeric"),
-            P(4, "maturity_stage", "non_numeric"),
-            P(4, "network_member", "non_numeric"),
+            P(3, "political_anchoring", "unknown_label"),
             P(5, "priority_sdg_2", "non_numeric"),
         ],
     )
@@ -395,7 +393,7 @@ def build() -> tuple[dict[str, bytes], list[dict]]:
             P(1, "maturity_stage", "duplicate_item"),
             P(1, "knr", "missing_required_item"),
             P(3, "maturity_stage", "out_of_range"),
-            P(4, "political_anchoring", "non_numeric"),
+            P(4, "political_anchoring", "unknown_label"),
         ],
     )
 
@@ -453,11 +451,11 @@ def build() -> tuple[dict[str, bytes], list[dict]]:
         "header on sheet row 2 (row 1 empty); 7, 'tre', 2.5, 9998, an empty row 8, then 1103 again with TRUE",
         problems=[
             P(4, "maturity_stage", "out_of_range"),
-            P(5, "political_anchoring", "non_numeric"),
+            P(5, "political_anchoring", "unknown_label"),
             P(6, "admin_anchoring", "out_of_range"),
             P(7, "knr", "unknown_knr"),
             P(9, "knr", "duplicate_knr"),
-            P(9, "sdg_in_budget", "non_numeric"),
+            P(9, "sdg_in_budget", "unknown_label"),
         ],
         warnings=["row 3: knr '301' read as '0301'"],
     )
@@ -472,9 +470,52 @@ def build() -> tuple[dict[str, bytes], list[dict]]:
         "legacy.xls",
         b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504),
         "a legacy .xls (OLE2) header",
-        problems=[P(None, None, "unreadable")],
+        problems=[P(None, None, "unsupported_format")],
+    )
+    # an encrypted Office document is a compound (OLE2) file whose package sits in an 'EncryptedPackage' stream
+    # (MS-OFFCRYPTO); this stand-in has the header and that directory entry name, which is what the loader reads
+    add(
+        "encrypted.xlsx",
+        b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504) + "EncryptedPackage".encode("utf-16-le") + bytes(32),
+        "a password-protected workbook (an OLE2 file with an EncryptedPackage stream)",
+        problems=[P(None, None, "encrypted")],
+    )
+    add(
+        "survey.sas7bdat",
+        bytes(range(32)) * 4,
+        "a SAS data set, a format the loader refuses with advice",
+        problems=[P(None, None, "unsupported_format")],
+    )
+    add(
+        "label_mismatch.sav",
+        sav_bytes(
+            [answers("0301", 3), answers("1103", 4, maturity_stage=99), answers("4601", 5)],
+            labels={"maturity_stage": {3: "i planene", 4: "helt enig", 99: "vet ikke"}},
+            missing={"maturity_stage": [99]},
+        ),
+        "SPSS file whose value label of maturity_stage 4 is 'helt enig' (the codebook: 'operasjonalisert'); "
+        "99 declared user-missing",
+        problems=[P(None, "maturity_stage", "label_mismatch")],
     )
     return files, cases
+
+
+def sav_bytes(rows: list[dict[str, object]], labels: dict, missing: dict) -> bytes:
+    """An SPSS .sav of ``rows`` with value labels and user-missing values (pyreadstat), with a fixed creation
+    date and time in the header so that the bytes are reproducible."""
+    import tempfile
+
+    import pandas as pd
+    import pyreadstat
+
+    frame = pd.DataFrame(rows, columns=ITEMS).astype({c: "float64" for c in ITEMS if c != "knr"})
+    frame["knr"] = frame["knr"].astype(str)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "x.sav"
+        pyreadstat.write_sav(frame, path, variable_value_labels=labels, missing_ranges=missing)
+        data = bytearray(path.read_bytes())
+    data[92:109] = b"01 Jan 2100:00:00"  # creation date (9 bytes) and time (8 bytes) of the SPSS header
+    return bytes(data)
 
 
 def write(out: Path) -> list[Path]:

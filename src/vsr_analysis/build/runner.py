@@ -532,7 +532,7 @@ def _run_locked(spec, source, *, jobs, only, force, timeout, log) -> list[Outcom
         )
         (stage / "results" / "run.json").write_text(
             json.dumps(
-                {"survey": source.spec, "kind": source.kind, "confidential": source.confidential},
+                {"survey": source.spec, "kind": source.kind, "confidential": source.confidential, **source.provenance},
                 indent=1,
                 sort_keys=True,
             )
@@ -579,6 +579,8 @@ def cli_run(args) -> int:
 
     if getattr(args, "sheet", None) and not args.survey:
         raise UsageError("--sheet needs --survey (it names a sheet of the survey file)")
+    if getattr(args, "map", None) and not args.survey:
+        raise UsageError("--map needs --survey (it maps the columns of the survey file)")
     try:
         spec = load_runspec(args.runspec)
         source = resolve_source(
@@ -586,6 +588,7 @@ def cli_run(args) -> int:
             scenario=args.scenario or spec.scenario,
             seed=args.seed if args.seed is not None else spec.seed,
             sheet=getattr(args, "sheet", None),
+            survey_map=getattr(args, "map", None),
             report_limit=None if getattr(args, "all", False) else REPORT_LIMIT,
         )
     except SurveyInvalidError as exc:

@@ -101,7 +101,13 @@ def copy_inputs(dest: Path, root: Path | None = None) -> Path:
     return dest
 
 
-def verify(jobs: int | None = None, survey: str | None = None, log=sys.stderr, report: Path | None = None) -> list[str]:
+def verify(
+    jobs: int | None = None,
+    survey: str | None = None,
+    log=sys.stderr,
+    report: Path | None = None,
+    survey_map: str | None = None,
+) -> list[str]:
     """Re-execute into a temporary copy and compare; with ``report``, also write the reproduction report there."""
     root = paths.project_root()
     published = paths.results_dir()
@@ -120,6 +126,8 @@ def verify(jobs: int | None = None, survey: str | None = None, log=sys.stderr, r
         if survey is None:
             raise ValueError("the published results come from a survey file; pass it with --survey PATH")
         args += ["--survey", str(Path(survey).resolve())]
+        if survey_map is not None:
+            args += ["--map", str(Path(survey_map).resolve())]
     if jobs:
         args += ["--jobs", str(jobs)]
     with tempfile.TemporaryDirectory(prefix="vsr-verify-") as tmp:
@@ -147,7 +155,10 @@ def cli_verify(args) -> int:
     try:
         report = getattr(args, "report", None)
         differences = verify(
-            jobs=args.jobs, survey=getattr(args, "survey", None), report=Path(report).resolve() if report else None
+            jobs=args.jobs,
+            survey=getattr(args, "survey", None),
+            report=Path(report).resolve() if report else None,
+            survey_map=getattr(args, "map", None),
         )
     except (FileNotFoundError, ValueError) as exc:
         print(f"vsr verify: error: {exc}", file=sys.stderr)

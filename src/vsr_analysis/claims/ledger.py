@@ -431,6 +431,8 @@ def build_ledger(results_dir: Path, source=None, spec: dict | None = None) -> li
         entry.update(
             data={
                 "survey": source.spec if source is not None else (ev or {}).get("survey"),
+                # a file source: the file's sha256 and the column map's (name, sha256) beside it
+                **{f"survey_{k}": v for k, v in (getattr(source, "provenance", None) or {}).items()},
                 "register": register_label,
             },
             rule=claim["rule"],

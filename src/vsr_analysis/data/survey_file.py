@@ -7,7 +7,17 @@ Accepted formats:
 * CSV in UTF-8, UTF-8 with BOM, Windows-1252 or latin-1 (tried in that order; the one used is recorded in
   :attr:`SurveyData.encoding`), delimited by comma, semicolon or tab (sniffed from the header line; an Excel
   ``sep=;`` first line is honoured), with a decimal comma allowed (``3,0`` is the code 3);
-* XLSX (the first sheet, or the sheet named by ``sheet``).
+* XLSX or OpenDocument ``.ods`` (the first sheet, or the sheet named by ``sheet``);
+* SPSS ``.sav``/``.zsav`` and Stata ``.dta`` (pyreadstat): the file's value labels must agree with the
+  codebook's labels (``label_mismatch`` names the item, the code and both labels), and the values it declares
+  missing (SPSS user-missing values and ranges, Stata ``.a``-``.z``) load as missing, counted in
+  :attr:`SurveyData.declared_missing_counts`.
+
+Any other format is refused (``unsupported_format``, saying what is read and how to convert; ``encrypted`` for
+a password-protected workbook).  Answers may be codes or the codebook's labels of them, in English or Norwegian
+(case, whitespace and a trailing period aside); an unknown text is ``unknown_label`` with the nearest labels.
+A column map (:mod:`vsr_analysis.data.survey_map`) renames a tool's columns, ignores its metadata columns and
+recodes its codes before the checks.
 
 Blank cells are "not answered".  Declared missing codes of the codebook (99 = "vet ikke / don't know") load as
 missing values.  ``knr`` stays a string; a 3-digit numeric code (a lost leading zero, e.g. ``301``) gets its zero
@@ -19,12 +29,15 @@ Every problem in the file is collected and reported at once in a :class:`SurveyV
 :class:`Problem` names the file, the row, the column and a ``kind``:
 
 ``empty_file``, ``bad_encoding``, ``unreadable``, ``unknown_sheet``, ``unknown_item``, ``duplicate_item``,
-``missing_required_item``, ``ragged_row``, ``non_numeric``, ``out_of_range``, ``bad_unit_type``,
-``missing_knr``, ``unknown_knr``, ``split_knr``, ``duplicate_knr``.
+``missing_required_item``, ``ragged_row``, ``non_numeric``, ``out_of_range``, ``unknown_label``,
+``label_mismatch``, ``unsupported_format``, ``encrypted``, ``bad_unit_type``, ``missing_knr``, ``unknown_knr``,
+``split_knr``, ``duplicate_knr``.
 
 **Row numbers** are 1-based and count the header as row 1 when it is the first line: for a CSV file the row is
 the line number in the file where the record starts (blank lines are counted, so the number is the one an editor
-shows); for an XLSX file it is the sheet's row number.  ``row`` is ``None`` for problems with the whole file.
+shows); for an XLSX or ODS file it is the sheet's row number; for SPSS and Stata files, which have no header
+row, it is the case number (1 = the first case).  ``row`` is ``None`` for problems with the whole file (and for
+header problems of SPSS/Stata files).  A column renamed by a map is named as ``<file's name> (<item>)``.
 
 The input file is opened read-only once, its bytes are hashed (:attr:`SurveyData.sha256`) and parsed in memory;
 nothing is ever written next to it or anywhere else.
@@ -40,13 +53,24 @@ import io
 import re
 import sys
 import warnings as _warnings
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
 from vsr_analysis.data.codebook import Codebook, CodebookError, Item, load_codebook
+from vsr_analysis.data.survey_labels import codebook_labels, label_agrees, label_index, normalise
+from vsr_analysis.data.survey_map import MapError, SurveyMap, load_map
+from vsr_analysis.data.survey_readers import FORMATS_READ, detect_format, read_ods, read_stat
+from vsr_analysis.data.survey_table import (
+    Problem,
+    _blank,
+    _cell_text,
+    _column_letter,
+    _short,
+    _Table,
+)
 
 __all__ = [
     "PROBLEM_KINDS",
@@ -70,6 +94,10 @@ PROBLEM_KINDS = (
     "ragged_row",
     "non_numeric",
     "out_of_range",
+    "unknown_label",
+    "label_mismatch",
+    "unsupported_format",
+    "encrypted",
     "bad_unit_type",
     "missing_knr",
     "unknown_knr",
@@ -123,33 +151,6 @@ _SEP_LINE = re.compile(r"sep=(.)\s*")
 # --------------------------------------------------------------------------------------------------------------
 # Problems and results
 # --------------------------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One problem in a survey file.  ``row`` is 1-based with the header as row 1 (see the module docstring)."""
-
-    file: str
-    row: int | None
-    column: str | None
-    kind: str
-    message: str
-
-    def __str__(self) -> str:
-        where = _one_line(self.file)
-        if self.row is not None:
-            where += f":{self.row}"
-        if self.column is not None:
-            where += f":{_one_line(self.column)}"
-        return f"{where}: {_one_line(self.message)}"
-
-
-_LINE_BREAKS = {ord(c): repr(c)[1:-1] for c in "\n\r\t\v\f\x1c\x1d\x1e\x85\u2028\u2029"}
-
-
-def _one_line(text: str) -> str:
-    """Escape line breaks so that a report line never splits (a header cell may hold a quoted newline)."""
-    return str(text).translate(_LINE_BREAKS)
 
 
 #: Problems listed by the CLI before it summarises the rest by kind (``--all`` lists every one).
@@ -212,6 +213,10 @@ class SurveyData:
     delimiter: str | None = None
     sheet: str | None = None
     missing_code_counts: dict[str, int] = field(default_factory=dict)
+    # values the file (SPSS/Stata user-missing) or the map (recoded to null) declares missing, per item
+    declared_missing_counts: dict[str, int] = field(default_factory=dict)
+    labels_converted: int = 0  # answer texts converted to their codes
+    survey_map: SurveyMap | None = None
 
     @property
     def spec(self) -> str:
@@ -235,32 +240,6 @@ def _sorted_problems(problems: Iterable[Problem]) -> list[Problem]:
 # --------------------------------------------------------------------------------------------------------------
 # Reading the file into a table of text cells
 # --------------------------------------------------------------------------------------------------------------
-
-
-@dataclass
-class _Table:
-    header_row: int
-    header: list[str]
-    rows: list[tuple[int, list[str | None]]]  # (row number, cells); fully blank rows already dropped
-    fmt: str
-    encoding: str | None = None
-    delimiter: str | None = None
-    sheet: str | None = None
-
-    def cell_ref(self, j: int, row: int) -> str:
-        if self.fmt == "xlsx":
-            return f" (cell {_column_letter(j)}{row})"
-        return ""
-
-
-def _column_letter(j: int) -> str:
-    """0-based column index -> spreadsheet letters (0 -> A, 26 -> AA)."""
-    letters = ""
-    n = j + 1
-    while n:
-        n, rem = divmod(n - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
 
 
 def _line_of_byte(raw: bytes, pos: int) -> int:
@@ -300,7 +279,8 @@ def _decode(raw: bytes, file: str) -> tuple[str | None, str | None, list[Problem
                     _line_of_byte(raw, nul),
                     None,
                     "bad_encoding",
-                    "the file contains NUL bytes: it is a binary file or UTF-16 without a BOM, not a CSV text file",
+                    "the file contains NUL bytes: it is a binary file or UTF-16 without a BOM, not a CSV text file; "
+                    f"vsr reads {FORMATS_READ}: save or export the file as one of these",
                 )
             ],
         )
@@ -364,10 +344,6 @@ def _sniff_delimiter(line: str) -> str:
     return ","  # pragma: no cover
 
 
-def _blank(cells: Sequence[str | None]) -> bool:
-    return all(c is None or not str(c).strip() for c in cells)
-
-
 def _read_csv(raw: bytes, file: str, problems: list[Problem]) -> _Table | None:
     text, encoding, probs = _decode(raw, file)
     problems.extend(probs)
@@ -418,22 +394,6 @@ def _read_csv(raw: bytes, file: str, problems: list[Problem]) -> _Table | None:
         problems.append(Problem(file, None, None, "empty_file", "the file has no header row"))
         return None
     return _Table(header_row=header_row, header=header, rows=rows, fmt="csv", encoding=encoding, delimiter=delimiter)
-
-
-def _cell_text(value: object) -> str | None:
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        return "TRUE" if value else "FALSE"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        if value.is_integer() and abs(value) < 1e18:
-            return str(int(value))
-        return repr(value)
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    return str(value)
 
 
 def _read_xlsx(raw: bytes, file: str, sheet: str | None, problems: list[Problem]) -> _Table | None:
@@ -508,11 +468,6 @@ def _read_xlsx(raw: bytes, file: str, sheet: str | None, problems: list[Problem]
     header = header + [""] * (width - len(header))
     rows = [(i, c + [None] * (width - len(c))) for i, c in rows]
     return _Table(header_row=header_row, header=header, rows=rows, fmt="xlsx", sheet=title)
-
-
-def _short(exc: BaseException, limit: int = 160) -> str:
-    text = " ".join(str(exc).split()) or "no details"
-    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -663,8 +618,20 @@ def _unit_type_map(item: Item | None) -> dict[str, str]:
 
 
 def _validate(
-    table: _Table, cb: Codebook, lk: _Lookups, file: str, problems: list[Problem], warns: list[str]
-) -> tuple[pd.DataFrame | None, dict[str, int]]:
+    table: _Table,
+    cb: Codebook,
+    lk: _Lookups,
+    file: str,
+    problems: list[Problem],
+    warns: list[str],
+    smap: SurveyMap | None = None,
+    counts: dict[str, dict[str, int]] | None = None,
+) -> pd.DataFrame | None:
+    """Check the table against the codebook; ``counts`` receives the missing codes of the codebook (``missing``),
+    values the file or the map declares missing (``declared``) and answer texts converted to codes (``labels``)."""
+    counts = counts if counts is not None else {}
+    for key in ("missing", "declared", "labels"):
+        counts.setdefault(key, {})
     hr = table.header_row
     header = [(h or "").replace("\ufeff", "").strip() for h in table.header]
     width = len(header)
@@ -673,6 +640,8 @@ def _validate(
     # --- header -----------------------------------------------------------------------------------------------
     columns: dict[str, int] = {}
     for j, h in enumerate(header):
+        if j in table.ignored:
+            continue
         if not h:
             if any(j < len(cells) and cells[j] is not None and str(cells[j]).strip() for _, cells in table.rows):
                 label = _column_letter(j) if table.fmt == "xlsx" else str(j + 1)
@@ -703,9 +672,17 @@ def _validate(
             close = lowered.get(h.lower()) or next(iter(difflib.get_close_matches(h, names, n=1, cutoff=0.8)), None)
             if close:
                 hint = f"; did you mean {close!r}?"
+            else:
+                label_of = _label_match(h, cb)
+                hint = (
+                    f"; it is the codebook's label of {label_of!r}: map it with --map"
+                    if label_of
+                    else "; map or ignore it with --map (`vsr map --init FILE` drafts a map)"
+                )
             problems.append(Problem(file, hr, h, "unknown_item", f"{h!r} is not an item of the codebook{hint}"))
             continue
         columns[h] = j
+    _check_value_labels(table, columns, cb, file, problems, warns)
     for name in cb.required_items():
         if name not in columns:
             problems.append(
@@ -720,7 +697,9 @@ def _validate(
     int_items = [cb.item(n) for n in names if cb.item(n).is_integer]
     unit_item = cb.item("unit_type") if "unit_type" in cb else None
     unit_map = _unit_type_map(unit_item)
-    missing_counts: dict[str, int] = {}
+    missing_counts = counts["missing"]
+    declared_counts = counts["declared"]
+    label_counts = counts["labels"]
     out_knr: list[str | None] = []
     out_unit: list[str | None] = []
     out_items: dict[str, list[int | None]] = {it.name: [] for it in int_items}
@@ -747,6 +726,9 @@ def _validate(
         # unit type
         unit = "municipality"
         raw_unit = cell("unit_type")
+        if raw_unit is not None and "unit_type" in columns:
+            # an SPSS/Stata file may code the unit type as numbers with value labels (1 = kommune)
+            raw_unit = table.value_labels.get(columns["unit_type"], {}).get(raw_unit, raw_unit).strip()
         if raw_unit is not None:
             mapped = unit_map.get(raw_unit.lower())
             if mapped is None:
@@ -795,7 +777,24 @@ def _validate(
             if text is None:
                 out_items[it.name].append(None)
                 continue
+            j = columns[it.name]
+            if table.user_missing(j, text):
+                declared_counts[it.name] = declared_counts.get(it.name, 0) + 1
+                out_items[it.name].append(None)
+                continue
+            if smap is not None:
+                hit, code = smap.recoded(it.name, text)
+                if hit and code is None:
+                    declared_counts[it.name] = declared_counts.get(it.name, 0) + 1
+                    out_items[it.name].append(None)
+                    continue
+                if hit:
+                    text = str(code)
             value, kind, msg = _parse_code(text, it)
+            if kind == "non_numeric" and _is_text(text):
+                value, kind, msg = _parse_label(text, it)
+                if kind is None:
+                    label_counts[it.name] = label_counts.get(it.name, 0) + 1
             if kind is not None:
                 problems.append(Problem(file, r, it.name, kind, msg + table.cell_ref(columns[it.name], r)))
             elif value is None:
@@ -807,7 +806,7 @@ def _validate(
             warns.append(f"the optional item {it.name!r} is not in the file; it loads as missing for every row")
 
     if problems:
-        return None, missing_counts
+        return None
     data = pd.DataFrame(
         {
             "knr": pd.array(out_knr, dtype="str"),
@@ -815,7 +814,83 @@ def _validate(
             **{name: pd.array(values, dtype="Int64") for name, values in out_items.items()},
         }
     )
-    return data, missing_counts
+    return data
+
+
+def _label_match(column: str, cb: Codebook) -> str | None:
+    """The item whose codebook label or question (en or nb) ``column`` is, case and spacing aside."""
+    key = normalise(column)
+    for item in cb:
+        for text in (*item.label.values(), *item.question.values()):
+            if normalise(text) == key:
+                return item.name
+    return None
+
+
+def _is_text(text: str) -> bool:
+    """A cell that is words (an answer text), not a malformed number such as ``1e1``."""
+    if not any(ch.isalpha() for ch in text):
+        return False
+    try:
+        float(text)
+    except ValueError:
+        return True
+    return False
+
+
+def _parse_label(text: str, item: Item) -> tuple[int | None, str | None, str | None]:
+    """An answer text -> (code, problem kind, message), as :func:`_parse_code`; the codebook's labels in either
+    language are accepted (case, whitespace and a trailing period aside)."""
+    index = label_index(item)
+    code = index.code_of(text)
+    if code is None:
+        nearest = ", ".join(f"{label!r} = {c}" for label, c in index.nearest(text))
+        return (
+            None,
+            "unknown_label",
+            f"{text!r} is neither a code nor a codebook label of {item.name}; nearest labels: {nearest}",
+        )
+    if code in item.missing_code_values:
+        return None, None, None
+    return int(code), None, None
+
+
+def _check_value_labels(
+    table: _Table, columns: dict[str, int], cb: Codebook, file: str, problems: list[Problem], warns: list[str]
+) -> None:
+    """A file's value labels (SPSS, Stata) must say what the codebook says each code means."""
+    for name, j in columns.items():
+        labels = table.value_labels.get(j)
+        if not labels or not cb.item(name).is_integer:
+            continue
+        item = cb.item(name)
+        for code_text, label in labels.items():
+            try:
+                number = float(code_text)
+            except ValueError:
+                continue  # a Stata missing letter (.a-.z): always missing, whatever its label says
+            if not number.is_integer():
+                continue
+            code = int(number)
+            agrees = label_agrees(item, code, label)
+            if agrees is None:
+                if not table.user_missing(j, code_text):
+                    warns.append(
+                        f"{name}: the file labels code {code} {label!r}, which is not a code of the codebook "
+                        f"(expected {item.describe_codes()})"
+                    )
+                continue
+            if not agrees:
+                en, nb = codebook_labels(item, code)
+                problems.append(
+                    Problem(
+                        file,
+                        table.header_row,
+                        name,
+                        "label_mismatch",
+                        f"the file labels code {code} {label!r}, but the codebook's label of {code} is {nb!r} ({en!r})",
+                    )
+                )
 
 
 def _check_knr(
@@ -929,60 +1004,114 @@ def _check_knr(
 # --------------------------------------------------------------------------------------------------------------
 
 
+def _read(
+    raw: bytes, p: Path, file: str, sheet: str | None, problems: list[Problem], warns: list[str]
+) -> _Table | None:
+    if not raw:
+        problems.append(Problem(file, None, None, "empty_file", "the file is empty (0 bytes)"))
+        return None
+    fmt = detect_format(raw, p, file, problems)
+    if fmt is None:
+        return None
+    if fmt in ("sav", "dta", "csv") and sheet is not None:
+        warns.append(f"sheet {sheet!r} ignored: a {fmt.upper()} file has no sheets")
+    if fmt == "xlsx":
+        return _read_xlsx(raw, file, sheet, problems)
+    if fmt == "ods":
+        return read_ods(raw, file, sheet, problems)
+    if fmt in ("sav", "dta"):
+        return read_stat(raw, file, fmt, problems)
+    try:
+        return _read_csv(raw, file, problems)
+    except Exception as exc:  # last resort: a parsing failure is a data problem, never a traceback
+        problems.append(
+            Problem(
+                file,
+                None,
+                None,
+                "unreadable",
+                f"the file cannot be parsed as CSV ({type(exc).__name__}: {_short(exc)})",
+            )
+        )
+        return None
+
+
+def read_table(path: str | Path, sheet: str | None = None) -> _Table:
+    """The file's header and cells as read (no validation); raises :class:`SurveyValidationError` when the file
+    cannot be read at all (used by ``vsr map --init``)."""
+    p = Path(path)
+    with open(p, "rb") as fh:
+        raw = fh.read()
+    problems: list[Problem] = []
+    warns: list[str] = []
+    table = _read(raw, p, str(path), sheet, problems, warns)
+    if table is None:
+        raise SurveyValidationError(problems, warns)
+    return table
+
+
+def _apply_map(table: _Table, smap: SurveyMap, warns: list[str]) -> None:
+    """Rename the map's columns to their codebook items and mark the columns it ignores (in place)."""
+    seen = set()
+    for j, h in enumerate(table.header):
+        name = (h or "").replace("\ufeff", "").strip()
+        if name in smap.columns:
+            seen.add(name)
+            table.renamed[j] = name
+            table.header[j] = smap.columns[name]
+        elif name and smap.ignores(name):
+            table.ignored.add(j)
+    absent = [c for c in smap.columns if c not in seen]
+    if absent:
+        warns.append(f"map {smap.name}: column(s) {', '.join(map(repr, absent))} not in the file")
+
+
 def load_survey(
     path: str | Path,
     sheet: str | None = None,
     *,
+    survey_map: SurveyMap | str | Path | None = None,
     codebook: Codebook | None = None,
     register: pd.DataFrame | None = None,
     history: pd.DataFrame | None = None,
 ) -> SurveyData:
-    """Load and validate a survey file (CSV or XLSX); see the module docstring for formats and rules.
+    """Load and validate a survey file (CSV, XLSX, ODS, SPSS .sav, Stata .dta); see the module docstring for formats
+    and rules.  ``survey_map`` is a column map (:mod:`vsr_analysis.data.survey_map`) or the path of one.
 
     ``register`` (columns ``knr``, ``name``) and ``history`` (``old_knr, old_name, new_knr, new_name, split``)
     default to :func:`vsr_analysis.data.register.load_register` and :func:`~vsr_analysis.data.register.load_knr_history`.
 
     Returns a :class:`SurveyData`.  Raises :class:`SurveyValidationError` listing every problem (row numbers are
-    1-based line numbers of the file, the header being row 1; sheet row numbers for XLSX), ``OSError`` if the
-    path cannot be read (missing, a directory, no permission) and :class:`RegisterUnavailableError` or
+    1-based line numbers of the file, the header being row 1; sheet row numbers for XLSX and ODS; case numbers for
+    SPSS and Stata), ``OSError`` if the path cannot be read (missing, a directory, no permission),
+    :class:`~vsr_analysis.data.survey_map.MapError` for an unusable map and :class:`RegisterUnavailableError` or
     :class:`~vsr_analysis.data.codebook.CodebookError` when the project's own reference data are missing.
     """
     p = Path(path)
     file = str(path)
+    cb = codebook if codebook is not None else load_codebook()
+    smap = load_map(survey_map, cb) if survey_map is not None and not isinstance(survey_map, SurveyMap) else survey_map
     with open(p, "rb") as fh:  # read-only, once; everything else happens in memory
         raw = fh.read()
     digest = hashlib.sha256(raw).hexdigest()
-    cb = codebook if codebook is not None else load_codebook()
     lk = _lookups(register, history)
 
     problems: list[Problem] = []
     warns: list[str] = []
-    is_xlsx = p.suffix.lower() in _XLSX_SUFFIXES or raw.startswith(_ZIP_MAGIC) or raw.startswith(_OLE_MAGIC)
-    if not raw:
-        problems.append(Problem(file, None, None, "empty_file", "the file is empty (0 bytes)"))
-        table = None
-    elif is_xlsx:
-        table = _read_xlsx(raw, file, sheet, problems)
-    else:
-        if sheet is not None:
-            warns.append(f"sheet {sheet!r} ignored: a CSV file has no sheets")
-        try:
-            table = _read_csv(raw, file, problems)
-        except Exception as exc:  # last resort: a parsing failure is a data problem, never a traceback
-            problems.append(
-                Problem(
-                    file,
-                    None,
-                    None,
-                    "unreadable",
-                    f"the file cannot be parsed as CSV ({type(exc).__name__}: {_short(exc)})",
-                )
-            )
-            table = None
+    table = _read(raw, p, file, sheet, problems, warns)
     if table is None:
         raise SurveyValidationError(problems, warns)
+    if smap is not None:
+        _apply_map(table, smap, warns)
 
-    data, missing_counts = _validate(table, cb, lk, file, problems, warns)
+    counts: dict[str, dict[str, int]] = {"missing": {}, "declared": {}, "labels": {}}
+    data = _validate(table, cb, lk, file, problems, warns, smap, counts)
+    if table.renamed:  # name the file's own column beside the codebook item it was mapped to
+        own = {table.header[j]: f"{orig} ({table.header[j]})" for j, orig in table.renamed.items()}
+        problems = [
+            Problem(q.file, q.row, own.get(q.column, q.column), q.kind, q.message) if q.column in own else q
+            for q in problems
+        ]
     if problems or data is None:
         raise SurveyValidationError(problems, warns)
     return SurveyData(
@@ -995,12 +1124,16 @@ def load_survey(
         encoding=table.encoding,
         delimiter=table.delimiter,
         sheet=table.sheet,
-        missing_code_counts=missing_counts,
+        missing_code_counts=counts["missing"],
+        declared_missing_counts=counts["declared"],
+        labels_converted=sum(counts["labels"].values()),
+        survey_map=smap,
     )
 
 
 def cli_validate(args: argparse.Namespace) -> int:
-    """``vsr validate PATH [--sheet NAME]``: 0 valid, 1 invalid data (report on stderr), 2 usage error."""
+    """``vsr validate PATH [--sheet NAME] [--map FILE]``: 0 valid, 1 invalid data (report on stderr), 2 usage
+    error (including an unusable map)."""
     path = Path(args.path)
     sheet = getattr(args, "sheet", None)
     prog = "vsr validate"
@@ -1011,7 +1144,11 @@ def cli_validate(args: argparse.Namespace) -> int:
         print(f"{prog}: error: {args.path} is a directory, not a survey file", file=sys.stderr)
         return 2
     try:
-        result = load_survey(path, sheet)
+        smap = load_map(args.map) if getattr(args, "map", None) else None
+        result = load_survey(path, sheet, survey_map=smap)
+    except MapError as exc:
+        print(f"{prog}: error: {exc}", file=sys.stderr)
+        return 2
     except SurveyValidationError as exc:
         print(exc.report(limit=None if getattr(args, "all", False) else REPORT_LIMIT), file=sys.stderr)
         for w in exc.warnings:
@@ -1043,9 +1180,16 @@ def cli_validate(args: argparse.Namespace) -> int:
     if result.sheet:
         details.append(f"sheet {result.sheet!r}")
     print(f"{result.path.name}: {', '.join(details)}; sha256 {result.sha256}")
+    if result.survey_map is not None:
+        print(f"map {result.survey_map.name}: sha256 {result.survey_map.sha256}")
     if result.missing_code_counts:
         counts = ", ".join(f"{k} {v}" for k, v in result.missing_code_counts.items())
         print(f"declared missing codes loaded as missing: {counts}")
+    if result.declared_missing_counts:
+        counts = ", ".join(f"{k} {v}" for k, v in result.declared_missing_counts.items())
+        print(f"missing values declared by the file (user-missing) or the map loaded as missing: {counts}")
+    if result.labels_converted:
+        print(f"answer texts converted to their codebook codes: {result.labels_converted}")
     for w in result.warnings:
         print(f"warning: {w}")
     return 0

@@ -9,7 +9,7 @@ notebook: the runner validates the file once and stores its validated rows under
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from vsr_analysis import paths
@@ -23,6 +23,9 @@ class SurveySource:
     spec: str
     label: str
     data_path: Path  # the file notebooks read (synthetic CSV, or the validated cache)
+    # a file source: the file's own sha256, and the column map's name and sha256 when one was used (the spec's
+    # sha256 is the file's only for a whole file read without a map; see resolve_source)
+    provenance: dict = field(default_factory=dict, compare=False)
 
     @property
     def parts(self) -> SurveySpec:
@@ -66,10 +69,12 @@ def resolve_source(
     seed: int = 2021,
     sheet: str | None = None,
     report_limit: int | None = None,
+    survey_map: str | Path | None = None,
 ) -> SurveySource:
     """Validate the survey source before anything runs and make its data file available.
 
-    Raises ``SourceError`` for an unusable source (unknown scenario, missing path, a folder) and
+    ``survey_map`` is a column map (:mod:`vsr_analysis.data.survey_map`) for the file.  Raises ``SourceError`` for
+    an unusable source (unknown scenario, missing path, a folder, an unusable map) and
     ``SurveyInvalidError`` for a file whose data are invalid; its message lists at most ``report_limit``
     problems (all when None) and counts the rest by kind.
     """
@@ -91,9 +96,14 @@ def resolve_source(
     if not path.is_file():
         raise SourceError(f"survey file not found: {survey}")
     from vsr_analysis.data.survey_file import SurveyValidationError, load_survey
+    from vsr_analysis.data.survey_map import MapError, load_map
 
     try:
-        loaded = load_survey(path, sheet)
+        smap = load_map(survey_map) if survey_map is not None else None
+    except MapError as exc:
+        raise SourceError(str(exc)) from None
+    try:
+        loaded = load_survey(path, sheet, survey_map=smap)
     except SurveyValidationError as exc:
         raise SurveyInvalidError(
             f"survey file is invalid ({len(exc.problems)} problem(s)):\n{exc.report(limit=report_limit)}", exc
@@ -108,13 +118,23 @@ def resolve_source(
 
         sha = hashlib.sha256(f"{sha}\0sheet\0{sheet}".encode()).hexdigest()
         name = f"{path.name} (sheet {sheet})"
+    provenance = {"file_sha256": loaded.sha256}
+    if sheet is not None:
+        provenance["sheet"] = sheet
+    if smap is not None:
+        # the same file read through another map is another source, as another sheet is
+        import hashlib
+
+        sha = hashlib.sha256(f"{sha}\0map\0{smap.sha256}".encode()).hexdigest()
+        name = f"{name} (map {smap.name})"
+        provenance.update(map=smap.name, map_sha256=smap.sha256)
     cached = cache_path(sha)
     cached.parent.mkdir(parents=True, exist_ok=True)
     tmp = cached.with_suffix(f".{os.getpid()}.tmp")
     loaded.data.to_csv(tmp, index=False, lineterminator="\n")
     os.replace(tmp, cached)
     spec = SurveySpec.file(name, sha)
-    return SurveySource("file", str(spec), f"survey file {spec.name} (sha256 {sha[:12]}…)", cached)
+    return SurveySource("file", str(spec), f"survey file {spec.name} (sha256 {sha[:12]}…)", cached, provenance)
 
 
 def survey_data_path(spec: str) -> Path:
