@@ -43,7 +43,7 @@ from vsr_analysis.claims.ledger import (
     load_claims_spec,
 )
 from vsr_analysis.simulate import operating
-from vsr_analysis.simulate.registry import ANALYSES, claim_parameters, ordinal_effect
+from vsr_analysis.simulate.registry import ANALYSES, claim_parameters, conjunction_component, ordinal_effect
 from vsr_analysis.simulate.replica_frame import analysis_frame
 from vsr_analysis.simulate.streams import analysis_seed, replica_seed
 from vsr_analysis.simulate.truth import SHARE_TRUTH, check_statements, pseudo_true_coefficient, truth_label
@@ -232,6 +232,11 @@ def run_seed(scenario: dict, seed: int, claims: Sequence[ClaimJob], alpha: float
                 job.params["term"],
                 tuple(c for c in job.params["controls"] if c != job.params["term"]),
                 tuple(job.params["fixed_effects"]),
+            )
+        if true_value is None and ANALYSES[job.id] is conjunction_component:
+            # F3a-F3d: the characteristic alone, in the fitted model's own specification (a marginal coefficient)
+            true_value = pseudo_true_coefficient(
+                scenario, job.entry["evidence_part"], (), tuple(job.params["fixed_effects"])
             )
         rec: dict[str, Any] = {
             "scenario": name,

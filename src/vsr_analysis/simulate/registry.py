@@ -38,7 +38,6 @@ from vsr_analysis.stats.descriptives import as_float, stages_with_min_share
 from vsr_analysis.stats.dispersion import weighted_distribution
 from vsr_analysis.stats.marginal_effects import ordinal_term_effect
 from vsr_analysis.stats.nca import nca
-from vsr_analysis.stats.ordinal_model import fit_ordinal
 
 Analysis = Callable[[AnalysisFrame, dict, dict, int], dict]
 
@@ -121,7 +120,8 @@ _CONJUNCTION_CACHE: dict[str, Any] = {}
 
 
 def _conjunction(data: AnalysisFrame, params: dict, sesoi: float) -> dict:
-    """F3's evidence as the notebook records it (``primary``, ``rule_inputs``, ``parts``), with ``n``."""
+    """F3's evidence as the notebook records it (``primary``, ``rule_inputs``, ``parts``, ``n``):
+    ``conjunction_evidence.f3_evidence``, each characteristic alone (marginal), as the chapter calls it."""
     terms = list(params["terms"])
     key = (terms, list(params["fixed_effects"]), sesoi, float(params["alpha"]))
     if _CONJUNCTION_CACHE.get("data") is data and _CONJUNCTION_CACHE.get("key") == key:
@@ -132,9 +132,9 @@ def _conjunction(data: AnalysisFrame, params: dict, sesoi: float) -> dict:
     )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        fit = fit_ordinal(resp, "maturity_stage", terms, weights="weight", fixed_effects=params["fixed_effects"])
-    comp = conj.component_tests(fit.params, fit.bse, terms, sesoi, float(params["alpha"]))
-    ev = {**conj.conjunction_evidence(comp, fit.n, "intersection-union test"), "n": fit.n}
+        _, ev = conj.f3_evidence(
+            resp, terms, sesoi=sesoi, alpha=float(params["alpha"]), fixed_effects=params["fixed_effects"]
+        )
     _CONJUNCTION_CACHE.update(data=data, key=key, evidence=ev)
     return ev
 
@@ -164,13 +164,14 @@ def _f3a_sesoi(path: str, mtime_ns: int) -> float:
 
 
 def joint_structure(data: AnalysisFrame, claim: dict, params: dict, seed: int) -> dict:
-    """F3 (notebook ``f3_who_came_furthest``): intersection-union test of the four one-sided component tests."""
+    """F3 (notebook ``f3_who_came_furthest``): intersection-union test of the four marginal one-sided tests."""
     ev = _conjunction(data, params, _f3_sesoi(claim))
     return _from_notebook_evidence(ev["primary"], ev["n"], ev["rule_inputs"])
 
 
 def conjunction_component(data: AnalysisFrame, claim: dict, params: dict, seed: int) -> dict:
-    """F3a-F3d (F3's chapter): the part of F3's evidence named by ``evidence_part`` (one-sided Wald test)."""
+    """F3a-F3d (F3's chapter): the part of F3's evidence named by ``evidence_part`` (one-sided Wald test of the
+    characteristic alone)."""
     ev = _conjunction(data, params, _f3_sesoi(claim))
     part = ev["parts"][claim["evidence_part"]]
     return _from_notebook_evidence(part["primary"], part["n"], part["rule_inputs"])

@@ -9,8 +9,11 @@ scored against it.  The conditions, per rule:
   also runs through political anchoring): holds when the effect is positive;
 * ``share_above_and_spread`` (F2): the frame's expected share at stage >= 1 exceeds the threshold and enough
   stages hold the minimum share;
-* ``intersection_union`` (F3): all four structural coefficients are positive (the conjunction of F3a-F3d);
-* ``one_sided`` (F3a-F3d, the ``evidence_part`` of each): that structural coefficient is positive;
+* ``intersection_union`` (F3): all four marginal coefficients are positive (the conjunction of F3a-F3d);
+* ``one_sided`` (F3a-F3d, the ``evidence_part`` of each): that characteristic's *marginal* coefficient is
+  positive: the pseudo-true coefficient of the characteristic alone in the weighted proportional-odds model F3's
+  tests fit (:func:`marginal_truth`, no county fixed effects), the estimand of the group comparison the finding
+  states, not the generating model's partial coefficient;
 * ``existence`` (F4): no ceiling keeps municipalities below the frame's median population under the top stage;
 * ``share_above`` (F6, F7, F8, F10) and ``share_below`` (F9): the frame's expected share is above (below) the
   threshold.  For F9 and F10 the expected share is the one the replica writes into its truth JSON
@@ -28,6 +31,10 @@ import pandas as pd
 
 from vsr_analysis.synth import replica
 from vsr_analysis.synth.scenario import PRIMARY_COVARIATES
+
+#: F3's four characteristics (its components' ``evidence_part``), and the fixed effects of their models (none).
+F3_TERMS = ("merged_2017_2020", "log_population", "centrality", "network_member")
+F3_FIXED_EFFECTS: tuple[str, ...] = ()
 
 _SHARE_VALUE = {"F6": "sdg_in_master_plan", "F7": "stage_ge3_among_management", "F8": "barrier_capacity"}
 #: Claims whose expected frame share the replica computes in ``synth.share_truth`` (a top-level truth entry).
@@ -56,10 +63,11 @@ def model_says(claim_id: str, claim: dict, expected: dict) -> bool | None:
     if claim_id == "F2":
         stages = sum(s >= float(rp["min_stage_share"]) for s in expected["stage_shares"])
         return expected["stage_ge1"] > float(rp["threshold"]) and stages >= int(rp["min_stages"])
+    marginal = expected.get("marginal_coefficients")
     if claim_id == "F3":
-        return all(beta[t] > 0 for t in PRIMARY_COVARIATES)
+        return None if marginal is None else all(marginal[t] > 0 for t in PRIMARY_COVARIATES)
     if claim.get("rule") == "one_sided" and claim.get("evidence_part") in beta:
-        return beta[claim["evidence_part"]] > 0
+        return None if marginal is None else marginal[claim["evidence_part"]] > 0
     if claim_id == "F4":
         cap = expected["ceiling_threshold"]
         return cap is None or cap < expected["median_population"]
@@ -76,6 +84,9 @@ def check_statements(scenario: str, truth: dict, spec: dict) -> list[str]:
     """Problems with a scenario's ``claims:`` statements (empty list: every statement agrees with the model)."""
     problems = []
     expected = expected_for_claims(truth)
+    doc = replica.load_scenario(scenario)
+    if doc["_sha256"] == truth.get("scenario_sha256"):  # the F3 components' estimands (pseudo-true, marginal)
+        expected["marginal_coefficients"] = marginal_truth(doc, F3_TERMS, F3_FIXED_EFFECTS)
     for claim in spec["claims"]:
         cid = claim["id"]
         stated = truth["claims"].get(cid, {}).get("holds")
@@ -164,3 +175,23 @@ def _pseudo_true(
             rows, "maturity_stage", [term, *controls], weights="weight", fixed_effects=list(fixed_effects)
         )
     return round(float(fit.params[term]), 10) + 0.0  # + 0.0: no negative zero in the files
+
+
+def marginal_truth(scenario: dict, terms, fixed_effects=()) -> dict[str, float]:
+    """F3's components: the pseudo-true coefficient of each characteristic alone (the model F3's tests fit:
+    ``claims.conjunction_evidence.marginal_component_tests``), by term."""
+    return {t: pseudo_true_coefficient(scenario, t, (), tuple(fixed_effects)) for t in terms}
+
+
+def marginal_truth_table(components: pd.DataFrame, truth_json: dict, fixed_effects=()) -> pd.DataFrame:
+    """Simulated data only: each F3 component's estimate beside the value it estimates in the simulation.
+
+    ``truth_json`` is the replica's truth JSON (its ``scenario`` names the scenario file, whose hash must match).
+    """
+    scenario = replica.load_scenario(truth_json["scenario"])
+    if scenario["_sha256"] != truth_json.get("scenario_sha256"):
+        raise ValueError(f"scenario {truth_json['scenario']!r} changed since the survey was simulated")
+    truth = marginal_truth(scenario, list(components["term"]), fixed_effects)
+    out = components.assign(truth=components["term"].map(truth))[["term", "truth", "estimate", "ci_low", "ci_high"]]
+    out["covered by 95 % CI"] = (out["ci_low"] <= out["truth"]) & (out["truth"] <= out["ci_high"])
+    return out

@@ -46,6 +46,10 @@ __all__ = [
     "ordinal_design",
     "cuts_for",
     "simulate_ordinal_tests",
+    "draw_ordinal_outcomes",
+    "fit_ordinal_tests",
+    "term_alone",
+    "simulate_marginal_iut",
     "share_pvalues",
     "prob_at_least",
     "rejection_summary",
@@ -155,6 +159,22 @@ def simulate_ordinal_tests(
     unknown = [t for t in [*coefs, *test_terms] if t not in design.names]
     if unknown:
         raise KeyError(f"unknown term(s): {', '.join(unknown)}")
+    Y = draw_ordinal_outcomes(design, coefs, baseline_probs=baseline_probs, errors=errors, reps=reps, rng=rng,
+                              center=center)  # fmt: skip
+    return fit_ordinal_tests(design, Y, len(cuts_for(baseline_probs)) + 1, test_terms)
+
+
+def draw_ordinal_outcomes(
+    design: OrdinalDesign,
+    coefs: dict[str, float],
+    *,
+    baseline_probs: Sequence[float],
+    errors: np.ndarray | None = None,
+    reps: int | None = None,
+    rng: np.random.Generator | None = None,
+    center: bool = True,
+) -> np.ndarray:
+    """R x n proportional-odds outcomes on ``design`` (see :func:`simulate_ordinal_tests`)."""
     if errors is None:
         if reps is None or rng is None:
             raise ValueError("give errors, or reps and rng")
@@ -169,9 +189,11 @@ def simulate_ordinal_tests(
     if center:
         eta = eta - np.average(eta, weights=design.w)
     cuts = cuts_for(baseline_probs)
-    J = len(cuts) + 1
-    Y = np.searchsorted(cuts, eta[None, :] + errors)  # number of cut-points below the latent value
+    return np.searchsorted(cuts, eta[None, :] + errors)  # number of cut-points below the latent value
 
+
+def fit_ordinal_tests(design: OrdinalDesign, Y: np.ndarray, J: int, test_terms: Sequence[str]) -> pd.DataFrame:
+    """Fit every row of ``Y`` (R x n, levels 0..J-1) on ``design``: the result of :func:`simulate_ordinal_tests`."""
     # A fixed-effect level whose rows are all at the lowest or all at the highest level is quasi-separated:
     # fit_ordinal drops it with its rows.  Here: weight 0 for its rows and its dummy held at 0 (for the reference
     # level, another level's dummy is held at 0 instead - the same model with another reference level).
@@ -242,6 +264,54 @@ def simulate_ordinal_tests(
         out[f"est_{t}"] = est[:, j]
         out[f"p_{t}"] = pvals[:, j]
     out["p_joint"] = p_joint
+    out["fallback"] = fallback
+    out["failed"] = failed
+    return pd.DataFrame(out)
+
+
+def term_alone(design: OrdinalDesign, term: str) -> OrdinalDesign:
+    """The same rows and weights with ``term`` as the only covariate and no fixed effects (a marginal model)."""
+    j = design.names.index(term)
+    return OrdinalDesign(
+        X=design.X[:, [j]], names=[term], w=design.w, covariates=[term], fixed_effects=[], weights=design.weights,
+        rows=design.rows,
+    )  # fmt: skip
+
+
+def simulate_marginal_iut(
+    design: OrdinalDesign,
+    coefs: dict[str, float],
+    *,
+    baseline_probs: Sequence[float],
+    terms: Sequence[str],
+    errors: np.ndarray | None = None,
+    reps: int | None = None,
+    rng: np.random.Generator | None = None,
+    center: bool = True,
+) -> pd.DataFrame:
+    """F3's rule on simulated outcomes: each term alone, one-sided tests, the intersection-union p-value.
+
+    Outcomes are drawn from the full ``design`` with ``coefs`` (all characteristics act together, as in the
+    world); each replicate is then analysed as the ledger does (``claims.conjunction_evidence.f3_evidence``):
+    each term alone in a weighted proportional-odds model without fixed effects (:func:`term_alone`, the
+    design's rows and weights), its one-sided Wald p-value for a positive coefficient, and ``p_iut`` the
+    largest of them.  Returns ``est_<term>``, ``p_<term>`` (one-sided), ``p_iut``, ``fallback`` and ``failed``.
+    """
+    Y = draw_ordinal_outcomes(design, coefs, baseline_probs=baseline_probs, errors=errors, reps=reps, rng=rng,
+                              center=center)  # fmt: skip
+    J = len(cuts_for(baseline_probs)) + 1
+    out: dict[str, np.ndarray] = {}
+    fallback = np.zeros(Y.shape[0], dtype=bool)
+    failed = np.zeros(Y.shape[0], dtype=bool)
+    for t in terms:
+        sim = fit_ordinal_tests(term_alone(design, t), Y, J, [t])
+        est, p2 = sim[f"est_{t}"].to_numpy(), sim[f"p_{t}"].to_numpy()
+        out[f"est_{t}"] = est
+        out[f"p_{t}"] = np.where(est > 0, p2 / 2, 1 - p2 / 2)
+        fallback |= sim["fallback"].to_numpy()
+        failed |= sim["failed"].to_numpy()
+    p_iut = np.max(np.column_stack([out[f"p_{t}"] for t in terms]), axis=1)
+    out["p_iut"] = np.where(failed, np.nan, p_iut)
     out["fallback"] = fallback
     out["failed"] = failed
     return pd.DataFrame(out)

@@ -26,11 +26,11 @@ import numpy as np
 ESTIMANDS: dict[str, str] = {
     "F1": "coefficient of political_anchoring in the proportional-odds model of maturity_stage (generating model)",
     "F2": "share of the frame's 356 municipalities at maturity_stage >= 1",
-    "F3": "the four structural coefficients (intersection-union test: all four positive; no single true value)",
-    "F3a": "coefficient of merged_2017_2020 in F3's proportional-odds model (political_anchoring left out)",
-    "F3b": "coefficient of log_population in F3's proportional-odds model (political_anchoring left out)",
-    "F3c": "coefficient of centrality in F3's proportional-odds model (political_anchoring left out)",
-    "F3d": "coefficient of network_member in F3's proportional-odds model (political_anchoring left out)",
+    "F3": "the four marginal coefficients (intersection-union test: all four positive; no single true value)",
+    "F3a": "coefficient of merged_2017_2020 alone in a weighted proportional-odds model (pseudo-true, marginal)",
+    "F3b": "coefficient of log_population alone in a weighted proportional-odds model (pseudo-true, marginal)",
+    "F3c": "coefficient of centrality alone in a weighted proportional-odds model (pseudo-true, marginal)",
+    "F3d": "coefficient of network_member alone in a weighted proportional-odds model (pseudo-true, marginal)",
     "F4": "whether a population threshold at or above the frame median caps the stage below 4 (no single value)",
     "F5": (
         "total association of network_member with maturity_stage, political_anchoring not held constant "
