@@ -32,6 +32,7 @@ from vsr_analysis.claims import share_evidence as se
 from vsr_analysis.claims.coherence_evidence import f10_evidence
 from vsr_analysis.claims.evidence import MIN_COUNT_UNITS, MIN_MODEL_UNITS
 from vsr_analysis.claims.model_robustness import with_large_reference
+from vsr_analysis.claims.network_evidence import f5_evidence
 from vsr_analysis.claims.progress_evidence import f9_evidence
 from vsr_analysis.data.analysis_frame import AnalysisFrame
 from vsr_analysis.stats.descriptives import as_float, stages_with_min_share
@@ -65,7 +66,7 @@ def _require(n: int, minimum: int, what: str) -> None:
 
 
 def ordinal_effect(data: AnalysisFrame, claim: dict, params: dict, seed: int) -> dict:
-    """F1, F5 (notebook ``f1_f5_ordinal_effect``): the term's coefficient, Wald p and the TOST p."""
+    """F1 (notebook ``f1_f5_ordinal_effect``): the term's coefficient, Wald p and the TOST p."""
     alpha = float(params["alpha"])
     sesoi = float(claim["rule_parameters"]["sesoi_log_odds"])
     resp, _ = with_large_reference(data.respondents, data.frame)
@@ -84,6 +85,23 @@ def ordinal_effect(data: AnalysisFrame, claim: dict, params: dict, seed: int) ->
             alpha=alpha,
         )
     return _evidence(e.estimate, e.ci_low, e.ci_high, e.p_value, e.n, {"equivalence_p": e.equivalence_p})
+
+
+def networks_and_collaboration(data: AnalysisFrame, claim: dict, params: dict, seed: int) -> dict:
+    """F5 (notebook ``f5_networks``): ``network_evidence.f5_evidence``, the intersection-union test of the kinds
+    of network and cooperation with the county authority, each in its own model with the controls."""
+    resp, _ = with_large_reference(data.respondents, data.frame)
+    _require(
+        len(resp.dropna(subset=["maturity_stage", *params["controls"]])), MIN_MODEL_UNITS, "a stage and every covariate"
+    )
+    _, ev = f5_evidence(
+        resp,
+        controls=params["controls"],
+        fixed_effects=params["fixed_effects"],
+        sesoi=float(claim["rule_parameters"]["sesoi_log_odds"]),
+        alpha=float(params["alpha"]),
+    )
+    return _from_notebook_evidence(ev["primary"], ev["n"], ev["rule_inputs"])
 
 
 def maturity_spread(data: AnalysisFrame, claim: dict, params: dict, seed: int) -> dict:
@@ -287,7 +305,7 @@ ANALYSES: dict[str, Analysis] = {
     "F3c": conjunction_component,
     "F3d": conjunction_component,
     "F4": not_prerequisite,
-    "F5": ordinal_effect,
+    "F5": networks_and_collaboration,
     "F6": share_claim,
     "F7": share_claim,
     "F8": barrier_share,

@@ -5,8 +5,10 @@ recomputes the answer from the calibrated generating model (``synth.claim_truth.
 claim's decision parameters in ``claims.yml``, so that a wrong statement is caught before any simulation is
 scored against it.  The conditions, per rule:
 
-* ``directional`` (F1: the coefficient of political anchoring; F5: network membership, whose total association
-  also runs through political anchoring): holds when the effect is positive;
+* ``directional`` (F1: the coefficient of political anchoring): holds when the effect is positive;
+* F5 (``intersection_union`` of two parts): the pseudo-true coefficients of the number of kinds of network and
+  of cooperation with the county, each in its own model with F1's controls and county fixed effects
+  (:func:`f5_truth`), are both positive;
 * ``share_above_and_spread`` (F2): the frame's expected share at stage >= 1 exceeds the threshold and enough
   stages hold the minimum share;
 * ``intersection_union`` (F3): all four marginal coefficients are positive (the conjunction of F3a-F3d);
@@ -31,6 +33,12 @@ import pandas as pd
 
 from vsr_analysis.synth import replica
 from vsr_analysis.synth.scenario import PRIMARY_COVARIATES
+
+#: F5's measured parts and the model each is estimated in (``claims.network_evidence.f5_evidence`` as the
+#: chapter calls it: the controls of F1 without network membership, county fixed effects).
+F5_PARTS = ("network_kinds", "cooperates_with_county")
+F5_CONTROLS = ("log_population", "centrality", "merged_2017_2020")
+F5_FIXED_EFFECTS = ("county_code",)
 
 #: F3's four characteristics (its components' ``evidence_part``), and the fixed effects of their models (none).
 F3_TERMS = ("merged_2017_2020", "log_population", "centrality", "network_member")
@@ -57,9 +65,8 @@ def model_says(claim_id: str, claim: dict, expected: dict) -> bool | None:
     if claim_id == "F1":
         return beta["political_anchoring"] > 0
     if claim_id == "F5":
-        direct = beta["network_member"]
-        indirect = beta["political_anchoring"] * expected["network_on_political_anchoring"]
-        return direct >= 0 and indirect >= 0 and (direct > 0 or indirect > 0)
+        f5 = expected.get("f5_parts")
+        return None if f5 is None else all(value > 0 for value in f5.values())
     if claim_id == "F2":
         stages = sum(s >= float(rp["min_stage_share"]) for s in expected["stage_shares"])
         return expected["stage_ge1"] > float(rp["threshold"]) and stages >= int(rp["min_stages"])
@@ -87,6 +94,7 @@ def check_statements(scenario: str, truth: dict, spec: dict) -> list[str]:
     doc = replica.load_scenario(scenario)
     if doc["_sha256"] == truth.get("scenario_sha256"):  # the F3 components' estimands (pseudo-true, marginal)
         expected["marginal_coefficients"] = marginal_truth(doc, F3_TERMS, F3_FIXED_EFFECTS)
+        expected["f5_parts"] = f5_truth(doc)
     for claim in spec["claims"]:
         cid = claim["id"]
         stated = truth["claims"].get(cid, {}).get("holds")
@@ -157,14 +165,82 @@ def pseudo_true_coefficient(scenario: dict, term: str, controls: tuple[str, ...]
     return _pseudo_true(scenario["_sha256"], scenario_json, term, tuple(controls), tuple(fixed_effects))
 
 
+@functools.lru_cache(maxsize=16)
+def _network_rows(scenario_sha: str, scenario_json: str) -> pd.DataFrame:
+    """:func:`_expected_rows` expanded by F5's items, each combination weighted by its probability under the model.
+
+    As the replica draws them (``synth.simulation``): a member belongs to the KS network if the register lists it;
+    to a regional network with probability ``ks_listed_regional`` / ``other_regional``; to an international one
+    if U4SSC-listed, else with the size-dependent ``international`` probability; a member with no kind drawn
+    reports the regional one.  Cooperation with the county: logit = logit(``at_median_stage``) +
+    ``regional_network`` * regional + ``stage`` * (stage - 2.5).  Non-members have no kind.
+    """
+    from scipy.special import expit, logit
+
+    from vsr_analysis.simulate.replica_frame import reference_data
+
+    sc = json.loads(scenario_json)
+    model = replica._Model(sc, replica._frame(reference_data()[0]))
+    nw, coop, v = sc["network"], sc["cooperation"], replica._v
+    p_reg = np.where(model.ks, v(nw["ks_listed_regional"]), v(nw["other_regional"]))
+    p_int = np.where(
+        model.u4ssc,
+        1.0,
+        expit(
+            logit(v(nw["international_at_median"]))
+            + v(nw["international_log_population"]) * (model.log_pop - model.ln_median)
+        ),
+    )
+    rows = _expected_rows(scenario_sha, scenario_json)
+    u = rows["unit"].to_numpy()
+    member = rows["network_member"].to_numpy() == 1
+    stage = rows["maturity_stage"].to_numpy().astype(float)
+    ks = member & model.ks[u]
+    parts = []
+    for reg_draw in (False, True):
+        for intl_draw in (False, True):
+            p_kind = np.where(reg_draw, p_reg[u], 1 - p_reg[u]) * np.where(intl_draw, p_int[u], 1 - p_int[u])
+            w_kind = np.where(member, p_kind, float(not reg_draw and not intl_draw))  # non-members: no kind
+            intl = member & intl_draw
+            regional = member & (reg_draw | (~ks & ~intl))
+            p_coop = expit(
+                logit(v(coop["at_median_stage"]))
+                + v(coop["regional_network"]) * regional
+                + v(coop["stage"]) * (stage - 2.5)
+            )
+            for c in (0, 1):
+                parts.append(
+                    rows.assign(
+                        network_kinds=ks.astype(float) + regional + intl,
+                        cooperates_with_county=float(c),
+                        weight=rows["weight"].to_numpy() * w_kind * (p_coop if c else 1 - p_coop),
+                    )
+                )
+    out = pd.concat(parts, ignore_index=True)
+    return out[out["weight"] > 0].reset_index(drop=True)
+
+
+def pseudo_true_f5(scenario: dict, term: str, controls: tuple[str, ...], fixed_effects: tuple[str, ...]) -> float:
+    """:func:`pseudo_true_coefficient` for F5's parts (``network_kinds``, ``cooperates_with_county``)."""
+    doc = {k: v for k, v in scenario.items() if not k.startswith("_")}
+    scenario_json = json.dumps(doc, sort_keys=True, default=str)
+    return _pseudo_true(scenario["_sha256"], scenario_json, term, tuple(controls), tuple(fixed_effects), rows="network")
+
+
 @functools.lru_cache(maxsize=64)
 def _pseudo_true(
-    scenario_sha: str, scenario_json: str, term: str, controls: tuple[str, ...], fixed_effects: tuple[str, ...]
+    scenario_sha: str,
+    scenario_json: str,
+    term: str,
+    controls: tuple[str, ...],
+    fixed_effects: tuple[str, ...],
+    rows: str = "base",
 ) -> float:
     """:func:`pseudo_true_coefficient`, computed once per scenario and model (it does not depend on the seed)."""
     from vsr_analysis.stats.ordinal_model import fit_ordinal
 
-    rows = _expected_rows(scenario_sha, scenario_json)
+    make = _network_rows if rows == "network" else _expected_rows
+    rows = make(scenario_sha, scenario_json)
     # rows that differ only in a variable the model leaves out are one row with their weights summed
     used = ["unit", term, *controls, *fixed_effects, "maturity_stage"]
     rows = rows.groupby(used, sort=True, observed=True)["weight"].sum().reset_index()
@@ -192,6 +268,22 @@ def marginal_truth_table(components: pd.DataFrame, truth_json: dict, fixed_effec
     if scenario["_sha256"] != truth_json.get("scenario_sha256"):
         raise ValueError(f"scenario {truth_json['scenario']!r} changed since the survey was simulated")
     truth = marginal_truth(scenario, list(components["term"]), fixed_effects)
+    out = components.assign(truth=components["term"].map(truth))[["term", "truth", "estimate", "ci_low", "ci_high"]]
+    out["covered by 95 % CI"] = (out["ci_low"] <= out["truth"]) & (out["truth"] <= out["ci_high"])
+    return out
+
+
+def f5_truth(scenario: dict, controls=F5_CONTROLS, fixed_effects=F5_FIXED_EFFECTS) -> dict[str, float]:
+    """F5's parts: the pseudo-true coefficient of each in its own model (the estimands of F5's two tests)."""
+    return {t: pseudo_true_f5(scenario, t, tuple(controls), tuple(fixed_effects)) for t in F5_PARTS}
+
+
+def f5_truth_table(components: pd.DataFrame, truth_json: dict, controls, fixed_effects) -> pd.DataFrame:
+    """Simulated data only: each F5 part's estimate beside the value it estimates in the simulation."""
+    scenario = replica.load_scenario(truth_json["scenario"])
+    if scenario["_sha256"] != truth_json.get("scenario_sha256"):
+        raise ValueError(f"scenario {truth_json['scenario']!r} changed since the survey was simulated")
+    truth = f5_truth(scenario, tuple(controls), tuple(fixed_effects))
     out = components.assign(truth=components["term"].map(truth))[["term", "truth", "estimate", "ci_low", "ci_high"]]
     out["covered by 95 % CI"] = (out["ci_low"] <= out["truth"]) & (out["truth"] <= out["ci_high"])
     return out

@@ -43,9 +43,11 @@ ORDINAL = {
         "marginal": True,  # the ledger's rule: each characteristic alone, intersection-union (simulate_marginal_iut)
     },
     "F5": {
-        "label": "network membership",
-        "terms": ["network_member"],
-        "covariates": ["network_member", *_CONTROLS],
+        "label": "kinds of network and cooperation with the county authority: both",
+        "terms": ["network_kinds", "cooperates_with_county"],
+        "covariates": ["network_kinds", "cooperates_with_county", *_CONTROLS],
+        # the ledger's rule: each part in its own model with the controls and county FE, intersection-union
+        "models": {"network_kinds": _CONTROLS, "cooperates_with_county": _CONTROLS},
     },
 }
 TERM_LABELS = {
@@ -54,6 +56,8 @@ TERM_LABELS = {
     "centrality": "centrality index / 100",
     "merged_2017_2020": "merged 2017–2020 (0/1)",
     "network_member": "network member (0/1)",
+    "network_kinds": "kinds of SDG network (0–3)",
+    "cooperates_with_county": "works with the county authority (0/1)",
 }
 CURVE_COLUMNS = ["power", "ci_low", "ci_high", "n_valid", "n_failed"]
 
@@ -278,8 +282,9 @@ def f3_rule_power(
 def ordinal_rejections(sim: pd.DataFrame, terms: list[str], levels: dict, alpha: float) -> tuple[dict, np.ndarray]:
     """The rule's "supported" at each level, and the primary test's p-values, for simulated model fits.
 
-    One term: p < level and a positive estimate. Several (F3, from :func:`~.power_simulated.simulate_marginal_iut`):
-    the intersection-union p (the largest one-sided p of the characteristics alone) below the level.
+    One term: p < level and a positive estimate. Several (F3, F5, from
+    :func:`~.power_simulated.simulate_component_iut`): the intersection-union p (the largest one-sided p of the
+    components) below the level.
     """
     if len(terms) == 1:
         p = sim[f"p_{terms[0]}"].to_numpy()
@@ -298,6 +303,10 @@ def ordinal_curve(s: PowerSetup, claim: str, k: int) -> list[dict]:
         coefs = {t: e / d.sd(t) for t in o["terms"]}
         if o.get("marginal"):
             sim = design.simulate_marginal_iut(d, coefs, baseline_probs=BASELINE, terms=o["terms"], errors=errors)
+        elif o.get("models"):
+            sim = design.simulate_component_iut(
+                d, coefs, baseline_probs=BASELINE, models=o["models"], fixed_effects=True, errors=errors
+            )
         else:
             sim = design.simulate_ordinal_tests(d, coefs, baseline_probs=BASELINE, test_terms=o["terms"], errors=errors)
         reject, p_test = ordinal_rejections(sim, o["terms"], s.levels, s.alpha)
@@ -568,30 +577,36 @@ def mdes_text(s: PowerSetup, mdes: pd.DataFrame) -> str:
 
 
 def network_groups(s: PowerSetup) -> tuple[int, int]:
-    """Members and non-members of a network among the units of the F5 test."""
-    d5 = s.designs["F5"]
+    """Members and non-members of a network among the units of the F1 model (where membership is a control)."""
+    d5 = s.designs["F1"]
     n1 = int(d5.rows["network_member"].astype(float).sum())
     return n1, d5.n - n1
 
 
 def whitehead_table(s: PowerSetup, curves: pd.DataFrame) -> pd.DataFrame:
-    """The network effect's power: full F5 test, the bare two-group test simulated, and Whitehead's formula."""
-    d5 = s.designs["F5"]
+    """A two-group effect's power (network membership): the test with F1's controls, counties and weights, the
+    bare two-group test simulated, and Whitehead's formula."""
+    d5 = s.designs["F1"]
     n1, n0 = network_groups(s)
-    lv_a = list(s.levels)[0]
     bare = design.ordinal_design(d5.rows, ["network_member"])  # same rows, no controls, no weights
     bare_errors = np.random.default_rng([s.seed, 99]).logistic(size=(s.reps, bare.n))
+    full_errors = np.random.default_rng([s.seed, 98]).logistic(size=(s.reps, d5.n))
     rows = []
     for name, e in zip(SIZES, ORD_SIZES):
         b = e / d5.sd("network_member")
         sim_bare = design.simulate_ordinal_tests(
             bare, {"network_member": b}, baseline_probs=BASELINE, test_terms=["network_member"], errors=bare_errors
         )
+        sim_full = design.simulate_ordinal_tests(
+            d5, {"network_member": b}, baseline_probs=BASELINE, test_terms=["network_member"], errors=full_errors
+        )
         rows.append(
             {
                 "effect": name,
                 "log odds ratio member vs not": b,
-                "simulated F5 test (controls, counties, weights)": at(curves, "F5", e, lv_a)["test alone"],
+                "simulated with controls, counties and weights": design.rejection_summary(
+                    sim_full["p_network_member"] < s.alpha, sim_full["failed"]
+                )["power"],
                 "simulated, no controls or weights": design.rejection_summary(
                     sim_bare["p_network_member"] < s.alpha, sim_bare["failed"]
                 )["power"],

@@ -49,6 +49,8 @@ __all__ = [
     "draw_ordinal_outcomes",
     "fit_ordinal_tests",
     "term_alone",
+    "sub_design",
+    "simulate_component_iut",
     "simulate_marginal_iut",
     "share_pvalues",
     "prob_at_least",
@@ -269,13 +271,63 @@ def fit_ordinal_tests(design: OrdinalDesign, Y: np.ndarray, J: int, test_terms: 
     return pd.DataFrame(out)
 
 
+def sub_design(design: OrdinalDesign, covariates: Sequence[str], fixed_effects: bool) -> OrdinalDesign:
+    """The same rows and weights with only ``covariates`` (and the design's fixed effects if ``fixed_effects``)."""
+    names = list(covariates)
+    fes = list(design.fixed_effects) if fixed_effects else []
+    names += [nm for nm in design.names if any(nm.startswith(f"{fe}[") for fe in fes)]
+    idx = [design.names.index(nm) for nm in names]
+    return OrdinalDesign(
+        X=design.X[:, idx], names=names, w=design.w, covariates=list(covariates), fixed_effects=fes,
+        weights=design.weights, rows=design.rows,
+    )  # fmt: skip
+
+
 def term_alone(design: OrdinalDesign, term: str) -> OrdinalDesign:
     """The same rows and weights with ``term`` as the only covariate and no fixed effects (a marginal model)."""
-    j = design.names.index(term)
-    return OrdinalDesign(
-        X=design.X[:, [j]], names=[term], w=design.w, covariates=[term], fixed_effects=[], weights=design.weights,
-        rows=design.rows,
-    )  # fmt: skip
+    return sub_design(design, [term], fixed_effects=False)
+
+
+def simulate_component_iut(
+    design: OrdinalDesign,
+    coefs: dict[str, float],
+    *,
+    baseline_probs: Sequence[float],
+    models: dict[str, Sequence[str]],
+    fixed_effects: bool,
+    errors: np.ndarray | None = None,
+    reps: int | None = None,
+    rng: np.random.Generator | None = None,
+    center: bool = True,
+) -> pd.DataFrame:
+    """A conjunction's rule on simulated outcomes: each component in its own model, one-sided tests, the
+    intersection-union p-value.
+
+    Outcomes are drawn from the full ``design`` with ``coefs`` (every named term acting together); each replicate
+    is then analysed as the ledger does: for each ``term -> controls`` of ``models``, a weighted
+    proportional-odds model of the term and its controls (with the design's fixed effects if ``fixed_effects``),
+    the one-sided Wald p-value for a positive coefficient, and ``p_iut`` the largest of them.  Every model uses
+    the design's rows (complete for all its columns) and weights.  Returns ``est_<term>``, ``p_<term>``
+    (one-sided), ``p_iut``, ``fallback`` and ``failed``.
+    """
+    Y = draw_ordinal_outcomes(design, coefs, baseline_probs=baseline_probs, errors=errors, reps=reps, rng=rng,
+                              center=center)  # fmt: skip
+    J = len(cuts_for(baseline_probs)) + 1
+    out: dict[str, np.ndarray] = {}
+    fallback = np.zeros(Y.shape[0], dtype=bool)
+    failed = np.zeros(Y.shape[0], dtype=bool)
+    for t, controls in models.items():
+        sim = fit_ordinal_tests(sub_design(design, [t, *controls], fixed_effects), Y, J, [t])
+        est, p2 = sim[f"est_{t}"].to_numpy(), sim[f"p_{t}"].to_numpy()
+        out[f"est_{t}"] = est
+        out[f"p_{t}"] = np.where(est > 0, p2 / 2, 1 - p2 / 2)
+        fallback |= sim["fallback"].to_numpy()
+        failed |= sim["failed"].to_numpy()
+    p_iut = np.max(np.column_stack([out[f"p_{t}"] for t in models]), axis=1)
+    out["p_iut"] = np.where(failed, np.nan, p_iut)
+    out["fallback"] = fallback
+    out["failed"] = failed
+    return pd.DataFrame(out)
 
 
 def simulate_marginal_iut(
@@ -291,30 +343,14 @@ def simulate_marginal_iut(
 ) -> pd.DataFrame:
     """F3's rule on simulated outcomes: each term alone, one-sided tests, the intersection-union p-value.
 
-    Outcomes are drawn from the full ``design`` with ``coefs`` (all characteristics act together, as in the
-    world); each replicate is then analysed as the ledger does (``claims.conjunction_evidence.f3_evidence``):
-    each term alone in a weighted proportional-odds model without fixed effects (:func:`term_alone`, the
-    design's rows and weights), its one-sided Wald p-value for a positive coefficient, and ``p_iut`` the
-    largest of them.  Returns ``est_<term>``, ``p_<term>`` (one-sided), ``p_iut``, ``fallback`` and ``failed``.
+    :func:`simulate_component_iut` with every term alone and no fixed effects, as the ledger analyses F3
+    (``claims.conjunction_evidence.f3_evidence``): each term alone in a weighted proportional-odds model without
+    fixed effects (:func:`term_alone`, the design's rows and weights).
     """
-    Y = draw_ordinal_outcomes(design, coefs, baseline_probs=baseline_probs, errors=errors, reps=reps, rng=rng,
-                              center=center)  # fmt: skip
-    J = len(cuts_for(baseline_probs)) + 1
-    out: dict[str, np.ndarray] = {}
-    fallback = np.zeros(Y.shape[0], dtype=bool)
-    failed = np.zeros(Y.shape[0], dtype=bool)
-    for t in terms:
-        sim = fit_ordinal_tests(term_alone(design, t), Y, J, [t])
-        est, p2 = sim[f"est_{t}"].to_numpy(), sim[f"p_{t}"].to_numpy()
-        out[f"est_{t}"] = est
-        out[f"p_{t}"] = np.where(est > 0, p2 / 2, 1 - p2 / 2)
-        fallback |= sim["fallback"].to_numpy()
-        failed |= sim["failed"].to_numpy()
-    p_iut = np.max(np.column_stack([out[f"p_{t}"] for t in terms]), axis=1)
-    out["p_iut"] = np.where(failed, np.nan, p_iut)
-    out["fallback"] = fallback
-    out["failed"] = failed
-    return pd.DataFrame(out)
+    return simulate_component_iut(
+        design, coefs, baseline_probs=baseline_probs, models={t: [] for t in terms}, fixed_effects=False,
+        errors=errors, reps=reps, rng=rng, center=center,
+    )  # fmt: skip
 
 
 # ----------------------------------------------------------------------------------------------------------

@@ -33,8 +33,8 @@ ESTIMANDS: dict[str, str] = {
     "F3d": "coefficient of network_member alone in a weighted proportional-odds model (pseudo-true, marginal)",
     "F4": "whether a population threshold at or above the frame median caps the stage below 4 (no single value)",
     "F5": (
-        "total association of network_member with maturity_stage, political_anchoring not held constant "
-        "(no closed form; see vsr_analysis.simulate.truth)"
+        "both parts positive: the coefficients of network_kinds and of cooperates_with_county, each in its own "
+        "model with size, centrality, merger and county (pseudo-true; see vsr_analysis.simulate.truth.f5_truth)"
     ),
     "F6": "share of the frame's 356 municipalities with sdg_in_master_plan = 1",
     "F7": "among the frame's municipalities with sdg_in_management = 1, the share at maturity_stage >= 3",
