@@ -297,3 +297,48 @@ def test_cli_runs_in_process(tmp_path, capsys):
     assert list(oc["claim"]) == ["F8"] and oc["truth"].iloc[0] == "fails" and oc["n_seeds"].iloc[0] == 2
     assert np.isclose(oc[["supported", "not_supported", "inconclusive"]].sum(axis=1).iloc[0], 1.0)
 
+
+# ------------------------------------------------------------------------------ truth labels by realisation
+
+
+def test_share_claims_are_labelled_by_the_realised_frame_share():
+    from vsr_analysis.simulate.truth import realised_holds
+
+    spec = {c["id"]: c for c in load_claims_spec()["claims"]}
+    assert realised_holds(spec["F6"], 0.51, {}) is True and realised_holds(spec["F6"], 0.49, {}) is False
+    assert realised_holds(spec["F9"], 0.49, {}) is True and realised_holds(spec["F9"], 0.51, {}) is False
+    spread = {"realised_stage_shares": [0.05, 0.3, 0.3, 0.2, 0.1, 0.05]}
+    assert realised_holds(spec["F2"], 0.95, spread) is True
+    narrow = {"realised_stage_shares": [0.05, 0.9, 0.01, 0.01, 0.01, 0.02]}
+    assert realised_holds(spec["F2"], 0.95, narrow) is False  # started, but not spread over three stages
+    assert realised_holds(spec["F2"], 0.95, {}) is None
+    assert realised_holds(spec["F1"], 0.7, {}) is None  # not a share claim: the scenario's statement decides
+    assert realised_holds(spec["F7"], None, {}) is None
+
+
+def test_run_seed_labels_each_seed_by_its_own_realisation():
+    """unequal-response states F6 false (its expected frame share is below one half), but the realised frame
+    share exceeds one half in some seeds: each seed is labelled by its own realised share, the statement stays in
+    truth_stated."""
+    plan = engine.make_plan(["unequal-response"], 1, ["F6", "F2"], chunk_size=1)
+    doc = plan.scenario_docs["unequal-response"]
+    recs = [r for seed in range(1, 9) for r in engine.run_seed(doc, seed, plan.claims, plan.alpha)]
+    f6 = [r for r in recs if r["claim"] == "F6"]
+    assert all(r["truth"] == ("holds" if r["true_value"] > 0.5 else "fails") for r in f6)
+    assert {r["truth_stated"] for r in f6} == {"fails"}
+    assert all(r["truth"] in ("holds", "fails") for r in recs if r["claim"] == "F2")
+    oc = operating.operating_characteristics(engine.per_seed_table(recs))
+    f6_rows = oc[oc["claim"] == "F6"]
+    assert f6_rows["n_seeds"].sum() == 8 and set(f6_rows["truth"]) == {r["truth"] for r in f6}
+
+
+def test_operating_characteristics_split_a_claim_by_realised_truth():
+    rows = [
+        {"scenario": "s", "seed": k, "claim": "F6", "truth": "holds" if k <= 6 else "fails", "true_value": 0.5,
+         "verdict": "supported" if k in (1, 2, 3, 7) else "inconclusive", "verdict_unadjusted": "supported",
+         "estimate": 0.5, "ci_low": 0.4, "ci_high": 0.6, "covered": True, "error": ""}
+        for k in range(1, 11)
+    ]  # fmt: skip
+    oc = operating.operating_characteristics(pd.DataFrame(rows)).set_index("truth")
+    assert oc.loc["holds", "n_seeds"] == 6 and oc.loc["holds", "supported"] == 0.5
+    assert oc.loc["fails", "n_seeds"] == 4 and oc.loc["fails", "supported"] == 0.25

@@ -109,6 +109,37 @@ def check_statements(scenario: str, truth: dict, spec: dict) -> list[str]:
     return problems
 
 
+#: Rules whose claim is about a share of the frame: each seed is labelled by that seed's realised frame share.
+SHARE_RULES = ("share_above", "share_below", "share_above_and_spread")
+
+
+def realised_holds(claim: dict, true_value: float | None, claim_truth: dict) -> bool | None:
+    """Whether a share claim holds in one simulated frame: its realised share (all 356 municipalities,
+    respondents or not, before item non-response; ``true_value``) against the rule's level, and for F2 the
+    realised stage shares (``claim_truth["realised_stage_shares"]``) against the spread condition.
+
+    None for a claim that is not about a share, or when the seed has no realised value (the scenario's
+    statement is used instead).  This is the quantity the share tests and their intervals target, so a seed
+    whose realised share falls on the other side of the level than the scenario's expectation is labelled by
+    what it realised.
+    """
+    rule = claim.get("rule")
+    if rule not in SHARE_RULES or true_value is None:
+        return None
+    rp = claim.get("rule_parameters") or {}
+    threshold = float(rp["threshold"])
+    if rule == "share_below":
+        return bool(true_value < threshold)
+    above = bool(true_value > threshold)
+    if rule == "share_above_and_spread":
+        shares = claim_truth.get("realised_stage_shares")
+        if shares is None:
+            return None
+        occupied = sum(float(x) >= float(rp["min_stage_share"]) for x in shares)
+        return above and occupied >= int(rp["min_stages"])
+    return above
+
+
 def truth_label(holds: bool | None) -> str:
     return "unstated" if holds is None else ("holds" if holds else "fails")
 

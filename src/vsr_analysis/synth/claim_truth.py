@@ -124,4 +124,7 @@ def claim_truth(sc: dict, model: Any, full: dict) -> dict[str, dict]:
             "estimand": ESTIMANDS.get(cid, "not described"),
             "true_value": None if true_value is None else round(float(true_value), 10),
         }
+        if cid == "F2":  # the realised spread over the ladder (F2's second condition), all 356 municipalities
+            stage = np.asarray(full["stage"])
+            out[cid]["realised_stage_shares"] = [round(float(np.mean(stage == k)), 10) for k in range(6)]
     return out
