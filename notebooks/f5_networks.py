@@ -53,7 +53,11 @@ ctx = start(survey=survey, param_set=param_set, results_dir=results_dir, paramet
     claim=claim, controls=controls, fixed_effects=fixed_effects, top_stage=top_stage))
 
 # %%
+import matplotlib.pyplot as plt
+import seaborn as sns
+from vsr_analysis.claims import conjunction_evidence as conj
 from vsr_analysis.claims import network_evidence as nets
+from vsr_analysis.stats.figure_style import legend_below, wrap
 from vsr_analysis.claims import term_effect_report as report
 from vsr_analysis.claims.model_robustness import with_large_reference
 from vsr_analysis.simulate.truth import f5_truth_table
@@ -87,6 +91,16 @@ _ = ctx.table("components", comp.assign(term=comp["term"].map(nets.F5_TERMS)), "
               "coefficient (log-odds of a higher stage per kind of network, or for working with the county; weighted, "
               "HC0, size, centrality, merger and county fixed effects), 95 % CI, one-sided p-values and the "
               "equivalence (TOST) p-value", count_columns=["n"])
+markdown(f"{ctx.ref('parts')} shows both coefficients with their 95 % intervals.")
+fig, ax = plt.subplots(figsize=(5.4, 3.4))
+conj.forest(ax, {"each part in its own model": comp}, {k: wrap(v, 24) for k, v in nets.F5_TERMS.items()},
+            sns.color_palette("colorblind"))
+ax.set_xlabel(wrap(ax.get_xlabel(), 36))
+legend_below(ax)
+ax.set_title(wrap("F5's two measured parts: coefficients with 95 % intervals", 40))
+ctx.figure(fig, "parts", alt="Forest plot of F5's two coefficients (kinds of network, cooperation with the county) with 95 % intervals",
+           caption="Coefficients (log-odds of a higher stage) with 95 % intervals, each part in its own weighted model "
+                   "with size, centrality, merger and county fixed effects. F5 needs both to the right of zero.")
 markdown(f"The intersection–union p-value (the larger one-sided p) is **{comp['p_greater'].max():.3g}** "
          f"({nets.F5_TERMS[comp.loc[comp['p_greater'].idxmax(), 'term']]}); the ledger adjusts it at F5's place "
          "in the Holm family. Knowledge sharing is not measured and not part of the verdict.")
