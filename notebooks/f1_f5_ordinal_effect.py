@@ -13,19 +13,19 @@
 # ---
 
 # %% [markdown]
-# # Political ownership (F1) and networks (F5): are they associated with higher maturity?
+# # Political ownership (F1): is it associated with higher maturity?
 #
-# **What the report says.** F1: "Political commitment is vital. The political focus impacts on the direction
-# and speed of the SDG localisation" (VNR 2021, ch. 7.1). F5: "Networks, knowledge-sharing and collaboration
-# across levels of government play a huge role" (VSR 2021).
+# **What the report says.** "Political commitment is vital. The political focus impacts on the direction and speed
+# of the SDG localisation" (VNR 2021, ch. 7.1). (This template tests one characteristic's association with
+# maturity; F5, on networks and collaboration across levels of government, has its own chapter.)
 #
-# **How it is tested.** Both findings say that one characteristic — the council's political priority for the
-# SDG work, or membership of an SDG network — goes with a more mature municipality, other things being equal.
-# Each is tested as the coefficient of that characteristic in a proportional-odds (ordinal logit) model of the
-# self-classified maturity stage (0–5), weighted to the register frame (raking), with county fixed effects and
-# robust (HC0) standard errors, holding size, centrality and a recent merger constant. The county fixed effects
-# are measured against the county with the most municipalities (Viken), fixed from the register; sorting by code
-# would make Oslo — a county of one municipality, dropped from every fit by separation — the nominal reference.
+# **How it is tested.** The finding says that one characteristic — the council's political priority for the SDG
+# work — goes with a more mature municipality, other things being equal. It is tested as the coefficient of that
+# characteristic in a proportional-odds (ordinal logit) model of the self-classified maturity stage (0–5),
+# weighted to the register frame (raking), with county fixed effects and robust (HC0) standard errors, holding
+# size, centrality, a recent merger and network membership constant. The county fixed effects are measured
+# against the county with the most municipalities (Viken), fixed from the register; sorting by code would make
+# Oslo — a county of one municipality, dropped from every fit by separation — the nominal reference.
 #
 # **Decision rule (`directional`).** *Supported* when the coefficient is positive and significant;
 # *not supported* when it is significant with the opposite sign, or when an equivalence test (TOST,

@@ -18,24 +18,29 @@
 # **What the report says.** "Recently merged, large, central and network-oriented municipalities have come
 # further" (VSR 2021).
 #
-# **Four claims in one sentence.** The sentence says four things at once: merged municipalities (F3a), large ones
-# (F3b), central ones (F3c) and network-oriented ones (F3d) have each come further, other things being equal. A
-# joint Wald test would reject as soon as *one* of the four coefficients differs from zero, so it cannot support
-# a claim about all four. Each component therefore gets its own one-sided test in one proportional-odds model of
-# `maturity_stage` (raking weights, HC0 standard errors, county fixed effects), its own estimate and confidence
-# interval, and its own line in the ledger.
+# **What the sentence claims: four group comparisons.** The sentence names four groups that have come far: the
+# recently merged (F3a), the large (F3b), the central (F3c) and the network-oriented (F3d). A reader takes it as
+# a statement about those groups as they are, a **marginal** comparison: merged municipalities are further on
+# than the others, large ones further than small ones, and so on. It does not say "other things being equal",
+# and the characteristics travel together (large municipalities are also the central ones), so holding the other
+# three constant would test a different claim (which characteristic matters *beyond* the others).
 #
-# **Decision rule (`intersection_union`, pre-specified in `claims.yml`).** F3 is **supported** only when all
-# four components are: its p-value is the *largest* of the four one-sided p-values (the intersection–union test,
-# which needs no adjustment across the four). It is **not supported** when any component is significantly
-# negative or shown negligible by an equivalence test (TOST against ± 0.2 log-odds); those routes are a union
-# over four components, so their p-values are multiplied by four (Bonferroni). Otherwise **inconclusive**.
-# In the ledger every route passes the same Holm adjustment as F3's primary test; the components F3a–F3d are
-# decided at F3's place in the family. Whether size is *necessary* is F4's question.
+# **Primary tests (pre-specified in `claims.yml`).** Each characteristic alone in a weighted proportional-odds
+# model of `maturity_stage` (raking weights, HC0 standard errors, no county fixed effects: county is not part of
+# the groups the finding names), one-sided Wald test of a positive coefficient, with its estimate and confidence
+# interval and its own line in the ledger.
 #
-# **Reference county.** The county fixed effects are measured against the county with the most municipalities
-# in the frame (Viken), fixed from the register; sorting by code would make Oslo — one municipality, dropped from
-# every fit by separation — the nominal reference.
+# **Decision rule (`intersection_union`).** F3 is **supported** only when all four components are: its p-value is
+# the *largest* of the four one-sided p-values (the intersection–union test, which needs no adjustment across the
+# four). It is **not supported** when any component is significantly negative or shown negligible by an
+# equivalence test (TOST against ± 0.2 log-odds); those routes are a union over four components, so their
+# p-values are multiplied by four (Bonferroni). Otherwise **inconclusive**. F3 is one member of the Holm family;
+# every route passes the same Holm adjustment as F3's primary test, and the components F3a–F3d are decided at
+# F3's place in the family. Whether size is *necessary* is F4's question.
+#
+# **The joint model is an explanation, not the verdict.** Further down, all four characteristics enter one model
+# with county fixed effects (reference county: the one with most municipalities in the frame, Viken) to show
+# which characteristic matters beyond the others. Its coefficients never enter the ledger.
 
 # %% tags=["parameters"]
 survey = "synthetic:vsr-narrative:2021"
@@ -43,7 +48,8 @@ param_set = "f3-who-came-furthest"
 results_dir = None
 claim = "F3"
 terms = ["merged_2017_2020", "log_population", "centrality", "network_member"]
-fixed_effects = ["county_code"]
+fixed_effects = []
+joint_fixed_effects = ["county_code"]
 top_stage = 4
 speccurve_models = ["ordinal", "logit", "ols"]
 speccurve_cuts = [2, 4]
@@ -55,12 +61,12 @@ seed = 2021
 # %%
 from vsr_analysis.chapter import start, markdown
 ctx = start(survey=survey, param_set=param_set, results_dir=results_dir, parameters=dict(
-    claim=claim, terms=terms, fixed_effects=fixed_effects, top_stage=top_stage, speccurve_models=speccurve_models,
+    claim=claim, terms=terms, fixed_effects=fixed_effects, joint_fixed_effects=joint_fixed_effects,
+    top_stage=top_stage, speccurve_models=speccurve_models,
     speccurve_cuts=speccurve_cuts, power_reps=power_reps, imputations=imputations, bootstrap_reps=bootstrap_reps, seed=seed))
 
 # %%
 import warnings
-import numpy as np
 import pandas as pd
 import matplotlib.pyplot as plt
 import seaborn as sns
@@ -69,8 +75,9 @@ from vsr_analysis.claims.ledger import load_claims_spec
 from vsr_analysis.claims.model_robustness import with_large_reference
 from vsr_analysis.stats.ordinal_model import fit_ordinal, fit_cumulative_logits, ModelWarning
 from vsr_analysis.stats import specification_curve as speccurve
-from vsr_analysis.stats import power_simulated as power
+from vsr_analysis.stats import power_report
 from vsr_analysis.stats.figure_style import legend_below, wrap
+from vsr_analysis.simulate.truth import marginal_truth_table
 
 spec = load_claims_spec()
 alpha = float(spec["alpha"])
@@ -81,72 +88,87 @@ LABELS = {"log_population": "F3b large: log population", "centrality": "F3c cent
 resp, reference = with_large_reference(ctx.respondents, ctx.frame)
 used = resp.dropna(subset=["maturity_stage", *terms])
 markdown(f"{len(used)} responding municipalities with a maturity stage and all four characteristics (of "
-         f"{len(ctx.frame)} in the frame); reference county code {reference}. Raking weights: design effect "
+         f"{len(ctx.frame)} in the frame). Raking weights: design effect "
          f"{ctx.data.weight_info['design_effect']:.2f}, effective n {ctx.data.weight_info['effective_n']:.0f}.")
 ctx.stop_unless_estimable(len(used), "a maturity stage and all four characteristics", parts=tuple(terms))
 
 # %% [markdown]
-# ## The four components
+# ## The four group comparisons (the primary tests)
 
 # %%
 with warnings.catch_warnings(record=True) as caught:
     warnings.simplefilter("always", ModelWarning)
-    fit = fit_ordinal(resp, "maturity_stage", terms, weights="weight", fixed_effects=fixed_effects)
+    comp, conjunction = conj.f3_evidence(resp, terms, sesoi=sesoi, alpha=alpha, fixed_effects=fixed_effects)
 for w in caught:
     markdown(f"Model note: {w.message}")
-comp = conj.component_tests(fit.params, fit.bse, terms, sesoi, alpha)
-_ = ctx.table("components", comp.assign(term=comp["term"].map(LABELS)), "Each component of F3: coefficient "
-              "(log-odds of a higher stage; weighted, HC0, county fixed effects), 95 % CI, one-sided p-values "
-              "for a positive and for a negative effect, and the equivalence (TOST) p-value")
+_ = ctx.table("components", comp.assign(term=comp["term"].map(LABELS)), "Each component of F3, each "
+              "characteristic alone: coefficient (log-odds of a higher stage; weighted, HC0, no county fixed "
+              "effects), 95 % CI, one-sided p-values for a positive and for a negative effect, the equivalence "
+              "(TOST) p-value, and the units in each fit", count_columns=["n"])
 carried = [LABELS[t] for t in comp.loc[comp["p_greater"] < alpha, "term"]]
 markdown(f"At the unadjusted level, the components that carry the claim are: **{', '.join(carried) or 'none'}**. "
          f"The intersection–union p-value (the largest one-sided p) is **{comp['p_greater'].max():.3g}** "
-         f"({LABELS[comp.loc[comp['p_greater'].idxmax(), 'term']]}).")
+         f"({LABELS[comp.loc[comp['p_greater'].idxmax(), 'term']]}); the ledger adjusts it at F3's place in the "
+         "Holm family.")
+ame = conj.marginal_ames(resp, terms, top_stage, fixed_effects=fixed_effects).assign(term=lambda t: t["term"].map(LABELS))
+_ = ctx.table("ame", ame, f"Each characteristic alone: average marginal effect on P(stage ≥ {top_stage}) (delta-method CIs)")
+
+# %% [markdown]
+# ## Explanation, not the verdict: which characteristic matters beyond the others?
+#
+# The joint model puts all four characteristics into one weighted proportional-odds model with county fixed
+# effects. Each coefficient then says how much a characteristic goes with maturity *beyond* the other three:
+# another question than the finding's, shown to explain the four comparisons, never entering the ledger.
+
+# %%
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore", ModelWarning)
+    fit = fit_ordinal(resp, "maturity_stage", terms, weights="weight", fixed_effects=joint_fixed_effects)
+joint = conj.component_tests(fit.params, fit.bse, terms, sesoi, alpha)
+_ = ctx.table("joint_model", joint.assign(term=joint["term"].map(LABELS)), "Explanation only: the four "
+              f"coefficients in one model (weighted, HC0, county fixed effects; reference county code {reference}) "
+              "with one-sided p-values (not adjusted, not a verdict)")
 col = conj.collinearity(used, terms)
 markdown(f"**Size and centrality overlap.** Among the respondents the weighted correlation of log population "
          f"and centrality is **{col['r_size_centrality']:.2f}**; their variance inflation factors are "
          f"{col['vif']['log_population']:.1f} and {col['vif']['centrality']:.1f}. In the joint model each is "
-         "estimated from what the other leaves over, so each alone can be uncertain although together they "
-         "clearly matter — the reason a joint test says little about the four separate claims.")
-
-# %%
-alone = conj.each_alone(resp, terms, weights="weight", fixed_effects=fixed_effects)
-markdown(f"{ctx.ref('forest')} shows the four coefficients from the joint model and with each entered alone.")
+         "estimated from what the other leaves over, so the survey's 356 municipalities say little about whether "
+         "centrality matters beyond size (or size beyond centrality), although each group comparison can be clear: "
+         "a weak partial coefficient is no evidence against the finding, which is about the groups.")
+markdown(f"{ctx.ref('forest')} shows the four coefficients of the group comparisons beside the joint model's.")
 fig, ax = plt.subplots(figsize=(5.4, 4.6))
-conj.forest(ax, {"all four in one model (primary)": comp, "each entered alone": alone},
+conj.forest(ax, {"each alone (primary)": comp, "all four with county FE (explanation)": joint},
             {k: wrap(v, 20) for k, v in LABELS.items()}, palette)
 ax.set_xlabel(wrap(ax.get_xlabel(), 36))
 legend_below(ax)  # one entry per line, below the data
 ax.set_title(wrap("F3's components: coefficients with 95 % intervals", 40))
-ctx.figure(fig, "forest", alt="Forest plot of the four F3 coefficients with 95 % intervals, from the joint model and with each entered alone",
-           caption="Coefficients (log-odds of a higher stage) with 95 % intervals. Entered alone, size and "
-                   "centrality each also stand for the other; in the joint model they share what they explain.")
-
-# %%
-ame = fit.ame(top_stage, terms).assign(term=lambda t: t["term"].map(LABELS))
-_ = ctx.table("ame", ame, f"Average marginal effects on P(stage ≥ {top_stage}) (delta-method CIs)")
+ctx.figure(fig, "forest", alt="Forest plot of the four F3 coefficients with 95 % intervals, each alone and in the joint model",
+           caption="Coefficients (log-odds of a higher stage) with 95 % intervals. Alone (the primary tests), each "
+                   "characteristic also carries what goes with it; in the joint model they share what they explain.")
 
 # %% [markdown]
-# ## Robustness: county clusters and missing answers
+# ### The joint model's robustness: county clusters and missing answers
 #
 # Municipalities of one county share its support and networks, and eleven counties are too few for ordinary
-# cluster-robust standard errors. Three checks: the primary model with county-clustered standard errors and a
-# wild cluster bootstrap p-value (Webb weights); a linear model of the stage with CR2 standard errors and
+# cluster-robust standard errors. Three checks of the joint model: county-clustered standard errors and a wild
+# cluster bootstrap p-value (Webb weights); a linear model of the stage with CR2 standard errors and
 # Bell–McCaffrey degrees of freedom; and multiple imputation of skipped items (chained equations, predictive mean
-# matching, 20 data sets, raking weights recomputed on each, Rubin's rules) in place of dropping municipalities
-# with a missing answer. One-sided p-values are the two-sided ones halved in the estimate's direction.
+# matching, 20 data sets, raking weights recomputed on each, Rubin's rules). One-sided p-values are the two-sided
+# ones halved in the estimate's direction.
 
 # %%
-rob = conj.component_robustness(resp, ctx.frame, fit, terms, fixed_effects, alpha=alpha, m=imputations,
+rob = conj.component_robustness(resp, ctx.frame, fit, terms, joint_fixed_effects, alpha=alpha, m=imputations,
                                 reps=bootstrap_reps, seed=seed)
-_ = ctx.table("robustness", rob.assign(term=rob["term"].map(LABELS)), "Each component under each robustness "
-              "check (unadjusted α; only the primary model enters the ledger)", count_columns=["n"])
+rob = rob.assign(model="joint model (explanation): " + rob["model"])
+_ = ctx.table("robustness", rob.assign(term=rob["term"].map(LABELS)), "The joint model's components under each "
+              "robustness check (unadjusted α; explanation only, none enters the ledger)", count_columns=["n"])
 
 # %% [markdown]
-# ## Does proportional odds hold?
+# ### Does proportional odds hold?
 #
-# Separate binary logits of 1[stage ≥ k] for each cut; under proportional odds their slopes agree. The
-# equal-slopes test stacks the cut-specific score equations into one robust covariance (a Brant-type diagnostic).
+# Separate binary logits of 1[stage ≥ k] for each cut, with all four characteristics; under proportional odds
+# their slopes agree. The equal-slopes test stacks the cut-specific score equations into one robust covariance (a
+# Brant-type diagnostic).
 
 # %%
 with warnings.catch_warnings():
@@ -156,11 +178,11 @@ eq = cum.equal_slopes.assign(term=lambda t: t["term"].map(LABELS))
 _ = ctx.table("equal_slopes", eq, "Equal-slopes test per characteristic (robust, stacked)")
 
 # %% [markdown]
-# ## Specification curve
+# ### Specification curve of the partial effects
 #
-# The same question asked every reasonable way ({cite}`simonsohn2020`): size as log population, size band or
-# population / 10,000; centrality as index, class or a central/not dummy; ordinal, logit at stage ≥ 2 and ≥ 4,
-# or OLS; weighted or not; with or without the other characteristics and county fixed effects.
+# The joint model's question asked every reasonable way ({cite}`simonsohn2020`): size as log population, size
+# band or population / 10,000; centrality as index, class or a central/not dummy; ordinal, logit at stage ≥ 2 and
+# ≥ 4, or OLS; weighted or not; with or without the other characteristics and county fixed effects.
 
 # %%
 with warnings.catch_warnings():
@@ -168,33 +190,33 @@ with warnings.catch_warnings():
     curves_out = {focal: speccurve.specification_curve(speccurve.prepare_columns(resp), speccurve.default_specs(
         focal, models_=tuple(speccurve_models), cuts=tuple(speccurve_cuts))) for focal in ("size", "centrality")}
 summary = pd.DataFrame([{"characteristic": focal, **speccurve.summarise(c)} for focal, c in curves_out.items()])
-_ = ctx.table("specification_curve_summary", summary, "Agreement of the specifications with the primary model")
+_ = ctx.table("specification_curve_summary", summary, "Agreement of the specifications with the joint model (explanation)")
 
 # %% [markdown]
 # ## Power: what could this survey detect?
+#
+# The rule itself, simulated before looking at the outcome: on the responding municipalities as fielded (their
+# characteristics and raking weights), maturity stages are drawn with all four characteristics acting together at
+# a stated effect per standard deviation (Cohen's 0.2 / 0.5 / 0.8 on the log-odds scale; six equally likely
+# stages at the average municipality), and each replicate is analysed as the ledger does: each characteristic
+# alone, one-sided tests, the largest p against α and against Holm's most stringent level.
 
 # %%
-rows = []
-for t in terms:
-    continuous = t in ("log_population", "centrality")
-    effect = float(fit.params[t] * (used[t].std() if continuous else 1.0))
-    res = power.power_ordinal_effect(len(used), effect, covariate="normal" if continuous else "binary",
-                                     p_binary=0.5 if continuous else float(used[t].mean()), reps=power_reps, seed=seed)
-    rows.append({"term": LABELS[t], "effect assumed (log-odds; per SD if continuous)": effect, "power at α = 0.05": res["power"]})
-_ = ctx.table("power", pd.DataFrame(rows), "Simulated power for each characteristic at the estimated effect (a design check)")
+n_family = sum(1 for c in spec["claims"] if c.get("confirmatory", True) and c.get("multiplicity", "holm") == "holm")
+rule_power = power_report.f3_rule_power(resp, terms, [0.2, 0.5, 0.8], {"α": alpha, f"α / {n_family}": alpha / n_family},
+                                        reps=power_reps, seed=seed)
+_ = ctx.table("power", rule_power.assign(term=rule_power["term"].map(LABELS).fillna(rule_power["term"])),
+              "Simulated probability that each component, and F3 (all four), is supported, by stated effect per SD")
 
 # %% [markdown]
 # ## Verdict
 
 # %%
-conjunction = conj.conjunction_evidence(comp, fit.n, "intersection-union test: largest of four one-sided Wald "
-                                        "p-values (HC0) in a weighted proportional-odds model with county FE")
-evidence = ctx.evidence(claim=claim, primary=conjunction["primary"], n=fit.n, rule_inputs=conjunction["rule_inputs"],
-                        parts=conjunction["parts"], collinearity=col,
+evidence = ctx.evidence(claim=claim, primary=conjunction["primary"], n=conjunction["n"],
+                        rule_inputs=conjunction["rule_inputs"], parts=conjunction["parts"], collinearity=col,
                         sensitivity=[*rob.to_dict("records"), *summary.to_dict("records")])
 if ctx.data.truth:
-    truth = ctx.data.truth.get("coefficients", {})
-    cover = comp.assign(truth=comp["term"].map(truth))[["term", "truth", "estimate", "ci_low", "ci_high"]]
-    cover["covered by 95 % CI"] = (cover["ci_low"] <= cover["truth"]) & (cover["truth"] <= cover["ci_high"])
+    cover = marginal_truth_table(comp, ctx.data.truth, fixed_effects=fixed_effects)
     _ = ctx.table("truth_vs_estimate", cover.assign(term=cover["term"].map(LABELS)),
-                  "Simulated data only: the true coefficients of the simulation beside the estimates")
+                  "Simulated data only: the value each group comparison estimates in the simulation (the pseudo-true "
+                  "marginal coefficient), beside the estimates")

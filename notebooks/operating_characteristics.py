@@ -25,7 +25,11 @@
 # claim's primary test and decision rule through the same package functions the claim's chapter calls
 # (`vsr_analysis.simulate.registry`). Each scenario states, for every claim, whether it makes the claim true
 # (section `claims:` of its file); that statement is checked against the scenario's model before anything is
-# scored. The verdicts apply Holm's correction across the confirmatory claims, as the ledger does
+# scored. A share claim (F2, F6–F10) is then labelled seed by seed by what that simulated frame realised: its
+# share among all 356 municipalities (respondents or not) against the rule's level, the quantity the test and its
+# interval target; so one scenario can give such a claim a "holds" row and a "fails" row, each over its own seeds.
+# F3's components are scored against the coefficient each marginal model targets (its pseudo-true value), F5's
+# parts likewise. The verdicts apply Holm's correction across the confirmatory claims, as the ledger does
 # ({cite}`holm1979`). Where a claim's estimand has a true value (a coefficient, or a share of the 356
 # municipalities of the frame), the page also shows how often the primary 95 % interval contains it.
 #

@@ -50,6 +50,17 @@ def test_scan_texts_finds_codes_and_names_but_not_ordinary_numbers():
     assert any("4601" in leak for leak in leaks) and any("Trondheim" in leak for leak in leaks)
 
 
+def test_scan_results_leaves_out_always_synthetic_chapters_only(tmp_path):
+    """A simulation's seed counts (vsr simulate's n_seeds per realised truth label can be 1 or 2) are not
+    respondents: the folders of always-synthetic chapters are skipped, every other folder is still scanned."""
+    for name in ("operating-characteristics", "f6-master-plan"):
+        (tmp_path / name).mkdir()
+        pd.DataFrame({"claim": ["F6"], "n_seeds": [2]}).to_csv(tmp_path / name / "oc.csv", index=False)
+    leaks = scan_results(tmp_path, {"operating-characteristics"})
+    assert len(leaks) == 1 and "n_seeds" in leaks[0]
+    assert len(scan_results(tmp_path)) == 2
+
+
 def test_scan_results_flags_small_counts(tmp_path):
     (tmp_path / "t").mkdir()
     pd.DataFrame({"band": ["a"], "municipalities": [2]}).to_csv(tmp_path / "t" / "x.csv", index=False)

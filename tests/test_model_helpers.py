@@ -107,3 +107,45 @@ def test_decide_rows_applies_the_rule_and_leaves_the_linear_row_to_its_sign():
     ]
     out = decide_rows(rows, f1, 0.05, sesoi=0.2)
     assert out["decision"].tolist() == ["supported", "not supported", "negative and significant"]
+
+
+def test_marginal_component_tests_fit_each_characteristic_alone(resp):
+    """F3's primary tests: each characteristic alone, weighted, HC0, no county fixed effects.
+
+    Reference values from statsmodels (0.15.0), independently of the package's Newton engine: for each term,
+    ``OrderedModel(y, d[[term]], distr="logit")`` on the respondents with a stage, the term and a positive
+    weight; the weighted pseudo-log-likelihood ``sum(w * om.loglikeobs(theta))`` maximised with
+    ``scipy.optimize.minimize(method="BFGS", gtol=1e-10)`` from ``om.fit(method="bfgs")``; HC0 = A^-1 B A^-1 with
+    A = -``statsmodels.tools.numdiff.approx_hess`` of the weighted log-likelihood and B = sum of (w * score_obs)
+    outer products. Data: ``load_frame("synthetic:vsr-narrative:2021").respondents``.
+    """
+    tab = conj.marginal_component_tests(resp, TERMS, sesoi=0.2, alpha=0.05).set_index("term")
+    reference = {  # term: (n, estimate, HC0 standard error)
+        "centrality": (275, 0.630769637875961, 0.07054306251294025),
+        "network_member": (267, 1.782947298195402, 0.23526311451438153),
+    }
+    for term, (n, est, se) in reference.items():
+        assert tab.loc[term, "n"] == n
+        assert tab.loc[term, "estimate"] == pytest.approx(est, abs=1e-5)
+        assert tab.loc[term, "se"] == pytest.approx(se, rel=1e-4)
+    # not the joint model: entered together, the four coefficients differ
+    from vsr_analysis.stats.ordinal_model import fit_ordinal
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        joint = fit_ordinal(resp, "maturity_stage", TERMS, weights="weight")
+    assert abs(joint.params["centrality"] - tab.loc["centrality", "estimate"]) > 0.1
+
+
+def test_f3_evidence_is_the_intersection_union_of_the_marginal_tests(resp):
+    tab, ev = conj.f3_evidence(resp, TERMS, sesoi=0.2, alpha=0.05)
+    assert ev["primary"]["p_value"] == tab["p_greater"].max()
+    assert ev["n"] == tab["n"].min()
+    assert set(ev["parts"]) == set(TERMS)
+    for t in TERMS:
+        part = ev["parts"][t]
+        assert part["n"] == int(tab.set_index("term").loc[t, "n"])
+        assert "alone" in part["primary"]["method"] and "no county fixed effects" in part["primary"]["method"]
+    _, with_fe = conj.f3_evidence(resp, TERMS, sesoi=0.2, alpha=0.05, fixed_effects=["county_code"])
+    assert "with county_code fixed effects" in with_fe["primary"]["method"]
+    assert with_fe["primary"]["p_value"] != ev["primary"]["p_value"]

@@ -76,20 +76,20 @@ def test_ordinal_rejections_single_term_needs_positive_sign():
     assert p.tolist() == [0.01, 0.01, 0.2, 0.03]
 
 
-def test_ordinal_rejections_joint_test_vetoed_by_a_significantly_negative_component():
+def test_ordinal_rejections_of_f3_use_the_intersection_union_p():
     sim = pd.DataFrame(
         {
-            "p_joint": [0.001, 0.001, 0.001, 0.5],
-            "p_x": [0.01, 0.01, 0.3, 0.01],
-            "est_x": [0.4, -0.4, -0.4, 0.4],
-            "p_z": [0.2, 0.2, 0.2, 0.2],
-            "est_z": [0.1, 0.1, 0.1, 0.1],
+            "p_iut": [0.001, 0.04, 0.3, np.nan],
+            "p_x": [0.001, 0.04, 0.3, np.nan],
+            "est_x": [0.4, 0.4, -0.4, np.nan],
+            "p_z": [0.0001, 0.001, 0.001, np.nan],
+            "est_z": [0.1, 0.1, 0.1, np.nan],
         }
     )
-    reject, p = pr.ordinal_rejections(sim, ["x", "z"], {"a": 0.05}, alpha=0.05)
-    # row 2: negative but not significant, so no veto; row 3: joint test not significant
-    assert reject["a"].tolist() == [True, False, True, False]
-    assert p.tolist() == sim["p_joint"].tolist()
+    reject, p = pr.ordinal_rejections(sim, ["x", "z"], {"a": 0.05, "b": 0.01}, alpha=0.05)
+    assert reject["a"].tolist() == [True, True, False, False]
+    assert reject["b"].tolist() == [True, False, False, False]
+    assert np.array_equal(p, sim["p_iut"].to_numpy(), equal_nan=True)
 
 
 def test_share_curve_empty_domain_gives_missing_power():

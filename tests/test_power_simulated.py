@@ -95,6 +95,61 @@ def test_batch_fit_equals_fit_ordinal_including_separated_fixed_effects():
         assert res.loc[r, "p_joint"] == pytest.approx(pj, abs=1e-8)
 
 
+def test_marginal_iut_equals_the_ledgers_f3_analysis_of_each_replicate():
+    """F3's power: outcomes drawn with every term acting, then each term alone (no fixed effects), one-sided;
+    each replicate equals ``conjunction_evidence.marginal_component_tests`` on the same simulated stages."""
+    from vsr_analysis.claims.conjunction_evidence import marginal_component_tests
+
+    df = make_frame(seed=8)
+    terms = ["x", "z", "member"]
+    d = design.ordinal_design(df, terms, weights="weight")
+    errors = np.random.default_rng(4).logistic(size=(12, d.n))
+    coefs = {"x": 0.5, "z": 0.0, "member": -0.3}
+    res = design.simulate_marginal_iut(d, coefs, baseline_probs=np.ones(6), terms=terms, errors=errors)
+    assert not res["failed"].any()
+    beta = np.array([coefs[t] for t in d.names])
+    eta = d.X @ beta
+    Y = np.searchsorted(design.cuts_for(np.ones(6)), eta - np.average(eta, weights=d.w) + errors)
+    for r in range(len(Y)):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            tab = marginal_component_tests(
+                d.rows.assign(maturity_stage=Y[r]), terms, sesoi=0.2, alpha=0.05, weights="weight"
+            ).set_index("term")
+        for t in terms:
+            assert res.loc[r, f"est_{t}"] == pytest.approx(tab.loc[t, "estimate"], abs=1e-7)
+            assert res.loc[r, f"p_{t}"] == pytest.approx(tab.loc[t, "p_greater"], abs=1e-7)
+        assert res.loc[r, "p_iut"] == pytest.approx(tab["p_greater"].max(), abs=1e-7)
+    # the negative term makes the conjunction fail in (nearly) every replicate, the positive one carries itself
+    assert (res["p_member"] > 0.5).mean() > 0.5 and (res["p_x"] < 0.05).mean() > 0.5
+
+
+def test_component_iut_with_controls_and_fixed_effects_equals_single_fits():
+    """F5's power: each part in its own model with controls and county fixed effects (a county separated in some
+    replicates included), one-sided p of the part, the larger p; each replicate equals fit_ordinal's."""
+    df = make_frame(seed=9)
+    d = design.ordinal_design(df, ["x", "member", "z"], fixed_effects=["county_code"], weights="weight")
+    errors = np.random.default_rng(6).logistic(size=(10, d.n))
+    models = {"x": ["z"], "member": ["z"]}
+    res = design.simulate_component_iut(
+        d, {"x": 0.4, "member": 0.5}, baseline_probs=np.ones(6), models=models, fixed_effects=True, errors=errors
+    )
+    Y = design.draw_ordinal_outcomes(d, {"x": 0.4, "member": 0.5}, baseline_probs=np.ones(6), errors=errors)
+    for r in range(len(Y)):
+        one_sided = {}
+        for t, controls in models.items():
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                f = fit_ordinal(
+                    d.rows.assign(_y=Y[r]), "_y", [t, *controls], weights="weight", fixed_effects=["county_code"]
+                )
+            est, p2 = float(f.params[t]), float(f.coef_table().set_index("term").loc[t, "p_value"])
+            one_sided[t] = p2 / 2 if est > 0 else 1 - p2 / 2
+            assert res.loc[r, f"est_{t}"] == pytest.approx(est, abs=1e-7)
+            assert res.loc[r, f"p_{t}"] == pytest.approx(one_sided[t], abs=1e-7)
+        assert res.loc[r, "p_iut"] == pytest.approx(max(one_sided.values()), abs=1e-7)
+
+
 def test_fit_batch_without_fixed_effects_matches_and_flags_missing_levels():
     df = make_frame(seed=5)
     d = design.ordinal_design(df, ["x", "z"], weights=None)

@@ -73,8 +73,8 @@ def test_truth_json_carries_realised_frame_values():
 
 
 def test_pseudo_true_value_is_the_generating_coefficient_where_the_model_is_right():
-    """Fitted to the model's expected frame, the F1 analysis model recovers the generating coefficient; the F5
-    model (anchoring left out) targets the larger total association, and zero under the null scenario."""
+    """Fitted to the model's expected frame, the F1 analysis model recovers the generating coefficient; a model of
+    network membership without anchoring targets the larger total association, and zero under the null scenario."""
     from vsr_analysis.simulate.truth import pseudo_true_coefficient
 
     controls = ("log_population", "centrality", "merged_2017_2020")
@@ -180,8 +180,8 @@ def test_f1_parameters_come_from_the_template_and_runspec():
     entries = {c["id"]: c for c in spec["claims"]}
     f1 = claim_parameters(entries["F1"], 0.05)
     f5 = claim_parameters(entries["F5"], 0.05)
-    assert f1["term"] == "political_anchoring" and f5["term"] == "network_member"
-    assert "political_anchoring" not in f5["controls"] and f1["alpha"] == 0.05
+    assert f1["term"] == "political_anchoring" and "term" not in f5  # F5 tests two parts (its own template)
+    assert f5["controls"] == ["log_population", "centrality", "merged_2017_2020"] and f1["alpha"] == 0.05
     assert "survey" not in f1
 
 
@@ -296,3 +296,49 @@ def test_cli_runs_in_process(tmp_path, capsys):
     oc = pd.read_csv(out / engine.OC_FILE)
     assert list(oc["claim"]) == ["F8"] and oc["truth"].iloc[0] == "fails" and oc["n_seeds"].iloc[0] == 2
     assert np.isclose(oc[["supported", "not_supported", "inconclusive"]].sum(axis=1).iloc[0], 1.0)
+
+
+# ------------------------------------------------------------------------------ truth labels by realisation
+
+
+def test_share_claims_are_labelled_by_the_realised_frame_share():
+    from vsr_analysis.simulate.truth import realised_holds
+
+    spec = {c["id"]: c for c in load_claims_spec()["claims"]}
+    assert realised_holds(spec["F6"], 0.51, {}) is True and realised_holds(spec["F6"], 0.49, {}) is False
+    assert realised_holds(spec["F9"], 0.49, {}) is True and realised_holds(spec["F9"], 0.51, {}) is False
+    spread = {"realised_stage_shares": [0.05, 0.3, 0.3, 0.2, 0.1, 0.05]}
+    assert realised_holds(spec["F2"], 0.95, spread) is True
+    narrow = {"realised_stage_shares": [0.05, 0.9, 0.01, 0.01, 0.01, 0.02]}
+    assert realised_holds(spec["F2"], 0.95, narrow) is False  # started, but not spread over three stages
+    assert realised_holds(spec["F2"], 0.95, {}) is None
+    assert realised_holds(spec["F1"], 0.7, {}) is None  # not a share claim: the scenario's statement decides
+    assert realised_holds(spec["F7"], None, {}) is None
+
+
+def test_run_seed_labels_each_seed_by_its_own_realisation():
+    """unequal-response states F6 false (its expected frame share is below one half), but the realised frame
+    share exceeds one half in some seeds: each seed is labelled by its own realised share, the statement stays in
+    truth_stated."""
+    plan = engine.make_plan(["unequal-response"], 1, ["F6", "F2"], chunk_size=1)
+    doc = plan.scenario_docs["unequal-response"]
+    recs = [r for seed in range(1, 9) for r in engine.run_seed(doc, seed, plan.claims, plan.alpha)]
+    f6 = [r for r in recs if r["claim"] == "F6"]
+    assert all(r["truth"] == ("holds" if r["true_value"] > 0.5 else "fails") for r in f6)
+    assert {r["truth_stated"] for r in f6} == {"fails"}
+    assert all(r["truth"] in ("holds", "fails") for r in recs if r["claim"] == "F2")
+    oc = operating.operating_characteristics(engine.per_seed_table(recs))
+    f6_rows = oc[oc["claim"] == "F6"]
+    assert f6_rows["n_seeds"].sum() == 8 and set(f6_rows["truth"]) == {r["truth"] for r in f6}
+
+
+def test_operating_characteristics_split_a_claim_by_realised_truth():
+    rows = [
+        {"scenario": "s", "seed": k, "claim": "F6", "truth": "holds" if k <= 6 else "fails", "true_value": 0.5,
+         "verdict": "supported" if k in (1, 2, 3, 7) else "inconclusive", "verdict_unadjusted": "supported",
+         "estimate": 0.5, "ci_low": 0.4, "ci_high": 0.6, "covered": True, "error": ""}
+        for k in range(1, 11)
+    ]  # fmt: skip
+    oc = operating.operating_characteristics(pd.DataFrame(rows)).set_index("truth")
+    assert oc.loc["holds", "n_seeds"] == 6 and oc.loc["holds", "supported"] == 0.5
+    assert oc.loc["fails", "n_seeds"] == 4 and oc.loc["fails", "supported"] == 0.25

@@ -64,10 +64,16 @@ def scan_texts(texts: list[str], where: str, codes: set[str], names: set[str]) -
     return leaks
 
 
-def scan_results(results_dir: Path) -> list[str]:
-    """Result CSVs of a confidential run: no count column may hold 1 or 2."""
+def scan_results(results_dir: Path, synthetic_sets: frozenset[str] | set[str] = frozenset()) -> list[str]:
+    """Result CSVs of a confidential run: no count column may hold 1 or 2.
+
+    ``synthetic_sets``: parameter sets of always-synthetic templates, whose tables never hold the run's survey
+    (their counts are simulated seeds or replica units, not respondents); their folders are not scanned.
+    """
     leaks = []
     for path in sorted(results_dir.rglob("*.csv")):
+        if path.relative_to(results_dir).parts[0] in synthetic_sets:
+            continue
         table = pd.read_csv(path, dtype=str)
         for col in table.columns:
             if re.search(r"share|%|rate|ci_|mean|median|percent|proportion|weight", col, flags=re.I):
@@ -83,13 +89,15 @@ def scan_build(html_dir: Path, executed_dir: Path, results_dir: Path | None = No
     """Scan executed notebooks' outputs and the result tables of a confidential run for disclosure."""
     codes, names = _identifiers()
     leaks: list[str] = []
+    synthetic_sets = set()
     for notebook in sorted(Path(executed_dir).glob("*.ipynb")):
         if _always_synthetic(notebook):
+            synthetic_sets.add(notebook.stem)
             continue  # shows only the simulated replica or made-up data, whatever survey the run used
         leaks += scan_texts(_output_texts(notebook), notebook.name, codes, names)
     from vsr_analysis import paths
 
-    leaks += scan_results(results_dir or paths.results_dir())
+    leaks += scan_results(results_dir or paths.results_dir(), synthetic_sets)
     return leaks
 
 

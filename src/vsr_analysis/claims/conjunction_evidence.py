@@ -1,11 +1,18 @@
 """F3 as a conjunction: four one-sided component tests, the intersection-union p-value, and their evidence.
 
-"Recently merged, large, central and network-oriented municipalities have come further" claims four things.
-Each component gets its own one-sided Wald test (HC0) in the joint model, an equivalence test (TOST) against
-the smallest effect of interest, and its own ledger entry (F3a-F3d). The conjunction is supported only when all
-four are: by the intersection-union principle (Berger 1982) its p-value is the *largest* of the four one-sided
-p-values, with no further adjustment. The "not supported" routes (a component significantly negative, or shown
-negligible) are a union over the four components, so their p-values are Bonferroni-multiplied by four.
+"Recently merged, large, central and network-oriented municipalities have come further" claims four things, each
+about a *group*: the merged, the large, the central, the network-oriented have come further than the others.
+That is a marginal comparison, so each component is tested on its own characteristic alone
+(:func:`marginal_component_tests`: one weighted proportional-odds model per characteristic, HC0, no county fixed
+effects): a one-sided Wald test, an equivalence test (TOST) against the smallest effect of interest, and its own
+ledger entry (F3a-F3d). The conjunction is supported only when all four are: by the intersection-union principle
+(Berger 1982) its p-value is the *largest* of the four one-sided p-values, with no further adjustment. The "not
+supported" routes (a component significantly negative, or shown negligible) are a union over the four
+components, so their p-values are Bonferroni-multiplied by four.
+
+The joint model (all four together, county fixed effects) answers another question, which characteristic
+matters beyond the others; chapters show it as an explanation (:func:`component_tests` on its coefficients),
+never as the verdict.
 """
 
 from __future__ import annotations
@@ -22,6 +29,16 @@ from vsr_analysis.stats.ordinal_model import fit_ordinal
 
 #: Ledger ids of F3's components, by model term.
 COMPONENT_IDS = {"merged_2017_2020": "F3a", "log_population": "F3b", "centrality": "F3c", "network_member": "F3d"}
+
+#: What F3's evidence says its tests are (the chapter and ``vsr simulate`` record the same words).
+IUT_METHOD = (
+    "intersection-union test: largest of four one-sided Wald p-values (HC0), each characteristic alone in a "
+    "weighted proportional-odds model of maturity_stage (no county fixed effects)"
+)
+PART_METHOD = (
+    "one-sided Wald test (HC0) of {term} > 0, {term} alone in a weighted proportional-odds model of "
+    "maturity_stage (no county fixed effects)"
+)
 
 
 def component_tests(
@@ -48,9 +65,37 @@ def component_tests(
     return pd.DataFrame(rows)
 
 
-def conjunction_evidence(table: pd.DataFrame, n: int, method: str) -> dict:
-    """The evidence F3 records: primary (intersection-union p), rule inputs with routes, and one part per component."""
+def marginal_component_tests(
+    data: pd.DataFrame,
+    terms: Sequence[str],
+    *,
+    sesoi: float,
+    alpha: float,
+    weights: str | None = "weight",
+    fixed_effects: Sequence[str] = (),
+    outcome: str = "maturity_stage",
+) -> pd.DataFrame:
+    """F3's primary tests: each characteristic alone in a weighted proportional-odds model of ``outcome``.
+
+    One :func:`~vsr_analysis.stats.ordinal_model.fit_ordinal` per term (HC0; ``fixed_effects`` empty for the
+    marginal comparison the finding states), each on the units with an outcome and that term; the table of
+    :func:`component_tests` with the number of units of each fit in ``n``.
+    """
+    tables = []
+    for t in terms:
+        fit = fit_ordinal(data, outcome, [t], weights=weights, fixed_effects=list(fixed_effects) or None)
+        tables.append(component_tests(fit.params, fit.bse, [t], sesoi, alpha).assign(n=int(fit.n)))
+    return pd.concat(tables, ignore_index=True)
+
+
+def conjunction_evidence(table: pd.DataFrame, n: int, method: str, *, part_method: str | None = None) -> dict:
+    """The evidence F3 records: primary (intersection-union p), rule inputs with routes, and one part per component.
+
+    A per-component ``n`` column (:func:`marginal_component_tests`) gives each part its own n; ``n`` is the
+    conjunction's.  ``part_method`` describes one component's test (``{term}`` is filled in).
+    """
     k = len(table)
+    part_method = part_method or "one-sided Wald test (HC0) of {term} > 0 in F3's model"
     components = {r.term: {"estimate": r.estimate, "p_value": r.p_greater} for r in table.itertuples()}
     routes = {}
     parts = {}
@@ -60,13 +105,13 @@ def conjunction_evidence(table: pd.DataFrame, n: int, method: str) -> dict:
         parts[r.term] = {
             "claim": r.claim,
             "primary": {
-                "method": f"one-sided Wald test (HC0) of {r.term} > 0 in F3's model",
+                "method": part_method.format(term=r.term),
                 "estimate": r.estimate,
                 "ci_low": r.ci_low,
                 "ci_high": r.ci_high,
                 "p_value": r.p_greater,
             },
-            "n": n,
+            "n": int(getattr(r, "n", n)),
             "rule_inputs": {"route_p_values": {"opposite": r.p_less, "equivalence": r.p_equivalence}},
         }
     worst = table.loc[table["p_greater"].idxmax()]
@@ -79,6 +124,48 @@ def conjunction_evidence(table: pd.DataFrame, n: int, method: str) -> dict:
         "weakest_component": str(worst["term"]),
     }
     return {"primary": primary, "rule_inputs": {"components": components, "route_p_values": routes}, "parts": parts}
+
+
+def f3_evidence(
+    data: pd.DataFrame,
+    terms: Sequence[str],
+    *,
+    sesoi: float,
+    alpha: float,
+    weights: str | None = "weight",
+    fixed_effects: Sequence[str] = (),
+) -> tuple[pd.DataFrame, dict]:
+    """F3's primary analysis: the four marginal component tests and the evidence the ledger reads.
+
+    Returns the component table (:func:`marginal_component_tests`) and the evidence (``primary``,
+    ``rule_inputs``, ``parts``, ``n``); ``n`` is the smallest number of units in a component's fit.
+    """
+    table = marginal_component_tests(
+        data, terms, sesoi=sesoi, alpha=alpha, weights=weights, fixed_effects=fixed_effects
+    )
+    n = int(table["n"].min())
+    method = IUT_METHOD if not fixed_effects else IUT_METHOD.replace("no county", "with " + ", ".join(fixed_effects))
+    part = PART_METHOD if not fixed_effects else PART_METHOD.replace("no county", "with " + ", ".join(fixed_effects))
+    return table, {**conjunction_evidence(table, n, method, part_method=part), "n": n}
+
+
+def marginal_ames(
+    data: pd.DataFrame,
+    terms: Sequence[str],
+    cut,
+    *,
+    weights: str | None = "weight",
+    fixed_effects: Sequence[str] = (),
+) -> pd.DataFrame:
+    """Each characteristic alone (as in :func:`marginal_component_tests`): its average marginal effect on
+    P(stage >= ``cut``), one row per term."""
+    tables = []
+    for t in terms:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            fit = fit_ordinal(data, "maturity_stage", [t], weights=weights, fixed_effects=list(fixed_effects) or None)
+        tables.append(fit.ame(cut, [t]))
+    return pd.concat(tables, ignore_index=True)
 
 
 def each_alone(

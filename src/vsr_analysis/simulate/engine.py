@@ -43,10 +43,16 @@ from vsr_analysis.claims.ledger import (
     load_claims_spec,
 )
 from vsr_analysis.simulate import operating
-from vsr_analysis.simulate.registry import ANALYSES, claim_parameters, ordinal_effect
+from vsr_analysis.simulate.registry import ANALYSES, claim_parameters, conjunction_component, ordinal_effect
 from vsr_analysis.simulate.replica_frame import analysis_frame
 from vsr_analysis.simulate.streams import analysis_seed, replica_seed
-from vsr_analysis.simulate.truth import SHARE_TRUTH, check_statements, pseudo_true_coefficient, truth_label
+from vsr_analysis.simulate.truth import (
+    SHARE_TRUTH,
+    check_statements,
+    pseudo_true_coefficient,
+    realised_holds,
+    truth_label,
+)
 from vsr_analysis.stats.multiplicity import holm
 from vsr_analysis.synth import replica
 
@@ -64,6 +70,7 @@ PER_SEED_COLUMNS = (
     "replica_seed",
     "claim",
     "truth",
+    "truth_stated",
     "true_value",
     "verdict",
     "verdict_unadjusted",
@@ -233,12 +240,21 @@ def run_seed(scenario: dict, seed: int, claims: Sequence[ClaimJob], alpha: float
                 tuple(c for c in job.params["controls"] if c != job.params["term"]),
                 tuple(job.params["fixed_effects"]),
             )
+        if true_value is None and ANALYSES[job.id] is conjunction_component:
+            # F3a-F3d: the characteristic alone, in the fitted model's own specification (a marginal coefficient)
+            true_value = pseudo_true_coefficient(
+                scenario, job.entry["evidence_part"], (), tuple(job.params["fixed_effects"])
+            )
+        # share claims: labelled by this seed's realised frame share (what the test and its interval target); the
+        # others by the scenario's statement (checked against its model when the plan is made)
+        realised = realised_holds(job.entry, true_value, t)
         rec: dict[str, Any] = {
             "scenario": name,
             "seed": seed,
             "replica_seed": rseed,
             "claim": job.id,
-            "truth": truth_label(t.get("holds")),
+            "truth": truth_label(t.get("holds") if realised is None else realised),
+            "truth_stated": truth_label(t.get("holds")),
             "true_value": true_value,
             "error": errors.get(job.id, ""),
         }

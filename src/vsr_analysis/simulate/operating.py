@@ -1,6 +1,8 @@
 """Operating characteristics: per scenario x claim, how often each verdict comes out, and interval coverage.
 
-From the per-seed records (one row per seed x claim) this computes, per scenario and claim:
+From the per-seed records (one row per seed x claim) this computes, per scenario, claim and truth label (a share
+claim's seeds are labelled by their own realised frame share, so one scenario can give a claim a "holds" row and
+a "fails" row, each over its own seeds):
 
 * ``supported``, ``not_supported``, ``inconclusive``: the share of seeds with each verdict of the ledger's rule
   (Holm-adjusted across the confirmatory claims of the run), with Monte Carlo standard errors
@@ -28,9 +30,9 @@ def _se(p: float, n: int) -> float:
 def operating_characteristics(per_seed: pd.DataFrame) -> pd.DataFrame:
     rows = []
     claim_order = list(dict.fromkeys(per_seed["claim"]))
-    for (scenario, claim), g in per_seed.groupby(["scenario", "claim"], sort=False):
+    for (scenario, claim, truth), g in per_seed.groupby(["scenario", "claim", "truth"], sort=False):
         n = len(g)
-        row: dict = {"scenario": scenario, "claim": claim, "truth": g["truth"].iloc[0], "n_seeds": n}
+        row: dict = {"scenario": scenario, "claim": claim, "truth": truth, "n_seeds": n}
         for verdict, col in VERDICT_COLUMNS.items():
             p = float((g["verdict"] == verdict).mean())
             row[col] = p
@@ -52,7 +54,8 @@ def operating_characteristics(per_seed: pd.DataFrame) -> pd.DataFrame:
     if out.empty:
         return out
     out["_c"] = out["claim"].map({c: i for i, c in enumerate(claim_order)})
-    return out.sort_values(["scenario", "_c"], kind="mergesort").drop(columns="_c").reset_index(drop=True)
+    out["_t"] = out["truth"].map({"holds": 0, "fails": 1}).fillna(2)
+    return out.sort_values(["scenario", "_c", "_t"], kind="mergesort").drop(columns=["_c", "_t"]).reset_index(drop=True)
 
 
 def reading(row: pd.Series) -> str:

@@ -32,13 +32,13 @@ from vsr_analysis.claims import share_evidence as se
 from vsr_analysis.claims.coherence_evidence import f10_evidence
 from vsr_analysis.claims.evidence import MIN_COUNT_UNITS, MIN_MODEL_UNITS
 from vsr_analysis.claims.model_robustness import with_large_reference
+from vsr_analysis.claims.network_evidence import f5_evidence
 from vsr_analysis.claims.progress_evidence import f9_evidence
 from vsr_analysis.data.analysis_frame import AnalysisFrame
 from vsr_analysis.stats.descriptives import as_float, stages_with_min_share
 from vsr_analysis.stats.dispersion import weighted_distribution
 from vsr_analysis.stats.marginal_effects import ordinal_term_effect
 from vsr_analysis.stats.nca import nca
-from vsr_analysis.stats.ordinal_model import fit_ordinal
 
 Analysis = Callable[[AnalysisFrame, dict, dict, int], dict]
 
@@ -66,7 +66,7 @@ def _require(n: int, minimum: int, what: str) -> None:
 
 
 def ordinal_effect(data: AnalysisFrame, claim: dict, params: dict, seed: int) -> dict:
-    """F1, F5 (notebook ``f1_f5_ordinal_effect``): the term's coefficient, Wald p and the TOST p."""
+    """F1 (notebook ``f1_f5_ordinal_effect``): the term's coefficient, Wald p and the TOST p."""
     alpha = float(params["alpha"])
     sesoi = float(claim["rule_parameters"]["sesoi_log_odds"])
     resp, _ = with_large_reference(data.respondents, data.frame)
@@ -85,6 +85,23 @@ def ordinal_effect(data: AnalysisFrame, claim: dict, params: dict, seed: int) ->
             alpha=alpha,
         )
     return _evidence(e.estimate, e.ci_low, e.ci_high, e.p_value, e.n, {"equivalence_p": e.equivalence_p})
+
+
+def networks_and_collaboration(data: AnalysisFrame, claim: dict, params: dict, seed: int) -> dict:
+    """F5 (notebook ``f5_networks``): ``network_evidence.f5_evidence``, the intersection-union test of the kinds
+    of network and cooperation with the county authority, each in its own model with the controls."""
+    resp, _ = with_large_reference(data.respondents, data.frame)
+    _require(
+        len(resp.dropna(subset=["maturity_stage", *params["controls"]])), MIN_MODEL_UNITS, "a stage and every covariate"
+    )
+    _, ev = f5_evidence(
+        resp,
+        controls=params["controls"],
+        fixed_effects=params["fixed_effects"],
+        sesoi=float(claim["rule_parameters"]["sesoi_log_odds"]),
+        alpha=float(params["alpha"]),
+    )
+    return _from_notebook_evidence(ev["primary"], ev["n"], ev["rule_inputs"])
 
 
 def maturity_spread(data: AnalysisFrame, claim: dict, params: dict, seed: int) -> dict:
@@ -121,7 +138,8 @@ _CONJUNCTION_CACHE: dict[str, Any] = {}
 
 
 def _conjunction(data: AnalysisFrame, params: dict, sesoi: float) -> dict:
-    """F3's evidence as the notebook records it (``primary``, ``rule_inputs``, ``parts``), with ``n``."""
+    """F3's evidence as the notebook records it (``primary``, ``rule_inputs``, ``parts``, ``n``):
+    ``conjunction_evidence.f3_evidence``, each characteristic alone (marginal), as the chapter calls it."""
     terms = list(params["terms"])
     key = (terms, list(params["fixed_effects"]), sesoi, float(params["alpha"]))
     if _CONJUNCTION_CACHE.get("data") is data and _CONJUNCTION_CACHE.get("key") == key:
@@ -132,9 +150,9 @@ def _conjunction(data: AnalysisFrame, params: dict, sesoi: float) -> dict:
     )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        fit = fit_ordinal(resp, "maturity_stage", terms, weights="weight", fixed_effects=params["fixed_effects"])
-    comp = conj.component_tests(fit.params, fit.bse, terms, sesoi, float(params["alpha"]))
-    ev = {**conj.conjunction_evidence(comp, fit.n, "intersection-union test"), "n": fit.n}
+        _, ev = conj.f3_evidence(
+            resp, terms, sesoi=sesoi, alpha=float(params["alpha"]), fixed_effects=params["fixed_effects"]
+        )
     _CONJUNCTION_CACHE.update(data=data, key=key, evidence=ev)
     return ev
 
@@ -164,13 +182,14 @@ def _f3a_sesoi(path: str, mtime_ns: int) -> float:
 
 
 def joint_structure(data: AnalysisFrame, claim: dict, params: dict, seed: int) -> dict:
-    """F3 (notebook ``f3_who_came_furthest``): intersection-union test of the four one-sided component tests."""
+    """F3 (notebook ``f3_who_came_furthest``): intersection-union test of the four marginal one-sided tests."""
     ev = _conjunction(data, params, _f3_sesoi(claim))
     return _from_notebook_evidence(ev["primary"], ev["n"], ev["rule_inputs"])
 
 
 def conjunction_component(data: AnalysisFrame, claim: dict, params: dict, seed: int) -> dict:
-    """F3a-F3d (F3's chapter): the part of F3's evidence named by ``evidence_part`` (one-sided Wald test)."""
+    """F3a-F3d (F3's chapter): the part of F3's evidence named by ``evidence_part`` (one-sided Wald test of the
+    characteristic alone)."""
     ev = _conjunction(data, params, _f3_sesoi(claim))
     part = ev["parts"][claim["evidence_part"]]
     return _from_notebook_evidence(part["primary"], part["n"], part["rule_inputs"])
@@ -286,7 +305,7 @@ ANALYSES: dict[str, Analysis] = {
     "F3c": conjunction_component,
     "F3d": conjunction_component,
     "F4": not_prerequisite,
-    "F5": ordinal_effect,
+    "F5": networks_and_collaboration,
     "F6": share_claim,
     "F7": share_claim,
     "F8": barrier_share,

@@ -130,6 +130,9 @@ def verdict_shares_figure(oc: pd.DataFrame):
     set_style()
     claims = list(dict.fromkeys(oc["claim"]))
     scenarios = list(dict.fromkeys(oc["scenario"]))
+    # a share claim may have a "holds" and a "fails" row in one scenario (labels by realised share): the cell shows
+    # the row that most of the scenario's seeds carry
+    oc = oc.sort_values("n_seeds", kind="mergesort").drop_duplicates(["claim", "scenario"], keep="last")
     grid = oc.pivot(index="claim", columns="scenario", values="supported").reindex(index=claims, columns=scenarios)
     truth = oc.pivot(index="claim", columns="scenario", values="truth").reindex(index=claims, columns=scenarios)
     fig, ax = plt.subplots(figsize=(WIDTH, 0.42 * len(claims) + 1.0))

@@ -37,14 +37,17 @@ ORDINAL = {
         "covariates": ["political_anchoring", *_CONTROLS, "network_member"],
     },
     "F3": {
-        "label": "size, centrality, merger and networks jointly",
+        "label": "merged, large, central and network-oriented: all four group comparisons",
         "terms": [*_CONTROLS, "network_member"],
         "covariates": [*_CONTROLS, "network_member"],
+        "marginal": True,  # the ledger's rule: each characteristic alone, intersection-union (simulate_marginal_iut)
     },
     "F5": {
-        "label": "network membership",
-        "terms": ["network_member"],
-        "covariates": ["network_member", *_CONTROLS],
+        "label": "kinds of network and cooperation with the county authority: both",
+        "terms": ["network_kinds", "cooperates_with_county"],
+        "covariates": ["network_kinds", "cooperates_with_county", *_CONTROLS],
+        # the ledger's rule: each part in its own model with the controls and county FE, intersection-union
+        "models": {"network_kinds": _CONTROLS, "cooperates_with_county": _CONTROLS},
     },
 }
 TERM_LABELS = {
@@ -53,6 +56,8 @@ TERM_LABELS = {
     "centrality": "centrality index / 100",
     "merged_2017_2020": "merged 2017–2020 (0/1)",
     "network_member": "network member (0/1)",
+    "network_kinds": "kinds of SDG network (0–3)",
+    "cooperates_with_county": "works with the county authority (0/1)",
 }
 CURVE_COLUMNS = ["power", "ci_low", "ci_high", "n_valid", "n_failed"]
 
@@ -103,11 +108,17 @@ class PowerSetup:
 def setup(spec: dict, frame: pd.DataFrame, resp: pd.DataFrame, alpha: float, reps: int, seed: int) -> PowerSetup:
     """The design of every primary test on the responding municipalities, from the claims spec and the data."""
     claims = {c["id"]: c for c in spec["claims"]}
-    confirmatory = [c["id"] for c in spec["claims"] if c.get("confirmatory", True)]
+    # the Holm family as the ledger forms it (claims.ledger.in_holm_family): F3's components are decided at F3's
+    # place and F4 rests on a count, so neither adds a member
+    confirmatory = [
+        c["id"] for c in spec["claims"] if c.get("confirmatory", True) and c.get("multiplicity", "holm") == "holm"
+    ]
     n_frame, n_resp = len(frame), len(resp)
     sampling_fraction = n_resp / n_frame
     designs = {
-        c: design.ordinal_design(resp, o["covariates"], fixed_effects=["county_code"], weights="weight")
+        c: design.ordinal_design(
+            resp, o["covariates"], fixed_effects=[] if o.get("marginal") else ["county_code"], weights="weight"
+        )
         for c, o in ORDINAL.items()
     }
     stage = as_float(resp["maturity_stage"])
@@ -178,10 +189,12 @@ def effect_table(top_stage: int) -> pd.DataFrame:
         (
             "F3",
             "a common coefficient for each of the four characteristics (log population, centrality, merger, "
-            "network membership), in log-odds per SD of each",
+            "network membership) in the model that draws the stages, in log-odds per SD of each",
             ORD_SIZES,
-            "the same conventions, applied to all four at once: the report says all four go with higher maturity; "
-            "the joint 4-df Wald test is the primary test",
+            "the same conventions, applied to all four at once; the stages are drawn with all four acting "
+            "together, and each replicate is analysed as the ledger does: each characteristic alone (its marginal "
+            "coefficient also carries what goes with it), one-sided tests, F3 supported when the largest p is "
+            "below the level (intersection–union)",
         ),
         (
             "F2, F6, F7, F8",
@@ -234,21 +247,51 @@ def design_table(s: PowerSetup) -> pd.DataFrame:
     return table
 
 
+def f3_rule_power(
+    resp: pd.DataFrame,
+    terms: list[str],
+    effects: list[float],
+    levels: dict[str, float],
+    *,
+    reps: int,
+    seed: int,
+    baseline: np.ndarray = BASELINE,
+) -> pd.DataFrame:
+    """F3's rule simulated on the fielded design: how often each component, and F3, would be supported.
+
+    Stages are drawn with all four characteristics acting together at ``effect`` log-odds per SD each
+    (:func:`~vsr_analysis.stats.power_simulated.simulate_marginal_iut`, common random numbers across effects);
+    each replicate is analysed as the ledger does (each characteristic alone, no fixed effects, one-sided tests;
+    F3 = the largest p).  One row per effect x level x (component or ``F3 (all four)``).
+    """
+    d = design.ordinal_design(resp, terms, fixed_effects=[], weights="weight")
+    errors = np.random.default_rng([seed, 3]).logistic(size=(reps, d.n))
+    rows = []
+    for e in effects:
+        sim = design.simulate_marginal_iut(
+            d, {t: e / d.sd(t) for t in terms}, baseline_probs=baseline, terms=terms, errors=errors
+        )
+        failed = sim["failed"].to_numpy()
+        for lv, a in levels.items():
+            for name, p in [*((t, sim[f"p_{t}"]) for t in terms), ("F3 (all four)", sim["p_iut"])]:
+                res = design.rejection_summary(p.to_numpy() < a, failed)
+                rows.append({"effect per SD": float(e), "level": lv, "term": name, **res})
+    return pd.DataFrame(rows)
+
+
 def ordinal_rejections(sim: pd.DataFrame, terms: list[str], levels: dict, alpha: float) -> tuple[dict, np.ndarray]:
     """The rule's "supported" at each level, and the primary test's p-values, for simulated model fits.
 
-    One term: p < level and a positive estimate. Several: joint p < level and no component significantly
-    negative at ``alpha``.
+    One term: p < level and a positive estimate. Several (F3, F5, from
+    :func:`~.power_simulated.simulate_component_iut`): the intersection-union p (the largest one-sided p of the
+    components) below the level.
     """
     if len(terms) == 1:
         p = sim[f"p_{terms[0]}"].to_numpy()
         positive = sim[f"est_{terms[0]}"].to_numpy() > 0
         return {lv: (p < a) & positive for lv, a in levels.items()}, p
-    negative = np.zeros(len(sim), dtype=bool)
-    for t in terms:
-        negative |= (sim[f"est_{t}"].to_numpy() < 0) & (sim[f"p_{t}"].to_numpy() < alpha)
-    p = sim["p_joint"].to_numpy()
-    return {lv: (p < a) & ~negative for lv, a in levels.items()}, p
+    p = sim["p_iut"].to_numpy()
+    return {lv: p < a for lv, a in levels.items()}, p
 
 
 def ordinal_curve(s: PowerSetup, claim: str, k: int) -> list[dict]:
@@ -258,7 +301,14 @@ def ordinal_curve(s: PowerSetup, claim: str, k: int) -> list[dict]:
     out = []
     for e in ORD_GRID:
         coefs = {t: e / d.sd(t) for t in o["terms"]}
-        sim = design.simulate_ordinal_tests(d, coefs, baseline_probs=BASELINE, test_terms=o["terms"], errors=errors)
+        if o.get("marginal"):
+            sim = design.simulate_marginal_iut(d, coefs, baseline_probs=BASELINE, terms=o["terms"], errors=errors)
+        elif o.get("models"):
+            sim = design.simulate_component_iut(
+                d, coefs, baseline_probs=BASELINE, models=o["models"], fixed_effects=True, errors=errors
+            )
+        else:
+            sim = design.simulate_ordinal_tests(d, coefs, baseline_probs=BASELINE, test_terms=o["terms"], errors=errors)
         reject, p_test = ordinal_rejections(sim, o["terms"], s.levels, s.alpha)
         for lv, rj in reject.items():
             res = design.rejection_summary(rj, sim["failed"].to_numpy())
@@ -527,30 +577,36 @@ def mdes_text(s: PowerSetup, mdes: pd.DataFrame) -> str:
 
 
 def network_groups(s: PowerSetup) -> tuple[int, int]:
-    """Members and non-members of a network among the units of the F5 test."""
-    d5 = s.designs["F5"]
+    """Members and non-members of a network among the units of the F1 model (where membership is a control)."""
+    d5 = s.designs["F1"]
     n1 = int(d5.rows["network_member"].astype(float).sum())
     return n1, d5.n - n1
 
 
 def whitehead_table(s: PowerSetup, curves: pd.DataFrame) -> pd.DataFrame:
-    """The network effect's power: full F5 test, the bare two-group test simulated, and Whitehead's formula."""
-    d5 = s.designs["F5"]
+    """A two-group effect's power (network membership): the test with F1's controls, counties and weights, the
+    bare two-group test simulated, and Whitehead's formula."""
+    d5 = s.designs["F1"]
     n1, n0 = network_groups(s)
-    lv_a = list(s.levels)[0]
     bare = design.ordinal_design(d5.rows, ["network_member"])  # same rows, no controls, no weights
     bare_errors = np.random.default_rng([s.seed, 99]).logistic(size=(s.reps, bare.n))
+    full_errors = np.random.default_rng([s.seed, 98]).logistic(size=(s.reps, d5.n))
     rows = []
     for name, e in zip(SIZES, ORD_SIZES):
         b = e / d5.sd("network_member")
         sim_bare = design.simulate_ordinal_tests(
             bare, {"network_member": b}, baseline_probs=BASELINE, test_terms=["network_member"], errors=bare_errors
         )
+        sim_full = design.simulate_ordinal_tests(
+            d5, {"network_member": b}, baseline_probs=BASELINE, test_terms=["network_member"], errors=full_errors
+        )
         rows.append(
             {
                 "effect": name,
                 "log odds ratio member vs not": b,
-                "simulated F5 test (controls, counties, weights)": at(curves, "F5", e, lv_a)["test alone"],
+                "simulated with controls, counties and weights": design.rejection_summary(
+                    sim_full["p_network_member"] < s.alpha, sim_full["failed"]
+                )["power"],
                 "simulated, no controls or weights": design.rejection_summary(
                     sim_bare["p_network_member"] < s.alpha, sim_bare["failed"]
                 )["power"],

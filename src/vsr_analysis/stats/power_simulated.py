@@ -46,6 +46,12 @@ __all__ = [
     "ordinal_design",
     "cuts_for",
     "simulate_ordinal_tests",
+    "draw_ordinal_outcomes",
+    "fit_ordinal_tests",
+    "term_alone",
+    "sub_design",
+    "simulate_component_iut",
+    "simulate_marginal_iut",
     "share_pvalues",
     "prob_at_least",
     "rejection_summary",
@@ -155,6 +161,22 @@ def simulate_ordinal_tests(
     unknown = [t for t in [*coefs, *test_terms] if t not in design.names]
     if unknown:
         raise KeyError(f"unknown term(s): {', '.join(unknown)}")
+    Y = draw_ordinal_outcomes(design, coefs, baseline_probs=baseline_probs, errors=errors, reps=reps, rng=rng,
+                              center=center)  # fmt: skip
+    return fit_ordinal_tests(design, Y, len(cuts_for(baseline_probs)) + 1, test_terms)
+
+
+def draw_ordinal_outcomes(
+    design: OrdinalDesign,
+    coefs: dict[str, float],
+    *,
+    baseline_probs: Sequence[float],
+    errors: np.ndarray | None = None,
+    reps: int | None = None,
+    rng: np.random.Generator | None = None,
+    center: bool = True,
+) -> np.ndarray:
+    """R x n proportional-odds outcomes on ``design`` (see :func:`simulate_ordinal_tests`)."""
     if errors is None:
         if reps is None or rng is None:
             raise ValueError("give errors, or reps and rng")
@@ -169,9 +191,11 @@ def simulate_ordinal_tests(
     if center:
         eta = eta - np.average(eta, weights=design.w)
     cuts = cuts_for(baseline_probs)
-    J = len(cuts) + 1
-    Y = np.searchsorted(cuts, eta[None, :] + errors)  # number of cut-points below the latent value
+    return np.searchsorted(cuts, eta[None, :] + errors)  # number of cut-points below the latent value
 
+
+def fit_ordinal_tests(design: OrdinalDesign, Y: np.ndarray, J: int, test_terms: Sequence[str]) -> pd.DataFrame:
+    """Fit every row of ``Y`` (R x n, levels 0..J-1) on ``design``: the result of :func:`simulate_ordinal_tests`."""
     # A fixed-effect level whose rows are all at the lowest or all at the highest level is quasi-separated:
     # fit_ordinal drops it with its rows.  Here: weight 0 for its rows and its dummy held at 0 (for the reference
     # level, another level's dummy is held at 0 instead - the same model with another reference level).
@@ -245,6 +269,88 @@ def simulate_ordinal_tests(
     out["fallback"] = fallback
     out["failed"] = failed
     return pd.DataFrame(out)
+
+
+def sub_design(design: OrdinalDesign, covariates: Sequence[str], fixed_effects: bool) -> OrdinalDesign:
+    """The same rows and weights with only ``covariates`` (and the design's fixed effects if ``fixed_effects``)."""
+    names = list(covariates)
+    fes = list(design.fixed_effects) if fixed_effects else []
+    names += [nm for nm in design.names if any(nm.startswith(f"{fe}[") for fe in fes)]
+    idx = [design.names.index(nm) for nm in names]
+    return OrdinalDesign(
+        X=design.X[:, idx], names=names, w=design.w, covariates=list(covariates), fixed_effects=fes,
+        weights=design.weights, rows=design.rows,
+    )  # fmt: skip
+
+
+def term_alone(design: OrdinalDesign, term: str) -> OrdinalDesign:
+    """The same rows and weights with ``term`` as the only covariate and no fixed effects (a marginal model)."""
+    return sub_design(design, [term], fixed_effects=False)
+
+
+def simulate_component_iut(
+    design: OrdinalDesign,
+    coefs: dict[str, float],
+    *,
+    baseline_probs: Sequence[float],
+    models: dict[str, Sequence[str]],
+    fixed_effects: bool,
+    errors: np.ndarray | None = None,
+    reps: int | None = None,
+    rng: np.random.Generator | None = None,
+    center: bool = True,
+) -> pd.DataFrame:
+    """A conjunction's rule on simulated outcomes: each component in its own model, one-sided tests, the
+    intersection-union p-value.
+
+    Outcomes are drawn from the full ``design`` with ``coefs`` (every named term acting together); each replicate
+    is then analysed as the ledger does: for each ``term -> controls`` of ``models``, a weighted
+    proportional-odds model of the term and its controls (with the design's fixed effects if ``fixed_effects``),
+    the one-sided Wald p-value for a positive coefficient, and ``p_iut`` the largest of them.  Every model uses
+    the design's rows (complete for all its columns) and weights.  Returns ``est_<term>``, ``p_<term>``
+    (one-sided), ``p_iut``, ``fallback`` and ``failed``.
+    """
+    Y = draw_ordinal_outcomes(design, coefs, baseline_probs=baseline_probs, errors=errors, reps=reps, rng=rng,
+                              center=center)  # fmt: skip
+    J = len(cuts_for(baseline_probs)) + 1
+    out: dict[str, np.ndarray] = {}
+    fallback = np.zeros(Y.shape[0], dtype=bool)
+    failed = np.zeros(Y.shape[0], dtype=bool)
+    for t, controls in models.items():
+        sim = fit_ordinal_tests(sub_design(design, [t, *controls], fixed_effects), Y, J, [t])
+        est, p2 = sim[f"est_{t}"].to_numpy(), sim[f"p_{t}"].to_numpy()
+        out[f"est_{t}"] = est
+        out[f"p_{t}"] = np.where(est > 0, p2 / 2, 1 - p2 / 2)
+        fallback |= sim["fallback"].to_numpy()
+        failed |= sim["failed"].to_numpy()
+    p_iut = np.max(np.column_stack([out[f"p_{t}"] for t in models]), axis=1)
+    out["p_iut"] = np.where(failed, np.nan, p_iut)
+    out["fallback"] = fallback
+    out["failed"] = failed
+    return pd.DataFrame(out)
+
+
+def simulate_marginal_iut(
+    design: OrdinalDesign,
+    coefs: dict[str, float],
+    *,
+    baseline_probs: Sequence[float],
+    terms: Sequence[str],
+    errors: np.ndarray | None = None,
+    reps: int | None = None,
+    rng: np.random.Generator | None = None,
+    center: bool = True,
+) -> pd.DataFrame:
+    """F3's rule on simulated outcomes: each term alone, one-sided tests, the intersection-union p-value.
+
+    :func:`simulate_component_iut` with every term alone and no fixed effects, as the ledger analyses F3
+    (``claims.conjunction_evidence.f3_evidence``): each term alone in a weighted proportional-odds model without
+    fixed effects (:func:`term_alone`, the design's rows and weights).
+    """
+    return simulate_component_iut(
+        design, coefs, baseline_probs=baseline_probs, models={t: [] for t in terms}, fixed_effects=False,
+        errors=errors, reps=reps, rng=rng, center=center,
+    )  # fmt: skip
 
 
 # ----------------------------------------------------------------------------------------------------------

@@ -26,15 +26,15 @@ import numpy as np
 ESTIMANDS: dict[str, str] = {
     "F1": "coefficient of political_anchoring in the proportional-odds model of maturity_stage (generating model)",
     "F2": "share of the frame's 356 municipalities at maturity_stage >= 1",
-    "F3": "the four structural coefficients (intersection-union test: all four positive; no single true value)",
-    "F3a": "coefficient of merged_2017_2020 in F3's proportional-odds model (political_anchoring left out)",
-    "F3b": "coefficient of log_population in F3's proportional-odds model (political_anchoring left out)",
-    "F3c": "coefficient of centrality in F3's proportional-odds model (political_anchoring left out)",
-    "F3d": "coefficient of network_member in F3's proportional-odds model (political_anchoring left out)",
+    "F3": "the four marginal coefficients (intersection-union test: all four positive; no single true value)",
+    "F3a": "coefficient of merged_2017_2020 alone in a weighted proportional-odds model (pseudo-true, marginal)",
+    "F3b": "coefficient of log_population alone in a weighted proportional-odds model (pseudo-true, marginal)",
+    "F3c": "coefficient of centrality alone in a weighted proportional-odds model (pseudo-true, marginal)",
+    "F3d": "coefficient of network_member alone in a weighted proportional-odds model (pseudo-true, marginal)",
     "F4": "whether a population threshold at or above the frame median caps the stage below 4 (no single value)",
     "F5": (
-        "total association of network_member with maturity_stage, political_anchoring not held constant "
-        "(no closed form; see vsr_analysis.simulate.truth)"
+        "both parts positive: the coefficients of network_kinds and of cooperates_with_county, each in its own "
+        "model with size, centrality, merger and county (pseudo-true; see vsr_analysis.simulate.truth.f5_truth)"
     ),
     "F6": "share of the frame's 356 municipalities with sdg_in_master_plan = 1",
     "F7": "among the frame's municipalities with sdg_in_management = 1, the share at maturity_stage >= 3",
@@ -124,4 +124,7 @@ def claim_truth(sc: dict, model: Any, full: dict) -> dict[str, dict]:
             "estimand": ESTIMANDS.get(cid, "not described"),
             "true_value": None if true_value is None else round(float(true_value), 10),
         }
+        if cid == "F2":  # the realised spread over the ladder (F2's second condition), all 356 municipalities
+            stage = np.asarray(full["stage"])
+            out[cid]["realised_stage_shares"] = [round(float(np.mean(stage == k)), 10) for k in range(6)]
     return out
