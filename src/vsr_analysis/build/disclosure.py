@@ -285,26 +285,34 @@ def scan_numbers(texts: list[str], where: str, identifying: set[float]) -> list[
     return leaks
 
 
-def published_identifying_values() -> set[float]:
-    """The identifying register values of the published run's respondents (empty for synthetic runs)."""
+def published_identifying_values(survey: str | None = None) -> set[float]:
+    """The identifying register values of the respondents of ``survey`` (a survey spec), by default of the
+    published run (empty for synthetic runs)."""
     from vsr_analysis import paths
 
-    try:
-        info = json.loads((paths.results_dir() / "run.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return set()
-    if not info.get("confidential"):
-        return set()
+    if survey is None:
+        try:
+            info = json.loads((paths.results_dir() / "run.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return set()
+        if not info.get("confidential"):
+            return set()
+        survey = info["survey"]
     from vsr_analysis.data.analysis_frame import load_frame
 
-    return identifying_values(load_frame(info["survey"], weights=False).frame)
+    return identifying_values(load_frame(survey, weights=False).frame)
 
 
-def scan_published(html_dir: Path, executed_dir: Path, results_dir: Path, generated_dir: Path) -> list[str]:
+def scan_published(
+    html_dir: Path, executed_dir: Path, results_dir: Path, generated_dir: Path, survey: str | None = None
+) -> list[str]:
     """Everything ``scan_build`` checks, plus published numbers that single out a respondent, in the ledger
-    (its reason strings), result CSVs, executed notebooks, generated pages and the HTML of those pages."""
+    (its reason strings), result CSVs, executed notebooks, generated pages and the HTML of those pages.
+
+    ``survey``: the survey spec of the run the pages were built from (``vsr book`` passes the one it checked
+    before Sphinx); by default the one ``run.json`` names now."""
     leaks = scan_build(html_dir, executed_dir, results_dir)
-    identifying = published_identifying_values()
+    identifying = published_identifying_values(survey)
     if not identifying:
         return leaks
     codes, names = _identifiers()
