@@ -209,17 +209,19 @@ def save_figure(fig, folder: Path, name: str, alt: str, caption: str, link: str)
 
     The figure is first narrowed to at most ``figure_style.WIDTH`` inches as saved (:func:`fit_width`). The PNG
     (``HIDPI``, at least twice the displayed width in pixels) records the size in points of the smallest text the
-    figure draws (``vsr-smallest-text-pt``, :func:`vsr_analysis.stats.figure_style.smallest_text`): with the
+    figure draws (``vsr-smallest-text-pt``, :func:`vsr_analysis.stats.figure_style.smallest_text`), and no other
+    text chunk (``disclosure.PNG_TEXT_KEYS``; the leak scan refuses any other): with the
     image's width and density it gives the text's height on screen at any displayed width (the browser test
     checks 10 px on a phone).
     """
     from vsr_analysis.stats.figure_style import fit_width, smallest_text
 
     fit_width(fig)
-    size, text = smallest_text(fig)
+    size, _ = smallest_text(fig)
     path = Path(folder) / f"{name}.png"
     tmp = path.with_name(f".{path.name}.tmp.png")
-    metadata = {"Software": None, "vsr-smallest-text-pt": f"{size:g}", "vsr-smallest-text": " ".join(text.split())}
+    # a size only, never the text itself: a data label ("9", "72") in a file's metadata is data that no page shows
+    metadata = {"Software": None, "vsr-smallest-text-pt": f"{size:g}"}
     fig.savefig(tmp, dpi=HIDPI, bbox_inches="tight", metadata=metadata)
     tmp.replace(path)
     import matplotlib.pyplot as plt
@@ -675,6 +677,14 @@ def start(*, survey: str, param_set: str, results_dir: str | None, parameters: d
     if parts["kind"] == "synthetic":
         markdown(SIMULATED_BANNER.format(spec=survey))
     show_provenance(params, survey)
+    dropped = data.weight_info.get("dropped_margins")
+    if dropped:
+        markdown(
+            ":::{admonition} Weighting on this survey file\n:class: note\n"
+            "The respondents of this file cannot meet every raking margin at once, so by the pre-specified rule "
+            f"(see the weighting page) the margin(s) {', '.join(dropped)} were dropped; the weights meet "
+            f"{', '.join(data.weight_info['margins']) or 'no margin (equal weights)'}.\n:::"
+        )
     if _session["scratch"] is None:
         markdown(
             f"{{download}}`Download the executed notebook ({param_set}.ipynb) <{param_set}.ipynb>` · "

@@ -79,6 +79,29 @@ def scan_results(results_dir: Path) -> list[str]:
     return leaks
 
 
+#: The only text chunk a published figure may carry: the size of its smallest text (``chapter.save_figure``).
+PNG_TEXT_KEYS = frozenset({"vsr-smallest-text-pt"})
+
+
+def scan_png_metadata(folder: Path) -> list[str]:
+    """PNG files under ``folder`` whose text chunks carry anything but ``PNG_TEXT_KEYS`` (a size): a chunk with
+    the text of a data label publishes data that no page shows."""
+    from PIL import Image
+
+    leaks = []
+    for path in sorted(Path(folder).rglob("*.png")) if Path(folder).is_dir() else []:
+        try:
+            with Image.open(path) as im:
+                chunks = dict(getattr(im, "text", {}) or {})
+        except OSError:
+            continue
+        extra = sorted(set(chunks) - PNG_TEXT_KEYS)
+        bad_size = [k for k in PNG_TEXT_KEYS & set(chunks) if not re.fullmatch(r"\d+(\.\d+)?", chunks[k].strip())]
+        if extra or bad_size:
+            leaks.append(f"{path.name}: PNG text chunk(s) {', '.join(extra + bad_size)} in a figure's metadata")
+    return leaks
+
+
 def scan_build(html_dir: Path, executed_dir: Path, results_dir: Path | None = None) -> list[str]:
     """Scan executed notebooks' outputs and the result tables of a confidential run for disclosure."""
     codes, names = _identifiers()
@@ -90,6 +113,8 @@ def scan_build(html_dir: Path, executed_dir: Path, results_dir: Path | None = No
     from vsr_analysis import paths
 
     leaks += scan_results(results_dir or paths.results_dir())
+    leaks += scan_png_metadata(results_dir or paths.results_dir())
+    leaks += scan_png_metadata(Path(html_dir) / "_images")
     return leaks
 
 
