@@ -529,6 +529,32 @@ class Context:
         if n >= minimum:
             return
         reason = f"only {n} responding municipalities have {what}; the analysis needs at least {minimum}"
+        self._stop(reason, n, parts)
+
+    def stop_unless_varies(self, used: pd.DataFrame, columns, what: str, parts: tuple = ()) -> None:
+        """End the chapter in words when a model's term or covariate does not vary enough among the rows used.
+
+        A column with few distinct values (an item, an indicator) needs at least two levels held by at least
+        ``MIN_CELL`` municipalities each; any other column needs some variation. The reason names ``what``
+        (e.g. "the term or a covariate") and the rule, never the column's levels or counts: "every respondent is a
+        network member" would publish each respondent's answer.
+        """
+        from vsr_analysis.stats.small_cells import MIN_CELL
+
+        for col in columns:
+            values = used[col].dropna()
+            counts = values.value_counts()
+            discrete = len(counts) <= 10
+            if (discrete and int((counts >= MIN_CELL).sum()) < 2) or (
+                not discrete and float(pd.to_numeric(values, errors="coerce").std()) == 0
+            ):
+                reason = (
+                    f"{what} does not vary enough among the {len(used)} municipalities used (the model needs at "
+                    f"least two levels held by {MIN_CELL} or more municipalities each)"
+                )
+                self._stop(reason, len(used), parts)
+
+    def _stop(self, reason: str, n: int, parts: tuple = ()) -> None:
         markdown(
             ":::{admonition} Cannot be estimated on this survey file\n:class: warning\n"
             f"{reason[0].upper() + reason[1:]}. The claim is recorded as *inconclusive*, and the rest of this "

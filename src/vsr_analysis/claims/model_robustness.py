@@ -32,8 +32,15 @@ CLUSTER = "county_code"
 
 
 def with_large_reference(respondents: pd.DataFrame, frame: pd.DataFrame) -> tuple[pd.DataFrame, str]:
-    """Respondents with the county column recoded so that the frame's largest county is the reference."""
+    """Respondents with the county column recoded so that the frame's largest county is the reference.
+
+    Pre-specified fallback for a file without any respondent of that county: the next largest county of the
+    frame (by its number of municipalities, ties by code) that has respondents."""
     ref = largest_level(frame, CLUSTER)
+    present = set(respondents[CLUSTER].dropna().astype(str))
+    if ref not in present and present:
+        sizes = frame[CLUSTER].astype(str).value_counts()
+        ref = sorted(present, key=lambda level: (-int(sizes.get(level, 0)), level))[0]
     return with_reference(respondents, CLUSTER, ref), ref
 
 
