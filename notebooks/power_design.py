@@ -51,6 +51,8 @@ from vsr_analysis.claims.ledger import load_claims_spec
 from vsr_analysis.stats import power_report as pr
 
 spec = load_claims_spec()
+# the design is that of the fielded survey: with too few respondents for the models there is none to analyse
+ctx.stop_unless_estimable(int(ctx.respondents["maturity_stage"].notna().sum()), "a maturity stage")
 s = pr.setup(spec, ctx.frame, ctx.respondents, alpha=alpha, reps=reps, seed=seed)
 for text in pr.intro_text(s, spec_alpha=float(spec.get("alpha", 0.05))):
     markdown(text)

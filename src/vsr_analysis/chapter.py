@@ -334,6 +334,8 @@ class Context:
         show: bool = True,
         float_digits: int = 3,
         numbered: bool = False,
+        cells: list[dict] | None = None,
+        label_columns: list[str] | None = None,
     ) -> None:
         """Write ``table`` as CSV (for download) and show it as an HTML table with a download link.
 
@@ -344,11 +346,22 @@ class Context:
 
         For a confidential survey file, cells in ``count_columns`` below the disclosure threshold are
         suppressed (with secondary suppression) before anything is written or shown.
+
+        ``cells`` (one dict per count cell: ``row`` (index label), ``column``, ``item``, ``levels``, ``members``
+        (unit ids)) says what each count counts: on a confidential run the table then goes through the disclosure
+        engine (``stats.sdc``) together with every table this chapter released before it, suppressed cells are
+        shown as ``".."``, derived values of their rows too (never ``label_columns``), and the cells are recorded
+        for the build's reconstruction audit. What was released is ``ctx.released(name)``: draw figures from it.
         """
-        if self.data.confidential and count_columns:
+        if self.data.confidential and cells is not None:
+            table = self._through_engine(name, table, cells, list(count_columns or []), label_columns)
+        elif self.data.confidential and count_columns:
             from vsr_analysis.build.disclosure import suppress_small_cells
 
-            table = suppress_small_cells(table, count_columns)
+            table = suppress_small_cells(table, count_columns, label_columns=label_columns)
+        if not hasattr(self, "_released"):
+            self._released = {}
+        self._released[name] = table.copy()
         self._refuse_unit_level_table(name, table)
         # A downloaded CSV leaves the page's banner behind: on the replica every row says it is simulated.
         written = table if not self.synthetic else table.assign(data=SIMULATED_CSV_LABEL.format(spec=self.data.spec))
@@ -378,6 +391,86 @@ class Context:
                 _display_html(f'<p class="table-caption"><strong>{html.escape(caption)}</strong></p>{body}')
             if rel:
                 markdown(f"{{download}}`Download this table (CSV) <{rel}>`")
+
+    def released(self, name: str) -> pd.DataFrame:
+        """The table ``name`` as this chapter published it (suppressed on a confidential run): figures and
+        sentences about it are built from this copy, never from the computed table."""
+        return self._released[name].copy()
+
+    # the disclosure engine (confidential runs) ----------------------------------------------------------------
+    def _sdc_release(self):
+        """This chapter's release: every count cell it published so far, with the respondents' answers."""
+        if getattr(self, "_sdc", None) is None:
+            from vsr_analysis.data.codebook import load_codebook
+            from vsr_analysis.stats import sdc
+
+            codebook = load_codebook()
+            muni = self.respondents.set_index("knr") if "knr" in self.respondents else self.respondents
+            counties = self.data.counties.set_index("knr") if "knr" in self.data.counties else self.data.counties
+            items = [i.name for i in codebook if i.codes and i.name in muni.columns]
+            answers = pd.concat([muni[items], counties.reindex(columns=items)]).astype(object)
+            answers = answers.where(answers.notna(), None)
+            answers.index = answers.index.astype(str)
+            levels = {i: sorted(codebook.item(i).valid_codes) for i in items}
+            self._sdc = sdc.Release(answers, levels)
+        return self._sdc
+
+    def _through_engine(self, name, table, cells, count_columns, label_columns) -> pd.DataFrame:
+        import os
+
+        from vsr_analysis.build.disclosure import DisclosureError, suppress_small_cells
+        from vsr_analysis.stats import sdc
+
+        release = self._sdc_release()
+        recorded = []
+        for spec in cells:
+            label = f"{spec['row']} | {spec['column']}"
+            members = [str(m) for m in spec["members"]]
+            recorded.append((spec, release.count(name, label, spec["item"], spec["levels"], members)))
+        cell_columns = list(dict.fromkeys([*count_columns, *(spec["column"] for spec in cells)]))
+        if os.environ.get("VSR_SDC_ENGINE") == "off":
+            # tests only: the per-table rule of builds before the engine, recorded for the audit to attack
+            out = suppress_small_cells(table, cell_columns, label_columns=label_columns)
+            for spec, cell in recorded:
+                shown = str(out.at[spec["row"], spec["column"]])
+                cell.shown = sdc.OPAQUE if shown == sdc.SMALL else str(cell.value)
+        else:
+            result = release.protect()
+            if not result.passed:
+                raise DisclosureError(
+                    f"table {name!r}: the disclosure engine cannot release it without letting an answer or a "
+                    "suppressed count be recomputed from this chapter's earlier tables"
+                )
+            out = table.copy()
+            for col in cell_columns:
+                out[col] = out[col].astype(object)
+            hidden_rows = set()
+            for spec, cell in recorded:
+                out.at[spec["row"], spec["column"]] = cell.value if cell.released else sdc.HIDDEN
+                if not cell.released:
+                    hidden_rows.add(spec["row"])
+            if label_columns is None:
+                first = min(list(out.columns).index(c) for c in cell_columns) if cell_columns else 0
+                label_columns = list(out.columns[:first])
+            dependent = [
+                c
+                for c in out.columns
+                if c not in cell_columns and c not in label_columns and pd.api.types.is_numeric_dtype(table[c])
+            ]
+            for col in dependent:
+                out[col] = [sdc.HIDDEN if r in hidden_rows else v for r, v in zip(out.index, out[col].astype(object))]
+        release.freeze()
+        self._record_release()
+        return out
+
+    def _record_release(self) -> None:
+        """Write this chapter's released cells for the build's reconstruction audit, outside the published
+        folders (``<stage>/private/<param set>.json``; never in an interactive run)."""
+        if _session["scratch"] is not None:
+            return
+        folder = self.results_dir.parent.parent / "private"
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / f"{self.param_set}.json").write_text(json.dumps(self._sdc.records()), encoding="utf-8")
 
     def ref(self, name: str, kind: str = "figure") -> str:
         """A reference for the text to this chapter's numbered figure (or ``kind="table"``) ``name``: "Figure 2"."""

@@ -69,6 +69,7 @@ class CountCell:
     value: int
     shown: str | None = None  # None: not decided yet; the number as text, SMALL or HIDDEN
     reason: str = ""
+    frozen: bool = False  # already published (an earlier table): protection may not change how it is shown
 
     @property
     def released(self) -> bool:
@@ -90,6 +91,7 @@ class ShareCell:
     answered_levels: frozenset | None = None  # levels that count as answered (None: every level but None)
     shown: str | None = None
     reason: str = ""
+    frozen: bool = False
 
     @property
     def released(self) -> bool:
@@ -175,6 +177,8 @@ class Release:
     # -- protection ---------------------------------------------------------------------------------------------
     def primary(self) -> None:
         for cell in self.cells:
+            if cell.frozen:
+                continue
             if isinstance(cell, CountCell):
                 total = len(cell.members)
                 answered = frozenset(v for v in self.levels[cell.item] if v is not None)
@@ -188,7 +192,7 @@ class Release:
                 else:
                     cell.shown = str(cell.value)
         for cell in self.cells:
-            if isinstance(cell, ShareCell):
+            if isinstance(cell, ShareCell) and not cell.frozen:
                 n_answered = int(self._value(cell.item, cell.answered_levels, cell.members).sum())
                 k = int(self._value(cell.item, cell.levels, cell.members).sum())
                 if n_answered < MIN_CELL or 0 < k < MIN_CELL or 0 <= n_answered - k < MIN_CELL:
@@ -210,7 +214,9 @@ class Release:
                 return result
             if result.determined:
                 unit, item, level = result.determined[0]
-                candidates = [c for c in self.cells if c.released and c.item == item and unit in c.members]
+                candidates = [
+                    c for c in self.cells if c.released and not c.frozen and c.item == item and unit in c.members
+                ]
 
                 def still(c, unit=unit, item=item, level=level) -> bool:
                     return _unit_pinned(self, unit, item, level)
@@ -218,7 +224,9 @@ class Release:
                 table, label, _ = result.recomputable[0]
                 target = next(c for c in self.cells if c.table == table and c.label == label)
                 candidates = [
-                    c for c in self.cells if c.released and c.item == target.item and c.members & target.members
+                    c
+                    for c in self.cells
+                    if c.released and not c.frozen and c.item == target.item and c.members & target.members
                 ]
 
                 def still(c, target=target) -> bool:
@@ -240,6 +248,47 @@ class Release:
                     break
             pick.shown, pick.reason = HIDDEN, "secondary: would let a suppressed number or an answer be recomputed"
         return audit(self, seed=seed)
+
+    def freeze(self) -> None:
+        """Mark every cell as published: later protection leaves them as they are."""
+        for cell in self.cells:
+            cell.frozen = True
+
+    def records(self) -> list[dict]:
+        """The released cells as plain data for the build's audit (counts only; shares as released)."""
+        out = []
+        for c in self.cells:
+            rec = {
+                "table": c.table,
+                "cell": c.label,
+                "item": c.item,
+                "levels": sorted(c.levels, key=str),
+                "members": sorted(c.members, key=str),
+                "shown": c.shown,
+                "reason": c.reason,
+            }
+            if isinstance(c, ShareCell):
+                rec.update(kind="share", digits=c.digits, weights=c.weights)
+            out.append(rec)
+        return out
+
+    @classmethod
+    def from_records(cls, records: list[dict], levels: dict[str, Sequence]) -> Release:
+        """A release rebuilt from ``records`` (several chapters' cells) for the audit: the answers are unknown."""
+        units = sorted({m for r in records for m in r["members"]}, key=str)
+        items = sorted({r["item"] for r in records})
+        release = cls(pd.DataFrame(index=pd.Index(units), columns=items, dtype=object), levels)
+        for r in records:
+            common = dict(levels=frozenset(r["levels"]), members=frozenset(r["members"]), shown=r["shown"])
+            if r.get("kind") == "share":
+                answered = frozenset(v for v in release.levels[r["item"]] if v is not None)
+                cell = ShareCell(r["table"], r["cell"], r["item"], value=float("nan"), digits=int(r["digits"]),
+                                 weights=r.get("weights"), answered_levels=answered, **common)  # fmt: skip
+            else:
+                cell = CountCell(r["table"], r["cell"], r["item"], value=-1, **common)
+            cell.reason, cell.frozen = r.get("reason", ""), True
+            release.cells.append(cell)
+        return release
 
     def report(self) -> pd.DataFrame:
         return pd.DataFrame(
