@@ -143,10 +143,14 @@ markdown(f"Upper-tail contrast (above − below): **{contrast['estimate']:.3f}**
 
 # %%
 markdown(f"{ctx.ref('scatter_ceiling')} shows the respondents against {condition_label} and the ceilings.")
+if confidential:  # the figure's data, through the disclosure engine; the grid is drawn from what was released
+    binned, cells = necessity_figures.binned_release(resp, frame, condition)
+    ctx.table("binned_counts", binned, "Respondents by register band and stage", cells=cells, show=False)
 fig, ax = plt.subplots(figsize=(5.4, 5.0))
 alt, caption = necessity_figures.necessity_figure(
     ax, resp, frame, condition, condition_label, cut, log_scale=log_scale, ce=ce, cr=nca(x, y, ceiling="cr_fdh"),
-    seed=seed, palette=sns.color_palette("colorblind"), confidential=confidential)
+    seed=seed, palette=sns.color_palette("colorblind"), confidential=confidential,
+    released=ctx.released("binned_counts") if confidential else None)
 ax.set_title(wrap("Maturity stage against " + condition_label, 40))
 ctx.figure(fig, "scatter_ceiling", alt=alt, caption=caption)
 

@@ -111,3 +111,66 @@ def test_engine_off_the_build_audit_recovers_the_census_and_refuses(planted, tmp
     with pytest.raises(AuditFailed, match="answer"):
         audit_stage(stage)
     assert not (stage / "results" / "disclosure-audit.json").exists()  # nothing written for publication
+
+
+@pytest.fixture(scope="module")
+def alone_in_band() -> AnalysisFrame:
+    """Oslo the only respondent of the largest size band, at the top stage (F4's heat map by size band)."""
+    survey = generate("vsr-narrative", 5)[0]
+    register = load_register().set_index("knr")
+    band = survey["knr"].map(register["size_band"])
+    top_band = register.loc["0301", "size_band"]
+    survey = survey[(band != top_band) | (survey["knr"] == "0301")].copy()
+    survey = survey[survey["maturity_stage"].notna() | (survey["unit_type"] == "county")]  # every one answered
+    survey.loc[survey["knr"] == "0301", "maturity_stage"] = 5
+    data = AnalysisFrame(
+        spec="file:planted.csv:0", frame=add_analysis_columns(build_frame(survey, load_register())),
+        counties=county_rows(survey), synthetic=False,
+    )  # fmt: skip
+    add_weights(data)
+    return data
+
+
+@pytest.mark.parametrize("engine", ["on", "off"])
+def test_f4_heat_map_is_drawn_from_the_released_table(alone_in_band, tmp_path, monkeypatch, engine):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from vsr_analysis.claims import necessity_figures
+
+    ctx = _chapter(alone_in_band, tmp_path, monkeypatch, engine)
+    resp = ctx.respondents
+    # the chapter says how many answered the maturity question: a released margin
+    answered = pd.DataFrame({"municipalities answering": [int(resp["maturity_stage"].notna().sum())]})
+    every = resp["knr"].astype(str).tolist()
+    margin = [{"row": 0, "column": "municipalities answering", "item": "maturity_stage", "levels": list(range(6)),
+               "members": every}]  # fmt: skip
+    ctx.table("answered", answered, "answered", cells=margin, show=False)
+    assert str(ctx.released("answered").iloc[0, 0]) == str(len(every))  # a margin of everyone is shown
+    binned, cells = necessity_figures.binned_release(resp, ctx.frame, "population_2021")
+    ctx.table("binned_counts", binned, "binned", cells=cells, show=False)
+    released = ctx.released("binned_counts")
+    fig, ax = plt.subplots()
+    necessity_figures.necessity_figure(
+        ax, resp, ctx.frame, "population_2021", "inhabitants", 5000.0, log_scale=True, ce=None, cr=None, seed=1,
+        palette=None, confidential=True, released=released,
+    )  # fmt: skip
+    # every number the figure writes is the released table's, cell by cell (bands on x, stages on y)
+    stages = [c for c in released.columns if c.startswith("stage ")]
+    drawn = {(round(t.get_position()[0]), round(t.get_position()[1])): t.get_text() for t in ax.texts}
+    expected = {(i, j): str(released[s].iloc[i]) for i in range(len(released)) for j, s in enumerate(stages)}
+    assert drawn == expected
+    plt.close(fig)
+    stage = ctx.results_dir.parent.parent
+    if engine == "on":
+        top = released[released["band"] == alone_in_band.frame.set_index("knr").loc["0301", "size_band"]].iloc[0]
+        assert all(top[s] == sdc.HIDDEN for s in stages)  # a band of one: nothing of it is shown
+        assert audit_stage(stage)["determined_answers"] == 0
+    else:
+        with pytest.raises(AuditFailed):
+            audit_stage(stage)  # the zeros of the band give Oslo's stage away
+        records = json.loads((stage / "private" / "county-authorities.json").read_text())
+        release = sdc.Release.from_records(records, {"maturity_stage": [0, 1, 2, 3, 4, 5]})
+        assert ("0301", "maturity_stage", 5) in sdc.audit(release).determined
