@@ -174,3 +174,80 @@ def test_f4_heat_map_is_drawn_from_the_released_table(alone_in_band, tmp_path, m
         records = json.loads((stage / "private" / "county-authorities.json").read_text())
         release = sdc.Release.from_records(records, {"maturity_stage": [0, 1, 2, 3, 4, 5]})
         assert ("0301", "maturity_stage", 5) in sdc.audit(release).determined
+
+
+@pytest.fixture(scope="module")
+def f8_planted() -> AnalysisFrame:
+    """F8's leaks: one county authority alone naming a barrier (the comparison table bypassed the county chapter's
+    suppression), and Oslo the only municipality of the largest size band naming it ("all" minus the bands)."""
+    survey = generate("vsr-narrative", 5)[0]
+    register = load_register().set_index("knr")
+    item = "barrier_policy_coherence"
+    county = survey["unit_type"] == "county"
+    survey.loc[county, item] = 0
+    survey.loc[county & (survey["knr"] == PLANTED_BARRIER), item] = 1
+    top = survey["knr"].map(register["size_band"]) == register.loc["0301", "size_band"]
+    survey.loc[top & ~county, item] = 0
+    survey.loc[survey["knr"] == "0301", item] = 1
+    data = AnalysisFrame(
+        spec="file:planted.csv:0", frame=add_analysis_columns(build_frame(survey, load_register())),
+        counties=county_rows(survey), synthetic=False,
+    )  # fmt: skip
+    add_weights(data)
+    return data
+
+
+def _f8_tables(ctx):
+    from vsr_analysis.claims import barrier_release as br
+    from vsr_analysis.stats.item_shares import item_comparisons, item_share_table, item_shares_by_group
+
+    resp, counties, frame = ctx.respondents, ctx.data.counties, ctx.frame
+    barriers = load_codebook().items_in_group("barriers")
+
+    def short(b):
+        return b
+
+    overall = item_share_table(resp, counties, barriers, short, len(frame))
+    ctx.table("barrier_shares", overall, "o", count_columns=["municipalities answering", "municipalities naming it",
+              "county authorities answering", "county authorities naming it"],
+              cells=br.overall_cells(overall, resp, counties), show=False)  # fmt: skip
+    by_band, _ = item_shares_by_group(resp, frame, barriers, short, "size_band", order_by="population_2021",
+                                      population_size=len(frame))  # fmt: skip
+    ctx.table("barriers_by_size_band", by_band, "b", count_columns=["municipalities", "naming it"],
+              cells=br.by_group_cells(by_band, resp, barriers, short, "size_band"), show=False)  # fmt: skip
+    comparisons = item_comparisons(resp, counties, barriers, short, split_column="population_2021",
+                                   split_at=float(frame["population_2021"].median()), fdr=0.1)  # fmt: skip
+    ctx.table("comparisons", comparisons, "c", count_columns=["n 1", "n 2"],
+              cells=br.comparison_cells(comparisons, counties, barriers, short), show=False)  # fmt: skip
+    return overall, by_band, comparisons
+
+
+def test_f8_tables_through_the_engine(f8_planted, tmp_path, monkeypatch):
+    from vsr_analysis.claims import barrier_release as br
+
+    ctx = _chapter(f8_planted, tmp_path, monkeypatch, "on")
+    overall, by_band, comparisons = _f8_tables(ctx)
+    item = "barrier_policy_coherence"
+    shares = ctx.released("barrier_shares").set_index("item").loc[item]
+    assert shares["county authorities naming it"] == sdc.HIDDEN
+    assert shares["share, regional authorities"] == sdc.HIDDEN  # F8's bypass closed
+    assert shares["share (weighted)"] != sdc.HIDDEN  # the municipal result is not lost with it
+    comp = ctx.released("comparisons")
+    county_row = comp[(comp["barrier"] == item) & (comp["group 1"] == "county authorities")].iloc[0]
+    assert county_row["share 1"] == sdc.HIDDEN and county_row["p_value"] == sdc.HIDDEN
+    # the figures' data: exactly the released numbers (NaN where the table hides a value)
+    shown = br.as_numbers(ctx.released("barrier_shares"), ["barrier", "item"])
+    released = ctx.released("barrier_shares")
+    for col in ("share (weighted)", "share, regional authorities"):
+        hidden = released[col].astype(str) == sdc.HIDDEN
+        assert shown.loc[hidden, col].isna().all()
+        assert (shown.loc[~hidden, col].astype(float) == overall.loc[~hidden, col].astype(float)).all()
+    report = audit_stage(ctx.results_dir.parent.parent)
+    assert report["determined_answers"] == 0 and report["recomputable_counts"] == 0
+
+
+def test_f8_tables_without_the_engine_leak(f8_planted, tmp_path, monkeypatch):
+    ctx = _chapter(f8_planted, tmp_path, monkeypatch, "off")
+    _f8_tables(ctx)
+    with pytest.raises(AuditFailed):
+        audit_stage(ctx.results_dir.parent.parent)

@@ -25,6 +25,7 @@ import re
 import sys
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from vsr_analysis import paths
@@ -348,7 +349,8 @@ class Context:
         suppressed (with secondary suppression) before anything is written or shown.
 
         ``cells`` (one dict per count cell: ``row`` (index label), ``column``, ``item``, ``levels``, ``members``
-        (unit ids)) says what each count counts: on a confidential run the table then goes through the disclosure
+        (unit ids); optionally ``dependents``, the columns of the row derived from this cell alone, and
+        ``kind="share"`` with ``weights`` (unit id -> weight) for a share cell) says what each count counts: on a confidential run the table then goes through the disclosure
         engine (``stats.sdc``) together with every table this chapter released before it, suppressed cells are
         shown as ``".."``, derived values of their rows too (never ``label_columns``), and the cells are recorded
         for the build's reconstruction audit. What was released is ``ctx.released(name)``: draw figures from it.
@@ -426,7 +428,16 @@ class Context:
         for spec in cells:
             label = f"{spec['row']} | {spec['column']}"
             members = [str(m) for m in spec["members"]]
-            recorded.append((spec, release.count(name, label, spec["item"], spec["levels"], members)))
+            if spec.get("kind") == "share":
+                value = float(table.at[spec["row"], spec["column"]])
+                # the precision the CSV publishes (FLOAT_FORMAT, 6 significant digits): the audit's rounding
+                digits = 6 if not value or value != value else 5 - int(np.floor(np.log10(abs(value))))
+                weights = spec.get("weights")
+                weights = None if weights is None else pd.Series(weights).rename(index=str)
+                cell = release.share(name, label, spec["item"], spec["levels"], members, digits, weights)
+            else:
+                cell = release.count(name, label, spec["item"], spec["levels"], members)
+            recorded.append((spec, cell))
         cell_columns = list(dict.fromkeys([*count_columns, *(spec["column"] for spec in cells)]))
         if os.environ.get("VSR_SDC_ENGINE") == "off":
             # tests only: the per-table rule of builds before the engine, recorded for the audit to attack
@@ -444,11 +455,14 @@ class Context:
             out = table.copy()
             for col in cell_columns:
                 out[col] = out[col].astype(object)
-            hidden_rows = set()
+            hidden_rows, hidden_dependents = set(), []
             for spec, cell in recorded:
                 out.at[spec["row"], spec["column"]] = cell.value if cell.released else sdc.HIDDEN
                 if not cell.released:
-                    hidden_rows.add(spec["row"])
+                    if "dependents" in spec:  # the values derived from this cell alone (not the whole row)
+                        hidden_dependents += [(spec["row"], col) for col in spec["dependents"]]
+                    else:
+                        hidden_rows.add(spec["row"])
             if label_columns is None:
                 first = min(list(out.columns).index(c) for c in cell_columns) if cell_columns else 0
                 label_columns = list(out.columns[:first])
@@ -459,6 +473,19 @@ class Context:
             ]
             for col in dependent:
                 out[col] = [sdc.HIDDEN if r in hidden_rows else v for r, v in zip(out.index, out[col].astype(object))]
+            for row, col in hidden_dependents:
+                out[col] = out[col].astype(object)
+                out.at[row, col] = sdc.HIDDEN
+            # a count column's cells that no spec covers keep the per-table rule's primary suppression
+            covered = {(spec["row"], spec["column"]) for spec in cells}
+            for col in count_columns:
+                for row in out.index:
+                    value = pd.to_numeric(pd.Series([table.at[row, col]]), errors="coerce").iloc[0]
+                    if (row, col) not in covered and 0 < value < sdc.MIN_CELL:
+                        out[col] = out[col].astype(object)
+                        out.at[row, col] = sdc.HIDDEN
+                        for dep in dependent:
+                            out.at[row, dep] = sdc.HIDDEN
         release.freeze()
         self._record_release()
         return out

@@ -101,8 +101,7 @@ def imputed_row(
 
     Returns the robustness row and, for ``extra_terms``, pooled results per term (F3's components).
     """
-    from vsr_analysis.data.analysis_frame import RAKING_MARGINS
-    from vsr_analysis.stats.raking import rake
+    from vsr_analysis.data.analysis_frame import rake_by_rule
 
     columns = list(dict.fromkeys(["maturity_stage", term, *controls, *extra_terms]))
     respondents = data
@@ -113,7 +112,7 @@ def imputed_row(
     for filled in completed:
         full = frame.copy()
         full["responded"] = full.index.isin(filled.index)
-        filled = filled.assign(weight=rake(full, "responded", list(RAKING_MARGINS)).reindex(filled.index))
+        filled = filled.assign(weight=rake_by_rule(full)[0].reindex(filled.index))
         fit = _fit(
             filled,
             [term, *[c for c in controls if c != term], *[t for t in extra_terms if t != term and t not in controls]],

@@ -86,23 +86,32 @@ def load_frame(spec: str, *, weights: bool = True) -> AnalysisFrame:
     return result
 
 
-def add_weights(data: AnalysisFrame) -> None:
-    """Rake respondents to the frame's margins; weight 0 for non-respondents; record the design effect."""
-    from vsr_analysis.stats.raking import RakingError, design_effect, effective_n, rake_collapsing_empty
+def rake_by_rule(frame: pd.DataFrame, respondent="responded"):
+    """Raking weights by the pre-specified rules: ``RAKING_MARGINS``, a margin cell without respondents merged with
+    its neighbour, and margins dropped in ``MARGIN_DROP_ORDER`` while raking cannot meet them all.
 
-    frame = data.frame
-    # a margin cell without respondents (possible in a small or unusual survey file) is merged with its neighbour
+    Returns ``(weights, margins used, collapsed columns, margins dropped)``; every re-raking (the chapters'
+    robustness analyses) uses the same rule."""
+    from vsr_analysis.stats.raking import RakingError, rake_collapsing_empty
+
     band_order = frame.groupby("size_band")["population_2021"].min().sort_values().index.tolist()
     margins, dropped = list(RAKING_MARGINS), []
     while True:
         try:
-            w, used, collapsed = rake_collapsing_empty(frame, "responded", margins, orders={"size_band": band_order})
-            break
+            w, used, collapsed = rake_collapsing_empty(frame, respondent, margins, orders={"size_band": band_order})
+            return w, used, collapsed, dropped
         except RakingError:
-            # the pre-specified rule (MARGIN_DROP_ORDER): drop the next margin and rake again
             drop = next(m for m in MARGIN_DROP_ORDER if m in margins)
             margins.remove(drop)
             dropped.append(drop)
+
+
+def add_weights(data: AnalysisFrame) -> None:
+    """Rake respondents to the frame's margins; weight 0 for non-respondents; record the design effect."""
+    from vsr_analysis.stats.raking import design_effect, effective_n
+
+    frame = data.frame
+    w, used, collapsed, dropped = rake_by_rule(frame)
     for col in collapsed.columns:
         frame[col] = collapsed[col]
     frame["weight"] = w.reindex(frame.index).fillna(0.0).astype(float)

@@ -195,7 +195,8 @@ class Release:
             if isinstance(cell, ShareCell) and not cell.frozen:
                 n_answered = int(self._value(cell.item, cell.answered_levels, cell.members).sum())
                 k = int(self._value(cell.item, cell.levels, cell.members).sum())
-                if n_answered < MIN_CELL or 0 < k < MIN_CELL or 0 <= n_answered - k < MIN_CELL:
+                binary_zero = k == 0 and len(cell.answered_levels) == 2  # everyone answered the other way
+                if n_answered < MIN_CELL or 0 < k < MIN_CELL or 0 <= n_answered - k < MIN_CELL or binary_zero:
                     cell.shown, cell.reason = HIDDEN, f"a share of fewer than {MIN_CELL} units, or of all but that"
                 else:
                     cell.shown = f"{cell.value:.{cell.digits}f}"
@@ -208,8 +209,10 @@ class Release:
         that shares units with it: the smallest one whose hiding resolves the problem (tried in order of value,
         shares first), or, when no single cell does, the smallest one."""
         self.primary()
+        # items with a cell still to decide: frozen cells were audited when their table was released
+        open_items = {c.item for c in self.cells if not c.frozen}
         for _ in range(max_rounds):
-            result = audit(self, seed=seed)
+            result = audit(self, seed=seed, items=open_items)
             if result.passed:
                 return result
             if result.determined:
@@ -223,11 +226,8 @@ class Release:
             else:
                 table, label, _ = result.recomputable[0]
                 target = next(c for c in self.cells if c.table == table and c.label == label)
-                candidates = [
-                    c
-                    for c in self.cells
-                    if c.released and not c.frozen and c.item == target.item and c.members & target.members
-                ]
+                # any cell of the item: a hidden band is pinned through a margin whose other cells share no unit
+                candidates = [c for c in self.cells if c.released and not c.frozen and c.item == target.item]
 
                 def still(c, target=target) -> bool:
                     return _cell_pinned(self, target)
@@ -247,7 +247,7 @@ class Release:
                     pick = c
                     break
             pick.shown, pick.reason = HIDDEN, "secondary: would let a suppressed number or an answer be recomputed"
-        return audit(self, seed=seed)
+        return audit(self, seed=seed, items=open_items)
 
     def freeze(self) -> None:
         """Mark every cell as published: later protection leaves them as they are."""
@@ -369,68 +369,103 @@ def _item_program(release: Release, item: str):
     return units, levels, index, A, np.array(lo, dtype=float), np.array(hi, dtype=float), n
 
 
-def _solver(release: Release, item: str):
-    from scipy.optimize import Bounds, LinearConstraint, milp
+#: Seconds HiGHS may spend on one integer program. A question it cannot settle in time counts against the release
+#: (an answer or a count the audit could not show to be open is treated as determined): the audit never passes
+#: by giving up.
+TIME_LIMIT = 2.0
 
-    units, levels, index, A, lo, hi, nvar = _item_program(release, item)
-    cons = LinearConstraint(A, lo, hi)
-    integrality, bounds = np.ones(nvar), Bounds(np.zeros(nvar), np.ones(nvar))
 
-    def solve(c):
-        res = milp(c, constraints=cons, integrality=integrality, bounds=bounds)
-        return res.x if res.status == 0 and res.x is not None else None
+class _ItemProgram:
+    """The attacker's integer program for one item, asked feasibility questions: "is there a solution in which
+    ...?" (two different solutions prove a value open; infeasibility proves it determined)."""
 
-    return index, nvar, solve
+    def __init__(self, release: Release, item: str):
+        self.units, self.levels, self.index, self.A, self.lo, self.hi, self.nvar = _item_program(release, item)
+        self.programs = 0
+        self.undecided = 0
+
+    def _vector(self, cell) -> np.ndarray:
+        c = np.zeros(self.nvar)
+        for u in cell.members:
+            for lev in cell.levels:
+                if (u, lev) in self.index:
+                    c[self.index[(u, lev)]] = 1.0
+        return c
+
+    def solve(self, objective=None, row=None, row_lo=-np.inf, row_hi=np.inf, fix_zero=None):
+        """A solution (or None) of the released constraints, plus ``row_lo <= row x <= row_hi`` and
+        ``x[fix_zero] = 0``; ``objective`` only steers which solution. Returns (x, settled)."""
+        from scipy.optimize import Bounds, LinearConstraint, milp
+
+        self.programs += 1
+        A, lo, hi = self.A, self.lo, self.hi
+        if row is not None:
+            A, lo, hi = np.vstack([A, row]), np.append(lo, row_lo), np.append(hi, row_hi)
+        upper = np.ones(self.nvar)
+        if fix_zero is not None:
+            upper[fix_zero] = 0.0
+        res = milp(
+            np.zeros(self.nvar) if objective is None else objective,
+            constraints=LinearConstraint(A, lo, hi),
+            integrality=np.ones(self.nvar),
+            bounds=Bounds(np.zeros(self.nvar), upper),
+            options={"time_limit": TIME_LIMIT},
+        )
+        x = res.x if res.x is not None and res.status in (0, 1) else None
+        settled = res.status in (0, 2) or x is not None  # 2: infeasible (a proof); 1 with x: a solution found
+        if not settled:
+            self.undecided += 1
+        return x, settled
+
+    def unit_open(self, unit, level) -> bool:
+        """Is there a solution with ``unit`` at a level other than ``level``?"""
+        x, _ = self.solve(fix_zero=self.index[(unit, level)])
+        return x is not None
+
+    def cell_value(self, x, cell) -> int:
+        return int(round(self._vector(cell) @ x))
+
+    def cell_open(self, cell, value: int) -> bool:
+        """Is there a solution in which the count ``cell`` differs from ``value``?"""
+        c = self._vector(cell)
+        below, _ = self.solve(row=c, row_hi=value - 0.5)
+        if below is not None:
+            return True
+        above, _ = self.solve(row=c, row_lo=value + 0.5)
+        return above is not None
 
 
 def _unit_pinned(release: Release, unit, item: str, level) -> bool:
     """Is ``unit``'s answer to ``item`` at ``level`` in every integer solution of what is released?"""
-    index, nvar, solve = _solver(release, item)
-    c = np.zeros(nvar)
-    c[index[(unit, level)]] = 1.0
-    x = solve(c)
-    return x is None or x[index[(unit, level)]] > 0.5
+    return not _ItemProgram(release, item).unit_open(unit, level)
 
 
 def _cell_pinned(release: Release, cell: CountCell) -> bool:
     """Is the value of the (suppressed) count ``cell`` the same in every integer solution?"""
-    index, nvar, solve = _solver(release, cell.item)
-    c = np.zeros(nvar)
-    for u in cell.members:
-        for lev in cell.levels:
-            if (u, lev) in index:
-                c[index[(u, lev)]] = 1.0
-    low, high = solve(c), solve(-c)
-    return low is not None and high is not None and round(c @ low) == round(c @ high)
+    program = _ItemProgram(release, cell.item)
+    x, _ = program.solve()
+    return x is None or not program.cell_open(cell, program.cell_value(x, cell))
 
 
 def _audit_item(release: Release, item: str, rng, random_solutions: int) -> dict:
-    from scipy.optimize import Bounds, LinearConstraint, milp
-
-    units, levels, index, A, lo, hi, nvar = _item_program(release, item)
-    cons = LinearConstraint(A, lo, hi)
-    integrality, bounds = np.ones(nvar), Bounds(np.zeros(nvar), np.ones(nvar))
+    program = _ItemProgram(release, item)
+    units, levels, index = program.units, program.levels, program.index
     witnesses: dict = {u: set() for u in units}
-    programs = 0
-
-    def solve(c):
-        nonlocal programs
-        programs += 1
-        res = milp(c, constraints=cons, integrality=integrality, bounds=bounds)
-        return res.x if res.status == 0 and res.x is not None else None
+    solutions = []
 
     def note(x) -> None:
+        solutions.append(x)
         for u in units:
             for lev in levels:
                 if x[index[(u, lev)]] > 0.5:
                     witnesses[u].add(lev)
 
-    first = solve(np.zeros(nvar))
+    first, _ = program.solve()
     if first is None:
         raise ValueError(f"item {item!r}: the released numbers admit no answers (the constraints are wrong)")
     note(first)
     for _ in range(random_solutions):
-        x = solve(rng.normal(size=nvar))
+        x, _ = program.solve(objective=rng.normal(size=program.nvar))
         if x is not None:
             note(x)
     found = []
@@ -438,43 +473,40 @@ def _audit_item(release: Release, item: str, rng, random_solutions: int) -> dict
         if len(witnesses[u]) > 1:
             continue
         (lev,) = witnesses[u]
-        c = np.zeros(nvar)
-        c[index[(u, lev)]] = 1.0  # minimise: can u be at any other level?
-        x = solve(c)
-        if x is not None and x[index[(u, lev)]] < 0.5:
+        x, _ = program.solve(fix_zero=index[(u, lev)])
+        if x is not None:
             note(x)
         else:
-            found.append((u, item, lev))
-    # every suppressed count: can the attacker pin its value (minimum = maximum)?
+            found.append((u, item, lev))  # infeasible, or not settled in time: counted as determined
+    # every suppressed count: can the attacker pin its value (the same in every solution)?
     pinned = []
     for cell in release.cells:
         if cell.item != item or not isinstance(cell, CountCell) or cell.released or cell.shown is None:
             continue
-        c = np.zeros(nvar)
-        for u in cell.members:
-            for lev in cell.levels:
-                if (u, lev) in index:
-                    c[index[(u, lev)]] = 1.0
-        low, high = solve(c), solve(-c)
-        if low is not None and high is not None and round(c @ low) == round(c @ high):
-            pinned.append((cell.table, cell.label, int(round(c @ low))))
+        values = {program.cell_value(x, cell) for x in solutions}
+        if len(values) > 1:
+            continue
+        (value,) = values
+        if not program.cell_open(cell, value):
+            pinned.append((cell.table, cell.label, value))
     return {
         "found": found,
         "pinned": pinned,
-        "programs": programs,
-        "constraints": int(A.shape[0]),
+        "programs": program.programs,
+        "undecided": program.undecided,
+        "constraints": int(program.A.shape[0]),
         "unknowns": len(units) * len(levels),
         "respondents": len(units),
     }
 
 
-def audit(release: Release, seed: int = 0, random_solutions: int = 6) -> AuditResult:
+def audit(release: Release, seed: int = 0, random_solutions: int = 6, items=None) -> AuditResult:
     """Which respondents' answers, and which suppressed counts, the released numbers determine (module docstring)."""
     start = time.perf_counter()
     rng = np.random.default_rng(seed)
     determined, recomputable, by_item = [], [], {}
     n_constraints = n_unknowns = n_ip = 0
-    items = sorted({c.item for c in release.cells if c.shown is not None})
+    items = sorted(set(items) if items is not None else {c.item for c in release.cells if c.shown is not None})
     for item in items:
         out = _audit_item(release, item, rng, random_solutions)
         determined += out["found"]
@@ -487,6 +519,8 @@ def audit(release: Release, seed: int = 0, random_solutions: int = 6) -> AuditRe
             "constraints": out["constraints"],
             "determined": len(out["found"]),
             "recomputable": len(out["pinned"]),
+            "integer programs": out["programs"],
+            "not settled in time": out["undecided"],
         }
     return AuditResult(
         determined=determined,
