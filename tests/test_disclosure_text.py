@@ -83,3 +83,27 @@ def test_suppression_marks_value_cells_only(labels_given):
     # no column is both a label and a count
     with pytest.raises(ValueError, match="both a label and a count"):
         suppress_small_cells(table, ["municipalities"], label_columns=["municipalities"])
+
+
+def test_upper_tail_shares_are_withheld_when_a_group_has_few_at_the_top():
+    """F4: the weighted share at the top stages below the threshold, times the group's respondents, gave the one
+    planted small municipality back; on a confidential run it is withheld with the contrast."""
+    import numpy as np
+
+    from vsr_analysis.claims.necessity_evidence import released_upper_tail, upper_tail_contrast
+
+    rng = np.random.default_rng(3)
+    stage = pd.Series(rng.integers(0, 4, size=120))  # nobody at stage 4 or 5 ...
+    group = pd.Series((np.arange(120) < 60).astype(int))
+    stage.iloc[:10] = 5  # ... except ten large municipalities
+    stage.iloc[100] = 5  # and one small one: the planted answer
+    contrast = upper_tail_contrast(stage, group, 4, weights=pd.Series(np.ones(120)), reps=50, seed=1)
+    assert round(contrast["share_0"] * 60) == 1  # the attack works on the computed numbers
+    table, published = released_upper_tail(contrast, stage, group, 4, confidential=True)
+    assert set(table.iloc[:, 1]) == {".."} and "withheld" in published
+    assert not any(str(v) for k, v in published.items() if k != "withheld" and v is not None)
+    assert "small" not in published["withheld"] and "below" not in published["withheld"]  # no group named
+    # synthetic runs publish everything; a group with enough at the top is published on a confidential run too
+    assert released_upper_tail(contrast, stage, group, 4, confidential=False)[1] == contrast
+    stage.iloc[101:104] = 5
+    assert "withheld" not in released_upper_tail(contrast, stage, group, 4, confidential=True)[1]
