@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -251,3 +252,73 @@ def test_f8_tables_without_the_engine_leak(f8_planted, tmp_path, monkeypatch):
     _f8_tables(ctx)
     with pytest.raises(AuditFailed):
         audit_stage(ctx.results_dir.parent.parent)
+
+
+@pytest.fixture(scope="module")
+def alone_at_top() -> AnalysisFrame:
+    """F2: Oslo alone at the top stage (the robustness n minus the visible stages gave it back)."""
+    survey = generate("vsr-narrative", 5)[0]
+    muni = survey["unit_type"] == "municipality"
+    survey.loc[muni & (survey["maturity_stage"] == 5), "maturity_stage"] = 4
+    survey.loc[survey["knr"] == "0301", "maturity_stage"] = 5
+    data = AnalysisFrame(
+        spec="file:planted.csv:0", frame=add_analysis_columns(build_frame(survey, load_register())),
+        counties=county_rows(survey), synthetic=False,
+    )  # fmt: skip
+    add_weights(data)
+    return data
+
+
+def _f2_tables(ctx):
+    from vsr_analysis.claims import stage_release
+    from vsr_analysis.stats.descriptives import as_float
+    from vsr_analysis.stats.maturity_ladder import stage_distribution_table, started_variants
+
+    stages = list(range(6))
+    answered = ctx.respondents.dropna(subset=["maturity_stage"])
+    y, w = as_float(answered["maturity_stage"]), answered["weight"].to_numpy(dtype=float)
+    labels = load_codebook().maturity_labels("en")
+    dist_table, _ = stage_distribution_table(y, w, labels, stages, len(ctx.frame))
+    ctx.table("stage_distribution", dist_table, "d", count_columns=["municipalities"],
+              cells=stage_release.distribution_cells(dist_table, answered), show=False)  # fmt: skip
+    robust = started_variants([("primary", y, w), ("self-classified stage, unweighted", y, None)],
+                              lambda t, k: "inconclusive", started_stage=1, threshold=0.5,
+                              population_size=len(ctx.frame), min_stage_share=0.1, stages=stages)  # fmt: skip
+    ctx.table("robustness", robust, "r", count_columns=["n"],
+              cells=stage_release.robustness_cells(robust, answered, 1, stages), show=False)  # fmt: skip
+    return dist_table
+
+
+@pytest.mark.parametrize("engine", ["on", "off"])
+def test_f2_distribution_and_robustness(alone_at_top, tmp_path, monkeypatch, engine):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from vsr_analysis.claims import share_figures
+    from vsr_analysis.claims.barrier_release import as_numbers
+    from vsr_analysis.claims.stage_release import CUMULATIVE
+
+    ctx = _chapter(alone_at_top, tmp_path, monkeypatch, engine)
+    _f2_tables(ctx)
+    stage = ctx.results_dir.parent.parent
+    if engine == "off":
+        with pytest.raises(AuditFailed, match="recomputable"):
+            audit_stage(stage)
+        return
+    released = ctx.released("stage_distribution")
+    top = released[released["stage"] == 5].iloc[0]
+    assert top["municipalities"] == sdc.HIDDEN and top["share (weighted)"] == sdc.HIDDEN
+    assert (released[CUMULATIVE] == sdc.HIDDEN).all()  # the cumulative column would give the row back
+    assert released["stage"].tolist() == list(range(6))  # labels untouched
+    assert audit_stage(stage)["recomputable_counts"] == 0
+    # the figure draws exactly the released weighted shares: no bar where the table hides one
+    shown = as_numbers(released, ["stage name"]).rename(columns={"share (weighted)": "share"})
+    fig = share_figures.stage_distribution_figure(shown, load_codebook().maturity_labels("en"), 0.1)
+    bars = [p.get_width() for p in fig.axes[0].patches]
+    expected = list(100 * shown["share"])
+    assert len(bars) == len(expected)
+    for bar, value in zip(bars, expected):
+        assert (np.isnan(bar) and np.isnan(value)) or bar == pytest.approx(value)
+    plt.close(fig)

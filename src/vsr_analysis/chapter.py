@@ -441,7 +441,7 @@ class Context:
         cell_columns = list(dict.fromkeys([*count_columns, *(spec["column"] for spec in cells)]))
         if os.environ.get("VSR_SDC_ENGINE") == "off":
             # tests only: the per-table rule of builds before the engine, recorded for the audit to attack
-            out = suppress_small_cells(table, cell_columns, label_columns=label_columns)
+            out = suppress_small_cells(table, count_columns or cell_columns, label_columns=label_columns)
             for spec, cell in recorded:
                 shown = str(out.at[spec["row"], spec["column"]])
                 cell.shown = sdc.OPAQUE if shown == sdc.SMALL else str(cell.value)
@@ -459,6 +459,8 @@ class Context:
             for spec, cell in recorded:
                 out.at[spec["row"], spec["column"]] = cell.value if cell.released else sdc.HIDDEN
                 if not cell.released:
+                    for col in spec.get("hide_columns", []):  # a column that gives a hidden cell back (cumulative)
+                        hidden_dependents += [(r, col) for r in out.index]
                     if "dependents" in spec:  # the values derived from this cell alone (not the whole row)
                         hidden_dependents += [(spec["row"], col) for col in spec["dependents"]]
                     else:
