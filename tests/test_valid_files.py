@@ -67,3 +67,24 @@ def test_one_respondent_gets_weights(replica):
     data = _weighted(replica[replica["unit_type"] == "municipality"].head(1))
     assert data.weight_info["respondents"] == 1
     assert data.frame.loc[data.frame["responded"], "weight"].sum() == pytest.approx(356)
+
+
+def test_a_chapter_that_ended_in_words_gives_its_reason_to_the_ledger(tmp_path):
+    import json
+
+    from vsr_analysis.claims.ledger import claim_evidence, decide, load_claims_spec
+
+    spec = load_claims_spec()
+    f3 = next(c for c in spec["claims"] if c["id"] == "F3")
+    part = next(c for c in spec["claims"] if c.get("evidence_part") and c["parameter_set"] == f3["parameter_set"])
+    reason = "the maturity stage or a characteristic does not vary enough among the 12 municipalities used"
+    empty = {"estimate": None, "ci_low": None, "ci_high": None, "p_value": None}
+    evidence = {"claim": "F3", "survey": "file:x:0", "primary": {"method": "not estimable", **empty}, "n": 12,
+                "rule_inputs": {}, "parts": {part["evidence_part"]: {"primary": dict(empty), "rule_inputs": {}, "n": 12}},
+                "not_estimable": reason}  # fmt: skip
+    (tmp_path / f3["parameter_set"]).mkdir()
+    (tmp_path / f3["parameter_set"] / "evidence.json").write_text(json.dumps(evidence))
+    for claim in (f3, part):
+        ev = claim_evidence(tmp_path, claim)
+        decision = decide(claim, ev, 0.05, None)
+        assert decision.verdict == "inconclusive" and reason in decision.reason, claim["id"]

@@ -426,7 +426,7 @@ class Context:
         release = self._sdc_release()
         recorded = []
         for spec in cells:
-            label = f"{spec['row']} | {spec['column']}"
+            label = f"{spec['row']} · {spec['column']}"  # no "|": the audit report is a Markdown table
             members = [str(m) for m in spec["members"]]
             if spec.get("kind") == "share":
                 value = float(table.at[spec["row"], spec["column"]])
