@@ -59,7 +59,7 @@ from vsr_analysis.stats.maturity_ladder import (county_stage_table, dispersion_t
                                                 started_variants)
 from vsr_analysis.claims import share_evidence as se
 from vsr_analysis.claims import share_figures, stage_release
-from vsr_analysis.claims.barrier_release import as_numbers
+from vsr_analysis.claims.share_reporting import as_numbers
 from vsr_analysis.claims.robustness_text import disagreement_sentences
 from vsr_analysis.claims.share_text import design_effect_text
 

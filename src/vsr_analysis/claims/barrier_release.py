@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from vsr_analysis.claims.share_reporting import as_numbers  # noqa: F401 (re-exported for F8's template)
+
 MUNICIPAL_DERIVED = ["share (weighted)", "ci_low", "ci_high", "share (unweighted)"]
 COUNTY_DERIVED = ["share, regional authorities"]
 #: a comparison row's values that give its county share away (the difference, the tests, the discovery flag)
@@ -76,13 +78,3 @@ def comparison_cells(comparisons: pd.DataFrame, counties: pd.DataFrame, items: l
              "dependents": derived},
         ]  # fmt: skip
     return cells
-
-
-def as_numbers(released: pd.DataFrame, labels: list[str]) -> pd.DataFrame:
-    """A released table with its value columns as numbers (a suppressed cell becomes NaN): figures are drawn from
-    this, so they show nothing the table hides."""
-    out = released.copy()
-    for col in out.columns:
-        if col not in labels:
-            out[col] = pd.to_numeric(out[col], errors="coerce")
-    return out
