@@ -45,7 +45,7 @@ def planted() -> AnalysisFrame:
     return data
 
 
-def _chapter(data, tmp_path, monkeypatch, engine: str) -> chapter.Context:
+def _chapter(data, tmp_path, monkeypatch, engine: str, param_set: str = "county-authorities") -> chapter.Context:
     monkeypatch.setattr(chapter, "markdown", lambda text: None)
     monkeypatch.setattr(chapter, "_display_html", lambda text: None)
     monkeypatch.setitem(chapter._session, "scratch", None)
@@ -54,8 +54,8 @@ def _chapter(data, tmp_path, monkeypatch, engine: str) -> chapter.Context:
     else:
         monkeypatch.delenv("VSR_SDC_ENGINE", raising=False)
     stage = tmp_path / "stage"
-    (stage / "results").mkdir(parents=True)
-    return chapter.Context(data, "county-authorities", stage / "results" / "county-authorities", {})
+    (stage / "results").mkdir(parents=True, exist_ok=True)
+    return chapter.Context(data, param_set, stage / "results" / param_set, {})
 
 
 def _publish_county_tables(ctx: chapter.Context) -> None:
@@ -322,3 +322,29 @@ def test_f2_distribution_and_robustness(alone_at_top, tmp_path, monkeypatch, eng
     for bar, value in zip(bars, expected):
         assert (np.isnan(bar) and np.isnan(value)) or bar == pytest.approx(value)
     plt.close(fig)
+
+
+def test_chapters_protected_apart_pass_the_build_audit_together(tmp_path, monkeypatch):
+    """The file without any respondent of Viken: F4's two heat maps (by size band, by centrality class) and F2's
+    stage distribution, each protected in its own chapter, failed the build's audit together (a hidden heat-map
+    cell = F2's stage total minus the other bands). Each heat map is now protected with the margins the other
+    chapters publish assumed known."""
+    from vsr_analysis.claims import necessity_figures
+
+    survey = generate("vsr-narrative", 5)[0]
+    register = load_register()
+    survey = survey[~survey["knr"].isin(set(register.loc[register["county_code"] == "30", "knr"]))]
+    data = AnalysisFrame(
+        spec="file:no-county.csv:0", frame=add_analysis_columns(build_frame(survey, register)),
+        counties=county_rows(survey), synthetic=False,
+    )  # fmt: skip
+    add_weights(data)
+    _f2_tables(_chapter(data, tmp_path, monkeypatch, "on", "f2-maturity-variation"))
+    for name, condition in (("f4-not-a-prerequisite", "population_2021"), ("f4-central", "centrality_score")):
+        ctx = _chapter(data, tmp_path, monkeypatch, "on", name)
+        resp = ctx.respondents.dropna(subset=["maturity_stage"])
+        binned, cells = necessity_figures.binned_release(resp, ctx.frame, condition)
+        ctx.table("binned_counts", binned, "binned", cells=cells, show=False)
+    report = audit_stage(tmp_path / "stage")
+    assert len(report["chapters audited"]) == 3
+    assert report["determined_answers"] == 0 and report["recomputable_counts"] == 0

@@ -425,6 +425,10 @@ class Context:
 
         release = self._sdc_release()
         recorded = []
+        for spec in [c for c in cells if c.get("context")]:  # margins published by other chapters
+            release.assume_known(name, f"context · {spec['column']}", spec["item"], spec["levels"],
+                                 [str(m) for m in spec["members"]])  # fmt: skip
+        cells = [c for c in cells if not c.get("context")]
         for spec in cells:
             label = f"{spec['row']} · {spec['column']}"  # no "|": the audit report is a Markdown table
             members = [str(m) for m in spec["members"]]
@@ -495,8 +499,8 @@ class Context:
     def _record_release(self) -> None:
         """Write this chapter's released cells for the build's reconstruction audit, outside the published
         folders (``<stage>/private/<param set>.json``; never in an interactive run)."""
-        if _session["scratch"] is not None:
-            return
+        if _session["scratch"] is not None or self.results_dir.parent.name != "results":
+            return  # only inside a run's stage (<stage>/results/<set>): never beside a hand-picked results folder
         folder = self.results_dir.parent.parent / "private"
         folder.mkdir(parents=True, exist_ok=True)
         (folder / f"{self.param_set}.json").write_text(json.dumps(self._sdc.records()), encoding="utf-8")

@@ -53,7 +53,17 @@ def binned_release(respondents, frame, condition: str) -> tuple[pd.DataFrame, li
     band = BAND_COLUMNS.get(condition, "size_band")
     table = binned_counts(respondents, band, band_order(frame, band, condition))
     knr = respondents["knr"].astype(str)
-    cells = []
+    stages = [int(c.removeprefix("stage ")) for c in table.columns if c.startswith("stage ")]
+    # margins other chapters publish: F2's respondents at each stage, and the respondents of each band
+    # (F8 and the share chapters' tables by group); the engine protects this table as if they were known
+    cells = [
+        {"context": True, "column": f"stage {s}", "item": "maturity_stage", "levels": [s], "members": knr.tolist()}
+        for s in stages
+    ]
+    for value in table["band"]:
+        members = knr[respondents[band].astype(str) == str(value)].tolist()
+        cells.append({"context": True, "column": f"band {value}", "item": "maturity_stage", "levels": stages,
+                      "members": members})  # fmt: skip
     for row, value in zip(table.index, table["band"]):
         members = knr[respondents[band].astype(str) == str(value)].tolist()
         for col in [c for c in table.columns if c.startswith("stage ")]:

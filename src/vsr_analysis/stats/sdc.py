@@ -70,6 +70,7 @@ class CountCell:
     shown: str | None = None  # None: not decided yet; the number as text, SMALL or HIDDEN
     reason: str = ""
     frozen: bool = False  # already published (an earlier table): protection may not change how it is shown
+    context: bool = False  # a number assumed known from elsewhere (another chapter's margin): never recorded
 
     @property
     def released(self) -> bool:
@@ -136,6 +137,13 @@ class Release:
         levels, members = frozenset(levels), frozenset(members)
         cell = CountCell(table, label, item, levels, members, int(self._value(item, levels, members).sum()))
         self.cells.append(cell)
+        return cell
+
+    def assume_known(self, table: str, label: str, item: str, levels: Iterable, members: Iterable) -> CountCell:
+        """A count another chapter publishes (a margin of this chapter's table): protection assumes the attacker
+        has it, whether or not that chapter hides it (the safe side), and it is not recorded as released here."""
+        cell = self.count(table, label, item, levels, members)
+        cell.shown, cell.frozen, cell.context = str(cell.value), True, True
         return cell
 
     def share(
@@ -258,6 +266,8 @@ class Release:
         """The released cells as plain data for the build's audit (counts only; shares as released)."""
         out = []
         for c in self.cells:
+            if getattr(c, "context", False):
+                continue  # not released by this chapter: the audit takes what the other chapter released
             rec = {
                 "table": c.table,
                 "cell": c.label,
