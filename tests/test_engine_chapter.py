@@ -348,3 +348,22 @@ def test_chapters_protected_apart_pass_the_build_audit_together(tmp_path, monkey
     report = audit_stage(tmp_path / "stage")
     assert len(report["chapters audited"]) == 3
     assert report["determined_answers"] == 0 and report["recomputable_counts"] == 0
+
+
+def test_f8_tables_of_a_single_respondent_file(tmp_path, monkeypatch):
+    """One respondent: a count column's uncovered cell of 1 is hidden with its row's derived values (no crash
+    on a float column), and the audit passes."""
+    survey = generate("vsr-narrative", 5)[0]
+    survey = survey[survey["unit_type"] == "municipality"].head(1)
+    data = AnalysisFrame(
+        spec="file:one.csv:0", frame=add_analysis_columns(build_frame(survey, load_register())),
+        counties=county_rows(survey), synthetic=False,
+    )  # fmt: skip
+    add_weights(data)
+    ctx = _chapter(data, tmp_path, monkeypatch, "on", "f8-barriers")
+    _f8_tables(ctx)
+    comp = ctx.released("comparisons")
+    ones = pd.to_numeric(comp[["n 1", "n 2"]].stack(), errors="coerce")
+    assert not ((ones > 0) & (ones < 3)).any()  # no count of one or two is published
+    report = audit_stage(ctx.results_dir.parent.parent)
+    assert report["determined_answers"] == 0 and report["recomputable_counts"] == 0

@@ -491,6 +491,7 @@ class Context:
                         out[col] = out[col].astype(object)
                         out.at[row, col] = sdc.HIDDEN
                         for dep in dependent:
+                            out[dep] = out[dep].astype(object)
                             out.at[row, dep] = sdc.HIDDEN
         release.freeze()
         self._record_release()
