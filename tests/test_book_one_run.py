@@ -145,7 +145,7 @@ def test_one_page_swapped_between_the_checks_is_refused(small_book, monkeypatch)
     assert not (small_book / "_build" / "html").exists()
     # the next build reads every page again and publishes run A whole
     monkeypatch.undo()
-    os.environ["VSR_PROJECT_ROOT"] = str(small_book)
+    monkeypatch.setenv("VSR_PROJECT_ROOT", str(small_book))  # undone at teardown
     book.build_book(quiet=True)
     assert "Result of run A." in _html(small_book) and "run B" not in _html(small_book)
 
