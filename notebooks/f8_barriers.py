@@ -103,6 +103,7 @@ _ = ctx.figure(fig, "barrier_shares",
 # %%
 analysis = se.share_claim_analysis(frame, ctx.claim, ctx.alpha, item=primary_item, margins=ctx.data.weight_info["margins"])
 primary = analysis.primary
+ctx.stop_unless_estimable(int(primary["n"] or 0), "an answer on the barrier question", kind="count")
 if primary["estimate"] is None:
     markdown(f"**No estimate.** {primary['note'].capitalize()}. The decision rule reads this as *inconclusive*.")
 else:

@@ -94,6 +94,7 @@ outcome_label = f"at stage ≥ {min_stage}" if min_stage is not None else item_l
 domain_text = f"among the municipalities where {subset_label}" if subset_item else "among all municipalities"
 markdown(f"The outcome is **{outcome_label}**, {domain_text}. {len(resp)} of {len(frame)} municipalities "
          f"responded; **{primary['n']}** are in the analysis.")
+ctx.stop_unless_estimable(int(primary["n"] or 0), f"an answer for the outcome {domain_text}", kind="count")
 
 # %% [markdown]
 # ## Primary test

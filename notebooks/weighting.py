@@ -47,6 +47,7 @@ from vsr_analysis.data.analysis_frame import MARGIN_DROP_ORDER, RAKING_MARGINS
 
 frame = ctx.frame
 info = ctx.data.weight_info
+ctx.stop_unless_estimable(info["respondents"], "weights (they answered)", kind="count")  # a page on one unit shows it
 markdown(f"{info['respondents']} of {info['frame']} municipalities responded "
          f"({info['respondents'] / info['frame']:.0%}). Design effect **{info['design_effect']:.3f}**, "
          f"effective sample size **{info['effective_n']:.0f}**; weights range from {info['min_weight']:.2f} to "
