@@ -47,7 +47,6 @@ from vsr_analysis.data.analysis_frame import MARGIN_DROP_ORDER, RAKING_MARGINS
 
 frame = ctx.frame
 info = ctx.data.weight_info
-ctx.stop_unless_estimable(info["respondents"], "weights (they answered)", kind="count")  # a page on one unit shows it
 markdown(f"{info['respondents']} of {info['frame']} municipalities responded "
          f"({info['respondents'] / info['frame']:.0%}). Design effect **{info['design_effect']:.3f}**, "
          f"effective sample size **{info['effective_n']:.0f}**; weights range from {info['min_weight']:.2f} to "
@@ -71,6 +70,8 @@ ax.set_ylabel("Responding municipalities")
 ax.set_title("Distribution of the raking weights")
 ctx.figure(fig, "weights", alt="Histogram of the raking weights of the responding municipalities",
            caption="A weight above 1 means the municipality stands for more than itself: its kind answered less often.")
+# the rest of the page estimates shares and response models: with too few respondents it would show one unit
+ctx.stop_unless_estimable(info["respondents"], "weights (they answered)", kind="count")
 
 # %% [markdown]
 # ## How sure is a raked share? Response as a second phase of sampling
