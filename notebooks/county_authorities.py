@@ -28,9 +28,12 @@
 # claim of the ledger: the description of F8's county part and the comparison in {doc}`f10-policy-coherence` use
 # the same functions.
 #
-# **Disclosure.** On a confidential survey file every count cell follows the disclosure rule (no count of 1 or 2,
-# nor one that could be worked out from the others, and no share or interval from such a cell). With 11 units
-# most cells fall under it; the chapter then says what it could not show.
+# **Disclosure.** On a confidential survey file every count goes through the disclosure engine with the chapter's
+# other counts: no count of 1 or 2, none whose complement among the responding authorities is 0, 1 or 2 (a census
+# of 11 must not say "all but one"), no zero of a yes/no item (it gives every authority the other answer), none that
+# could be worked out from the others, and no share or interval from such a cell; suppressed cells read "..". With
+# 11 units most cells fall under it; the chapter then says what it could not show, and the figure is drawn from the
+# released tables only.
 
 # %% tags=["parameters"]
 survey = "synthetic:vsr-narrative:2021"
@@ -49,10 +52,10 @@ import numpy as np
 import pandas as pd
 import matplotlib.pyplot as plt
 import seaborn as sns
-from vsr_analysis.claims.share_reporting import numeric, publishable
+from vsr_analysis.claims.share_reporting import numeric
 from vsr_analysis.data.codebook import load_codebook
 from vsr_analysis.stats.county_tables import (ITEM_COUNT_COLUMNS, STAGE_COUNT_COLUMNS, describe_count, hidden_cells,
-                                              hidden_note, item_counts, stage_counts)
+                                              hidden_note, item_cells, item_counts, stage_cells, stage_counts)
 from vsr_analysis.stats.descriptives import as_float, interval_errors
 from vsr_analysis.stats.figure_style import legend_below, wrap
 from vsr_analysis.stats.dispersion import weighted_distribution
@@ -75,8 +78,8 @@ stages = stage_counts(counties, stage_labels)
 dm = weighted_distribution(as_float(resp["maturity_stage"]), resp["weight"].to_numpy(), levels=list(stage_labels), population_size=frame_size)
 stages["municipal share (weighted)"] = dm["share"].to_numpy()
 ctx.table("maturity", stages, "County authorities by maturity stage (counts, exact 95 % CI) beside the raked municipal share",
-          count_columns=STAGE_COUNT_COLUMNS)
-shown_stages = publishable(stages, STAGE_COUNT_COLUMNS, confidential)
+          count_columns=STAGE_COUNT_COLUMNS, cells=stage_cells(stages, counties))
+shown_stages = ctx.released("maturity")
 h = hidden_cells(shown_stages, STAGE_COUNT_COLUMNS, "stage name")
 not_shown.append(("maturity distribution", h))
 markdown(hidden_note(h, "maturity table") or "Every cell of the maturity table is shown.")
@@ -88,8 +91,8 @@ markdown(hidden_note(h, "maturity table") or "Every cell of the maturity table i
 components = codebook.items_in_group("components")
 plans = item_counts(counties, components, labels, municipalities=resp)
 ctx.table("plans", plans, "County authorities with each component of the ladder (counts, exact 95 % CI) beside the raked municipal share",
-          count_columns=ITEM_COUNT_COLUMNS)
-shown_plans = publishable(plans, ITEM_COUNT_COLUMNS, confidential)
+          count_columns=ITEM_COUNT_COLUMNS, cells=item_cells(plans, components, counties))
+shown_plans = ctx.released("plans")
 h = hidden_cells(shown_plans, ITEM_COUNT_COLUMNS, "item")
 not_shown.append(("plans and processes", h))
 markdown(hidden_note(h, "plans table") or "Every cell of the plans table is shown.")
@@ -103,8 +106,8 @@ markdown(hidden_note(h, "plans table") or "Every cell of the plans table is show
 barriers = codebook.items_in_group("barriers")
 bars = item_counts(counties, barriers, labels, municipalities=resp)
 ctx.table("barriers", bars, "County authorities naming each barrier (counts, exact 95 % CI) beside the raked municipal share",
-          count_columns=ITEM_COUNT_COLUMNS)
-shown_bars = publishable(bars, ITEM_COUNT_COLUMNS, confidential)
+          count_columns=ITEM_COUNT_COLUMNS, cells=item_cells(bars, barriers, counties))
+shown_bars = ctx.released("barriers")
 h = hidden_cells(shown_bars, ITEM_COUNT_COLUMNS, "item")
 not_shown.append(("barriers", h))
 guidance = shown_bars[shown_bars["item"] == labels["barrier_national_guidance"]].iloc[0]

@@ -75,6 +75,7 @@ markdown(f":::{{admonition}} Claim {claim}: {claim_entry['finding']}\n:class: im
 # %%
 ev = f10_evidence(ctx.data.frame, threshold=threshold, margins=ctx.data.weight_info["margins"])
 t = ev["test"]
+ctx.stop_unless_estimable(int(t["n"] or 0), "an answer on the two barriers", kind="count")
 markdown(f"Raked share of municipalities naming lack of policy coherence or of national support and guidance: "
          f"**{t['estimate']:.3f}** (95 % CI {t['ci_low']:.3f} to {t['ci_high']:.3f}); one-sided p (share > "
          f"{threshold:g}) = **{t['p_value']:.3g}**; n = {t['n']} of {frame_size} municipalities.")

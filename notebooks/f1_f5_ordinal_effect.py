@@ -78,6 +78,7 @@ markdown(f"{len(resp)} of {len(ctx.frame)} municipalities responded; **{len(used
          f"and the {term_short} item and have every covariate, and enter the model (reference county code "
          f"{reference}). Term: **{term_label}**.")
 ctx.stop_unless_estimable(len(used), f"a maturity stage, the {term_short} item and every covariate")
+ctx.stop_unless_varies(used, ["maturity_stage", term, *controls], "the maturity stage, the term or a covariate")
 
 # %% [markdown]
 # ## The term and the maturity stage

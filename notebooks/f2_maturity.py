@@ -58,7 +58,8 @@ from vsr_analysis.stats.maturity_ladder import (county_stage_table, dispersion_t
                                                 stage_distribution_table, stage_score_agreement, stage_score_crosstab,
                                                 started_variants)
 from vsr_analysis.claims import share_evidence as se
-from vsr_analysis.claims import share_figures
+from vsr_analysis.claims import share_figures, stage_release
+from vsr_analysis.claims.share_reporting import as_numbers
 from vsr_analysis.claims.robustness_text import disagreement_sentences
 from vsr_analysis.claims.share_text import design_effect_text
 
@@ -82,11 +83,13 @@ ctx.stop_unless_estimable(len(answered), "a maturity stage", kind="count")
 dist_table, dist = stage_distribution_table(y, w, stage_labels, STAGES, frame_size)
 _ = ctx.table("stage_distribution", dist_table,
               "Maturity stages of the responding municipalities: weighted shares with 95 % Wilson intervals "
-              "(Kish effective n, finite-population correction)", count_columns=["municipalities"], numbered=True)
+              "(Kish effective n, finite-population correction)", count_columns=["municipalities"], numbered=True,
+              cells=stage_release.distribution_cells(dist_table, answered))
+shown = as_numbers(ctx.released("stage_distribution"), ["stage name"]).rename(columns={"share (weighted)": "share"})
 
 # %%
 markdown(f"{ctx.ref('stage_distribution', 'table')} lists the shares; {ctx.ref('stage_distribution')} draws them.")
-fig = share_figures.stage_distribution_figure(dist, stage_labels, min_stage_share)
+fig = share_figures.stage_distribution_figure(shown, stage_labels, min_stage_share)  # the released numbers
 _ = ctx.figure(fig, "stage_distribution",
                alt="Horizontal bar chart of the weighted share of municipalities at each maturity stage 0 to 5 with 95 % intervals and a dashed line at 10 %",
                caption="Weighted share of municipalities at each stage of the maturity ladder with 95 % Wilson "
@@ -161,9 +164,9 @@ if len(counties):
     county_table, cy = county_stage_table(counties, stage_labels, STAGES)
     _ = ctx.table("county_stages", county_table,
                   f"Maturity stages of the {int(np.isfinite(cy).sum())} responding county authorities (counts)",
-                  count_columns=["county authorities"])
+                  count_columns=["county authorities"], cells=stage_release.county_cells(county_table, counties))
     k_started, k_all = int((cy >= started_stage).sum()), int(np.isfinite(cy).sum())
-    if ctx.synthetic or min(k_started, k_all - k_started) == 0 or min(k_started, k_all - k_started) >= 3:
+    if ctx.synthetic or min(k_started, k_all - k_started) >= 3:  # "11 of 11" would give every authority's answer
         markdown(f"{k_started} of {k_all} county authorities are at stage ≥ {started_stage}.")
 else:
     markdown("No county authority is in this survey file.")
@@ -182,8 +185,10 @@ variants = [("primary: self-classified stage, weighted", y, w),
 robust = started_variants(variants, lambda t, k: ctx.decide(t, {"stages_above_min_share": k}).verdict,
                           started_stage=started_stage, threshold=threshold, population_size=frame_size,
                           min_stage_share=min_stage_share, stages=STAGES)
-_ = ctx.table("robustness", robust, "The decision rule under each variant (unadjusted α)", count_columns=["n"])
-markdown(" ".join(disagreement_sentences(robust, label="variant", estimate=f"share ≥ {started_stage}", alpha=ctx.alpha)))
+_ = ctx.table("robustness", robust, "The decision rule under each variant (unadjusted α)", count_columns=["n"],
+              cells=stage_release.robustness_cells(robust, answered, started_stage, STAGES))
+markdown(" ".join(disagreement_sentences(as_numbers(ctx.released("robustness"), ["variant", "decision"]), label="variant",
+                                         estimate=f"share ≥ {started_stage}", alpha=ctx.alpha)))
 
 # %% [markdown]
 # ## Verdict

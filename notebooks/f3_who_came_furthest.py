@@ -91,6 +91,7 @@ markdown(f"{len(used)} responding municipalities with a maturity stage and all f
          f"{len(ctx.frame)} in the frame). Raking weights: design effect "
          f"{ctx.data.weight_info['design_effect']:.2f}, effective n {ctx.data.weight_info['effective_n']:.0f}.")
 ctx.stop_unless_estimable(len(used), "a maturity stage and all four characteristics", parts=tuple(terms))
+ctx.stop_unless_varies(used, ["maturity_stage", *terms], "the maturity stage or a characteristic", parts=tuple(terms))
 
 # %% [markdown]
 # ## The four group comparisons (the primary tests)

@@ -79,6 +79,7 @@ frame, confidential = ctx.frame, ctx.data.confidential
 cut = float(frame[condition].median()) if threshold is None else float(threshold)
 resp = ctx.respondents.dropna(subset=["maturity_stage", condition])
 ctx.stop_unless_estimable(len(resp), "a maturity stage and the condition", kind="count")
+ctx.stop_unless_varies(resp, ["maturity_stage"], "the maturity stage")
 x_raw = resp[condition].astype(float).to_numpy()
 y = resp["maturity_stage"].astype(float).to_numpy()
 # NCA's effect size depends on the X scale; population is analysed on a log10 scale (Oslo is 200 times the
@@ -127,10 +128,10 @@ markdown(f"CE-FDH effect size d = **{ce.effect_size:.3f}** ({effect_size_label(c
 group = (resp[condition] >= cut).astype(int)
 contrast = prerequisite.upper_tail_contrast(resp["maturity_stage"], group, top_stage,
                                             weights=resp["weight"], reps=2000, seed=seed)
-_ = ctx.table("upper_tail", pd.DataFrame({"group": ["at or above the threshold", "below the threshold"],
-                                          f"share at stage ≥ {top_stage}": [contrast["share_1"], contrast["share_0"]]}),
-              "Weighted share at the top stages above and below the threshold")
-markdown(f"Upper-tail contrast (above − below): **{contrast['estimate']:.3f}**, 95 % bootstrap CI "
+tail_table, contrast = prerequisite.released_upper_tail(contrast, resp["maturity_stage"], group, top_stage, confidential)
+_ = ctx.table("upper_tail", tail_table, "Weighted share at the top stages above and below the threshold")
+markdown(f"*The upper-tail contrast is {contrast['withheld']}.*" if "withheld" in contrast else
+         f"Upper-tail contrast (above − below): **{contrast['estimate']:.3f}**, 95 % bootstrap CI "
          f"[{contrast['ci_low']:.3f}, {contrast['ci_high']:.3f}]. A positive difference is compatible with F3 "
          "(bigger municipalities are more often at the top); it does not make size *necessary*.")
 
@@ -143,10 +144,14 @@ markdown(f"Upper-tail contrast (above − below): **{contrast['estimate']:.3f}**
 
 # %%
 markdown(f"{ctx.ref('scatter_ceiling')} shows the respondents against {condition_label} and the ceilings.")
+if confidential:  # the figure's data, through the disclosure engine; the grid is drawn from what was released
+    binned, cells = necessity_figures.binned_release(resp, frame, condition)
+    ctx.table("binned_counts", binned, "Respondents by register band and stage", cells=cells, show=False)
 fig, ax = plt.subplots(figsize=(5.4, 5.0))
 alt, caption = necessity_figures.necessity_figure(
     ax, resp, frame, condition, condition_label, cut, log_scale=log_scale, ce=ce, cr=nca(x, y, ceiling="cr_fdh"),
-    seed=seed, palette=sns.color_palette("colorblind"), confidential=confidential)
+    seed=seed, palette=sns.color_palette("colorblind"), confidential=confidential,
+    released=ctx.released("binned_counts") if confidential else None)
 ax.set_title(wrap("Maturity stage against " + condition_label, 40))
 ctx.figure(fig, "scatter_ceiling", alt=alt, caption=caption)
 
@@ -195,7 +200,7 @@ evidence = ctx.evidence(
              "estimate": inputs["validated_counterexamples"], "ci_low": None, "ci_high": None, "p_value": None},
     n=ev.n,
     rule_inputs=inputs,
-    sensitivity=sens.to_dict(orient="records"),
+    sensitivity=ctx.released("sensitivity").to_dict(orient="records"),  # as published: "<3" stays "<3"
     nca={"ceiling": "ce_fdh", "x_scale": "log10" if log_scale else "linear", "effect_size": ce.effect_size,
          "effect_size_label": effect_size_label(ce.effect_size), "p_value": ce.p_value, "permutations": permutations,
          "required_for_top": ev.required_label},

@@ -57,6 +57,7 @@ from vsr_analysis.stats.descriptives import as_float
 from vsr_analysis.stats.item_shares import item_comparisons, item_share_table, item_shares_by_group
 from vsr_analysis.claims import share_evidence as se
 from vsr_analysis.claims import share_figures
+from vsr_analysis.claims import barrier_release as br
 from vsr_analysis.claims.robustness_text import disagreement_sentences
 from vsr_analysis.claims.share_text import design_effect_text
 
@@ -85,11 +86,12 @@ overall = item_share_table(resp, counties, barriers, short, frame_size)
 _ = ctx.table("barrier_shares", overall,
               "Share of municipalities naming each barrier (weighted, 95 % Wilson CI) and of the regional (county) authorities (unweighted)",
               count_columns=["municipalities answering", "municipalities naming it", "county authorities answering",
-                             "county authorities naming it"], numbered=True)
+                             "county authorities naming it"], numbered=True, cells=br.overall_cells(overall, resp, counties))
+shown = br.as_numbers(ctx.released("barrier_shares"), ["barrier", "item"])  # figures: what the table released
 
 # %%
 markdown(f"{ctx.ref('barrier_shares')} draws the shares of {ctx.ref('barrier_shares', 'table')} against the claim's level of one half.")
-fig = share_figures.barrier_shares_figure(overall, threshold, counties=bool(len(counties)))
+fig = share_figures.barrier_shares_figure(shown, threshold, counties=bool(len(counties)))
 _ = ctx.figure(fig, "barrier_shares",
                alt="Horizontal bar chart of the weighted share of municipalities naming each barrier with 95 % intervals, diamonds for the county authorities' shares and a dashed line at 50 %",
                caption="Weighted share of municipalities naming each barrier (bars, 95 % Wilson intervals) and the "
@@ -101,6 +103,7 @@ _ = ctx.figure(fig, "barrier_shares",
 # %%
 analysis = se.share_claim_analysis(frame, ctx.claim, ctx.alpha, item=primary_item, margins=ctx.data.weight_info["margins"])
 primary = analysis.primary
+ctx.stop_unless_estimable(int(primary["n"] or 0), "an answer on the barrier question", kind="count")
 if primary["estimate"] is None:
     markdown(f"**No estimate.** {primary['note'].capitalize()}. The decision rule reads this as *inconclusive*.")
 else:
@@ -120,13 +123,14 @@ for note in analysis.notes:
 by_band, band_order = item_shares_by_group(resp, frame, barriers, short, "size_band", order_by="population_2021",
                                            population_size=frame_size)
 _ = ctx.table("barriers_by_size_band", by_band, "Share naming each barrier by size band (weighted, 95 % Wilson CI)",
-              count_columns=["municipalities", "naming it"])
+              count_columns=["municipalities", "naming it"], cells=br.by_group_cells(by_band, resp, barriers, short, "size_band"))
+by_band = br.as_numbers(ctx.released("barriers_by_size_band"), ["barrier", "size band"])
 
 # %%
 heat = by_band.pivot(index="barrier", columns="size band", values="share")[band_order + ["all municipalities"]]
 if len(counties):
-    heat["county authorities"] = overall.set_index("barrier")["share, regional authorities"]
-heat = heat.loc[overall["barrier"]]
+    heat["county authorities"] = shown.set_index("barrier")["share, regional authorities"]
+heat = heat.loc[shown["barrier"]]
 markdown(f"{ctx.ref('barrier_heatmap')} sets the size bands side by side.")
 fig = share_figures.barrier_heatmap_figure(heat)
 _ = ctx.figure(fig, "barrier_heatmap",
@@ -149,8 +153,9 @@ comparisons = item_comparisons(resp, counties, barriers, short, split_column="po
                                fdr=fdr)
 _ = ctx.table("comparisons", comparisons,
               f"Exploratory comparisons of the barriers (Benjamini–Hochberg, false discovery rate {fdr:g})",
-              count_columns=["n 1", "n 2"])
-found = comparisons[comparisons["discovery"] == "yes"]
+              count_columns=["n 1", "n 2"], cells=br.comparison_cells(comparisons, counties, barriers, short))
+found = br.as_numbers(ctx.released("comparisons"), ["barrier", "comparison", "group 1", "group 2", "test", "discovery"])
+found = found[found["discovery"] == "yes"]
 markdown(f"**{len(found)}** of {len(comparisons)} comparisons are discoveries at a false discovery rate of {fdr:g}"
          + (": " + "; ".join(f"{r['barrier']} ({r['comparison']}: {r['share 1']:.0%} vs {r['share 2']:.0%})"
                      for _, r in found.iterrows())

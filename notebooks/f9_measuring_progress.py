@@ -75,6 +75,7 @@ markdown(f":::{{admonition}} Claim {claim}: {claim_entry['finding']}\n:class: im
 # %%
 ev = f9_evidence(ctx.data.frame, threshold=threshold, margins=ctx.data.weight_info["margins"])
 t = ev["test"]
+ctx.stop_unless_estimable(int(t["n"] or 0), "an answer on measuring progress", kind="count")
 markdown(f"Raked share of municipalities measuring progress with indicators: **{t['estimate']:.3f}** (95 % CI "
          f"{t['ci_low']:.3f} to {t['ci_high']:.3f}); one-sided p (share < {threshold:g}) = **{t['p_value']:.3g}**; "
          f"n = {t['n']} of {frame_size} municipalities. The Nordic VSR 2024's {outside_share:.0%} (outside context) "

@@ -67,6 +67,7 @@ import pandas as pd
 from vsr_analysis.claims.ledger import load_claims_spec
 from vsr_analysis.claims import share_evidence as se
 from vsr_analysis.claims import share_figures
+from vsr_analysis.claims.share_reporting import as_numbers
 from vsr_analysis.claims.robustness_text import disagreement_sentences
 from vsr_analysis.claims.share_text import design_effect_text
 from vsr_analysis.data.codebook import load_codebook
@@ -93,6 +94,7 @@ outcome_label = f"at stage ≥ {min_stage}" if min_stage is not None else item_l
 domain_text = f"among the municipalities where {subset_label}" if subset_item else "among all municipalities"
 markdown(f"The outcome is **{outcome_label}**, {domain_text}. {len(resp)} of {len(frame)} municipalities "
          f"responded; **{primary['n']}** are in the analysis.")
+ctx.stop_unless_estimable(int(primary["n"] or 0), f"an answer for the outcome {domain_text}", kind="count")
 
 # %% [markdown]
 # ## Primary test
@@ -125,8 +127,9 @@ for label, tab in tables.items():
 for note in group_notes:
     markdown(f"*{note}*")
 markdown(f"{ctx.ref('shares_by_group')} draws these shares against the level in the claim.")
-fig = share_figures.shares_by_group_figure(tables, threshold, f"{claim}: share {outcome_label}, {domain_text}",
-                                           f"Share {outcome_label} (%, weighted)")
+released = {label: as_numbers(ctx.released(f"by_{label.replace(' ', '_')}"), [label]) for label in tables}
+fig = share_figures.shares_by_group_figure(released, threshold, f"{claim}: share {outcome_label}, {domain_text}",
+                                           f"Share {outcome_label} (%, weighted)")  # drawn from the released tables
 _ = ctx.figure(fig, "shares_by_group",
                alt=f"Two stacked panels of point estimates with 95 % intervals: the weighted share {outcome_label} by size band and by centrality class, with the claim's level as a dashed line",
                caption=f"Weighted share {outcome_label} {domain_text}, by size band and by SSB centrality class "

@@ -19,7 +19,10 @@
 # back to the whole frame. The compendium rakes (iterative proportional fitting) the respondents to the
 # frame's counts on three pre-specified margins: **size band**, **centrality class** (classes 1 and 2 pooled:
 # class 1 has only six municipalities) and **merger 2017–2020**. A margin cell where nobody answered (possible in
-# a small or unusual survey file) is merged with its smaller neighbour, and the page says so. Every primary result
+# a small or unusual survey file) is merged with its smaller neighbour, and the page says so. When the respondents
+# still cannot meet every margin at once (a file without any respondent of a whole county can leave no weights
+# that do), a pre-specified rule drops margins one at a time, merger first, then centrality, size band last,
+# until raking converges; every chapter then says which margins were dropped. Every primary result
 # is weighted, with the unweighted one beside it. The design effect (Kish: 1 + CV² of the weights) says how much
 # precision the weighting costs; {numref}`Figure %s <fig-weighting-weights>` shows how the weights spread.
 
@@ -40,7 +43,7 @@ from vsr_analysis import paths
 from vsr_analysis.claims import share_evidence as se
 from vsr_analysis.claims import share_figures
 from vsr_analysis.claims.ledger import load_claims_spec
-from vsr_analysis.data.analysis_frame import RAKING_MARGINS
+from vsr_analysis.data.analysis_frame import MARGIN_DROP_ORDER, RAKING_MARGINS
 
 frame = ctx.frame
 info = ctx.data.weight_info
@@ -49,7 +52,11 @@ markdown(f"{info['respondents']} of {info['frame']} municipalities responded "
          f"effective sample size **{info['effective_n']:.0f}**; weights range from {info['min_weight']:.2f} to "
          f"{info['max_weight']:.2f}.")
 if list(info["margins"]) != list(RAKING_MARGINS):
-    markdown(f"*Margins used after merging cells without respondents: {', '.join(info['margins'])}.*")
+    markdown(f"*Margins used after merging cells without respondents: {', '.join(info['margins']) or 'none'}.*")
+if info.get("dropped_margins"):
+    markdown(f"*Raking could not meet every margin with these respondents; by the pre-specified rule (margins "
+             f"dropped in the order {', '.join(MARGIN_DROP_ORDER)} until raking converges) "
+             f"{', '.join(info['dropped_margins'])} were dropped.*")
 _ = ctx.table("margins", se.margin_table(frame, info["margins"]),
               "Raking margins: the frame, the respondents and the weighted respondents",
               count_columns=["frame (municipalities)", "respondents"])
@@ -63,6 +70,8 @@ ax.set_ylabel("Responding municipalities")
 ax.set_title("Distribution of the raking weights")
 ctx.figure(fig, "weights", alt="Histogram of the raking weights of the responding municipalities",
            caption="A weight above 1 means the municipality stands for more than itself: its kind answered less often.")
+# the rest of the page estimates shares and response models: with too few respondents it would show one unit
+ctx.stop_unless_estimable(info["respondents"], "weights (they answered)", kind="count")
 
 # %% [markdown]
 # ## How sure is a raked share? Response as a second phase of sampling

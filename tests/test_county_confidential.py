@@ -13,7 +13,8 @@ import pytest
 import yaml
 
 from conftest import copy_project, vsr
-from vsr_analysis.build.disclosure import SUPPRESSED, scan_build
+from vsr_analysis.build.disclosure import scan_build
+from vsr_analysis.stats.sdc import HIDDEN
 
 pytestmark = pytest.mark.slow
 
@@ -79,9 +80,14 @@ def test_small_county_cells_are_suppressed_and_the_chapter_says_so(county_build)
     root, _, _ = county_build
     barriers = pd.read_csv(root / "results/county-authorities/barriers.csv", dtype=str).set_index("item")
     competence = barriers.loc["competence on the goals"]
-    assert competence["county authorities with it"] == SUPPRESSED
-    assert competence["county authorities without it"] == SUPPRESSED  # 10 of 11 would give the 1 away
-    assert competence["county share"] == SUPPRESSED and competence["ci_low (exact)"] == SUPPRESSED
+    # the county tables go through the disclosure engine: one mark for every suppressed cell
+    assert competence["county authorities with it"] == HIDDEN
+    assert competence["county authorities without it"] == HIDDEN  # 10 of 11 would give the 1 away
+    assert competence["county share"] == HIDDEN and competence["ci_low (exact)"] == HIDDEN
+    # the build's reconstruction audit ran over what was released, and passed
+    audit = json.loads((root / "results/disclosure-audit.json").read_text())
+    assert "county-authorities" in audit["chapters audited"]
+    assert audit["determined_answers"] == 0 and audit["recomputable_counts"] == 0 and audit["constraints"] > 0
     html = (root / "_build/html/book/executed/county-authorities.html").read_text()
     assert "Not shown:" in html and "competence on the goals" in html
     assert "Not a simulated file" in html  # no truth table on a confidential file

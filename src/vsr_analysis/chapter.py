@@ -25,6 +25,7 @@ import re
 import sys
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from vsr_analysis import paths
@@ -209,17 +210,19 @@ def save_figure(fig, folder: Path, name: str, alt: str, caption: str, link: str)
 
     The figure is first narrowed to at most ``figure_style.WIDTH`` inches as saved (:func:`fit_width`). The PNG
     (``HIDPI``, at least twice the displayed width in pixels) records the size in points of the smallest text the
-    figure draws (``vsr-smallest-text-pt``, :func:`vsr_analysis.stats.figure_style.smallest_text`): with the
+    figure draws (``vsr-smallest-text-pt``, :func:`vsr_analysis.stats.figure_style.smallest_text`), and no other
+    text chunk (``disclosure.PNG_TEXT_KEYS``; the leak scan refuses any other): with the
     image's width and density it gives the text's height on screen at any displayed width (the browser test
     checks 10 px on a phone).
     """
     from vsr_analysis.stats.figure_style import fit_width, smallest_text
 
     fit_width(fig)
-    size, text = smallest_text(fig)
+    size, _ = smallest_text(fig)
     path = Path(folder) / f"{name}.png"
     tmp = path.with_name(f".{path.name}.tmp.png")
-    metadata = {"Software": None, "vsr-smallest-text-pt": f"{size:g}", "vsr-smallest-text": " ".join(text.split())}
+    # a size only, never the text itself: a data label ("9", "72") in a file's metadata is data that no page shows
+    metadata = {"Software": None, "vsr-smallest-text-pt": f"{size:g}"}
     fig.savefig(tmp, dpi=HIDPI, bbox_inches="tight", metadata=metadata)
     tmp.replace(path)
     import matplotlib.pyplot as plt
@@ -332,6 +335,8 @@ class Context:
         show: bool = True,
         float_digits: int = 3,
         numbered: bool = False,
+        cells: list[dict] | None = None,
+        label_columns: list[str] | None = None,
     ) -> None:
         """Write ``table`` as CSV (for download) and show it as an HTML table with a download link.
 
@@ -342,11 +347,23 @@ class Context:
 
         For a confidential survey file, cells in ``count_columns`` below the disclosure threshold are
         suppressed (with secondary suppression) before anything is written or shown.
+
+        ``cells`` (one dict per count cell: ``row`` (index label), ``column``, ``item``, ``levels``, ``members``
+        (unit ids); optionally ``dependents``, the columns of the row derived from this cell alone, and
+        ``kind="share"`` with ``weights`` (unit id -> weight) for a share cell) says what each count counts: on a confidential run the table then goes through the disclosure
+        engine (``stats.sdc``) together with every table this chapter released before it, suppressed cells are
+        shown as ``".."``, derived values of their rows too (never ``label_columns``), and the cells are recorded
+        for the build's reconstruction audit. What was released is ``ctx.released(name)``: draw figures from it.
         """
-        if self.data.confidential and count_columns:
+        if self.data.confidential and cells is not None:
+            table = self._through_engine(name, table, cells, list(count_columns or []), label_columns)
+        elif self.data.confidential and count_columns:
             from vsr_analysis.build.disclosure import suppress_small_cells
 
-            table = suppress_small_cells(table, count_columns)
+            table = suppress_small_cells(table, count_columns, label_columns=label_columns)
+        if not hasattr(self, "_released"):
+            self._released = {}
+        self._released[name] = table.copy()
         self._refuse_unit_level_table(name, table)
         # A downloaded CSV leaves the page's banner behind: on the replica every row says it is simulated.
         written = table if not self.synthetic else table.assign(data=SIMULATED_CSV_LABEL.format(spec=self.data.spec))
@@ -376,6 +393,118 @@ class Context:
                 _display_html(f'<p class="table-caption"><strong>{html.escape(caption)}</strong></p>{body}')
             if rel:
                 markdown(f"{{download}}`Download this table (CSV) <{rel}>`")
+
+    def released(self, name: str) -> pd.DataFrame:
+        """The table ``name`` as this chapter published it (suppressed on a confidential run): figures and
+        sentences about it are built from this copy, never from the computed table."""
+        return self._released[name].copy()
+
+    # the disclosure engine (confidential runs) ----------------------------------------------------------------
+    def _sdc_release(self):
+        """This chapter's release: every count cell it published so far, with the respondents' answers."""
+        if getattr(self, "_sdc", None) is None:
+            from vsr_analysis.data.codebook import load_codebook
+            from vsr_analysis.stats import sdc
+
+            codebook = load_codebook()
+            muni = self.respondents.set_index("knr") if "knr" in self.respondents else self.respondents
+            counties = self.data.counties.set_index("knr") if "knr" in self.data.counties else self.data.counties
+            items = [i.name for i in codebook if i.codes and i.name in muni.columns]
+            answers = pd.concat([muni[items], counties.reindex(columns=items)]).astype(object)
+            answers = answers.where(answers.notna(), None)
+            answers.index = answers.index.astype(str)
+            levels = {i: sorted(codebook.item(i).valid_codes) for i in items}
+            self._sdc = sdc.Release(answers, levels)
+        return self._sdc
+
+    def _through_engine(self, name, table, cells, count_columns, label_columns) -> pd.DataFrame:
+        import os
+
+        from vsr_analysis.build.disclosure import DisclosureError, suppress_small_cells
+        from vsr_analysis.stats import sdc
+
+        release = self._sdc_release()
+        recorded = []
+        for spec in [c for c in cells if c.get("context")]:  # margins published by other chapters
+            release.assume_known(name, f"context · {spec['column']}", spec["item"], spec["levels"],
+                                 [str(m) for m in spec["members"]])  # fmt: skip
+        cells = [c for c in cells if not c.get("context")]
+        for spec in cells:
+            label = f"{spec['row']} · {spec['column']}"  # no "|": the audit report is a Markdown table
+            members = [str(m) for m in spec["members"]]
+            if spec.get("kind") == "share":
+                value = float(table.at[spec["row"], spec["column"]])
+                # the precision the CSV publishes (FLOAT_FORMAT, 6 significant digits): the audit's rounding
+                digits = 6 if not value or value != value else 5 - int(np.floor(np.log10(abs(value))))
+                weights = spec.get("weights")
+                weights = None if weights is None else pd.Series(weights).rename(index=str)
+                cell = release.share(name, label, spec["item"], spec["levels"], members, digits, weights)
+            else:
+                cell = release.count(name, label, spec["item"], spec["levels"], members)
+            recorded.append((spec, cell))
+        cell_columns = list(dict.fromkeys([*count_columns, *(spec["column"] for spec in cells)]))
+        if os.environ.get("VSR_SDC_ENGINE") == "off":
+            # tests only: the per-table rule of builds before the engine, recorded for the audit to attack
+            out = suppress_small_cells(table, count_columns or cell_columns, label_columns=label_columns)
+            for spec, cell in recorded:
+                shown = str(out.at[spec["row"], spec["column"]])
+                cell.shown = sdc.OPAQUE if shown == sdc.SMALL else str(cell.value)
+        else:
+            result = release.protect()
+            if not result.passed:
+                raise DisclosureError(
+                    f"table {name!r}: the disclosure engine cannot release it without letting an answer or a "
+                    "suppressed count be recomputed from this chapter's earlier tables"
+                )
+            out = table.copy()
+            for col in cell_columns:
+                out[col] = out[col].astype(object)
+            hidden_rows, hidden_dependents = set(), []
+            for spec, cell in recorded:
+                out.at[spec["row"], spec["column"]] = cell.value if cell.released else sdc.HIDDEN
+                if not cell.released:
+                    for col in spec.get("hide_columns", []):  # a column that gives a hidden cell back (cumulative)
+                        hidden_dependents += [(r, col) for r in out.index]
+                    if "dependents" in spec:  # the values derived from this cell alone (not the whole row)
+                        hidden_dependents += [(spec["row"], col) for col in spec["dependents"]]
+                    else:
+                        hidden_rows.add(spec["row"])
+            if label_columns is None:
+                first = min(list(out.columns).index(c) for c in cell_columns) if cell_columns else 0
+                label_columns = list(out.columns[:first])
+            dependent = [
+                c
+                for c in out.columns
+                if c not in cell_columns and c not in label_columns and pd.api.types.is_numeric_dtype(table[c])
+            ]
+            for col in dependent:
+                out[col] = [sdc.HIDDEN if r in hidden_rows else v for r, v in zip(out.index, out[col].astype(object))]
+            for row, col in hidden_dependents:
+                out[col] = out[col].astype(object)
+                out.at[row, col] = sdc.HIDDEN
+            # a count column's cells that no spec covers keep the per-table rule's primary suppression
+            covered = {(spec["row"], spec["column"]) for spec in cells}
+            for col in count_columns:
+                for row in out.index:
+                    value = pd.to_numeric(pd.Series([table.at[row, col]]), errors="coerce").iloc[0]
+                    if (row, col) not in covered and 0 < value < sdc.MIN_CELL:
+                        out[col] = out[col].astype(object)
+                        out.at[row, col] = sdc.HIDDEN
+                        for dep in dependent:
+                            out[dep] = out[dep].astype(object)
+                            out.at[row, dep] = sdc.HIDDEN
+        release.freeze()
+        self._record_release()
+        return out
+
+    def _record_release(self) -> None:
+        """Write this chapter's released cells for the build's reconstruction audit, outside the published
+        folders (``<stage>/private/<param set>.json``; never in an interactive run)."""
+        if _session["scratch"] is not None or self.results_dir.parent.name != "results":
+            return  # only inside a run's stage (<stage>/results/<set>): never beside a hand-picked results folder
+        folder = self.results_dir.parent.parent / "private"
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / f"{self.param_set}.json").write_text(json.dumps(self._sdc.records()), encoding="utf-8")
 
     def ref(self, name: str, kind: str = "figure") -> str:
         """A reference for the text to this chapter's numbered figure (or ``kind="table"``) ``name``: "Figure 2"."""
@@ -527,6 +656,32 @@ class Context:
         if n >= minimum:
             return
         reason = f"only {n} responding municipalities have {what}; the analysis needs at least {minimum}"
+        self._stop(reason, n, parts)
+
+    def stop_unless_varies(self, used: pd.DataFrame, columns, what: str, parts: tuple = ()) -> None:
+        """End the chapter in words when a model's term or covariate does not vary enough among the rows used.
+
+        A column with few distinct values (an item, an indicator) needs at least two levels held by at least
+        ``MIN_CELL`` municipalities each; any other column needs some variation. The reason names ``what``
+        (e.g. "the term or a covariate") and the rule, never the column's levels or counts: "every respondent is a
+        network member" would publish each respondent's answer.
+        """
+        from vsr_analysis.stats.small_cells import MIN_CELL
+
+        for col in columns:
+            values = used[col].dropna()
+            counts = values.value_counts()
+            discrete = len(counts) <= 10
+            if (discrete and int((counts >= MIN_CELL).sum()) < 2) or (
+                not discrete and float(pd.to_numeric(values, errors="coerce").std()) == 0
+            ):
+                reason = (
+                    f"{what} does not vary enough among the {len(used)} municipalities used (the model needs at "
+                    f"least two levels held by {MIN_CELL} or more municipalities each)"
+                )
+                self._stop(reason, len(used), parts)
+
+    def _stop(self, reason: str, n: int, parts: tuple = ()) -> None:
         markdown(
             ":::{admonition} Cannot be estimated on this survey file\n:class: warning\n"
             f"{reason[0].upper() + reason[1:]}. The claim is recorded as *inconclusive*, and the rest of this "
@@ -675,6 +830,14 @@ def start(*, survey: str, param_set: str, results_dir: str | None, parameters: d
     if parts["kind"] == "synthetic":
         markdown(SIMULATED_BANNER.format(spec=survey))
     show_provenance(params, survey)
+    dropped = data.weight_info.get("dropped_margins")
+    if dropped:
+        markdown(
+            ":::{admonition} Weighting on this survey file\n:class: note\n"
+            "The respondents of this file cannot meet every raking margin at once, so by the pre-specified rule "
+            f"(see the weighting page) the margin(s) {', '.join(dropped)} were dropped; the weights meet "
+            f"{', '.join(data.weight_info['margins']) or 'no margin (equal weights)'}.\n:::"
+        )
     if _session["scratch"] is None:
         markdown(
             f"{{download}}`Download the executed notebook ({param_set}.ipynb) <{param_set}.ipynb>` · "

@@ -436,6 +436,23 @@ def build() -> tuple[dict[str, bytes], list[dict]]:
         sheet="Notater",
         problems=[P(1, "notes", "unknown_item")] + [P(1, h, "missing_required_item") for h in ITEMS],
     )
+    add(
+        "notes_first.xlsx",
+        xlsx_bytes([("Notater", [["notes"], ["read me first"]]), ("Svar", sheet_rows(header, rows))]),
+        "the data on the second sheet, none named: the sheets are named and --sheet suggested",
+        problems=[P(None, None, "wrong_sheet"), P(1, "notes", "unknown_item")]
+        + [P(1, h, "missing_required_item") for h in ITEMS],
+    )
+    add(
+        "notes_first.xlsx",
+        None,
+        "the same workbook with --sheet Svar: valid",
+        sheet="Svar",
+        warnings=["row 2: knr '301' read as '0301'"],
+        n_municipalities=3,
+        n_counties=1,
+        sheet_used="Svar",
+    )
     rows = [
         answers(301, 74),
         answers(1103, 75, maturity_stage=7),

@@ -85,6 +85,29 @@ def scan_results(results_dir: Path, synthetic_sets: frozenset[str] | set[str] = 
     return leaks
 
 
+#: The only text chunk a published figure may carry: the size of its smallest text (``chapter.save_figure``).
+PNG_TEXT_KEYS = frozenset({"vsr-smallest-text-pt"})
+
+
+def scan_png_metadata(folder: Path) -> list[str]:
+    """PNG files under ``folder`` whose text chunks carry anything but ``PNG_TEXT_KEYS`` (a size): a chunk with
+    the text of a data label publishes data that no page shows."""
+    from PIL import Image
+
+    leaks = []
+    for path in sorted(Path(folder).rglob("*.png")) if Path(folder).is_dir() else []:
+        try:
+            with Image.open(path) as im:
+                chunks = dict(getattr(im, "text", {}) or {})
+        except OSError:
+            continue
+        extra = sorted(set(chunks) - PNG_TEXT_KEYS)
+        bad_size = [k for k in PNG_TEXT_KEYS & set(chunks) if not re.fullmatch(r"\d+(\.\d+)?", chunks[k].strip())]
+        if extra or bad_size:
+            leaks.append(f"{path.name}: PNG text chunk(s) {', '.join(extra + bad_size)} in a figure's metadata")
+    return leaks
+
+
 def scan_build(html_dir: Path, executed_dir: Path, results_dir: Path | None = None) -> list[str]:
     """Scan executed notebooks' outputs and the result tables of a confidential run for disclosure."""
     codes, names = _identifiers()
@@ -98,6 +121,8 @@ def scan_build(html_dir: Path, executed_dir: Path, results_dir: Path | None = No
     from vsr_analysis import paths
 
     leaks += scan_results(results_dir or paths.results_dir(), synthetic_sets)
+    leaks += scan_png_metadata(results_dir or paths.results_dir())
+    leaks += scan_png_metadata(Path(html_dir) / "_images")
     return leaks
 
 
@@ -293,26 +318,34 @@ def scan_numbers(texts: list[str], where: str, identifying: set[float]) -> list[
     return leaks
 
 
-def published_identifying_values() -> set[float]:
-    """The identifying register values of the published run's respondents (empty for synthetic runs)."""
+def published_identifying_values(survey: str | None = None) -> set[float]:
+    """The identifying register values of the respondents of ``survey`` (a survey spec), by default of the
+    published run (empty for synthetic runs)."""
     from vsr_analysis import paths
 
-    try:
-        info = json.loads((paths.results_dir() / "run.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return set()
-    if not info.get("confidential"):
-        return set()
+    if survey is None:
+        try:
+            info = json.loads((paths.results_dir() / "run.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return set()
+        if not info.get("confidential"):
+            return set()
+        survey = info["survey"]
     from vsr_analysis.data.analysis_frame import load_frame
 
-    return identifying_values(load_frame(info["survey"], weights=False).frame)
+    return identifying_values(load_frame(survey, weights=False).frame)
 
 
-def scan_published(html_dir: Path, executed_dir: Path, results_dir: Path, generated_dir: Path) -> list[str]:
+def scan_published(
+    html_dir: Path, executed_dir: Path, results_dir: Path, generated_dir: Path, survey: str | None = None
+) -> list[str]:
     """Everything ``scan_build`` checks, plus published numbers that single out a respondent, in the ledger
-    (its reason strings), result CSVs, executed notebooks, generated pages and the HTML of those pages."""
+    (its reason strings), result CSVs, executed notebooks, generated pages and the HTML of those pages.
+
+    ``survey``: the survey spec of the run the pages were built from (``vsr book`` passes the one it checked
+    before Sphinx); by default the one ``run.json`` names now."""
     leaks = scan_build(html_dir, executed_dir, results_dir)
-    identifying = published_identifying_values()
+    identifying = published_identifying_values(survey)
     if not identifying:
         return leaks
     codes, names = _identifiers()

@@ -1,4 +1,6 @@
-"""One ``vsr run`` at a time per checkout: an exclusive lock on ``.vsr-run.lock`` at the project root.
+"""One ``vsr run`` (or ``vsr book``) at a time per checkout: an exclusive lock on ``.vsr-run.lock`` at the root.
+
+``vsr book`` takes the same lock for its whole build, so a run cannot publish while Sphinx reads the pages.
 
 The lock is an ``flock`` held for the whole run; the operating system releases it when the process ends in any
 way (even SIGKILL), so a crashed run never leaves a stale lock.  A second run fails at once with a message that
@@ -20,8 +22,9 @@ class RunLocked(RuntimeError):
 
 
 class RunLock:
-    def __init__(self, root: Path | None = None):
+    def __init__(self, root: Path | None = None, holder: str = "vsr run"):
         self.path = (root or paths.project_root()) / LOCK_NAME
+        self.holder = holder
         self.fd: int | None = None
 
     def acquire(self) -> RunLock:
@@ -31,14 +34,14 @@ class RunLock:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
-            holder = os.pread(fd, 64, 0).decode(errors="replace").strip() or "unknown"
+            pid, _, what = os.pread(fd, 128, 0).decode(errors="replace").strip().partition(" ")
             os.close(fd)
             raise RunLocked(
-                f"another `vsr run` is already running in this checkout (process {holder}); wait for it to "
-                f"finish (or stop it), then run again. Lock file: {LOCK_NAME}"
+                f"another `{what or 'vsr run'}` is already running in this checkout (process {pid or 'unknown'}); "
+                f"wait for it to finish (or stop it), then run again. Lock file: {LOCK_NAME}"
             ) from None
         os.ftruncate(fd, 0)
-        os.pwrite(fd, str(os.getpid()).encode(), 0)
+        os.pwrite(fd, f"{os.getpid()} {self.holder}".encode(), 0)
         self.fd = fd
         return self
 

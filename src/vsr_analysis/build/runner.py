@@ -539,6 +539,13 @@ def _run_locked(spec, source, *, jobs, only, force, timeout, log) -> list[Outcom
             + "\n",
             encoding="utf-8",
         )
+        if source.confidential:
+            from vsr_analysis.build.release_audit import AuditFailed, audit_stage
+
+            try:
+                audit_stage(stage, reused=[o.name for o in outcomes if o.status == "reused"])
+            except AuditFailed as exc:
+                raise RunFailed(f"disclosure: {exc}. Previous outputs were left untouched.") from None
         write_generated_pages(stage / "generated", ledger, spec, source, stage / "results")
         unstamped = stamp_final_verdicts(stage / "executed", ledger)
         if unstamped:
@@ -550,6 +557,10 @@ def _run_locked(spec, source, *, jobs, only, force, timeout, log) -> list[Outcom
             state.durations[outcome.name] = round(outcome.seconds, 1)
         state.save(stage / "results" / STATE_FILE)
         stamp_and_publish(stage, run_id, source.spec)
+        if source.confidential:
+            from vsr_analysis.build.release_audit import keep_records
+
+            keep_records(stage)
     finally:
         children.kill_all()
         try:

@@ -308,6 +308,8 @@ RULES = {
 
 
 def decide(claim: dict, evidence: dict, alpha: float, p_value: float | None) -> Decision:
+    if evidence.get("not_estimable"):  # the chapter ended in words (Context.stop_unless_*): its reason, verbatim
+        return Decision("inconclusive", f"not estimable on this survey file: {evidence['not_estimable']}")
     return RULES[claim["rule"]](evidence, alpha, p_value, claim.get("rule_parameters", {}) or {})
 
 
@@ -332,7 +334,8 @@ def claim_evidence(results_dir: Path, claim: dict) -> dict | None:
     sub = (ev.get("parts") or {}).get(part)
     if sub is None:
         return None
-    return {"survey": ev.get("survey"), **sub}
+    inherited = {"not_estimable": ev["not_estimable"]} if ev.get("not_estimable") else {}
+    return {"survey": ev.get("survey"), **inherited, **sub}
 
 
 def in_holm_family(claim: dict) -> bool:

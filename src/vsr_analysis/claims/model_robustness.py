@@ -32,8 +32,15 @@ CLUSTER = "county_code"
 
 
 def with_large_reference(respondents: pd.DataFrame, frame: pd.DataFrame) -> tuple[pd.DataFrame, str]:
-    """Respondents with the county column recoded so that the frame's largest county is the reference."""
+    """Respondents with the county column recoded so that the frame's largest county is the reference.
+
+    Pre-specified fallback for a file without any respondent of that county: the next largest county of the
+    frame (by its number of municipalities, ties by code) that has respondents."""
     ref = largest_level(frame, CLUSTER)
+    present = set(respondents[CLUSTER].dropna().astype(str))
+    if ref not in present and present:
+        sizes = frame[CLUSTER].astype(str).value_counts()
+        ref = sorted(present, key=lambda level: (-int(sizes.get(level, 0)), level))[0]
     return with_reference(respondents, CLUSTER, ref), ref
 
 
@@ -94,8 +101,7 @@ def imputed_row(
 
     Returns the robustness row and, for ``extra_terms``, pooled results per term (F3's components).
     """
-    from vsr_analysis.data.analysis_frame import RAKING_MARGINS
-    from vsr_analysis.stats.raking import rake
+    from vsr_analysis.data.analysis_frame import rake_by_rule
 
     columns = list(dict.fromkeys(["maturity_stage", term, *controls, *extra_terms]))
     respondents = data
@@ -106,7 +112,7 @@ def imputed_row(
     for filled in completed:
         full = frame.copy()
         full["responded"] = full.index.isin(filled.index)
-        filled = filled.assign(weight=rake(full, "responded", list(RAKING_MARGINS)).reindex(filled.index))
+        filled = filled.assign(weight=rake_by_rule(full)[0].reindex(filled.index))
         fit = _fit(
             filled,
             [term, *[c for c in controls if c != term], *[t for t in extra_terms if t != term and t not in controls]],

@@ -482,3 +482,26 @@ def existence_sensitivity(
                          validated_counterexamples=ev.validated_counterexamples, required_label=ev.required_label)  # fmt: skip
             variants.append({"label": label, "rule_inputs": ev.as_rule_inputs()})
     return decide_under_variants(claim, alpha, variants)
+
+
+def released_upper_tail(contrast: dict, stage, group, top_stage: int, confidential: bool) -> tuple[pd.DataFrame, dict]:
+    """The upper-tail table and the contrast as they may be published.
+
+    A weighted share with its group's size known is a count in disguise (share x respondents gave "1" back): on a
+    confidential run, when fewer than ``MIN_CELL`` respondents of either group are at the top stages, or fewer than
+    that are not, both shares, the contrast and its interval are withheld (the reason names the rule, not the group).
+    """
+    from vsr_analysis.stats.small_cells import MIN_CELL
+
+    top = pd.to_numeric(pd.Series(stage), errors="coerce") >= top_stage
+    group = pd.Series(group, index=top.index)
+    small = any(min(int(top[group == g].sum()), int((~top[group == g]).sum())) < MIN_CELL for g in (0, 1))
+    withheld = confidential and small
+    shares = ["..", ".."] if withheld else [contrast["share_1"], contrast["share_0"]]
+    table = pd.DataFrame(
+        {"group": ["at or above the threshold", "below the threshold"], f"share at stage ≥ {top_stage}": shares}
+    )
+    if withheld:
+        rule = f"fewer than {MIN_CELL} respondents of a group are (or are not) at the top stages"
+        return table, {"withheld": f"not published on a confidential file: {rule}"}
+    return table, dict(contrast)

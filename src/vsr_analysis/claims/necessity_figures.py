@@ -45,20 +45,48 @@ def binned_heatmap(ax, counts: pd.DataFrame) -> None:
     ax.set_ylabel("Maturity stage")
 
 
-def necessity_figure(ax, respondents, frame, condition: str, condition_label: str, cut: float, *, log_scale: bool,
-                     ce, cr, seed: int, palette, confidential: bool) -> tuple[str, str]:  # fmt: skip
-    """Binned counts on a confidential run, the scatter with ceilings otherwise; returns (alt text, caption)."""
+def binned_release(respondents, frame, condition: str) -> tuple[pd.DataFrame, list[dict]]:
+    """The confidential figure's data: respondents by register band x stage, and what each count counts (for the
+    disclosure engine, ``Context.table(cells=...)``): the respondents of the band at that stage."""
     from vsr_analysis.claims.necessity_evidence import BAND_COLUMNS, band_order, binned_counts
-    from vsr_analysis.stats.small_cells import suppress_small_cells
 
+    band = BAND_COLUMNS.get(condition, "size_band")
+    table = binned_counts(respondents, band, band_order(frame, band, condition))
+    knr = respondents["knr"].astype(str)
+    stages = [int(c.removeprefix("stage ")) for c in table.columns if c.startswith("stage ")]
+    # margins other chapters publish: F2's respondents at each stage, and the respondents of each band
+    # (F8 and the share chapters' tables by group); the engine protects this table as if they were known
+    cells = [
+        {"context": True, "column": f"stage {s}", "item": "maturity_stage", "levels": [s], "members": knr.tolist()}
+        for s in stages
+    ]
+    for value in table["band"]:
+        members = knr[respondents[band].astype(str) == str(value)].tolist()
+        cells.append({"context": True, "column": f"band {value}", "item": "maturity_stage", "levels": stages,
+                      "members": members})  # fmt: skip
+    for row, value in zip(table.index, table["band"]):
+        members = knr[respondents[band].astype(str) == str(value)].tolist()
+        for col in [c for c in table.columns if c.startswith("stage ")]:
+            level = int(col.removeprefix("stage "))
+            cells.append({"row": row, "column": col, "item": "maturity_stage", "levels": [level], "members": members})
+    return table, cells
+
+
+def necessity_figure(ax, respondents, frame, condition: str, condition_label: str, cut: float, *, log_scale: bool,
+                     ce, cr, seed: int, palette, confidential: bool,
+                     released: pd.DataFrame | None = None) -> tuple[str, str]:  # fmt: skip
+    """Binned counts on a confidential run, the scatter with ceilings otherwise; returns (alt text, caption).
+
+    On a confidential run the grid is drawn from ``released``, the binned table as the chapter published it
+    (``Context.released``), never from the respondents: a figure shows no number its table hides."""
     if confidential:
-        band = BAND_COLUMNS.get(condition, "size_band")
-        binned = binned_counts(respondents, band, band_order(frame, band, condition))
-        binned_heatmap(ax, suppress_small_cells(binned, [c for c in binned.columns if c.startswith("stage ")]))
+        if released is None:
+            raise ValueError("a confidential run draws the binned counts from the released table only")
+        binned_heatmap(ax, released)
         ax.set_xlabel(wrap(f"Register band of {condition_label}", 40))
         return (
             f"Grid of respondent counts by band of {condition_label} and maturity stage; small cells suppressed",
-            "Respondents by band and stage; cells of one or two are shown as <3 (disclosure control).",
+            "Respondents by band and stage, as in the released table; suppressed cells read '..' (disclosure control).",
         )
     x_raw = respondents[condition].astype(float).to_numpy()
     y = respondents["maturity_stage"].astype(float).to_numpy()

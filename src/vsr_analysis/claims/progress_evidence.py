@@ -110,5 +110,5 @@ def rung_shares(
             }
         )
     out = pd.DataFrame(rows)
-    out["rank (1 = most common)"] = out["share (weighted)"].rank(ascending=False, method="min").astype(int)
+    out["rank (1 = most common)"] = out["share (weighted)"].rank(ascending=False, method="min").astype("Int64")
     return out

@@ -315,7 +315,8 @@ def margin_table(frame: pd.DataFrame, margins) -> pd.DataFrame:
                 {"margin": margin, "level": str(level), "frame (municipalities)": len(group), "respondents": len(r),
                  "response rate": len(r) / len(group), "weighted respondents": float(r["weight"].sum())}
             )  # fmt: skip
-    return pd.DataFrame(rows)
+    columns = ["margin", "level", "frame (municipalities)", "respondents", "response rate", "weighted respondents"]
+    return pd.DataFrame(rows, columns=columns)  # no margin left (equal weights): the columns, no rows
 
 
 def variance_comparison(frame: pd.DataFrame, spec: dict, margins, propensity: ResponsePropensity) -> pd.DataFrame:

@@ -95,3 +95,13 @@ def publishable(table: pd.DataFrame, count_columns: list[str], confidential: boo
 def numeric(values) -> np.ndarray:
     """A published column as floats: suppressed cells ("<3") and blanks become NaN."""
     return pd.to_numeric(pd.Series(values, dtype=object), errors="coerce").to_numpy(dtype=float)
+
+
+def as_numbers(released: pd.DataFrame, labels: list[str]) -> pd.DataFrame:
+    """A released table (``Context.released``) with its value columns as numbers, a suppressed cell ("<3", "..")
+    becoming NaN: figures and sentences are drawn from this, so they show nothing the table hides."""
+    out = released.copy()
+    for col in out.columns:
+        if col not in labels:
+            out[col] = pd.to_numeric(out[col], errors="coerce")
+    return out

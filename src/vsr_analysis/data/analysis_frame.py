@@ -19,6 +19,13 @@ from vsr_analysis.data.survey_spec import parse_spec
 #: municipalities, too few to hold its own margin among respondents), and recent merger.
 RAKING_MARGINS = ("size_band", "centrality_group", "merged_2017_2020")
 
+#: The pre-specified rule when the respondents cannot meet every margin (a margin cell without respondents is
+#: first merged with its neighbour; if raking still cannot converge, e.g. because a whole county with its own
+#: mix of sizes and mergers is missing): margins are dropped one at a time in this order until raking converges.
+#: Size band, along which response varies most, is dropped last; with no margin left every respondent gets the
+#: same weight (frame / respondents).
+MARGIN_DROP_ORDER = ("merged_2017_2020", "centrality_group", "size_band")
+
 
 @dataclass
 class AnalysisFrame:
@@ -79,22 +86,39 @@ def load_frame(spec: str, *, weights: bool = True) -> AnalysisFrame:
     return result
 
 
+def rake_by_rule(frame: pd.DataFrame, respondent="responded"):
+    """Raking weights by the pre-specified rules: ``RAKING_MARGINS``, a margin cell without respondents merged with
+    its neighbour, and margins dropped in ``MARGIN_DROP_ORDER`` while raking cannot meet them all.
+
+    Returns ``(weights, margins used, collapsed columns, margins dropped)``; every re-raking (the chapters'
+    robustness analyses) uses the same rule."""
+    from vsr_analysis.stats.raking import RakingError, rake_collapsing_empty
+
+    band_order = frame.groupby("size_band")["population_2021"].min().sort_values().index.tolist()
+    margins, dropped = list(RAKING_MARGINS), []
+    while True:
+        try:
+            w, used, collapsed = rake_collapsing_empty(frame, respondent, margins, orders={"size_band": band_order})
+            return w, used, collapsed, dropped
+        except RakingError:
+            drop = next(m for m in MARGIN_DROP_ORDER if m in margins)
+            margins.remove(drop)
+            dropped.append(drop)
+
+
 def add_weights(data: AnalysisFrame) -> None:
     """Rake respondents to the frame's margins; weight 0 for non-respondents; record the design effect."""
-    from vsr_analysis.stats.raking import design_effect, effective_n, rake_collapsing_empty
+    from vsr_analysis.stats.raking import design_effect, effective_n
 
     frame = data.frame
-    # a margin cell without respondents (possible in a small or unusual survey file) is merged with its neighbour
-    band_order = frame.groupby("size_band")["population_2021"].min().sort_values().index.tolist()
-    w, used, collapsed = rake_collapsing_empty(
-        frame, "responded", list(RAKING_MARGINS), orders={"size_band": band_order}
-    )
+    w, used, collapsed, dropped = rake_by_rule(frame)
     for col in collapsed.columns:
         frame[col] = collapsed[col]
     frame["weight"] = w.reindex(frame.index).fillna(0.0).astype(float)
     resp = frame.loc[frame["responded"], "weight"]
     data.weight_info = {
         "margins": list(used),
+        "dropped_margins": dropped,
         "respondents": int(frame["responded"].sum()),
         "frame": int(len(frame)),
         "design_effect": float(design_effect(resp)),

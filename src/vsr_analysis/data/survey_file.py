@@ -31,7 +31,8 @@ Every problem in the file is collected and reported at once in a :class:`SurveyV
 ``empty_file``, ``bad_encoding``, ``unreadable``, ``unknown_sheet``, ``unknown_item``, ``duplicate_item``,
 ``missing_required_item``, ``ragged_row``, ``non_numeric``, ``out_of_range``, ``unknown_label``,
 ``label_mismatch``, ``unsupported_format``, ``encrypted``, ``bad_unit_type``, ``missing_knr``, ``unknown_knr``,
-``split_knr``, ``duplicate_knr``.
+``split_knr``, ``duplicate_knr``, ``wrong_sheet`` (the first sheet of a workbook of several lacks the survey's
+columns and no sheet was named: the sheets are listed and ``--sheet`` suggested).
 
 **Row numbers** are 1-based and count the header as row 1 when it is the first line: for a CSV file the row is
 the line number in the file where the record starts (blank lines are counted, so the number is the one an editor
@@ -103,6 +104,7 @@ PROBLEM_KINDS = (
     "unknown_knr",
     "split_knr",
     "duplicate_knr",
+    "wrong_sheet",
 )
 
 #: The 11 county authorities of 2020 (code -> name); used when the register module offers no list.
@@ -441,6 +443,18 @@ def _read_xlsx(raw: bytes, file: str, sheet: str | None, problems: list[Problem]
                 all_rows = [
                     (i, [_cell_text(v) for v in row]) for i, row in enumerate(ws.iter_rows(values_only=True), start=1)
                 ]
+                others: dict[str, list[str]] = {}
+                if sheet is None:
+                    for other in worksheets[1:]:
+                        if hasattr(other, "reset_dimensions"):
+                            other.reset_dimensions()
+                        first: list[str | None] = []
+                        for r in other.iter_rows(values_only=True):
+                            cells = [_cell_text(v) for v in r]
+                            if not _blank(cells):
+                                first = cells
+                                break
+                        others[other.title] = [c or "" for c in first]
             finally:
                 wb.close()
     except Exception as exc:  # openpyxl/zipfile/xml raise many kinds of errors on corrupt input
@@ -467,7 +481,27 @@ def _read_xlsx(raw: bytes, file: str, sheet: str | None, problems: list[Problem]
     width = max([len(header)] + [len(c) for _, c in rows])
     header = header + [""] * (width - len(header))
     rows = [(i, c + [None] * (width - len(c))) for i, c in rows]
-    return _Table(header_row=header_row, header=header, rows=rows, fmt="xlsx", sheet=title)
+    return _Table(header_row=header_row, header=header, rows=rows, fmt="xlsx", sheet=title, other_sheets=others)
+
+
+def _wrong_sheet_problem(file: str, table: _Table, cb: Codebook) -> Problem:
+    """The first sheet of a workbook of several lacks the survey's columns: name the sheets, suggest ``--sheet``."""
+    required = set(cb.required_items())
+    names = [table.sheet or ""] + list(table.other_sheets)
+    fits = [name for name, header in table.other_sheets.items() if required <= {h.strip() for h in header}]
+    listed = ", ".join(map(repr, names))
+    if fits:
+        hint = f"sheet {fits[0]!r} has the survey's columns: rerun with --sheet {fits[0]!r}"
+    else:
+        hint = "no sheet has all the survey's required columns; name the data sheet with --sheet NAME"
+    return Problem(
+        file,
+        None,
+        None,
+        "wrong_sheet",
+        f"the first sheet {table.sheet!r} of this workbook of {len(names)} sheets ({listed}) lacks the survey's "
+        f"required columns; {hint}",
+    )
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -1112,6 +1146,8 @@ def load_survey(
             Problem(q.file, q.row, own.get(q.column, q.column), q.kind, q.message) if q.column in own else q
             for q in problems
         ]
+    if table.other_sheets and any(p.kind == "missing_required_item" for p in problems):
+        problems.insert(0, _wrong_sheet_problem(file, table, cb))
     if problems or data is None:
         raise SurveyValidationError(problems, warns)
     return SurveyData(

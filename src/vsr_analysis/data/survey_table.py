@@ -56,6 +56,8 @@ class _Table:
     # a column map: column index -> the file's own name (renamed columns), and columns to leave out
     renamed: dict[int, str] = field(default_factory=dict)
     ignored: set[int] = field(default_factory=set)
+    #: the other sheets of a workbook and their first non-blank row (read when no sheet was named)
+    other_sheets: dict[str, list[str]] = field(default_factory=dict)
 
     def cell_ref(self, j: int, row: int) -> str:
         if self.fmt in ("xlsx", "ods"):

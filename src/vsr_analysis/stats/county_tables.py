@@ -58,6 +58,31 @@ def item_counts(
     return pd.DataFrame(rows)
 
 
+#: How a published table marks a suppressed cell: "<3" (the per-table rule) or ".." (the disclosure engine).
+SUPPRESSION_MARKS = frozenset({"<3", ".."})
+
+
+def item_cells(table: pd.DataFrame, items: Sequence[str], counties: pd.DataFrame) -> list[dict]:
+    """What each count of an ``item_counts`` table counts, for the disclosure engine (``Context.table(cells=)``):
+    the county authorities answering (0 or 1), with it (1), without it (0), per item (rows in ``items`` order)."""
+    members = counties["knr"].astype(str).tolist() if len(counties) else []
+    cells = []
+    for row, item in zip(table.index, items):
+        for column, levels in zip(ITEM_COUNT_COLUMNS, ([0, 1], [1], [0])):
+            cells.append({"row": row, "column": column, "item": item, "levels": levels, "members": members})
+    return cells
+
+
+def stage_cells(table: pd.DataFrame, counties: pd.DataFrame) -> list[dict]:
+    """What each count of a ``stage_counts`` table counts: the county authorities at each stage."""
+    members = counties["knr"].astype(str).tolist() if len(counties) else []
+    return [
+        {"row": row, "column": "county authorities", "item": "maturity_stage", "levels": [int(stage)],
+         "members": members}
+        for row, stage in zip(table.index, table["stage"])
+    ]  # fmt: skip
+
+
 def stage_counts(counties: pd.DataFrame, stage_labels: dict[int, str]) -> pd.DataFrame:
     """The county authorities' distribution over the maturity ladder: count and share at each stage (exact CI)."""
     stage = as_float(counties["maturity_stage"]) if len(counties) else np.array([])
@@ -79,9 +104,7 @@ def stage_counts(counties: pd.DataFrame, stage_labels: dict[int, str]) -> pd.Dat
 
 def hidden_cells(shown: pd.DataFrame, count_columns: Sequence[str], label_column: str) -> dict:
     """What a published table could not show: number of suppressed count cells and the rows they are in."""
-    from vsr_analysis.stats.small_cells import SUPPRESSED
-
-    mask = shown[list(count_columns)].astype(str) == SUPPRESSED
+    mask = shown[list(count_columns)].astype(str).isin(SUPPRESSION_MARKS)
     rows = shown.loc[mask.any(axis=1), label_column].astype(str).tolist()
     return {"hidden": int(mask.to_numpy().sum()), "cells": int(mask.size), "rows": rows}
 
@@ -100,10 +123,8 @@ def hidden_note(hidden: dict, what: str) -> str:
 
 def describe_count(row: pd.Series, what: str) -> str:
     """'k of n county authorities ... (exact 95 % CI a–b)' from a *published* row, or why it is not shown."""
-    from vsr_analysis.stats.small_cells import SUPPRESSED
-
     k, n = row["county authorities with it"], row["county authorities answering"]
-    if SUPPRESSED in (str(k), str(n)) or str(row.get("county share")) == SUPPRESSED:
+    if {str(k), str(n), str(row.get("county share"))} & SUPPRESSION_MARKS:
         return f"the number of county authorities {what} is not shown (a small cell under the disclosure rule)"
     k, n = int(float(k)), int(float(n))
     if n == 0:

@@ -183,14 +183,14 @@ def _prepare(
                     bad.append(lev)
             if bad:
                 why = (
-                    "all rows at the lowest or highest outcome level (separation)"
+                    "every row at the lowest or highest outcome level (separation)"
                     if kind != "ols"
                     else "a single row (no within-level variation)"
                 )
-                msg = (
-                    f"fixed effect {col!r}: level(s) {', '.join(map(str, bad))} dropped with their "
-                    f"{int(vals.isin(bad).sum())} row(s): {why}"
-                )
+                # Neither the levels nor their number of rows: on a real survey file a level can be one unit
+                # (a county with one municipality), and "dropped: all rows at the lowest or highest level" then
+                # publishes its answer.
+                msg = f"fixed effect {col!r}: levels with {why} were dropped with their rows"
                 notes.append(msg)
                 warnings.warn(msg, ModelWarning, stacklevel=3)
                 keep &= ~(data[col].map(_tidy_level).isin(bad) & keep)
@@ -227,7 +227,7 @@ def _prepare(
         elif c in covariates:
             raise ValueError(f"covariate {c!r} is collinear with the constant or earlier covariates")
         else:
-            msg = f"fixed-effect dummy {c!r} dropped: collinear with the covariates"
+            msg = "a fixed-effect dummy was dropped: collinear with the covariates"  # its level is not named
             notes.append(msg)
             warnings.warn(msg, ModelWarning, stacklevel=3)
     if len(kept_cols) != X.shape[1]:

@@ -398,7 +398,11 @@ def coefficient_table(s: PowerSetup) -> pd.DataFrame:
                     "claim": c,
                     "characteristic": TERM_LABELS[t],
                     "SD among the units in the test": d.sd(t),
-                    **{f"coefficient per unit, {name} ({e:g}/SD)": e / d.sd(t) for name, e in zip(SIZES, ORD_SIZES)},
+                    # a characteristic without variation among the units has no per-unit scale (not a number)
+                    **{
+                        f"coefficient per unit, {name} ({e:g}/SD)": e / d.sd(t) if d.sd(t) > 0 else np.nan
+                        for name, e in zip(SIZES, ORD_SIZES)
+                    },
                     "ledger's smallest effect of interest, per SD": (
                         float(sesoi) * d.sd(t) if sesoi is not None else np.nan
                     ),

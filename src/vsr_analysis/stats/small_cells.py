@@ -20,6 +20,7 @@ def suppress_small_cells(
     count_columns: list[str],
     min_cell: int = MIN_CELL,
     dependent_columns: list[str] | str | None = "numeric",
+    label_columns: list[str] | None = None,
 ) -> pd.DataFrame:
     """Hide counts in ``count_columns`` below ``min_cell``, with secondary suppression within each row.
 
@@ -29,7 +30,9 @@ def suppress_small_cells(
     Columns are treated the same way: a column with exactly one suppressed cell gets its next-smallest cell
     suppressed.  Values *derived* from a hidden count (a share, its interval) would give it away again, so in
     every row with a suppressed count the ``dependent_columns`` are hidden too — by default every other numeric
-    column.  Returns a new table with the count and dependent columns as text.
+    column that is not a label.  The mark goes into value cells only: ``label_columns`` (by default the columns
+    left of the first count column, e.g. a stage number or a threshold that names the row) are never overwritten.
+    Returns a new table with the count and dependent columns as text.
     """
     out = table.copy()
     missing = [c for c in count_columns if c not in out.columns]
@@ -61,10 +64,20 @@ def suppress_small_cells(
         if hide.to_numpy().sum() == before:
             break
     row_hidden = hide.any(axis=1)
+    if label_columns is None:
+        first = min(list(out.columns).index(c) for c in count_columns) if count_columns else 0
+        label_columns = list(out.columns[:first])
+    labels = set(label_columns)
+    if labels & set(count_columns):
+        raise ValueError(f"a column cannot be both a label and a count: {sorted(labels & set(count_columns))}")
     if dependent_columns == "numeric":
-        dependent = [c for c in out.columns if c not in count_columns and pd.api.types.is_numeric_dtype(out[c])]
+        dependent = [
+            c
+            for c in out.columns
+            if c not in count_columns and c not in labels and pd.api.types.is_numeric_dtype(out[c])
+        ]
     else:
-        dependent = [c for c in (dependent_columns or []) if c not in count_columns]
+        dependent = [c for c in (dependent_columns or []) if c not in count_columns and c not in labels]
     for col in dependent:
         if row_hidden.any():
             out[col] = [SUPPRESSED if h else v for v, h in zip(out[col].astype(object), row_hidden)]

@@ -1,0 +1,130 @@
+"""The reconstruction audit at the end of every confidential ``vsr run``, before anything is published.
+
+Every chapter that releases count tables through the disclosure engine (``Context.table(..., cells=...)``)
+records its cells — what each number counts, over which units, and how it was shown — in
+``<stage>/private/<parameter set>.json``, outside the published folders. Here the cells of *all* chapters are
+put together (the same count in two chapters, a margin in one and its cells in another are linked only here),
+and ``stats.sdc.audit`` checks, with one integer program per open question, that no respondent's answer to any
+item is determined by the released numbers and the register, and that no suppressed count can be recomputed.
+
+A failed audit stops the run: nothing is published. A passed one writes ``results/disclosure-audit.json`` and
+``results/disclosure-audit.md`` beside the book: what was checked, how many constraints and unknowns, how many
+integer programs, and which cells were suppressed for which reason (table and cell labels only: never a unit).
+The records of chapters reused from the previous run are kept in ``.vsr-release/`` (git-ignored, never published)
+so that a run with ``--only`` audits the whole book too.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+from vsr_analysis import paths
+
+RECORDS = ".vsr-release"
+REPORT = "disclosure-audit"
+
+
+class AuditFailed(RuntimeError):
+    """The released numbers determine a respondent's answer or a suppressed count."""
+
+
+def _levels(records: list[dict]) -> dict:
+    from vsr_analysis.data.codebook import load_codebook
+
+    codebook = load_codebook()
+    items = sorted({r["item"] for r in records})
+    return {i: sorted(codebook.item(i).valid_codes) for i in items}
+
+
+def load_records(stage: Path, reused: list[str]) -> tuple[list[dict], list[str], list[str]]:
+    """The cells of this run's chapters and of the reused ones; the parameter sets found and those missing."""
+    records, found, missing = [], [], []
+    private = stage / "private"
+    for path in sorted(private.glob("*.json")) if private.is_dir() else []:
+        records += json.loads(path.read_text(encoding="utf-8"))
+        found.append(path.stem)
+    kept = paths.project_root() / RECORDS
+    for name in reused:
+        path = kept / f"{name}.json"
+        if path.is_file():
+            records += json.loads(path.read_text(encoding="utf-8"))
+            found.append(name)
+        else:
+            missing.append(name)
+    return records, found, missing
+
+
+def audit_stage(stage: Path, reused: list[str] | None = None) -> dict:
+    """Audit every released cell of the staged run; write the report into ``stage/results``; raise AuditFailed."""
+    from vsr_analysis.stats import sdc
+
+    records, found, missing = load_records(stage, reused or [])
+    report = {"chapters audited": found, "chapters without records": missing, "cells": len(records)}
+    if records:
+        release = sdc.Release.from_records(records, _levels(records))
+        result = sdc.audit(release)
+        report.update(
+            items=result.items,
+            unknowns=result.unknowns,
+            constraints=result.constraints,
+            integer_programs=result.integer_programs,
+            seconds=round(result.seconds, 2),
+            determined_answers=len(result.determined),
+            recomputable_counts=len(result.recomputable),
+            by_item=result.by_item,
+            suppressed=[
+                {"table": r["table"], "cell": r["cell"], "reason": r["reason"]}
+                for r in records
+                if r["shown"] in (sdc.HIDDEN, sdc.SMALL, sdc.OPAQUE)
+            ],
+        )
+        if not result.passed:
+            tables = sorted({c.table for c in release.cells if c.item in {i for _, i, _ in result.determined}})
+            tables += sorted({t for t, _, _ in result.recomputable})
+            raise AuditFailed(
+                f"the reconstruction audit found {len(result.determined)} answer(s) determined and "
+                f"{len(result.recomputable)} suppressed count(s) recomputable from the released numbers (tables: "
+                f"{', '.join(dict.fromkeys(tables))}); nothing was published"
+            )
+    results = stage / "results"
+    (results / f"{REPORT}.json").write_text(json.dumps(report, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    (results / f"{REPORT}.md").write_text(_markdown(report), encoding="utf-8")
+    return report
+
+
+def _markdown(report: dict) -> str:
+    lines = [
+        "# Disclosure audit of this confidential run",
+        "",
+        f"Cells released through the disclosure engine: {report['cells']} "
+        f"(chapters: {', '.join(report['chapters audited']) or 'none'}).",
+    ]
+    if report.get("chapters without records"):
+        lines.append(
+            f"Reused chapters without a record (not audited): {', '.join(report['chapters without records'])}."
+        )
+    if report["cells"]:
+        lines += [
+            f"Unknowns (respondent x item x answer): {report['unknowns']}; constraints: {report['constraints']}; "
+            f"integer programs solved: {report['integer_programs']} in {report['seconds']} s.",
+            f"Answers determined: {report['determined_answers']}; suppressed counts recomputable: "
+            f"{report['recomputable_counts']}.",
+            "",
+            "| table | cell | reason suppressed |",
+            "|---|---|---|",
+            *(f"| {s['table']} | {s['cell']} | {s['reason']} |" for s in report["suppressed"]),
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def keep_records(stage: Path) -> None:
+    """After a publish: keep this run's records for later runs that reuse its chapters (``--only``)."""
+    kept = paths.project_root() / RECORDS
+    private = stage / "private"
+    if not private.is_dir():
+        return
+    kept.mkdir(exist_ok=True)
+    for path in private.glob("*.json"):
+        shutil.copy2(path, kept / path.name)

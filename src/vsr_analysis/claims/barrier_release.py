@@ -1,0 +1,80 @@
+"""What each number of F8's tables counts, for the disclosure engine (``Context.table(cells=...)``).
+
+F8 publishes the same barrier counts three times: the overall table (municipalities and county authorities), the
+table by size band with its "all municipalities" rows, and the comparisons (a county share beside n). Declaring
+the cells lets the engine suppress them together within the chapter, and the build's audit across chapters.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from vsr_analysis.claims.share_reporting import as_numbers  # noqa: F401 (re-exported for F8's template)
+
+MUNICIPAL_DERIVED = ["share (weighted)", "ci_low", "ci_high", "share (unweighted)"]
+COUNTY_DERIVED = ["share, regional authorities"]
+#: a comparison row's values that give its county share away (the difference, the tests, the discovery flag)
+COMPARISON_DERIVED = ["share 1", "difference", "p_value", "p_adjusted (BH)", "discovery"]
+
+
+def _ids(units: pd.DataFrame) -> list[str]:
+    return units["knr"].astype(str).tolist() if len(units) else []
+
+
+def overall_cells(overall: pd.DataFrame, resp: pd.DataFrame, counties: pd.DataFrame) -> list[dict]:
+    """``item_share_table``: municipal counts and weighted share, county counts and share, per barrier."""
+    muni, cty = _ids(resp), _ids(counties)
+    cells = []
+    for row, item in zip(overall.index, overall["item"]):
+        base = {"row": row, "item": item}
+        cells += [
+            {**base, "column": "municipalities answering", "levels": [0, 1], "members": muni},
+            {**base, "column": "municipalities naming it", "levels": [1], "members": muni,
+             "dependents": MUNICIPAL_DERIVED},
+        ]  # fmt: skip
+        # The weighted share is not declared: with ~250 distinct raking weights it is a subset-sum constraint that
+        # HiGHS cannot settle in seconds. It goes with the count (hidden with it); that it adds nothing an attacker
+        # can use beyond the counts is not checked by the audit (a known gap, see the Reproduce page).
+        if cty:
+            cells += [
+                {**base, "column": "county authorities answering", "levels": [0, 1], "members": cty},
+                {**base, "column": "county authorities naming it", "levels": [1], "members": cty,
+                 "dependents": COUNTY_DERIVED},
+                {**base, "column": "share, regional authorities", "kind": "share", "levels": [1], "members": cty,
+                 "dependents": COUNTY_DERIVED},
+            ]  # fmt: skip
+    return cells
+
+
+def by_group_cells(by_group: pd.DataFrame, resp: pd.DataFrame, items: list[str], label, group: str,
+                   total_label: str = "all municipalities") -> list[dict]:  # fmt: skip
+    """``item_shares_by_group``: per barrier and level of ``group`` (and the total rows), the respondents and the
+    number naming it; the shares and intervals of a row go with its count."""
+    column = group.replace("_", " ")
+    by_label = {label(b): b for b in items}
+    cells = []
+    for row, barrier, level in zip(by_group.index, by_group["barrier"], by_group[column]):
+        units = resp if level == total_label else resp[resp[group].astype(str) == str(level)]
+        item, ids = by_label[barrier], _ids(units)
+        cells += [
+            {"row": row, "column": "municipalities", "item": item, "levels": [0, 1], "members": ids},
+            {"row": row, "column": "naming it", "item": item, "levels": [1], "members": ids},
+        ]
+    return cells
+
+
+def comparison_cells(comparisons: pd.DataFrame, counties: pd.DataFrame, items: list[str], label) -> list[dict]:
+    """``item_comparisons``: the county rows' n and share (the municipal rows are weighted shares of large groups)."""
+    cty = _ids(counties)
+    by_label = {label(b): b for b in items}
+    cells = []
+    for row, barrier, group in zip(comparisons.index, comparisons["barrier"], comparisons["group 1"]):
+        if group != "county authorities":
+            continue
+        item, derived = by_label[barrier], COMPARISON_DERIVED
+        cells += [
+            {"row": row, "column": "n 1", "item": item, "levels": [0, 1], "members": cty, "dependents": derived},
+            {"row": row, "column": "share 1", "kind": "share", "item": item, "levels": [1], "members": cty,
+             "dependents": derived},
+        ]  # fmt: skip
+    return cells

@@ -1,0 +1,544 @@
+"""One disclosure engine for linked tables, and the reconstruction audit a confidential release must pass.
+
+Why our own and not ACRO (SACRO's output-checking package): ACRO checks each output on its own (threshold,
+p-percent and dominance rules on one crosstab or model) and leaves disclosure *by differencing between outputs* to a
+human output checker. The leaks of issue 29 are exactly of that kind (a margin minus the visible cells, a
+cumulative column, the same count in another chapter, a census of 11 with zeros shown), and a confidential run here
+has no human checker between the run and the book. So the engine works on the whole *linked set*: every released
+number about one item is a constraint on the same unknown answers, and protection is checked by solving the
+attacker's problem, not by a per-table rule.
+
+The model (what an attacker knows): the register (each unit's public attributes), which units responded (assumed
+known: the conservative case), and every released number. The unknowns are each respondent's answer to each item,
+one level each (one-hot), the level ``None`` standing for "not answered" where that is possible.
+
+Released numbers (``Release``):
+
+- a **count cell**: the number of units of a public group (a set of unit ids) whose answer lies in a set of
+  levels; shown as a number or as ``".."`` (suppressed). Every suppressed cell gets the same mark, whatever the
+  reason (a count of 1 or 2, a complement or zero that reveals a group's answer, secondary suppression): a mark
+  per reason ("<3" only for 1 or 2) would tell the attacker which hidden cells are small and let it pin them. The
+  audit therefore gives a ``".."`` cell no information beyond 0 to its group's size. (``"<3"``, read as 1 or 2, is
+  modelled only to audit releases made without this engine.)
+- a **share cell**: a (weighted) share of a group's answered units in a set of levels, rounded to ``digits``; with
+  known weights it is a linear constraint ``|sum w x - s sum w a| <= (0.5 10^-digits) sum w a`` (``a``: answered).
+
+Protection (``Release.protect``): primary suppression (a count of 1 or 2; a count whose complement in its group
+is 0, 1 or 2 — all or nearly all of a group at one answer; a zero of a yes/no item, which gives every unit of the
+group the other answer; a share cell computed on fewer than
+``MIN_CELL`` units or whose count is suppressed), then *secondary* suppression driven by the audit: while some
+respondent's answer is determined by what is still released, the released cell that pins it (the smallest count
+in a constraint on that respondent, shares before counts) is suppressed, and the audit is run again.
+
+The census of the 11 county authorities needs no rule of its own beyond these: with the group's size public
+(11), a count of authorities is shown only when it and its complement are both at least 3 and it is not a zero of
+a yes/no item, so no number names what one authority, or all of them, answered; the audit checks the rest.
+
+The audit (``audit``): for every respondent and item, is the answer determined, i.e. the same level in every
+integer solution of the constraints? A first integer solution gives each respondent one level; solutions with
+random objectives add witnesses; a respondent with one witness level only gets its own integer program (minimise
+its indicator of that level); a minimum of 1 means the released numbers determine its answer. HiGHS
+(``scipy.optimize.milp``) solves each in milliseconds at this size.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Hashable, Iterable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+MIN_CELL = 3
+SMALL = "<3"  # how builds without the engine marked a suppressed count (read by an attacker as 1 or 2)
+HIDDEN = ".."  # the engine's one mark for every suppressed cell
+#: a suppressed cell about which the mark says nothing (how a build without this engine showed secondary cells)
+OPAQUE = "x"
+
+
+@dataclass
+class CountCell:
+    """The number of units of ``members`` whose answer to ``item`` is in ``levels``."""
+
+    table: str
+    label: str
+    item: str
+    levels: frozenset
+    members: frozenset
+    value: int
+    shown: str | None = None  # None: not decided yet; the number as text, SMALL or HIDDEN
+    reason: str = ""
+    frozen: bool = False  # already published (an earlier table): protection may not change how it is shown
+    context: bool = False  # a number assumed known from elsewhere (another chapter's margin): never recorded
+
+    @property
+    def released(self) -> bool:
+        return self.shown not in (SMALL, HIDDEN, OPAQUE)
+
+
+@dataclass
+class ShareCell:
+    """A (weighted) share of the answered units of ``members`` whose answer to ``item`` is in ``levels``."""
+
+    table: str
+    label: str
+    item: str
+    levels: frozenset
+    members: frozenset
+    value: float
+    digits: int
+    weights: dict | None = None  # unit -> weight; None: unweighted
+    answered_levels: frozenset | None = None  # levels that count as answered (None: every level but None)
+    shown: str | None = None
+    reason: str = ""
+    frozen: bool = False
+
+    @property
+    def released(self) -> bool:
+        return self.shown not in (SMALL, HIDDEN, OPAQUE)
+
+
+@dataclass
+class AuditResult:
+    determined: list[tuple[Hashable, str, Hashable]]  # (unit, item, level) recovered by the attacker
+    recomputable: list[tuple[str, str, int]]  # (table, cell, value): a suppressed count the attacker recomputes
+    items: int
+    unknowns: int
+    constraints: int
+    integer_programs: int
+    seconds: float
+    by_item: dict = field(default_factory=dict)
+
+    @property
+    def passed(self) -> bool:
+        return not self.determined and not self.recomputable
+
+
+class Release:
+    """Every number a confidential build publishes about the respondents' answers, and how each is shown.
+
+    ``answers``: one column per item, one row per respondent (index: unit id), a level or missing (None/NA);
+    ``levels``: the possible levels of each item (the answer's domain, public: the codebook); missing answers are
+    modelled as the level ``None`` when ``allow_missing``.
+    """
+
+    def __init__(self, answers: pd.DataFrame, levels: dict[str, Sequence], allow_missing: bool = True):
+        self.answers = answers
+        self.levels = {item: list(vals) + ([None] if allow_missing else []) for item, vals in levels.items()}
+        self.cells: list[CountCell | ShareCell] = []
+
+    # -- recording ----------------------------------------------------------------------------------------------
+    def _value(self, item: str, levels: frozenset, members: frozenset) -> np.ndarray:
+        col = self.answers.loc[sorted(members, key=str), item] if members else pd.Series(dtype=object)
+        return col.map(lambda v: (None if pd.isna(v) else v) in levels).to_numpy(dtype=bool)
+
+    def count(self, table: str, label: str, item: str, levels: Iterable, members: Iterable) -> CountCell:
+        levels, members = frozenset(levels), frozenset(members)
+        cell = CountCell(table, label, item, levels, members, int(self._value(item, levels, members).sum()))
+        self.cells.append(cell)
+        return cell
+
+    def assume_known(self, table: str, label: str, item: str, levels: Iterable, members: Iterable) -> CountCell:
+        """A count another chapter publishes (a margin of this chapter's table): protection assumes the attacker
+        has it, whether or not that chapter hides it (the safe side), and it is not recorded as released here."""
+        cell = self.count(table, label, item, levels, members)
+        cell.shown, cell.frozen, cell.context = str(cell.value), True, True
+        return cell
+
+    def share(
+        self,
+        table: str,
+        label: str,
+        item: str,
+        levels: Iterable,
+        members: Iterable,
+        digits: int = 3,
+        weights: pd.Series | None = None,
+    ) -> ShareCell:
+        levels, members = frozenset(levels), frozenset(members)
+        answered_levels = frozenset(v for v in self.levels[item] if v is not None)
+        mem = sorted(members, key=str)
+        a = self._value(item, answered_levels, members)
+        x = self._value(item, levels, members)
+        w = np.ones(len(mem)) if weights is None else weights.reindex(mem).to_numpy(dtype=float)
+        value = float((w * x).sum() / (w * a).sum()) if (w * a).sum() > 0 else float("nan")
+        cell = ShareCell(
+            table,
+            label,
+            item,
+            levels,
+            members,
+            round(value, digits) if value == value else value,
+            digits,
+            None if weights is None else dict(zip(mem, w)),
+            answered_levels,
+        )
+        self.cells.append(cell)
+        return cell
+
+    def publish_all(self) -> None:
+        """Engine off: every cell shown as computed (what a build without the engine releases)."""
+        for cell in self.cells:
+            cell.shown = str(cell.value)
+
+    # -- protection ---------------------------------------------------------------------------------------------
+    def primary(self) -> None:
+        for cell in self.cells:
+            if cell.frozen:
+                continue
+            if isinstance(cell, CountCell):
+                total = len(cell.members)
+                answered = frozenset(v for v in self.levels[cell.item] if v is not None)
+                if 0 < cell.value < MIN_CELL:
+                    cell.shown, cell.reason = HIDDEN, f"fewer than {MIN_CELL} units"
+                elif total and cell.value == 0 and len(answered) == 2 and len(cell.levels & answered) == 1:
+                    # "none of the group said no" = every one of them who answered said yes
+                    cell.shown, cell.reason = HIDDEN, "a zero that gives every unit of its group the other answer"
+                elif total and cell.levels != answered and 0 <= total - cell.value < MIN_CELL:
+                    cell.shown, cell.reason = HIDDEN, f"all but fewer than {MIN_CELL} units of its group"
+                else:
+                    cell.shown = str(cell.value)
+        for cell in self.cells:
+            if isinstance(cell, ShareCell) and not cell.frozen:
+                n_answered = int(self._value(cell.item, cell.answered_levels, cell.members).sum())
+                k = int(self._value(cell.item, cell.levels, cell.members).sum())
+                binary_zero = k == 0 and len(cell.answered_levels) == 2  # everyone answered the other way
+                if n_answered < MIN_CELL or 0 < k < MIN_CELL or 0 <= n_answered - k < MIN_CELL or binary_zero:
+                    cell.shown, cell.reason = HIDDEN, f"a share of fewer than {MIN_CELL} units, or of all but that"
+                else:
+                    cell.shown = f"{cell.value:.{cell.digits}f}"
+
+    def protect(self, max_rounds: int = 500, seed: int = 0) -> AuditResult:
+        """Primary suppression, then secondary suppression until the audit finds no determined answer and no
+        recomputable suppressed count.
+
+        Each round takes the first problem the audit reports and hides one more released cell of the same item
+        that shares units with it: the smallest one whose hiding resolves the problem (tried in order of value,
+        shares first), or, when no single cell does, the smallest one."""
+        self.primary()
+        # items with a cell still to decide: frozen cells were audited when their table was released
+        open_items = {c.item for c in self.cells if not c.frozen}
+        for _ in range(max_rounds):
+            result = audit(self, seed=seed, items=open_items)
+            if result.passed:
+                return result
+            if result.determined:
+                unit, item, level = result.determined[0]
+                candidates = [
+                    c for c in self.cells if c.released and not c.frozen and c.item == item and unit in c.members
+                ]
+
+                def still(c, unit=unit, item=item, level=level) -> bool:
+                    return _unit_pinned(self, unit, item, level)
+            else:
+                table, label, _ = result.recomputable[0]
+                target = next(c for c in self.cells if c.table == table and c.label == label)
+                # any cell of the item: a hidden band is pinned through a margin whose other cells share no unit
+                candidates = [c for c in self.cells if c.released and not c.frozen and c.item == target.item]
+
+                def still(c, target=target) -> bool:
+                    return _cell_pinned(self, target)
+
+            if not candidates:  # nothing released pins it any more: the domain alone does (cannot be helped)
+                return result
+            candidates.sort(
+                key=lambda c: (isinstance(c, CountCell), c.value if isinstance(c, CountCell) else 0, len(c.members))
+            )
+            pick = candidates[0]
+            for c in candidates[:12]:
+                shown = c.shown
+                c.shown = HIDDEN
+                resolved = not still(c)
+                c.shown = shown
+                if resolved:
+                    pick = c
+                    break
+            pick.shown, pick.reason = HIDDEN, "secondary: would let a suppressed number or an answer be recomputed"
+        return audit(self, seed=seed, items=open_items)
+
+    def freeze(self) -> None:
+        """Mark every cell as published: later protection leaves them as they are."""
+        for cell in self.cells:
+            cell.frozen = True
+
+    def records(self) -> list[dict]:
+        """The released cells as plain data for the build's audit (counts only; shares as released)."""
+        out = []
+        for c in self.cells:
+            if getattr(c, "context", False):
+                continue  # not released by this chapter: the audit takes what the other chapter released
+            rec = {
+                "table": c.table,
+                "cell": c.label,
+                "item": c.item,
+                "levels": sorted(c.levels, key=str),
+                "members": sorted(c.members, key=str),
+                "shown": c.shown,
+                "reason": c.reason,
+            }
+            if isinstance(c, ShareCell):
+                rec.update(kind="share", digits=c.digits, weights=c.weights)
+            out.append(rec)
+        return out
+
+    @classmethod
+    def from_records(cls, records: list[dict], levels: dict[str, Sequence]) -> Release:
+        """A release rebuilt from ``records`` (several chapters' cells) for the audit: the answers are unknown."""
+        units = sorted({m for r in records for m in r["members"]}, key=str)
+        items = sorted({r["item"] for r in records})
+        release = cls(pd.DataFrame(index=pd.Index(units), columns=items, dtype=object), levels)
+        for r in records:
+            common = dict(levels=frozenset(r["levels"]), members=frozenset(r["members"]), shown=r["shown"])
+            if r.get("kind") == "share":
+                answered = frozenset(v for v in release.levels[r["item"]] if v is not None)
+                cell = ShareCell(r["table"], r["cell"], r["item"], value=float("nan"), digits=int(r["digits"]),
+                                 weights=r.get("weights"), answered_levels=answered, **common)  # fmt: skip
+            else:
+                cell = CountCell(r["table"], r["cell"], r["item"], value=-1, **common)
+            cell.reason, cell.frozen = r.get("reason", ""), True
+            release.cells.append(cell)
+        return release
+
+    def report(self) -> pd.DataFrame:
+        return pd.DataFrame(
+            [
+                {
+                    "table": c.table,
+                    "cell": c.label,
+                    "item": c.item,
+                    "kind": "count" if isinstance(c, CountCell) else "share",
+                    "units in group": len(c.members),
+                    "shown": c.shown,
+                    "reason": c.reason,
+                }
+                for c in self.cells
+            ]
+        )
+
+
+# ------------------------------------------------------------------------------------------------------------------
+# The audit
+# ------------------------------------------------------------------------------------------------------------------
+
+
+def _item_program(release: Release, item: str):
+    """Variables x[u, l] (binary, unit u at level l) and the released constraints on them, as dense arrays."""
+    units = list(release.answers.index)
+    levels = release.levels[item]
+    index = {(u, lev): i for i, (u, lev) in enumerate((u, lev) for u in units for lev in levels)}
+    n = len(index)
+    rows, lo, hi = [], [], []
+    # one level each
+    for u in units:
+        r = np.zeros(n)
+        for lev in levels:
+            r[index[(u, lev)]] = 1
+        rows.append(r)
+        lo.append(1)
+        hi.append(1)
+    for cell in release.cells:
+        if cell.item != item or cell.shown is None:
+            continue
+        if isinstance(cell, CountCell):
+            r = np.zeros(n)
+            for u in cell.members:
+                for lev in cell.levels:
+                    if (u, lev) in index:
+                        r[index[(u, lev)]] = 1
+            if cell.shown == SMALL:
+                rows.append(r)
+                lo.append(1)
+                hi.append(MIN_CELL - 1)
+            elif cell.shown in (HIDDEN, OPAQUE):
+                continue  # one mark for every suppressed cell: it says nothing about the value
+            else:
+                rows.append(r)
+                lo.append(float(cell.shown))
+                hi.append(float(cell.shown))
+        elif cell.released and cell.shown is not None:
+            # |sum w x - s sum w a| <= d sum w a, with d the rounding half-width
+            s, d = float(cell.shown), 0.5 * 10 ** (-cell.digits)
+            r_lo, r_hi = np.zeros(n), np.zeros(n)
+            for u in cell.members:
+                w = 1.0 if cell.weights is None else float(cell.weights[u])
+                for lev in levels:
+                    if (u, lev) not in index:
+                        continue
+                    x = 1.0 if lev in cell.levels else 0.0
+                    a = 1.0 if lev in cell.answered_levels else 0.0
+                    r_lo[index[(u, lev)]] += w * (x - (s - d) * a)
+                    r_hi[index[(u, lev)]] += w * (x - (s + d) * a)
+            rows.append(r_lo)
+            lo.append(-1e-9)
+            hi.append(np.inf)
+            rows.append(r_hi)
+            lo.append(-np.inf)
+            hi.append(1e-9)
+    A = np.array(rows) if rows else np.zeros((0, n))
+    return units, levels, index, A, np.array(lo, dtype=float), np.array(hi, dtype=float), n
+
+
+#: Seconds HiGHS may spend on one integer program. A question it cannot settle in time counts against the release
+#: (an answer or a count the audit could not show to be open is treated as determined): the audit never passes
+#: by giving up.
+TIME_LIMIT = 2.0
+
+
+class _ItemProgram:
+    """The attacker's integer program for one item, asked feasibility questions: "is there a solution in which
+    ...?" (two different solutions prove a value open; infeasibility proves it determined)."""
+
+    def __init__(self, release: Release, item: str):
+        self.units, self.levels, self.index, self.A, self.lo, self.hi, self.nvar = _item_program(release, item)
+        self.programs = 0
+        self.undecided = 0
+
+    def _vector(self, cell) -> np.ndarray:
+        c = np.zeros(self.nvar)
+        for u in cell.members:
+            for lev in cell.levels:
+                if (u, lev) in self.index:
+                    c[self.index[(u, lev)]] = 1.0
+        return c
+
+    def solve(self, objective=None, row=None, row_lo=-np.inf, row_hi=np.inf, fix_zero=None):
+        """A solution (or None) of the released constraints, plus ``row_lo <= row x <= row_hi`` and
+        ``x[fix_zero] = 0``; ``objective`` only steers which solution. Returns (x, settled)."""
+        from scipy.optimize import Bounds, LinearConstraint, milp
+
+        self.programs += 1
+        A, lo, hi = self.A, self.lo, self.hi
+        if row is not None:
+            A, lo, hi = np.vstack([A, row]), np.append(lo, row_lo), np.append(hi, row_hi)
+        upper = np.ones(self.nvar)
+        if fix_zero is not None:
+            upper[fix_zero] = 0.0
+        res = milp(
+            np.zeros(self.nvar) if objective is None else objective,
+            constraints=LinearConstraint(A, lo, hi),
+            integrality=np.ones(self.nvar),
+            bounds=Bounds(np.zeros(self.nvar), upper),
+            options={"time_limit": TIME_LIMIT},
+        )
+        x = res.x if res.x is not None and res.status in (0, 1) else None
+        settled = res.status in (0, 2) or x is not None  # 2: infeasible (a proof); 1 with x: a solution found
+        if not settled:
+            self.undecided += 1
+        return x, settled
+
+    def unit_open(self, unit, level) -> bool:
+        """Is there a solution with ``unit`` at a level other than ``level``?"""
+        x, _ = self.solve(fix_zero=self.index[(unit, level)])
+        return x is not None
+
+    def cell_value(self, x, cell) -> int:
+        return int(round(self._vector(cell) @ x))
+
+    def cell_open(self, cell, value: int) -> bool:
+        """Is there a solution in which the count ``cell`` differs from ``value``?"""
+        c = self._vector(cell)
+        below, _ = self.solve(row=c, row_hi=value - 0.5)
+        if below is not None:
+            return True
+        above, _ = self.solve(row=c, row_lo=value + 0.5)
+        return above is not None
+
+
+def _unit_pinned(release: Release, unit, item: str, level) -> bool:
+    """Is ``unit``'s answer to ``item`` at ``level`` in every integer solution of what is released?"""
+    return not _ItemProgram(release, item).unit_open(unit, level)
+
+
+def _cell_pinned(release: Release, cell: CountCell) -> bool:
+    """Is the value of the (suppressed) count ``cell`` the same in every integer solution?"""
+    program = _ItemProgram(release, cell.item)
+    x, _ = program.solve()
+    return x is None or not program.cell_open(cell, program.cell_value(x, cell))
+
+
+def _audit_item(release: Release, item: str, rng, random_solutions: int) -> dict:
+    program = _ItemProgram(release, item)
+    units, levels, index = program.units, program.levels, program.index
+    witnesses: dict = {u: set() for u in units}
+    solutions = []
+
+    def note(x) -> None:
+        solutions.append(x)
+        for u in units:
+            for lev in levels:
+                if x[index[(u, lev)]] > 0.5:
+                    witnesses[u].add(lev)
+
+    first, _ = program.solve()
+    if first is None:
+        raise ValueError(f"item {item!r}: the released numbers admit no answers (the constraints are wrong)")
+    note(first)
+    for _ in range(random_solutions):
+        x, _ = program.solve(objective=rng.normal(size=program.nvar))
+        if x is not None:
+            note(x)
+    found = []
+    for u in units:
+        if len(witnesses[u]) > 1:
+            continue
+        (lev,) = witnesses[u]
+        x, _ = program.solve(fix_zero=index[(u, lev)])
+        if x is not None:
+            note(x)
+        else:
+            found.append((u, item, lev))  # infeasible, or not settled in time: counted as determined
+    # every suppressed count: can the attacker pin its value (the same in every solution)?
+    pinned = []
+    for cell in release.cells:
+        if cell.item != item or not isinstance(cell, CountCell) or cell.released or cell.shown is None:
+            continue
+        values = {program.cell_value(x, cell) for x in solutions}
+        if len(values) > 1:
+            continue
+        (value,) = values
+        if not program.cell_open(cell, value):
+            pinned.append((cell.table, cell.label, value))
+    return {
+        "found": found,
+        "pinned": pinned,
+        "programs": program.programs,
+        "undecided": program.undecided,
+        "constraints": int(program.A.shape[0]),
+        "unknowns": len(units) * len(levels),
+        "respondents": len(units),
+    }
+
+
+def audit(release: Release, seed: int = 0, random_solutions: int = 6, items=None) -> AuditResult:
+    """Which respondents' answers, and which suppressed counts, the released numbers determine (module docstring)."""
+    start = time.perf_counter()
+    rng = np.random.default_rng(seed)
+    determined, recomputable, by_item = [], [], {}
+    n_constraints = n_unknowns = n_ip = 0
+    items = sorted(set(items) if items is not None else {c.item for c in release.cells if c.shown is not None})
+    for item in items:
+        out = _audit_item(release, item, rng, random_solutions)
+        determined += out["found"]
+        recomputable += out["pinned"]
+        n_constraints += out["constraints"]
+        n_unknowns += out["unknowns"]
+        n_ip += out["programs"]
+        by_item[item] = {
+            "respondents": out["respondents"],
+            "constraints": out["constraints"],
+            "determined": len(out["found"]),
+            "recomputable": len(out["pinned"]),
+            "integer programs": out["programs"],
+            "not settled in time": out["undecided"],
+        }
+    return AuditResult(
+        determined=determined,
+        recomputable=recomputable,
+        items=len(items),
+        unknowns=n_unknowns,
+        constraints=n_constraints,
+        integer_programs=n_ip,
+        seconds=time.perf_counter() - start,
+        by_item=by_item,
+    )

@@ -1,0 +1,369 @@
+"""Issue 29: a chapter's tables through the disclosure engine (``Context.table(cells=...)``), the records they leave
+for the build's audit, and the audit at the end of a run (``build.release_audit.audit_stage``).
+
+The county authorities' census is the case: every authority with the SDGs in its planning strategy, one alone
+naming a barrier. With the engine switched off (``VSR_SDC_ENGINE=off``: the per-table rule of earlier builds) the
+build's audit recovers every planted answer and refuses; with it on, the audit passes and the released tables carry
+".." in value cells only.
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from vsr_analysis import chapter
+from vsr_analysis.build.release_audit import AuditFailed, audit_stage
+from vsr_analysis.data.analysis_frame import AnalysisFrame, add_analysis_columns, add_weights
+from vsr_analysis.data.codebook import load_codebook
+from vsr_analysis.data.frame import build_frame, county_rows
+from vsr_analysis.data.register import load_register
+from vsr_analysis.stats import sdc
+from vsr_analysis.stats.county_tables import item_cells, item_counts, stage_cells, stage_counts
+from vsr_analysis.synth.simulation import generate
+
+PLANTED_BARRIER = "46"
+
+
+@pytest.fixture(scope="module")
+def planted() -> AnalysisFrame:
+    survey = generate("vsr-narrative", 5)[0]
+    county = survey["unit_type"] == "county"
+    assert county.sum() >= 9
+    survey.loc[county, "sdg_in_planning_strategy"] = 1  # "11 with, 0 without"
+    survey.loc[county, "barrier_funding"] = 0
+    survey.loc[county & (survey["knr"] == PLANTED_BARRIER), "barrier_funding"] = 1  # alone naming it
+    register = load_register()
+    data = AnalysisFrame(
+        spec="file:planted.csv:0", frame=add_analysis_columns(build_frame(survey, register)),
+        counties=county_rows(survey), synthetic=False,
+    )  # fmt: skip
+    add_weights(data)
+    return data
+
+
+def _chapter(data, tmp_path, monkeypatch, engine: str, param_set: str = "county-authorities") -> chapter.Context:
+    monkeypatch.setattr(chapter, "markdown", lambda text: None)
+    monkeypatch.setattr(chapter, "_display_html", lambda text: None)
+    monkeypatch.setitem(chapter._session, "scratch", None)
+    if engine == "off":
+        monkeypatch.setenv("VSR_SDC_ENGINE", "off")
+    else:
+        monkeypatch.delenv("VSR_SDC_ENGINE", raising=False)
+    stage = tmp_path / "stage"
+    (stage / "results").mkdir(parents=True, exist_ok=True)
+    return chapter.Context(data, param_set, stage / "results" / param_set, {})
+
+
+def _publish_county_tables(ctx: chapter.Context) -> None:
+    codebook = load_codebook()
+    counties = ctx.data.counties
+    labels = {i.name: i.name for i in codebook}
+    stages = stage_counts(counties, codebook.maturity_labels("en"))
+    ctx.table("maturity", stages, "stages", count_columns=["county authorities"], cells=stage_cells(stages, counties))
+    for name, items in (("plans", codebook.items_in_group("components")), ("barriers", ["barrier_funding"])):
+        table = item_counts(counties, items, labels, municipalities=ctx.respondents)
+        ctx.table(name, table, name, count_columns=None, cells=item_cells(table, items, counties))
+
+
+def test_engine_on_releases_what_the_audit_passes(planted, tmp_path, monkeypatch):
+    ctx = _chapter(planted, tmp_path, monkeypatch, "on")
+    _publish_county_tables(ctx)
+    plans = ctx.released("plans")
+    row = plans[plans["item"] == "sdg_in_planning_strategy"].iloc[0]
+    assert row["county authorities with it"] == sdc.HIDDEN and row["county authorities without it"] == sdc.HIDDEN
+    assert row["county share"] == sdc.HIDDEN  # derived from a hidden count
+    assert row["item"] == "sdg_in_planning_strategy"  # the label is never overwritten
+    bars = ctx.released("barriers")
+    assert bars.iloc[0]["county authorities with it"] == sdc.HIDDEN
+    # the written CSV is the released table
+    written = pd.read_csv(ctx.results_dir / "plans.csv", dtype=str)
+    assert (written["county authorities with it"].fillna("") == plans["county authorities with it"].astype(str)).all()
+    stage = ctx.results_dir.parent.parent
+    records = json.loads((stage / "private" / "county-authorities.json").read_text())
+    assert {r["table"] for r in records} == {"maturity", "plans", "barriers"}
+    report = audit_stage(stage)
+    assert report["determined_answers"] == 0 and report["recomputable_counts"] == 0
+    assert report["constraints"] > 0 and report["integer_programs"] > 0
+    text = (stage / "results" / "disclosure-audit.md").read_text()
+    assert PLANTED_BARRIER not in text.split("|") and "Answers determined: 0" in text
+    # the report names tables and reasons, never a unit
+    published = (stage / "results" / "disclosure-audit.json").read_text()
+    for knr in planted.counties["knr"]:
+        assert f'"{knr}"' not in published
+
+
+def test_engine_off_the_build_audit_recovers_the_census_and_refuses(planted, tmp_path, monkeypatch):
+    ctx = _chapter(planted, tmp_path, monkeypatch, "off")
+    _publish_county_tables(ctx)
+    plans = ctx.released("plans")
+    row = plans[plans["item"] == "sdg_in_planning_strategy"].iloc[0]
+    assert str(row["county authorities without it"]) == "0"  # the per-table rule shows the zero
+    stage = ctx.results_dir.parent.parent
+    records = json.loads((stage / "private" / "county-authorities.json").read_text())
+    release = sdc.Release.from_records(records, {r["item"]: [0, 1, 2, 3, 4, 5] for r in records})
+    release.levels.update({i: [0, 1, None] for i in release.levels if i != "maturity_stage"})
+    result = sdc.audit(release)
+    determined = {(u, item) for u, item, _ in result.determined}
+    assert {(k, "sdg_in_planning_strategy") for k in planted.counties["knr"]} <= determined
+    with pytest.raises(AuditFailed, match="answer"):
+        audit_stage(stage)
+    assert not (stage / "results" / "disclosure-audit.json").exists()  # nothing written for publication
+
+
+@pytest.fixture(scope="module")
+def alone_in_band() -> AnalysisFrame:
+    """Oslo the only respondent of the largest size band, at the top stage (F4's heat map by size band)."""
+    survey = generate("vsr-narrative", 5)[0]
+    register = load_register().set_index("knr")
+    band = survey["knr"].map(register["size_band"])
+    top_band = register.loc["0301", "size_band"]
+    survey = survey[(band != top_band) | (survey["knr"] == "0301")].copy()
+    survey = survey[survey["maturity_stage"].notna() | (survey["unit_type"] == "county")]  # every one answered
+    survey.loc[survey["knr"] == "0301", "maturity_stage"] = 5
+    data = AnalysisFrame(
+        spec="file:planted.csv:0", frame=add_analysis_columns(build_frame(survey, load_register())),
+        counties=county_rows(survey), synthetic=False,
+    )  # fmt: skip
+    add_weights(data)
+    return data
+
+
+@pytest.mark.parametrize("engine", ["on", "off"])
+def test_f4_heat_map_is_drawn_from_the_released_table(alone_in_band, tmp_path, monkeypatch, engine):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from vsr_analysis.claims import necessity_figures
+
+    ctx = _chapter(alone_in_band, tmp_path, monkeypatch, engine)
+    resp = ctx.respondents
+    # the chapter says how many answered the maturity question: a released margin
+    answered = pd.DataFrame({"municipalities answering": [int(resp["maturity_stage"].notna().sum())]})
+    every = resp["knr"].astype(str).tolist()
+    margin = [{"row": 0, "column": "municipalities answering", "item": "maturity_stage", "levels": list(range(6)),
+               "members": every}]  # fmt: skip
+    ctx.table("answered", answered, "answered", cells=margin, show=False)
+    assert str(ctx.released("answered").iloc[0, 0]) == str(len(every))  # a margin of everyone is shown
+    binned, cells = necessity_figures.binned_release(resp, ctx.frame, "population_2021")
+    ctx.table("binned_counts", binned, "binned", cells=cells, show=False)
+    released = ctx.released("binned_counts")
+    fig, ax = plt.subplots()
+    necessity_figures.necessity_figure(
+        ax, resp, ctx.frame, "population_2021", "inhabitants", 5000.0, log_scale=True, ce=None, cr=None, seed=1,
+        palette=None, confidential=True, released=released,
+    )  # fmt: skip
+    # every number the figure writes is the released table's, cell by cell (bands on x, stages on y)
+    stages = [c for c in released.columns if c.startswith("stage ")]
+    drawn = {(round(t.get_position()[0]), round(t.get_position()[1])): t.get_text() for t in ax.texts}
+    expected = {(i, j): str(released[s].iloc[i]) for i in range(len(released)) for j, s in enumerate(stages)}
+    assert drawn == expected
+    plt.close(fig)
+    stage = ctx.results_dir.parent.parent
+    if engine == "on":
+        top = released[released["band"] == alone_in_band.frame.set_index("knr").loc["0301", "size_band"]].iloc[0]
+        assert all(top[s] == sdc.HIDDEN for s in stages)  # a band of one: nothing of it is shown
+        assert audit_stage(stage)["determined_answers"] == 0
+    else:
+        with pytest.raises(AuditFailed):
+            audit_stage(stage)  # the zeros of the band give Oslo's stage away
+        records = json.loads((stage / "private" / "county-authorities.json").read_text())
+        release = sdc.Release.from_records(records, {"maturity_stage": [0, 1, 2, 3, 4, 5]})
+        assert ("0301", "maturity_stage", 5) in sdc.audit(release).determined
+
+
+@pytest.fixture(scope="module")
+def f8_planted() -> AnalysisFrame:
+    """F8's leaks: one county authority alone naming a barrier (the comparison table bypassed the county chapter's
+    suppression), and Oslo the only municipality of the largest size band naming it ("all" minus the bands)."""
+    survey = generate("vsr-narrative", 5)[0]
+    register = load_register().set_index("knr")
+    item = "barrier_policy_coherence"
+    county = survey["unit_type"] == "county"
+    survey.loc[county, item] = 0
+    survey.loc[county & (survey["knr"] == PLANTED_BARRIER), item] = 1
+    top = survey["knr"].map(register["size_band"]) == register.loc["0301", "size_band"]
+    survey.loc[top & ~county, item] = 0
+    survey.loc[survey["knr"] == "0301", item] = 1
+    data = AnalysisFrame(
+        spec="file:planted.csv:0", frame=add_analysis_columns(build_frame(survey, load_register())),
+        counties=county_rows(survey), synthetic=False,
+    )  # fmt: skip
+    add_weights(data)
+    return data
+
+
+def _f8_tables(ctx):
+    from vsr_analysis.claims import barrier_release as br
+    from vsr_analysis.stats.item_shares import item_comparisons, item_share_table, item_shares_by_group
+
+    resp, counties, frame = ctx.respondents, ctx.data.counties, ctx.frame
+    barriers = load_codebook().items_in_group("barriers")
+
+    def short(b):
+        return b
+
+    overall = item_share_table(resp, counties, barriers, short, len(frame))
+    ctx.table("barrier_shares", overall, "o", count_columns=["municipalities answering", "municipalities naming it",
+              "county authorities answering", "county authorities naming it"],
+              cells=br.overall_cells(overall, resp, counties), show=False)  # fmt: skip
+    by_band, _ = item_shares_by_group(resp, frame, barriers, short, "size_band", order_by="population_2021",
+                                      population_size=len(frame))  # fmt: skip
+    ctx.table("barriers_by_size_band", by_band, "b", count_columns=["municipalities", "naming it"],
+              cells=br.by_group_cells(by_band, resp, barriers, short, "size_band"), show=False)  # fmt: skip
+    comparisons = item_comparisons(resp, counties, barriers, short, split_column="population_2021",
+                                   split_at=float(frame["population_2021"].median()), fdr=0.1)  # fmt: skip
+    ctx.table("comparisons", comparisons, "c", count_columns=["n 1", "n 2"],
+              cells=br.comparison_cells(comparisons, counties, barriers, short), show=False)  # fmt: skip
+    return overall, by_band, comparisons
+
+
+def test_f8_tables_through_the_engine(f8_planted, tmp_path, monkeypatch):
+    from vsr_analysis.claims import barrier_release as br
+
+    ctx = _chapter(f8_planted, tmp_path, monkeypatch, "on")
+    overall, by_band, comparisons = _f8_tables(ctx)
+    item = "barrier_policy_coherence"
+    shares = ctx.released("barrier_shares").set_index("item").loc[item]
+    assert shares["county authorities naming it"] == sdc.HIDDEN
+    assert shares["share, regional authorities"] == sdc.HIDDEN  # F8's bypass closed
+    assert shares["share (weighted)"] != sdc.HIDDEN  # the municipal result is not lost with it
+    comp = ctx.released("comparisons")
+    county_row = comp[(comp["barrier"] == item) & (comp["group 1"] == "county authorities")].iloc[0]
+    assert county_row["share 1"] == sdc.HIDDEN and county_row["p_value"] == sdc.HIDDEN
+    # the figures' data: exactly the released numbers (NaN where the table hides a value)
+    shown = br.as_numbers(ctx.released("barrier_shares"), ["barrier", "item"])
+    released = ctx.released("barrier_shares")
+    for col in ("share (weighted)", "share, regional authorities"):
+        hidden = released[col].astype(str) == sdc.HIDDEN
+        assert shown.loc[hidden, col].isna().all()
+        assert (shown.loc[~hidden, col].astype(float) == overall.loc[~hidden, col].astype(float)).all()
+    report = audit_stage(ctx.results_dir.parent.parent)
+    assert report["determined_answers"] == 0 and report["recomputable_counts"] == 0
+
+
+def test_f8_tables_without_the_engine_leak(f8_planted, tmp_path, monkeypatch):
+    ctx = _chapter(f8_planted, tmp_path, monkeypatch, "off")
+    _f8_tables(ctx)
+    with pytest.raises(AuditFailed):
+        audit_stage(ctx.results_dir.parent.parent)
+
+
+@pytest.fixture(scope="module")
+def alone_at_top() -> AnalysisFrame:
+    """F2: Oslo alone at the top stage (the robustness n minus the visible stages gave it back)."""
+    survey = generate("vsr-narrative", 5)[0]
+    muni = survey["unit_type"] == "municipality"
+    survey.loc[muni & (survey["maturity_stage"] == 5), "maturity_stage"] = 4
+    survey.loc[survey["knr"] == "0301", "maturity_stage"] = 5
+    data = AnalysisFrame(
+        spec="file:planted.csv:0", frame=add_analysis_columns(build_frame(survey, load_register())),
+        counties=county_rows(survey), synthetic=False,
+    )  # fmt: skip
+    add_weights(data)
+    return data
+
+
+def _f2_tables(ctx):
+    from vsr_analysis.claims import stage_release
+    from vsr_analysis.stats.descriptives import as_float
+    from vsr_analysis.stats.maturity_ladder import stage_distribution_table, started_variants
+
+    stages = list(range(6))
+    answered = ctx.respondents.dropna(subset=["maturity_stage"])
+    y, w = as_float(answered["maturity_stage"]), answered["weight"].to_numpy(dtype=float)
+    labels = load_codebook().maturity_labels("en")
+    dist_table, _ = stage_distribution_table(y, w, labels, stages, len(ctx.frame))
+    ctx.table("stage_distribution", dist_table, "d", count_columns=["municipalities"],
+              cells=stage_release.distribution_cells(dist_table, answered), show=False)  # fmt: skip
+    robust = started_variants([("primary", y, w), ("self-classified stage, unweighted", y, None)],
+                              lambda t, k: "inconclusive", started_stage=1, threshold=0.5,
+                              population_size=len(ctx.frame), min_stage_share=0.1, stages=stages)  # fmt: skip
+    ctx.table("robustness", robust, "r", count_columns=["n"],
+              cells=stage_release.robustness_cells(robust, answered, 1, stages), show=False)  # fmt: skip
+    return dist_table
+
+
+@pytest.mark.parametrize("engine", ["on", "off"])
+def test_f2_distribution_and_robustness(alone_at_top, tmp_path, monkeypatch, engine):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from vsr_analysis.claims import share_figures
+    from vsr_analysis.claims.barrier_release import as_numbers
+    from vsr_analysis.claims.stage_release import CUMULATIVE
+
+    ctx = _chapter(alone_at_top, tmp_path, monkeypatch, engine)
+    _f2_tables(ctx)
+    stage = ctx.results_dir.parent.parent
+    if engine == "off":
+        with pytest.raises(AuditFailed, match="recomputable"):
+            audit_stage(stage)
+        return
+    released = ctx.released("stage_distribution")
+    top = released[released["stage"] == 5].iloc[0]
+    assert top["municipalities"] == sdc.HIDDEN and top["share (weighted)"] == sdc.HIDDEN
+    assert (released[CUMULATIVE] == sdc.HIDDEN).all()  # the cumulative column would give the row back
+    assert released["stage"].tolist() == list(range(6))  # labels untouched
+    assert audit_stage(stage)["recomputable_counts"] == 0
+    # the figure draws exactly the released weighted shares: no bar where the table hides one
+    shown = as_numbers(released, ["stage name"]).rename(columns={"share (weighted)": "share"})
+    fig = share_figures.stage_distribution_figure(shown, load_codebook().maturity_labels("en"), 0.1)
+    bars = [p.get_width() for p in fig.axes[0].patches]
+    expected = list(100 * shown["share"])
+    assert len(bars) == len(expected)
+    for bar, value in zip(bars, expected):
+        assert (np.isnan(bar) and np.isnan(value)) or bar == pytest.approx(value)
+    plt.close(fig)
+
+
+def test_chapters_protected_apart_pass_the_build_audit_together(tmp_path, monkeypatch):
+    """The file without any respondent of Viken: F4's two heat maps (by size band, by centrality class) and F2's
+    stage distribution, each protected in its own chapter, failed the build's audit together (a hidden heat-map
+    cell = F2's stage total minus the other bands). Each heat map is now protected with the margins the other
+    chapters publish assumed known."""
+    from vsr_analysis.claims import necessity_figures
+
+    survey = generate("vsr-narrative", 5)[0]
+    register = load_register()
+    survey = survey[~survey["knr"].isin(set(register.loc[register["county_code"] == "30", "knr"]))]
+    data = AnalysisFrame(
+        spec="file:no-county.csv:0", frame=add_analysis_columns(build_frame(survey, register)),
+        counties=county_rows(survey), synthetic=False,
+    )  # fmt: skip
+    add_weights(data)
+    _f2_tables(_chapter(data, tmp_path, monkeypatch, "on", "f2-maturity-variation"))
+    for name, condition in (("f4-not-a-prerequisite", "population_2021"), ("f4-central", "centrality_score")):
+        ctx = _chapter(data, tmp_path, monkeypatch, "on", name)
+        resp = ctx.respondents.dropna(subset=["maturity_stage"])
+        binned, cells = necessity_figures.binned_release(resp, ctx.frame, condition)
+        ctx.table("binned_counts", binned, "binned", cells=cells, show=False)
+    report = audit_stage(tmp_path / "stage")
+    assert len(report["chapters audited"]) == 3
+    assert report["determined_answers"] == 0 and report["recomputable_counts"] == 0
+
+
+def test_f8_tables_of_a_single_respondent_file(tmp_path, monkeypatch):
+    """One respondent: a count column's uncovered cell of 1 is hidden with its row's derived values (no crash
+    on a float column), and the audit passes."""
+    survey = generate("vsr-narrative", 5)[0]
+    survey = survey[survey["unit_type"] == "municipality"].head(1)
+    data = AnalysisFrame(
+        spec="file:one.csv:0", frame=add_analysis_columns(build_frame(survey, load_register())),
+        counties=county_rows(survey), synthetic=False,
+    )  # fmt: skip
+    add_weights(data)
+    ctx = _chapter(data, tmp_path, monkeypatch, "on", "f8-barriers")
+    _f8_tables(ctx)
+    comp = ctx.released("comparisons")
+    ones = pd.to_numeric(comp[["n 1", "n 2"]].stack(), errors="coerce")
+    assert not ((ones > 0) & (ones < 3)).any()  # no count of one or two is published
+    report = audit_stage(ctx.results_dir.parent.parent)
+    assert report["determined_answers"] == 0 and report["recomputable_counts"] == 0
