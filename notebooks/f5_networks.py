@@ -73,6 +73,8 @@ used = resp.dropna(subset=["maturity_stage", *controls])
 markdown(f"{len(resp)} of {len(ctx.frame)} municipalities responded; {len(used)} have a maturity stage and every "
          f"covariate (reference county code {reference}).")
 ctx.stop_unless_estimable(len(used), "a maturity stage and every covariate")
+ctx.stop_unless_varies(used, ["maturity_stage", "network_kinds", "cooperates_with_county", *controls],
+                       "the maturity stage, a network or cooperation item, or a covariate")
 
 # %% [markdown]
 # ## Maturity by the kinds of network and by cooperation with the county
