@@ -50,11 +50,12 @@ ctx = start(survey=survey, param_set=param_set, results_dir=results_dir, paramet
 import numpy as np
 import matplotlib.pyplot as plt
 import seaborn as sns
-from vsr_analysis.claims.coherence_evidence import EITHER, ITEMS, f10_evidence, f10_variants, municipal_table, with_either
+from vsr_analysis.claims import group_release
+from vsr_analysis.claims.coherence_evidence import EITHER, ITEMS, f10_evidence, f10_variants, joint_cells_small, municipal_table, with_either
 from vsr_analysis.claims.ledger import load_claims_spec
-from vsr_analysis.claims.share_reporting import numeric, publishable, sensitivity_table
+from vsr_analysis.claims.share_reporting import numeric, sensitivity_table
 from vsr_analysis.data.codebook import load_codebook
-from vsr_analysis.stats.county_tables import ITEM_COUNT_COLUMNS, describe_count, hidden_cells, hidden_note, item_counts
+from vsr_analysis.stats.county_tables import ITEM_COUNT_COLUMNS, describe_count, hidden_cells, hidden_note, item_cells, item_counts
 from vsr_analysis.stats.descriptives import interval_errors
 from vsr_analysis.stats.figure_style import legend_below, wrap
 
@@ -91,15 +92,20 @@ if ctx.synthetic and ctx.data.truth and "f10_state_barrier" in ctx.data.truth:
 # %%
 muni = municipal_table(resp, labels, population_size=frame_size, design=ev["design"])
 muni_counts = ["municipalities answering", "municipalities naming it"]
-ctx.table("municipalities", muni, "Municipalities naming each state-level barrier (raked; 95 % intervals as in the primary test)", count_columns=muni_counts)
+if ctx.data.confidential and joint_cells_small(resp):  # the "either" counts would give a small joint cell back
+    muni.loc[muni["item"] == EITHER, muni_counts] = ".."
+ctx.table("municipalities", muni, "Municipalities naming each state-level barrier (raked; 95 % intervals as in the primary test)", count_columns=muni_counts,
+          cells=group_release.item_share_cells(muni, resp, answering=muni_counts[0], with_it=muni_counts[1], items=ITEMS))
+muni = ctx.released("municipalities")  # the sentences and the figure show what was released
 # The county "either" count is left out on a confidential file: with the two items' counts it would give away
 # how many name one barrier but not the other, a cell the rule may need to hide.
 county_items = list(ITEMS) + ([] if ctx.data.confidential else [EITHER])
 cty = item_counts(with_either(counties), county_items, labels, municipalities=with_either(resp)) if len(counties) else None
 if cty is not None:
     ctx.table("county_authorities", cty, "County authorities naming each state-level barrier (counts, exact 95 % CI; "
-              "never pooled with municipalities)", count_columns=ITEM_COUNT_COLUMNS)
-    shown = publishable(cty, ITEM_COUNT_COLUMNS, ctx.data.confidential)
+              "never pooled with municipalities)", count_columns=ITEM_COUNT_COLUMNS,
+              cells=item_cells(cty, [i for i in county_items if i != EITHER], counties))
+    shown = ctx.released("county_authorities")
     sentences = [describe_count(row, f"name {row['item'].lower()}") for _, row in shown.iterrows()]
     c_share, m_share = numeric(shown["county share"]), numeric(shown["municipal share (weighted)"])
     ok = np.isfinite(c_share)
@@ -116,9 +122,9 @@ markdown(f"{ctx.ref('state_barriers')} puts the municipal and the county shares 
 colors = sns.color_palette("colorblind")
 fig, ax = plt.subplots(figsize=(5.4, 0.6 * len(muni) + 2.6))
 ys = np.arange(len(muni))[::-1]
-est = muni["share (weighted)"].to_numpy(dtype=float)
+est = numeric(muni["share (weighted)"])
 ax.barh(ys + 0.18, 100 * est, height=0.35, color=colors[0], label="municipalities (raked)")
-ax.errorbar(100 * est, ys + 0.18, xerr=interval_errors(est, muni["ci_low"], muni["ci_high"], 100), fmt="none", ecolor="black", capsize=3, lw=1)
+ax.errorbar(100 * est, ys + 0.18, xerr=interval_errors(est, numeric(muni["ci_low"]), numeric(muni["ci_high"]), 100), fmt="none", ecolor="black", capsize=3, lw=1)
 if shown is not None:
     pos = {lab: y for lab, y in zip(muni["barrier"], ys)}
     c_est, c_lo, c_hi = numeric(shown["county share"]), numeric(shown["ci_low (exact)"]), numeric(shown["ci_high (exact)"])

@@ -61,7 +61,9 @@ ctx = start(survey=survey, param_set=param_set, results_dir=results_dir, paramet
 # %%
 import matplotlib.pyplot as plt
 import seaborn as sns
+from vsr_analysis.claims import group_release
 from vsr_analysis.claims import term_effect_report as report
+from vsr_analysis.claims.share_reporting import as_numbers
 from vsr_analysis.claims.model_robustness import with_large_reference
 from vsr_analysis.data.codebook import load_codebook
 from vsr_analysis.stats.marginal_effects import ordinal_term_effect
@@ -88,9 +90,11 @@ ctx.stop_unless_varies(used, ["maturity_stage", term, *controls], "the maturity 
 # %%
 crosstab = report.stage_by_level(used, term, term_short, top_stage)
 _ = ctx.table("stage_by_term", crosstab, f"Weighted distribution of maturity stages by {term_short} (row percentages)",
-              count_columns=["municipalities"], float_digits=1)
+              count_columns=["municipalities"], float_digits=1, cells=group_release.distribution_cells(
+                  crosstab, term_short, report.stage_by_level_groups(used, term), "maturity_stage", range(6), top_stage))
 markdown(f"{ctx.ref('stage_by_term')} draws these distributions.")
-ctx.figure(report.stage_by_term_figure(crosstab, term_short, stage_labels), "stage_by_term", alt=f"Stacked horizontal bars: for each level of {term_short}, the weighted share of municipalities at each maturity stage 0 to 5",
+shown = as_numbers(ctx.released("stage_by_term"), [term_short])  # the figure is drawn from what was released
+ctx.figure(report.stage_by_term_figure(shown, term_short, stage_labels), "stage_by_term", alt=f"Stacked horizontal bars: for each level of {term_short}, the weighted share of municipalities at each maturity stage 0 to 5",
            caption=f"Weighted distribution of the maturity ladder at each level of {term_short} (unadjusted).")
 
 # %% [markdown]

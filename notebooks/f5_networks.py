@@ -59,6 +59,7 @@ from vsr_analysis.claims import conjunction_evidence as conj
 from vsr_analysis.claims import network_evidence as nets
 from vsr_analysis.stats.figure_style import legend_below, wrap
 from vsr_analysis.claims import term_effect_report as report
+from vsr_analysis.claims.group_release import distribution_cells
 from vsr_analysis.claims.model_robustness import with_large_reference
 from vsr_analysis.simulate.truth import f5_truth_table
 
@@ -81,8 +82,11 @@ ctx.stop_unless_varies(used, ["maturity_stage", "network_kinds", "cooperates_wit
 
 # %%
 for term, short in (("network_kinds", "kinds of network"), ("cooperates_with_county", "works with the county")):
-    tab = report.stage_by_level(used.dropna(subset=[term]), term, short, top_stage)
-    _ = ctx.table(f"stages_by_{term}", tab, f"Maturity stages (weighted row %) by {short}", count_columns=["municipalities"])
+    rows = used.dropna(subset=[term])
+    tab = report.stage_by_level(rows, term, short, top_stage)
+    _ = ctx.table(f"stages_by_{term}", tab, f"Maturity stages (weighted row %) by {short}", count_columns=["municipalities"],
+                  cells=distribution_cells(tab, short, report.stage_by_level_groups(rows, term), "maturity_stage",
+                                           range(6), top_stage))
 
 # %% [markdown]
 # ## The two parts (the primary tests)

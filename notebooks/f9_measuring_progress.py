@@ -52,8 +52,9 @@ import numpy as np
 import matplotlib.pyplot as plt
 import seaborn as sns
 from vsr_analysis.claims.ledger import load_claims_spec
-from vsr_analysis.claims.progress_evidence import ITEM, f9_evidence, f9_variants, progress_by_stage, rung_shares
-from vsr_analysis.claims.share_reporting import numeric, publishable, sensitivity_table
+from vsr_analysis.claims import group_release
+from vsr_analysis.claims.progress_evidence import ITEM, f9_evidence, f9_variants, progress_by_stage, progress_groups, rung_shares
+from vsr_analysis.claims.share_reporting import numeric, sensitivity_table
 from vsr_analysis.data.codebook import load_codebook
 from vsr_analysis.stats.descriptives import interval_errors
 from vsr_analysis.stats.figure_style import legend_below, wrap
@@ -99,19 +100,20 @@ if ctx.synthetic and ctx.data.truth and "f9_measures_progress" in ctx.data.truth
 labels = {i: codebook.item(i).label["en"] for i in codebook.items_in_group("components")}
 rungs = rung_shares(resp, population_size=frame_size, labels=labels)
 rung_counts = ["municipalities answering", "municipalities with it"]
-ctx.table("rungs", rungs, "How common is each rung of the ladder? (raked shares, 95 % Wilson CI)", count_columns=rung_counts)
+ctx.table("rungs", rungs, "How common is each rung of the ladder? (raked shares, 95 % Wilson CI)", count_columns=rung_counts,
+          cells=group_release.item_share_cells(rungs, resp, answering=rung_counts[0], with_it=rung_counts[1]))
 by_stage = progress_by_stage(resp, sampling_fraction=len(resp) / frame_size, stage_labels=stage_labels)
 stage_counts = ["municipalities", "measuring"]
 ctx.table("measuring_by_stage", by_stage, "Share measuring progress at each maturity stage (weighted, 95 % Wilson CI)",
-          count_columns=stage_counts)
+          count_columns=stage_counts, cells=group_release.binary_share_cells(
+              by_stage, "stage", progress_groups(resp), ITEM, [1], [0, 1], yes="measuring"))
 rank = int(rungs.loc[rungs["item"] == ITEM, "rank (1 = most common)"].iloc[0])
 markdown(f"Measuring progress is rung **{rank} of {len(rungs)}** by how common it is (1 = the most common); the "
          f"ladder puts it last (rung {len(rungs)}).")
 
 # %%
 colors = sns.color_palette("colorblind")
-shown_r = publishable(rungs, rung_counts, ctx.data.confidential)
-shown_s = publishable(by_stage, stage_counts, ctx.data.confidential)
+shown_r, shown_s = ctx.released("rungs"), ctx.released("measuring_by_stage")  # the figure shows what was released
 fig, axes = plt.subplots(2, 1, figsize=(5.4, 10), height_ratios=[len(shown_r) + 1, len(shown_s) + 1])
 ys = np.arange(len(shown_r))[::-1]
 est = numeric(shown_r["share (weighted)"])

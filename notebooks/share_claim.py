@@ -120,10 +120,11 @@ for note in analysis.notes:
 
 # %%
 tables, group_notes = se.shares_by_groups(analysis.domain, frame, whole_frame=not subset_item)
+group_cells = se.group_cells(tables, analysis.domain, item, min_stage, sorted(codebook.item("maturity_stage").valid_codes))
 for label, tab in tables.items():
     _ = ctx.table(f"by_{label.replace(' ', '_')}", tab,
                   f"Share {outcome_label} by {label} ({domain_text}; weighted, 95 % Wilson CI)",
-                  count_columns=["municipalities", "of them yes"])
+                  count_columns=["municipalities", "of them yes"], cells=group_cells[label])
 for note in group_notes:
     markdown(f"*{note}*")
 markdown(f"{ctx.ref('shares_by_group')} draws these shares against the level in the claim.")

@@ -242,7 +242,11 @@ def test_f8_tables_through_the_engine(f8_planted, tmp_path, monkeypatch):
     for col in ("share (weighted)", "share, regional authorities"):
         hidden = released[col].astype(str) == sdc.HIDDEN
         assert shown.loc[hidden, col].isna().all()
-        assert (shown.loc[~hidden, col].astype(float) == overall.loc[~hidden, col].astype(float)).all()
+        # released at the engine's coarse precision (whole percent points), never at the computed one
+        expected = overall.loc[~hidden, col].astype(float).round(sdc.WEIGHTED_SHARE_DIGITS)
+        assert (shown.loc[~hidden, col].astype(float) == expected).all()
+    weighted = overall["share (weighted)"].astype(float)
+    assert (shown["share (weighted)"].astype(float) != weighted).any()  # not the six-digit shares
     report = audit_stage(ctx.results_dir.parent.parent)
     assert report["determined_answers"] == 0 and report["recomputable_counts"] == 0
 
@@ -367,3 +371,52 @@ def test_f8_tables_of_a_single_respondent_file(tmp_path, monkeypatch):
     assert not ((ones > 0) & (ones < 3)).any()  # no count of one or two is published
     report = audit_stage(ctx.results_dir.parent.parent)
     assert report["determined_answers"] == 0 and report["recomputable_counts"] == 0
+
+
+def _f1_crosstab(ctx, term: str, term_short: str):
+    from vsr_analysis.claims import group_release
+    from vsr_analysis.claims import term_effect_report as report
+
+    used = ctx.respondents.dropna(subset=["maturity_stage", term])
+    crosstab = report.stage_by_level(used, term, term_short, 4)
+    ctx.table("stage_by_term", crosstab, "x", count_columns=["municipalities"], show=False,
+              cells=group_release.distribution_cells(crosstab, term_short, report.stage_by_level_groups(used, term),
+                                                     "maturity_stage", range(6), 4))  # fmt: skip
+    return crosstab
+
+
+@pytest.mark.parametrize("engine", ["on", "off"])
+def test_f1_crosstab_beside_f2_passes_the_build_audit(alone_at_top, tmp_path, monkeypatch, engine):
+    """Oslo alone at the top stage: F1's weighted stage distribution by a term (row percentages, now weighted
+    share cells at the engine's precision) and F2's stage distribution, each chapter protected on its own, pass
+    the build's audit together; with the engine off, the build's audit catches the release."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from vsr_analysis.claims import term_effect_report as report
+    from vsr_analysis.claims.share_reporting import as_numbers
+
+    _f2_tables(_chapter(alone_at_top, tmp_path, monkeypatch, engine, "f2-maturity-variation"))
+    ctx = _chapter(alone_at_top, tmp_path, monkeypatch, engine, "f1-political-ownership")
+    crosstab = _f1_crosstab(ctx, "political_anchoring", "political anchoring")
+    stage = tmp_path / "stage"
+    if engine == "off":
+        with pytest.raises(AuditFailed):
+            audit_stage(stage)
+        return
+    released = ctx.released("stage_by_term")
+    top = pd.to_numeric(released["stage 5 (%)"], errors="coerce")
+    oslo_row = crosstab["stage 5 (%)"].astype(float) > 0
+    assert oslo_row.sum() == 1 and top[oslo_row].isna().all()  # the one row with Oslo's stage hides it
+    shown = top.dropna()
+    assert (shown == shown.round(sdc.WEIGHTED_SHARE_DIGITS - 2)).all()  # whole percent points
+    report_ = audit_stage(stage)
+    assert report_["determined_answers"] == 0 and report_["recomputable_counts"] == 0
+    # the figure draws the released row percentages: Oslo's row has no stage-5 bar
+    fig = report.stage_by_term_figure(as_numbers(released, ["political anchoring"]), "political anchoring",
+                                      load_codebook().maturity_labels("en"))  # fmt: skip
+    widths = np.array([p.get_width() for p in fig.axes[0].patches]).reshape(6, len(released))
+    assert widths[5][oslo_row.to_numpy()].sum() == 0
+    plt.close(fig)

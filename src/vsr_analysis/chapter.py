@@ -346,7 +346,9 @@ class Context:
         :func:`table_label`, which the text refers to with ``ctx.ref(name, "table")``.
 
         For a confidential survey file, cells in ``count_columns`` below the disclosure threshold are
-        suppressed (with secondary suppression) before anything is written or shown.
+        suppressed (with secondary suppression) before anything is written or shown, and every other number is
+        published at a coarse precision (``stats.sdc.coarsen``: shares in whole percent points, other statistics
+        at three significant digits).
 
         ``cells`` (one dict per count cell: ``row`` (index label), ``column``, ``item``, ``levels``, ``members``
         (unit ids); optionally ``dependents``, the columns of the row derived from this cell alone, and
@@ -361,6 +363,10 @@ class Context:
             from vsr_analysis.build.disclosure import suppress_small_cells
 
             table = suppress_small_cells(table, count_columns, label_columns=label_columns)
+        if self.data.confidential:
+            from vsr_analysis.stats.sdc import coarsen
+
+            table = coarsen(table, keep=[*(count_columns or []), *(label_columns or [])])
         if not hasattr(self, "_released"):
             self._released = {}
         self._released[name] = table.copy()
@@ -433,11 +439,17 @@ class Context:
             label = f"{spec['row']} · {spec['column']}"  # no "|": the audit report is a Markdown table
             members = [str(m) for m in spec["members"]]
             if spec.get("kind") == "share":
-                value = float(table.at[spec["row"], spec["column"]])
-                # the precision the CSV publishes (FLOAT_FORMAT, 6 significant digits): the audit's rounding
-                digits = 6 if not value or value != value else 5 - int(np.floor(np.log10(abs(value))))
+                value = float(table.at[spec["row"], spec["column"]]) / float(spec.get("scale", 1))
                 weights = spec.get("weights")
-                weights = None if weights is None else pd.Series(weights).rename(index=str)
+                if weights is not None:
+                    # a weighted share is published at the engine's coarse precision (sdc.WEIGHTED_SHARE_DIGITS):
+                    # to the CSV's 6 digits it tells an attacker who knows the weights how many units of each
+                    # weighting class gave the answer, a finer table than the one published
+                    digits = sdc.WEIGHTED_SHARE_DIGITS
+                    weights = pd.Series(weights).rename(index=str)
+                else:
+                    # the precision the CSV publishes (FLOAT_FORMAT, 6 significant digits): the audit's rounding
+                    digits = 6 if not value or value != value else 5 - int(np.floor(np.log10(abs(value))))
                 cell = release.share(name, label, spec["item"], spec["levels"], members, digits, weights)
             else:
                 cell = release.count(name, label, spec["item"], spec["levels"], members)
@@ -461,7 +473,15 @@ class Context:
                 out[col] = out[col].astype(object)
             hidden_rows, hidden_dependents = set(), []
             for spec, cell in recorded:
-                out.at[spec["row"], spec["column"]] = cell.value if cell.released else sdc.HIDDEN
+                scale = float(spec.get("scale", 1))
+                shown_value = cell.value * scale if scale != 1 else cell.value
+                out.at[spec["row"], spec["column"]] = shown_value if cell.released else sdc.HIDDEN
+                if cell.released and spec.get("rounded_with"):
+                    # the interval of a coarse share goes out at its precision: to 6 digits it gives the share back
+                    places = max(cell.digits - int(round(np.log10(scale))), 0)
+                    for col in spec["rounded_with"]:
+                        out[col] = out[col].astype(object)
+                        out.at[spec["row"], col] = round(float(table.at[spec["row"], col]), places)
                 if not cell.released:
                     for col in spec.get("hide_columns", []):  # a column that gives a hidden cell back (cumulative)
                         hidden_dependents += [(r, col) for r in out.index]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from vsr_analysis.claims.group_release import INTERVAL, weights_of
 from vsr_analysis.claims.share_reporting import as_numbers  # noqa: F401 (re-exported for F8's template)
 
 MUNICIPAL_DERIVED = ["share (weighted)", "ci_low", "ci_high", "share (unweighted)"]
@@ -23,7 +24,7 @@ def _ids(units: pd.DataFrame) -> list[str]:
 
 def overall_cells(overall: pd.DataFrame, resp: pd.DataFrame, counties: pd.DataFrame) -> list[dict]:
     """``item_share_table``: municipal counts and weighted share, county counts and share, per barrier."""
-    muni, cty = _ids(resp), _ids(counties)
+    muni, cty, weights = _ids(resp), _ids(counties), weights_of(resp)
     cells = []
     for row, item in zip(overall.index, overall["item"]):
         base = {"row": row, "item": item}
@@ -32,9 +33,11 @@ def overall_cells(overall: pd.DataFrame, resp: pd.DataFrame, counties: pd.DataFr
             {**base, "column": "municipalities naming it", "levels": [1], "members": muni,
              "dependents": MUNICIPAL_DERIVED},
         ]  # fmt: skip
-        # The weighted share is not declared: with ~250 distinct raking weights it is a subset-sum constraint that
-        # HiGHS cannot settle in seconds. It goes with the count (hidden with it); that it adds nothing an attacker
-        # can use beyond the counts is not checked by the audit (a known gap, see the Reproduce page).
+        # The weighted share, at the engine's coarse precision (``sdc.WEIGHTED_SHARE_DIGITS``): to six digits it
+        # gave back how many of each weighting class named the barrier.
+        if pd.notna(pd.to_numeric(pd.Series([overall.at[row, "share (weighted)"]]), errors="coerce").iloc[0]):
+            cells.append({**base, "column": "share (weighted)", "kind": "share", "levels": [1], "members": muni,
+                          "weights": weights, "rounded_with": INTERVAL, "dependents": INTERVAL})  # fmt: skip
         if cty:
             cells += [
                 {**base, "column": "county authorities answering", "levels": [0, 1], "members": cty},
@@ -60,6 +63,9 @@ def by_group_cells(by_group: pd.DataFrame, resp: pd.DataFrame, items: list[str],
             {"row": row, "column": "municipalities", "item": item, "levels": [0, 1], "members": ids},
             {"row": row, "column": "naming it", "item": item, "levels": [1], "members": ids},
         ]
+        if pd.notna(pd.to_numeric(pd.Series([by_group.at[row, "share"]]), errors="coerce").iloc[0]):
+            cells.append({"row": row, "column": "share", "kind": "share", "item": item, "levels": [1], "members": ids,
+                          "weights": weights_of(units), "rounded_with": INTERVAL, "dependents": INTERVAL})  # fmt: skip
     return cells
 
 

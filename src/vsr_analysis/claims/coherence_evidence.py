@@ -40,6 +40,18 @@ def either_named(data: pd.DataFrame, items: Sequence[str] = ITEMS) -> np.ndarray
     return np.where(any_yes, 1.0, np.where(all_no, 0.0, np.nan))
 
 
+def joint_cells_small(data: pd.DataFrame, items: Sequence[str] = ITEMS, minimum: int = 3) -> bool:
+    """Does a cell of the items' joint table (both, only one, only the other, neither) hold 1 to ``minimum`` - 1
+    units? The "either" row's counts beside the items' own give that table back (both = n1 + n2 - either), which
+    the disclosure engine, working item by item, cannot see: on a confidential run the row's counts are then hidden."""
+    x = np.column_stack([as_float(data[i]) for i in items]) if len(data) else np.empty((0, len(items)))
+    x = x[np.isfinite(x).all(axis=1)]
+    if not len(x):
+        return False
+    _, counts = np.unique(x, axis=0, return_counts=True)
+    return bool(((counts > 0) & (counts < minimum)).any())
+
+
 def f10_evidence(
     frame: pd.DataFrame,
     *,

@@ -90,6 +90,12 @@ def progress_by_stage(
     return t.rename(columns={"group": "stage", "n": "municipalities", "n_yes": "measuring"})
 
 
+def progress_groups(respondents: pd.DataFrame) -> dict[int, pd.DataFrame]:
+    """The respondents behind each row of :func:`progress_by_stage` (for the disclosure engine)."""
+    stage = as_float(respondents["maturity_stage"])
+    return {s: respondents[stage == s] for s in sorted({int(v) for v in stage[np.isfinite(stage)]})}
+
+
 def rung_shares(
     respondents: pd.DataFrame, *, population_size: int, labels: dict[str, str], weight: str = "weight"
 ) -> pd.DataFrame:

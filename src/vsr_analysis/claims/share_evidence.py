@@ -233,6 +233,25 @@ def shares_by_groups(domain: pd.DataFrame, frame: pd.DataFrame, whole_frame: boo
     return tables, notes
 
 
+def group_cells(tables: dict, domain: pd.DataFrame, item: str, min_stage: int | None, stages) -> dict[str, list]:
+    """What each number of :func:`shares_by_groups`' tables counts, for the disclosure engine: per table, the
+    domain's units of each row's group, their answers to ``item`` (at or above ``min_stage``) and the weighted share."""
+    from vsr_analysis.claims.group_release import binary_share_cells
+
+    levels = [s for s in stages if s >= min_stage] if min_stage is not None else [1]
+    answered = list(stages) if min_stage is not None else [0, 1]
+    out = {}
+    for label, col, names in (
+        ("size band", "size_band", None),
+        ("centrality class", "centrality_class", CENTRALITY_NAMES),
+    ):
+        groups = {"all": domain}
+        for g, units in domain.groupby(col):
+            groups[names.get(int(g), g) if names else g] = units
+        out[label] = binary_share_cells(tables[label], label, groups, item, levels, answered, yes="of them yes")
+    return out
+
+
 def _key(group, order, names):
     if names:
         for k, v in names.items():

@@ -48,14 +48,22 @@ def stage_by_level(used: pd.DataFrame, term: str, term_short: str, top_stage: in
     return pd.DataFrame(rows)
 
 
+def stage_by_level_groups(used: pd.DataFrame, term: str) -> dict[str, pd.DataFrame]:
+    """The respondents behind each row of :func:`stage_by_level`, keyed by the row's label (for the disclosure
+    engine: ``group_release.distribution_cells``)."""
+    levels = sorted(int(v) for v in used[term].dropna().unique())
+    name = level_namer(levels)
+    return {name(lv): used[as_float(used[term]) == lv] for lv in levels}
+
+
 def stacked_bars(ax, crosstab: pd.DataFrame, term_short: str, stage_labels: dict, palette) -> None:
     cols = [f"stage {s} (%)" for s in range(6)]
     left = np.zeros(len(crosstab))
     for i, col in enumerate(cols):
-        ax.barh(
-            crosstab[term_short].astype(str), crosstab[col], left=left, color=palette[i], label=f"{i} {stage_labels[i]}"
-        )
-        left += crosstab[col].to_numpy(dtype=float)
+        # a suppressed cell (NaN in a released table) draws no bar: the row then stops short of 100 %
+        width = pd.to_numeric(crosstab[col], errors="coerce").fillna(0.0).to_numpy(dtype=float)
+        ax.barh(crosstab[term_short].astype(str), width, left=left, color=palette[i], label=f"{i} {stage_labels[i]}")
+        left += width
     ax.set_xlabel("Share of municipalities (%, weighted)")
     # below the bars, two columns: beside them it would double the figure's width
     # below the bars, in two columns: beside them the legend would double the figure's width

@@ -55,6 +55,13 @@ SMALL = "<3"  # how builds without the engine marked a suppressed count (read by
 HIDDEN = ".."  # the engine's one mark for every suppressed cell
 #: a suppressed cell about which the mark says nothing (how a build without this engine showed secondary cells)
 OPAQUE = "x"
+#: Decimal places of a *weighted* share on a confidential run (0.01; whole percent points). Raking gives the
+#: respondents a few dozen distinct weights, one per weighting class, and an attacker who knows who responded can
+#: compute them. A weighted share to the CSV's six digits, with its group's count beside it, then tells how many
+#: units of each class gave the answer (issue 29's weighted-share attack: in F8's barriers by size band of one
+#: replica, 164 answers follow from the six-digit shares, 3 at three places, none at two). The audit takes the
+#: share at the precision published, as the linear constraint above.
+WEIGHTED_SHARE_DIGITS = 2
 
 
 @dataclass
@@ -542,3 +549,52 @@ def audit(release: Release, seed: int = 0, random_solutions: int = 6, items=None
         seconds=time.perf_counter() - start,
         by_item=by_item,
     )
+
+
+# ------------------------------------------------------------------------------------------------------------------
+# Precision
+# ------------------------------------------------------------------------------------------------------------------
+
+#: Significant digits of any other statistic a confidential table publishes (a coefficient, a p-value, a test
+#: statistic): enough to read, too few to invert into the weighted sums behind it.
+STATISTIC_DIGITS = 3
+
+
+def _share_like(column: str) -> tuple[bool, bool]:
+    """(is a share or its interval, is in percent) from the column's name."""
+    name = str(column).lower()
+    percent = "%" in name
+    share = percent or "share" in name or name.startswith("ci_") or "ci_low" in name or "ci_high" in name
+    return share, percent
+
+
+def coarsen(table: pd.DataFrame, keep: Iterable[str] = ()) -> pd.DataFrame:
+    """A confidential table's numbers at the precision they may be published with.
+
+    Shares, percentages and their interval bounds go out in whole percent points (``WEIGHTED_SHARE_DIGITS``
+    places of a proportion), any other non-integer statistic at ``STATISTIC_DIGITS`` significant digits; counts,
+    integers, text and the columns in ``keep`` are left as they are. A weighted share to six digits gives back the
+    count of each weighting class behind it (see ``WEIGHTED_SHARE_DIGITS``), and the other statistics of a small
+    group are functions of the same sums."""
+    out = table.copy()
+    keep = set(keep)
+    for column in out.columns:
+        if column in keep:
+            continue
+        values = pd.to_numeric(out[column], errors="coerce")
+        numeric = values.notna()
+        if not numeric.any() or not pd.api.types.is_float_dtype(values):
+            continue
+        finite = values[numeric]
+        if np.allclose(finite, np.round(finite)) and not _share_like(column)[0]:
+            continue  # integers stored as floats (a count with a missing value)
+        share, percent = _share_like(column)
+        if share:
+            rounded = values.round(WEIGHTED_SHARE_DIGITS - (2 if percent else 0))
+        else:
+            magnitude = np.floor(np.log10(np.abs(values.where(values != 0, 1.0))))
+            factor = 10.0 ** (STATISTIC_DIGITS - 1 - magnitude)
+            rounded = np.round(values * factor) / factor
+        out[column] = out[column].astype(object)
+        out.loc[numeric, column] = rounded[numeric].astype(float)
+    return out
