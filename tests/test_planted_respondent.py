@@ -87,3 +87,36 @@ def test_no_published_file_names_the_survey_files_folder(planted_build):
         for path in (root / base).rglob("*"):
             if path.is_file() and path.suffix in {".csv", ".json", ".ipynb", ".md", ".html"}:
                 assert folder not in path.read_text(encoding="utf-8", errors="replace"), path
+
+
+def test_published_numbers_are_coarse_and_verdicts_decided_at_full_precision(planted_build, tmp_path):
+    """The ledger and the evidence files of a confidential run go out at the tables' precision (shares in whole
+    percent points), while every verdict is the one the full-precision evidence gives (kept privately)."""
+    import shutil
+
+    from vsr_analysis.claims.ledger import build_ledger, load_claims_spec
+
+    root = planted_build[0]
+    claims = load_claims_spec()["claims"]
+    share_ids = {c["id"] for c in claims if c["rule"] in ("share_above", "share_below", "share_above_and_spread")}
+    published = json.loads((root / "results" / "claims.json").read_text(encoding="utf-8"))
+    rounded_somewhere = False
+    for entry in published:
+        for key in ("estimate", "ci_low", "ci_high"):
+            value = entry.get("primary", {}).get(key)
+            if isinstance(value, float) and entry["id"] in share_ids:
+                assert value == round(value, 2), (entry["id"], key, value)
+    kept = root / ".vsr-release" / "evidence"
+    full = {p.stem: json.loads(p.read_text(encoding="utf-8")) for p in kept.glob("*.json")}
+    assert full, "the full-precision evidence is kept privately for reruns"
+    results = tmp_path / "results"
+    shutil.copytree(root / "results", results)
+    for name, evidence in full.items():
+        coarse = json.loads((results / name / "evidence.json").read_text(encoding="utf-8"))
+        estimate = evidence["primary"].get("estimate")
+        if isinstance(estimate, float) and estimate != coarse["primary"].get("estimate"):
+            rounded_somewhere = True
+        (results / name / "evidence.json").write_text(json.dumps(evidence), encoding="utf-8")
+    assert rounded_somewhere, "some published estimate differs from its full-precision value"
+    decided = {e["id"]: e["verdict"] for e in build_ledger(results)}
+    assert decided == {e["id"]: e["verdict"] for e in published}

@@ -741,6 +741,10 @@ class Context:
             sensitivity=sensitivity,
             **extra,
         )
+        if self.data.confidential and _session["scratch"] is None and self.results_dir.parent.name == "results":
+            from vsr_analysis.build.confidential_precision import keep_private_evidence
+
+            keep_private_evidence(self.results_dir, self.param_set)  # the run publishes it rounded
         from vsr_analysis.claims.ledger import decide, load_claims_spec
 
         spec = load_claims_spec()

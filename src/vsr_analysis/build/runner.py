@@ -520,13 +520,23 @@ def _run_locked(spec, source, *, jobs, only, force, timeout, log) -> list[Outcom
             raise RunFailed(f"{len(failures)} notebook(s) failed; previous outputs were left untouched.\n\n{report}")
 
         from vsr_analysis.build.generated_pages import write_generated_pages
-        from vsr_analysis.claims.ledger import build_ledger
+        from vsr_analysis.claims.ledger import build_ledger, load_claims_spec
 
         _check_one_source(stage / "results", source.spec)
         for pset, fp, _ in plan:
             state.record(pset.name, fp)
         state.forget(set(spec.names()), keep_only=True)
+        reused = [o.name for o in outcomes if o.status == "reused"]
+        if source.confidential:
+            from vsr_analysis.build import confidential_precision as precision
+
+            coarse = precision.restore_full_evidence(stage, reused)
+            if coarse:
+                print(f"vsr run: note: decided {', '.join(coarse)} from published (rounded) evidence: no private "
+                      "full-precision copy of an earlier run", file=sys.stderr)  # fmt: skip
         ledger = build_ledger(stage / "results", source=source)
+        if source.confidential:  # decided at full precision; published at the tables' precision
+            ledger = precision.coarsen_published(stage, ledger, load_claims_spec()["claims"])
         (stage / "results" / "claims.json").write_text(
             json.dumps(ledger, indent=2, ensure_ascii=False, sort_keys=False) + "\n", encoding="utf-8"
         )
@@ -543,7 +553,7 @@ def _run_locked(spec, source, *, jobs, only, force, timeout, log) -> list[Outcom
             from vsr_analysis.build.release_audit import AuditFailed, audit_stage
 
             try:
-                audit_stage(stage, reused=[o.name for o in outcomes if o.status == "reused"])
+                audit_stage(stage, reused=reused)
             except AuditFailed as exc:
                 raise RunFailed(f"disclosure: {exc}. Previous outputs were left untouched.") from None
         write_generated_pages(stage / "generated", ledger, spec, source, stage / "results")
@@ -561,6 +571,7 @@ def _run_locked(spec, source, *, jobs, only, force, timeout, log) -> list[Outcom
             from vsr_analysis.build.release_audit import keep_records
 
             keep_records(stage)
+            precision.keep_evidence(stage)
     finally:
         children.kill_all()
         try:
