@@ -49,6 +49,7 @@ ctx = start(survey=survey, param_set=param_set, results_dir=results_dir, paramet
 
 # %%
 from vsr_analysis.claims.ledger import load_claims_spec
+from vsr_analysis.claims import power_release
 from vsr_analysis.claims.network_evidence import with_network_kinds
 from vsr_analysis.stats import power_report as pr
 
@@ -113,9 +114,11 @@ _ = ctx.table("designs", pr.design_table(s), "The primary tests as simulated, wi
 # ## Power of the model-based tests (F1, F3, F5)
 
 # %%
-_ = ctx.table("ordinal_coefficients", pr.coefficient_table(s),
+coefficients = pr.coefficient_table(s)
+_ = ctx.table("ordinal_coefficients", coefficients,
               "What the stated sizes mean on each characteristic's own scale (log-odds per unit: per point of "
-              "the 1–5 scale, per log-unit of population, per 100 points of the centrality index, member vs not)")
+              "the 1–5 scale, per log-unit of population, per 100 points of the centrality index, member vs not)",
+              cells=power_release.coefficient_cells(coefficients, s))
 
 # %% [markdown]
 # ## Power of the share tests (F2, F6, F7, F8)
@@ -178,7 +181,7 @@ _ = ctx.figure(pr.power_curves_figure(s, curves), "power_curves",
 # %%
 mdes = pr.mdes_table(s, ctx.respondents)
 _ = ctx.table("mdes", mdes, "Minimum detectable standardised difference (Cohen's d) between two groups",
-              count_columns=["group 1", "group 2"])
+              count_columns=["group 1", "group 2"], cells=power_release.mdes_cells(mdes, ctx.respondents))
 markdown(pr.mdes_text(s, mdes))
 
 # %% [markdown]

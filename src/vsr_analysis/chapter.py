@@ -352,7 +352,9 @@ class Context:
 
         ``cells`` (one dict per count cell: ``row`` (index label), ``column``, ``item``, ``levels``, ``members``
         (unit ids); optionally ``dependents``, the columns of the row derived from this cell alone, and
-        ``kind="share"`` with ``weights`` (unit id -> weight) for a share cell) says what each count counts: on a confidential run the table then goes through the disclosure
+        ``kind="share"`` with ``weights`` (unit id -> weight) for a share cell, ``scale`` (100 for a percentage),
+        ``rounded_with`` (interval columns published at the share's precision), ``value`` (the share a column
+        stands for when it shows a function of it)) says what each count counts: on a confidential run the table then goes through the disclosure
         engine (``stats.sdc``) together with every table this chapter released before it, suppressed cells are
         shown as ``".."``, derived values of their rows too (never ``label_columns``), and the cells are recorded
         for the build's reconstruction audit. What was released is ``ctx.released(name)``: draw figures from it.
@@ -439,7 +441,8 @@ class Context:
             label = f"{spec['row']} · {spec['column']}"  # no "|": the audit report is a Markdown table
             members = [str(m) for m in spec["members"]]
             if spec.get("kind") == "share":
-                value = float(table.at[spec["row"], spec["column"]]) / float(spec.get("scale", 1))
+                # "value": the share a column stands for when it shows a function of it (an SD of a 0/1 item)
+                value = spec.get("value", float(table.at[spec["row"], spec["column"]]) / float(spec.get("scale", 1)))
                 weights = spec.get("weights")
                 if weights is not None:
                     # a weighted share is published at the engine's coarse precision (sdc.WEIGHTED_SHARE_DIGITS):
@@ -475,6 +478,8 @@ class Context:
             for spec, cell in recorded:
                 scale = float(spec.get("scale", 1))
                 shown_value = cell.value * scale if scale != 1 else cell.value
+                if "value" in spec:
+                    shown_value = table.at[spec["row"], spec["column"]]
                 out.at[spec["row"], spec["column"]] = shown_value if cell.released else sdc.HIDDEN
                 if cell.released and spec.get("rounded_with"):
                     # the interval of a coarse share goes out at its precision: to 6 digits it gives the share back
