@@ -166,8 +166,12 @@ else:
     markdown(f"Reproducibility in the ladder's order: **CR = {lad['reproducibility']:.3f}** (scalability "
              f"CS = {lad['scalability']:.2f}); {guttman_summary['consistent_share']:.1%} of the municipalities "
              "hold exactly the items their stage implies.")
-    fig = share_figures.management_by_stage_figure(resp, codebook.maturity_labels("en"))
-    if fig is not None:
+    by_stage = share_figures.management_by_stage_table(resp, codebook.maturity_labels("en"))
+    if by_stage is not None:
+        _ = ctx.table("management_by_stage", by_stage, "Maturity stages of the municipalities with the SDGs in their "
+                      "management system (weighted shares, 95 % Wilson CI)", count_columns=["municipalities"],
+                      cells=share_figures.management_by_stage_cells(by_stage, resp), label_columns=["stage", "stage name"])
+        fig = share_figures.management_by_stage_figure(ctx.released("management_by_stage"))  # what was released
         markdown(f"{ctx.ref('management_by_stage')} shows the stages these municipalities place themselves at.")
         _ = ctx.figure(fig, "management_by_stage",
                        alt="Horizontal bar chart of the weighted distribution over maturity stages of the municipalities that report the SDGs built into their management system",

@@ -457,3 +457,36 @@ def test_power_design_hides_what_an_all_members_file_would_show(tmp_path, monkey
     assert all(net[c] == sdc.HIDDEN for c in net.index if str(c).startswith("MDES"))
     report_ = audit_stage(tmp_path / "stage")
     assert report_["determined_answers"] == 0 and report_["recomputable_counts"] == 0
+
+
+def test_f7_management_figure_is_drawn_from_its_released_table(alone_at_top, tmp_path, monkeypatch):
+    """F7's stages of the municipalities with the SDGs in their management system: the figure was drawn from the
+    respondents themselves; now from the released table, Oslo's lone top stage hidden in both."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import copy
+
+    import matplotlib.pyplot as plt
+
+    from vsr_analysis.claims import share_figures
+
+    data = copy.deepcopy(alone_at_top)  # the fixture is shared by the module's tests
+    data.frame.loc[data.frame["knr"] == "0301", "sdg_in_management"] = 1
+    ctx = _chapter(data, tmp_path, monkeypatch, "on", "f7-management")
+    table = share_figures.management_by_stage_table(ctx.respondents, load_codebook().maturity_labels("en"))
+    ctx.table("management_by_stage", table, "m", count_columns=["municipalities"], show=False,
+              cells=share_figures.management_by_stage_cells(table, ctx.respondents),
+              label_columns=["stage", "stage name"])  # fmt: skip
+    released = ctx.released("management_by_stage")
+    top = released[released["stage"] == 5].iloc[0]
+    assert top["municipalities"] == sdc.HIDDEN and top["share (weighted)"] == sdc.HIDDEN
+    fig = share_figures.management_by_stage_figure(released)
+    bars = [p.get_width() for p in fig.axes[0].patches]
+    expected = 100 * pd.to_numeric(released["share (weighted)"], errors="coerce")
+    assert len(bars) == len(expected)
+    for bar, value in zip(bars, expected):
+        assert (np.isnan(bar) and np.isnan(value)) or bar == pytest.approx(value)
+    plt.close(fig)
+    report_ = audit_stage(tmp_path / "stage")
+    assert report_["determined_answers"] == 0 and report_["recomputable_counts"] == 0

@@ -43,23 +43,65 @@ def shares_by_group_figure(tables: dict[str, pd.DataFrame], threshold: float, ti
     return fig
 
 
-def management_by_stage_figure(resp: pd.DataFrame, stage_labels: dict):
-    """Weighted stage distribution of the respondents with sdg_in_management = 1 (None if there are none)."""
+def management_units(resp: pd.DataFrame) -> pd.DataFrame:
+    """The respondents with the SDGs in their management system and a maturity stage."""
+    mg = resp[as_float(resp["sdg_in_management"]) == 1]
+    return mg[np.isfinite(as_float(mg["maturity_stage"]))]
+
+
+def management_by_stage_table(resp: pd.DataFrame, stage_labels: dict) -> pd.DataFrame | None:
+    """Weighted stage distribution of the respondents with sdg_in_management = 1 (None if there are none):
+    stage, its name, the municipalities at it, the weighted share and its Wilson interval."""
     from vsr_analysis.stats.dispersion import weighted_distribution
 
-    mg = resp[as_float(resp["sdg_in_management"]) == 1]
-    y = as_float(mg["maturity_stage"])
-    ok = np.isfinite(y)
-    if not ok.any():
+    mg = management_units(resp)
+    if not len(mg):
         return None
-    dm = weighted_distribution(y[ok], mg["weight"].to_numpy(dtype=float)[ok], levels=list(range(6)))
+    dm = weighted_distribution(
+        as_float(mg["maturity_stage"]), mg["weight"].to_numpy(dtype=float), levels=list(range(6))
+    )
+    return pd.DataFrame(
+        {
+            "stage": dm["level"].astype(int),
+            "stage name": [stage_labels[int(v)] for v in dm["level"]],
+            "municipalities": dm["n"].astype(int),
+            "share (weighted)": dm["share"],
+            "ci_low": dm["ci_low"],
+            "ci_high": dm["ci_high"],
+        }
+    )
+
+
+def management_by_stage_cells(table: pd.DataFrame, resp: pd.DataFrame) -> list[dict]:
+    """What each number of :func:`management_by_stage_table` counts (the disclosure engine): the units at each stage
+    among those with the item, and their weighted share (the group's membership taken as known, the safe side)."""
+    from vsr_analysis.claims.group_release import INTERVAL, unit_ids, weights_of
+
+    mg = management_units(resp)
+    ids, weights = unit_ids(mg), weights_of(mg)
+    cells = []
+    for row, stage in zip(table.index, table["stage"]):
+        base = {"row": row, "item": "maturity_stage", "levels": [int(stage)], "members": ids}
+        cells += [
+            {**base, "column": "municipalities"},
+            {**base, "column": "share (weighted)", "kind": "share", "weights": weights, "rounded_with": INTERVAL,
+             "dependents": INTERVAL},
+        ]  # fmt: skip
+    return cells
+
+
+def management_by_stage_figure(table: pd.DataFrame):
+    """The stage distribution of :func:`management_by_stage_table` as released (a hidden share draws no bar)."""
+    shares = pd.to_numeric(table["share (weighted)"], errors="coerce").to_numpy(dtype=float)
+    low = pd.to_numeric(table["ci_low"], errors="coerce").to_numpy(dtype=float)
+    high = pd.to_numeric(table["ci_high"], errors="coerce").to_numpy(dtype=float)
     colors = sns.color_palette("colorblind")
-    names = [f"{s} {wrap(stage_labels[s], 22)}" for s in range(6)]
+    names = [f"{s} {wrap(n, 22)}" for s, n in zip(table["stage"], table["stage name"])]
     fig, ax = plt.subplots(figsize=(WIDTH, 4.6))
-    ys = np.arange(6)[::-1]
-    ax.barh(ys, 100 * dm["share"], color=colors[0])
-    ax.errorbar(100 * dm["share"], ys, xerr=interval_errors(dm["share"], dm["ci_low"], dm["ci_high"], 100),
-                fmt="none", ecolor="black", capsize=3, lw=1)  # fmt: skip
+    ys = np.arange(len(table))[::-1]
+    ax.barh(ys, 100 * shares, color=colors[0])
+    ax.errorbar(100 * shares, ys, xerr=interval_errors(shares, low, high, 100), fmt="none", ecolor="black", capsize=3,
+                lw=1)  # fmt: skip
     ax.set_yticks(ys, names)
     ax.set_ylabel("Maturity stage (self-classification)")
     ax.set_xlabel("Share (%, weighted)")
