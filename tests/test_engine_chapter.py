@@ -15,11 +15,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from confidential_frames import confidential_frame
 from vsr_analysis import chapter
 from vsr_analysis.build.release_audit import AuditFailed, audit_stage
-from vsr_analysis.data.analysis_frame import AnalysisFrame, add_analysis_columns, add_weights
+from vsr_analysis.data.analysis_frame import AnalysisFrame
 from vsr_analysis.data.codebook import load_codebook
-from vsr_analysis.data.frame import build_frame, county_rows
 from vsr_analysis.data.register import load_register
 from vsr_analysis.stats import sdc
 from vsr_analysis.stats.county_tables import item_cells, item_counts, stage_cells, stage_counts
@@ -36,13 +36,7 @@ def planted() -> AnalysisFrame:
     survey.loc[county, "sdg_in_planning_strategy"] = 1  # "11 with, 0 without"
     survey.loc[county, "barrier_funding"] = 0
     survey.loc[county & (survey["knr"] == PLANTED_BARRIER), "barrier_funding"] = 1  # alone naming it
-    register = load_register()
-    data = AnalysisFrame(
-        spec="file:planted.csv:0", frame=add_analysis_columns(build_frame(survey, register)),
-        counties=county_rows(survey), synthetic=False,
-    )  # fmt: skip
-    add_weights(data)
-    return data
+    return confidential_frame(survey, "planted.csv")
 
 
 def _chapter(data, tmp_path, monkeypatch, engine: str, param_set: str = "county-authorities") -> chapter.Context:
@@ -124,12 +118,7 @@ def alone_in_band() -> AnalysisFrame:
     survey = survey[(band != top_band) | (survey["knr"] == "0301")].copy()
     survey = survey[survey["maturity_stage"].notna() | (survey["unit_type"] == "county")]  # every one answered
     survey.loc[survey["knr"] == "0301", "maturity_stage"] = 5
-    data = AnalysisFrame(
-        spec="file:planted.csv:0", frame=add_analysis_columns(build_frame(survey, load_register())),
-        counties=county_rows(survey), synthetic=False,
-    )  # fmt: skip
-    add_weights(data)
-    return data
+    return confidential_frame(survey, "planted.csv")
 
 
 @pytest.mark.parametrize("engine", ["on", "off"])
@@ -190,12 +179,7 @@ def f8_planted() -> AnalysisFrame:
     top = survey["knr"].map(register["size_band"]) == register.loc["0301", "size_band"]
     survey.loc[top & ~county, item] = 0
     survey.loc[survey["knr"] == "0301", item] = 1
-    data = AnalysisFrame(
-        spec="file:planted.csv:0", frame=add_analysis_columns(build_frame(survey, load_register())),
-        counties=county_rows(survey), synthetic=False,
-    )  # fmt: skip
-    add_weights(data)
-    return data
+    return confidential_frame(survey, "planted.csv")
 
 
 def _f8_tables(ctx):
@@ -265,12 +249,7 @@ def alone_at_top() -> AnalysisFrame:
     muni = survey["unit_type"] == "municipality"
     survey.loc[muni & (survey["maturity_stage"] == 5), "maturity_stage"] = 4
     survey.loc[survey["knr"] == "0301", "maturity_stage"] = 5
-    data = AnalysisFrame(
-        spec="file:planted.csv:0", frame=add_analysis_columns(build_frame(survey, load_register())),
-        counties=county_rows(survey), synthetic=False,
-    )  # fmt: skip
-    add_weights(data)
-    return data
+    return confidential_frame(survey, "planted.csv")
 
 
 def _f2_tables(ctx):
@@ -338,11 +317,7 @@ def test_chapters_protected_apart_pass_the_build_audit_together(tmp_path, monkey
     survey = generate("vsr-narrative", 5)[0]
     register = load_register()
     survey = survey[~survey["knr"].isin(set(register.loc[register["county_code"] == "30", "knr"]))]
-    data = AnalysisFrame(
-        spec="file:no-county.csv:0", frame=add_analysis_columns(build_frame(survey, register)),
-        counties=county_rows(survey), synthetic=False,
-    )  # fmt: skip
-    add_weights(data)
+    data = confidential_frame(survey, "no-county.csv")
     _f2_tables(_chapter(data, tmp_path, monkeypatch, "on", "f2-maturity-variation"))
     for name, condition in (("f4-not-a-prerequisite", "population_2021"), ("f4-central", "centrality_score")):
         ctx = _chapter(data, tmp_path, monkeypatch, "on", name)
@@ -359,11 +334,7 @@ def test_f8_tables_of_a_single_respondent_file(tmp_path, monkeypatch):
     on a float column), and the audit passes."""
     survey = generate("vsr-narrative", 5)[0]
     survey = survey[survey["unit_type"] == "municipality"].head(1)
-    data = AnalysisFrame(
-        spec="file:one.csv:0", frame=add_analysis_columns(build_frame(survey, load_register())),
-        counties=county_rows(survey), synthetic=False,
-    )  # fmt: skip
-    add_weights(data)
+    data = confidential_frame(survey, "one.csv")
     ctx = _chapter(data, tmp_path, monkeypatch, "on", "f8-barriers")
     _f8_tables(ctx)
     comp = ctx.released("comparisons")
@@ -432,11 +403,7 @@ def test_power_design_hides_what_an_all_members_file_would_show(tmp_path, monkey
 
     survey = generate("vsr-narrative", 5)[0]
     survey.loc[survey["unit_type"] == "municipality", "network_member"] = 1
-    data = AnalysisFrame(
-        spec="file:all-members.csv:0", frame=add_analysis_columns(build_frame(survey, load_register())),
-        counties=county_rows(survey), synthetic=False,
-    )  # fmt: skip
-    add_weights(data)
+    data = confidential_frame(survey, "all-members.csv")
     ctx = _chapter(data, tmp_path, monkeypatch, "on", "power-design")
     s = pr.setup(load_claims_spec(), ctx.frame, with_network_kinds(ctx.respondents), alpha=0.05, reps=10, seed=1)
     coefficients = pr.coefficient_table(s)

@@ -201,3 +201,35 @@ def test_engine_suppresses_linked_cells_not_just_the_small_one(replica):
     # the top stage's cell cannot be the only hidden number: the margins or another stage go with it
     assert len(hidden) >= 2
     assert any(c.reason.startswith("secondary") for c in hidden) or any(m in hidden for m in margins)
+
+
+def test_class_rule_hides_a_weighted_share_that_pins_a_weighting_class():
+    """Eight units in two weighting classes (weights 1 and 3, four each), three of them in the level: one of
+    weight 1 and two of weight 3 give 7 / 16. No other split of three gives a share that rounds the same, so the
+    share pins each class's count (a finer table than the count of 3): hidden by the engine, flagged by the audit
+    when shown."""
+    units = list("abcdefgh")
+    answers = pd.DataFrame({"item": [1, 0, 0, 0, 1, 1, 0, 0]}, index=units, dtype=object)
+    weights = pd.Series([1.0] * 4 + [3.0] * 4, index=units)
+    release = sdc.Release(answers, {"item": [0, 1]}, allow_missing=False)
+    cell = release.share("t", "share", "item", [1], units, digits=2, weights=weights)
+    assert cell.count == 3 and cell.value == round(7 / 16, 2)
+    assert sdc.pinned_classes(cell) == [1.0, 3.0]
+    release.primary()
+    assert cell.shown == sdc.HIDDEN and "weighting class" in cell.reason
+    cell.shown = f"{cell.value:.2f}"  # shown anyway (a build without the rule): the audit says so
+    cell.checked = None
+    result = sdc.audit(release)
+    assert not result.passed and result.pinned_classes == [("t", "share")]
+
+
+def test_class_rule_releases_a_weighted_share_of_many_interchangeable_units():
+    rng = np.random.default_rng(3)
+    units = [f"u{i}" for i in range(60)]
+    answers = pd.DataFrame({"item": rng.integers(0, 2, 60)}, index=units, dtype=object)
+    weights = pd.Series(np.repeat([0.9, 1.1, 1.3], 20), index=units)
+    release = sdc.Release(answers, {"item": [0, 1]}, allow_missing=False)
+    cell = release.share("t", "share", "item", [1], units, digits=2, weights=weights)
+    assert sdc.pinned_classes(cell) == []
+    release.primary()
+    assert cell.released

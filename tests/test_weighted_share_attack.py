@@ -17,12 +17,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from confidential_frames import confidential_frame
 from vsr_analysis import chapter
 from vsr_analysis.claims import barrier_release as br
-from vsr_analysis.data.analysis_frame import AnalysisFrame, add_analysis_columns, add_weights
+from vsr_analysis.data.analysis_frame import AnalysisFrame
 from vsr_analysis.data.codebook import load_codebook
-from vsr_analysis.data.frame import build_frame, county_rows
-from vsr_analysis.data.register import load_register
 from vsr_analysis.stats import sdc
 from vsr_analysis.stats.item_shares import item_shares_by_group
 from vsr_analysis.synth.simulation import generate
@@ -34,11 +33,7 @@ OLD_DIGITS = 6
 @pytest.fixture(scope="module")
 def confidential() -> AnalysisFrame:
     survey = generate("vsr-narrative", 5)[0]
-    data = AnalysisFrame(
-        spec="file:attack.csv:0", frame=add_analysis_columns(build_frame(survey, load_register())),
-        counties=county_rows(survey), synthetic=False,
-    )  # fmt: skip
-    add_weights(data)
+    data = confidential_frame(survey, "attack.csv")
     return data
 
 

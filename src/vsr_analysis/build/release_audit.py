@@ -73,6 +73,7 @@ def audit_stage(stage: Path, reused: list[str] | None = None) -> dict:
             seconds=round(result.seconds, 2),
             determined_answers=len(result.determined),
             recomputable_counts=len(result.recomputable),
+            weighted_shares_pinning_a_class=len(result.pinned_classes),
             by_item=result.by_item,
             suppressed=[
                 {"table": r["table"], "cell": r["cell"], "reason": r["reason"]}
@@ -83,9 +84,11 @@ def audit_stage(stage: Path, reused: list[str] | None = None) -> dict:
         if not result.passed:
             tables = sorted({c.table for c in release.cells if c.item in {i for _, i, _ in result.determined}})
             tables += sorted({t for t, _, _ in result.recomputable})
+            tables += sorted({t for t, _ in result.pinned_classes})
             raise AuditFailed(
-                f"the reconstruction audit found {len(result.determined)} answer(s) determined and "
-                f"{len(result.recomputable)} suppressed count(s) recomputable from the released numbers (tables: "
+                f"the reconstruction audit found {len(result.determined)} answer(s) determined, "
+                f"{len(result.recomputable)} suppressed count(s) recomputable and {len(result.pinned_classes)} "
+                "weighted share(s) pinning a weighting class's count in the released numbers (tables: "
                 f"{', '.join(dict.fromkeys(tables))}); nothing was published"
             )
     results = stage / "results"
@@ -110,7 +113,8 @@ def _markdown(report: dict) -> str:
             f"Unknowns (respondent x item x answer): {report['unknowns']}; constraints: {report['constraints']}; "
             f"integer programs solved: {report['integer_programs']} in {report['seconds']} s.",
             f"Answers determined: {report['determined_answers']}; suppressed counts recomputable: "
-            f"{report['recomputable_counts']}.",
+            f"{report['recomputable_counts']}; weighted shares that pin how many of a weighting class answered: "
+            f"{report.get('weighted_shares_pinning_a_class', 0)}.",
             "",
             "| table | cell | reason suppressed |",
             "|---|---|---|",

@@ -20,8 +20,13 @@ Released numbers (``Release``):
   per reason ("<3" only for 1 or 2) would tell the attacker which hidden cells are small and let it pin them. The
   audit therefore gives a ``".."`` cell no information beyond 0 to its group's size. (``"<3"``, read as 1 or 2, is
   modelled only to audit releases made without this engine.)
-- a **share cell**: a (weighted) share of a group's answered units in a set of levels, rounded to ``digits``; with
-  known weights it is a linear constraint ``|sum w x - s sum w a| <= (0.5 10^-digits) sum w a`` (``a``: answered).
+- a **share cell**: a share of a group's answered units in a set of levels, rounded to ``digits``. Unweighted, it
+  is a linear constraint ``|sum x - s sum a| <= (0.5 10^-digits) sum a`` (``a``: answered) of the integer program.
+  Weighted (raking weights, which an attacker who knows who responded can compute), it is a knapsack constraint
+  that the solver cannot settle in seconds; it is published in whole percent points and must pass the **class
+  rule** instead (``pinned_classes``): units of one weighting class are interchangeable, so the share says no more
+  than how many of each class are in the levels, and it is released only if it pins none of those class counts
+  (given the group's count and who answered, both assumed known). The rule looks at one share at a time.
 
 Protection (``Release.protect``): primary suppression (a count of 1 or 2; a count whose complement in its group
 is 0, 1 or 2 — all or nearly all of a group at one answer; a zero of a yes/no item, which gives every unit of the
@@ -100,6 +105,9 @@ class ShareCell:
     shown: str | None = None
     reason: str = ""
     frozen: bool = False
+    count: int | None = None  # weighted cells: the units in ``levels`` (private; the class rule assumes it known)
+    answered: frozenset | None = None  # weighted cells: the members who answered (private, likewise)
+    checked: tuple | None = field(default=None, repr=False)  # (shown, pinned classes): the class rule's last answer
 
     @property
     def released(self) -> bool:
@@ -117,9 +125,12 @@ class AuditResult:
     seconds: float
     by_item: dict = field(default_factory=dict)
 
+    pinned_classes: list[tuple[str, str]] = field(default_factory=list)  # (table, cell): a weighted share that
+    # pins the count of a weighting class (the class rule)
+
     @property
     def passed(self) -> bool:
-        return not self.determined and not self.recomputable
+        return not self.determined and not self.recomputable and not self.pinned_classes
 
 
 class Release:
@@ -181,6 +192,9 @@ class Release:
             None if weights is None else dict(zip(mem, w)),
             answered_levels,
         )
+        if weights is not None:
+            cell.count = int(x.sum())
+            cell.answered = frozenset(u for u, ai in zip(mem, a) if ai > 0)
         self.cells.append(cell)
         return cell
 
@@ -213,6 +227,11 @@ class Release:
                 binary_zero = k == 0 and len(cell.answered_levels) == 2  # everyone answered the other way
                 if n_answered < MIN_CELL or 0 < k < MIN_CELL or 0 <= n_answered - k < MIN_CELL or binary_zero:
                     cell.shown, cell.reason = HIDDEN, f"a share of fewer than {MIN_CELL} units, or of all but that"
+                elif cell.weights is not None and pinned_classes(cell):
+                    cell.shown, cell.reason = (
+                        HIDDEN,
+                        "a weighted share that pins how many of a weighting class answered so",
+                    )
                 else:
                     cell.shown = f"{cell.value:.{cell.digits}f}"
 
@@ -286,6 +305,8 @@ class Release:
             }
             if isinstance(c, ShareCell):
                 rec.update(kind="share", digits=c.digits, weights=c.weights)
+                if c.weights is not None:  # private: the class rule's attacker is assumed to know them
+                    rec.update(count=c.count, answered=sorted(c.answered or (), key=str))
             out.append(rec)
         return out
 
@@ -301,6 +322,9 @@ class Release:
                 answered = frozenset(v for v in release.levels[r["item"]] if v is not None)
                 cell = ShareCell(r["table"], r["cell"], r["item"], value=float("nan"), digits=int(r["digits"]),
                                  weights=r.get("weights"), answered_levels=answered, **common)  # fmt: skip
+                if r.get("weights") is not None:
+                    cell.count = r.get("count")
+                    cell.answered = frozenset(r.get("answered") or ())
             else:
                 cell = CountCell(r["table"], r["cell"], r["item"], value=-1, **common)
             cell.reason, cell.frozen = r.get("reason", ""), True
@@ -363,8 +387,8 @@ def _item_program(release: Release, item: str):
                 rows.append(r)
                 lo.append(float(cell.shown))
                 hi.append(float(cell.shown))
-        elif cell.released and cell.shown is not None:
-            # |sum w x - s sum w a| <= d sum w a, with d the rounding half-width
+        elif cell.released and cell.shown is not None and cell.weights is None:
+            # |sum w x - s sum w a| <= d sum w a, with d the rounding half-width (an unweighted share: w = 1)
             s, d = float(cell.shown), 0.5 * 10 ** (-cell.digits)
             r_lo, r_hi = np.zeros(n), np.zeros(n)
             for u in cell.members:
@@ -452,6 +476,70 @@ class _ItemProgram:
         return above is not None
 
 
+def pinned_classes(cell: ShareCell, tries: int = 4, seed: int = 0) -> list[float]:
+    """The class rule for a weighted share: the weights of the weighting classes whose count of units in the
+    cell's levels is the same in every assignment consistent with the share as published (rounded to its
+    digits) and with the cell's count.
+
+    Units of one weighting class are interchangeable to an attacker, so the share says no more than how many of
+    each class are in the levels; a class whose count is pinned is a finer table than the one published (and a
+    pinned class of one unit, or one pinned at 0 or its size, gives answers away). The attacker is assumed to know
+    the count and who answered, the safe side. A small integer program over the class counts (one variable per
+    class): solutions with random objectives are witnesses, and a class without two witnessed counts gets its own
+    program. Not settled in time counts as pinned."""
+    if cell.count is None or not cell.answered or cell.weights is None:
+        return []
+    if cell.checked is not None and cell.checked[0] == cell.shown:
+        return cell.checked[1]
+    cell.checked = (cell.shown, _pinned_classes(cell, tries, seed))
+    return cell.checked[1]
+
+
+def _pinned_classes(cell: ShareCell, tries: int, seed: int) -> list[float]:
+    from scipy.optimize import Bounds, LinearConstraint, milp
+
+    share = float(cell.shown) if cell.shown not in (None, SMALL, HIDDEN, OPAQUE) else float(cell.value)
+    weights = np.array([float(cell.weights[u]) for u in sorted(cell.answered, key=str)])
+    classes, sizes = np.unique(np.round(weights, 9), return_counts=True)
+    total, half = float(weights.sum()), 0.5 * 10.0 ** (-cell.digits)
+    A = np.vstack([np.ones(len(classes)), classes])
+    lo = np.array([cell.count, (share - half) * total - 1e-9])
+    hi = np.array([cell.count, (share + half) * total + 1e-9])
+    rng = np.random.default_rng(seed)
+
+    def solve(objective, extra=None):
+        a, low, high = A, lo, hi
+        if extra is not None:
+            a, low, high = np.vstack([A, extra[0]]), np.append(lo, extra[1]), np.append(hi, extra[2])
+        res = milp(objective, constraints=LinearConstraint(a, low, high), integrality=np.ones(len(classes)),
+                   bounds=Bounds(np.zeros(len(classes)), sizes.astype(float)), options={"time_limit": TIME_LIMIT})  # fmt: skip
+        if res.status == 2:
+            return None, True
+        return (np.round(res.x) if res.x is not None else None), res.x is not None
+
+    seen = [set() for _ in classes]
+    for i in range(tries + 1):
+        x, _ = solve(np.zeros(len(classes)) if i == 0 else rng.normal(size=len(classes)))
+        if x is None:
+            return list(classes)  # no assignment found in time: nothing shown to be open
+        for j, v in enumerate(x):
+            seen[j].add(int(v))
+    pinned = []
+    for j in range(len(classes)):
+        if len(seen[j]) > 1:
+            continue
+        (value,) = seen[j]
+        row = np.zeros(len(classes))
+        row[j] = 1.0
+        below, _ = solve(np.zeros(len(classes)), (row, -np.inf, value - 0.5)) if value > 0 else (None, True)
+        if below is not None:
+            continue
+        above, _ = solve(np.zeros(len(classes)), (row, value + 0.5, np.inf)) if value < sizes[j] else (None, True)
+        if above is None:
+            pinned.append(float(classes[j]))
+    return pinned
+
+
 def _unit_pinned(release: Release, unit, item: str, level) -> bool:
     """Is ``unit``'s answer to ``item`` at ``level`` in every integer solution of what is released?"""
     return not _ItemProgram(release, item).unit_open(unit, level)
@@ -524,6 +612,12 @@ def audit(release: Release, seed: int = 0, random_solutions: int = 6, items=None
     determined, recomputable, by_item = [], [], {}
     n_constraints = n_unknowns = n_ip = 0
     items = sorted(set(items) if items is not None else {c.item for c in release.cells if c.shown is not None})
+    pinned_cells = [
+        (c.table, c.label)
+        for c in release.cells
+        if isinstance(c, ShareCell) and c.weights is not None and c.released and c.shown is not None
+        and c.item in items and pinned_classes(c)
+    ]  # fmt: skip
     for item in items:
         out = _audit_item(release, item, rng, random_solutions)
         determined += out["found"]
@@ -548,6 +642,7 @@ def audit(release: Release, seed: int = 0, random_solutions: int = 6, items=None
         integer_programs=n_ip,
         seconds=time.perf_counter() - start,
         by_item=by_item,
+        pinned_classes=pinned_cells,
     )
 
 
