@@ -37,17 +37,9 @@ class Decision:
 def load_claims_spec(path: Path | None = None) -> dict:
     path = path or paths.claims_spec_path()
     spec = yaml.safe_load(path.read_text(encoding="utf-8"))
-    if not isinstance(spec, dict) or not isinstance(spec.get("claims"), list):
-        raise LedgerError(f"{path}: expected a mapping with a 'claims' list")
-    ids = [c.get("id") for c in spec["claims"]]
-    if len(ids) != len(set(ids)):
-        raise LedgerError(f"{path}: duplicate claim ids")
-    for claim in spec["claims"]:
-        if claim.get("rule") not in RULES:
-            raise LedgerError(
-                f"{path}: claim {claim.get('id')}: unknown rule {claim.get('rule')!r}; "
-                f"known: {', '.join(sorted(RULES))}"
-            )
+    from vsr_analysis.claims.spec import claims_from_document
+
+    claims_from_document(spec, where=str(path), rules=RULES)  # every entry checked (ClaimSpecError names it)
     return spec
 
 
