@@ -42,15 +42,17 @@ from vsr_analysis.claims.ledger import (
     in_holm_family,
     load_claims_spec,
 )
+from vsr_analysis.claims.spec import Claim, load_claims
 from vsr_analysis.simulate import operating
-from vsr_analysis.simulate.registry import ANALYSES, claim_parameters, conjunction_component, ordinal_effect
-from vsr_analysis.simulate.replica_frame import analysis_frame
+from vsr_analysis.simulate.registry import analysis_for, claim_parameters
+from vsr_analysis.simulate.replica_frame import simulated_survey
 from vsr_analysis.simulate.streams import analysis_seed, replica_seed
 from vsr_analysis.simulate.truth import (
-    SHARE_TRUTH,
     check_statements,
-    pseudo_true_coefficient,
+    model_truth,
     realised_holds,
+    realised_value,
+    stated_truth,
     truth_label,
 )
 from vsr_analysis.stats.multiplicity import holm
@@ -103,6 +105,7 @@ class ClaimJob:
     id: str
     entry: dict
     params: dict
+    claim: Claim | None = None  # the typed entry (claims.spec): what the registry and the truth read
 
 
 @dataclass
@@ -162,17 +165,19 @@ def make_plan(
     if unknown or not scenarios:
         raise SimulationError(f"unknown scenario(s) {unknown}; available: {', '.join(available)}")
     spec = load_claims_spec()
+    typed = load_claims()
     alpha = float(spec.get("alpha", 0.05))
     entries = {c["id"]: c for c in spec["claims"]}
-    wanted = list(claims) if claims else [c for c in entries if c in ANALYSES]
+    registered = [c for c in entries if analysis_for(typed[c]) is not None]
+    wanted = list(claims) if claims else registered
     not_in_spec = [c for c in wanted if c not in entries]
     if not_in_spec:
         raise SimulationError(f"unknown claim(s) {not_in_spec}; claims.yml has {', '.join(entries)}")
-    no_analysis = [c for c in wanted if c not in ANALYSES]
+    no_analysis = [c for c in wanted if c not in registered]
     if no_analysis:
         raise SimulationError(
-            f"claim(s) {no_analysis} have no package analysis registered in vsr_analysis.simulate.registry; "
-            f"registered: {', '.join(sorted(ANALYSES))}"
+            f"claim(s) {no_analysis} declare an analysis kind with no implementation in "
+            f"vsr_analysis.simulate.registry; claims with one: {', '.join(registered)}"
         )
     from vsr_analysis.build.runspec import load_runspec
 
@@ -183,14 +188,14 @@ def make_plan(
         for key, value in (overrides or {}).items():
             if key in params and value is not None:
                 params[key] = value
-        jobs.append(ClaimJob(cid, entries[cid], params))
+        jobs.append(ClaimJob(cid, entries[cid], params, typed[cid]))
     docs = {s: replica.load_scenario(s) for s in scenarios}
-    unregistered = tuple(c for c in entries if c not in ANALYSES) if not claims else ()
+    unregistered = tuple(c for c in entries if c not in registered) if not claims else ()
     plan = Plan(tuple(scenarios), tuple(range(1, n_seeds + 1)), tuple(jobs), alpha, int(chunk_size), docs, unregistered)
     problems = []
+    job_params = {job.id: job.params for job in jobs}
     for s in scenarios:
-        _, truth = replica.generate(docs[s], replica_seed(s, 1))
-        problems += check_statements(s, truth, spec)
+        problems += check_statements(s, docs[s], typed, job_params)
     if problems:
         raise SimulationError("scenario statements disagree with their models:\n  " + "\n  ".join(problems))
     return plan
@@ -200,17 +205,28 @@ def make_plan(
 # One seed, one chunk (run on the workers)
 
 
+_MODEL_TRUTH: dict[tuple, tuple] = {}
+
+
+def _model_truth(job: ClaimJob, scenario: dict) -> tuple:
+    """:func:`model_truth`, computed once per scenario and claim in a worker (it does not depend on the seed)."""
+    key = (scenario.get("_sha256"), job.id, json.dumps(json_ready(job.params), sort_keys=True, default=str))
+    if key not in _MODEL_TRUTH:
+        _MODEL_TRUTH[key] = model_truth(job.claim, scenario, job.params)
+    return _MODEL_TRUTH[key]
+
+
 def run_seed(scenario: dict, seed: int, claims: Sequence[ClaimJob], alpha: float) -> list[dict]:
     """Every selected claim's evidence, verdicts and truth for one simulated survey."""
     name = scenario["name"]
     rseed = replica_seed(name, seed)
-    data = analysis_frame(scenario, rseed)
-    truth = data.truth["claims"]
+    data, complete = simulated_survey(scenario, rseed)
     evidence: dict[str, dict | None] = {}
     errors: dict[str, str] = {}
     for job in claims:
         try:
-            evidence[job.id] = ANALYSES[job.id](data, job.entry, job.params, analysis_seed(name, seed, job.id))
+            analysis = analysis_for(job.claim)
+            evidence[job.id] = analysis(data, job.claim, job.params, analysis_seed(name, seed, job.id))
         except Exception as exc:  # a failed analysis is an inconclusive verdict, recorded with its reason
             evidence[job.id] = None
             errors[job.id] = f"{type(exc).__name__}: {' '.join(str(exc).split())}"[:200]
@@ -228,33 +244,22 @@ def run_seed(scenario: dict, seed: int, claims: Sequence[ClaimJob], alpha: float
     records = []
     for job in claims:
         ev = evidence[job.id]
-        t = truth.get(job.id, {})
-        true_value = t.get("true_value")
-        if true_value is None and job.id in SHARE_TRUTH:  # F9, F10: the realised frame share (synth.share_truth)
-            true_value = (data.truth.get(SHARE_TRUTH[job.id]) or {}).get("realised_frame")
-        if true_value is None and ANALYSES[job.id] is ordinal_effect:
-            # the coefficient the estimator targets when the analysis model is not the generating one (F5)
-            true_value = pseudo_true_coefficient(
-                scenario,
-                job.params["term"],
-                tuple(c for c in job.params["controls"] if c != job.params["term"]),
-                tuple(job.params["fixed_effects"]),
-            )
-        if true_value is None and ANALYSES[job.id] is conjunction_component:
-            # F3a-F3d: the characteristic alone, in the fitted model's own specification (a marginal coefficient)
-            true_value = pseudo_true_coefficient(
-                scenario, job.entry["evidence_part"], (), tuple(job.params["fixed_effects"])
-            )
-        # share claims: labelled by this seed's realised frame share (what the test and its interval target); the
-        # others by the scenario's statement (checked against its model when the plan is made)
-        realised = realised_holds(job.entry, true_value, t)
+        stated = stated_truth(scenario, job.id)
+        model_holds, true_value = _model_truth(job, scenario)
+        realised_share, stage_shares = realised_value(job.claim, complete)
+        if realised_share is not None:
+            true_value = realised_share
+        # share claims on the municipalities: labelled by this seed's realised frame share (what the test and its
+        # interval target); the others by the model's truth (the scenario's statement where the model says nothing)
+        realised = realised_holds(job.claim, realised_share, stage_shares)
+        holds = realised if realised is not None else (model_holds if model_holds is not None else stated)
         rec: dict[str, Any] = {
             "scenario": name,
             "seed": seed,
             "replica_seed": rseed,
             "claim": job.id,
-            "truth": truth_label(t.get("holds") if realised is None else realised),
-            "truth_stated": truth_label(t.get("holds")),
+            "truth": truth_label(holds),
+            "truth_stated": truth_label(stated),
             "true_value": true_value,
             "error": errors.get(job.id, ""),
         }

@@ -364,6 +364,13 @@ def response_probabilities(scenario: str | dict, frame: pd.DataFrame | None = No
     return pd.Series(_cached_model(sc, fr).p_respond, index=fr["knr"].astype(str).to_numpy(), name="p_respond")
 
 
+def scenario_model(scenario: str | dict, frame: pd.DataFrame | None = None) -> _Model:
+    """The calibrated generating model of ``scenario`` on ``frame`` (default: the 2020 register), built once while
+    the same scenario and frame are used: what the truth of a claim is computed from (``synth.estimands``)."""
+    sc = load_scenario(scenario) if isinstance(scenario, str) else scenario
+    return _cached_model(sc, _frame(frame))
+
+
 def simulate_with_frame(scenario: str | dict, seeds, frame: pd.DataFrame | None = None):
     """SIMULATED DATA, for coverage studies: for each seed yield ``(seed, rows, complete)``.
 
@@ -373,7 +380,7 @@ def simulate_with_frame(scenario: str | dict, seeds, frame: pd.DataFrame | None 
     """
     sc = load_scenario(scenario) if isinstance(scenario, str) else scenario
     fr = _frame(frame)
-    model = _Model(sc, fr)
+    model = _cached_model(sc, fr)
     for seed in seeds:
         rows, full, _ = _generate(sc, seed, fr, model=model, with_truth=False)
         complete = full["municipalities"].assign(responded=full["responded"])
