@@ -1,0 +1,160 @@
+"""Adding a claim is declaring it: a new share claim and a new claim on the county authorities, added to a copy of
+the project by editing only claims.yml, runspec.yml and _toc.yml, are picked up by the registry of `vsr simulate`,
+by the truth of every scenario and by the ledger (the walk-through of CONTRIBUTING.md, "Adding a claim")."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import pytest
+import yaml
+
+from conftest import copy_project, vsr
+from vsr_analysis.claims.ledger import VERDICTS, build_ledger, decide, load_claims_spec
+from vsr_analysis.claims.spec import load_claims
+from vsr_analysis.simulate.registry import analysis_for, claim_parameters
+from vsr_analysis.simulate.replica_frame import analysis_frame
+from vsr_analysis.simulate.truth import model_truth
+from vsr_analysis.synth import estimands, replica
+
+#: A share claim on the municipalities (an item no claim is about yet) ...
+NEW_SHARE = {
+    "id": "N1",
+    "finding": "Most municipalities have the SDGs in their planning strategy",
+    "source": "a test: a new share finding",
+    "hypothesis": "More than half of the municipalities (weighted) have the SDGs in the planning strategy.",
+    "primary_test": "One-sided test that the raked share with sdg_in_planning_strategy = 1 exceeds 0.5.",
+    "rule": "share_above",
+    "rule_parameters": {"threshold": 0.5},
+    "parameter_set": "n1-planning-strategy",
+    "outcome": {"item": "sdg_in_planning_strategy"},
+    "population": {"units": "municipalities"},
+    "analysis": {"kind": "share_vs_threshold"},
+    "confirmatory": True,
+}
+#: ... and one on the 11 county authorities.
+NEW_COUNTY = {
+    "id": "N2",
+    "finding": "Most county authorities miss national support and guidance",
+    "source": "a test: a new county finding",
+    "hypothesis": "More than half of the county authorities name missing national guidance as a main barrier.",
+    "primary_test": "One-sided exact binomial test that the share naming barrier_national_guidance exceeds 0.5.",
+    "rule": "share_above",
+    "rule_parameters": {"threshold": 0.5},
+    "parameter_set": "county-authorities",
+    "outcome": {"item": "barrier_national_guidance"},
+    "population": {"units": "county_authorities"},
+    "analysis": {"kind": "share_vs_threshold"},
+    "confirmatory": False,
+}
+NEW_SET = {
+    "name": "n1-planning-strategy",
+    "title": "N1: the SDGs in the planning strategy",
+    "parameters": {
+        "claim": "N1",
+        "item": "sdg_in_planning_strategy",
+        "item_label": "the SDGs are in the planning strategy",
+    },
+}
+SCENARIOS = ("vsr-narrative", "low-uptake", "state-coherent")
+
+
+def _add_claims(root):
+    """The three edits: the claims' entries, the new chapter's parameter set, its place in the book."""
+    claims_path = root / "claims.yml"
+    doc = yaml.safe_load(claims_path.read_text(encoding="utf-8"))
+    doc["claims"] += [NEW_SHARE, NEW_COUNTY]
+    claims_path.write_text(yaml.safe_dump(doc, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    run_path = root / "runspec.yml"
+    run = yaml.safe_load(run_path.read_text(encoding="utf-8"))
+    share = next(n for n in run["notebooks"] if n["template"] == "notebooks/share_claim.ipynb")
+    share["parameter_sets"].append(NEW_SET)
+    run_path.write_text(yaml.safe_dump(run, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    toc_path = root / "_toc.yml"
+    toc = yaml.safe_load(toc_path.read_text(encoding="utf-8"))
+    chapters = toc["parts"][0]["chapters"]
+    chapters.insert(-1, {"file": f"book/executed/{NEW_SET['name']}", "title": NEW_SET["title"]})
+    toc_path.write_text(yaml.safe_dump(toc, sort_keys=False, allow_unicode=True), encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory):
+    root = copy_project(tmp_path_factory.mktemp("new-claim") / "project")
+    _add_claims(root)
+    return root
+
+
+@pytest.fixture
+def in_project(project, monkeypatch):
+    monkeypatch.setenv("VSR_PROJECT_ROOT", str(project))
+    return project
+
+
+def test_the_new_claims_are_typed_and_registered(in_project):
+    claims = load_claims()
+    assert claims["N1"].is_share and claims["N1"].population.units == "municipalities"
+    assert claims["N2"].population.units == "county_authorities"
+    assert analysis_for(claims["N1"]) is not None and analysis_for(claims["N2"]) is not None
+
+
+def test_the_truth_of_the_new_claims_is_computed_from_their_declaration(in_project):
+    claims = load_claims()
+    truths = {s: (model_truth(claims["N1"], replica.load_scenario(s)), model_truth(claims["N2"], replica.load_scenario(s))) for s in SCENARIOS}  # fmt: skip
+    for scenario, ((n1, v1), (n2, v2)) in truths.items():
+        assert v1 == estimands.expected_share(scenario, item="sdg_in_planning_strategy")
+        assert n1 is (v1 > 0.5)
+        assert v2 == estimands.expected_share(scenario, item="barrier_national_guidance", units="county_authorities")
+        assert n2 is (v2 > 0.5)
+    # the scenarios differ in what they make true, so the simulation can count both kinds of error
+    assert {truths[s][0][0] for s in SCENARIOS} == {True, False}
+    assert {truths[s][1][0] for s in SCENARIOS} == {True, False}
+
+
+def test_the_registry_gives_evidence_the_rule_decides(in_project):
+    spec = load_claims_spec()
+    claims = load_claims()
+    data = analysis_frame(replica.load_scenario("vsr-narrative"), 2021)
+    for cid in ("N1", "N2"):
+        entry = next(c for c in spec["claims"] if c["id"] == cid)
+        ev = analysis_for(claims[cid])(data, claims[cid], claim_parameters(entry, 0.05), 1)
+        assert 0 <= ev["primary"]["p_value"] <= 1 and ev["primary"]["ci_low"] <= ev["primary"]["estimate"]
+        assert decide(entry, ev, 0.05, ev["primary"]["p_value"]).verdict in VERDICTS
+    county = data.counties["barrier_national_guidance"].dropna()
+    n2 = analysis_for(claims["N2"])(data, claims["N2"], {}, 1)
+    assert n2["n"] == len(county) <= 11 and math.isclose(n2["primary"]["estimate"], county.astype(float).mean())
+
+
+def test_vsr_simulate_runs_and_scores_the_new_claims(project, tmp_path):
+    out = tmp_path / "oc"
+    args = ["simulate", "--scenario", ",".join(SCENARIOS), "--seeds", "3", "--claims", "N1,N2", "--workers", "0"]
+    vsr(*args, "--out", str(out), "--quiet", root=project)
+    per_seed = pd.read_csv(out / "per_seed.csv")
+    assert set(per_seed["claim"]) == {"N1", "N2"} and len(per_seed) == len(SCENARIOS) * 3 * 2
+    assert set(per_seed["truth"]) == {"holds", "fails"}  # computed for every seed, never "unstated"
+    assert set(per_seed["verdict"]) <= set(VERDICTS) and per_seed["error"].isna().all()
+    n1 = per_seed[per_seed["claim"] == "N1"]
+    assert ((n1["true_value"] > 0) & (n1["true_value"] < 1)).all()  # the realised frame share of the item
+    assert (n1["truth"] == n1["true_value"].gt(0.5).map({True: "holds", False: "fails"})).all()
+    oc = pd.read_csv(out / "operating_characteristics.csv")
+    assert set(zip(oc["scenario"], oc["claim"])) == {(s, c) for s in SCENARIOS for c in ("N1", "N2")}
+
+
+def test_the_ledger_lists_the_new_claims(project, tmp_path, monkeypatch):
+    monkeypatch.setenv("VSR_PROJECT_ROOT", str(project))
+    ledger = {e["id"]: e for e in build_ledger(tmp_path)}
+    assert ledger["N1"]["chapter"] == "book/executed/n1-planning-strategy.ipynb"
+    assert ledger["N2"]["verdict"] == "inconclusive" and ledger["N2"]["confirmatory"] is False
+
+
+def test_a_chapter_for_an_undeclared_claim_is_refused(in_project):
+    from vsr_analysis.build.runspec import RunSpecError, load_runspec
+
+    path = in_project / "runspec.yml"
+    text = path.read_text(encoding="utf-8")
+    try:
+        path.write_text(text.replace("claim: N1", "claim: N9"), encoding="utf-8")
+        with pytest.raises(RunSpecError, match=r"n1-planning-strategy.*'claim' = 'N9' is not a claim of claims.yml"):
+            load_runspec()
+    finally:
+        path.write_text(text, encoding="utf-8")
