@@ -158,3 +158,18 @@ def test_a_chapter_for_an_undeclared_claim_is_refused(in_project):
             load_runspec()
     finally:
         path.write_text(text, encoding="utf-8")
+
+
+def test_the_power_page_plans_the_new_share_claim(in_project):
+    from vsr_analysis.claims.network_evidence import with_network_kinds
+    from vsr_analysis.stats import power_report as pr
+
+    data = analysis_frame(replica.load_scenario("vsr-narrative"), 2021)
+    s = pr.setup(load_claims_spec(), data.frame, with_network_kinds(data.respondents), alpha=0.05, reps=10, seed=1)
+    assert "N1" in s.shares and "N1" in s.order and s.order.index("N1") > s.order.index("F8")
+    assert s.thresholds["N1"] == 0.5 and s.shares["N1"]["N"] == len(data.frame)
+    answered = data.respondents["sdg_in_planning_strategy"].notna().sum()
+    assert len(s.shares["N1"]["rows"]) == answered
+    assert "N2" not in s.order  # a claim on the county authorities is not one of the page's share designs
+    curve = pr.share_curve(s, "N1", 0)
+    assert {r["claim"] for r in curve} == {"N1"} and all(0 <= r["power"] <= 1 for r in curve)

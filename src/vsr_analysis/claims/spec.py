@@ -4,8 +4,8 @@ Every entry of ``claims.yml`` declares, besides its words (``finding``, ``hypoth
 decision (``rule``, ``rule_parameters``, ``multiplicity``, ``confirmatory``):
 
 * ``outcome`` - what is measured on each unit: an ``item`` of the instrument, optionally ``min_stage`` (the outcome
-  is ``item >= min_stage``), ``any_of`` (the outcome is 1 when any of these 0/1 items is 1) and ``domain`` (the
-  share is taken among the units with this 0/1 item = 1);
+  is ``item >= min_stage``), ``any_of`` (the outcome is 1 when any of these 0/1 items is 1), ``domain`` (the
+  share is taken among the units with this 0/1 item = 1) and ``label`` (the outcome in words);
 * ``population`` - the units the claim is about: ``units`` is ``municipalities`` or ``county_authorities``, and an
   optional ``subgroup`` (a 0/1 column of the analysis frame) narrows them;
 * ``analysis`` - the ``kind`` of primary analysis (one of :data:`ANALYSIS_KINDS`) and its parameters.
@@ -49,7 +49,7 @@ ANALYSIS_KINDS: dict[str, dict[str, tuple[str, ...]]] = {
 #: Kinds whose outcome is a 0/1 share (``min_stage``, ``any_of`` and ``domain`` apply).
 SHARE_KINDS = ("share_vs_threshold",)
 
-_OUTCOME_FIELDS = ("item", "min_stage", "any_of", "domain")
+_OUTCOME_FIELDS = ("item", "min_stage", "any_of", "domain", "label")
 _POPULATION_FIELDS = ("units", "subgroup")
 
 
@@ -89,6 +89,7 @@ class Outcome:
     min_stage: int | None = None
     any_of: tuple[str, ...] = ()
     domain: str | None = None
+    label: str | None = None  # the outcome in words (the power page's label of a share claim)
 
     @property
     def items(self) -> tuple[str, ...]:
@@ -223,6 +224,9 @@ def _outcome(where: str, entry: dict, kind: str) -> Outcome:
     domain = raw.get("domain")
     if domain is not None and (not isinstance(domain, str) or not domain):
         raise ClaimSpecError(f"{where}: 'domain' must be an item name")
+    label = raw.get("label")
+    if label is not None and (not isinstance(label, str) or not label.strip()):
+        raise ClaimSpecError(f"{where}: 'label' must be words")
     if kind not in SHARE_KINDS and (any_of is not None or domain is not None):
         raise ClaimSpecError(f"{where}: 'any_of' and 'domain' apply to a share analysis only (kind is {kind})")
     return Outcome(
@@ -230,6 +234,7 @@ def _outcome(where: str, entry: dict, kind: str) -> Outcome:
         min_stage=min_stage,
         any_of=_names(where, any_of, "any_of") if any_of is not None else (),
         domain=domain,
+        label=label,
     )
 
 
