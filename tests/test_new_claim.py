@@ -125,8 +125,11 @@ def test_the_registry_gives_evidence_the_rule_decides(in_project):
     assert n2["n"] == len(county) <= 11 and math.isclose(n2["primary"]["estimate"], county.astype(float).mean())
 
 
-def test_vsr_simulate_runs_and_scores_the_new_claims(project, tmp_path):
-    out = tmp_path / "oc"
+STORED = "data/oc-of-the-new-claims"  # a stored run of the new claims only, in the project copy
+
+
+def test_vsr_simulate_runs_and_scores_the_new_claims(project):
+    out = project / STORED
     args = ["simulate", "--scenario", ",".join(SCENARIOS), "--seeds", "3", "--claims", "N1,N2", "--workers", "0"]
     vsr(*args, "--out", str(out), "--quiet", root=project)
     per_seed = pd.read_csv(out / "per_seed.csv")
@@ -173,3 +176,26 @@ def test_the_power_page_plans_the_new_share_claim(in_project):
     assert "N2" not in s.order  # a claim on the county authorities is not one of the page's share designs
     curve = pr.share_curve(s, "N1", 0)
     assert {r["claim"] for r in curve} == {"N1"} and all(0 <= r["power"] <= 1 for r in curve)
+
+
+def test_a_page_showing_a_stored_run_names_the_claims_it_lacks(in_project):
+    """The stored run of N1 and N2 is current (same plan) but lacks every other claim: the page shows it and says
+    which claims it lacks, with the command that refreshes it."""
+    from vsr_analysis.simulate import report
+
+    if not (in_project / STORED / "provenance.json").is_file():
+        pytest.skip("needs the stored run of test_vsr_simulate_runs_and_scores_the_new_claims")
+    oc, text = report.load_run(STORED, list(SCENARIOS), 2, 100)
+    assert set(oc["claim"]) == {"N1", "N2"} and "stored full run" in text
+    assert ":::{warning}" in text and f"no results for claim(s) **{', '.join(load_claims().ids[:-2])}**" in text
+    assert f"--seeds 3 --workers 0 --out {in_project / STORED}" in text and "--claims" not in text.split("Refresh")[1]
+
+
+def test_vsr_book_warns_about_a_stored_run_that_lacks_claims(in_project):
+    from vsr_analysis.build.book import stored_run_warnings
+
+    (warning,) = stored_run_warnings()
+    assert "data/operating-characteristics/" in warning and "claim(s) N1, N2 of claims.yml" in warning
+    assert "vsr simulate --scenario" in warning and "--out data/operating-characteristics" in warning
+    proc = vsr("book", root=in_project, check=False)  # no run yet: the build itself stops, after the warning
+    assert "vsr book: warning: the stored run in data/operating-characteristics/" in proc.stderr

@@ -34,6 +34,7 @@ import pandas as pd
 
 from vsr_analysis import __version__
 from vsr_analysis.build.fingerprint import _PACKAGE_DIR, import_closure
+from vsr_analysis.claims import stored_runs
 from vsr_analysis.claims.evidence import json_ready
 from vsr_analysis.claims.ledger import (
     _with_adjusted_routes,
@@ -60,7 +61,7 @@ from vsr_analysis.synth import replica
 
 PER_SEED_FILE = "per_seed.csv"
 OC_FILE = "operating_characteristics.csv"
-PROVENANCE_FILE = "provenance.json"
+PROVENANCE_FILE = stored_runs.PROVENANCE_FILE
 RUN_FILE = "run.json"
 CHECKPOINT_DIR = "checkpoints"
 FLOAT_FORMAT = "%.10g"
