@@ -57,7 +57,7 @@ def _survey_file(tmp_path, register, muni, counties, *, seed, rate, n_respond, e
     rows = pd.concat([m.loc[keep], counties], ignore_index=True)
     if blank_item:
         rows[blank_item] = pd.NA
-    rows = replica._to_nullable(rows)[replica.column_order()]
+    rows = replica.to_nullable(rows)[replica.column_order()]
     path = tmp_path / f"survey_{seed}.csv"
     path.write_bytes(replica.to_csv_bytes(rows))
     return path

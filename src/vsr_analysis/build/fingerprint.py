@@ -23,7 +23,7 @@ from pathlib import Path
 from vsr_analysis import __version__
 from vsr_analysis.build.runspec import ParameterSet
 
-_PACKAGE_DIR = Path(__file__).resolve().parent.parent  # the whole vsr_analysis package
+PACKAGE_DIR = Path(__file__).resolve().parent.parent  # the whole vsr_analysis package
 _PACKAGE = "vsr_analysis"
 
 
@@ -69,7 +69,7 @@ def _module_imports(module: str, is_package: bool, source: bytes) -> frozenset[s
     return frozenset(_imported_modules(ast.parse(source), module, is_package))
 
 
-def import_closure(roots: Iterable[str], package_dir: Path = _PACKAGE_DIR) -> list[Path]:
+def import_closure(roots: Iterable[str], package_dir: Path = PACKAGE_DIR) -> list[Path]:
     """The package source files loaded, directly or indirectly, by importing the modules ``roots``."""
     seen: dict[str, Path] = {}
     todo = [m for m in roots if _module_file(m, package_dir) is not None]
@@ -108,7 +108,7 @@ def template_imports(template: Path) -> set[str] | None:
     return modules
 
 
-def notebook_code_hash(template: Path, package_dir: Path = _PACKAGE_DIR) -> str:
+def notebook_code_hash(template: Path, package_dir: Path = PACKAGE_DIR) -> str:
     """sha256 over the package version and the names and bytes of the modules in the template's import closure.
 
     A template whose code cannot be parsed is conservatively hashed against every module of the package.

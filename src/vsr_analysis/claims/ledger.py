@@ -367,7 +367,7 @@ def _multiplicity_label(claim: dict) -> str:
     return "exploratory (no family-wise adjustment)"
 
 
-def _with_adjusted_routes(ev: dict, adjust, family_id: str | None) -> dict:
+def with_adjusted_routes(ev: dict, adjust, family_id: str | None) -> dict:
     routes = (ev.get("rule_inputs") or {}).get("route_p_values") or {}
     if not routes or family_id is None:
         return ev
@@ -415,7 +415,7 @@ def build_ledger(results_dir: Path, source=None, spec: dict | None = None) -> li
                 p_used = adjust(family_id, p_raw)
             else:
                 p_used = p_raw
-            decision = decide(claim, _with_adjusted_routes(ev, adjust, family_id), alpha, p_used)
+            decision = decide(claim, with_adjusted_routes(ev, adjust, family_id), alpha, p_used)
             entry.update(
                 verdict=decision.verdict,
                 reason=decision.reason,

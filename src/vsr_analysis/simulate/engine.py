@@ -33,15 +33,15 @@ from typing import Any
 import pandas as pd
 
 from vsr_analysis import __version__
-from vsr_analysis.build.fingerprint import _PACKAGE_DIR, import_closure
+from vsr_analysis.build.fingerprint import PACKAGE_DIR, import_closure
 from vsr_analysis.claims import stored_runs
 from vsr_analysis.claims.evidence import json_ready
 from vsr_analysis.claims.ledger import (
-    _with_adjusted_routes,
     decide,
     family_adjuster,
     in_holm_family,
     load_claims_spec,
+    with_adjusted_routes,
 )
 from vsr_analysis.claims.spec import Claim, load_claims
 from vsr_analysis.simulate import operating
@@ -92,7 +92,7 @@ def simulation_code_hash() -> str:
     """sha256 over the package modules a simulation imports, directly or indirectly (names and bytes)."""
     digest = hashlib.sha256()
     for path in import_closure(["vsr_analysis.simulate.engine", "vsr_analysis.simulate.registry"]):
-        digest.update(str(path.relative_to(_PACKAGE_DIR)).encode())
+        digest.update(str(path.relative_to(PACKAGE_DIR)).encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()
 
@@ -275,7 +275,7 @@ def run_seed(scenario: dict, seed: int, claims: Sequence[ClaimJob], alpha: float
             else:
                 p_adj = adjust(family_id, p) if family_id is not None else p
             rec.update(
-                verdict=decide(job.entry, _with_adjusted_routes(ev, adjust, family_id), alpha, p_adj).verdict,
+                verdict=decide(job.entry, with_adjusted_routes(ev, adjust, family_id), alpha, p_adj).verdict,
                 verdict_unadjusted=decide(job.entry, ev, alpha, p).verdict,
                 estimate=ev["primary"]["estimate"],
                 ci_low=ev["primary"]["ci_low"],

@@ -195,9 +195,9 @@ def _expected_rows(scenario_sha: str, scenario_json: str) -> pd.DataFrame:
 
     sc = json.loads(scenario_json)
     register = reference_data()[0]
-    model = replica._Model(sc, replica._frame(register))
+    model = replica.ScenarioModel(sc, replica.register_frame(register))
     n = len(model.frame)
-    probs = replica._ordered_probs(model.atom_eta, model.thresholds)  # (n, 2, 5, 6)
+    probs = replica.ordered_probs(model.atom_eta, model.thresholds)  # (n, 2, 5, 6)
     k = np.arange(replica.N_STAGES)
     cap = model.max_stage[:, None, None, None]
     above = np.where(k > cap, probs, 0.0).sum(axis=-1, keepdims=True)
@@ -246,8 +246,8 @@ def _network_rows(scenario_sha: str, scenario_json: str) -> pd.DataFrame:
     from vsr_analysis.simulate.replica_frame import reference_data
 
     sc = json.loads(scenario_json)
-    model = replica._Model(sc, replica._frame(reference_data()[0]))
-    nw, coop, v = sc["network"], sc["cooperation"], replica._v
+    model = replica.ScenarioModel(sc, replica.register_frame(reference_data()[0]))
+    nw, coop, v = sc["network"], sc["cooperation"], replica.value_of
     p_reg = np.where(model.ks, v(nw["ks_listed_regional"]), v(nw["other_regional"]))
     p_int = np.where(
         model.u4ssc,
