@@ -15,13 +15,13 @@ import ast
 import functools
 import hashlib
 import json
-import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from vsr_analysis import __version__
 from vsr_analysis.build.runspec import ParameterSet
+from vsr_analysis.paths import atomic_write
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent  # the whole vsr_analysis package
 _PACKAGE = "vsr_analysis"
@@ -165,12 +165,9 @@ class RunState:
             return cls()
 
     def save(self, path: Path) -> None:
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(
-            json.dumps({"fingerprints": self.fingerprints, "durations": self.durations}, indent=1, sort_keys=True),
-            encoding="utf-8",
+        atomic_write(
+            path, json.dumps({"fingerprints": self.fingerprints, "durations": self.durations}, indent=1, sort_keys=True)
         )
-        os.replace(tmp, path)
 
     def reason_to_run(self, name: str, fp: str, have_output: bool) -> str | None:
         """Why ``name`` must be executed, or None when its published output is still valid."""

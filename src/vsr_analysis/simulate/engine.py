@@ -44,6 +44,7 @@ from vsr_analysis.claims.ledger import (
     with_adjusted_routes,
 )
 from vsr_analysis.claims.spec import Claim, load_claims
+from vsr_analysis.paths import atomic_write
 from vsr_analysis.simulate import operating
 from vsr_analysis.simulate.registry import analysis_for, claim_parameters
 from vsr_analysis.simulate.replica_frame import simulated_survey
@@ -321,13 +322,6 @@ def checkpoint_path(out: Path, scenario: str, seeds: Sequence[int]) -> Path:
     return out / CHECKPOINT_DIR / scenario / f"seeds-{seeds[0]:06d}-{seeds[-1]:06d}.json"
 
 
-def _atomic_write(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
-
-
 def read_checkpoint(path: Path, fingerprint: str, seeds: Sequence[int]) -> dict | None:
     """A chunk's result if its checkpoint is complete and belongs to this plan, else None (recompute it)."""
     try:
@@ -341,7 +335,7 @@ def read_checkpoint(path: Path, fingerprint: str, seeds: Sequence[int]) -> dict 
 
 def _write_checkpoint(out: Path, result: dict) -> None:
     payload = {k: result[k] for k in ("fingerprint", "scenario", "seeds", "records")}
-    _atomic_write(checkpoint_path(out, result["scenario"], result["seeds"]), json.dumps(payload) + "\n")
+    atomic_write(checkpoint_path(out, result["scenario"], result["seeds"]), json.dumps(payload) + "\n")
 
 
 def _claim_run_json(out: Path, plan: Plan, fingerprint: str) -> None:
@@ -361,7 +355,7 @@ def _claim_run_json(out: Path, plan: Plan, fingerprint: str) -> None:
         "scenarios": list(plan.scenarios),
         "claims": [c.id for c in plan.claims],
     }
-    _atomic_write(path, json.dumps(doc, indent=2) + "\n")
+    atomic_write(path, json.dumps(doc, indent=2) + "\n")
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -544,8 +538,8 @@ def write_outputs(
 
     table = per_seed_table(records)
     oc = operating.operating_characteristics(table)
-    _atomic_write(out / PER_SEED_FILE, table.to_csv(index=False, lineterminator="\n", float_format=FLOAT_FORMAT))
-    _atomic_write(out / OC_FILE, oc.to_csv(index=False, lineterminator="\n", float_format=FLOAT_FORMAT))
+    atomic_write(out / PER_SEED_FILE, table.to_csv(index=False, lineterminator="\n", float_format=FLOAT_FORMAT))
+    atomic_write(out / OC_FILE, oc.to_csv(index=False, lineterminator="\n", float_format=FLOAT_FORMAT))
     prov = {
         "simulated": True,
         "warning": "SIMULATED DATA: operating characteristics of the decision rules under stated scenarios.",
@@ -571,4 +565,4 @@ def write_outputs(
             "cpu_seconds_of_workers": round(cpu_seconds, 2),
         },
     }
-    _atomic_write(out / PROVENANCE_FILE, json.dumps(json_ready(prov), indent=2, ensure_ascii=False) + "\n")
+    atomic_write(out / PROVENANCE_FILE, json.dumps(json_ready(prov), indent=2, ensure_ascii=False) + "\n")
