@@ -107,7 +107,7 @@ class ClaimJob:
     id: str
     entry: dict
     params: dict
-    claim: Claim | None = None  # the typed entry (claims.spec): what the registry and the truth read
+    claim: Claim  # the typed entry (claims.spec): what the registry and the truth read
 
 
 @dataclass
