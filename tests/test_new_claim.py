@@ -199,3 +199,25 @@ def test_vsr_book_warns_about_a_stored_run_that_lacks_claims(in_project):
     assert "vsr simulate --scenario" in warning and "--out data/operating-characteristics" in warning
     proc = vsr("book", root=in_project, check=False)  # no run yet: the build itself stops, after the warning
     assert "vsr book: warning: the stored run in data/operating-characteristics/" in proc.stderr
+
+
+@pytest.mark.slow
+def test_vsr_run_only_and_vsr_book_show_the_new_claims(built_book, tmp_path):
+    """On a copy of the default build: the new chapter runs alone, the ledger decides N1 from its evidence, and the
+    book shows its page and lists both new claims on the claims page."""
+    import json
+
+    from conftest import copy_build
+
+    root = copy_build(built_book, tmp_path / "project")
+    _add_claims(root)
+    vsr("run", "--only", NEW_SET["name"], root=root)
+    ledger = {e["id"]: e for e in json.loads((root / "results" / "claims.json").read_text(encoding="utf-8"))}
+    assert ledger["N1"]["verdict"] in VERDICTS and ledger["N1"]["reason"] != "its notebook has not been executed"
+    assert 0 < ledger["N1"]["primary"]["estimate"] < 1 and ledger["N1"]["n"] > 0
+    proc = vsr("book", root=root)
+    assert "has no results for claim(s) N1, N2" in proc.stderr  # the stored run predates them
+    html = root / "_build" / "html" / "book"
+    assert (html / "executed" / f"{NEW_SET['name']}.html").is_file()
+    claims_page = (html / "generated" / "claims.html").read_text(encoding="utf-8")
+    assert "N1" in claims_page and "N2" in claims_page
