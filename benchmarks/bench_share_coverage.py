@@ -57,7 +57,7 @@ from vsr_analysis.stats.calibration_variance import calibration_constraints, rak
 from vsr_analysis.stats.descriptives import as_float
 from vsr_analysis.stats.penalised_logit import cross_validated_logit
 from vsr_analysis.stats.propensity import PENALTY_GRID, _design_matrix
-from vsr_analysis.stats.raking import _ipf, rake
+from vsr_analysis.stats.raking import ipf, rake
 from vsr_analysis.stats.shares import calibrated_share_test, wilson
 from vsr_analysis.synth import replica
 
@@ -95,7 +95,7 @@ def batched_propensity(frame: pd.DataFrame, responded: np.ndarray, seed_of_folds
 
 
 def _fast_rake(base: pd.DataFrame):
-    """Raking with the frame's cell ids computed once (same IPF as ``raking.rake``; ``raking._ipf``)."""
+    """Raking with the frame's cell ids computed once (same IPF as ``raking.rake``; ``raking.ipf``)."""
     ids, targets = [], []
     for m in RAKING_MARGINS:
         codes, uniques = pd.factorize(base[m], sort=True)
@@ -106,7 +106,7 @@ def _fast_rake(base: pd.DataFrame):
         for cid, tgt in zip(ids, targets):
             if np.any((np.bincount(cid[responded], minlength=tgt.size) == 0) & (tgt > 0)):
                 return rake(base.assign(responded=responded), "responded", list(RAKING_MARGINS)).fillna(0.0).to_numpy()
-        w, _, _ = _ipf([c[responded] for c in ids], targets, np.ones(int(responded.sum())), 200, 1e-10)
+        w, _, _ = ipf([c[responded] for c in ids], targets, np.ones(int(responded.sum())), 200, 1e-10)
         out = np.zeros(len(base))
         out[responded] = w
         return out

@@ -98,7 +98,7 @@ for name in synth.available_scenarios():
     coefs = ", ".join(f"{k} {v['value']:g}" for k, v in s["maturity"]["coefficients"].items())
     ceiling = s["maturity"]["ceiling"]["value"]
     rows.append({"scenario": name, "story": s["title"], "coefficients of the maturity model": coefs,
-                 "ceiling": synth._fmt(ceiling) if ceiling else "none",
+                 "ceiling": synth.fmt_value(ceiling) if ceiling else "none",
                  "shown here": "yes" if name == scenario else ""})
 ctx.table("scenarios", pd.DataFrame(rows), "The three scenarios (data/scenarios/*.yml)");
 

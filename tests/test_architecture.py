@@ -152,6 +152,55 @@ def test_layers_import_only_downwards():
     assert not bad, "imports against the layering:\n" + "\n".join(bad)
 
 
+def _private_uses(path: Path) -> list[str]:
+    """Private names (``_x``, not dunder) of another package module that ``path`` uses: ``from m import _x`` and
+    ``m._x`` where ``m`` is a module of ours imported by name."""
+    tree = ast.parse(path.read_bytes())
+    me = _module_name(path)
+    aliases: dict[str, str] = {}  # local name -> our module
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("vsr_analysis"):
+            for a in node.names:
+                full = f"{node.module}.{a.name}"
+                if full in MODULES:
+                    aliases[a.asname or a.name] = full
+                elif node.module != me and a.name.startswith("_") and not a.name.startswith("__"):
+                    found.append(f"{me}: from {node.module} import {a.name}")
+        elif isinstance(node, ast.Import):
+            for a in node.names:
+                if a.name in MODULES and a.asname:
+                    aliases[a.asname] = a.name
+    for node in ast.walk(tree):
+        if (
+            isinstance(node, ast.Attribute)
+            and isinstance(node.value, ast.Name)
+            and node.value.id in aliases
+            and node.attr.startswith("_")
+            and not node.attr.startswith("__")
+            and aliases[node.value.id] != me
+        ):
+            found.append(f"{me}: {aliases[node.value.id]}.{node.attr}")
+    return found
+
+
+def test_no_module_uses_a_private_name_of_another():
+    found = [use for path in MODULES.values() for use in _private_uses(path)]
+    assert not found, "private names used across modules (make them public or keep them inside):\n" + "\n".join(
+        sorted(set(found))
+    )
+
+
+def test_private_name_finder_finds_both_forms(tmp_path, monkeypatch):
+    path = PACKAGE / "synth" / "estimands.py"  # a real module path, so that its name resolves
+    source = "from vsr_analysis.synth.model import _hidden\nfrom vsr_analysis.synth import replica\nreplica._Model\n"
+    monkeypatch.setattr(Path, "read_bytes", lambda self: source.encode() if self == path else b"")
+    assert sorted(_private_uses(path)) == [
+        "vsr_analysis.synth.estimands: from vsr_analysis.synth.model import _hidden",
+        "vsr_analysis.synth.estimands: vsr_analysis.synth.replica._Model",
+    ]
+
+
 def test_data_and_stats_never_import_build_or_cli_and_ssb_only_data_and_paths():
     graph = _graph(module_level_only=False)
     for module, imported in graph.items():

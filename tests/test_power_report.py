@@ -36,6 +36,7 @@ def make_setup(n_share: int = 40, small_resp: int = 30, small_frame: int = 150, 
         small_frame=small_frame,
         top_stage=4,
         min_cases=3,
+        existence="F4",
     )
 
 

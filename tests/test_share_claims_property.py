@@ -57,7 +57,7 @@ def _survey_file(tmp_path, register, muni, counties, *, seed, rate, n_respond, e
     rows = pd.concat([m.loc[keep], counties], ignore_index=True)
     if blank_item:
         rows[blank_item] = pd.NA
-    rows = replica._to_nullable(rows)[replica.column_order()]
+    rows = replica.to_nullable(rows)[replica.column_order()]
     path = tmp_path / f"survey_{seed}.csv"
     path.write_bytes(replica.to_csv_bytes(rows))
     return path
@@ -73,10 +73,11 @@ def _analyse(path, register, spec, codebook):
     alpha = float(spec["alpha"])
     propensity = se.frame_propensity(frame)
     verdicts = {}
+    outcomes = se.share_claim_outcomes()
     for claim in spec["claims"]:
-        if claim["id"] not in se.SHARE_CLAIMS:
+        if claim["id"] not in outcomes:
             continue
-        d = se.SHARE_CLAIMS[claim["id"]]
+        d = outcomes[claim["id"]]
         inputs = se.f2_rule_inputs(resp, claim["rule_parameters"].get("min_stage_share", 0.1))
         a = se.share_claim_analysis(frame, claim, alpha, **d, alt_min_stage=4 if claim["id"] == "F7" else None,
                                     margins=data.weight_info["margins"], propensity=propensity, rule_inputs=inputs)  # fmt: skip
@@ -110,7 +111,7 @@ def test_valid_files_never_crash_the_share_claims(tmp_path, base, seed, rate, em
                         empty_county=empty_county, no_small_top=no_small_top, all_stage0=all_stage0,
                         blank_item=blank_item)  # fmt: skip
     verdicts = _analyse(path, register, load_claims_spec(), load_codebook())
-    assert set(verdicts) == set(se.SHARE_CLAIMS)
+    assert set(verdicts) == set(se.share_claim_outcomes())
     assert all(v.verdict in VERDICTS for v in verdicts.values())
     if all_stage0:  # nobody has started: F2 cannot be supported
         assert verdicts["F2"].verdict != "supported"
@@ -142,7 +143,8 @@ def test_valid_files_never_crash_any_claims_primary_analysis(tmp_path, base, see
                                                              one_at_top, blank_item):  # fmt: skip
     """Every claim's primary analysis, through the functions its chapter calls (simulate.registry), gives evidence
     the rule can decide on, for every valid file: no claim crashes on a file the validator accepts."""
-    from vsr_analysis.simulate.registry import ANALYSES, claim_parameters
+    from vsr_analysis.claims.spec import load_claims
+    from vsr_analysis.simulate.registry import analysis_for, claim_parameters
 
     register, muni, counties = base
     path = _survey_file(tmp_path, register, muni, counties, seed=seed, rate=rate, n_respond=302,
@@ -162,7 +164,8 @@ def test_valid_files_never_crash_any_claims_primary_analysis(tmp_path, base, see
         if "permutations" in params:
             params["permutations"] = 200
         try:
-            evidence = ANALYSES[claim["id"]](data, claim, params, 1)
+            typed = load_claims()[claim["id"]]
+            evidence = analysis_for(typed)(data, typed, params, 1)
         except ValueError as exc:
             refused[claim["id"]] = str(exc)
             continue

@@ -11,15 +11,41 @@ from vsr_analysis.stats.shares import weighted_share, wilson
 
 
 def test_share_claim_definitions_match_the_run_spec():
+    """Every claim the share template runs declares in claims.yml the outcome its parameter set names."""
+    from vsr_analysis.claims.spec import load_claims
+
     spec = load_runspec()
-    for name, claim in (("f6-master-plan", "F6"), ("f7-operationalised", "F7")):
-        pset = spec.get(name)
+    outcomes = se.share_claim_outcomes()
+    checked = 0
+    for claim in load_claims().claims:
+        pset = spec.get(claim.parameter_set)
         params = {**template_parameters(pset.template), **pset.parameters}
-        want = se.SHARE_CLAIMS[claim]
-        assert params["claim"] == claim
+        if "subset_item" not in params:  # not the share template
+            continue
+        checked += 1
+        want = outcomes[claim.id]
+        assert params["claim"] == claim.id
         assert params["item"] == want["item"]
         assert params["min_stage"] == want["min_stage"]
         assert params["subset_item"] == want["subset_item"]
+    assert checked >= 2
+
+
+def test_share_claim_outcomes_come_from_the_declaration(tmp_path):
+    """A share claim's outcome is read from claims.yml: a changed declaration changes what is tested."""
+    import yaml
+
+    from vsr_analysis import paths
+    from vsr_analysis.claims.spec import load_claims
+
+    doc = yaml.safe_load(paths.claims_spec_path().read_text(encoding="utf-8"))
+    f6 = next(c for c in doc["claims"] if c["id"] == "F6")
+    f6["outcome"] = {"item": "maturity_stage", "min_stage": 2, "domain": "sdg_in_planning_strategy"}
+    path = tmp_path / "claims.yml"
+    path.write_text(yaml.safe_dump(doc), encoding="utf-8")
+    outcomes = se.share_claim_outcomes(load_claims(path))
+    assert outcomes["F6"] == {"item": "maturity_stage", "min_stage": 2, "subset_item": "sdg_in_planning_strategy"}
+    assert "F9" not in outcomes and "F10" not in outcomes  # below its level / any of two items: own evidence
 
 
 def test_items_without_management_needs_both_stage3_items():

@@ -11,10 +11,11 @@ import pytest
 
 from vsr_analysis import cli
 from vsr_analysis.claims.ledger import decide, load_claims_spec
+from vsr_analysis.claims.spec import load_claims
 from vsr_analysis.simulate import engine, operating, streams
-from vsr_analysis.simulate.registry import ANALYSES, claim_parameters
+from vsr_analysis.simulate.registry import IMPLEMENTATIONS, analysis_for, claim_parameters
 from vsr_analysis.simulate.replica_frame import analysis_frame
-from vsr_analysis.simulate.truth import check_statements, model_says
+from vsr_analysis.simulate.truth import check_statements, model_truth, stated_truth
 from vsr_analysis.synth import replica
 
 # ------------------------------------------------------------------------------------------------ streams
@@ -32,34 +33,69 @@ def test_streams_are_fixed_per_scenario_and_seed():
 
 
 @pytest.mark.parametrize("scenario", replica.available_scenarios())
+def _truth(claim, doc):
+    """The model's truth of a claim, else the scenario's statement."""
+    computed, _ = model_truth(claim, doc)
+    return computed if computed is not None else stated_truth(doc, claim.id)
+
+
+@pytest.mark.parametrize("scenario", replica.available_scenarios())
 def test_every_scenario_statement_agrees_with_its_model(scenario):
-    _, truth = replica.generate(scenario, 11)
-    spec = load_claims_spec()
-    assert check_statements(scenario, truth, spec) == []
-    stated = {cid: c["holds"] for cid, c in truth["claims"].items()}
-    assert all(stated[c["id"]] is not None for c in spec["claims"]), stated
+    doc = replica.load_scenario(scenario)
+    claims = load_claims()
+    assert check_statements(scenario, doc, claims) == []
+    truths = {c.id: _truth(c, doc) for c in claims.claims}
+    assert all(t is not None for t in truths.values()), truths  # computed, or stated where nothing computes it
+
+
+def test_the_model_computes_the_truth_of_every_claim_kind():
+    doc = replica.load_scenario("vsr-narrative")
+    assert all(model_truth(c, doc)[0] is not None for c in load_claims().claims)
 
 
 def test_every_claim_is_false_in_some_scenario():
+    claims = load_claims()
     false_somewhere = set()
     for scenario in replica.available_scenarios():
-        _, truth = replica.generate(scenario, 1)
-        false_somewhere |= {cid for cid, c in truth["claims"].items() if c["holds"] is False}
-    assert {c["id"] for c in load_claims_spec()["claims"]} <= false_somewhere
+        doc = replica.load_scenario(scenario)
+        false_somewhere |= {c.id for c in claims.claims if _truth(c, doc) is False}
+    assert set(claims.ids) <= false_somewhere
 
 
 def test_a_wrong_statement_is_caught():
-    _, truth = replica.generate("null", 3)
-    truth["claims"]["F1"]["holds"] = True  # null has a zero coefficient: F1 fails
-    problems = check_statements("null", truth, load_claims_spec())
+    doc = replica.load_scenario("null")
+    doc["claims"] = {**(doc.get("claims") or {}), "F1": {"holds": True, "reason": "x"}}  # zero coefficient: fails
+    problems = check_statements("null", doc, load_claims())
     assert len(problems) == 1 and "claims.F1.holds is true" in problems[0] and "null.yml" in problems[0]
 
 
 def test_f4_truth_follows_the_ceiling():
-    spec = {c["id"]: c for c in load_claims_spec()["claims"]}
+    f4 = load_claims()["F4"]
     for scenario, holds in (("vsr-narrative", True), ("size-ceiling", False)):
-        _, truth = replica.generate(scenario, 2)
-        assert model_says("F4", spec["F4"], truth["claims_expected"]) is holds
+        assert model_truth(f4, replica.load_scenario(scenario))[0] is holds
+
+
+def test_expected_share_of_a_declared_outcome_is_the_truth_jsons():
+    """The share truths computed from a claim's declaration agree with the replica's own expectations."""
+    from vsr_analysis.simulate.truth import expected_claim_share
+
+    claims = load_claims()
+    for scenario in ("vsr-narrative", "few-capacity-barriers"):
+        doc = replica.load_scenario(scenario)
+        _, truth = replica.generate(doc, 4)
+        expected = truth["claims_expected"]
+        assert expected_claim_share(claims["F6"], doc) == pytest.approx(expected["sdg_in_master_plan"], abs=1e-6)
+        assert expected_claim_share(claims["F7"], doc) == pytest.approx(
+            expected["stage_ge3_among_management"], abs=1e-6
+        )
+        assert expected_claim_share(claims["F8"], doc) == pytest.approx(expected["barrier_capacity"], abs=1e-6)
+        assert expected_claim_share(claims["F2"], doc) == pytest.approx(expected["stage_ge1"], abs=1e-6)
+        assert expected_claim_share(claims["F9"], doc) == pytest.approx(
+            truth["f9_measures_progress"]["expected_frame"], abs=1e-6
+        )
+        assert expected_claim_share(claims["F10"], doc) == pytest.approx(
+            truth["f10_state_barrier"]["expected_frame"], abs=1e-6
+        )
 
 
 def test_truth_json_carries_realised_frame_values():
@@ -121,17 +157,24 @@ def test_replica_frame_matches_the_notebooks_frame(narrative_frame):
 
 
 def test_registry_covers_the_confirmatory_claims():
-    assert {c["id"] for c in load_claims_spec()["claims"]} <= set(ANALYSES)
+    assert all(analysis_for(c) is not None for c in load_claims().claims)
 
 
-@pytest.mark.parametrize("claim_id", sorted(ANALYSES))
+def test_registry_maps_kinds_not_claim_ids():
+    from vsr_analysis.claims.spec import ANALYSIS_KINDS
+
+    assert set(IMPLEMENTATIONS) == set(ANALYSIS_KINDS)
+
+
+@pytest.mark.parametrize("claim_id", load_claims().ids)
 def test_registry_evidence_decides_like_the_ledger(narrative_frame, claim_id):
     spec = load_claims_spec()
     entry = next(c for c in spec["claims"] if c["id"] == claim_id)
     params = claim_parameters(entry, float(spec["alpha"]))
     if "permutations" in params:
         params["permutations"] = 200
-    ev = ANALYSES[claim_id](narrative_frame, entry, params, 123)
+    claim = load_claims()[claim_id]
+    ev = analysis_for(claim)(narrative_frame, claim, params, 123)
     assert set(ev["primary"]) == {"estimate", "ci_low", "ci_high", "p_value"}
     assert ev["n"] > 50
     if entry["rule"] == "existence":  # F4: a count of validated counterexamples, no p-value of its own
@@ -143,7 +186,7 @@ def test_registry_evidence_decides_like_the_ledger(narrative_frame, claim_id):
 
 
 #: every claim whose chapter records its own evidence (the components F3a-F3d read their parent's)
-OWN_EVIDENCE = [c["id"] for c in load_claims_spec()["claims"] if c["id"] in ANALYSES and "evidence_part" not in c]
+OWN_EVIDENCE = [c.id for c in load_claims().claims if c.analysis.get("part_of") is None]
 
 
 @pytest.mark.slow
@@ -155,7 +198,8 @@ def test_registry_gives_the_notebooks_evidence(narrative_frame, claim_id, built_
     params = claim_parameters(entry, float(spec["alpha"]))
     notebook = json.loads((built_book / "results" / entry["parameter_set"] / "evidence.json").read_text())
     assert notebook["survey"] == "synthetic:vsr-narrative:2021"
-    ours = ANALYSES[claim_id](narrative_frame, entry, params, params.get("seed", 0))
+    claim = load_claims()[claim_id]
+    ours = analysis_for(claim)(narrative_frame, claim, params, params.get("seed", 0))
     for key in ("estimate", "ci_low", "ci_high", "p_value"):
         a, b = notebook["primary"][key], ours["primary"][key]
         assert (a is None and b is None) or math.isclose(a, b, rel_tol=1e-8, abs_tol=1e-12), (key, a, b)
@@ -304,16 +348,16 @@ def test_cli_runs_in_process(tmp_path, capsys):
 def test_share_claims_are_labelled_by_the_realised_frame_share():
     from vsr_analysis.simulate.truth import realised_holds
 
-    spec = {c["id"]: c for c in load_claims_spec()["claims"]}
-    assert realised_holds(spec["F6"], 0.51, {}) is True and realised_holds(spec["F6"], 0.49, {}) is False
-    assert realised_holds(spec["F9"], 0.49, {}) is True and realised_holds(spec["F9"], 0.51, {}) is False
-    spread = {"realised_stage_shares": [0.05, 0.3, 0.3, 0.2, 0.1, 0.05]}
+    spec = load_claims()
+    assert realised_holds(spec["F6"], 0.51) is True and realised_holds(spec["F6"], 0.49) is False
+    assert realised_holds(spec["F9"], 0.49) is True and realised_holds(spec["F9"], 0.51) is False
+    spread = [0.05, 0.3, 0.3, 0.2, 0.1, 0.05]
     assert realised_holds(spec["F2"], 0.95, spread) is True
-    narrow = {"realised_stage_shares": [0.05, 0.9, 0.01, 0.01, 0.01, 0.02]}
+    narrow = [0.05, 0.9, 0.01, 0.01, 0.01, 0.02]
     assert realised_holds(spec["F2"], 0.95, narrow) is False  # started, but not spread over three stages
-    assert realised_holds(spec["F2"], 0.95, {}) is None
-    assert realised_holds(spec["F1"], 0.7, {}) is None  # not a share claim: the scenario's statement decides
-    assert realised_holds(spec["F7"], None, {}) is None
+    assert realised_holds(spec["F2"], 0.95) is None
+    assert realised_holds(spec["F1"], 0.7) is None  # not a share claim: the model's truth decides
+    assert realised_holds(spec["F7"], None) is None
 
 
 def test_run_seed_labels_each_seed_by_its_own_realisation():

@@ -209,11 +209,12 @@ def test_cli_synth(tmp_path, capsys):
 
 def test_generator_hash_covers_every_generating_module():
     """A cached replica file is regenerated when any module that shapes its bytes changes: every synth module
-    is hashed except the ones that only re-export (replica.py) or print (command.py)."""
+    is hashed except the ones that only re-export (replica.py), print (command.py) or compute expectations for
+    `vsr simulate`'s truth without writing anything (estimands.py)."""
     from vsr_analysis.synth import simulation
 
     folder = Path(simulation.__file__).parent
-    not_generating = {"__init__.py", "replica.py", "command.py"}
+    not_generating = {"__init__.py", "replica.py", "command.py", "estimands.py"}
     assert set(simulation.GENERATOR_SOURCES) == {p.name for p in folder.glob("*.py")} - not_generating
 
 

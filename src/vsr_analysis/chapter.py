@@ -565,10 +565,10 @@ class Context:
         problems = unit_level_points(fig, self._identifying())
         from matplotlib.text import Text
 
-        from vsr_analysis.build.disclosure import _identifiers, scan_texts
+        from vsr_analysis.build.disclosure import scan_texts, unit_identifiers
 
         if not hasattr(self, "_unit_identifiers"):
-            self._unit_identifiers = _identifiers()
+            self._unit_identifiers = unit_identifiers()
         labels = [t.get_text() for t in fig.findobj(Text) if t.get_text()]
         problems += [leak.split(": ", 1)[1] for leak in scan_texts(labels, name, *self._unit_identifiers)]
         if problems:
@@ -585,10 +585,10 @@ class Context:
         """On a confidential run, refuse a table that names municipalities or prints a value of one unit."""
         if not self.data.confidential:
             return
-        from vsr_analysis.build.disclosure import DisclosureError, _identifiers, unit_level_cells
+        from vsr_analysis.build.disclosure import DisclosureError, unit_identifiers, unit_level_cells
 
         if not hasattr(self, "_unit_identifiers"):
-            self._unit_identifiers = _identifiers()
+            self._unit_identifiers = unit_identifiers()
         codes, names = self._unit_identifiers
         problems = unit_level_cells(table, self._identifying(), codes, names)
         if problems:

@@ -9,6 +9,7 @@ temporary copy of the project.
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 
@@ -107,3 +108,21 @@ def runspec_path() -> Path:
 
 def build_dir() -> Path:
     return project_root() / "_build"
+
+
+def atomic_write(path: Path, data: bytes | str) -> Path:
+    """Write ``data`` (text as UTF-8, newlines as given) to ``path`` all at once: into a temporary file in the same
+    folder, then renamed over ``path``.  A reader never sees half a file; a failure leaves any existing file as it
+    was and no temporary file behind.  The one atomic write of the package."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    payload = data.encode("utf-8") if isinstance(data, str) else data
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(payload)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path

@@ -254,7 +254,32 @@ def _build_locked(root: Path, *, rebuild_all: bool, quiet: bool) -> Path:
     return index
 
 
+def stored_run_warnings(root: Path | None = None) -> list[str]:
+    """One warning per stored simulation run a page shows (a parameter set with a ``full_run`` folder) that lacks
+    claims of ``claims.yml``, with the command that refreshes it."""
+    from vsr_analysis.build.runspec import load_runspec, template_parameters
+    from vsr_analysis.claims.stored_runs import claims_lacking, read_stored_run, refresh_command
+
+    root = root or paths.project_root()
+    warnings, seen = [], set()
+    for pset in load_runspec().parameter_sets:
+        folder = {**template_parameters(pset.template), **pset.parameters}.get("full_run")
+        if not folder or folder in seen:
+            continue
+        seen.add(folder)
+        run = read_stored_run(root / folder)
+        lacking = claims_lacking(run) if run is not None else []
+        if lacking:
+            warnings.append(
+                f"the stored run in {folder}/ (page {pset.name}) has no results for claim(s) {', '.join(lacking)} "
+                f"of claims.yml; the page says so. Refresh it: {refresh_command(run, folder)} && vsr run"
+            )
+    return warnings
+
+
 def cli_book(args) -> int:
+    for warning in stored_run_warnings():
+        print(f"vsr book: warning: {warning}", file=sys.stderr)
     try:
         index = build_book(rebuild_all=getattr(args, "all", False))
     except BookError as exc:

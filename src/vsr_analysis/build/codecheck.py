@@ -23,7 +23,6 @@ from __future__ import annotations
 import datetime as _dt
 import html as _html
 import json
-import os
 import platform
 import re
 import sys
@@ -213,10 +212,7 @@ def write(root: Path | None = None) -> Path:
     target = root / FILE_NAME
     existing = target.read_text(encoding="utf-8") if target.is_file() else None
     text = render(root, existing)
-    tmp = target.with_name(f".{target.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, target)
-    return target
+    return paths.atomic_write(target, text)
 
 
 def check(root: Path | None = None) -> list[str]:
@@ -343,12 +339,7 @@ def write_report(
     for r in rows:
         lines.append(f"| `{r['file']}` | `{r['published'] or '-'}` | `{r['fresh'] or '-'}` | {r['reproduced']} |")
     lines += ["", "## What each file is", ""] + [f"- `{r['file']}`: {r['comment']}" for r in rows]
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
-    return path
+    return paths.atomic_write(Path(path), "\n".join(lines) + "\n")
 
 
 def main(argv: list[str] | None = None) -> int:

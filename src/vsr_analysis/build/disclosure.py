@@ -20,7 +20,7 @@ import pandas as pd
 from vsr_analysis.stats.small_cells import MIN_CELL, SUPPRESSED, suppress_small_cells  # noqa: F401 (re-exported)
 
 
-def _identifiers() -> tuple[set[str], set[str]]:
+def unit_identifiers() -> tuple[set[str], set[str]]:
     from vsr_analysis.data.register import load_register
 
     register = load_register()
@@ -110,7 +110,7 @@ def scan_png_metadata(folder: Path) -> list[str]:
 
 def scan_build(html_dir: Path, executed_dir: Path, results_dir: Path | None = None) -> list[str]:
     """Scan executed notebooks' outputs and the result tables of a confidential run for disclosure."""
-    codes, names = _identifiers()
+    codes, names = unit_identifiers()
     leaks: list[str] = []
     synthetic_sets = set()
     for notebook in sorted(Path(executed_dir).glob("*.ipynb")):
@@ -348,7 +348,7 @@ def scan_published(
     identifying = published_identifying_values(survey)
     if not identifying:
         return leaks
-    codes, names = _identifiers()
+    codes, names = unit_identifiers()
     for notebook in sorted(Path(executed_dir).glob("*.ipynb")):
         if not _always_synthetic(notebook):
             leaks += scan_numbers(_output_texts(notebook), notebook.name, identifying)

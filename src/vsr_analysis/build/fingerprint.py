@@ -15,15 +15,15 @@ import ast
 import functools
 import hashlib
 import json
-import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from vsr_analysis import __version__
 from vsr_analysis.build.runspec import ParameterSet
+from vsr_analysis.paths import atomic_write
 
-_PACKAGE_DIR = Path(__file__).resolve().parent.parent  # the whole vsr_analysis package
+PACKAGE_DIR = Path(__file__).resolve().parent.parent  # the whole vsr_analysis package
 _PACKAGE = "vsr_analysis"
 
 
@@ -69,7 +69,7 @@ def _module_imports(module: str, is_package: bool, source: bytes) -> frozenset[s
     return frozenset(_imported_modules(ast.parse(source), module, is_package))
 
 
-def import_closure(roots: Iterable[str], package_dir: Path = _PACKAGE_DIR) -> list[Path]:
+def import_closure(roots: Iterable[str], package_dir: Path = PACKAGE_DIR) -> list[Path]:
     """The package source files loaded, directly or indirectly, by importing the modules ``roots``."""
     seen: dict[str, Path] = {}
     todo = [m for m in roots if _module_file(m, package_dir) is not None]
@@ -108,7 +108,7 @@ def template_imports(template: Path) -> set[str] | None:
     return modules
 
 
-def notebook_code_hash(template: Path, package_dir: Path = _PACKAGE_DIR) -> str:
+def notebook_code_hash(template: Path, package_dir: Path = PACKAGE_DIR) -> str:
     """sha256 over the package version and the names and bytes of the modules in the template's import closure.
 
     A template whose code cannot be parsed is conservatively hashed against every module of the package.
@@ -165,12 +165,9 @@ class RunState:
             return cls()
 
     def save(self, path: Path) -> None:
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(
-            json.dumps({"fingerprints": self.fingerprints, "durations": self.durations}, indent=1, sort_keys=True),
-            encoding="utf-8",
+        atomic_write(
+            path, json.dumps({"fingerprints": self.fingerprints, "durations": self.durations}, indent=1, sort_keys=True)
         )
-        os.replace(tmp, path)
 
     def reason_to_run(self, name: str, fp: str, have_output: bool) -> str | None:
         """Why ``name`` must be executed, or None when its published output is still valid."""

@@ -118,6 +118,18 @@ def check_allowed(name: str, value: object, rule: dict) -> str | None:
     return None
 
 
+def _claim_ids() -> tuple[str, ...]:
+    from vsr_analysis.claims.ledger import load_claims_spec
+
+    return tuple(c["id"] for c in load_claims_spec()["claims"])
+
+
+def _unknown_claim(value: object, claim_ids: tuple[str, ...]) -> str | None:
+    if value not in claim_ids:
+        return f"parameter 'claim' = {value!r} is not a claim of claims.yml ({', '.join(claim_ids)})"
+    return None
+
+
 def _compatible(default: object, value: object) -> bool:
     if default is None or value is None:
         return True
@@ -172,6 +184,7 @@ def load_runspec(path: Path | str | None = None) -> RunSpec:
             if reserved not in declared:
                 raise RunSpecError(f"{entry['template']}: parameters cell must define {reserved!r}")
         psets = entry.get("parameter_sets")
+        claim_ids = _claim_ids() if "claim" in declared else ()
         if not isinstance(psets, list) or not psets:
             raise RunSpecError(f"{where}: needs a non-empty 'parameter_sets' list")
         for j, pset in enumerate(psets, start=1):
@@ -204,6 +217,10 @@ def load_runspec(path: Path | str | None = None) -> RunSpec:
                     problem = check_allowed(key, value, schema[key])
                     if problem:
                         raise RunSpecError(f"{pwhere} ({name}): {problem}")
+            if "claim" in declared:  # the claim a chapter decides must be one claims.yml declares
+                problem = _unknown_claim(params.get("claim", declared["claim"]), claim_ids)
+                if problem:
+                    raise RunSpecError(f"{pwhere} ({name}): {problem}")
             try:
                 json.dumps(params)
             except TypeError:

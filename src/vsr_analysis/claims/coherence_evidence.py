@@ -21,7 +21,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from vsr_analysis.claims.share_evidence import share_design, variance_variants
+from vsr_analysis.claims.share_evidence import any_of_outcome, share_design, variance_variants
 from vsr_analysis.claims.share_reporting import primary_result
 from vsr_analysis.stats.calibration_variance import RakedDesign
 from vsr_analysis.stats.descriptives import as_float
@@ -34,10 +34,7 @@ EITHER = "either_state_barrier"
 
 def either_named(data: pd.DataFrame, items: Sequence[str] = ITEMS) -> np.ndarray:
     """1 where any of ``items`` is 1; 0 where all are answered 0; NaN otherwise (not answered, or unknown)."""
-    x = np.column_stack([as_float(data[i]) for i in items]) if len(data) else np.empty((0, len(items)))
-    any_yes = (x == 1).any(axis=1)
-    all_no = (x == 0).all(axis=1)
-    return np.where(any_yes, 1.0, np.where(all_no, 0.0, np.nan))
+    return any_of_outcome(data, items)
 
 
 def joint_cells_small(data: pd.DataFrame, items: Sequence[str] = ITEMS, minimum: int = 3) -> bool:

@@ -10,20 +10,14 @@ from __future__ import annotations
 
 import json
 import math
-import os
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from vsr_analysis.paths import atomic_write
+
 FLOAT_FORMAT = "%.6g"
-
-
-def _atomic_write_text(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
 
 
 def json_ready(value):
@@ -61,7 +55,7 @@ MIN_COUNT_UNITS = 10
 def write_table(results_dir: str | Path, name: str, table: pd.DataFrame) -> Path:
     """Write one result table as ``<results_dir>/<name>.csv`` and return its path."""
     path = Path(results_dir) / f"{name}.csv"
-    _atomic_write_text(path, table_to_csv(table))
+    atomic_write(path, table_to_csv(table))
     return path
 
 
@@ -94,5 +88,5 @@ def record_evidence(
         **extra,
     }
     path = Path(results_dir) / "evidence.json"
-    _atomic_write_text(path, json.dumps(json_ready(payload), indent=2, ensure_ascii=False) + "\n")
+    atomic_write(path, json.dumps(json_ready(payload), indent=2, ensure_ascii=False) + "\n")
     return path

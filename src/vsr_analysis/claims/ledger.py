@@ -37,17 +37,9 @@ class Decision:
 def load_claims_spec(path: Path | None = None) -> dict:
     path = path or paths.claims_spec_path()
     spec = yaml.safe_load(path.read_text(encoding="utf-8"))
-    if not isinstance(spec, dict) or not isinstance(spec.get("claims"), list):
-        raise LedgerError(f"{path}: expected a mapping with a 'claims' list")
-    ids = [c.get("id") for c in spec["claims"]]
-    if len(ids) != len(set(ids)):
-        raise LedgerError(f"{path}: duplicate claim ids")
-    for claim in spec["claims"]:
-        if claim.get("rule") not in RULES:
-            raise LedgerError(
-                f"{path}: claim {claim.get('id')}: unknown rule {claim.get('rule')!r}; "
-                f"known: {', '.join(sorted(RULES))}"
-            )
+    from vsr_analysis.claims.spec import claims_from_document
+
+    claims_from_document(spec, where=str(path), rules=RULES)  # every entry checked (ClaimSpecError names it)
     return spec
 
 
@@ -375,7 +367,7 @@ def _multiplicity_label(claim: dict) -> str:
     return "exploratory (no family-wise adjustment)"
 
 
-def _with_adjusted_routes(ev: dict, adjust, family_id: str | None) -> dict:
+def with_adjusted_routes(ev: dict, adjust, family_id: str | None) -> dict:
     routes = (ev.get("rule_inputs") or {}).get("route_p_values") or {}
     if not routes or family_id is None:
         return ev
@@ -423,7 +415,7 @@ def build_ledger(results_dir: Path, source=None, spec: dict | None = None) -> li
                 p_used = adjust(family_id, p_raw)
             else:
                 p_used = p_raw
-            decision = decide(claim, _with_adjusted_routes(ev, adjust, family_id), alpha, p_used)
+            decision = decide(claim, with_adjusted_routes(ev, adjust, family_id), alpha, p_used)
             entry.update(
                 verdict=decision.verdict,
                 reason=decision.reason,

@@ -56,6 +56,7 @@ def with_network_kinds(data: pd.DataFrame) -> pd.DataFrame:
 def f5_evidence(
     data: pd.DataFrame,
     *,
+    terms: Sequence[str] = F5_TERMS,
     controls: Sequence[str],
     fixed_effects: Sequence[str],
     sesoi: float,
@@ -69,7 +70,7 @@ def f5_evidence(
     """
     d = with_network_kinds(data)
     tables = []
-    for term in F5_TERMS:
+    for term in terms:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             fit = fit_ordinal(

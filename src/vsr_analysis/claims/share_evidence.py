@@ -1,4 +1,4 @@
-"""The share claims (F2, F6-F10): outcome, primary test, robustness rows and decision, as plain functions.
+"""The share claims: outcome, primary test, robustness rows and decision, as plain functions.
 
 A share claim says that the share of municipalities with some 0/1 outcome, over the whole frame or a domain,
 exceeds a pre-specified level.  :func:`share_claim_analysis` does everything a chapter needs from an analysis
@@ -8,9 +8,11 @@ frame (all 356 municipalities with ``responded`` and raking ``weight``): the pri
 factor, with the old global one, unweighted, item left blank counted as no, stricter top, and for F7 a maturity
 measure that does not contain the management item), each with the rule's decision, and notes in words for
 whatever cannot be estimated.  It never raises on a valid survey file: an empty domain gives no estimate and an
-*inconclusive* decision.  F2, F6, F7 and F8 go through :func:`share_claim_analysis`; F9 and F10
-(``progress_evidence``, ``coherence_evidence``) build the same design with :func:`share_design` and take their
-variance rows from :func:`variance_variants`.
+*inconclusive* decision.  The claims :func:`share_claim_outcomes` lists (read from their declared outcome in
+``claims.yml``) go through :func:`share_claim_analysis`; a claim on any of several items or below its level
+(``progress_evidence``, ``coherence_evidence``) builds the same design with :func:`share_design` and takes its
+variance rows from :func:`variance_variants`.  :func:`declared_share_test` is the primary test of any share claim
+straight from its declaration (outcome, population, level), as ``vsr simulate`` runs it.
 """
 
 from __future__ import annotations
@@ -30,13 +32,25 @@ from vsr_analysis.stats.shares import calibrated_share_test
 PROPENSITY_COVARIATES = ["log_population", "centrality", "merged_2017_2020"]
 PROPENSITY_FIXED_EFFECTS = ["county_code"]
 
-#: The share claims' outcomes, as the run spec's parameter sets define them (tests check the two agree).
-SHARE_CLAIMS: dict[str, dict] = {
-    "F2": {"item": "maturity_stage", "min_stage": 1, "subset_item": None},
-    "F6": {"item": "sdg_in_master_plan", "min_stage": None, "subset_item": None},
-    "F7": {"item": "maturity_stage", "min_stage": 3, "subset_item": "sdg_in_management"},
-    "F8": {"item": "barrier_capacity", "min_stage": None, "subset_item": None},
-}
+
+def share_claim_outcomes(claims=None) -> dict[str, dict]:
+    """The share claims :func:`share_claim_analysis` tests, from ``claims.yml``: claim id -> its declared outcome as
+    that function's keywords (``item``, ``min_stage``, ``subset_item``).
+
+    These are the share claims on all municipalities with one item whose share is tested against a level from
+    above; a claim on any of several items or below a level has its own evidence function
+    (``progress_evidence``, ``coherence_evidence``) built on :func:`declared_share_test`'s design.
+    ``claims``: a :class:`~vsr_analysis.claims.spec.ClaimsSpec` (default: the project's ``claims.yml``).
+    """
+    from vsr_analysis.claims.spec import cached_claims
+
+    claims = claims if claims is not None else cached_claims()
+    return {
+        c.id: {"item": c.outcome.item, "min_stage": c.outcome.min_stage, "subset_item": c.outcome.domain}
+        for c in claims.of_kind("share_vs_threshold", units="municipalities")
+        if not c.outcome.any_of and not c.population.subgroup and c.rule != "share_below"
+    }
+
 
 #: F7's check against a maturity measure without the management item: the ladder's stage-3 items (planning
 #: strategy and master plan) are both present.
@@ -49,6 +63,33 @@ def outcome(data: pd.DataFrame, item: str, min_stage: int | None = None) -> np.n
     if min_stage is None:
         return v
     return np.where(np.isnan(v), np.nan, (v >= min_stage).astype(float))
+
+
+def any_of_outcome(data: pd.DataFrame, items) -> np.ndarray:
+    """1 where any of ``items`` is 1; 0 where all are answered 0; NaN otherwise (not answered, or unknown)."""
+    items = list(items)
+    x = np.column_stack([as_float(data[i]) for i in items]) if len(data) else np.empty((0, len(items)))
+    any_yes = (x == 1).any(axis=1)
+    all_no = (x == 0).all(axis=1)
+    return np.where(any_yes, 1.0, np.where(all_no, 0.0, np.nan))
+
+
+def claim_outcome(units: pd.DataFrame, spec_outcome) -> np.ndarray:
+    """The 0/1 outcome a claim declares (``claims.spec.Outcome``) for every row of ``units``: ``any_of`` its items,
+    else ``item`` (``>= min_stage`` when given).  NaN where it cannot be known."""
+    if spec_outcome.any_of:
+        return any_of_outcome(units, spec_outcome.any_of)
+    return outcome(units, spec_outcome.item, spec_outcome.min_stage)
+
+
+def claim_domain(units: pd.DataFrame, claim) -> tuple[np.ndarray, str | None]:
+    """The domain of a share claim among ``units`` (its outcome's ``domain`` and its population's ``subgroup``, both
+    0/1 columns) and the column whose being known counts as item response (None: none)."""
+    columns = [c for c in (claim.outcome.domain, claim.population.subgroup) if c]
+    mask = np.ones(len(units), dtype=bool)
+    for column in columns:
+        mask &= domain_mask(units, column)
+    return mask, claim.outcome.domain
 
 
 def items_without_management(data: pd.DataFrame) -> np.ndarray:
@@ -347,10 +388,11 @@ def variance_comparison(frame: pd.DataFrame, spec: dict, margins, propensity: Re
     names = {"poisson": "response as Poisson sampling (primary)", "with_replacement": "no finite-population factor",
              "global_fpc": "global 1 − n/N"}  # fmt: skip
     rows = []
+    outcomes = share_claim_outcomes()
     for claim in spec["claims"]:
-        if claim["id"] not in SHARE_CLAIMS:
+        if claim["id"] not in outcomes:
             continue
-        d = SHARE_CLAIMS[claim["id"]]
+        d = outcomes[claim["id"]]
         y, dom = outcome(resp, d["item"], d["min_stage"]), domain_mask(resp, d["subset_item"])
         seen = observed_mask(resp, y, d["subset_item"])
         for v in VARIANCES:
@@ -395,3 +437,33 @@ def df_constant_summary(coverage: pd.DataFrame) -> pd.DataFrame:
             "highest at": f"{hi['claim']}, {hi['scenario']}",
         })  # fmt: skip
     return pd.DataFrame(rows)
+
+
+def declared_share_test(
+    frame: pd.DataFrame, claim, *, counties: pd.DataFrame | None = None, design: RakedDesign | None = None
+) -> dict:
+    """The primary test of a share claim as ``claims.yml`` declares it (``claims.spec.Claim``: outcome, population,
+    the rule's level and direction).
+
+    On the municipalities: the raked share over the claim's domain (:func:`calibrated_share_test`; for
+    ``share_below`` the test of the complement), ``design`` the frame's :func:`share_design` (built if not given).
+    On the county authorities (``counties``: the responding ones): the exact binomial test with a Clopper-Pearson
+    interval (``stats.exact.exact_share_test``), eleven units being too few for weighting or a linearisation.
+    """
+    from vsr_analysis.claims.share_reporting import calibrated_below_test
+    from vsr_analysis.stats.exact import exact_share_test
+
+    below = claim.rule == "share_below"
+    if claim.population.units == "county_authorities":
+        units = counties if counties is not None else frame.iloc[0:0]
+        y = claim_outcome(units, claim.outcome)
+        dom, _ = claim_domain(units, claim)
+        return exact_share_test(y[dom], claim.threshold, alternative="less" if below else "greater")
+    design = design if design is not None else share_design(frame)
+    resp = frame[frame["responded"].astype(bool)]
+    y = claim_outcome(resp, claim.outcome)
+    dom, known = claim_domain(resp, claim)
+    domain = None if dom.all() else dom
+    if below:
+        return calibrated_below_test(y, design, claim.threshold, domain)
+    return calibrated_share_test(y, design, claim.threshold, domain, observed=observed_mask(resp, y, known))

@@ -66,11 +66,11 @@ from vsr_analysis.data.survey_map import MapError, SurveyMap, load_map
 from vsr_analysis.data.survey_readers import FORMATS_READ, detect_format, read_ods, read_stat
 from vsr_analysis.data.survey_table import (
     Problem,
-    _blank,
-    _cell_text,
-    _column_letter,
-    _short,
-    _Table,
+    SurveyTable,
+    cell_text,
+    column_letter,
+    is_blank_row,
+    short_message,
 )
 
 __all__ = [
@@ -346,7 +346,7 @@ def _sniff_delimiter(line: str) -> str:
     return ","  # pragma: no cover
 
 
-def _read_csv(raw: bytes, file: str, problems: list[Problem]) -> _Table | None:
+def _read_csv(raw: bytes, file: str, problems: list[Problem]) -> SurveyTable | None:
     text, encoding, probs = _decode(raw, file)
     problems.extend(probs)
     if text is None:
@@ -383,7 +383,7 @@ def _read_csv(raw: bytes, file: str, problems: list[Problem]) -> _Table | None:
             if skip_first:
                 skip_first = False
                 continue
-            if _blank(record):
+            if is_blank_row(record):
                 continue
             if header is None:
                 header, header_row = record, start
@@ -395,10 +395,12 @@ def _read_csv(raw: bytes, file: str, problems: list[Problem]) -> _Table | None:
     if header is None:
         problems.append(Problem(file, None, None, "empty_file", "the file has no header row"))
         return None
-    return _Table(header_row=header_row, header=header, rows=rows, fmt="csv", encoding=encoding, delimiter=delimiter)
+    return SurveyTable(
+        header_row=header_row, header=header, rows=rows, fmt="csv", encoding=encoding, delimiter=delimiter
+    )
 
 
-def _read_xlsx(raw: bytes, file: str, sheet: str | None, problems: list[Problem]) -> _Table | None:
+def _read_xlsx(raw: bytes, file: str, sheet: str | None, problems: list[Problem]) -> SurveyTable | None:
     if raw.startswith(_OLE_MAGIC):
         problems.append(
             Problem(
@@ -441,7 +443,7 @@ def _read_xlsx(raw: bytes, file: str, sheet: str | None, problems: list[Problem]
                 if hasattr(ws, "reset_dimensions"):
                     ws.reset_dimensions()  # do not trust the stored dimension tag
                 all_rows = [
-                    (i, [_cell_text(v) for v in row]) for i, row in enumerate(ws.iter_rows(values_only=True), start=1)
+                    (i, [cell_text(v) for v in row]) for i, row in enumerate(ws.iter_rows(values_only=True), start=1)
                 ]
                 others: dict[str, list[str]] = {}
                 if sheet is None:
@@ -450,8 +452,8 @@ def _read_xlsx(raw: bytes, file: str, sheet: str | None, problems: list[Problem]
                             other.reset_dimensions()
                         first: list[str | None] = []
                         for r in other.iter_rows(values_only=True):
-                            cells = [_cell_text(v) for v in r]
-                            if not _blank(cells):
+                            cells = [cell_text(v) for v in r]
+                            if not is_blank_row(cells):
                                 first = cells
                                 break
                         others[other.title] = [c or "" for c in first]
@@ -460,7 +462,11 @@ def _read_xlsx(raw: bytes, file: str, sheet: str | None, problems: list[Problem]
     except Exception as exc:  # openpyxl/zipfile/xml raise many kinds of errors on corrupt input
         problems.append(
             Problem(
-                file, None, None, "unreadable", f"not a readable XLSX workbook ({type(exc).__name__}: {_short(exc)})"
+                file,
+                None,
+                None,
+                "unreadable",
+                f"not a readable XLSX workbook ({type(exc).__name__}: {short_message(exc)})",
             )
         )
         return None
@@ -469,7 +475,7 @@ def _read_xlsx(raw: bytes, file: str, sheet: str | None, problems: list[Problem]
     header_row = 0
     rows: list[tuple[int, list[str | None]]] = []
     for i, cells in all_rows:
-        if _blank(cells):
+        if is_blank_row(cells):
             continue
         if header is None:
             header, header_row = [c or "" for c in cells], i
@@ -481,10 +487,10 @@ def _read_xlsx(raw: bytes, file: str, sheet: str | None, problems: list[Problem]
     width = max([len(header)] + [len(c) for _, c in rows])
     header = header + [""] * (width - len(header))
     rows = [(i, c + [None] * (width - len(c))) for i, c in rows]
-    return _Table(header_row=header_row, header=header, rows=rows, fmt="xlsx", sheet=title, other_sheets=others)
+    return SurveyTable(header_row=header_row, header=header, rows=rows, fmt="xlsx", sheet=title, other_sheets=others)
 
 
-def _wrong_sheet_problem(file: str, table: _Table, cb: Codebook) -> Problem:
+def _wrong_sheet_problem(file: str, table: SurveyTable, cb: Codebook) -> Problem:
     """The first sheet of a workbook of several lacks the survey's columns: name the sheets, suggest ``--sheet``."""
     required = set(cb.required_items())
     names = [table.sheet or ""] + list(table.other_sheets)
@@ -577,7 +583,7 @@ def _lookups(register: pd.DataFrame | None, history: pd.DataFrame | None) -> _Lo
                 history = _register.load_knr_history()
         except Exception as exc:
             raise RegisterUnavailableError(
-                f"the register table is not available ({_short(exc)}); build it with `vsr register build`"
+                f"the register table is not available ({short_message(exc)}); build it with `vsr register build`"
             ) from None
     for col in ("knr",):
         if col not in register.columns:
@@ -652,7 +658,7 @@ def _unit_type_map(item: Item | None) -> dict[str, str]:
 
 
 def _validate(
-    table: _Table,
+    table: SurveyTable,
     cb: Codebook,
     lk: _Lookups,
     file: str,
@@ -678,7 +684,7 @@ def _validate(
             continue
         if not h:
             if any(j < len(cells) and cells[j] is not None and str(cells[j]).strip() for _, cells in table.rows):
-                label = _column_letter(j) if table.fmt == "xlsx" else str(j + 1)
+                label = column_letter(j) if table.fmt == "xlsx" else str(j + 1)
                 problems.append(
                     Problem(
                         file,
@@ -890,7 +896,7 @@ def _parse_label(text: str, item: Item) -> tuple[int | None, str | None, str | N
 
 
 def _check_value_labels(
-    table: _Table, columns: dict[str, int], cb: Codebook, file: str, problems: list[Problem], warns: list[str]
+    table: SurveyTable, columns: dict[str, int], cb: Codebook, file: str, problems: list[Problem], warns: list[str]
 ) -> None:
     """A file's value labels (SPSS, Stata) must say what the codebook says each code means."""
     for name, j in columns.items():
@@ -1040,7 +1046,7 @@ def _check_knr(
 
 def _read(
     raw: bytes, p: Path, file: str, sheet: str | None, problems: list[Problem], warns: list[str]
-) -> _Table | None:
+) -> SurveyTable | None:
     if not raw:
         problems.append(Problem(file, None, None, "empty_file", "the file is empty (0 bytes)"))
         return None
@@ -1064,13 +1070,13 @@ def _read(
                 None,
                 None,
                 "unreadable",
-                f"the file cannot be parsed as CSV ({type(exc).__name__}: {_short(exc)})",
+                f"the file cannot be parsed as CSV ({type(exc).__name__}: {short_message(exc)})",
             )
         )
         return None
 
 
-def read_table(path: str | Path, sheet: str | None = None) -> _Table:
+def read_table(path: str | Path, sheet: str | None = None) -> SurveyTable:
     """The file's header and cells as read (no validation); raises :class:`SurveyValidationError` when the file
     cannot be read at all (used by ``vsr map --init``)."""
     p = Path(path)
@@ -1084,7 +1090,7 @@ def read_table(path: str | Path, sheet: str | None = None) -> _Table:
     return table
 
 
-def _apply_map(table: _Table, smap: SurveyMap, warns: list[str]) -> None:
+def _apply_map(table: SurveyTable, smap: SurveyMap, warns: list[str]) -> None:
     """Rename the map's columns to their codebook items and mark the columns it ignores (in place)."""
     seen = set()
     for j, h in enumerate(table.header):
@@ -1198,7 +1204,7 @@ def cli_validate(args: argparse.Namespace) -> int:
         return 2
     except Exception as exc:  # a bug, not a data problem: still no traceback for the user
         print(
-            f"{prog}: internal error while checking {args.path} ({type(exc).__name__}: {_short(exc)}); "
+            f"{prog}: internal error while checking {args.path} ({type(exc).__name__}: {short_message(exc)}); "
             "please report this",
             file=sys.stderr,
         )

@@ -30,10 +30,8 @@ import difflib
 import fnmatch
 import hashlib
 import json
-import os
 import re
 import sys
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -41,6 +39,7 @@ import yaml
 
 from vsr_analysis.data.codebook import Codebook, load_codebook
 from vsr_analysis.data.survey_labels import normalise
+from vsr_analysis.paths import atomic_write
 
 __all__ = ["MapError", "SurveyMap", "load_map", "draft_map", "cli_map", "TOOL_COLUMNS"]
 
@@ -329,15 +328,7 @@ def cli_map(args: argparse.Namespace) -> int:
         path.name,
         table.column_labels,
     )
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, out)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomic_write(out, text)
     unmatched = summary["unmatched"]
     print(
         f"wrote {out}: {summary['matched']} column(s) matched, {summary['ignored']} ignored as survey-tool columns, "

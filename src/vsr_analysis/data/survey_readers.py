@@ -18,7 +18,7 @@ import io
 import math
 from pathlib import Path
 
-from vsr_analysis.data.survey_table import Problem, _blank, _cell_text, _short, _Table
+from vsr_analysis.data.survey_table import Problem, SurveyTable, cell_text, is_blank_row, short_message
 
 #: What the loader reads, as every refusal states it.
 FORMATS_READ = "CSV (.csv, .txt), Excel (.xlsx, .xlsm), OpenDocument (.ods), SPSS (.sav, .zsav) and Stata (.dta) files"
@@ -136,10 +136,10 @@ def _code_text(value: object) -> str | None:
         value = value.item()
         if isinstance(value, float) and math.isnan(value):
             return None
-    return _cell_text(value)
+    return cell_text(value)
 
 
-def read_stat(raw: bytes, file: str, fmt: str, problems: list[Problem]) -> _Table | None:
+def read_stat(raw: bytes, file: str, fmt: str, problems: list[Problem]) -> SurveyTable | None:
     """An SPSS (``sav``) or Stata (``dta``) file -> table of text cells with its value labels and user missing."""
     import pyreadstat  # local: only needed for these formats
 
@@ -149,7 +149,13 @@ def read_stat(raw: bytes, file: str, fmt: str, problems: list[Problem]) -> _Tabl
     except Exception as exc:  # pyreadstat raises its own ReadstatError / PyreadstatError on corrupt input
         kind = "SPSS" if fmt == "sav" else "Stata"
         problems.append(
-            Problem(file, None, None, "unreadable", f"not a readable {kind} file ({type(exc).__name__}: {_short(exc)})")
+            Problem(
+                file,
+                None,
+                None,
+                "unreadable",
+                f"not a readable {kind} file ({type(exc).__name__}: {short_message(exc)})",
+            )
         )
         return None
     header = [str(c) for c in frame.columns]
@@ -175,7 +181,7 @@ def read_stat(raw: bytes, file: str, fmt: str, problems: list[Problem]) -> _Tabl
         user = (getattr(meta, "missing_user_values", None) or {}).get(name)
         if user:
             letters[j] = letters.get(j, frozenset()) | {str(v) for v in user}
-    return _Table(
+    return SurveyTable(
         header_row=None,
         header=header,
         rows=[(r, cells) for r, cells in rows if any(c is not None and c.strip() for c in cells)],
@@ -191,7 +197,7 @@ def read_stat(raw: bytes, file: str, fmt: str, problems: list[Problem]) -> _Tabl
 # --------------------------------------------------------------------------------------------------------------
 
 
-def read_ods(raw: bytes, file: str, sheet: str | None, problems: list[Problem]) -> _Table | None:
+def read_ods(raw: bytes, file: str, sheet: str | None, problems: list[Problem]) -> SurveyTable | None:
     """An OpenDocument spreadsheet (first sheet, or ``sheet``) -> table of text cells with sheet row numbers."""
     import pandas as pd
 
@@ -221,19 +227,19 @@ def read_ods(raw: bytes, file: str, sheet: str | None, problems: list[Problem]) 
                 None,
                 None,
                 "unreadable",
-                f"not a readable OpenDocument spreadsheet ({type(exc).__name__}: {_short(exc)})",
+                f"not a readable OpenDocument spreadsheet ({type(exc).__name__}: {short_message(exc)})",
             )
         )
         return None
     all_rows = [
-        (i + 1, [_cell_text(None if _isna(v) else v) for v in values])
+        (i + 1, [cell_text(None if _isna(v) else v) for v in values])
         for i, values in enumerate(frame.itertuples(index=False, name=None))
     ]
     header: list[str] | None = None
     header_row = 0
     rows: list[tuple[int, list[str | None]]] = []
     for i, cells in all_rows:
-        if _blank(cells):
+        if is_blank_row(cells):
             continue
         if header is None:
             header, header_row = [c or "" for c in cells], i
@@ -242,7 +248,7 @@ def read_ods(raw: bytes, file: str, sheet: str | None, problems: list[Problem]) 
     if header is None:
         problems.append(Problem(file, None, None, "empty_file", f"sheet {title!r} is empty"))
         return None
-    return _Table(header_row=header_row, header=header, rows=rows, fmt="ods", sheet=title)
+    return SurveyTable(header_row=header_row, header=header, rows=rows, fmt="ods", sheet=title)
 
 
 def _isna(value: object) -> bool:

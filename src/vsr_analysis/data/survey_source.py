@@ -8,7 +8,6 @@ notebook: the runner validates the file once and stores its validated rows under
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -129,10 +128,7 @@ def resolve_source(
         name = f"{name} (map {smap.name})"
         provenance.update(map=smap.name, map_sha256=smap.sha256)
     cached = cache_path(sha)
-    cached.parent.mkdir(parents=True, exist_ok=True)
-    tmp = cached.with_suffix(f".{os.getpid()}.tmp")
-    loaded.data.to_csv(tmp, index=False, lineterminator="\n")
-    os.replace(tmp, cached)
+    paths.atomic_write(cached, loaded.data.to_csv(index=False, lineterminator="\n"))
     spec = SurveySpec.file(name, sha)
     return SurveySource("file", str(spec), f"survey file {spec.name} (sha256 {sha[:12]}…)", cached, provenance)
 

@@ -39,7 +39,7 @@ def _one_line(text: str) -> str:
 
 
 @dataclass
-class _Table:
+class SurveyTable:
     header_row: int | None  # None: the format has no header row (SPSS, Stata: rows are case numbers)
     header: list[str]
     rows: list[tuple[int, list[str | None]]]  # (row number, cells); fully blank rows already dropped
@@ -61,7 +61,7 @@ class _Table:
 
     def cell_ref(self, j: int, row: int) -> str:
         if self.fmt in ("xlsx", "ods"):
-            return f" (cell {_column_letter(j)}{row})"
+            return f" (cell {column_letter(j)}{row})"
         return ""
 
     def user_missing(self, j: int, text: str) -> bool:
@@ -78,7 +78,7 @@ class _Table:
         return any(lo <= value <= hi for lo, hi in ranges)
 
 
-def _column_letter(j: int) -> str:
+def column_letter(j: int) -> str:
     """0-based column index -> spreadsheet letters (0 -> A, 26 -> AA)."""
     letters = ""
     n = j + 1
@@ -88,11 +88,11 @@ def _column_letter(j: int) -> str:
     return letters
 
 
-def _blank(cells: Sequence[str | None]) -> bool:
+def is_blank_row(cells: Sequence[str | None]) -> bool:
     return all(c is None or not str(c).strip() for c in cells)
 
 
-def _cell_text(value: object) -> str | None:
+def cell_text(value: object) -> str | None:
     if value is None:
         return None
     if isinstance(value, bool):
@@ -108,6 +108,6 @@ def _cell_text(value: object) -> str | None:
     return str(value)
 
 
-def _short(exc: BaseException, limit: int = 160) -> str:
+def short_message(exc: BaseException, limit: int = 160) -> str:
     text = " ".join(str(exc).split()) or "no details"
     return text if len(text) <= limit else text[: limit - 3] + "..."

@@ -8,6 +8,7 @@ turns the per-seed verdicts into the share of each verdict, the coverage of the 
 Monte Carlo standard errors.
 
 Modules: :mod:`.streams` (random streams per scenario and seed), :mod:`.replica_frame` (survey -> analysis
-frame in memory), :mod:`.registry` (claim id -> analysis), :mod:`.truth` (what a scenario makes true),
+frame in memory), :mod:`.registry` (analysis kind -> implementation), :mod:`.truth` (what a scenario makes true, from each
+claim's declaration in ``claims.yml``),
 :mod:`.engine` (chunks, checkpoints, Dask), :mod:`.operating` (aggregation), :mod:`.command` (the CLI).
 """

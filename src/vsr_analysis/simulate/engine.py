@@ -33,24 +33,28 @@ from typing import Any
 import pandas as pd
 
 from vsr_analysis import __version__
-from vsr_analysis.build.fingerprint import _PACKAGE_DIR, import_closure
+from vsr_analysis.build.fingerprint import PACKAGE_DIR, import_closure
+from vsr_analysis.claims import stored_runs
 from vsr_analysis.claims.evidence import json_ready
 from vsr_analysis.claims.ledger import (
-    _with_adjusted_routes,
     decide,
     family_adjuster,
     in_holm_family,
     load_claims_spec,
+    with_adjusted_routes,
 )
+from vsr_analysis.claims.spec import Claim, load_claims
+from vsr_analysis.paths import atomic_write
 from vsr_analysis.simulate import operating
-from vsr_analysis.simulate.registry import ANALYSES, claim_parameters, conjunction_component, ordinal_effect
-from vsr_analysis.simulate.replica_frame import analysis_frame
+from vsr_analysis.simulate.registry import analysis_for, claim_parameters
+from vsr_analysis.simulate.replica_frame import simulated_survey
 from vsr_analysis.simulate.streams import analysis_seed, replica_seed
 from vsr_analysis.simulate.truth import (
-    SHARE_TRUTH,
     check_statements,
-    pseudo_true_coefficient,
+    model_truth,
     realised_holds,
+    realised_value,
+    stated_truth,
     truth_label,
 )
 from vsr_analysis.stats.multiplicity import holm
@@ -58,7 +62,7 @@ from vsr_analysis.synth import replica
 
 PER_SEED_FILE = "per_seed.csv"
 OC_FILE = "operating_characteristics.csv"
-PROVENANCE_FILE = "provenance.json"
+PROVENANCE_FILE = stored_runs.PROVENANCE_FILE
 RUN_FILE = "run.json"
 CHECKPOINT_DIR = "checkpoints"
 FLOAT_FORMAT = "%.10g"
@@ -89,7 +93,7 @@ def simulation_code_hash() -> str:
     """sha256 over the package modules a simulation imports, directly or indirectly (names and bytes)."""
     digest = hashlib.sha256()
     for path in import_closure(["vsr_analysis.simulate.engine", "vsr_analysis.simulate.registry"]):
-        digest.update(str(path.relative_to(_PACKAGE_DIR)).encode())
+        digest.update(str(path.relative_to(PACKAGE_DIR)).encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()
 
@@ -103,6 +107,7 @@ class ClaimJob:
     id: str
     entry: dict
     params: dict
+    claim: Claim  # the typed entry (claims.spec): what the registry and the truth read
 
 
 @dataclass
@@ -162,17 +167,19 @@ def make_plan(
     if unknown or not scenarios:
         raise SimulationError(f"unknown scenario(s) {unknown}; available: {', '.join(available)}")
     spec = load_claims_spec()
+    typed = load_claims()
     alpha = float(spec.get("alpha", 0.05))
     entries = {c["id"]: c for c in spec["claims"]}
-    wanted = list(claims) if claims else [c for c in entries if c in ANALYSES]
+    registered = [c for c in entries if analysis_for(typed[c]) is not None]
+    wanted = list(claims) if claims else registered
     not_in_spec = [c for c in wanted if c not in entries]
     if not_in_spec:
         raise SimulationError(f"unknown claim(s) {not_in_spec}; claims.yml has {', '.join(entries)}")
-    no_analysis = [c for c in wanted if c not in ANALYSES]
+    no_analysis = [c for c in wanted if c not in registered]
     if no_analysis:
         raise SimulationError(
-            f"claim(s) {no_analysis} have no package analysis registered in vsr_analysis.simulate.registry; "
-            f"registered: {', '.join(sorted(ANALYSES))}"
+            f"claim(s) {no_analysis} declare an analysis kind with no implementation in "
+            f"vsr_analysis.simulate.registry; claims with one: {', '.join(registered)}"
         )
     from vsr_analysis.build.runspec import load_runspec
 
@@ -183,14 +190,14 @@ def make_plan(
         for key, value in (overrides or {}).items():
             if key in params and value is not None:
                 params[key] = value
-        jobs.append(ClaimJob(cid, entries[cid], params))
+        jobs.append(ClaimJob(cid, entries[cid], params, typed[cid]))
     docs = {s: replica.load_scenario(s) for s in scenarios}
-    unregistered = tuple(c for c in entries if c not in ANALYSES) if not claims else ()
+    unregistered = tuple(c for c in entries if c not in registered) if not claims else ()
     plan = Plan(tuple(scenarios), tuple(range(1, n_seeds + 1)), tuple(jobs), alpha, int(chunk_size), docs, unregistered)
     problems = []
+    job_params = {job.id: job.params for job in jobs}
     for s in scenarios:
-        _, truth = replica.generate(docs[s], replica_seed(s, 1))
-        problems += check_statements(s, truth, spec)
+        problems += check_statements(s, docs[s], typed, job_params)
     if problems:
         raise SimulationError("scenario statements disagree with their models:\n  " + "\n  ".join(problems))
     return plan
@@ -200,17 +207,28 @@ def make_plan(
 # One seed, one chunk (run on the workers)
 
 
+_MODEL_TRUTH: dict[tuple, tuple] = {}
+
+
+def _model_truth(job: ClaimJob, scenario: dict) -> tuple:
+    """:func:`model_truth`, computed once per scenario and claim in a worker (it does not depend on the seed)."""
+    key = (scenario.get("_sha256"), job.id, json.dumps(json_ready(job.params), sort_keys=True, default=str))
+    if key not in _MODEL_TRUTH:
+        _MODEL_TRUTH[key] = model_truth(job.claim, scenario, job.params)
+    return _MODEL_TRUTH[key]
+
+
 def run_seed(scenario: dict, seed: int, claims: Sequence[ClaimJob], alpha: float) -> list[dict]:
     """Every selected claim's evidence, verdicts and truth for one simulated survey."""
     name = scenario["name"]
     rseed = replica_seed(name, seed)
-    data = analysis_frame(scenario, rseed)
-    truth = data.truth["claims"]
+    data, complete = simulated_survey(scenario, rseed)
     evidence: dict[str, dict | None] = {}
     errors: dict[str, str] = {}
     for job in claims:
         try:
-            evidence[job.id] = ANALYSES[job.id](data, job.entry, job.params, analysis_seed(name, seed, job.id))
+            analysis = analysis_for(job.claim)
+            evidence[job.id] = analysis(data, job.claim, job.params, analysis_seed(name, seed, job.id))
         except Exception as exc:  # a failed analysis is an inconclusive verdict, recorded with its reason
             evidence[job.id] = None
             errors[job.id] = f"{type(exc).__name__}: {' '.join(str(exc).split())}"[:200]
@@ -228,33 +246,22 @@ def run_seed(scenario: dict, seed: int, claims: Sequence[ClaimJob], alpha: float
     records = []
     for job in claims:
         ev = evidence[job.id]
-        t = truth.get(job.id, {})
-        true_value = t.get("true_value")
-        if true_value is None and job.id in SHARE_TRUTH:  # F9, F10: the realised frame share (synth.share_truth)
-            true_value = (data.truth.get(SHARE_TRUTH[job.id]) or {}).get("realised_frame")
-        if true_value is None and ANALYSES[job.id] is ordinal_effect:
-            # the coefficient the estimator targets when the analysis model is not the generating one (F5)
-            true_value = pseudo_true_coefficient(
-                scenario,
-                job.params["term"],
-                tuple(c for c in job.params["controls"] if c != job.params["term"]),
-                tuple(job.params["fixed_effects"]),
-            )
-        if true_value is None and ANALYSES[job.id] is conjunction_component:
-            # F3a-F3d: the characteristic alone, in the fitted model's own specification (a marginal coefficient)
-            true_value = pseudo_true_coefficient(
-                scenario, job.entry["evidence_part"], (), tuple(job.params["fixed_effects"])
-            )
-        # share claims: labelled by this seed's realised frame share (what the test and its interval target); the
-        # others by the scenario's statement (checked against its model when the plan is made)
-        realised = realised_holds(job.entry, true_value, t)
+        stated = stated_truth(scenario, job.id)
+        model_holds, true_value = _model_truth(job, scenario)
+        realised_share, stage_shares = realised_value(job.claim, complete)
+        if realised_share is not None:
+            true_value = realised_share
+        # share claims on the municipalities: labelled by this seed's realised frame share (what the test and its
+        # interval target); the others by the model's truth (the scenario's statement where the model says nothing)
+        realised = realised_holds(job.claim, realised_share, stage_shares)
+        holds = realised if realised is not None else (model_holds if model_holds is not None else stated)
         rec: dict[str, Any] = {
             "scenario": name,
             "seed": seed,
             "replica_seed": rseed,
             "claim": job.id,
-            "truth": truth_label(t.get("holds") if realised is None else realised),
-            "truth_stated": truth_label(t.get("holds")),
+            "truth": truth_label(holds),
+            "truth_stated": truth_label(stated),
             "true_value": true_value,
             "error": errors.get(job.id, ""),
         }
@@ -269,7 +276,7 @@ def run_seed(scenario: dict, seed: int, claims: Sequence[ClaimJob], alpha: float
             else:
                 p_adj = adjust(family_id, p) if family_id is not None else p
             rec.update(
-                verdict=decide(job.entry, _with_adjusted_routes(ev, adjust, family_id), alpha, p_adj).verdict,
+                verdict=decide(job.entry, with_adjusted_routes(ev, adjust, family_id), alpha, p_adj).verdict,
                 verdict_unadjusted=decide(job.entry, ev, alpha, p).verdict,
                 estimate=ev["primary"]["estimate"],
                 ci_low=ev["primary"]["ci_low"],
@@ -315,13 +322,6 @@ def checkpoint_path(out: Path, scenario: str, seeds: Sequence[int]) -> Path:
     return out / CHECKPOINT_DIR / scenario / f"seeds-{seeds[0]:06d}-{seeds[-1]:06d}.json"
 
 
-def _atomic_write(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
-
-
 def read_checkpoint(path: Path, fingerprint: str, seeds: Sequence[int]) -> dict | None:
     """A chunk's result if its checkpoint is complete and belongs to this plan, else None (recompute it)."""
     try:
@@ -335,7 +335,7 @@ def read_checkpoint(path: Path, fingerprint: str, seeds: Sequence[int]) -> dict 
 
 def _write_checkpoint(out: Path, result: dict) -> None:
     payload = {k: result[k] for k in ("fingerprint", "scenario", "seeds", "records")}
-    _atomic_write(checkpoint_path(out, result["scenario"], result["seeds"]), json.dumps(payload) + "\n")
+    atomic_write(checkpoint_path(out, result["scenario"], result["seeds"]), json.dumps(payload) + "\n")
 
 
 def _claim_run_json(out: Path, plan: Plan, fingerprint: str) -> None:
@@ -355,7 +355,7 @@ def _claim_run_json(out: Path, plan: Plan, fingerprint: str) -> None:
         "scenarios": list(plan.scenarios),
         "claims": [c.id for c in plan.claims],
     }
-    _atomic_write(path, json.dumps(doc, indent=2) + "\n")
+    atomic_write(path, json.dumps(doc, indent=2) + "\n")
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -538,8 +538,8 @@ def write_outputs(
 
     table = per_seed_table(records)
     oc = operating.operating_characteristics(table)
-    _atomic_write(out / PER_SEED_FILE, table.to_csv(index=False, lineterminator="\n", float_format=FLOAT_FORMAT))
-    _atomic_write(out / OC_FILE, oc.to_csv(index=False, lineterminator="\n", float_format=FLOAT_FORMAT))
+    atomic_write(out / PER_SEED_FILE, table.to_csv(index=False, lineterminator="\n", float_format=FLOAT_FORMAT))
+    atomic_write(out / OC_FILE, oc.to_csv(index=False, lineterminator="\n", float_format=FLOAT_FORMAT))
     prov = {
         "simulated": True,
         "warning": "SIMULATED DATA: operating characteristics of the decision rules under stated scenarios.",
@@ -565,4 +565,4 @@ def write_outputs(
             "cpu_seconds_of_workers": round(cpu_seconds, 2),
         },
     }
-    _atomic_write(out / PROVENANCE_FILE, json.dumps(json_ready(prov), indent=2, ensure_ascii=False) + "\n")
+    atomic_write(out / PROVENANCE_FILE, json.dumps(json_ready(prov), indent=2, ensure_ascii=False) + "\n")

@@ -1,25 +1,27 @@
-"""Claim id -> the claim's primary analysis, through the same package functions its notebook calls.
+"""Analysis kind -> the primary analysis of a claim of that kind, through the package functions the chapters call.
 
-Each entry is ``analysis(data, claim, params, seed) -> evidence`` where ``data`` is the
-:class:`~vsr_analysis.data.analysis_frame.AnalysisFrame` a notebook gets from ``ctx``, ``claim`` the claim's
-entry in ``claims.yml``, ``params`` the notebook's parameters for the claim's parameter set (template defaults
-overridden by ``runspec.yml``; see :func:`claim_parameters`) and ``seed`` the claim's own analysis seed
-(:mod:`.streams`).  ``evidence`` has the shape the notebooks hand to the ledger (``primary`` with ``estimate``,
-``ci_low``, ``ci_high``, ``p_value``; ``rule_inputs``; ``n``), so ``claims.ledger.decide`` applies the
-pre-specified rule to it unchanged.  A component of a conjunction (F3a-F3d, ``evidence_part`` in claims.yml)
-gets the part of its parent's evidence the ledger would read (``claims.ledger.claim_evidence``).
+``claims.yml`` declares each claim's analysis (``analysis.kind``), outcome and population
+(:mod:`vsr_analysis.claims.spec`); :func:`analysis_for` picks the implementation by the kind, never by the
+claim's id.  Each implementation is ``analysis(data, claim, params, seed) -> evidence`` where ``data`` is the
+:class:`~vsr_analysis.data.analysis_frame.AnalysisFrame` a notebook gets from ``ctx``, ``claim`` the typed
+:class:`~vsr_analysis.claims.spec.Claim`, ``params`` the notebook's parameters for the claim's parameter set
+(template defaults overridden by ``runspec.yml``; see :func:`claim_parameters`: the controls, fixed effects and
+permutations a chapter uses) and ``seed`` the claim's own analysis seed (:mod:`.streams`).  ``evidence`` has the
+shape the notebooks hand to the ledger (``primary`` with ``estimate``, ``ci_low``, ``ci_high``, ``p_value``;
+``rule_inputs``; ``n``), so ``claims.ledger.decide`` applies the pre-specified rule to it unchanged.  A component
+of a conjunction (``analysis.part_of``) gets the part of its parent's evidence the ledger would read
+(``claims.ledger.claim_evidence``).
 
 Only the primary test and what the decision rule reads are computed: the descriptive tables, figures and
 robustness rows of a chapter do not enter the verdict and are skipped.
 
-Where a notebook still holds a step inline (F4's threshold: the frame's median unless the parameter set names
-one; F2's started share and stage spread), the step is restated here in a line or two and marked; the
-statistics themselves are never re-implemented.
+Where a notebook still holds a step inline (the existence count's threshold: the frame's median unless the
+parameter set names one; the spread of a share over the ladder's stages), the step is restated here in a line or
+two and marked; the statistics themselves are never re-implemented.
 """
 
 from __future__ import annotations
 
-import functools
 import warnings
 from collections.abc import Callable
 from typing import Any
@@ -29,18 +31,17 @@ import numpy as np
 from vsr_analysis.claims import conjunction_evidence as conj
 from vsr_analysis.claims import necessity_evidence
 from vsr_analysis.claims import share_evidence as se
-from vsr_analysis.claims.coherence_evidence import f10_evidence
 from vsr_analysis.claims.evidence import MIN_COUNT_UNITS, MIN_MODEL_UNITS
 from vsr_analysis.claims.model_robustness import with_large_reference
 from vsr_analysis.claims.network_evidence import f5_evidence
-from vsr_analysis.claims.progress_evidence import f9_evidence
+from vsr_analysis.claims.spec import Claim
 from vsr_analysis.data.analysis_frame import AnalysisFrame
 from vsr_analysis.stats.descriptives import as_float, stages_with_min_share
 from vsr_analysis.stats.dispersion import weighted_distribution
 from vsr_analysis.stats.marginal_effects import ordinal_term_effect
 from vsr_analysis.stats.nca import nca
 
-Analysis = Callable[[AnalysisFrame, dict, dict, int], dict]
+Analysis = Callable[[AnalysisFrame, Claim, dict, int], dict]
 
 _PRIMARY_KEYS = ("estimate", "ci_low", "ci_high", "p_value")
 
@@ -65,150 +66,132 @@ def _require(n: int, minimum: int, what: str) -> None:
         raise ValueError(f"only {n} responding municipalities have {what}; the analysis needs at least {minimum}")
 
 
-def ordinal_effect(data: AnalysisFrame, claim: dict, params: dict, seed: int) -> dict:
-    """F1 (notebook ``f1_f5_ordinal_effect``): the term's coefficient, Wald p and the TOST p."""
-    alpha = float(params["alpha"])
-    sesoi = float(claim["rule_parameters"]["sesoi_log_odds"])
+def _municipalities(data: AnalysisFrame, claim: Claim):
+    """The responding municipalities a model-based claim is about (its population's ``subgroup`` applied), with
+    the large-county reference the chapters use."""
+    if claim.population.units != "municipalities":
+        raise ValueError(f"a {claim.analysis.kind} analysis of {claim.population.units} is not implemented")
     resp, _ = with_large_reference(data.respondents, data.frame)
-    used = resp.dropna(subset=["maturity_stage", params["term"], *params["controls"]])
-    _require(len(used), MIN_MODEL_UNITS, "a maturity stage, the term and every covariate")
+    if claim.population.subgroup:
+        resp = resp[as_float(resp[claim.population.subgroup]) == 1]
+    return resp
+
+
+def _sesoi(claim: Claim) -> float:
+    return float(claim.rule_parameters["sesoi_log_odds"])
+
+
+def ordinal_coefficient(data: AnalysisFrame, claim: Claim, params: dict, seed: int) -> dict:
+    """The coefficient of ``analysis.term`` in the weighted proportional-odds model of the outcome with the
+    chapter's controls and fixed effects (notebook ``f1_f5_ordinal_effect``): Wald p and the TOST p."""
+    term, item = claim.analysis["term"], claim.outcome.item
+    resp = _municipalities(data, claim)
+    used = resp.dropna(subset=[item, term, *params["controls"]])
+    _require(len(used), MIN_MODEL_UNITS, f"{item}, the term and every covariate")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         e = ordinal_term_effect(
             resp,
-            params["term"],
+            term,
             params["controls"],
             weights="weight",
             fixed_effects=params["fixed_effects"],
             cut=params["top_stage"],
-            sesoi=sesoi,
-            alpha=alpha,
+            sesoi=_sesoi(claim),
+            alpha=float(params["alpha"]),
         )
     return _evidence(e.estimate, e.ci_low, e.ci_high, e.p_value, e.n, {"equivalence_p": e.equivalence_p})
 
 
-def networks_and_collaboration(data: AnalysisFrame, claim: dict, params: dict, seed: int) -> dict:
-    """F5 (notebook ``f5_networks``): ``network_evidence.f5_evidence``, the intersection-union test of the kinds
-    of network and cooperation with the county authority, each in its own model with the controls."""
-    resp, _ = with_large_reference(data.respondents, data.frame)
-    _require(
-        len(resp.dropna(subset=["maturity_stage", *params["controls"]])), MIN_MODEL_UNITS, "a stage and every covariate"
-    )
-    _, ev = f5_evidence(
-        resp,
-        controls=params["controls"],
-        fixed_effects=params["fixed_effects"],
-        sesoi=float(claim["rule_parameters"]["sesoi_log_odds"]),
-        alpha=float(params["alpha"]),
-    )
-    return _from_notebook_evidence(ev["primary"], ev["n"], ev["rule_inputs"])
-
-
-def maturity_spread(data: AnalysisFrame, claim: dict, params: dict, seed: int) -> dict:
-    """F2 (notebook ``f2_maturity``): share started, and how many stages hold the minimum share.
-
-    Inline in the notebook (restated): the stage shares; the share started is ``share_claim_analysis`` as the
-    notebook calls it.
-    """
-    rp = claim["rule_parameters"]
-    answered = data.respondents.dropna(subset=["maturity_stage"])
-    _require(len(answered), MIN_COUNT_UNITS, "a maturity stage")
-    y = as_float(answered["maturity_stage"])
-    w = answered["weight"].to_numpy(dtype=float)
-    frame_size = params["frame_size"]
-    dist = weighted_distribution(y, w, levels=list(range(6)), population_size=frame_size)
-    occupied = stages_with_min_share(dist["share"], float(rp["min_stage_share"]))
-    inputs = {"stages_above_min_share": occupied}
-    analysis = se.share_claim_analysis(
-        data.frame,
-        claim,
-        float(params["alpha"]),
-        item="maturity_stage",
-        min_stage=params["started_stage"],
-        margins=data.weight_info["margins"],
-        rule_inputs=inputs,
-        robustness=False,
-        **_share_inputs(data),
-    )
-    return _from_notebook_evidence(analysis.primary, analysis.primary["n"], inputs)
-
-
-#: The last F3 conjunction computed: F3 and its four components read one model fit per simulated survey.
+#: The last conjunction computed: a conjunction and its components read one set of model fits per survey.
 _CONJUNCTION_CACHE: dict[str, Any] = {}
 
 
-def _conjunction(data: AnalysisFrame, params: dict, sesoi: float) -> dict:
-    """F3's evidence as the notebook records it (``primary``, ``rule_inputs``, ``parts``, ``n``):
-    ``conjunction_evidence.f3_evidence``, each characteristic alone (marginal), as the chapter calls it."""
-    terms = list(params["terms"])
-    key = (terms, list(params["fixed_effects"]), sesoi, float(params["alpha"]))
+def _conjunction(data: AnalysisFrame, claim: Claim, params: dict, sesoi: float) -> dict:
+    """A conjunction's evidence as its chapter records it (``primary``, ``rule_inputs``, ``parts``, ``n``).
+
+    Components ``group_comparison``: each term alone (marginal; ``conjunction_evidence.f3_evidence``).
+    Components ``ordinal_coefficient``: each term in its own model with the chapter's controls and fixed effects
+    (``network_evidence.f5_evidence``).
+    """
+    terms = list(claim.analysis["terms"])
+    components = claim.analysis["components"]
+    key = (components, terms, list(params.get("controls", [])), list(params["fixed_effects"]), sesoi)
+    key += (float(params["alpha"]),)
     if _CONJUNCTION_CACHE.get("data") is data and _CONJUNCTION_CACHE.get("key") == key:
         return _CONJUNCTION_CACHE["evidence"]
-    resp, _ = with_large_reference(data.respondents, data.frame)
-    _require(
-        len(resp.dropna(subset=["maturity_stage", *terms])), MIN_MODEL_UNITS, "a stage and all four characteristics"
-    )
+    resp = _municipalities(data, claim)
+    item = claim.outcome.item
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        _, ev = conj.f3_evidence(
-            resp, terms, sesoi=sesoi, alpha=float(params["alpha"]), fixed_effects=params["fixed_effects"]
-        )
+        if components == "group_comparison":
+            _require(len(resp.dropna(subset=[item, *terms])), MIN_MODEL_UNITS, f"{item} and every characteristic")
+            _, ev = conj.f3_evidence(
+                resp, terms, sesoi=sesoi, alpha=float(params["alpha"]), fixed_effects=params["fixed_effects"]
+            )
+        else:
+            controls = params["controls"]
+            _require(len(resp.dropna(subset=[item, *controls])), MIN_MODEL_UNITS, f"{item} and every covariate")
+            _, ev = f5_evidence(
+                resp,
+                terms=terms,
+                controls=controls,
+                fixed_effects=params["fixed_effects"],
+                sesoi=sesoi,
+                alpha=float(params["alpha"]),
+            )
     _CONJUNCTION_CACHE.update(data=data, key=key, evidence=ev)
     return ev
 
 
-def _f3_sesoi(claim: dict) -> float:
-    """The notebook takes the SESOI from F3a's entry; F3 itself has no rule parameters."""
-    rp = claim.get("rule_parameters") or {}
-    if "sesoi_log_odds" in rp:
-        return float(rp["sesoi_log_odds"])
-    return _f3a_sesoi(*_claims_file_key())
+def _parent(claim: Claim) -> Claim:
+    from vsr_analysis.claims.spec import cached_claims
+
+    return cached_claims()[claim.analysis["part_of"]]
 
 
-def _claims_file_key() -> tuple[str, int]:
-    from vsr_analysis import paths
+def _conjunction_sesoi(claim: Claim) -> float:
+    """A conjunction's SESOI: its own, else the one its components share (the chapter reads the components')."""
+    if "sesoi_log_odds" in claim.rule_parameters:
+        return _sesoi(claim)
+    from vsr_analysis.claims.spec import cached_claims
 
-    path = paths.claims_spec_path()
-    return str(path), path.stat().st_mtime_ns
-
-
-@functools.lru_cache(maxsize=4)
-def _f3a_sesoi(path: str, mtime_ns: int) -> float:
-    """F3a's SESOI, read once per version of claims.yml (parsing it for every simulated survey was slow)."""
-    from vsr_analysis.claims.ledger import load_claims_spec
-
-    spec = load_claims_spec()
-    return float(next(c for c in spec["claims"] if c["id"] == "F3a")["rule_parameters"]["sesoi_log_odds"])
+    parts = {_sesoi(c) for c in cached_claims().claims if c.analysis.get("part_of") == claim.id}
+    if len(parts) != 1:
+        raise ValueError(f"claim {claim.id}: its components must share one sesoi_log_odds, found {sorted(parts)}")
+    return parts.pop()
 
 
-def joint_structure(data: AnalysisFrame, claim: dict, params: dict, seed: int) -> dict:
-    """F3 (notebook ``f3_who_came_furthest``): intersection-union test of the four marginal one-sided tests."""
-    ev = _conjunction(data, params, _f3_sesoi(claim))
+def conjunction(data: AnalysisFrame, claim: Claim, params: dict, seed: int) -> dict:
+    """All components hold (intersection-union test: the largest of the one-sided p-values)."""
+    ev = _conjunction(data, claim, params, _conjunction_sesoi(claim))
     return _from_notebook_evidence(ev["primary"], ev["n"], ev["rule_inputs"])
 
 
-def conjunction_component(data: AnalysisFrame, claim: dict, params: dict, seed: int) -> dict:
-    """F3a-F3d (F3's chapter): the part of F3's evidence named by ``evidence_part`` (one-sided Wald test of the
-    characteristic alone)."""
-    ev = _conjunction(data, params, _f3_sesoi(claim))
-    part = ev["parts"][claim["evidence_part"]]
+def group_comparison(data: AnalysisFrame, claim: Claim, params: dict, seed: int) -> dict:
+    """A component of a conjunction (``analysis.part_of``): the part of the conjunction's evidence named by its
+    ``term`` (one-sided Wald test of the characteristic alone)."""
+    parent = _parent(claim)
+    ev = _conjunction(data, parent, params, _conjunction_sesoi(parent))
+    part = ev["parts"][claim.analysis["term"]]
     return _from_notebook_evidence(part["primary"], part["n"], part["rule_inputs"])
 
 
-def not_prerequisite(data: AnalysisFrame, claim: dict, params: dict, seed: int) -> dict:
-    """F4 (notebook ``f4_necessity``): validated counterexamples below the threshold, with the NCA ceiling.
+def existence_count(data: AnalysisFrame, claim: Claim, params: dict, seed: int) -> dict:
+    """Validated counterexamples below the condition's threshold at the outcome's stage (notebook
+    ``f4_necessity``), with the NCA ceiling.
 
     The primary estimate is the count of validated counterexamples (no interval, no p-value of its own; the
     CE-FDH permutation p enters the rule as ``nca_p_value``).
     """
-    condition = params["condition"]
+    condition = claim.analysis["condition"]
     threshold = params["threshold"]
     # inline in the notebook: the threshold is the frame's median unless the parameter set names one
     cut = float(data.frame[condition].median()) if threshold is None else float(threshold)
-    resp = data.respondents.dropna(subset=["maturity_stage", condition])
-    _require(len(resp), MIN_COUNT_UNITS, "a maturity stage and the condition")
+    resp = _municipalities(data, claim).dropna(subset=[claim.outcome.item, condition])
+    _require(len(resp), MIN_COUNT_UNITS, f"{claim.outcome.item} and the condition")
     x_raw = resp[condition].astype(float).to_numpy()
-    y = resp["maturity_stage"].astype(float).to_numpy()
+    y = resp[claim.outcome.item].astype(float).to_numpy()
     x = np.log10(x_raw) if params["log_scale"] else x_raw
     ce = nca(x, y, ceiling="ce_fdh", permutations=int(params["permutations"]), seed=seed)
     ev = necessity_evidence.existence_evidence(
@@ -216,7 +199,7 @@ def not_prerequisite(data: AnalysisFrame, claim: dict, params: dict, seed: int) 
         data.frame,
         condition,
         cut,
-        params["top_stage"],
+        claim.outcome.min_stage,
         log_scale=params["log_scale"],
         nca_result=ce,
         confidential=data.confidential,
@@ -225,25 +208,34 @@ def not_prerequisite(data: AnalysisFrame, claim: dict, params: dict, seed: int) 
     return _evidence(inputs["validated_counterexamples"], None, None, None, ev.n, inputs)
 
 
-def share_claim(data: AnalysisFrame, claim: dict, params: dict, seed: int) -> dict:
-    """F6, F7 (notebook ``share_claim``): the calibrated raked share of the outcome in its domain.
+def _spread_inputs(data: AnalysisFrame, claim: Claim) -> dict:
+    """Inline in the notebook (restated): how many stages of ``analysis.spread_over`` hold the minimum share."""
+    column = claim.analysis["spread_over"]
+    answered = data.respondents.dropna(subset=[column])
+    _require(len(answered), MIN_COUNT_UNITS, column)
+    y = as_float(answered[column])
+    w = answered["weight"].to_numpy(dtype=float)
+    dist = weighted_distribution(y, w, levels=list(range(6)), population_size=len(data.frame))
+    return {
+        "stages_above_min_share": stages_with_min_share(dist["share"], float(claim.rule_parameters["min_stage_share"]))
+    }
 
-    ``share_evidence.share_claim_analysis`` as the notebook calls it, without the robustness rows (the verdict
-    reads only the primary test).
-    """
-    analysis = se.share_claim_analysis(
-        data.frame,
-        claim,
-        float(params["alpha"]),
-        item=params["item"],
-        min_stage=params["min_stage"],
-        subset_item=params["subset_item"],
-        alt_min_stage=params.get("alt_min_stage"),
-        margins=data.weight_info["margins"],
-        robustness=False,
-        **_share_inputs(data),
-    )
-    return _from_notebook_evidence(analysis.primary, analysis.primary["n"], {})
+
+def share_vs_threshold(data: AnalysisFrame, claim: Claim, params: dict, seed: int) -> dict:
+    """The share of the declared outcome among the claim's units against the rule's level
+    (``share_evidence.declared_share_test``, the test the share chapters call), with the spread over the stages
+    when the claim declares ``spread_over``."""
+    inputs = _spread_inputs(data, claim) if claim.analysis.get("spread_over") else {}
+    design = _share_inputs(data)["design"] if claim.population.units == "municipalities" else None
+    t = se.declared_share_test(data.frame, claim, counties=_responding_counties(data), design=design)
+    return _from_notebook_evidence(t, t.get("n", 0), inputs)
+
+
+def _responding_counties(data: AnalysisFrame):
+    counties = data.counties
+    if "responded" in counties:
+        counties = counties[counties["responded"].astype(bool)]
+    return counties
 
 
 _last_share_inputs: tuple[Any, Any] = (None, None)
@@ -252,9 +244,8 @@ _last_share_inputs: tuple[Any, Any] = (None, None)
 def _share_inputs(data: AnalysisFrame) -> dict:
     """The response propensities and the raked design of ``data``, built once per simulated survey.
 
-    F2 and F6-F10 use the same response model and design (they depend only on the frame and its weights); the
-    last frame's are kept and reused while the same frame object is analysed.  Passed to the package functions as
-    ``propensity`` and ``design``.
+    Every share claim on the municipalities uses the same response model and design (they depend only on the
+    frame and its weights); the last frame's are kept and reused while the same frame object is analysed.
     """
     global _last_share_inputs
     frame, inputs = _last_share_inputs
@@ -266,52 +257,20 @@ def _share_inputs(data: AnalysisFrame) -> dict:
     return inputs
 
 
-def barrier_share(data: AnalysisFrame, claim: dict, params: dict, seed: int) -> dict:
-    """F8 (notebook ``f8_barriers``): the calibrated raked share naming the primary barrier against the level."""
-    analysis = se.share_claim_analysis(
-        data.frame,
-        claim,
-        float(params["alpha"]),
-        item=params["primary_item"],
-        margins=data.weight_info["margins"],
-        robustness=False,
-        **_share_inputs(data),
-    )
-    return _from_notebook_evidence(analysis.primary, analysis.primary["n"], {})
-
-
-def measuring_progress(data: AnalysisFrame, claim: dict, params: dict, seed: int) -> dict:
-    """F9 (notebook ``f9_measuring_progress``): ``progress_evidence.f9_evidence``, share below the level."""
-    threshold = float(claim["rule_parameters"]["threshold"])
-    ev = f9_evidence(data.frame, threshold=threshold, margins=data.weight_info["margins"], **_share_inputs(data))
-    return _from_notebook_evidence(ev["primary"], ev["n"], ev["rule_inputs"])
-
-
-def state_barrier(data: AnalysisFrame, claim: dict, params: dict, seed: int) -> dict:
-    """F10 (notebook ``f10_policy_coherence``): ``coherence_evidence.f10_evidence``, either barrier named."""
-    threshold = float(claim["rule_parameters"]["threshold"])
-    ev = f10_evidence(data.frame, threshold=threshold, margins=data.weight_info["margins"], **_share_inputs(data))
-    return _from_notebook_evidence(ev["primary"], ev["n"], ev["rule_inputs"])
-
-
-#: Claim id -> analysis.  A claim whose analysis is not (yet) a package function has no entry; ``vsr simulate``
-#: names it and refuses to pretend.
-ANALYSES: dict[str, Analysis] = {
-    "F1": ordinal_effect,
-    "F2": maturity_spread,
-    "F3": joint_structure,
-    "F3a": conjunction_component,
-    "F3b": conjunction_component,
-    "F3c": conjunction_component,
-    "F3d": conjunction_component,
-    "F4": not_prerequisite,
-    "F5": networks_and_collaboration,
-    "F6": share_claim,
-    "F7": share_claim,
-    "F8": barrier_share,
-    "F9": measuring_progress,
-    "F10": state_barrier,
+#: Analysis kind (``analysis.kind`` in claims.yml) -> implementation.
+IMPLEMENTATIONS: dict[str, Analysis] = {
+    "ordinal_coefficient": ordinal_coefficient,
+    "group_comparison": group_comparison,
+    "conjunction": conjunction,
+    "existence_count": existence_count,
+    "share_vs_threshold": share_vs_threshold,
 }
+
+
+def analysis_for(claim: Claim) -> Analysis | None:
+    """The implementation of ``claim``'s declared analysis kind (None: the kind has none; ``vsr simulate`` names
+    the claim and refuses to pretend)."""
+    return IMPLEMENTATIONS.get(claim.analysis.kind)
 
 
 def claim_parameters(claim: dict, alpha: float, runspec: Any = None) -> dict:

@@ -60,3 +60,23 @@ def analysis_frame(scenario: dict, seed: int) -> AnalysisFrame:
     )
     add_weights(data)
     return data
+
+
+def simulated_survey(scenario: dict, seed: int) -> tuple[AnalysisFrame, pd.DataFrame]:
+    """The analysis frame of ``synthetic:<scenario>:<seed>`` (as :func:`analysis_frame`, without the truth JSON) and
+    every frame municipality's items before unit and item non-response (``synth.simulate_with_frame``): what the
+    truth of a claim on one simulated frame is computed from."""
+    register, codebook, history = reference_data()
+    ((_, rows, complete),) = list(replica.simulate_with_frame(scenario, [seed], register))
+    path = _scratch() / f"{scenario['name']}-{seed}-{os.getpid()}.csv"
+    path.write_bytes(replica.to_csv_bytes(rows))
+    try:
+        survey = load_survey(path, codebook=codebook, register=register, history=history)
+    finally:
+        path.unlink(missing_ok=True)
+    frame = add_analysis_columns(build_frame(survey.data, register))
+    data = AnalysisFrame(
+        spec=f"synthetic:{scenario['name']}:{seed}", frame=frame, counties=county_rows(survey.data), synthetic=True
+    )
+    add_weights(data)
+    return data, complete

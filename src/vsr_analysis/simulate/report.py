@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from vsr_analysis import paths
+from vsr_analysis.claims import stored_runs
 from vsr_analysis.claims.evidence import write_table
 from vsr_analysis.simulate import engine, operating
 from vsr_analysis.synth import replica
@@ -74,6 +75,8 @@ def load_run(full_run: str, scenarios: list[str], seeds: int, permutations: int)
         if problem is None:
             oc = operating.read_table(full / engine.OC_FILE)
             commit = (prov.get("git") or {}).get("commit") or "unknown"
+            run = stored_runs.StoredRun(full, prov)
+            lacking = stored_runs.claims_lacking(run)
             return oc, (
                 f"This page shows the **stored full run** in `{full_run}/`, made by `{prov['command']}` at commit "
                 f"`{commit[:12]}` with {prov['seeds']['n']:,} seeds per scenario (seeds {prov['seeds']['first']} "
@@ -81,6 +84,7 @@ def load_run(full_run: str, scenarios: list[str], seeds: int, permutations: int)
                 "`claims.yml` make the same simulation plan (same fingerprint), so the stored run is what this "
                 f"version computes. Its provenance (package versions, scenario checksums, the claims' parameters) "
                 f"is in `{full_run}/{engine.PROVENANCE_FILE}`."
+                + (f"\n\n{stored_runs.lacking_text(run, lacking, full_run)}" if lacking else "")
             )
         stale = (
             f" A stored run of {prov['seeds']['n']:,} seeds per scenario is in `{full_run}/`, but {problem}, so "

@@ -1,25 +1,24 @@
-"""What a scenario makes true, checked: the ``claims:`` statements of a scenario against its model.
+"""What a scenario makes true for each claim, computed from the claim's declaration and the scenario's model.
 
-A scenario *states* for each claim whether it holds (``data/scenarios/*.yml``, section ``claims``).  This module
-recomputes the answer from the calibrated generating model (``synth.claim_truth.expected_values``) and the
-claim's decision parameters in ``claims.yml``, so that a wrong statement is caught before any simulation is
-scored against it.  The conditions, per rule:
+Each claim declares in ``claims.yml`` its outcome, population and analysis kind (:mod:`vsr_analysis.claims.spec`);
+:func:`model_truth` computes from the scenario's calibrated generating model whether the claim holds and the value
+its primary estimate estimates, by the analysis kind (never by the claim's id):
 
-* ``directional`` (F1: the coefficient of political anchoring): holds when the effect is positive;
-* F5 (``intersection_union`` of two parts): the pseudo-true coefficients of the number of kinds of network and
-  of cooperation with the county, each in its own model with F1's controls and county fixed effects
-  (:func:`f5_truth`), are both positive;
-* ``share_above_and_spread`` (F2): the frame's expected share at stage >= 1 exceeds the threshold and enough
-  stages hold the minimum share;
-* ``intersection_union`` (F3): all four marginal coefficients are positive (the conjunction of F3a-F3d);
-* ``one_sided`` (F3a-F3d, the ``evidence_part`` of each): that characteristic's *marginal* coefficient is
-  positive: the pseudo-true coefficient of the characteristic alone in the weighted proportional-odds model F3's
-  tests fit (:func:`marginal_truth`, no county fixed effects), the estimand of the group comparison the finding
-  states, not the generating model's partial coefficient;
-* ``existence`` (F4): no ceiling keeps municipalities below the frame's median population under the top stage;
-* ``share_above`` (F6, F7, F8, F10) and ``share_below`` (F9): the frame's expected share is above (below) the
-  threshold.  For F9 and F10 the expected share is the one the replica writes into its truth JSON
-  (``synth.share_truth``: ``f9_measures_progress`` and ``f10_state_barrier``, ``expected_frame``).
+* ``share_vs_threshold``: the expected share of the declared outcome among the declared units
+  (``synth.estimands.expected_share``) against the rule's level (above, or below for ``share_below``), and for a
+  claim with ``spread_over`` enough stages holding the minimum share;
+* ``ordinal_coefficient``: the sign the rule names (positive unless ``direction: negative``) of the pseudo-true
+  coefficient of the term in the chapter's model (:func:`pseudo_true_coefficient`; the generating coefficient
+  when the parameters are not known);
+* ``group_comparison``: the *marginal* coefficient of the characteristic alone is positive (:func:`marginal_truth`,
+  the estimand of the group comparison the finding states, not the generating model's partial coefficient);
+* ``conjunction``: every component holds;
+* ``existence_count``: no ceiling keeps the units below the frame's median of the condition under the outcome's
+  stage (the model's ceiling is on population, so another condition gets no computed truth).
+
+A scenario's ``claims:`` section (``data/scenarios/*.yml``) may state a truth; it is checked against the computed one
+(:func:`check_statements`) before any simulation is scored, and used only where nothing can be computed.  Each
+seed of a share claim on the municipalities is labelled by its *realised* frame share (:func:`realised_value`).
 """
 
 from __future__ import annotations
@@ -31,112 +30,148 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from vsr_analysis.synth import replica
-from vsr_analysis.synth.scenario import PRIMARY_COVARIATES
+from vsr_analysis.claims.share_evidence import claim_domain, claim_outcome
+from vsr_analysis.claims.spec import Claim, ClaimsSpec
+from vsr_analysis.synth import estimands, replica
 
-#: F5's measured parts and the model each is estimated in (``claims.network_evidence.f5_evidence`` as the
-#: chapter calls it: the controls of F1 without network membership, county fixed effects).
-F5_PARTS = ("network_kinds", "cooperates_with_county")
-F5_CONTROLS = ("log_population", "centrality", "merged_2017_2020")
-F5_FIXED_EFFECTS = ("county_code",)
-
-#: F3's four characteristics (its components' ``evidence_part``), and the fixed effects of their models (none).
-F3_TERMS = ("merged_2017_2020", "log_population", "centrality", "network_member")
-F3_FIXED_EFFECTS: tuple[str, ...] = ()
-
-_SHARE_VALUE = {"F6": "sdg_in_master_plan", "F7": "stage_ge3_among_management", "F8": "barrier_capacity"}
-#: Claims whose expected frame share the replica computes in ``synth.share_truth`` (a top-level truth entry).
-SHARE_TRUTH = {"F9": "f9_measures_progress", "F10": "f10_state_barrier"}
+#: Controls and fixed effects of a coefficient's model when the chapter's parameters are not given (F1's and F5's
+#: chapters: size, centrality, merger, county fixed effects).
+DEFAULT_CONTROLS = ("log_population", "centrality", "merged_2017_2020")
+DEFAULT_FIXED_EFFECTS = ("county_code",)
+#: Terms whose pseudo-true coefficient needs the network items drawn (:func:`_network_rows`).
+NETWORK_TERMS = ("network_kinds", "cooperates_with_county")
 
 
-def expected_for_claims(truth: dict) -> dict:
-    """The model quantities every claim is about: ``claims_expected`` plus the share_truth entries (F9, F10)."""
-    out = dict(truth["claims_expected"])
-    for key in SHARE_TRUTH.values():
-        if key in truth:
-            out[key] = truth[key]["expected_frame"]
-    return out
+def stated_truth(doc: dict, claim_id: str) -> bool | None:
+    """The scenario's ``claims:`` statement about a claim (None: not stated)."""
+    return ((doc.get("claims") or {}).get(claim_id) or {}).get("holds")
 
 
-def model_says(claim_id: str, claim: dict, expected: dict) -> bool | None:
-    """Whether the claim holds under the model's expected values (None: no rule for this claim here)."""
-    rp = claim.get("rule_parameters", {}) or {}
-    beta = expected["coefficients"]
-    if claim_id == "F1":
-        return beta["political_anchoring"] > 0
-    if claim_id == "F5":
-        f5 = expected.get("f5_parts")
-        return None if f5 is None else all(value > 0 for value in f5.values())
-    if claim_id == "F2":
-        stages = sum(s >= float(rp["min_stage_share"]) for s in expected["stage_shares"])
-        return expected["stage_ge1"] > float(rp["threshold"]) and stages >= int(rp["min_stages"])
-    marginal = expected.get("marginal_coefficients")
-    if claim_id == "F3":
-        return None if marginal is None else all(marginal[t] > 0 for t in PRIMARY_COVARIATES)
-    if claim.get("rule") == "one_sided" and claim.get("evidence_part") in beta:
-        return None if marginal is None else marginal[claim["evidence_part"]] > 0
-    if claim_id == "F4":
-        cap = expected["ceiling_threshold"]
-        return cap is None or cap < expected["median_population"]
-    if claim_id in _SHARE_VALUE:
-        return expected[_SHARE_VALUE[claim_id]] > float(rp["threshold"])
-    if claim_id in SHARE_TRUTH and SHARE_TRUTH[claim_id] in expected:
-        share = expected[SHARE_TRUTH[claim_id]]
-        below = claim.get("rule") == "share_below"
-        return share < float(rp["threshold"]) if below else share > float(rp["threshold"])
-    return None
+def _direction(claim: Claim) -> float:
+    return -1.0 if claim.rule_parameters.get("direction") == "negative" else 1.0
 
 
-def check_statements(scenario: str, truth: dict, spec: dict) -> list[str]:
-    """Problems with a scenario's ``claims:`` statements (empty list: every statement agrees with the model)."""
+def _coefficient(doc: dict, term: str, params: dict | None) -> float | None:
+    """The value the chapter's estimate of ``term`` converges to (its controls and fixed effects from ``params``)."""
+    controls = tuple(c for c in (params or {}).get("controls", DEFAULT_CONTROLS) if c != term)
+    fixed = tuple((params or {}).get("fixed_effects", DEFAULT_FIXED_EFFECTS))
+    if term in NETWORK_TERMS:
+        return pseudo_true_f5(doc, term, controls, fixed)
+    if params is None:
+        return estimands.generating_coefficients(doc).get(term)
+    return pseudo_true_coefficient(doc, term, controls, fixed)
+
+
+def model_truth(claim: Claim, doc: dict, params: dict | None = None) -> tuple[bool | None, float | None]:
+    """(whether ``claim`` holds under scenario ``doc``'s model, the value its primary estimate estimates); None where
+    the model does not decide it.  ``params``: the chapter's parameters (controls and fixed effects of a model)."""
+    kind = claim.analysis.kind
+    if kind == "share_vs_threshold":
+        value = expected_claim_share(claim, doc)
+        if value is None:
+            return None, None
+        holds = value < claim.threshold if claim.rule == "share_below" else value > claim.threshold
+        if claim.analysis.get("spread_over"):
+            shares = estimands.expected_stage_shares(doc, claim.population.units)
+            holds = holds and _spread_holds(claim, shares)
+        return bool(holds), value
+    if claim.population.units != "municipalities" or claim.population.subgroup:
+        return None, None  # the models' truths are computed on all municipalities only
+    if kind == "ordinal_coefficient":
+        value = _coefficient(doc, claim.analysis["term"], params)
+        return (None, None) if value is None else (bool(_direction(claim) * value > 0), value)
+    if kind == "group_comparison":
+        value = marginal_truth(doc, [claim.analysis["term"]])[claim.analysis["term"]]
+        return bool(value > 0), value
+    if kind == "conjunction":
+        terms = list(claim.analysis["terms"])
+        if claim.analysis["components"] == "group_comparison":
+            values = marginal_truth(doc, terms)
+        else:
+            values = {t: _coefficient(doc, t, params) for t in terms}
+        if any(v is None for v in values.values()):
+            return None, None
+        return all(v > 0 for v in values.values()), None
+    if kind == "existence_count":
+        if claim.analysis["condition"] != "population_2021" or claim.outcome.min_stage is None:
+            return None, None
+        cap, median = estimands.stage_ceiling(doc, claim.outcome.min_stage)
+        return cap is None or cap < median, None
+    return None, None
+
+
+def expected_claim_share(claim: Claim, doc: dict) -> float | None:
+    """The expected share of a share claim's declared outcome among its units under the scenario's model."""
+    if claim.population.subgroup:
+        return None
+    o = claim.outcome
+    return estimands.expected_share(
+        doc, item=o.item, min_stage=o.min_stage, any_of=o.any_of, domain=o.domain, units=claim.population.units
+    )
+
+
+def _spread_holds(claim: Claim, stage_shares) -> bool:
+    rp = claim.rule_parameters
+    occupied = sum(float(x) >= float(rp["min_stage_share"]) for x in stage_shares)
+    return occupied >= int(rp["min_stages"])
+
+
+def check_statements(scenario: str, doc: dict, claims: ClaimsSpec, params: dict | None = None) -> list[str]:
+    """Problems with a scenario's ``claims:`` statements (empty list: every statement agrees with the model).
+    ``params``: claim id -> the chapter's parameters, where known."""
     problems = []
-    expected = expected_for_claims(truth)
-    doc = replica.load_scenario(scenario)
-    if doc["_sha256"] == truth.get("scenario_sha256"):  # the F3 components' estimands (pseudo-true, marginal)
-        expected["marginal_coefficients"] = marginal_truth(doc, F3_TERMS, F3_FIXED_EFFECTS)
-        expected["f5_parts"] = f5_truth(doc)
-    for claim in spec["claims"]:
-        cid = claim["id"]
-        stated = truth["claims"].get(cid, {}).get("holds")
-        computed = model_says(cid, claim, expected)
-        if stated is None or computed is None:
+    for claim in claims.claims:
+        stated = stated_truth(doc, claim.id)
+        if stated is None:
+            continue
+        computed, _ = model_truth(claim, doc, (params or {}).get(claim.id))
+        if computed is None:
             continue
         if bool(stated) != bool(computed):
             problems.append(
-                f"data/scenarios/{scenario}.yml: claims.{cid}.holds is {str(stated).lower()}, but the scenario's "
-                f"model makes the claim {'hold' if computed else 'fail'}"
+                f"data/scenarios/{scenario}.yml: claims.{claim.id}.holds is {str(stated).lower()}, but the "
+                f"scenario's model makes the claim {'hold' if computed else 'fail'}"
             )
     return problems
 
 
-#: Rules whose claim is about a share of the frame: each seed is labelled by that seed's realised frame share.
-SHARE_RULES = ("share_above", "share_below", "share_above_and_spread")
+def realised_value(claim: Claim, complete: pd.DataFrame) -> tuple[float | None, list[float] | None]:
+    """A share claim on the municipalities in one simulated frame: its realised share among all frame municipalities
+    (``complete``: respondents or not, before item non-response) and, for ``spread_over``, the realised share at each
+    stage.  (None, None) for any other claim."""
+    if not claim.is_share or claim.population.units != "municipalities":
+        return None, None
+    y = claim_outcome(complete, claim.outcome)
+    dom, _ = claim_domain(complete, claim)
+    values = y[dom & np.isfinite(y)]
+    share = float(values.mean()) if values.size else None
+    spread = None
+    column = claim.analysis.get("spread_over")
+    if column:
+        stage = np.asarray(complete[column], dtype=float)
+        spread = [float(np.mean(stage == k)) for k in range(replica.N_STAGES)]
+    return share, spread
 
 
-def realised_holds(claim: dict, true_value: float | None, claim_truth: dict) -> bool | None:
-    """Whether a share claim holds in one simulated frame: its realised share (all 356 municipalities,
-    respondents or not, before item non-response; ``true_value``) against the rule's level, and for F2 the
-    realised stage shares (``claim_truth["realised_stage_shares"]``) against the spread condition.
+def realised_holds(claim: Claim, true_value: float | None, stage_shares=None) -> bool | None:
+    """Whether a share claim holds in one simulated frame: its realised share (``true_value``) against the rule's
+    level, and for a claim with ``spread_over`` the realised stage shares against the spread condition.
 
-    None for a claim that is not about a share, or when the seed has no realised value (the scenario's
-    statement is used instead).  This is the quantity the share tests and their intervals target, so a seed
+    None for a claim that is not a share of the frame, or when the seed has no realised value (the model's or the
+    scenario's truth is used instead).  This is the quantity the share tests and their intervals target, so a seed
     whose realised share falls on the other side of the level than the scenario's expectation is labelled by
     what it realised.
     """
-    rule = claim.get("rule")
-    if rule not in SHARE_RULES or true_value is None:
+    if not claim.is_share or true_value is None:
         return None
-    rp = claim.get("rule_parameters") or {}
-    threshold = float(rp["threshold"])
-    if rule == "share_below":
+    threshold = claim.threshold
+    if claim.rule == "share_below":
         return bool(true_value < threshold)
     above = bool(true_value > threshold)
-    if rule == "share_above_and_spread":
-        shares = claim_truth.get("realised_stage_shares")
-        if shares is None:
+    if claim.analysis.get("spread_over"):
+        if stage_shares is None:
             return None
-        occupied = sum(float(x) >= float(rp["min_stage_share"]) for x in shares)
-        return above and occupied >= int(rp["min_stages"])
+        return above and _spread_holds(claim, stage_shares)
     return above
 
 
@@ -160,9 +195,9 @@ def _expected_rows(scenario_sha: str, scenario_json: str) -> pd.DataFrame:
 
     sc = json.loads(scenario_json)
     register = reference_data()[0]
-    model = replica._Model(sc, replica._frame(register))
+    model = replica.ScenarioModel(sc, replica.register_frame(register))
     n = len(model.frame)
-    probs = replica._ordered_probs(model.atom_eta, model.thresholds)  # (n, 2, 5, 6)
+    probs = replica.ordered_probs(model.atom_eta, model.thresholds)  # (n, 2, 5, 6)
     k = np.arange(replica.N_STAGES)
     cap = model.max_stage[:, None, None, None]
     above = np.where(k > cap, probs, 0.0).sum(axis=-1, keepdims=True)
@@ -211,8 +246,8 @@ def _network_rows(scenario_sha: str, scenario_json: str) -> pd.DataFrame:
     from vsr_analysis.simulate.replica_frame import reference_data
 
     sc = json.loads(scenario_json)
-    model = replica._Model(sc, replica._frame(reference_data()[0]))
-    nw, coop, v = sc["network"], sc["cooperation"], replica._v
+    model = replica.ScenarioModel(sc, replica.register_frame(reference_data()[0]))
+    nw, coop, v = sc["network"], sc["cooperation"], replica.value_of
     p_reg = np.where(model.ks, v(nw["ks_listed_regional"]), v(nw["other_regional"]))
     p_int = np.where(
         model.u4ssc,
@@ -304,9 +339,12 @@ def marginal_truth_table(components: pd.DataFrame, truth_json: dict, fixed_effec
     return out
 
 
-def f5_truth(scenario: dict, controls=F5_CONTROLS, fixed_effects=F5_FIXED_EFFECTS) -> dict[str, float]:
-    """F5's parts: the pseudo-true coefficient of each in its own model (the estimands of F5's two tests)."""
-    return {t: pseudo_true_f5(scenario, t, tuple(controls), tuple(fixed_effects)) for t in F5_PARTS}
+def f5_truth(
+    scenario: dict, controls=DEFAULT_CONTROLS, fixed_effects=DEFAULT_FIXED_EFFECTS, terms=NETWORK_TERMS
+) -> dict[str, float]:
+    """A conjunction of network terms: the pseudo-true coefficient of each in its own model (the estimands of its
+    tests)."""
+    return {t: pseudo_true_f5(scenario, t, tuple(controls), tuple(fixed_effects)) for t in terms}
 
 
 def f5_truth_table(components: pd.DataFrame, truth_json: dict, controls, fixed_effects) -> pd.DataFrame:
@@ -314,7 +352,7 @@ def f5_truth_table(components: pd.DataFrame, truth_json: dict, controls, fixed_e
     scenario = replica.load_scenario(truth_json["scenario"])
     if scenario["_sha256"] != truth_json.get("scenario_sha256"):
         raise ValueError(f"scenario {truth_json['scenario']!r} changed since the survey was simulated")
-    truth = f5_truth(scenario, tuple(controls), tuple(fixed_effects))
+    truth = f5_truth(scenario, tuple(controls), tuple(fixed_effects), tuple(components["term"]))
     out = components.assign(truth=components["term"].map(truth))[["term", "truth", "estimate", "ci_low", "ci_high"]]
     out["covered by 95 % CI"] = (out["ci_low"] <= out["truth"]) & (out["truth"] <= out["ci_high"])
     return out

@@ -13,7 +13,7 @@ from scipy import stats
 
 from vsr_analysis.stats.intervals import Interval
 
-__all__ = ["clopper_pearson", "exact_share"]
+__all__ = ["clopper_pearson", "exact_share", "exact_share_test"]
 
 
 def clopper_pearson(k, n, level: float = 0.95) -> Interval:
@@ -45,3 +45,31 @@ def exact_share(values, level: float = 0.95) -> dict:
     n, k = int(x.size), int(x.sum())
     iv = clopper_pearson(k, n, level)
     return {"n": n, "k": k, "share": iv.estimate, "ci_low": iv.low, "ci_high": iv.high}
+
+
+def exact_share_test(values, threshold: float, *, alternative: str = "greater", level: float = 0.95) -> dict:
+    """One-sided exact binomial test of the share of 1s among the answered 0/1 ``values`` against ``threshold``.
+
+    ``alternative`` "greater" tests share > threshold (p = P(K >= k) under the threshold), "less" share <
+    threshold (p = P(K <= k)).  The interval is Clopper–Pearson's.  For a handful of units (the 11 county
+    authorities) where no weighting or linearisation is warranted.  ``p_value`` is None when nothing is answered.
+    """
+    if alternative not in ("greater", "less"):
+        raise ValueError("alternative must be 'greater' or 'less'")
+    s = exact_share(values, level)
+    n, k = s["n"], s["k"]
+    if n == 0:
+        p = None
+    elif alternative == "greater":
+        p = float(stats.binom.sf(k - 1, n, float(threshold)))
+    else:
+        p = float(stats.binom.cdf(k, n, float(threshold)))
+    return {
+        "estimate": None if n == 0 else float(s["share"]),
+        "ci_low": None if n == 0 else float(s["ci_low"]),
+        "ci_high": None if n == 0 else float(s["ci_high"]),
+        "p_value": p,
+        "n": n,
+        "n_yes": k,
+        "threshold": float(threshold),
+    }

@@ -19,6 +19,8 @@ from vsr_analysis.stats import power_analytic as power
 from vsr_analysis.stats import power_simulated as design
 from vsr_analysis.stats.descriptives import as_float
 
+#: The page's claims in the order of a claims.yml like the project's (a setup built from claims.yml orders its
+#: claims as the file does: :attr:`PowerSetup.order`).
 CLAIM_ORDER = ("F1", "F2", "F3", "F4", "F5", "F6", "F7", "F8")
 ORD_GRID = np.round(np.r_[np.arange(0.0, 0.6001, 0.05), 0.7, 0.8, 1.0], 2)  # log-odds per SD of the characteristic
 SHARE_GRID = np.round(np.arange(0.0, 0.15001, 0.01), 3)  # true share minus the rule's level
@@ -91,6 +93,12 @@ class PowerSetup:
     small_frame: int
     top_stage: int
     min_cases: int
+    existence: str | None = None  # the existence claim (rule ``existence``), whose power is exact
+
+    @property
+    def order(self) -> tuple[str, ...]:
+        """The claims the page shows, in the order of ``claims``: model-based, share and existence claims."""
+        return tuple(c for c in self.claims if c in ORDINAL or c in self.shares or c == self.existence)
 
     @property
     def m_family(self) -> int:
@@ -121,23 +129,9 @@ def setup(spec: dict, frame: pd.DataFrame, resp: pd.DataFrame, alpha: float, rep
         )
         for c, o in ORDINAL.items()
     }
-    stage = as_float(resp["maturity_stage"])
-    answered = resp[np.isfinite(stage)]
-    domain = resp[(as_float(resp["sdg_in_management"]) == 1) & np.isfinite(stage)]
-
-    def has(col):
-        return resp[np.isfinite(as_float(resp[col]))]
-
-    shares = {
-        "F2": {"label": "share at stage ≥ 1", "rows": answered, "N": n_frame},
-        "F6": {"label": "share with the SDGs in the master plan", "rows": has("sdg_in_master_plan"), "N": n_frame},
-        "F7": {
-            "label": "share at stage ≥ 3 among those with the SDGs in management",
-            "rows": domain,
-            "N": len(domain) / sampling_fraction,
-        },
-        "F8": {"label": "share naming lack of capacity", "rows": has("barrier_capacity"), "N": n_frame},
-    }
+    shares = {c["id"]: share_design(c, resp, n_frame, sampling_fraction) for c in spec["claims"] if simulated_share(c)}
+    existence = next((c["id"] for c in spec["claims"] if c.get("rule") == "existence"), None)
+    answered = resp[np.isfinite(as_float(resp["maturity_stage"]))]
     cut = float(frame["population_2021"].median())
     return PowerSetup(
         claims=claims,
@@ -153,9 +147,38 @@ def setup(spec: dict, frame: pd.DataFrame, resp: pd.DataFrame, alpha: float, rep
         cut=cut,
         small_resp=int((answered["population_2021"] < cut).sum()),
         small_frame=int((frame["population_2021"] < cut).sum()),
-        top_stage=int(claims["F4"]["rule_parameters"]["top_stage"]),
-        min_cases=int(claims["F4"]["rule_parameters"]["min_cases"]),
+        top_stage=int(claims[existence]["rule_parameters"]["top_stage"]),
+        min_cases=int(claims[existence]["rule_parameters"]["min_cases"]),
+        existence=existence,
     )
+
+
+def simulated_share(claim: dict) -> bool:
+    """Whether the page simulates the claim as a share test: a share of one item among all municipalities against
+    a level from above, as ``claims.yml`` declares it (``outcome``, ``population``, ``analysis``)."""
+    outcome, population = claim.get("outcome") or {}, claim.get("population") or {}
+    return (
+        (claim.get("analysis") or {}).get("kind") == "share_vs_threshold"
+        and population.get("units") == "municipalities"
+        and not population.get("subgroup")
+        and bool(outcome.get("item"))
+        and claim.get("rule") != "share_below"
+    )
+
+
+def share_design(claim: dict, resp: pd.DataFrame, n_frame: int, sampling_fraction: float) -> dict:
+    """A share claim's units in the test (respondents who answered the item, within the declared domain), the
+    population for the correction (the frame, or the domain's size scaled by the sampling fraction) and its label
+    (``outcome.label`` in claims.yml)."""
+    outcome = claim["outcome"]
+    known = np.isfinite(as_float(resp[outcome["item"]]))
+    domain = outcome.get("domain")
+    if domain:
+        rows = resp[(as_float(resp[domain]) == 1) & known]
+        size = len(rows) / sampling_fraction
+    else:
+        rows, size = resp[known], n_frame
+    return {"label": outcome.get("label") or f"share with {outcome['item']}", "rows": rows, "N": size}
 
 
 def intro_text(s: PowerSetup, spec_alpha: float) -> list[str]:
@@ -222,7 +245,7 @@ def effect_table(top_stage: int) -> pd.DataFrame:
 def design_table(s: PowerSetup) -> pd.DataFrame:
     """Each primary test as simulated: its units, the population for the correction and how power is computed."""
     rows = []
-    for c in CLAIM_ORDER:
+    for c in s.order:
         if c in ORDINAL or c in s.shares:
             units = s.designs[c].n if c in ORDINAL else len(s.shares[c]["rows"])
             pop = None if c in ORDINAL else round(s.shares[c]["N"])
@@ -358,7 +381,7 @@ def f4_rows(s: PowerSetup) -> list[dict]:
     """F4's exact (binomial) probability of at least ``min_cases`` small respondents at the top, over F4_GRID."""
     f4_binom = design.prob_at_least(s.min_cases, s.small_resp, F4_GRID)
     return [
-        {"claim": "F4", "effect": float(q), "level": lv, "power": float(pb), "ci_low": np.nan, "ci_high": np.nan,
+        {"claim": s.existence, "effect": float(q), "level": lv, "power": float(pb), "ci_low": np.nan, "ci_high": np.nan,
          "n_valid": np.nan, "n_failed": 0, "test alone": float(pb), "refitted singly": 0}
         for q, pb in zip(F4_GRID, f4_binom)
         for lv in s.levels
@@ -444,7 +467,7 @@ def power_table(s: PowerSetup, curves: pd.DataFrame) -> pd.DataFrame:
     lv_a, lv_h = list(s.levels)
     m = s.m_family
     rows = []
-    for c in CLAIM_ORDER:
+    for c in s.order:
         sizes, unit = _sizes_and_scale(s, c)
         for name, e in zip(SIZES, sizes):
             a, h = at(curves, c, e, lv_a), at(curves, c, e, lv_h)
@@ -462,7 +485,7 @@ def power_table(s: PowerSetup, curves: pd.DataFrame) -> pd.DataFrame:
                 "valid replicates": a["n_valid"],
                 "note": "",
             }
-            if c == "F4":
+            if c == s.existence:
                 row["note"] = (
                     f"exact binomial; hypergeometric (exactly {round(e * s.small_frame)} of {s.small_frame} in the "
                     f"frame): {f4_hypergeom(s, e):.3f}; no p-value enters the supported branch"
@@ -507,15 +530,17 @@ def power_curves_figure(s: PowerSetup, curves: pd.DataFrame):
     lv_a, lv_h = list(s.levels)
     cb = sns.color_palette("colorblind", 8)
     palette = {"F1": cb[0], "F3": cb[2], "F5": cb[4], "F2": cb[1], "F6": cb[3], "F7": cb[6], "F8": cb[7], "F4": cb[5]}
+    extra = sns.color_palette("dark", 8)  # a claim added since: a colour of its own
+    palette.update({c: extra[k % 8] for k, c in enumerate(c for c in s.order if c not in palette)})
     fig, axes = plt.subplots(3, 1, figsize=(WIDTH, 15), sharey=True)
     panels = [
         (axes[0], list(ORDINAL), "Effect, log-odds per SD of the characteristic", "Model-based tests (F1, F3, F5)"),
-        (axes[1], list(s.shares), "True share minus the rule's level", "Share tests (F2, F6, F7, F8)"),
-        (axes[2], ["F4"], f"True share of small municipalities at stage ≥ {s.top_stage}", "F4: three small ones at the top"),
+        (axes[1], list(s.shares), "True share minus the rule's level", f"Share tests ({', '.join(s.shares)})"),
+        (axes[2], [s.existence], f"True share of small municipalities at stage ≥ {s.top_stage}", f"{s.existence}: three small ones at the top"),
     ]  # fmt: skip
     for ax, ids, xlabel, title in panels:
         sub = curves[curves["claim"].isin(ids)]
-        if ids == ["F4"]:
+        if ids == [s.existence]:
             sub = sub[sub["level"] == lv_a]
             sns.lineplot(data=sub, x="effect", y="power", hue="claim", palette=palette, ax=ax, lw=2)
             for q in F4_SIZES:
@@ -655,10 +680,10 @@ def claim_lines(s: PowerSetup, curves: pd.DataFrame, table: pd.DataFrame, q80: f
     lv_a, lv_h = list(s.levels)
     m = s.m_family
     lines = []
-    for c in CLAIM_ORDER:
+    for c in s.order:
         p = table[table["claim"] == c].set_index("effect")
         pa, ph = p[f"power at α = {s.alpha:g}"], p[f"power at α / {m} = {s.alpha_holm:.5f}"]
-        if c == "F4":
+        if c == s.existence:
             text = (
                 f"**F4** — with {s.small_resp} small respondents, three or more at stage ≥ {s.top_stage} would be "
                 f"seen with probability {pa['small']:.2f}, {pa['medium']:.2f} and {pa['large']:.2f} if 2 %, 5 % or "

@@ -67,7 +67,7 @@ def _cell_ids(frame: pd.DataFrame, cols: tuple[str, ...]) -> tuple[np.ndarray, l
     return ids, labels
 
 
-def _ipf(
+def ipf(
     ids: list[np.ndarray], targets: list[np.ndarray], w0: np.ndarray, max_iter: int, tol: float
 ) -> tuple[np.ndarray, int, float]:
     w = w0.astype(float).copy()
@@ -159,7 +159,7 @@ def rake(
         if np.any(~np.isfinite(w0)) or np.any(w0 <= 0):
             raise ValueError("base weights must be positive and finite for every respondent")
 
-    w, iters, disc = _ipf(ids, targets, w0, max_iter, tol)
+    w, iters, disc = ipf(ids, targets, w0, max_iter, tol)
     cap = None
     rounds = 0
     if trim is not None:
@@ -176,7 +176,7 @@ def rake(
             raise ValueError("trim must be a number, ('ratio', r) or ('quantile', q)")
         while w.max() > cap * 1.001 and rounds < max_trim_rounds:
             rounds += 1
-            w, it2, disc = _ipf(ids, targets, np.minimum(w, cap), max_iter, tol)
+            w, it2, disc = ipf(ids, targets, np.minimum(w, cap), max_iter, tol)
             iters += it2
         if w.max() > cap * 1.001:
             warnings.warn(

@@ -8,12 +8,13 @@ scenario makes it true::
         holds: true
         reason: 55 % of the frame have the SDGs in the master plan (stage >= 3), above the claim's 0.5.
 
-The statement is checked, not trusted: :func:`expected_values` computes from the calibrated generating model
-the quantities each claim is about (the frame's expected shares, the generating coefficients, the ceiling), and
-``vsr_analysis.simulate.truth.check_statements`` compares them with the claim's threshold in ``claims.yml``.
-For every seed, :func:`claim_truth` adds the *realised* value of the estimand where one exists: the share
-among all 356 municipalities of the frame (respondents or not, before item non-response), which is what the
-finite-population interval of a share claim covers.
+The statement is checked, not trusted: ``vsr_analysis.simulate.truth.check_statements`` computes the claim's
+truth from its declaration in ``claims.yml`` and the scenario's model (``synth.estimands``) and compares.  This
+module writes the statements into the replica's truth JSON for its readers, with :func:`expected_values` (the
+frame's expected shares, the generating coefficients, the ceiling) and, for every seed, the *realised* value of
+the estimand where one exists: the share among all 356 municipalities of the frame (respondents or not, before
+item non-response).  ``vsr simulate`` no longer reads these per-claim entries; it computes the same quantities
+from each claim's declaration.
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ an international-network probability) and the barriers' ``county_rate``; the com
 exactly as for municipalities.  Nothing here depends on a covariate: with 11 units, the analysis describes them
 with counts and exact intervals, and the truth is the generating probability of each item.
 
-Called from :func:`vsr_analysis.synth.simulation._generate` with the ``counties`` random stream, so the draws (and
+Called from :func:`vsr_analysis.synth.simulation.simulate_survey` with the ``counties`` random stream, so the draws (and
 the bytes of a generated file) are those of the replica's own order.
 """
 
@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from vsr_analysis.synth.model import _admin, _components, _priorities
+from vsr_analysis.synth.model import draw_admin, draw_components, draw_priorities
 from vsr_analysis.synth.scenario import (
     BARRIER_ITEMS,
     COMPONENT_ITEMS,
@@ -22,7 +22,7 @@ from vsr_analysis.synth.scenario import (
     KS_NETWORK_COUNTIES,
     N_STAGES,
     PRIORITY_ITEMS,
-    _v,
+    value_of,
 )
 
 
@@ -30,15 +30,15 @@ def generate_counties(rng: np.random.Generator, sc: dict) -> tuple[pd.DataFrame,
     """All 11 county rows (in ``COUNTY_CODES`` order) and which of them responded."""
     c = sc["counties"]
     m = len(COUNTY_CODES)
-    responded = rng.random(m) < _v(sc["response"]["county_rate"])
-    stage = rng.choice(N_STAGES, size=m, p=_v(c["stage_distribution"]))
-    political = 1 + rng.choice(5, size=m, p=_v(c["political_distribution"]))
-    comps = _components(rng, stage, sc)
-    admin = _admin(rng, political, stage, sc)
+    responded = rng.random(m) < value_of(sc["response"]["county_rate"])
+    stage = rng.choice(N_STAGES, size=m, p=value_of(c["stage_distribution"]))
+    political = 1 + rng.choice(5, size=m, p=value_of(c["political_distribution"]))
+    comps = draw_components(rng, stage, sc)
+    admin = draw_admin(rng, political, stage, sc)
     ks = np.array([code in KS_NETWORK_COUNTIES for code in COUNTY_CODES])
-    international = rng.random(m) < _v(c["international"])
+    international = rng.random(m) < value_of(c["international"])
     barriers = {name: (rng.random(m) < sc["barriers"][name]["county_rate"]).astype(int) for name in BARRIER_ITEMS}
-    prios = _priorities(rng, m, sc)
+    prios = draw_priorities(rng, m, sc)
     rows = pd.DataFrame(
         {
             "knr": list(COUNTY_CODES),
@@ -62,9 +62,9 @@ def generate_counties(rng: np.random.Generator, sc: dict) -> tuple[pd.DataFrame,
 
 def expected_county_shares(sc: dict) -> dict[str, float]:
     """P(item = 1) for a county authority under the scenario (before item non-response)."""
-    dist = np.asarray(_v(sc["counties"]["stage_distribution"]), dtype=float)
-    eps = float(_v(sc["components"]["inconsistency_rate"]))
-    q4 = float(_v(sc["components"]["measures_progress_at_stage_4"]))
+    dist = np.asarray(value_of(sc["counties"]["stage_distribution"]), dtype=float)
+    eps = float(value_of(sc["components"]["inconsistency_rate"]))
+    q4 = float(value_of(sc["components"]["measures_progress_at_stage_4"]))
     out = {f"stage_eq{k}": float(dist[k]) for k in range(N_STAGES)}
     for item, lowest in COMPONENT_ITEMS.items():
         base = float(dist[lowest:].sum()) + (q4 * float(dist[4]) if item == "measures_progress" else 0.0)
@@ -92,7 +92,7 @@ def county_truth(sc: dict, out: pd.DataFrame) -> dict:
             "county authority before item non-response; realised holds the counts in the generated file"
         ),
         "n_frame": len(COUNTY_CODES),
-        "response_rate": float(_v(sc["response"]["county_rate"])),
+        "response_rate": float(value_of(sc["response"]["county_rate"])),
         "n_respondents": int(len(rows)),
         "expected_shares": expected_county_shares(sc),
         "realised": realised,

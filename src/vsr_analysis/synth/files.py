@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from pathlib import Path
 
 import pandas as pd
 
 from vsr_analysis import __version__, paths
+from vsr_analysis.paths import atomic_write
 from vsr_analysis.synth.scenario import load_scenario
 from vsr_analysis.synth.simulation import generate, generator_sha256
 
@@ -18,21 +18,6 @@ from vsr_analysis.synth.simulation import generate, generator_sha256
 def to_csv_bytes(rows: pd.DataFrame) -> bytes:
     """UTF-8, comma, '\\n', integers as integers, blank for missing."""
     return rows.to_csv(index=False, lineterminator="\n", na_rep="").encode("utf-8")
-
-
-def _atomic_write(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
 
 
 def truth_path(csv_path: Path) -> Path:
@@ -52,8 +37,8 @@ def write(scenario: str, seed: int, out: str | os.PathLike | None = None, frame:
     path = Path(out) if out is not None else default_path(sc["name"], seed)
     truth_bytes = (json.dumps(truth, indent=2, ensure_ascii=False, allow_nan=False) + "\n").encode("utf-8")
     # truth first: a CSV never exists without its truth
-    _atomic_write(truth_path(path), truth_bytes)
-    _atomic_write(path, to_csv_bytes(rows))
+    atomic_write(truth_path(path), truth_bytes)
+    atomic_write(path, to_csv_bytes(rows))
     return path
 
 

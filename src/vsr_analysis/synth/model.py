@@ -33,7 +33,7 @@ An optional ceiling (``maturity.ceiling``: one ``{population_below, max_stage}``
 the stage of municipalities below a population threshold; the thresholds are still solved on the *uncensored*
 latent, so a ceiling moves the would-be top stages of small municipalities down to ``max_stage``.
 
-:class:`_Model` holds every number solved from the scenario and the frame; the functions below it draw the items
+:class:`ScenarioModel` holds every number solved from the scenario and the frame; the functions below it draw the items
 from it.  One simulated survey is put together in :mod:`vsr_analysis.synth.simulation`.
 """
 
@@ -51,15 +51,15 @@ from vsr_analysis.synth.scenario import (
     COMPONENT_ITEMS,
     COVARIATES,
     N_STAGES,
-    _ceiling_steps,
-    _v,
+    ceiling_steps,
+    value_of,
 )
 
 # ---------------------------------------------------------------------------------------------------------
 # The frame and the calibrated model
 
 
-def _frame(frame: pd.DataFrame | None) -> pd.DataFrame:
+def register_frame(frame: pd.DataFrame | None) -> pd.DataFrame:
     if frame is None:
         from vsr_analysis.data.register import load_register
 
@@ -96,19 +96,19 @@ def covariates(frame: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def _round(x: float) -> float:
+def round10(x: float) -> float:
     """Round solved parameters to 10 significant digits: the value used is the value reported."""
     return float(f"{x:.10g}")
 
 
-def _ordered_probs(eta: np.ndarray, cuts: np.ndarray) -> np.ndarray:
+def ordered_probs(eta: np.ndarray, cuts: np.ndarray) -> np.ndarray:
     """P(Y = k) for an ordered logit with P(Y <= k) = F(cut_k - eta); shape eta.shape + (len(cuts)+1,)."""
     cum = expit(cuts - eta[..., None])
     cum = np.concatenate([np.zeros(eta.shape + (1,)), cum, np.ones(eta.shape + (1,))], axis=-1)
     return np.diff(cum, axis=-1)
 
 
-def _solve_cuts(eta: np.ndarray, weights: np.ndarray, target: list[float]) -> np.ndarray:
+def solve_cuts(eta: np.ndarray, weights: np.ndarray, target: list[float]) -> np.ndarray:
     """Cut-points with sum(weights * P(Y <= k)) / sum(weights) = cumulative target (weights broadcast to eta)."""
     total = weights.sum()
     cum_target = np.cumsum(target)[:-1]
@@ -118,11 +118,11 @@ def _solve_cuts(eta: np.ndarray, weights: np.ndarray, target: list[float]) -> np
         def gap(z: float, c: float = c) -> float:
             return float((weights * expit(z - eta)).sum() / total - c)
 
-        cuts.append(_round(brentq(gap, -60.0, 60.0, xtol=1e-13, rtol=1e-13, maxiter=500)))
+        cuts.append(round10(brentq(gap, -60.0, 60.0, xtol=1e-13, rtol=1e-13, maxiter=500)))
     return np.array(cuts)
 
 
-class _Model:
+class ScenarioModel:
     """The scenario's generating model calibrated on a frame: every solved number lives here."""
 
     def __init__(self, sc: dict, frame: pd.DataFrame):
@@ -141,10 +141,10 @@ class _Model:
 
         # 1. response: solve the intercept so the expected frame response rate is the target
         r = sc["response"]
-        self.g_logpop, self.g_cent = float(_v(r["log_population"])), float(_v(r["centrality"]))
+        self.g_logpop, self.g_cent = float(value_of(r["log_population"])), float(value_of(r["centrality"]))
         slope = self.g_logpop * self.log_pop + self.g_cent * self.centrality
-        target = float(_v(r["target_rate"]))
-        self.response_intercept = _round(
+        target = float(value_of(r["target_rate"]))
+        self.response_intercept = round10(
             brentq(lambda a: float(expit(a + slope).mean() - target), -80, 80, xtol=1e-13, rtol=1e-13, maxiter=500)
         )
         self.p_respond = expit(self.response_intercept + slope)
@@ -152,21 +152,25 @@ class _Model:
         # 2. network membership
         nw = sc["network"]
         p_other = expit(
-            logit(_v(nw["other_at_median"])) + _v(nw["other_log_population"]) * (self.log_pop - self.ln_median)
+            logit(value_of(nw["other_at_median"]))
+            + value_of(nw["other_log_population"]) * (self.log_pop - self.ln_median)
         )
-        self.p_network = np.where(self.ks, float(_v(nw["ks_listed_member"])), p_other)
+        self.p_network = np.where(self.ks, float(value_of(nw["ks_listed_member"])), p_other)
 
         # 3. political anchoring: cuts calibrated on the frame to the stated marginal distribution
         an = sc["anchoring"]
-        self.a_logpop, self.a_net = float(_v(an["political_log_population"])), float(_v(an["political_network"]))
+        self.a_logpop, self.a_net = (
+            float(value_of(an["political_log_population"])),
+            float(value_of(an["political_network"])),
+        )
         eta_a = self.a_logpop * (self.log_pop - self.ln_median)[:, None] + self.a_net * np.array([0.0, 1.0])[None, :]
         w_net = np.stack([1 - self.p_network, self.p_network], axis=1)  # (n, 2)
-        self.anchoring_cuts = _solve_cuts(eta_a, w_net, _v(an["political_distribution"]))
-        p_anch = _ordered_probs(eta_a, self.anchoring_cuts)  # (n, 2, 5)
+        self.anchoring_cuts = solve_cuts(eta_a, w_net, value_of(an["political_distribution"]))
+        p_anch = ordered_probs(eta_a, self.anchoring_cuts)  # (n, 2, 5)
 
         # 4. maturity: atoms over (network 0/1) x (anchoring 1..5) per municipality
         co = sc["maturity"]["coefficients"]
-        self.beta = {k: float(_v(co[k])) for k in COVARIATES}
+        self.beta = {k: float(value_of(co[k])) for k in COVARIATES}
         base = (
             self.beta["log_population"] * self.log_pop
             + self.beta["centrality"] * self.centrality
@@ -179,11 +183,11 @@ class _Model:
         )  # (n, 2, 5)
         self.atom_w = w_net[:, :, None] * p_anch  # (n, 2, 5), sums to 1 per municipality
         # thresholds calibrated on the uncensored latent, among respondents (weights = response probability)
-        self.thresholds = _solve_cuts(
-            self.atom_eta, self.atom_w * self.p_respond[:, None, None], _v(sc["maturity"]["stage_distribution"])
+        self.thresholds = solve_cuts(
+            self.atom_eta, self.atom_w * self.p_respond[:, None, None], value_of(sc["maturity"]["stage_distribution"])
         )
         # ceiling: the highest stage each municipality can reach (5 = no ceiling)
-        self.ceiling = _ceiling_steps(_v(sc["maturity"]["ceiling"]))
+        self.ceiling = ceiling_steps(value_of(sc["maturity"]["ceiling"]))
         self.max_stage = np.full(n, N_STAGES - 1)
         for step in self.ceiling:
             below = self.population < step["population_below"]
@@ -195,7 +199,7 @@ class _Model:
 
     def _stage_probs(self) -> np.ndarray:
         """P(stage = k) per municipality (n, 6), integrated over network and anchoring, ceiling applied."""
-        p = (self.atom_w[..., None] * _ordered_probs(self.atom_eta, self.thresholds)).sum(axis=(1, 2))
+        p = (self.atom_w[..., None] * ordered_probs(self.atom_eta, self.thresholds)).sum(axis=(1, 2))
         # censoring: the mass above a municipality's maximum stage piles up at that stage
         k = np.arange(N_STAGES)[None, :]
         cap = self.max_stage[:, None]
@@ -211,8 +215,8 @@ class _Model:
 
     def _compute_item_probs(self) -> dict[str, np.ndarray]:
         sc, ps = self.sc, self.stage_probs
-        eps = float(_v(sc["components"]["inconsistency_rate"]))
-        q4 = float(_v(sc["components"]["measures_progress_at_stage_4"]))
+        eps = float(value_of(sc["components"]["inconsistency_rate"]))
+        q4 = float(value_of(sc["components"]["measures_progress_at_stage_4"]))
         out: dict[str, np.ndarray] = {}
         for k in range(1, N_STAGES):
             out[f"stage_ge{k}"] = ps[:, k:].sum(axis=1)
@@ -273,22 +277,22 @@ class _Model:
 # Draws
 
 
-def _stage_from_latent(latent: np.ndarray, thresholds: np.ndarray) -> np.ndarray:
+def stage_from_latent(latent: np.ndarray, thresholds: np.ndarray) -> np.ndarray:
     # stage k when zeta_{k-1} < y* <= zeta_k  <=>  k = #{j: zeta_j < y*}
     return (latent[:, None] > thresholds[None, :]).sum(axis=1)
 
 
-def _draw_ordinal(rng: np.random.Generator, eta: np.ndarray, cuts: np.ndarray) -> np.ndarray:
-    return _stage_from_latent(eta + rng.logistic(size=eta.shape), np.asarray(cuts, dtype=float))
+def draw_ordinal(rng: np.random.Generator, eta: np.ndarray, cuts: np.ndarray) -> np.ndarray:
+    return stage_from_latent(eta + rng.logistic(size=eta.shape), np.asarray(cuts, dtype=float))
 
 
 def item_noise(sc: dict) -> float:
     """The scale of each component item's own logistic noise around the latent maturity (0: none)."""
     item = sc["components"].get("item_noise")
-    return float(_v(item)) if item else 0.0
+    return float(value_of(item)) if item else 0.0
 
 
-def _components(
+def draw_components(
     rng: np.random.Generator,
     stage: np.ndarray,
     sc: dict,
@@ -299,8 +303,8 @@ def _components(
     """Component items: by the stage (the ladder's definition), or - when the scenario sets ``item_noise`` and
     the latent is given - each from the latent maturity plus its own noise, so that an item can disagree with
     the self-classified stage for a reason of its own; then flipped with the inconsistency rate."""
-    eps = float(_v(sc["components"]["inconsistency_rate"]))
-    q4 = float(_v(sc["components"]["measures_progress_at_stage_4"]))
+    eps = float(value_of(sc["components"]["inconsistency_rate"]))
+    q4 = float(value_of(sc["components"]["measures_progress_at_stage_4"]))
     n = len(stage)
     u_extra = rng.random(n)
     flips = rng.random((n, len(COMPONENT_ITEMS))) < eps
@@ -317,13 +321,13 @@ def _components(
     return out
 
 
-def _admin(rng: np.random.Generator, political: np.ndarray, stage: np.ndarray, sc: dict) -> np.ndarray:
+def draw_admin(rng: np.random.Generator, political: np.ndarray, stage: np.ndarray, sc: dict) -> np.ndarray:
     an = sc["anchoring"]
-    eta = _v(an["admin_political"]) * (political - 3.0) + _v(an["admin_stage"]) * (stage - 2.5)
-    return 1 + _draw_ordinal(rng, eta.astype(float), np.array(_v(an["admin_cuts"]), dtype=float))
+    eta = value_of(an["admin_political"]) * (political - 3.0) + value_of(an["admin_stage"]) * (stage - 2.5)
+    return 1 + draw_ordinal(rng, eta.astype(float), np.array(value_of(an["admin_cuts"]), dtype=float))
 
 
-def _priorities(rng: np.random.Generator, n: int, sc: dict) -> np.ndarray:
+def draw_priorities(rng: np.random.Generator, n: int, sc: dict) -> np.ndarray:
     weights = sc["priorities"]["weights"]["value"]
     logw = np.log(np.array([weights[g] for g in range(1, 18)], dtype=float))
     # Gumbel top-3: three distinct goals, drawn without replacement with probability proportional to weight
@@ -331,7 +335,7 @@ def _priorities(rng: np.random.Generator, n: int, sc: dict) -> np.ndarray:
     return np.argsort(-keys, axis=1, kind="stable")[:, :3] + 1
 
 
-def _size_dependent_missingness(gi: np.random.Generator, rows: pd.DataFrame, inr: dict, model, stage) -> None:
+def size_dependent_missingness(gi: np.random.Generator, rows: pd.DataFrame, inr: dict, model, stage) -> None:
     """Optional (``item_nonresponse.size_dependent``): items skipped more often by small, less mature units.
 
     ``value``: ``items`` (names), ``rate_at_median`` (probability at the median size and stage 2.5),
@@ -341,7 +345,7 @@ def _size_dependent_missingness(gi: np.random.Generator, rows: pd.DataFrame, inr
     """
     if "size_dependent" not in inr:
         return
-    cfg = _v(inr["size_dependent"])
+    cfg = value_of(inr["size_dependent"])
     n_muni = len(stage)
     eta = (
         logit(float(cfg["rate_at_median"]))

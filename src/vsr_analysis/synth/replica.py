@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from vsr_analysis.synth.command import cli_synth
 from vsr_analysis.synth.files import default_path, ensure, parse_spec, read_truth, to_csv_bytes, truth_path, write
-from vsr_analysis.synth.model import _frame, _Model, _ordered_probs, _solve_cuts, covariates, item_noise
+from vsr_analysis.synth.model import ScenarioModel, covariates, item_noise, ordered_probs, register_frame, solve_cuts
 from vsr_analysis.synth.scenario import (
     BARRIER_ITEMS,
     COMPONENT_ITEMS,
@@ -31,24 +31,24 @@ from vsr_analysis.synth.scenario import (
     PRIMARY_COVARIATES,
     PRIORITY_ITEMS,
     ScenarioError,
-    _fmt,
-    _v,
     assumptions_table,
     available_scenarios,
+    fmt_value,
     load_scenario,
     sources_table,
+    value_of,
 )
 from vsr_analysis.synth.simulation import (
     GENERATED_ITEMS,
     GENERATOR_SOURCES,
     NONRESPONSE_BLOCKS,
-    _generate,
-    _to_nullable,
     column_order,
     generate,
     generator_sha256,
     response_probabilities,
+    simulate_survey,
     simulate_with_frame,
+    to_nullable,
 )
 from vsr_analysis.synth.targets import marginal_statistics, targets_table, truth_vs_estimates
 
@@ -61,10 +61,10 @@ __all__ = [
     "to_csv_bytes",
     "truth_path",
     "write",
-    "_frame",
-    "_Model",
-    "_ordered_probs",
-    "_solve_cuts",
+    "register_frame",
+    "ScenarioModel",
+    "ordered_probs",
+    "solve_cuts",
     "covariates",
     "item_noise",
     "BARRIER_ITEMS",
@@ -77,8 +77,8 @@ __all__ = [
     "PRIMARY_COVARIATES",
     "PRIORITY_ITEMS",
     "ScenarioError",
-    "_fmt",
-    "_v",
+    "fmt_value",
+    "value_of",
     "assumptions_table",
     "available_scenarios",
     "load_scenario",
@@ -86,8 +86,8 @@ __all__ = [
     "GENERATED_ITEMS",
     "GENERATOR_SOURCES",
     "NONRESPONSE_BLOCKS",
-    "_generate",
-    "_to_nullable",
+    "simulate_survey",
+    "to_nullable",
     "column_order",
     "generate",
     "generator_sha256",

@@ -123,7 +123,7 @@ _TARGET_KEYS = {
 }
 
 #: Statistics a ``share`` target may name: name -> (column, which answers count).
-_SHARE_STATISTICS: dict[str, tuple[str, Any]] = {
+SHARE_STATISTICS: dict[str, tuple[str, Any]] = {
     **{f"stage_ge{k}": ("maturity_stage", (lambda v, k=k: v >= k)) for k in range(1, N_STAGES)},
     **{f"stage_eq{k}": ("maturity_stage", (lambda v, k=k: v == k)) for k in range(N_STAGES)},
     **{item: (item, (lambda v: v == 1)) for item in (*COMPONENT_ITEMS, "network_member", *BARRIER_ITEMS)},
@@ -253,7 +253,7 @@ def _validate(doc: dict, file: str) -> None:
     _check_distribution(f"{file}: maturity.stage_distribution", maturity["stage_distribution"]["value"], N_STAGES)
     _check_assumption(f"{file}: maturity.ceiling", maturity["ceiling"], sources)
     try:
-        _ceiling_steps(maturity["ceiling"]["value"])
+        ceiling_steps(maturity["ceiling"]["value"])
     except ValueError as exc:
         raise ScenarioError(f"{file}: maturity.ceiling.value: {exc}") from None
     for section, key, length in (
@@ -290,8 +290,8 @@ def _validate(doc: dict, file: str) -> None:
         if target["kind"] in ("share", "response_rate"):
             if not (0 <= target.get("low", -1) <= target.get("high", -1) <= 1):
                 raise ScenarioError(f"{file}: targets.{name} needs 0 <= low <= high <= 1")
-            if target["kind"] == "share" and target.get("statistic") not in _SHARE_STATISTICS:
-                raise ScenarioError(f"{file}: targets.{name}.statistic must be one of {sorted(_SHARE_STATISTICS)}")
+            if target["kind"] == "share" and target.get("statistic") not in SHARE_STATISTICS:
+                raise ScenarioError(f"{file}: targets.{name}.statistic must be one of {sorted(SHARE_STATISTICS)}")
         else:  # count_at_top
             below = target.get("population_below")
             if below != "median" and not isinstance(below, int):
@@ -302,7 +302,7 @@ def _validate(doc: dict, file: str) -> None:
                 raise ScenarioError(f"{file}: targets.{name} needs an integer 'min' and/or 'max' (expected count)")
 
 
-def _ceiling_steps(value: Any) -> list[dict[str, int]]:
+def ceiling_steps(value: Any) -> list[dict[str, int]]:
     """``null`` | ``{population_below, max_stage}`` | a list of those -> list of steps (sorted by threshold)."""
     if value is None:
         return []
@@ -346,7 +346,7 @@ def load_scenario(name: str) -> dict:
     return doc
 
 
-def _v(item: dict) -> Any:
+def value_of(item: dict) -> Any:
     return item["value"]
 
 
@@ -362,7 +362,7 @@ def assumptions_table(scenario: str | dict) -> pd.DataFrame:
             {
                 "section": section,
                 "assumption": key,
-                "value": _fmt(value),
+                "value": fmt_value(value),
                 "reason": " ".join(item["reason"].split()),
                 "sources": ", ".join(item["sources"]),
             }
@@ -404,13 +404,13 @@ def sources_table(scenario: str | dict) -> pd.DataFrame:
     return pd.DataFrame([{"source": k, "citation": " ".join(str(v).split())} for k, v in sc["sources"].items()])
 
 
-def _fmt(value: Any) -> str:
+def fmt_value(value: Any) -> str:
     if value is None:
         return "none"
     if isinstance(value, dict):
-        return ", ".join(f"{k}: {_fmt(v)}" for k, v in value.items())
+        return ", ".join(f"{k}: {fmt_value(v)}" for k, v in value.items())
     if isinstance(value, list):
-        return "[" + ", ".join(_fmt(v) for v in value) + "]"
+        return "[" + ", ".join(fmt_value(v) for v in value) + "]"
     if isinstance(value, float):
         return f"{value:g}"
     return str(value)

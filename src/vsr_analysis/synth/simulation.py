@@ -19,16 +19,16 @@ from vsr_analysis import __version__, paths
 from vsr_analysis.synth.claim_truth import claim_truth, expected_values
 from vsr_analysis.synth.county import county_truth, generate_counties
 from vsr_analysis.synth.model import (
-    _admin,
-    _components,
-    _draw_ordinal,
-    _frame,
-    _Model,
-    _priorities,
-    _round,
-    _size_dependent_missingness,
-    _stage_from_latent,
+    ScenarioModel,
+    draw_admin,
+    draw_components,
+    draw_ordinal,
+    draw_priorities,
     item_noise,
+    register_frame,
+    round10,
+    size_dependent_missingness,
+    stage_from_latent,
 )
 from vsr_analysis.synth.scenario import (
     BARRIER_ITEMS,
@@ -36,8 +36,8 @@ from vsr_analysis.synth.scenario import (
     COVARIATES,
     NETWORK_ITEMS,
     PRIORITY_ITEMS,
-    _v,
     load_scenario,
+    value_of,
 )
 from vsr_analysis.synth.share_truth import f9_f10_truth
 from vsr_analysis.synth.targets import marginal_statistics
@@ -85,7 +85,8 @@ _STREAMS = (
 
 
 #: The generator's source files (in ``synth/``): everything that decides a replica file's bytes.  Not listed:
-#: ``replica.py`` (re-exports only) and ``command.py`` (``vsr synth``'s messages).
+#: ``replica.py`` (re-exports only), ``command.py`` (``vsr synth``'s messages) and ``estimands.py`` (expectations
+#: the truth of ``vsr simulate`` reads; nothing of a file).
 GENERATOR_SOURCES = (
     "scenario.py",
     "model.py",
@@ -108,7 +109,7 @@ def generator_sha256() -> str:
 _last_model: tuple = (None, None)
 
 
-def _cached_model(sc: dict, frame: pd.DataFrame) -> _Model:
+def _cached_model(sc: dict, frame: pd.DataFrame) -> ScenarioModel:
     """The scenario's model for this frame, built once while the same scenario text and frame contents are used.
 
     A simulation generates hundreds of seeds of one scenario on one frame; building the model (solving the stage
@@ -117,19 +118,19 @@ def _cached_model(sc: dict, frame: pd.DataFrame) -> _Model:
     """
     global _last_model
     if not sc.get("_sha256"):
-        return _Model(sc, frame)
+        return ScenarioModel(sc, frame)
     frame_hash = hashlib.sha256(pd.util.hash_pandas_object(frame, index=True).to_numpy().tobytes()).hexdigest()
     key = (sc["_sha256"], frame_hash)
     cached_key, model = _last_model
     if cached_key != key:
-        model = _Model(sc, frame)
+        model = ScenarioModel(sc, frame)
         _last_model = (key, model)
     return model
 
 
-def _generate(
-    sc: dict, seed: int, frame: pd.DataFrame, model: _Model | None = None, with_truth: bool = True
-) -> tuple[pd.DataFrame, dict, _Model]:
+def simulate_survey(
+    sc: dict, seed: int, frame: pd.DataFrame, model: ScenarioModel | None = None, with_truth: bool = True
+) -> tuple[pd.DataFrame, dict, ScenarioModel]:
     if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool) or not 0 <= int(seed) < 2**32:
         raise ValueError(f"seed must be a whole number in 0 .. 2**32-1, got {seed!r}")
     seed = int(seed)
@@ -145,11 +146,11 @@ def _generate(
     g = streams["network"]
     u_member, u_regional, u_international = g.random(n), g.random(n), g.random(n)
     member = u_member < model.p_network
-    p_regional = np.where(model.ks, _v(nw["ks_listed_regional"]), _v(nw["other_regional"]))
+    p_regional = np.where(model.ks, value_of(nw["ks_listed_regional"]), value_of(nw["other_regional"]))
     regional = member & (u_regional < p_regional)
     p_int = expit(
-        logit(_v(nw["international_at_median"]))
-        + _v(nw["international_log_population"]) * (model.log_pop - model.ln_median)
+        logit(value_of(nw["international_at_median"]))
+        + value_of(nw["international_log_population"]) * (model.log_pop - model.ln_median)
     )
     international = member & (model.u4ssc | (u_international < p_int))
     ks_item = member & model.ks
@@ -158,7 +159,7 @@ def _generate(
 
     # 3. political anchoring
     eta_a = model.a_logpop * (model.log_pop - model.ln_median) + model.a_net * member
-    political = 1 + _draw_ordinal(streams["anchoring"], eta_a, model.anchoring_cuts)
+    political = 1 + draw_ordinal(streams["anchoring"], eta_a, model.anchoring_cuts)
 
     # 4. maturity
     x = {
@@ -170,22 +171,22 @@ def _generate(
     }
     eta = sum(model.beta[k] * x[k] for k in COVARIATES)
     latent = eta + streams["maturity"].logistic(size=n)
-    stage = _stage_from_latent(latent, model.thresholds)
+    stage = stage_from_latent(latent, model.thresholds)
     stage = np.minimum(stage, model.max_stage)  # the ceiling, if any (max_stage = 5 otherwise)
 
     # 5. the other items
-    comps = _components(streams["components"], stage, sc, latent, model.thresholds, model.max_stage)
-    admin = _admin(streams["admin"], political, stage, sc)
+    comps = draw_components(streams["components"], stage, sc, latent, model.thresholds, model.max_stage)
+    admin = draw_admin(streams["admin"], political, stage, sc)
     coop_cfg = sc["cooperation"]
     p_coop = expit(
-        logit(_v(coop_cfg["at_median_stage"]))
-        + _v(coop_cfg["regional_network"]) * regional
-        + _v(coop_cfg["stage"]) * (stage - 2.5)
+        logit(value_of(coop_cfg["at_median_stage"]))
+        + value_of(coop_cfg["regional_network"]) * regional
+        + value_of(coop_cfg["stage"]) * (stage - 2.5)
     )
     cooperates = streams["cooperation"].random(n) < p_coop
     gb = streams["barriers"]
     barriers = {name: gb.random(n) < model.barrier_probs(name) for name in BARRIER_ITEMS}
-    prios = _priorities(streams["priorities"], n, sc)
+    prios = draw_priorities(streams["priorities"], n, sc)
 
     muni = pd.DataFrame(
         {
@@ -209,15 +210,15 @@ def _generate(
     counties, county_responded = generate_counties(streams["counties"], sc)
 
     # item non-response (MCAR, per question block), drawn for every row so the streams stay fixed
-    rows = _to_nullable(pd.concat([muni, counties], ignore_index=True))
+    rows = to_nullable(pd.concat([muni, counties], ignore_index=True))
     gi = streams["item_nonresponse"]
     inr = sc["item_nonresponse"]
     for block, items in NONRESPONSE_BLOCKS.items():
-        rate = _v(inr["maturity_stage"]) if block == "maturity_stage" else _v(inr["other_blocks"])
+        rate = value_of(inr["maturity_stage"]) if block == "maturity_stage" else value_of(inr["other_blocks"])
         mask = gi.random(len(rows)) < rate
         for item in items:
             rows.loc[mask, item] = pd.NA
-    _size_dependent_missingness(gi, rows, inr, model, stage)
+    size_dependent_missingness(gi, rows, inr, model, stage)
     # "works with the county authority" does not apply to a county authority: not asked
     rows.loc[(rows["unit_type"] == "county").to_numpy(), "cooperates_with_county"] = pd.NA
     keep = np.concatenate([responded, county_responded])
@@ -233,7 +234,7 @@ def _generate(
     return out, truth, model
 
 
-def _to_nullable(df: pd.DataFrame) -> pd.DataFrame:
+def to_nullable(df: pd.DataFrame) -> pd.DataFrame:
     out = {}
     for col in df.columns:
         if col in ("knr", "unit_type"):
@@ -243,7 +244,7 @@ def _to_nullable(df: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(out)
 
 
-def _truth(sc: dict, seed: int, model: _Model, out: pd.DataFrame, full: dict) -> dict:
+def _truth(sc: dict, seed: int, model: ScenarioModel, out: pd.DataFrame, full: dict) -> dict:
     frame = model.frame
     stage = full["stage"]
     responded = full["responded"]
@@ -293,12 +294,12 @@ def _truth(sc: dict, seed: int, model: _Model, out: pd.DataFrame, full: dict) ->
             "intercept": model.response_intercept,
             "log_population": model.g_logpop,
             "centrality": model.g_cent,
-            "target_rate": float(_v(sc["response"]["target_rate"])),
-            "expected_rate": _round(float(model.p_respond.mean())),
-            "realised_rate": _round(n_muni / len(frame)),
+            "target_rate": float(value_of(sc["response"]["target_rate"])),
+            "expected_rate": round10(float(model.p_respond.mean())),
+            "realised_rate": round10(n_muni / len(frame)),
             "n_frame": len(frame),
             "n_respondents": n_muni,
-            "county_rate": float(_v(sc["response"]["county_rate"])),
+            "county_rate": float(value_of(sc["response"]["county_rate"])),
             "n_county_respondents": int((out["unit_type"] == "county").sum()),
             "ignorable_for_maturity_model": True,
         },
@@ -311,7 +312,7 @@ def _truth(sc: dict, seed: int, model: _Model, out: pd.DataFrame, full: dict) ->
                 "inconsistency_rate"
             ),
             "item_noise": item_noise(sc),
-            "inconsistency_rate": float(_v(sc["components"]["inconsistency_rate"])),
+            "inconsistency_rate": float(value_of(sc["components"]["inconsistency_rate"])),
             "lowest_stage": dict(COMPONENT_ITEMS),
         },
         "anchoring_cuts": [float(z) for z in model.anchoring_cuts],
@@ -320,7 +321,7 @@ def _truth(sc: dict, seed: int, model: _Model, out: pd.DataFrame, full: dict) ->
         "frame_median_population": model.median_population,
         "small_at_stage_ge4": {
             "definition": "respondents with population_2021 below the frame median and maturity_stage >= 4",
-            "expected_count": _round(model.expected_count(small)),
+            "expected_count": round10(model.expected_count(small)),
             "knr": listed(small),
         },
         "small_peripheral_at_stage_ge4": {
@@ -328,7 +329,7 @@ def _truth(sc: dict, seed: int, model: _Model, out: pd.DataFrame, full: dict) ->
                 "respondents below the frame median population and in SSB centrality class 5-6 "
                 "(index below 670), at maturity_stage >= 4"
             ),
-            "expected_count": _round(model.expected_count(small & peripheral)),
+            "expected_count": round10(model.expected_count(small & peripheral)),
             "knr": listed(small & peripheral),
         },
     }
@@ -350,7 +351,7 @@ def generate(scenario: str | dict, seed: int, frame: pd.DataFrame | None = None)
     codebook's order; items are nullable integers (``<NA>`` = item not answered).
     """
     sc = load_scenario(scenario) if isinstance(scenario, str) else scenario
-    rows, truth, _ = _generate(sc, seed, _frame(frame))
+    rows, truth, _ = simulate_survey(sc, seed, register_frame(frame))
     return rows[column_order()], truth
 
 
@@ -360,8 +361,15 @@ def response_probabilities(scenario: str | dict, frame: pd.DataFrame | None = No
     Known only in a simulation; the coverage benchmark's oracle weights respondents by it.
     """
     sc = load_scenario(scenario) if isinstance(scenario, str) else scenario
-    fr = _frame(frame)
+    fr = register_frame(frame)
     return pd.Series(_cached_model(sc, fr).p_respond, index=fr["knr"].astype(str).to_numpy(), name="p_respond")
+
+
+def scenario_model(scenario: str | dict, frame: pd.DataFrame | None = None) -> ScenarioModel:
+    """The calibrated generating model of ``scenario`` on ``frame`` (default: the 2020 register), built once while
+    the same scenario and frame are used: what the truth of a claim is computed from (``synth.estimands``)."""
+    sc = load_scenario(scenario) if isinstance(scenario, str) else scenario
+    return _cached_model(sc, register_frame(frame))
 
 
 def simulate_with_frame(scenario: str | dict, seeds, frame: pd.DataFrame | None = None):
@@ -372,10 +380,10 @@ def simulate_with_frame(scenario: str | dict, seeds, frame: pd.DataFrame | None 
     truth an interval should cover.  The calibrated model is built once for all seeds.
     """
     sc = load_scenario(scenario) if isinstance(scenario, str) else scenario
-    fr = _frame(frame)
-    model = _Model(sc, fr)
+    fr = register_frame(frame)
+    model = _cached_model(sc, fr)
     for seed in seeds:
-        rows, full, _ = _generate(sc, seed, fr, model=model, with_truth=False)
+        rows, full, _ = simulate_survey(sc, seed, fr, model=model, with_truth=False)
         complete = full["municipalities"].assign(responded=full["responded"])
         yield int(seed), rows[column_order()], complete
 

@@ -13,15 +13,15 @@ from typing import Any
 
 import pandas as pd
 
-from vsr_analysis.synth.model import _frame, _Model
-from vsr_analysis.synth.scenario import _SHARE_STATISTICS, COVARIATES, load_scenario
+from vsr_analysis.synth.model import ScenarioModel, register_frame
+from vsr_analysis.synth.scenario import COVARIATES, SHARE_STATISTICS, load_scenario
 
 
 def marginal_statistics(survey: pd.DataFrame) -> dict[str, tuple[float | None, int]]:
     """Shares among responding *municipalities* (non-missing answers): name -> (estimate, n)."""
     m = survey[survey["unit_type"].astype(str) == "municipality"] if "unit_type" in survey else survey
     out: dict[str, tuple[float | None, int]] = {}
-    for name, (col, fn) in _SHARE_STATISTICS.items():
+    for name, (col, fn) in SHARE_STATISTICS.items():
         if col not in m:
             continue
         values = m[col].dropna().astype(int).to_numpy()
@@ -44,8 +44,8 @@ def targets_table(
     from scipy.stats import norm
 
     sc = load_scenario(scenario) if isinstance(scenario, str) else scenario
-    fr = _frame(frame)
-    model = _Model(sc, fr)
+    fr = register_frame(frame)
+    model = ScenarioModel(sc, fr)
     targets = sc["targets"]
     z = float(norm.ppf(1 - alpha / (2 * len(targets))))
     stats = marginal_statistics(rows)
