@@ -33,7 +33,10 @@ def test_reused_chapter_is_decided_from_the_kept_full_evidence(tmp_path, monkeyp
     precision.keep_private_evidence(stage / "results" / "f6", "f6")
     precision.keep_evidence(stage)
     ledger = [{"id": "F6", "primary": {"estimate": 0.4987654}}]
-    out = precision.coarsen_published(stage, ledger, [{"id": "F6", "parameter_set": "f6", "rule": "share_above"}])
+    from types import SimpleNamespace
+
+    spec = SimpleNamespace(claims=[SimpleNamespace(id="F6", parameter_set="f6", is_share=True)])
+    out = precision.coarsen_published(stage, ledger, spec)
     assert out[0]["primary"]["estimate"] == 0.5
     published = json.loads((stage / "results" / "f6" / "evidence.json").read_text(encoding="utf-8"))
     assert published["primary"]["estimate"] == 0.5

@@ -94,11 +94,11 @@ def test_published_numbers_are_coarse_and_verdicts_decided_at_full_precision(pla
     percent points), while every verdict is the one the full-precision evidence gives (kept privately)."""
     import shutil
 
-    from vsr_analysis.claims.ledger import build_ledger, load_claims_spec
+    from vsr_analysis.claims.ledger import build_ledger
+    from vsr_analysis.claims.spec import load_claims
 
     root = planted_build[0]
-    claims = load_claims_spec()["claims"]
-    share_ids = {c["id"] for c in claims if c["rule"] in ("share_above", "share_below", "share_above_and_spread")}
+    share_ids = {c.id for c in load_claims().claims if c.is_share}
     published = json.loads((root / "results" / "claims.json").read_text(encoding="utf-8"))
     rounded_somewhere = False
     for entry in published:

@@ -20,8 +20,6 @@ from pathlib import Path
 from vsr_analysis import paths
 from vsr_analysis.stats.sdc import STATISTIC_DIGITS, WEIGHTED_SHARE_DIGITS
 
-#: keys whose numbers are a share or its interval when the claim is decided on a share
-SHARE_RULES = ("share_above", "share_below", "share_above_and_spread")
 ESTIMATE_KEYS = ("estimate", "ci_low", "ci_high")
 EVIDENCE = "evidence"
 
@@ -49,12 +47,6 @@ def coarsen_json(obj, share_estimate: bool = False, key: str = ""):
     return obj
 
 
-def _write(path: Path, obj) -> None:
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(json.dumps(obj, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    tmp.replace(path)
-
-
 def keep_private_evidence(results_dir: Path, param_set: str) -> None:
     """A chapter of a confidential run: its evidence at full precision, beside the disclosure records."""
     folder = results_dir.parent.parent / "private" / EVIDENCE
@@ -76,15 +68,18 @@ def restore_full_evidence(stage: Path, reused: list[str]) -> list[str]:
     return missing
 
 
-def coarsen_published(stage: Path, ledger: list[dict], claims: list[dict]) -> list[dict]:
+def coarsen_published(stage: Path, ledger: list[dict], spec) -> list[dict]:
     """After the ledger: every ``results/<set>/evidence.json`` rewritten at the published precision; returns the
-    ledger entries likewise (the caller writes ``claims.json`` and the pages from them)."""
-    share_sets = {c["parameter_set"] for c in claims if c.get("rule") in SHARE_RULES}
+    ledger entries likewise (the caller writes ``claims.json`` and the pages from them). ``spec``: the typed claims
+    (``claims.spec.ClaimsSpec``); a claim whose analysis is a share has its estimate and interval in percent points."""
+    share_ids = {c.id for c in spec.claims if c.is_share}
+    share_sets = {c.parameter_set for c in spec.claims if c.is_share}
     for path in sorted((stage / "results").glob("*/evidence.json")):
         data = json.loads(path.read_text(encoding="utf-8"))
-        _write(path, coarsen_json(data, path.parent.name in share_sets))
-    by_id = {c["id"]: c for c in claims}
-    return [coarsen_json(e, by_id.get(e["id"], {}).get("rule") in SHARE_RULES) for e in ledger]
+        paths.atomic_write(
+            path, json.dumps(coarsen_json(data, path.parent.name in share_sets), indent=2, ensure_ascii=False) + "\n"
+        )
+    return [coarsen_json(e, e["id"] in share_ids) for e in ledger]
 
 
 def keep_evidence(stage: Path) -> None:

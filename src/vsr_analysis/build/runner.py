@@ -520,7 +520,8 @@ def _run_locked(spec, source, *, jobs, only, force, timeout, log) -> list[Outcom
             raise RunFailed(f"{len(failures)} notebook(s) failed; previous outputs were left untouched.\n\n{report}")
 
         from vsr_analysis.build.generated_pages import write_generated_pages
-        from vsr_analysis.claims.ledger import build_ledger, load_claims_spec
+        from vsr_analysis.claims.ledger import build_ledger
+        from vsr_analysis.claims.spec import load_claims
 
         _check_one_source(stage / "results", source.spec)
         for pset, fp, _ in plan:
@@ -536,7 +537,7 @@ def _run_locked(spec, source, *, jobs, only, force, timeout, log) -> list[Outcom
                       "full-precision copy of an earlier run", file=sys.stderr)  # fmt: skip
         ledger = build_ledger(stage / "results", source=source)
         if source.confidential:  # decided at full precision; published at the tables' precision
-            ledger = precision.coarsen_published(stage, ledger, load_claims_spec()["claims"])
+            ledger = precision.coarsen_published(stage, ledger, load_claims())
         (stage / "results" / "claims.json").write_text(
             json.dumps(ledger, indent=2, ensure_ascii=False, sort_keys=False) + "\n", encoding="utf-8"
         )
