@@ -51,6 +51,7 @@ full_run = "data/operating-characteristics"
 
 # %%
 from vsr_analysis.chapter import markdown, output_folder, save_figure
+from vsr_analysis.build import oc_summary
 from vsr_analysis.simulate import operating, report
 
 out_dir = output_folder(param_set, results_dir)
@@ -67,6 +68,12 @@ markdown(
 oc, which_run = report.load_run(full_run, scenarios, seeds, permutations)
 markdown(which_run)
 report.write_labelled(out_dir, "operating_characteristics", oc)
+
+# %% [markdown]
+# ## Each claim in one row
+
+# %%
+oc_summary.show(oc)
 
 # %% [markdown]
 # ## The scenarios

@@ -521,6 +521,7 @@ def _run_locked(spec, source, *, jobs, only, force, timeout, log) -> list[Outcom
 
         from vsr_analysis.build.generated_pages import write_generated_pages
         from vsr_analysis.claims.ledger import build_ledger
+        from vsr_analysis.claims.verdict_card import stamp_verdict_cards
 
         _check_one_source(stage / "results", source.spec)
         for pset, fp, _ in plan:
@@ -548,6 +549,7 @@ def _run_locked(spec, source, *, jobs, only, force, timeout, log) -> list[Outcom
                 raise RunFailed(f"disclosure: {exc}. Previous outputs were left untouched.") from None
         write_generated_pages(stage / "generated", ledger, spec, source, stage / "results")
         unstamped = stamp_final_verdicts(stage / "executed", ledger)
+        stamp_verdict_cards(stage / "executed", ledger, stage / "results", simulated=source.kind == "synthetic")
         if unstamped:
             print(
                 f"vsr run: note: no decision box found to stamp the final verdict in {', '.join(unstamped)}",
