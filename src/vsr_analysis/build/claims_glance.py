@@ -43,8 +43,7 @@ def _row(e, claim, evidence, oc, simulated, badge, oc_link: bool, component: boo
         f'<td data-label="Finding"><a class="claim-link" href="{link}"><strong>{e["id"]}</strong></a> {finding}</td>',
         f'<td class="verdict" data-label="Verdict" data-verdict="{e["verdict"]}">{badge(e["verdict"], simulated)}'
         f'<span class="meaning">{html.escape(_short_meaning(e["verdict"]))}</span></td>',
-        f'<td data-label="Estimate [95 % CI]">{html.escape(est.value)}<span class="scale">{html.escape(est.unit)}; '
-        f"needed: {html.escape(est.needed)}</span></td>",
+        f'<td data-label="Estimate [95 % CI]">{html.escape(est.value)}<span class="scale">{html.escape(est.unit)}</span></td>',
         f'<td class="num" data-label="p-value the verdict uses">{html.escape(pval)}'
         f'<span class="scale">{html.escape(label)}</span></td>',
         f'<td class="num" data-label="Supported when true">{html.escape(_rate(c.if_true))}'
@@ -123,7 +122,11 @@ def claims_page(
         f"**{counts['not supported']} not supported** and **{counts['inconclusive']} inconclusive** under the "
         "pre-specified decision rules ({doc}`../methods/decision-rules`)"
         + (f"; F3's parts ({', '.join(comps)}) are shown under F3 and not counted on their own" if comps else "")
-        + ". What the verdicts mean:\n\n"
+        + ".\n\n"
+        + "```{raw} html\n"
+        + table
+        + "\n```\n\n"
+        + "**What the verdicts mean.**\n\n"
         f"- **supported**: {vc.VERDICT_MEANING['supported']} ({terms.md('Holm')});\n"
         f"- **not supported**: {vc.VERDICT_MEANING['not supported']} (for an effect: an equivalence test, "
         f"{terms.md('TOST')}, inside the {terms.md('SESOI')});\n"
@@ -133,7 +136,7 @@ def claims_page(
         "comparison is stated under each number), shares are percentages of the 356 municipalities weighted to the "
         f"register ({terms.md('Raking', 'raking')}), each with its 95 % {terms.md('Confidence interval', 'confidence interval')} "
         "in brackets. The p-value shown is the one the verdict uses, "
-        f"adjusted for testing ten findings at once ({terms.md('Holm')}-adjusted) where the rule says so.\n\n"
+        f"adjusted for testing several findings at once ({terms.md('Holm')}-adjusted) where the rule says so.\n\n"
         f"**How sure is each verdict?** The last two columns give the chance that the claim's rule says *supported* "
         "when the claim is true (its power) and when it is false (a false positive), over simulated surveys "
         f"({terms.md('Operating characteristics', 'operating characteristics')}; SIMULATED data, {oc_source}). "
@@ -141,7 +144,6 @@ def claims_page(
         "{doc}`How often are the verdicts right? <../executed/operating-characteristics>`.\n\n"
         "Verdicts are computed from `claims.yml` and the evidence, never typed; each finding links to its chapter. "
         "The same ledger, with exact values, is available as {download}`claims.json <../../results/claims.json>`.\n\n"
-        "```{raw} html\n" + table + "\n```\n\n"
         f"## Recommendations\n\nThe report's {n_recs} recommendations are policy judgements, not findings; "
         "{doc}`recommendations` shows which findings each one rests on and their verdicts.\n\n"
     )

@@ -90,13 +90,14 @@ class Estimate:
     needed: str  # what the rule needed for "supported"
 
 
-def variable_of(entry: dict, claim: dict | None) -> str | None:
+def variable_of(entry: dict, claim: dict | None, evidence: dict | None = None) -> str | None:
     """The model variable a log-odds estimate belongs to (the component, or the weakest one of a conjunction)."""
     if claim and claim.get("evidence_part"):
         return claim["evidence_part"]
     p = entry.get("primary", {})
-    if p.get("weakest_component"):
-        return p["weakest_component"]
+    weakest = p.get("weakest_component") or ((evidence or {}).get("primary") or {}).get("weakest_component")
+    if weakest:
+        return weakest
     m = re.search(r"coefficient of (\w+)|test \(HC0\) of (\w+) >", p.get("method") or "")
     return (m.group(1) or m.group(2)) if m else None
 
@@ -118,7 +119,7 @@ def estimate(entry: dict, claim: dict | None, evidence: dict | None = None) -> E
     params = (claim or {}).get("rule_parameters") or {}
     p = entry.get("primary", {})
     if rule in LOG_ODDS_RULES:
-        var = variable_of(entry, claim)
+        var = variable_of(entry, claim, evidence)
         lo, hi = p.get("ci_low"), p.get("ci_high")
         part = ((evidence or {}).get("parts") or {}).get(var or "", {}).get("primary", {})
         if lo is None and part:  # a conjunction: the weakest part's interval from its own model
@@ -160,8 +161,14 @@ def estimate(entry: dict, claim: dict | None, evidence: dict | None = None) -> E
             "smaller municipalities at the top stages, confirmed by the ladder's items",
             f"at least {params.get('min_cases', 3)} such municipalities",
         )
+    from vsr_analysis.claims.estimate_scales import scale_for
+
+    scale = scale_for(rule)  # any other rule: what its number measures, on which scale
     e = _num(p.get("estimate"))
-    return Estimate("–" if e is None else f"{e:.3g}", rule, "see the chapter")
+    value = "–" if e is None else f"{e:.3f}"
+    if p.get("df") is not None and e is not None:
+        value = f"χ²({p['df']}) = {value}"
+    return Estimate(value, f"{scale.measures}; {scale.scale}", "see the chapter's decision rule")
 
 
 def p_label(entry: dict) -> tuple[str, str]:
@@ -258,10 +265,10 @@ def chance_text(c: Chances, truth: str) -> str:
     if truth == "true":
         if c.if_true is None:
             return "no simulated scenario makes it true"
-        return f"{_pct(c.if_true)} of {c.n_true:,} simulated surveys (lowest: {_pct(c.lowest_true[1])} in {c.lowest_true[0]})"
+        return f"{_pct(c.if_true)} of {c.n_true:,} (lowest {_pct(c.lowest_true[1])}, {c.lowest_true[0]})"
     if c.if_false is None:
         return "no simulated scenario makes it false"
-    return f"{_pct(c.if_false, 1)} of {c.n_false:,} simulated surveys (highest: {_pct(c.highest_false[1], 1)} in {c.highest_false[0]})"
+    return f"{_pct(c.if_false, 1)} of {c.n_false:,} (highest {_pct(c.highest_false[1], 1)}, {c.highest_false[0]})"
 
 
 # ---- the card in a chapter ----------------------------------------------------------------------------------
@@ -301,20 +308,19 @@ def card_markdown(
     ]
     for comp, cclaim in components:
         cest = estimate(comp, cclaim)
-        lines.append(
-            f"  - {comp['id']} ({PLAIN_LABELS.get(cclaim.get('evidence_part', ''), '')}): **{comp['verdict']}**, {cest.value}"
-        )
+        lines.append(f"  - {comp['id']}: **{comp['verdict']}**, {cest.value} ({cest.unit})")
     lines += [
         f"- **The rule needed:** {est.needed}.",
         f"- **{label}:** {pval}.",
     ]
     c = chances(oc, entry["id"])
     if oc is not None:
+        rough = "" if oc_source.startswith("from the stored") else " (a small run made at build time: rough)"
         lines.append(
-            f"- **What the survey could detect** ({terms.md('Operating characteristics', 'operating characteristics')}, "
-            f"{oc_source}): when the claim is true the rule says *supported* in {chance_text(c, 'true')}; when it is "
+            f"- **What the survey could detect** ({terms.md('Operating characteristics', 'simulated surveys')}"
+            f"{rough}): when the claim is true the rule says *supported* in {chance_text(c, 'true')}; when it is "
             f"false, in {chance_text(c, 'false')}. "
-            f'<a class="oc-link" href="{OC_PAGE}.html#{oc_anchor(entry["id"])}">Its row of "How often are the verdicts right?"</a>.'
+            f'<a class="oc-link" href="{OC_PAGE}.html#{oc_anchor(entry["id"])}">How often this rule is right</a>.'
         )
     lines.append(":::")
     return "\n".join(lines)
