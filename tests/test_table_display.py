@@ -78,3 +78,20 @@ def test_path_reprs_are_dropped_from_executed_notebooks_and_other_outputs_kept(t
     outputs = nbformat.read(tmp_path / "a.ipynb", as_version=4).cells[0].outputs
     assert [o["data"]["text/plain"] for o in outputs] == ["1.5"]
     assert drop_path_reprs(tmp_path) == []
+
+
+def test_nca_bottleneck_reads_in_words_not_inf_or_nan():
+    from vsr_analysis.build.nca_display import readable_bottleneck
+
+    bn = pd.DataFrame(
+        {
+            "y_level": [1, 2, 3],
+            "required_x": [np.nan, 12.3456, np.inf],
+            "required_x_percentile": [np.nan, 40.0, np.nan],
+            "status": ["NN", "required", "NA"],
+        }
+    )
+    out = readable_bottleneck(bn)
+    assert out["condition level required"].tolist() == ["none", "12.35", "beyond the observed data"]
+    assert out["reading"].str.startswith(("not necessary", "required", "not reached")).all()
+    assert not re.search(r"\b(inf|nan|NN|NA)\b", out.to_html())
