@@ -52,9 +52,7 @@ def _finding_chapters(built_book) -> dict[str, str]:
     return out
 
 
-def test_every_page_fits_and_every_wide_table_scrolls_with_a_cue_and_a_sticky_first_column(
-    built_book, server, browser
-):
+def test_every_page_fits_and_every_wide_table_scrolls_with_a_cue_and_a_sticky_first_column(built_book, server, browser):
     problems = []
     for label, viewport in WIDTHS.items():
         context = browser.new_context(viewport=viewport)
