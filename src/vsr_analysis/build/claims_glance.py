@@ -21,8 +21,8 @@ COLUMNS = (
     "Verdict",
     "Estimate [95 % CI]",
     "p-value the verdict uses",
-    "Supported when true",
-    "Supported when false",
+    "Supported if true",
+    "Supported if false",
 )
 
 
@@ -46,9 +46,9 @@ def _row(e, claim, evidence, oc, simulated, badge, oc_link: bool, component: boo
         f'<td data-label="Estimate [95 % CI]">{html.escape(est.value)}<span class="scale">{html.escape(est.unit)}</span></td>',
         f'<td class="num" data-label="p-value the verdict uses">{html.escape(pval)}'
         f'<span class="scale">{html.escape(label)}</span></td>',
-        f'<td class="num" data-label="Supported when true">{html.escape(_rate(c.if_true))}'
+        f'<td class="num" data-label="Supported if true">{html.escape(_rate(c.if_true))}'
         f'<span class="scale">{html.escape(_worst(c, "true"))}</span></td>',
-        f'<td class="num" data-label="Supported when false">{html.escape(_rate(c.if_false, 1))}'
+        f'<td class="num" data-label="Supported if false">{html.escape(_rate(c.if_false, 1))}'
         f'<span class="scale">{html.escape(_worst(c, "false"))}'
         + (f' · <a class="oc-link" href="{oc_href}">how often right</a>' if oc_link else "")
         + "</span></td>",

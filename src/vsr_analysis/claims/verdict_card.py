@@ -144,7 +144,8 @@ def estimate(entry: dict, claim: dict | None, evidence: dict | None = None) -> E
         level = float(params.get("threshold", 0.5))
         side = "below" if rule == "share_below" else "above"
         if e is not None:
-            value += f"; {100 * (e - level):+.0f} percentage points from the {_pct(level)} level"
+            diff = round(100 * (e - level))
+            value += f"; {'±0' if diff == 0 else f'{diff:+d}'} percentage points from the {_pct(level)} level"
         unit = "of the 356 municipalities, weighted to the register"
         needed = f"a share significantly {side} {_pct(level)}"
         if rule == "share_above_and_spread":
@@ -295,15 +296,14 @@ def card_markdown(
     if "Holm" in label:
         label = label.replace("Holm", terms.md("Holm"))
     meaning = VERDICT_MEANING[verdict]
-    if verdict == "inconclusive":
-        meaning = terms.md("Inconclusive", "inconclusive") + ": " + meaning
+    said = terms.md("Inconclusive", "inconclusive") if verdict == "inconclusive" else verdict
     sim = " (SIMULATED data)" if simulated else ""
     lines = [
         f":::{{admonition}} {entry['id']} — verdict: {verdict}{sim}",
         f":class: verdict-card {TAG} verdict-{verdict.replace(' ', '-')}",
         f"**{html.escape(entry['finding'])}**",
         "",
-        f"- **Verdict:** **{verdict}** — {meaning}.",
+        f"- **Verdict: {said}** — {meaning}.",
         f"- **Estimate [95 % {terms.md('Confidence interval', 'CI')}]:** {est.value} — {est.unit}.",
     ]
     for comp, cclaim in components:
