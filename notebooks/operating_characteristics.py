@@ -101,6 +101,8 @@ save_figure(
     "scenario; hatched: the scenario makes the claim false.",
     f"../../results/{param_set}/verdict_shares.png",
 )
+
+# %% tags=["hide-output"]
 report.show_table(
     report.verdict_table(oc),
     "Verdicts over the simulated surveys, per claim and scenario (shares in %; MC SE of the supported share in "
@@ -110,7 +112,7 @@ report.show_table(
 # %% [markdown]
 # ## In plain words
 
-# %%
+# %% tags=["hide-output"]
 markdown("\n".join(f"- {operating.reading(r)}" for _, r in oc.sort_values(["claim", "scenario"]).iterrows()))
 
 # %% [markdown]
