@@ -42,7 +42,7 @@ def _row(e, claim, evidence, oc, simulated, badge, oc_link: bool, component: boo
     cells = [
         f'<td data-label="Finding"><a class="claim-link" href="{link}"><strong>{e["id"]}</strong></a> {finding}</td>',
         f'<td class="verdict" data-label="Verdict" data-verdict="{e["verdict"]}">{badge(e["verdict"], simulated)}'
-        f'<span class="meaning">{html.escape(_short_meaning(e["verdict"]))}</span></td>',
+        f'<span class="meaning">{html.escape(_short_meaning(e))}</span></td>',
         f'<td data-label="Estimate [95 % CI]">{html.escape(est.value)}<span class="scale">{html.escape(est.unit)}</span></td>',
         f'<td class="num" data-label="p-value the verdict uses">{html.escape(pval)}'
         f'<span class="scale">{html.escape(label)}</span></td>',
@@ -57,7 +57,10 @@ def _row(e, claim, evidence, oc, simulated, badge, oc_link: bool, component: boo
     return f'<tr id="claim-{e["id"].lower()}" class="{cls}">' + "".join(cells) + "</tr>"
 
 
-def _short_meaning(verdict: str) -> str:
+def _short_meaning(e: dict) -> str:
+    verdict = e["verdict"]
+    if e.get("rule") == "existence" and verdict == "supported":
+        return "enough examples found"
     return {
         "supported": "the test showed the claim",
         "not supported": "the evidence goes against it",

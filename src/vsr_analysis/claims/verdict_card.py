@@ -33,6 +33,20 @@ VERDICT_MEANING = {
     "this is not evidence that the claim is false",
 }
 
+#: An existence claim (F4) is shown by examples, not by a test.
+EXISTENCE_MEANING = {
+    "supported": "enough validated examples were found to show the claim (a count; no test, no adjustment)",
+    "not supported": "no example was found and a necessary-condition analysis shows the condition is required",
+    "inconclusive": VERDICT_MEANING["inconclusive"],
+}
+
+
+def meaning(entry: dict) -> str:
+    """What the entry's verdict means, in words, for its kind of rule."""
+    table = EXISTENCE_MEANING if entry.get("rule") == "existence" else VERDICT_MEANING
+    return table[entry["verdict"]]
+
+
 #: How an odds ratio of a variable is read: the comparison it makes, and the factor that turns its log-odds
 #: coefficient into that comparison (population enters as ln(inhabitants): a doubling is ln 2 units).
 ODDS_UNITS: dict[str, tuple[str, float]] = {
@@ -159,7 +173,7 @@ def estimate(entry: dict, claim: dict | None, evidence: dict | None = None) -> E
         value = "not counted" if e is None else f"{e:.0f} municipalities"
         return Estimate(
             value,
-            "smaller municipalities at the top stages, confirmed by the ladder's items",
+            "municipalities below the threshold at the top stages, confirmed by the ladder's items",
             f"at least {params.get('min_cases', 3)} such municipalities",
         )
     from vsr_analysis.claims.estimate_scales import scale_for
@@ -295,7 +309,7 @@ def card_markdown(
     label, pval = p_label(entry)
     if "Holm" in label:
         label = label.replace("Holm", terms.md("Holm"))
-    meaning = VERDICT_MEANING[verdict]
+    means = meaning(entry)
     said = terms.md("Inconclusive", "inconclusive") if verdict == "inconclusive" else verdict
     sim = " (SIMULATED data)" if simulated else ""
     lines = [
@@ -303,8 +317,12 @@ def card_markdown(
         f":class: verdict-card {TAG} verdict-{verdict.replace(' ', '-')}",
         f"**{html.escape(entry['finding'])}**",
         "",
-        f"- **Verdict: {said}** — {meaning}.",
-        f"- **Estimate [95 % {terms.md('Confidence interval', 'CI')}]:** {est.value} — {est.unit}.",
+        f"- **Verdict: {said}** — {means}.",
+        (
+            f"- **Estimate [95 % {terms.md('Confidence interval', 'CI')}]:** {est.value} — {est.unit}."
+            if "[" in est.value
+            else f"- **Estimate:** {est.value} — {est.unit}."
+        ),
     ]
     for comp, cclaim in components:
         cest = estimate(comp, cclaim)
