@@ -202,3 +202,11 @@ def test_existence_claim_card_says_it_rests_on_a_count_not_a_test():
     assert "5 % level" not in card and "95 %" not in card
     share = vc.card_markdown(_entry("F6", "share_above"), {}, None, None, "", simulated=False)
     assert "5 % level" in share and "95 %" in share and "SIMULATED" not in share
+
+
+def test_nca_ceiling_in_a_reason_carries_the_conditions_unit():
+    reason = "12 validated counterexample(s) (needed 3); the ceiling requires 1,518"
+    for pset, unit in (("f4-not-a-prerequisite", "inhabitants"), ("f4-central-not-a-prerequisite", "SSB centrality")):
+        text = vc.readable_reason({"reason": reason, "parameter_set": pset, "multiplicity": "none"})
+        assert f"requires 1,518 {unit}" in text
+    assert vc.readable_reason({"reason": reason, "parameter_set": "f6-master-plan"}).endswith("requires 1,518")

@@ -94,7 +94,29 @@ def readable_reason(entry: dict) -> str:
         return ("Holm-adjusted " if adjusted else "") + f"{match.group(1) or ''}{sign}"
 
     text = re.sub(r"((?:one|two)-sided )?p = ([0-9.]+(?:e-?[0-9]+)?)", repl, entry.get("reason", ""))
+    unit = condition_unit(entry.get("parameter_set"))
+    if unit:  # an NCA ceiling's required level, with its unit
+        text = re.sub(r"the ceiling requires ([0-9][0-9,.]*)", rf"the NCA ceiling requires \1 {unit}", text)
     return text
+
+
+#: Units of the conditions NCA chapters use (the F4 template's default condition is the population).
+CONDITION_UNITS = {"population_2021": "inhabitants", "centrality_score": "points of the SSB centrality index"}
+
+
+def condition_unit(parameter_set: str | None) -> str | None:
+    """The unit of the condition a parameter set's NCA uses (from runspec.yml), or None."""
+    if not parameter_set:
+        return None
+    from vsr_analysis.build.runspec import load_runspec
+
+    try:
+        pset = next(p for p in load_runspec().parameter_sets if p.name == parameter_set)
+    except (StopIteration, OSError, ValueError):
+        return None
+    if "necessity" not in pset.template.name:
+        return None
+    return CONDITION_UNITS.get(pset.parameters.get("condition", "population_2021"))
 
 
 @dataclass
