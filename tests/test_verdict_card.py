@@ -206,7 +206,10 @@ def test_existence_claim_card_says_it_rests_on_a_count_not_a_test():
 
 def test_nca_ceiling_in_a_reason_carries_the_conditions_unit():
     reason = "12 validated counterexample(s) (needed 3); the ceiling requires 1,518"
-    for pset, unit in (("f4-not-a-prerequisite", "inhabitants"), ("f4-central-not-a-prerequisite", "SSB centrality")):
+    for pset, unit in (
+        ("f4-not-a-prerequisite", "inhabitants"),
+        ("f4-central-not-a-prerequisite", "points of the SSB centrality index"),
+    ):
         text = vc.readable_reason({"reason": reason, "parameter_set": pset, "multiplicity": "none"})
         assert f"requires 1,518 {unit}" in text
     assert vc.readable_reason({"reason": reason, "parameter_set": "f6-master-plan"}).endswith("requires 1,518")
