@@ -103,9 +103,16 @@ def _fill(app, docname: str, source: list[str]) -> None:
     if not any(m in source[0] for m in (BIBTEX_MARK, TIMINGS_MARK, SIMULATE_MARK)):
         return
     root = Path(app.confdir)
+    cff, readme = root / "CITATION.cff", root / "README.md"
+    bib = (
+        "```bibtex\n" + bibtex_from_cff(cff) + "\n```"
+        if cff.is_file()
+        else "(`CITATION.cff` is not in this copy of the project.)"
+    )
+    times = timings_from_readme(readme) if readme.is_file() else "(`README.md` is not in this copy of the project.)"
     source[0] = source[0].replace(SIMULATE_MARK, simulate_command(root / "data" / "operating-characteristics"))
-    source[0] = source[0].replace(BIBTEX_MARK, "```bibtex\n" + bibtex_from_cff(root / "CITATION.cff") + "\n```")
-    source[0] = source[0].replace(TIMINGS_MARK, timings_from_readme(root / "README.md"))
+    source[0] = source[0].replace(BIBTEX_MARK, bib)
+    source[0] = source[0].replace(TIMINGS_MARK, times)
 
 
 def setup(app):
