@@ -97,5 +97,7 @@ markdown(f"Here the CE-FDH ceiling zone covers **{ce.effect_size:.0%}** of the s
 # "not necessary" means any observed X is enough for that level.
 
 # %%
+from vsr_analysis.build.nca_display import readable_bottleneck
+
 bn = bottleneck(x, y, [1, 2, 3, 4, 5], ceiling="ce_fdh")
-display(HTML(bn.to_html(index=False, float_format=lambda v: f"{v:.2f}", border=0, na_rep="not necessary")))
+display(HTML(readable_bottleneck(bn).to_html(index=False, border=0, classes="result-table")))

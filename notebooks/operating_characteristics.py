@@ -51,6 +51,7 @@ full_run = "data/operating-characteristics"
 
 # %%
 from vsr_analysis.chapter import markdown, output_folder, save_figure
+from vsr_analysis.build import oc_summary
 from vsr_analysis.simulate import operating, report
 
 out_dir = output_folder(param_set, results_dir)
@@ -67,6 +68,12 @@ markdown(
 oc, which_run = report.load_run(full_run, scenarios, seeds, permutations)
 markdown(which_run)
 report.write_labelled(out_dir, "operating_characteristics", oc)
+
+# %% [markdown]
+# ## Each claim in one row
+
+# %%
+oc_summary.show(oc)
 
 # %% [markdown]
 # ## The scenarios
@@ -94,6 +101,8 @@ save_figure(
     "scenario; hatched: the scenario makes the claim false.",
     f"../../results/{param_set}/verdict_shares.png",
 )
+
+# %% tags=["hide-output"]
 report.show_table(
     report.verdict_table(oc),
     "Verdicts over the simulated surveys, per claim and scenario (shares in %; MC SE of the supported share in "
@@ -103,7 +112,7 @@ report.show_table(
 # %% [markdown]
 # ## In plain words
 
-# %%
+# %% tags=["hide-output"]
 markdown("\n".join(f"- {operating.reading(r)}" for _, r in oc.sort_values(["claim", "scenario"]).iterrows()))
 
 # %% [markdown]

@@ -50,7 +50,7 @@ def _row(page: str) -> str:
 def test_claims_page_names_the_scale_and_shows_p_only_where_the_verdict_uses_it():
     synthetic = SimpleNamespace(kind="synthetic", spec="synthetic:vsr-narrative:2021")
     with_p = _row(generated_pages.claims_page([_entry("share_above")], synthetic))
-    assert SCALES["share_above"].measures in with_p and "0.012" in with_p
+    assert "61 % [55 %, 67 %]" in with_p and "of the 356 municipalities" in with_p and "0.012" in with_p
     no_p_rules = [r for r, s in SCALES.items() if not s.uses_p_value]
     assert no_p_rules, "expected at least one rule whose verdict uses no p-value"
     without_p = _row(generated_pages.claims_page([_entry(no_p_rules[0])], synthetic))

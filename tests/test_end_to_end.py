@@ -38,7 +38,7 @@ def test_ledger_and_claims_page_agree(built_book):
     for entry in ledger:
         assert entry["verdict"] in ("supported", "not supported", "inconclusive")
         assert entry["data"]["survey"] == "synthetic:vsr-narrative:2021"
-        row = re.search(rf'>{entry["id"]}</a></td>.*?data-verdict="([^"]+)"', page, flags=re.S)
+        row = re.search(rf'<tr id="claim-{entry["id"].lower()}".*?data-verdict="([^"]+)"', page, flags=re.S)
         assert row, f"{entry['id']} missing from the claims page"
         assert row.group(1) == entry["verdict"]
         # every executed claim links to its chapter, and the chapter exists

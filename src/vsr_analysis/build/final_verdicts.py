@@ -17,9 +17,10 @@ TAG = "final-verdict"
 _KIND = {"supported": "tip", "not supported": "danger", "inconclusive": "note"}
 
 
-def _p(value) -> str:
-    """'p < 0.001' or 'p = 0.012' (the exact value is in claims.json)."""
-    return "p < 0.001" if value < 0.001 else f"p = {value:.3f}"
+def readable_reason(entry: dict) -> str:
+    from vsr_analysis.claims.verdict_card import readable_reason as _readable
+
+    return _readable(entry)
 
 
 def final_verdict_markdown(entry: dict, *, secondary_of: str | None = None) -> str:
@@ -32,15 +33,13 @@ def final_verdict_markdown(entry: dict, *, secondary_of: str | None = None) -> s
             "change its verdict; see {ref}`claims-at-a-glance`."
         )
     else:
-        primary = entry.get("primary", {})
         title = f"Final verdict for {entry['id']} (ledger): {verdict}"
-        body = f"{entry.get('reason', '').rstrip('.')}."
-        if entry.get("confirmatory") and None not in (primary.get("p_value"), primary.get("p_value_adjusted")):
-            body += (
-                f" Primary test {_p(primary['p_value'])}; after {entry.get('multiplicity', 'adjustment')} "
-                f"{_p(primary['p_value_adjusted'])} (α = {entry.get('alpha', 0.05):g})."
-            )
-        body += " This is the verdict on the claims page {ref}`claims-at-a-glance`."
+        body = (
+            f"{readable_reason(entry).rstrip('.')}. The decision above is this chapter's own, before the "
+            "adjustment for testing several claims; the verdict card at the top of this page gives the final "
+            "verdict with its estimate, what the rule needed and the one p-value the verdict uses, as on the "
+            "claims page {ref}`claims-at-a-glance`."
+        )
     return f":::{{admonition}} {title}\n:class: {_KIND.get(verdict, 'note')} verdict-box {TAG}\n{body}\n:::"
 
 

@@ -75,50 +75,13 @@ def _data_banner(source) -> str:
 OPERATING_CHARACTERISTICS_LINK = "{doc}`How often are the verdicts right? <../executed/operating-characteristics>`"
 
 
-def claims_page(ledger: list[dict], source, operating_characteristics: bool = True) -> str:
-    """The claims page; ``operating_characteristics`` says whether the run has that chapter to link to."""
-    rows, tests = [], []
-    for e in ledger:
-        p = e.get("primary", {})
-        uses_p = scale_for(e["rule"]).uses_p_value
-        link = f"../executed/{e['parameter_set']}.html"
-        rows.append(
-            f'<tr><td><a class="claim-link" href="{link}">{e["id"]}</a></td>'
-            f"<td>{html.escape(e['finding'])}</td>"
-            f'<td class="verdict" data-verdict="{e["verdict"]}">{badge(e["verdict"], _simulated(source))}</td>'
-            f'<td class="num">{estimate_cell(e)}</td>'
-            f'<td class="num">{_p(p.get("p_value") if uses_p else None)}</td>'
-            f'<td class="num">{_p(p.get("p_value_adjusted") if uses_p else None)}</td>'
-            f'<td class="num">{e.get("n", 0)}</td><td>{html.escape(e.get("reason", ""))}</td></tr>'
-        )
-        tests.append(
-            f"{e['id']}\n: {p.get('method', 'not executed')}"
-            + "".join(f"; secondary `{s['parameter_set']}`: {s['verdict']}" for s in e.get("secondary", []))
-            + (
-                f"; how often its rule is right on simulated surveys: {OPERATING_CHARACTERISTICS_LINK}"
-                if operating_characteristics
-                else ""
-            )
-            + "\n"
-        )
-    table = (
-        '<table class="claims-table">\n<thead><tr><th>Claim</th><th>Finding</th><th>Verdict</th>'
-        "<th>Estimate [95 % CI]: what it measures</th><th>p</th><th>p (Holm)</th><th>n</th><th>Why</th></tr></thead>\n<tbody>\n"
-        + "\n".join(rows)
-        + "\n</tbody>\n</table>"
-    )
-    counts = {v: sum(e["verdict"] == v for e in ledger) for v in VERDICT_BADGE}
-    return (
-        "(claims-at-a-glance)=\n# Claims at a glance\n\n"
-        + _data_banner(source)
-        + f"\nOf {len(ledger)} findings tested, {counts['supported']} are supported, "
-        f"{counts['not supported']} not supported and {counts['inconclusive']} inconclusive under the "
-        "pre-specified decision rules ({doc}`../methods/decision-rules`). Confirmatory p-values are "
-        "Holm-adjusted across the family; verdicts are computed from `claims.yml` and the evidence, never typed. "
-        "Each claim links to its chapter. The same ledger, with exact values, is available as "
-        "{download}`claims.json <../../results/claims.json>`.\n\n" + "```{raw} html\n" + table + "\n```\n\n"
-        "## The primary tests\n\n" + "\n".join(tests)
-    )
+def claims_page(
+    ledger: list[dict], source, operating_characteristics: bool = True, results_dir: Path | None = None
+) -> str:
+    """The claims page (``claims_glance``); ``operating_characteristics`` says whether the run has that chapter."""
+    from vsr_analysis.build.claims_glance import claims_page as glance
+
+    return glance(ledger, source, operating_characteristics, results_dir, banner=_data_banner, badge=badge)
 
 
 def recommendations_page(ledger: list[dict], recommendations: list[dict], source) -> str:
@@ -224,7 +187,7 @@ def write_generated_pages(out_dir: Path, ledger: list[dict], spec, source, resul
     claims_spec = load_claims_spec()
     # a run spec trimmed to a few chapters (a quick confidential check) has no operating-characteristics page
     has_oc = "operating-characteristics" in spec.names()
-    (out_dir / "claims.md").write_text(claims_page(ledger, source, has_oc), encoding="utf-8")
+    (out_dir / "claims.md").write_text(claims_page(ledger, source, has_oc, results_dir), encoding="utf-8")
     (out_dir / "recommendations.md").write_text(
         recommendations_page(ledger, claims_spec.get("recommendations", []), source), encoding="utf-8"
     )

@@ -520,8 +520,10 @@ def _run_locked(spec, source, *, jobs, only, force, timeout, log) -> list[Outcom
             raise RunFailed(f"{len(failures)} notebook(s) failed; previous outputs were left untouched.\n\n{report}")
 
         from vsr_analysis.build.generated_pages import write_generated_pages
+        from vsr_analysis.build.output_hygiene import drop_path_reprs
         from vsr_analysis.claims.ledger import build_ledger
         from vsr_analysis.claims.spec import load_claims
+        from vsr_analysis.claims.verdict_card import stamp_verdict_cards
 
         _check_one_source(stage / "results", source.spec)
         for pset, fp, _ in plan:
@@ -559,6 +561,8 @@ def _run_locked(spec, source, *, jobs, only, force, timeout, log) -> list[Outcom
                 raise RunFailed(f"disclosure: {exc}. Previous outputs were left untouched.") from None
         write_generated_pages(stage / "generated", ledger, spec, source, stage / "results")
         unstamped = stamp_final_verdicts(stage / "executed", ledger)
+        stamp_verdict_cards(stage / "executed", ledger, stage / "results", simulated=source.kind == "synthetic")
+        drop_path_reprs(stage / "executed")
         if unstamped:
             print(
                 f"vsr run: note: no decision box found to stamp the final verdict in {', '.join(unstamped)}",

@@ -5,7 +5,7 @@ reused); only the HTML table of a chapter goes through :func:`display_frame`:
 
 * column names in ``snake_case`` become words (``ci_low`` → "95 % CI, lower", ``p_value`` → "p",
   ``odds_ratio`` → "odds ratio"), with a few names spelled out in :data:`HEADER_WORDS`;
-* ``True``/``False`` become "yes"/"no";
+* ``True``/``False`` become "yes"/"no"; missing values (``pd.NA``, None) NaN, shown as "–"; infinities "∞";
 * p-value columns read "< 0.001" below that level and have three decimals above it;
 * whole numbers of 1,000 or more get thousands separators; other numbers ``digits`` decimals.
 """
@@ -64,6 +64,8 @@ def _is_p_column(name: object) -> bool:
 
 
 def _cell(value: object, digits: int, p_column: bool) -> object:
+    if value is None or value is pd.NA or value is pd.NaT:
+        return math.nan  # the table's missing mark ("–"), never "<NA>" or "None" on a page
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, int) and not isinstance(value, bool):
@@ -71,6 +73,8 @@ def _cell(value: object, digits: int, p_column: bool) -> object:
     if isinstance(value, float):
         if math.isnan(value):
             return value  # shown as the table's missing mark
+        if math.isinf(value):
+            return "∞" if value > 0 else "−∞"  # never "inf"
         if p_column and 0.0 <= value <= 1.0:
             return format_p(value)
         if value.is_integer() and abs(value) >= 1000:

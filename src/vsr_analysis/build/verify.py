@@ -32,6 +32,8 @@ COPIED = (
     "runspec.yml",
     "_config.yml",
     "_toc.yml",
+    "CITATION.cff",  # the Reproduce page's BibTeX is made from it at build time
+    "README.md",  # and its measured times from the README's Performance section
 )
 #: Outputs and caches inside those folders; a copy regenerates them (confidential files are never copied).
 IGNORED_DIRS = {"executed", "generated", ".staging", "synthetic", "private", "__pycache__"}

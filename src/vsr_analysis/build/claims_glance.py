@@ -1,0 +1,168 @@
+"""The claims page: the report's ten findings at a glance.
+
+One row per finding (F3's four parts nested under F3), the verdict with its meaning in words, the estimate on a
+scale a policy reader understands with its interval and unit, the one p-value the verdict uses (named as what it
+is), how often the rule says *supported* when the claim is true and when it is false (the operating-characteristics
+table the book's page of that name uses) and a link to that claim's row there. On a phone the table becomes one
+card per finding (CSS in ``book/_static/vsr.css``, ``table.glance-table``).
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from pathlib import Path
+
+from vsr_analysis.build.glossary import PLAIN_LABELS, TermLinker
+from vsr_analysis.claims import verdict_card as vc
+
+COLUMNS = (
+    "Finding",
+    "Verdict",
+    "Estimate [95 % CI]",
+    "p-value the verdict uses",
+    "Supported if true",
+    "Supported if false",
+)
+
+
+def is_component(claim_id: str) -> bool:
+    return re.fullmatch(r"F\d+[a-z]", claim_id) is not None
+
+
+def _row(e, claim, evidence, oc, simulated, badge, oc_link: bool, component: bool) -> str:
+    est = vc.estimate(e, claim, evidence)
+    label, pval = vc.p_label(e)
+    c = vc.chances(oc, e["id"])
+    link = f"../executed/{e['parameter_set']}.html"
+    oc_href = f"../executed/{vc.OC_PAGE}.html#{vc.oc_anchor(e['id'])}"
+    finding = html.escape(e["finding"])
+    if component:
+        finding = html.escape(e["finding"].split(":", 1)[-1].strip())
+    cells = [
+        f'<td data-label="Finding"><a class="claim-link" href="{link}"><strong>{e["id"]}</strong></a> {finding}</td>',
+        f'<td class="verdict" data-label="Verdict" data-verdict="{e["verdict"]}">{badge(e["verdict"], simulated)}'
+        f'<span class="meaning">{html.escape(_short_meaning(e))}</span></td>',
+        f'<td data-label="Estimate [95 % CI]">{html.escape(est.value)}<span class="scale">{html.escape(est.unit)}</span></td>',
+        f'<td class="num" data-label="p-value the verdict uses">{html.escape(pval)}'
+        f'<span class="scale">{html.escape(label)}</span></td>',
+        f'<td class="num" data-label="Supported if true">{html.escape(_rate(c.if_true))}'
+        f'<span class="scale">{html.escape(_worst(c, "true"))}</span></td>',
+        f'<td class="num" data-label="Supported if false">{html.escape(_rate(c.if_false, 1))}'
+        f'<span class="scale">{html.escape(_worst(c, "false"))}'
+        + (f' · <a class="oc-link" href="{oc_href}">how often right</a>' if oc_link else "")
+        + "</span></td>",
+    ]
+    cls = "component" if component else "finding"
+    return f'<tr id="claim-{e["id"].lower()}" class="{cls}">' + "".join(cells) + "</tr>"
+
+
+def _short_meaning(e: dict) -> str:
+    verdict = e["verdict"]
+    if e.get("rule") == "existence" and verdict == "supported":
+        return "enough examples found"
+    return {
+        "supported": "the test showed the claim",
+        "not supported": "the evidence goes against it",
+        "inconclusive": "the survey cannot tell either way",
+    }[verdict]
+
+
+def _rate(x, digits: int = 0) -> str:
+    return "–" if x is None else f"{100 * x:.{digits}f} %"
+
+
+def _worst(c: vc.Chances, truth: str) -> str:
+    if truth == "true":
+        if c.lowest_true is None:
+            return "no scenario makes it true"
+        return f"of {c.n_true:,} simulated surveys; lowest {100 * c.lowest_true[1]:.0f} % ({c.lowest_true[0]})"
+    if c.highest_false is None:
+        return "no scenario makes it false"
+    return f"of {c.n_false:,} simulated surveys; highest {100 * c.highest_false[1]:.1f} % ({c.highest_false[0]})"
+
+
+def claims_page(
+    ledger: list[dict],
+    source,
+    operating_characteristics: bool = True,
+    results_dir: Path | None = None,
+    *,
+    banner,
+    badge,
+    claims_spec: dict | None = None,
+) -> str:
+    from vsr_analysis.claims.ledger import load_claims_spec, read_evidence
+
+    spec = claims_spec or load_claims_spec()
+    claims = {c["id"]: c for c in spec["claims"]}
+    simulated = source is not None and source.kind == "synthetic"
+    oc, oc_source = (None, "no operating-characteristics table")
+    if results_dir is not None and operating_characteristics:
+        oc, oc_source = vc.load_oc(results_dir)
+    findings = [e for e in ledger if not is_component(e["id"])]
+    rows = []
+    for e in findings:
+        ev = read_evidence(results_dir, e["parameter_set"]) if results_dir is not None else None
+        rows.append(_row(e, claims.get(e["id"]), ev, oc, simulated, badge, oc is not None, False))
+        for comp in (x for x in ledger if is_component(x["id"]) and x["id"].rstrip("abcdefgh") == e["id"]):
+            rows.append(_row(comp, claims.get(comp["id"]), None, oc, simulated, badge, oc is not None, True))
+    table = (
+        '<div class="table-scroll"><table class="glance-table">\n<thead><tr>'
+        + "".join(f"<th>{h}</th>" for h in COLUMNS)
+        + "</tr></thead>\n<tbody>\n"
+        + "\n".join(rows)
+        + "\n</tbody>\n</table></div>"
+    )
+    counts = {v: sum(e["verdict"] == v for e in findings) for v in vc.VERDICT_MEANING}
+    terms = TermLinker("../")
+    comps = [e["id"] for e in ledger if is_component(e["id"])]
+    n_recs = len(spec.get("recommendations", []))
+    text = (
+        "(claims-at-a-glance)=\n# Claims at a glance\n\n"
+        + banner(source)
+        + f"\nThe report makes **{len(findings)} findings**. Of them, **{counts['supported']} are supported**, "
+        f"**{counts['not supported']} not supported** and **{counts['inconclusive']} inconclusive** under the "
+        "pre-specified decision rules ({doc}`../methods/decision-rules`)"
+        + (f"; F3's parts ({', '.join(comps)}) are shown under F3 and not counted on their own" if comps else "")
+        + ".\n\n"
+        + "```{raw} html\n"
+        + table
+        + "\n```\n\n"
+        + "**What the verdicts mean.**\n\n"
+        f"- **supported**: {vc.VERDICT_MEANING['supported']} ({terms.md('Holm')});\n"
+        f"- **not supported**: {vc.VERDICT_MEANING['not supported']} (for an effect: an equivalence test, "
+        f"{terms.md('TOST')}, inside the {terms.md('SESOI')});\n"
+        f"- **{terms.md('Inconclusive', 'inconclusive')}**: {vc.VERDICT_MEANING['inconclusive']}.\n\n"
+        "**How to read the estimates.** Effects are "
+        f"{terms.md('Odds ratio', 'odds ratios')} of being at a higher maturity stage (1 = no association; the "
+        "comparison is stated under each number), shares are percentages of the 356 municipalities weighted to the "
+        f"register ({terms.md('Raking', 'raking')}), each with its 95 % {terms.md('Confidence interval', 'confidence interval')} "
+        "in brackets. The p-value shown is the one the verdict uses, "
+        f"adjusted for testing several findings at once ({terms.md('Holm')}-adjusted) where the rule says so.\n\n"
+        f"**How sure is each verdict?** The last two columns give the chance that the claim's rule says *supported* "
+        "when the claim is true (its power) and when it is false (a false positive), over simulated surveys "
+        f"({terms.md('Operating characteristics', 'operating characteristics')}; SIMULATED data, {oc_source}). "
+        "Each claim's *how often right* link goes to its own row of "
+        "{doc}`How often are the verdicts right? <../executed/operating-characteristics>`.\n\n"
+        "Verdicts are computed from `claims.yml` and the evidence, never typed; each finding links to its chapter. "
+        "The same ledger, with exact values, is available as {download}`claims.json <../../results/claims.json>`.\n\n"
+        f"## Recommendations\n\nThe report's {n_recs} recommendations are policy judgements, not findings; "
+        "{doc}`recommendations` shows which findings each one rests on and their verdicts.\n\n"
+    )
+    return text + _primary_tests(ledger, operating_characteristics)
+
+
+def _primary_tests(ledger, operating_characteristics: bool) -> str:  # noqa: ARG001
+    from vsr_analysis.build.glossary import plain
+
+    out = []
+    for e in ledger:
+        p = e.get("primary", {})
+        line = f"{e['id']}\n: {plain(p.get('method', 'not executed'))}"
+        line += "".join(f"; secondary `{s['parameter_set']}`: {s['verdict']}" for s in e.get("secondary", []))
+        out.append(line + "\n")
+    return "## The primary tests\n\n" + "\n".join(out)
+
+
+__all__ = ["claims_page", "PLAIN_LABELS"]

@@ -1,0 +1,169 @@
+# ruff: noqa: F811  (the fixtures server and browser come from test_browser)
+"""Issue 27 in a real Chromium at 390 px (a phone) and 1280 px: verdicts first, tables that fit or scroll visibly.
+
+Uses the built book, server and browser of test_browser.py. Screenshots of the claims page and the F3 chapter
+at both widths are saved in test-artifacts/reader/.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from urllib.parse import urljoin
+
+import pytest
+
+from test_browser import ARTIFACTS, browser, server, toc_pages  # noqa: F401  (fixtures)
+from vsr_analysis.build.claims_glance import is_component
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+WIDTHS = {"phone": {"width": 390, "height": 844}, "desktop": {"width": 1280, "height": 900}}
+
+#: Every table of the article: its width, its scroll box's width, whether the box says it is wide, the cue before
+#: it and whether its first cell stays in place (position: sticky).
+TABLES_JS = """() => [...document.querySelectorAll('.bd-article table')].filter(t => t.offsetParent !== null)
+  .map(t => {
+    const box = t.closest('.table-scroll');
+    const first = t.querySelector('tbody tr td, tbody tr th, tr td, tr th');
+    const cue = box && box.previousElementSibling;
+    return {cls: t.className, width: t.scrollWidth, box: box ? box.clientWidth : null,
+            wide: box ? box.classList.contains('is-wide') : false,
+            cue: !!(cue && cue.classList.contains('scroll-cue') && cue.offsetParent !== null),
+            sticky: first ? getComputedStyle(first).position : null,
+            cards: getComputedStyle(t).display === 'block' && t.classList.contains('glance-table')};
+  })"""
+
+
+def _pages(built_book, names):
+    return [rel for rel in toc_pages(built_book) if any(rel.endswith(f"/{n}.html") for n in names)]
+
+
+def _finding_chapters(built_book) -> dict[str, str]:
+    """parameter set → claim id of every chapter with a verdict (secondary analyses included)."""
+    ledger = json.loads((built_book / "results/claims.json").read_text())
+    out = {}
+    for e in ledger:
+        if is_component(e["id"]):
+            continue
+        out[e["parameter_set"]] = e["id"]
+        for s in e.get("secondary", []):
+            out.setdefault(s["parameter_set"], e["id"])
+    return out
+
+
+def test_every_page_fits_and_every_wide_table_scrolls_with_a_cue_and_a_sticky_first_column(built_book, server, browser):
+    problems = []
+    for label, viewport in WIDTHS.items():
+        context = browser.new_context(viewport=viewport)
+        page = context.new_page()
+        try:
+            for rel in toc_pages(built_book):
+                page.goto(urljoin(server, rel), wait_until="load")
+                overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+                if overflow > 0:
+                    problems.append(f"{label} {rel}: page {overflow} px wider than the screen")
+                for t in page.evaluate(TABLES_JS):
+                    if t["cards"]:
+                        continue  # the claims table as one card per finding
+                    if t["box"] is None:
+                        problems.append(f"{label} {rel}: table {t['cls']!r} outside a scroll box")
+                    elif t["width"] > t["box"] + 1 and not (t["wide"] and t["cue"] and t["sticky"] == "sticky"):
+                        problems.append(f"{label} {rel}: table {t['cls']!r} overflows without cue and sticky column")
+        finally:
+            context.close()
+    assert not problems, "\n".join(problems)
+
+
+def test_verdict_card_is_on_the_first_screen_of_every_finding_chapter(built_book, server, browser):
+    chapters = _finding_chapters(built_book)
+    assert len(chapters) >= 10
+    problems = []
+    for label, viewport in WIDTHS.items():
+        context = browser.new_context(viewport=viewport)
+        page = context.new_page()
+        try:
+            for pset, cid in chapters.items():
+                page.goto(urljoin(server, f"book/executed/{pset}.html"), wait_until="load")
+                cards = page.query_selector_all(".verdict-card")
+                if len(cards) != 1:
+                    problems.append(f"{label} {pset}: {len(cards)} verdict cards")
+                    continue
+                top = page.evaluate("e => e.getBoundingClientRect().top + window.scrollY", cards[0])
+                text = cards[0].inner_text()
+                if top >= viewport["height"]:
+                    problems.append(f"{label} {pset}: verdict card starts at {top:.0f} px")
+                if cid not in text or "verdict:" not in text or "Estimate" not in text:
+                    problems.append(f"{label} {pset}: card lacks the claim, verdict or estimate")
+                if "[" in text.split("Estimate", 1)[1].split("\n", 1)[0] and "95 %" not in text:
+                    problems.append(f"{label} {pset}: an interval without its level")
+        finally:
+            context.close()
+    assert not problems, "\n".join(problems)
+
+
+def test_no_python_repr_in_any_rendered_page(built_book, server, browser):
+    bad = re.compile(r"PosixPath\(|WindowsPath\(|<NA>|(?<![\w.-])-?inf(?![\w-])|\bnan\b|\bNaT\b|dtype[:=]")
+    problems = []
+    context = browser.new_context(viewport=WIDTHS["desktop"])
+    page = context.new_page()
+    try:
+        for rel in toc_pages(built_book):
+            page.goto(urljoin(server, rel), wait_until="load")
+            # what a reader sees: the article without its (hidden) code cells
+            text = page.evaluate(
+                """() => { const a = document.querySelector('.bd-article').cloneNode(true);
+                a.querySelectorAll('.cell_input, details, script, style').forEach(e => e.remove());
+                return a.innerText; }"""
+            )
+            for m in bad.finditer(text):
+                problems.append(f"{rel}: …{text[max(0, m.start() - 40) : m.end() + 20]!r}")
+    finally:
+        context.close()
+    assert not problems, "\n".join(problems[:30])
+
+
+def test_claims_page_lists_ten_findings_with_chances_units_and_links(built_book, server, browser):
+    ledger = json.loads((built_book / "results/claims.json").read_text())
+    findings = [e["id"] for e in ledger if not is_component(e["id"])]
+    assert len(findings) == 10
+    folder = ARTIFACTS / "reader"
+    folder.mkdir(parents=True, exist_ok=True)
+    for label, viewport in WIDTHS.items():
+        context = browser.new_context(viewport=viewport)
+        page = context.new_page()
+        try:
+            page.goto(urljoin(server, "book/generated/claims.html"), wait_until="load")
+            rows = page.eval_on_selector_all(
+                "table.glance-table tr.finding",
+                """rows => rows.map(r => ({id: r.querySelector('a.claim-link').textContent,
+                    visible: r.getBoundingClientRect().width > 0,
+                    cells: [...r.querySelectorAll('td')].map(td => td.innerText)}))""",
+            )
+            assert [r["id"] for r in rows] == findings
+            assert all(r["visible"] for r in rows)
+            for r in rows:
+                estimate, p, when_true, when_false = r["cells"][2], r["cells"][3], r["cells"][4], r["cells"][5]
+                assert re.search(r"odds ratio|%|municipalities", estimate), (r["id"], estimate)
+                assert not re.search(r"\de-?\d", p), (r["id"], p)  # no 8.8e-130
+                assert re.search(r"\d %|–", when_true) and "simulated surveys" in when_true + when_false
+            page.screenshot(path=str(folder / f"claims-{label}.png"), full_page=True)
+            # each claim's own row of the operating-characteristics page
+            hrefs = page.eval_on_selector_all("a.oc-link", "els => els.map(e => e.href)")
+            assert len(hrefs) == len(ledger)
+            page.goto(hrefs[0], wait_until="load")
+            anchor = hrefs[0].split("#", 1)[1]
+            assert page.query_selector(f"tr#{anchor}") is not None
+            # glossary links land on a defined term
+            page.goto(urljoin(server, "book/generated/claims.html"), wait_until="load")
+            terms = page.eval_on_selector_all(".bd-article a[href*='glossary.html#']", "els => els.map(e => e.href)")
+            assert terms
+            for href in set(terms):
+                page.goto(href, wait_until="load")
+                assert page.query_selector(f"[id='{href.split('#', 1)[1]}']") is not None, href
+            page.goto(urljoin(server, "book/executed/f3-who-came-furthest.html"), wait_until="load")
+            page.screenshot(path=str(folder / f"f3-chapter-{label}.png"), full_page=False)
+        finally:
+            context.close()
+    for name in ("claims-phone", "claims-desktop", "f3-chapter-phone", "f3-chapter-desktop"):
+        assert (folder / f"{name}.png").stat().st_size > 10_000
