@@ -10,9 +10,9 @@ import pandas as pd
 import pytest
 
 from vsr_analysis.build import claims_glance, generated_pages, oc_summary
+from vsr_analysis.build import verdict_card as vc
 from vsr_analysis.build.glossary import TERMS, TermLinker, anchor, glossary_terms, plain
 from vsr_analysis.build.sphinx_reproduce import bibtex_from_cff, simulate_command, timings_from_readme
-from vsr_analysis.claims import verdict_card as vc
 from vsr_analysis.claims.ledger import load_claims_spec
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -13,8 +13,8 @@ import html
 import re
 from pathlib import Path
 
+from vsr_analysis.build import verdict_card as vc
 from vsr_analysis.build.glossary import PLAIN_LABELS, TermLinker
-from vsr_analysis.claims import verdict_card as vc
 
 COLUMNS = (
     "Finding",

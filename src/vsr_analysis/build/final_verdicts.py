@@ -18,7 +18,7 @@ _KIND = {"supported": "tip", "not supported": "danger", "inconclusive": "note"}
 
 
 def readable_reason(entry: dict) -> str:
-    from vsr_analysis.claims.verdict_card import readable_reason as _readable
+    from vsr_analysis.build.verdict_card import readable_reason as _readable
 
     return _readable(entry)
 

@@ -12,7 +12,7 @@ import html
 
 import pandas as pd
 
-from vsr_analysis.claims import verdict_card as vc
+from vsr_analysis.build import verdict_card as vc
 
 POWER_TARGET = 0.80
 FALSE_POSITIVE_TARGET = 0.05

@@ -521,9 +521,9 @@ def _run_locked(spec, source, *, jobs, only, force, timeout, log) -> list[Outcom
 
         from vsr_analysis.build.generated_pages import write_generated_pages
         from vsr_analysis.build.output_hygiene import drop_path_reprs
+        from vsr_analysis.build.verdict_card import stamp_verdict_cards
         from vsr_analysis.claims.ledger import build_ledger
         from vsr_analysis.claims.spec import load_claims
-        from vsr_analysis.claims.verdict_card import stamp_verdict_cards
 
         _check_one_source(stage / "results", source.spec)
         for pset, fp, _ in plan:
