@@ -89,7 +89,9 @@ def audit_stage(stage: Path, reused: list[str] | None = None) -> dict:
                 f"the reconstruction audit found {len(result.determined)} answer(s) determined, "
                 f"{len(result.recomputable)} suppressed count(s) recomputable and {len(result.pinned_classes)} "
                 "weighted share(s) pinning a weighting class's count in the released numbers (tables: "
-                f"{', '.join(dict.fromkeys(tables))}); nothing was published"
+                f"{', '.join(dict.fromkeys(tables))}; items with a determined answer: "
+                f"{', '.join(sorted({i for _, i, _ in result.determined})) or 'none'}; recomputable cells: "
+                f"{'; '.join(f'{t} / {c}' for t, c, _ in result.recomputable) or 'none'}); nothing was published"
             )
     results = stage / "results"
     (results / f"{REPORT}.json").write_text(json.dumps(report, indent=1, sort_keys=True) + "\n", encoding="utf-8")
