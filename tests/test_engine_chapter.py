@@ -458,3 +458,50 @@ def test_f7_management_figure_is_drawn_from_its_released_table(alone_at_top, tmp
     plt.close(fig)
     report_ = audit_stage(tmp_path / "stage")
     assert report_["determined_answers"] == 0 and report_["recomputable_counts"] == 0
+
+
+def _top_share_by_band(ctx):
+    """A share claim's tables by size band and centrality class for 'at stage >= 4' among all respondents."""
+    from vsr_analysis.claims import share_evidence as se
+    from vsr_analysis.stats.descriptives import as_float
+
+    resp = ctx.respondents.dropna(subset=["maturity_stage"])
+    domain = resp.assign(outcome=(as_float(resp["maturity_stage"]) >= 4).astype(float))
+    tables, _ = se.shares_by_groups(domain, ctx.frame, whole_frame=True)
+    cells = se.group_cells(tables, domain, "maturity_stage", 4, list(range(6)))
+    for label, table in tables.items():
+        ctx.table(f"by_{label.replace(' ', '_')}", table, label, count_columns=["municipalities", "of them yes"],
+                  cells=cells[label], show=False)  # fmt: skip
+
+
+def test_protection_across_chapters_closes_what_no_chapter_sees(alone_at_top, tmp_path, monkeypatch):
+    """Oslo alone at the top stage. F4's heat map (respondents by size band x stage) and a share claim's count at
+    stage >= 4 by size band are each safe in their own chapter; together, the band's count at >= 4 minus its
+    stage-4 cell gives Oslo's stage back. The build's audit catches it; protection across chapters names the
+    cells to hide, the two chapters run again with them hidden, and the audit passes."""
+    from vsr_analysis.build.release_audit import protect_across_chapters
+    from vsr_analysis.claims import necessity_figures
+
+    def chapters():
+        ctx = _chapter(alone_at_top, tmp_path, monkeypatch, "on", "f4-not-a-prerequisite")
+        resp = ctx.respondents.dropna(subset=["maturity_stage"])
+        binned, cells = necessity_figures.binned_release(resp, ctx.frame, "population_2021")
+        ctx.table("binned_counts", binned, "binned", cells=cells, show=False)
+        _top_share_by_band(_chapter(alone_at_top, tmp_path, monkeypatch, "on", "f7-operationalised"))
+
+    chapters()
+    stage = tmp_path / "stage"
+    with pytest.raises(AuditFailed):
+        audit_stage(stage)
+    forced = protect_across_chapters(stage)
+    assert forced and set(forced) <= {"f4-not-a-prerequisite", "f7-operationalised"}
+    assert (stage / "private" / "forced.json").is_file()
+    chapters()  # run again: Context.table reads the cells to hide
+    report_ = audit_stage(stage)
+    assert report_["determined_answers"] == 0 and report_["recomputable_counts"] == 0
+    assert protect_across_chapters(stage) == {}  # nothing more to hide
+    hidden = {(name, cell) for name, cells in forced.items() for cell in cells}
+    records = {p.stem: json.loads(p.read_text()) for p in (stage / "private").glob("*.json") if p.stem != "forced"}
+    for name, table_cell in hidden:
+        shown = [r["shown"] for r in records[name] if (r["table"], r["cell"]) == tuple(table_cell)]
+        assert shown == [sdc.HIDDEN]

@@ -465,6 +465,16 @@ class Context:
                 shown = str(out.at[spec["row"], spec["column"]])
                 cell.shown = sdc.OPAQUE if shown == sdc.SMALL else str(cell.value)
         else:
+            from vsr_analysis.build.release_audit import forced_hidden
+
+            forced = forced_hidden(self.results_dir, self.param_set)  # hidden by the run's protection across chapters
+            for _, cell in recorded:
+                if (name, cell.label) in forced:
+                    cell.shown, cell.reason = (
+                        sdc.HIDDEN,
+                        "secondary, across chapters: would let another chapter's number be recomputed",
+                    )
+                    cell.frozen = True
             result = release.protect()
             if not result.passed:
                 raise DisclosureError(

@@ -43,6 +43,8 @@ def load_records(stage: Path, reused: list[str]) -> tuple[list[dict], list[str],
     records, found, missing = [], [], []
     private = stage / "private"
     for path in sorted(private.glob("*.json")) if private.is_dir() else []:
+        if path.name == FORCED:
+            continue
         records += json.loads(path.read_text(encoding="utf-8"))
         found.append(path.stem)
     kept = paths.project_root() / RECORDS
@@ -54,6 +56,70 @@ def load_records(stage: Path, reused: list[str]) -> tuple[list[dict], list[str],
         else:
             missing.append(name)
     return records, found, missing
+
+
+FORCED = "forced.json"
+
+
+def forced_hidden(results_dir: Path, param_set: str) -> set[tuple[str, str]]:
+    """The (table, cell) pairs of ``param_set`` that protection across chapters hides (``protect_across_chapters``),
+    read by ``Context.table`` on a confidential run; empty outside a run's stage."""
+    path = results_dir.parent.parent / "private" / FORCED
+    if not path.is_file():
+        return set()
+    forced = json.loads(path.read_text(encoding="utf-8"))
+    return {(t, c) for t, c in forced.get(param_set, [])}
+
+
+def protect_across_chapters(stage: Path, reused: list[str] | None = None) -> dict[str, list[tuple[str, str]]]:
+    """Secondary suppression over the linked set of the whole run.
+
+    Each chapter protects its tables together with its own earlier tables; a count in one chapter can still be
+    worked out from another's (F7's count at stage >= 4 in a size band minus F4's band x stage 4 cell). Here every
+    cell the run's chapters released is a candidate at once: while the released numbers of all chapters determine
+    an answer or pin a suppressed count, one more cell is hidden (``Release.secondary``). Returns the cells to hide
+    per parameter set (those chapters are then run again with them hidden) and adds them to
+    ``<stage>/private/forced.json``; an empty result means the run passes as it is."""
+    from vsr_analysis.stats import sdc
+
+    tagged = []
+    private = stage / "private"
+    sources = [(p.stem, p) for p in sorted(private.glob("*.json")) if p.name != FORCED] if private.is_dir() else []
+    kept = paths.project_root() / RECORDS
+    sources += [(name, kept / f"{name}.json") for name in reused or [] if (kept / f"{name}.json").is_file()]
+    for name, path in sources:
+        for record in json.loads(path.read_text(encoding="utf-8")):
+            tagged.append((name, record["table"], {**record, "table": f"{name}/{record['table']}"}))
+    if not tagged:
+        return {}
+    records = [r for _, _, r in tagged]
+    release = sdc.Release.from_records(records, _levels(records))
+    first = sdc.audit(release)
+    if first.passed:
+        return {}  # the usual case: the chapters' own protection was enough
+    failing = (
+        {i for _, i, _ in first.determined}
+        | {c.item for c in release.cells if (c.table, c.label) in {(t, lab) for t, lab, _ in first.recomputable}}
+        | {c.item for c in release.cells if (c.table, c.label) in set(first.pinned_classes)}
+    )
+    for cell in release.cells:
+        if cell.released and cell.item in failing:
+            cell.frozen = False  # a candidate for hiding, whatever chapter released it
+            if isinstance(cell, sdc.CountCell):
+                cell.value = int(float(cell.shown))
+    before = [c.released for c in release.cells]
+    release.secondary()
+    forced: dict[str, list[tuple[str, str]]] = {}
+    for (name, table, _), cell, was in zip(tagged, release.cells, before):
+        if was and not cell.released:
+            forced.setdefault(name, []).append((table, cell.label))
+    if forced:
+        path = private / FORCED
+        known = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+        for name, cells in forced.items():
+            known[name] = sorted({tuple(c) for c in known.get(name, [])} | set(cells))
+        paths.atomic_write(path, json.dumps(known, indent=1, sort_keys=True) + "\n")
+    return forced
 
 
 def audit_stage(stage: Path, reused: list[str] | None = None) -> dict:
@@ -133,4 +199,5 @@ def keep_records(stage: Path) -> None:
         return
     kept.mkdir(exist_ok=True)
     for path in private.glob("*.json"):
-        shutil.copy2(path, kept / path.name)
+        if path.name != FORCED:
+            shutil.copy2(path, kept / path.name)

@@ -205,6 +205,41 @@ class _Children:
         kill_tagged(self.token, rounds=2, pause=0.1)
 
 
+def _protect_across_chapters(stage, plan, outcomes, executed, task, jobs, log, rounds: int = 3):
+    """Confidential run: secondary suppression over every chapter's released cells at once; the chapters that must
+    hide more are run again with those cells hidden (``release_audit.protect_across_chapters``), until nothing
+    more is needed (the reconstruction audit then checks the result)."""
+    from vsr_analysis.build.release_audit import protect_across_chapters
+
+    by_name = {item[0].name: item for item in plan}
+    reused = [o.name for o in outcomes if o.status == "reused"]
+    for _ in range(rounds):
+        forced = protect_across_chapters(stage, reused)
+        if not forced:
+            break
+        missing = sorted(n for n in forced if n not in by_name)
+        if missing:
+            raise RunFailed(
+                f"disclosure: protection across chapters must hide more in {', '.join(missing)}, which this run "
+                "reuses; run again without --only. Previous outputs were left untouched."
+            )
+        again = [by_name[n] for n in sorted(forced)]
+        print(
+            f"vsr run: protection across chapters hides {sum(len(v) for v in forced.values())} more cell(s); "
+            f"running {', '.join(sorted(forced))} again",
+            file=log,
+        )
+        with ThreadPoolExecutor(max_workers=max(1, min(jobs, len(again)))) as pool:
+            rerun = list(pool.map(task, again))
+        failures = [o for o in rerun if o.status == "failed"]
+        if failures:
+            report = "\n\n".join(o.error for o in failures)
+            raise RunFailed(f"{len(failures)} notebook(s) failed; previous outputs were left untouched.\n\n{report}")
+        names = {o.name for o in rerun}
+        executed = [o for o in executed if o.name not in names] + rerun
+    return executed
+
+
 def execute_one(
     pset: ParameterSet, source: SurveySource, stage: Path, timeout: int, root: Path, children: _Children | None = None
 ) -> Outcome:
@@ -518,6 +553,8 @@ def _run_locked(spec, source, *, jobs, only, force, timeout, log) -> list[Outcom
         if failures:
             report = "\n\n".join(o.error for o in failures)
             raise RunFailed(f"{len(failures)} notebook(s) failed; previous outputs were left untouched.\n\n{report}")
+        if source.confidential:
+            executed = _protect_across_chapters(stage, plan, outcomes, executed, task, jobs, log)
 
         from vsr_analysis.build.generated_pages import write_generated_pages
         from vsr_analysis.build.output_hygiene import drop_path_reprs

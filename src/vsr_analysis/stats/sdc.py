@@ -243,28 +243,44 @@ class Release:
         that shares units with it: the smallest one whose hiding resolves the problem (tried in order of value,
         shares first), or, when no single cell does, the smallest one."""
         self.primary()
+        return self.secondary(max_rounds, seed)
+
+    def secondary(self, max_rounds: int = 500, seed: int = 0) -> AuditResult:
+        """Secondary suppression alone: the cells not frozen are candidates, the rest stay as shown (the build's
+        protection across chapters starts here from what each chapter released)."""
         # items with a cell still to decide: frozen cells were audited when their table was released
         open_items = {c.item for c in self.cells if not c.frozen}
         for _ in range(max_rounds):
             result = audit(self, seed=seed, items=open_items)
             if result.passed:
                 return result
+            if result.pinned_classes and not result.determined and not result.recomputable:
+                for table, label in result.pinned_classes:  # the class rule: the share itself goes
+                    cell = next(c for c in self.cells if c.table == table and c.label == label)
+                    cell.shown, cell.reason = (
+                        HIDDEN,
+                        "a weighted share that pins how many of a weighting class answered so",
+                    )
+                continue
+            # weighted shares are not rows of the integer program (the class rule covers them): hiding one
+            # cannot resolve what the program found
+            in_program = [c for c in self.cells if c.released and not c.frozen and getattr(c, "weights", None) is None]
             if result.determined:
                 unit, item, level = result.determined[0]
-                candidates = [
-                    c for c in self.cells if c.released and not c.frozen and c.item == item and unit in c.members
-                ]
+                candidates = [c for c in in_program if c.item == item and unit in c.members]
+                program = _ItemProgram(self, item)
 
-                def still(c, unit=unit, item=item, level=level) -> bool:
-                    return _unit_pinned(self, unit, item, level)
+                def still(c, unit=unit, level=level, program=program) -> bool:
+                    return program.without(c).pins_unit(unit, level)
             else:
                 table, label, _ = result.recomputable[0]
                 target = next(c for c in self.cells if c.table == table and c.label == label)
                 # any cell of the item: a hidden band is pinned through a margin whose other cells share no unit
-                candidates = [c for c in self.cells if c.released and not c.frozen and c.item == target.item]
+                candidates = [c for c in in_program if c.item == target.item]
+                program = _ItemProgram(self, target.item)
 
-                def still(c, target=target) -> bool:
-                    return _cell_pinned(self, target)
+                def still(c, target=target, program=program) -> bool:
+                    return program.without(c).pins_cell(target)
 
             if not candidates:  # nothing released pins it any more: the domain alone does (cannot be helped)
                 return result
@@ -360,6 +376,7 @@ def _item_program(release: Release, item: str):
     index = {(u, lev): i for i, (u, lev) in enumerate((u, lev) for u in units for lev in levels)}
     n = len(index)
     rows, lo, hi = [], [], []
+    cell_rows: dict[int, list[int]] = {}  # id(cell) -> its rows (for a program without that cell)
     # one level each
     for u in units:
         r = np.zeros(n)
@@ -378,12 +395,14 @@ def _item_program(release: Release, item: str):
                     if (u, lev) in index:
                         r[index[(u, lev)]] = 1
             if cell.shown == SMALL:
+                cell_rows[id(cell)] = [len(rows)]
                 rows.append(r)
                 lo.append(1)
                 hi.append(MIN_CELL - 1)
             elif cell.shown in (HIDDEN, OPAQUE):
                 continue  # one mark for every suppressed cell: it says nothing about the value
             else:
+                cell_rows[id(cell)] = [len(rows)]
                 rows.append(r)
                 lo.append(float(cell.shown))
                 hi.append(float(cell.shown))
@@ -400,6 +419,7 @@ def _item_program(release: Release, item: str):
                     a = 1.0 if lev in cell.answered_levels else 0.0
                     r_lo[index[(u, lev)]] += w * (x - (s - d) * a)
                     r_hi[index[(u, lev)]] += w * (x - (s + d) * a)
+            cell_rows[id(cell)] = [len(rows), len(rows) + 1]
             rows.append(r_lo)
             lo.append(-1e-9)
             hi.append(np.inf)
@@ -407,7 +427,7 @@ def _item_program(release: Release, item: str):
             lo.append(-np.inf)
             hi.append(1e-9)
     A = np.array(rows) if rows else np.zeros((0, n))
-    return units, levels, index, A, np.array(lo, dtype=float), np.array(hi, dtype=float), n
+    return units, levels, index, A, np.array(lo, dtype=float), np.array(hi, dtype=float), n, cell_rows
 
 
 #: Seconds HiGHS may spend on one integer program. A question it cannot settle in time counts against the release
@@ -421,9 +441,29 @@ class _ItemProgram:
     ...?" (two different solutions prove a value open; infeasibility proves it determined)."""
 
     def __init__(self, release: Release, item: str):
-        self.units, self.levels, self.index, self.A, self.lo, self.hi, self.nvar = _item_program(release, item)
+        built = _item_program(release, item)
+        self.units, self.levels, self.index, self.A, self.lo, self.hi, self.nvar, self.cell_rows = built
         self.programs = 0
         self.undecided = 0
+
+    def without(self, cell) -> _ItemProgram:
+        """The same program with ``cell`` hidden (its rows left out): secondary suppression tries candidates on
+        one program built per round instead of building one per candidate."""
+        other = object.__new__(_ItemProgram)
+        other.__dict__.update(self.__dict__)
+        drop = self.cell_rows.get(id(cell), [])
+        if drop:
+            keep = np.setdiff1d(np.arange(self.A.shape[0]), drop)
+            other.A, other.lo, other.hi = self.A[keep], self.lo[keep], self.hi[keep]
+        other.programs = other.undecided = 0
+        return other
+
+    def pins_unit(self, unit, level) -> bool:
+        return not self.unit_open(unit, level)
+
+    def pins_cell(self, cell) -> bool:
+        x, _ = self.solve()
+        return x is None or not self.cell_open(cell, self.cell_value(x, cell))
 
     def _vector(self, cell) -> np.ndarray:
         c = np.zeros(self.nvar)
