@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -27,18 +28,24 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def timed(command: list[str], cwd: Path) -> tuple[float, int, str]:
-    """Wall seconds, exit code and the output's last 40 lines of ``command`` run in ``cwd``."""
-    start = time.perf_counter()
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def timed(command: list[str], cwd: Path) -> tuple[float, float, int, str]:
+    """Wall seconds, CPU seconds (user + system of every process it waited for), exit code and the output's
+    last 40 lines of ``command`` run in ``cwd``.  CPU seconds depend less on the machine's load than wall time."""
+    start, cpu = time.perf_counter(), _children_cpu()
     proc = subprocess.run(command, cwd=cwd, capture_output=True, text=True)
     tail = "\n".join((proc.stdout + proc.stderr).splitlines()[-40:])
-    return time.perf_counter() - start, proc.returncode, tail
+    return time.perf_counter() - start, _children_cpu() - cpu, proc.returncode, tail
 
 
 def measure(label: str, command: list[str], cwd: Path, target: str, rows: list) -> int:
     load_before = os.getloadavg()[0]
-    seconds, code, tail = timed(command, cwd)
-    rows.append((label, seconds, code, target, load_before, os.getloadavg()[0]))
+    seconds, cpu, code, tail = timed(command, cwd)
+    rows.append((label, seconds, cpu, code, target, load_before, os.getloadavg()[0]))
     if code != 0:
         print(f"{label} failed (exit {code}):\n{tail}", file=sys.stderr)
     return code
@@ -60,9 +67,12 @@ def main(argv: list[str] | None = None) -> int:
             codes.append(measure("fresh clone: .ci/run (environment included)", [".ci/run"], clone, "<= 15 min", rows))
             codes.append(measure("fresh clone: make book after .ci/run", ["make", "book"], clone, "", rows))
     print(f"test-suite benchmark on {os.cpu_count()} cores, Python {sys.version.split()[0]}")
-    print(f"{'measure':<46} {'wall':>9}  {'exit':>4}  {'target':<10} load average before/after")
-    for label, seconds, code, target, before, after in rows:
-        print(f"{label:<46} {seconds / 60:>5.1f} min  {code:>4}  {target:<10} {before:.1f} / {after:.1f}")
+    print(f"{'measure':<46} {'wall':>9}  {'CPU':>9}  {'exit':>4}  {'target':<10} load average before/after")
+    for label, seconds, cpu, code, target, before, after in rows:
+        print(
+            f"{label:<46} {seconds / 60:>5.1f} min  {cpu / 60:>5.1f} min  {code:>4}  {target:<10} "
+            f"{before:.1f} / {after:.1f}"
+        )
     return next((c for c in codes if c), 0)
 
 

@@ -1,3 +1,4 @@
+# ruff: noqa: E402  (the BLAS thread count below must be set before numpy is imported)
 """Shared fixtures: a throw-away copy of the project, and the book built once per test session."""
 
 from __future__ import annotations
@@ -8,6 +9,12 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+
+# One BLAS thread per process, as `vsr run` gives each kernel (build/runner.py): two test workers, each with
+# notebooks of its own, already use both cores, and OpenBLAS threads that spin-wait for a busy core waste CPU.
+# Set before numpy is imported here; the kernels and commands the tests start inherit it.
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
 
 import jupytext
 import nbformat

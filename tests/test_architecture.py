@@ -22,7 +22,6 @@ MAX_TEMPLATE_CODE_LINES = 120
 NOT_IMPORTED = {
     "dask": "the core `distributed` builds on; its `dask scheduler` and `dask worker` commands start a cluster by hand (README)",
     "jupyter-book": "the book builder, run as the `jupyter-book build` command by build/book.py (vsr book)",
-    "papermill": "executes each notebook template, run as the `papermill` command by build/runner.py (vsr run)",
     "ipykernel": "the Python kernel papermill and JupyterLab execute notebooks in (registered by `make setup`)",
     "jupyterlab": "the interactive editor for notebook templates (README: working on a chapter)",
     "notebook": "pinned to a release that accepts the pinned jupyterlab: repo2docker's base image ships one that does not (Binder)",

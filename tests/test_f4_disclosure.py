@@ -44,7 +44,7 @@ def _papermill(root, survey_spec, results, out_nb):
     cmd = [
         sys.executable,
         "-m",
-        "papermill",
+        "vsr_analysis.build.papermill_child",  # python -m papermill, started lean (see that module)
         str(root / "notebooks/f4_necessity.ipynb"),
         str(out_nb),
         "-k",

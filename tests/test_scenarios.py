@@ -26,7 +26,7 @@ def _run_template(template: str, survey: str, param_set: str, out_dir) -> dict:
     cmd = [
         sys.executable,
         "-m",
-        "papermill",
+        "vsr_analysis.build.papermill_child",  # python -m papermill, started lean (see that module)
         str(paths.notebooks_dir() / template),
         str(out_dir / "out.ipynb"),
         "-k",

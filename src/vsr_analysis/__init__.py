@@ -15,3 +15,13 @@ The package is cut by layer; data flow one way, from the top of this list to the
 """
 
 __version__ = "0.1.0"
+
+import sys as _sys
+
+# Start-up time of every process that reads a notebook (``vsr``, each notebook's papermill process and kernel,
+# the test workers): nbformat validates with jsonschema, and jsonschema imports ``rfc3987_syntax`` when it is
+# installed (JupyterLab's dependencies install it), which compiles 39 Earley grammars at import, about 1 CPU
+# second per process, only to check the ``iri`` string format. No schema these processes use has that format
+# (nbformat's notebook schema uses none), so it is not imported here: jsonschema then leaves ``iri`` unchecked.
+# A process that imported it before this package keeps it.
+_sys.modules.setdefault("rfc3987_syntax", None)

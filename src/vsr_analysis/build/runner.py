@@ -257,7 +257,7 @@ def execute_one(
     cmd = [
         sys.executable,
         "-m",
-        "papermill",
+        "vsr_analysis.build.papermill_child",  # `python -m papermill`, without the IRI grammars (papermill_child)
         str(pset.template),
         str(out_nb),
         "-k",
