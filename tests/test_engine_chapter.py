@@ -474,6 +474,7 @@ def _top_share_by_band(ctx):
                   cells=cells[label], show=False)  # fmt: skip
 
 
+@pytest.mark.slow  # about a minute: secondary suppression over two chapters' tables, both run twice
 def test_protection_across_chapters_closes_what_no_chapter_sees(alone_at_top, tmp_path, monkeypatch):
     """Oslo alone at the top stage. F4's heat map (respondents by size band x stage) and a share claim's count at
     stage >= 4 by size band are each safe in their own chapter; together, the band's count at >= 4 minus its
