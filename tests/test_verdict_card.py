@@ -213,3 +213,27 @@ def test_nca_ceiling_in_a_reason_carries_the_conditions_unit():
         text = vc.readable_reason({"reason": reason, "parameter_set": pset, "multiplicity": "none"})
         assert f"requires 1,518 {unit}" in text
     assert vc.readable_reason({"reason": reason, "parameter_set": "f6-master-plan"}).endswith("requires 1,518")
+
+
+def test_plain_labels_and_a_missing_method():
+    from vsr_analysis.build.glossary import plain
+
+    assert plain(None) == ""  # a chapter that recorded no method (one respondent): no crash on the claims page
+    assert "merged 2017" in plain("the coefficient of merged_2017_2020")
+
+
+def test_terms_stay_plain_in_a_book_without_the_glossary(tmp_path, monkeypatch):
+    """A book built from a trimmed _toc.yml without the glossary: no {term} role (Sphinx would warn, and warnings
+    are errors), and in_book says which pages are there."""
+    from vsr_analysis import paths
+    from vsr_analysis.build import glossary
+
+    toc = tmp_path / "_toc.yml"
+    toc.write_text("format: jb-book\nroot: book/index\nchapters:\n- file: book/generated/claims\n")
+    monkeypatch.setattr(paths, "project_root", lambda: tmp_path)
+    assert glossary.in_book("book/generated/claims") and glossary.in_book("book/index")
+    assert not glossary.in_book("book/glossary")
+    linker = glossary.TermLinker()
+    assert linker.md("Holm") == "Holm" and "{term}" not in linker.md("TOST", "equivalence test")
+    toc.write_text(toc.read_text() + "- file: book/glossary\n")
+    assert glossary.TermLinker().md("Holm") == "{term}`Holm <Holm>`"

@@ -477,6 +477,13 @@ class Context:
                     cell.frozen = True
             result = release.protect()
             if not result.passed:
+                # no cell-by-cell suppression closes it (what pins the answer is the table's own structure beside
+                # the chapter's earlier tables): the pre-specified fallback hides every number of this table
+                for _, cell in recorded:
+                    if not cell.frozen:
+                        cell.shown, cell.reason = sdc.HIDDEN, "the whole table: no smaller suppression protects it"
+                result = sdc.audit(release, items={cell.item for _, cell in recorded})
+            if not result.passed:
                 raise DisclosureError(
                     f"table {name!r}: the disclosure engine cannot release it without letting an answer or a "
                     "suppressed count be recomputed from this chapter's earlier tables"

@@ -14,7 +14,7 @@ import re
 from pathlib import Path
 
 from vsr_analysis.build import verdict_card as vc
-from vsr_analysis.build.glossary import PLAIN_LABELS, TermLinker
+from vsr_analysis.build.glossary import PLAIN_LABELS, TermLinker, in_book
 
 COLUMNS = (
     "Finding",
@@ -143,10 +143,14 @@ def claims_page(
         f"**How sure is each verdict?** The last two columns give the chance that the claim's rule says *supported* "
         "when the claim is true (its power) and when it is false (a false positive), over simulated surveys "
         f"({terms.md('Operating characteristics', 'operating characteristics')}; SIMULATED data, {oc_source}). "
-        "Each claim's *how often right* link goes to its own row of "
-        "{doc}`How often are the verdicts right? <../executed/operating-characteristics>`.\n\n"
-        "Verdicts are computed from `claims.yml` and the evidence, never typed; each finding links to its chapter. "
-        "The same ledger, with exact values, is available as {download}`claims.json <../../results/claims.json>`.\n\n"
+        + (
+            "Each claim's *how often right* link goes to its own row of "
+            "{doc}`How often are the verdicts right? <../executed/operating-characteristics>`.\n\n"
+            if in_book("book/executed/operating-characteristics")
+            else "\n\n"
+        )
+        + "Verdicts are computed from `claims.yml` and the evidence, never typed; each finding links to its chapter. "
+        "The same ledger is available as {download}`claims.json <../../results/claims.json>` (on a confidential file at the precision the tables are published with).\n\n"
         f"## Recommendations\n\nThe report's {n_recs} recommendations are policy judgements, not findings; "
         "{doc}`recommendations` shows which findings each one rests on and their verdicts.\n\n"
     )
@@ -159,7 +163,7 @@ def _primary_tests(ledger, operating_characteristics: bool) -> str:  # noqa: ARG
     out = []
     for e in ledger:
         p = e.get("primary", {})
-        line = f"{e['id']}\n: {plain(p.get('method', 'not executed'))}"
+        line = f"{e['id']}\n: {plain(p.get('method') or 'not executed')}"
         line += "".join(f"; secondary `{s['parameter_set']}`: {s['verdict']}" for s in e.get("secondary", []))
         out.append(line + "\n")
     return "## The primary tests\n\n" + "\n".join(out)

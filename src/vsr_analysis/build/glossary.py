@@ -62,8 +62,11 @@ PLAIN_LABELS: dict[str, str] = {
 }
 
 
-def plain(text: str) -> str:
-    """``text`` with every variable name of :data:`PLAIN_LABELS` replaced by its label (longest names first)."""
+def plain(text: str | None) -> str:
+    """``text`` with every variable name of :data:`PLAIN_LABELS` replaced by its label (longest names first);
+    ``None`` (a chapter that recorded no method) becomes an empty string."""
+    if text is None:
+        return ""
     for name in sorted(PLAIN_LABELS, key=len, reverse=True):
         text = re.sub(rf"`?\b{re.escape(name)}\b`?", PLAIN_LABELS[name], text)
     return text
@@ -84,12 +87,34 @@ def glossary_terms(path: Path | None = None) -> list[str]:
     return [line.strip() for line in block.group(1).splitlines() if line.strip() and not line.startswith(" ")]
 
 
+def in_book(doc: str, toc: Path | None = None) -> bool:
+    """Is the page ``doc`` (e.g. ``book/glossary``) in the book's table of contents (``_toc.yml``)?"""
+    import yaml
+
+    toc = toc or paths.project_root() / "_toc.yml"
+    if not toc.is_file():
+        return False
+
+    def files(node) -> list[str]:
+        if isinstance(node, dict):
+            own = [str(node["file"])] if "file" in node else []
+            return own + [f for v in node.values() for f in files(v)]
+        if isinstance(node, list):
+            return [f for v in node for f in files(v)]
+        return []
+
+    data = yaml.safe_load(toc.read_text(encoding="utf-8")) or {}
+    return doc in {*files(data), str(data.get("root", ""))}
+
+
 class TermLinker:
     """Links each glossary term at its first use on one page; ``href_prefix`` is the page's way to the book root."""
 
     def __init__(self, href_prefix: str = "../"):
         self.href_prefix = href_prefix
         self.used: set[str] = set()
+        # a book built from a trimmed _toc.yml may leave the glossary out: then the words stay plain
+        self.enabled = in_book("book/glossary")
 
     def _first(self, term: str) -> bool:
         if term not in TERMS:
@@ -101,11 +126,11 @@ class TermLinker:
     def md(self, term: str, text: str | None = None) -> str:
         """MyST: ``{term}`text <Term>``` the first time on this page, the bare words after."""
         text = text or term
-        return f"{{term}}`{text} <{term}>`" if self._first(term) else text
+        return f"{{term}}`{text} <{term}>`" if self._first(term) and self.enabled else text
 
     def html(self, term: str, text: str | None = None) -> str:
         """Raw HTML: a link to the term's glossary entry the first time on this page, the bare words after."""
         text = html.escape(text or term)
-        if not self._first(term):
+        if not self._first(term) or not self.enabled:
             return text
         return f'<a class="term-link" href="{self.href_prefix}glossary.html#{anchor(term)}">{text}</a>'
