@@ -45,10 +45,10 @@ from vsr_analysis.claims.ledger import load_claims_spec
 from vsr_analysis.claims.share_evidence import (
     PROPENSITY_COVARIATES,
     PROPENSITY_FIXED_EFFECTS,
-    SHARE_CLAIMS,
     domain_mask,
     observed_mask,
     outcome,
+    share_claim_outcomes,
 )
 from vsr_analysis.data.analysis_frame import RAKING_MARGINS, add_analysis_columns
 from vsr_analysis.data.frame import build_frame
@@ -61,6 +61,8 @@ from vsr_analysis.stats.raking import ipf, rake
 from vsr_analysis.stats.shares import calibrated_share_test, wilson
 from vsr_analysis.synth import replica
 
+#: the share claims as claims.yml declares them (claim id -> item, min_stage, subset_item)
+SHARE_CLAIMS = share_claim_outcomes()
 OUT = Path(__file__).resolve().parent / "output" / "share_coverage.csv"
 SCENARIOS = tuple(replica.available_scenarios())
 VARIANCES = ("poisson", "with_replacement", "global_fpc")

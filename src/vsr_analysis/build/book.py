@@ -257,12 +257,16 @@ def _build_locked(root: Path, *, rebuild_all: bool, quiet: bool) -> Path:
 def stored_run_warnings(root: Path | None = None) -> list[str]:
     """One warning per stored simulation run a page shows (a parameter set with a ``full_run`` folder) that lacks
     claims of ``claims.yml``, with the command that refreshes it."""
-    from vsr_analysis.build.runspec import load_runspec, template_parameters
+    from vsr_analysis.build.runspec import RunSpecError, load_runspec, template_parameters
     from vsr_analysis.claims.stored_runs import claims_lacking, read_stored_run, refresh_command
 
     root = root or paths.project_root()
     warnings, seen = [], set()
-    for pset in load_runspec().parameter_sets:
+    try:
+        parameter_sets = load_runspec().parameter_sets
+    except RunSpecError:
+        return []  # no run spec: the build itself says what is missing (or that a run holds the lock)
+    for pset in parameter_sets:
         folder = {**template_parameters(pset.template), **pset.parameters}.get("full_run")
         if not folder or folder in seen:
             continue
