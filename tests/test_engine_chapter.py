@@ -497,11 +497,16 @@ def test_protection_across_chapters_closes_what_no_chapter_sees(alone_at_top, tm
     forced = protect_across_chapters(stage)
     assert forced and set(forced) <= {"f4-not-a-prerequisite", "f7-operationalised"}
     assert (stage / "private" / "forced.json").is_file()
-    chapters()  # run again: Context.table reads the cells to hide
+    hidden = {(name, cell) for name, cells in forced.items() for cell in cells}
+    for _ in range(3):  # as the runner does: run again with the cells hidden, until nothing more is needed
+        chapters()  # Context.table reads the cells to hide
+        more = protect_across_chapters(stage)
+        if not more:
+            break
+        hidden |= {(name, cell) for name, cells in more.items() for cell in cells}
+    assert protect_across_chapters(stage) == {}  # nothing more to hide
     report_ = audit_stage(stage)
     assert report_["determined_answers"] == 0 and report_["recomputable_counts"] == 0
-    assert protect_across_chapters(stage) == {}  # nothing more to hide
-    hidden = {(name, cell) for name, cells in forced.items() for cell in cells}
     records = {p.stem: json.loads(p.read_text()) for p in (stage / "private").glob("*.json") if p.stem != "forced"}
     for name, table_cell in hidden:
         shown = [r["shown"] for r in records[name] if (r["table"], r["cell"]) == tuple(table_cell)]

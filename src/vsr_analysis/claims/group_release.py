@@ -54,8 +54,11 @@ def binary_share_cells(
         ids = unit_ids(units)
         base = {"row": row, "item": item, "members": ids}
         cells.append({**base, "column": count, "levels": list(answered_levels)})
+        # the row's shares and interval are derived from its count of "yes": hidden with it (the weighted share
+        # times the group's weight would give a hidden count back within a unit or two)
+        derived = [c for c in (share, unweighted, *present) if c is not None and c in table.columns]
         if yes is not None and yes in table.columns:
-            cells.append({**base, "column": yes, "levels": list(levels)})
+            cells.append({**base, "column": yes, "levels": list(levels), "dependents": derived})
         if pd.notna(pd.to_numeric(pd.Series([table.at[row, share]]), errors="coerce").iloc[0]):
             cells.append({**base, "column": share, "kind": "share", "levels": list(levels),
                           "weights": weights_of(units), "rounded_with": present})  # fmt: skip

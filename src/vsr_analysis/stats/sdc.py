@@ -625,8 +625,18 @@ def _audit_item(release: Release, item: str, rng, random_solutions: int) -> dict
             found.append((u, item, lev))  # infeasible, or not settled in time: counted as determined
     # every suppressed count: can the attacker pin its value (the same in every solution)?
     pinned = []
+    # a hidden count that another table releases as it is (same item, levels and group: an "all" row twice) is
+    # published there: finding it again here discloses nothing new
+    published = {
+        (c.levels, c.members) for c in release.cells if c.item == item and isinstance(c, CountCell) and c.released
+    }
+    # a hidden count of the units that answered at all (every answer level) says who answered, not what: pinning
+    # it discloses no answer (the group itself is known to the attacker by assumption)
+    answered_levels = frozenset(v for v in release.levels[item] if v is not None)
     for cell in release.cells:
         if cell.item != item or not isinstance(cell, CountCell) or cell.released or cell.shown is None:
+            continue
+        if (cell.levels, cell.members) in published or cell.levels == answered_levels:
             continue
         values = {program.cell_value(x, cell) for x in solutions}
         if len(values) > 1:
