@@ -13,23 +13,14 @@ after a publish), so a later run that reuses a chapter (``--only``) decides from
 from __future__ import annotations
 
 import json
-import math
 import shutil
 from pathlib import Path
 
 from vsr_analysis import paths
-from vsr_analysis.stats.sdc import STATISTIC_DIGITS, WEIGHTED_SHARE_DIGITS
+from vsr_analysis.stats.sdc import coarse_number
 
 ESTIMATE_KEYS = ("estimate", "ci_low", "ci_high")
 EVIDENCE = "evidence"
-
-
-def _round(value: float, share: bool) -> float:
-    if not math.isfinite(value) or value == 0:
-        return value
-    if share:
-        return round(value, WEIGHTED_SHARE_DIGITS)
-    return round(value, STATISTIC_DIGITS - 1 - int(math.floor(math.log10(abs(value)))))
 
 
 def coarsen_json(obj, share_estimate: bool = False, key: str = ""):
@@ -41,9 +32,9 @@ def coarsen_json(obj, share_estimate: bool = False, key: str = ""):
     if isinstance(obj, list):
         return [coarsen_json(v, share_estimate, key) for v in obj]
     if isinstance(obj, float):
-        name = key.lower()
+        name = key.lower()  # an interval bound is a share's only beside a share estimate
         share = "share" in name or "%" in name or (share_estimate and name in ESTIMATE_KEYS)
-        return _round(obj, share)
+        return coarse_number(obj, share)
     return obj
 
 

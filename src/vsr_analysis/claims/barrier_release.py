@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from vsr_analysis.claims.group_release import INTERVAL, weights_of
+from vsr_analysis.claims.group_release import INTERVAL, unit_ids, weights_of
 from vsr_analysis.claims.share_reporting import as_numbers  # noqa: F401 (re-exported for F8's template)
 
 MUNICIPAL_DERIVED = ["share (weighted)", "ci_low", "ci_high", "share (unweighted)"]
@@ -18,13 +18,9 @@ COUNTY_DERIVED = ["share, regional authorities"]
 COMPARISON_DERIVED = ["share 1", "difference", "p_value", "p_adjusted (BH)", "discovery"]
 
 
-def _ids(units: pd.DataFrame) -> list[str]:
-    return units["knr"].astype(str).tolist() if len(units) else []
-
-
 def overall_cells(overall: pd.DataFrame, resp: pd.DataFrame, counties: pd.DataFrame) -> list[dict]:
     """``item_share_table``: municipal counts and weighted share, county counts and share, per barrier."""
-    muni, cty, weights = _ids(resp), _ids(counties), weights_of(resp)
+    muni, cty, weights = unit_ids(resp), unit_ids(counties), weights_of(resp)
     cells = []
     for row, item in zip(overall.index, overall["item"]):
         base = {"row": row, "item": item}
@@ -58,7 +54,7 @@ def by_group_cells(by_group: pd.DataFrame, resp: pd.DataFrame, items: list[str],
     cells = []
     for row, barrier, level in zip(by_group.index, by_group["barrier"], by_group[column]):
         units = resp if level == total_label else resp[resp[group].astype(str) == str(level)]
-        item, ids = by_label[barrier], _ids(units)
+        item, ids = by_label[barrier], unit_ids(units)
         cells += [
             {"row": row, "column": "municipalities", "item": item, "levels": [0, 1], "members": ids},
             {"row": row, "column": "naming it", "item": item, "levels": [1], "members": ids},
@@ -71,7 +67,7 @@ def by_group_cells(by_group: pd.DataFrame, resp: pd.DataFrame, items: list[str],
 
 def comparison_cells(comparisons: pd.DataFrame, counties: pd.DataFrame, items: list[str], label) -> list[dict]:
     """``item_comparisons``: the county rows' n and share (the municipal rows are weighted shares of large groups)."""
-    cty = _ids(counties)
+    cty = unit_ids(counties)
     by_label = {label(b): b for b in items}
     cells = []
     for row, barrier, group in zip(comparisons.index, comparisons["barrier"], comparisons["group 1"]):

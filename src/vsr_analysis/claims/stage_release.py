@@ -10,17 +10,15 @@ from __future__ import annotations
 
 import pandas as pd
 
+from vsr_analysis.claims.group_release import unit_ids
+
 #: the cumulative column gives a hidden row back by subtraction from its neighbour: hidden whole when any row is
 CUMULATIVE = "share at or above (weighted)"
 
 
-def _ids(units: pd.DataFrame) -> list[str]:
-    return units["knr"].astype(str).tolist() if len(units) else []
-
-
 def distribution_cells(table: pd.DataFrame, answered: pd.DataFrame) -> list[dict]:
     """``stage_distribution_table``: the count and the unweighted share at each stage among those who answered."""
-    ids = _ids(answered)
+    ids = unit_ids(answered)
     cells = []
     for row, stage in zip(table.index, table["stage"]):
         base = {"row": row, "item": "maturity_stage", "levels": [int(stage)], "members": ids}
@@ -34,7 +32,7 @@ def distribution_cells(table: pd.DataFrame, answered: pd.DataFrame) -> list[dict
 def robustness_cells(table: pd.DataFrame, answered: pd.DataFrame, started_stage: int, stages) -> list[dict]:
     """``started_variants``: every row's n (the municipalities that answered) and the unweighted row's share at or
     above the started stage (an unweighted share with its n is a count)."""
-    ids = _ids(answered)
+    ids = unit_ids(answered)
     cells = []
     for row, variant in zip(table.index, table["variant"]):
         cells.append({"row": row, "column": "n", "item": "maturity_stage", "levels": list(stages), "members": ids})
@@ -47,7 +45,7 @@ def robustness_cells(table: pd.DataFrame, answered: pd.DataFrame, started_stage:
 
 def county_cells(table: pd.DataFrame, counties: pd.DataFrame) -> list[dict]:
     """``county_stage_table``: the county authorities at each stage (the county chapter publishes the same)."""
-    ids = _ids(counties)
+    ids = unit_ids(counties)
     return [
         {"row": row, "column": "county authorities", "item": "maturity_stage", "levels": [int(stage)], "members": ids}
         for row, stage in zip(table.index, table["stage"])

@@ -705,12 +705,21 @@ def audit(release: Release, seed: int = 0, random_solutions: int = 6, items=None
 STATISTIC_DIGITS = 3
 
 
-def _share_like(column: str) -> tuple[bool, bool]:
+def share_like(column: str) -> tuple[bool, bool]:
     """(is a share or its interval, is in percent) from the column's name."""
     name = str(column).lower()
     percent = "%" in name
     share = percent or "share" in name or name.startswith("ci_") or "ci_low" in name or "ci_high" in name
     return share, percent
+
+
+def coarse_number(value: float, share: bool) -> float:
+    """One number at the precision a confidential run publishes it (the scalar form of :func:`coarsen`'s rule)."""
+    if not np.isfinite(value) or value == 0:
+        return value
+    if share:
+        return round(value, WEIGHTED_SHARE_DIGITS)
+    return round(value, STATISTIC_DIGITS - 1 - int(np.floor(np.log10(abs(value)))))
 
 
 def coarsen(table: pd.DataFrame, keep: Iterable[str] = ()) -> pd.DataFrame:
@@ -731,9 +740,9 @@ def coarsen(table: pd.DataFrame, keep: Iterable[str] = ()) -> pd.DataFrame:
         if not numeric.any() or not pd.api.types.is_float_dtype(values):
             continue
         finite = values[numeric]
-        if np.allclose(finite, np.round(finite)) and not _share_like(column)[0]:
+        if np.allclose(finite, np.round(finite)) and not share_like(column)[0]:
             continue  # integers stored as floats (a count with a missing value)
-        share, percent = _share_like(column)
+        share, percent = share_like(column)
         if share:
             rounded = values.round(WEIGHTED_SHARE_DIGITS - (2 if percent else 0))
         else:
