@@ -496,3 +496,24 @@ def declared_share_test(
     return calibrated_share_test(
         y, design, claim.threshold, domain, variance=variance, observed=observed_mask(resp, y, known)
     )
+
+
+def share_tipping_point(analysis: ShareClaimAnalysis, claim_entry: dict, alpha: float, grid=None):
+    """F6/F7-style tipping point (:func:`vsr_analysis.stats.tipping_point.tipping_point`): how strongly response
+    would have to depend on the outcome itself for the rule's verdict (unadjusted ``alpha``, as the robustness rows)
+    to change.  Uses the domain's answering respondents with their raking weights and the primary's
+    design-effective n, so an odds ratio of 1 reproduces the primary.  None when the primary has no estimate."""
+    from vsr_analysis.stats.tipping_point import DEFAULT_GRID, tipping_point
+
+    primary = analysis.primary
+    if primary.get("estimate") is None:
+        return None
+    units = analysis.domain[np.isfinite(analysis.domain["outcome"].to_numpy(dtype=float))]
+
+    def verdict(test: dict) -> str:
+        return decide(claim_entry, {"primary": test, "rule_inputs": {}}, alpha, test["p_value"]).verdict
+
+    return tipping_point(
+        units["outcome"], units["weight"], primary["n_eff"], float(claim_entry["rule_parameters"]["threshold"]),
+        verdict, grid=DEFAULT_GRID if grid is None else grid,
+    )  # fmt: skip
