@@ -230,8 +230,9 @@ def share_claim_analysis(
     light = calibrated_share_test(y, design, threshold, dom, variance=NO_FPC_VARIANCE, observed=seen)
     no_fpc = {
         "test": light,
-        "decision": decide(claim_entry, {"primary": light, "rule_inputs": rule_inputs or {}}, alpha, light["p_value"])
-        .verdict,
+        "decision": decide(
+            claim_entry, {"primary": light, "rule_inputs": rule_inputs or {}}, alpha, light["p_value"]
+        ).verdict,
         "primary_decision": decide(
             claim_entry, {"primary": primary, "rule_inputs": rule_inputs or {}}, alpha, primary["p_value"]
         ).verdict,

@@ -108,7 +108,9 @@ class TippingPoint:
     verdict_below: str | None
 
 
-def _tip(verdict_of: Callable[[float], str], at_one: str, far: float, steps: int = 60) -> tuple[float | None, str | None]:
+def _tip(
+    verdict_of: Callable[[float], str], at_one: str, far: float, steps: int = 60
+) -> tuple[float | None, str | None]:
     """Bisection on log OR between 1 and ``far`` for the first OR whose verdict differs from ``at_one``."""
     if verdict_of(far) == at_one:
         return None, None
