@@ -65,7 +65,7 @@ ctx = start(survey=survey, param_set=param_set, results_dir=results_dir, paramet
 # %%
 import pandas as pd
 from vsr_analysis.claims.ledger import load_claims_spec
-from vsr_analysis.claims import share_evidence as se
+from vsr_analysis.claims import sensitivity_text, share_evidence as se
 from vsr_analysis.claims import share_figures
 from vsr_analysis.claims.share_reporting import as_numbers
 from vsr_analysis.claims.robustness_text import disagreement_sentences
@@ -107,8 +107,7 @@ else:
              f"{primary['ci_low']:.3f} to {primary['ci_high']:.3f}); one-sided p (share > {threshold:g}) = "
              f"**{primary['p_value']:.3g}**; n = {primary['n']}, {design_effect_text(primary['n'], primary['n_eff'])}; "
              f"response probabilities: {propensity.method}.")
-for note in analysis.notes:
-    markdown(f"*{note}*")
+markdown("\n\n".join([f"*{note}*" for note in analysis.notes] + [sensitivity_text.assumption_light_text(analysis.no_fpc)]))
 
 # %% [markdown]
 # ## By size and centrality
@@ -183,7 +182,8 @@ else:
 #
 # The primary interval treats response as Poisson sampling with each municipality's estimated response
 # probability π̂ (factor 1 − π̂ per unit). Beside it: the same linearisation **without any finite-population
-# factor** (what R's `survey` reports for a with-replacement design), and with the **global** factor 1 − n/N
+# factor** (what R's `survey` reports for a with-replacement design; the assumption-light interval stated under
+# the primary test), and with the **global** factor 1 − n/N
 # that treats the respondents as a simple random sample of the frame (the compendium's earlier method; it
 # under-covers when response depends on size). Then the unweighted share, item non-response counted as "no",
 # a stricter top where the run spec names one, and — for F7 — the maturity measure without the management
@@ -193,6 +193,24 @@ else:
 _ = ctx.table("robustness", analysis.robustness, "The decision rule under each variant (unadjusted α)",
               count_columns=["n"])
 markdown(" ".join(disagreement_sentences(analysis.robustness, label="variant", estimate="share", alpha=alpha)))
+
+# %% [markdown]
+# ## What if answering depended on the answer? (tipping point)
+#
+# The primary interval, the weighting and the response probabilities all assume that, among municipalities alike in
+# the register, those that did not answer resemble those that did (missing at random). The raking imputes to the
+# non-respondents the weighted share of the respondents who stand in for them. Suppose instead that municipalities
+# *with* the outcome had a given odds ratio of answering relative to comparable ones without it: the
+# non-respondents' odds of the outcome are then the imputed odds divided by that odds ratio (a delta adjustment of
+# a pattern-mixture model), and the share moves with it; its interval keeps the primary's design-effective n. An
+# odds ratio of 1 is the primary. The table gives the rule's decision (unadjusted α) over a grid of odds ratios,
+# and the text the *tipping point*, the odds ratio at which the verdict changes. The replica's scenarios
+# `mature-answer-more` and `mature-answer-less` let answering depend on the stage itself; the
+# operating-characteristics chapter shows what that does to the intervals' coverage.
+
+# %%
+tipping = se.share_tipping_point(analysis, claim_entry, alpha)
+markdown(sensitivity_text.show_tipping_point(tipping, outcome_label, ctx.table))  # the table, then the words
 
 # %% [markdown]
 # ## Verdict

@@ -4,7 +4,8 @@ A share claim says that the share of municipalities with some 0/1 outcome, over 
 exceeds a pre-specified level.  :func:`share_claim_analysis` does everything a chapter needs from an analysis
 frame (all 356 municipalities with ``responded`` and raking ``weight``): the primary test
 (:func:`vsr_analysis.stats.shares.calibrated_share_test`, response as Poisson sampling with propensities from
-:func:`vsr_analysis.stats.propensity.response_propensity`), the robustness rows (without any finite-population
+:func:`vsr_analysis.stats.propensity.response_propensity`), the assumption-light interval beside it (no
+finite-population factor, :data:`NO_FPC_VARIANCE`, with the rule's decision on it), the robustness rows (without any finite-population
 factor, with the old global one, unweighted, item left blank counted as no, stricter top, and for F7 a maturity
 measure that does not contain the management item), each with the rule's decision, and notes in words for
 whatever cannot be estimated.  It never raises on a valid survey file: an empty domain gives no estimate and an
@@ -127,6 +128,13 @@ def share_design(frame: pd.DataFrame, margins=None, propensity: ResponsePropensi
     return raked_design(frame, list(RAKING_MARGINS if margins is None else margins), propensity.prob)
 
 
+#: The variance of the assumption-light interval shown beside the primary: the same raked share and linearisation
+#: with no finite-population factor (each unit's term not multiplied by 1 - π̂ᵢ), so it does not lean on the
+#: estimated response probabilities being right (missing at random given the register).
+NO_FPC_VARIANCE = "with_replacement"
+ASSUMPTION_LIGHT_LABEL = "assumption-light: the same raked share without the finite-population factor 1 − π̂ᵢ"
+
+
 def variance_variants(design: RakedDesign) -> list[tuple[str, RakedDesign, str]]:
     """The robustness rows every share claim shows about the variance and the weighting: (label, design,
     variance) for the primary, without a finite-population factor, with the old global one, and unweighted."""
@@ -147,6 +155,9 @@ class ShareClaimAnalysis:
     robustness: pd.DataFrame
     domain: pd.DataFrame  # the respondents in the domain (with ``outcome``)
     notes: list[str] = field(default_factory=list)
+    #: the assumption-light interval (:data:`NO_FPC_VARIANCE`) and the rule's decision on it (unadjusted α):
+    #: ``{"test": calibrated_share_test(...), "decision": verdict, "primary_decision": verdict}``
+    no_fpc: dict | None = None
 
 
 def share_claim_analysis(
@@ -216,13 +227,23 @@ def share_claim_analysis(
             )
         )
     robust = pd.DataFrame(rows)
+    light = calibrated_share_test(y, design, threshold, dom, variance=NO_FPC_VARIANCE, observed=seen)
+    no_fpc = {
+        "test": light,
+        "decision": decide(
+            claim_entry, {"primary": light, "rule_inputs": rule_inputs or {}}, alpha, light["p_value"]
+        ).verdict,
+        "primary_decision": decide(
+            claim_entry, {"primary": primary, "rule_inputs": rule_inputs or {}}, alpha, primary["p_value"]
+        ).verdict,
+    }
     domain = resp.loc[dom].assign(outcome=y[dom])
     n_dom = int(np.isfinite(y[dom]).sum())
     if n_dom == 0:
         notes.append("No responding municipality is in the domain with an answer: the share cannot be estimated.")
     elif n_dom < 10:
         notes.append(f"Only {n_dom} municipalities are in the domain: the interval rests on very few answers.")
-    return ShareClaimAnalysis(primary=primary, robustness=robust, domain=domain, notes=notes)
+    return ShareClaimAnalysis(primary=primary, robustness=robust, domain=domain, notes=notes, no_fpc=no_fpc)
 
 
 # --- descriptive tables of the share chapters --------------------------------------------------------------
@@ -440,7 +461,12 @@ def df_constant_summary(coverage: pd.DataFrame) -> pd.DataFrame:
 
 
 def declared_share_test(
-    frame: pd.DataFrame, claim, *, counties: pd.DataFrame | None = None, design: RakedDesign | None = None
+    frame: pd.DataFrame,
+    claim,
+    *,
+    counties: pd.DataFrame | None = None,
+    design: RakedDesign | None = None,
+    variance: str = "poisson",
 ) -> dict:
     """The primary test of a share claim as ``claims.yml`` declares it (``claims.spec.Claim``: outcome, population,
     the rule's level and direction).
@@ -449,6 +475,8 @@ def declared_share_test(
     ``share_below`` the test of the complement), ``design`` the frame's :func:`share_design` (built if not given).
     On the county authorities (``counties``: the responding ones): the exact binomial test with a Clopper-Pearson
     interval (``stats.exact.exact_share_test``), eleven units being too few for weighting or a linearisation.
+    ``variance``: the linearisation's variance on the municipalities (default the primary's; :data:`NO_FPC_VARIANCE`
+    gives the assumption-light interval); ignored for the county authorities.
     """
     from vsr_analysis.claims.share_reporting import calibrated_below_test
     from vsr_analysis.stats.exact import exact_share_test
@@ -465,5 +493,28 @@ def declared_share_test(
     dom, known = claim_domain(resp, claim)
     domain = None if dom.all() else dom
     if below:
-        return calibrated_below_test(y, design, claim.threshold, domain)
-    return calibrated_share_test(y, design, claim.threshold, domain, observed=observed_mask(resp, y, known))
+        return calibrated_below_test(y, design, claim.threshold, domain, variance=variance)
+    return calibrated_share_test(
+        y, design, claim.threshold, domain, variance=variance, observed=observed_mask(resp, y, known)
+    )
+
+
+def share_tipping_point(analysis: ShareClaimAnalysis, claim_entry: dict, alpha: float, grid=None):
+    """F6/F7-style tipping point (:func:`vsr_analysis.stats.tipping_point.tipping_point`): how strongly response
+    would have to depend on the outcome itself for the rule's verdict (unadjusted ``alpha``, as the robustness rows)
+    to change.  Uses the domain's answering respondents with their raking weights and the primary's
+    design-effective n, so an odds ratio of 1 reproduces the primary.  None when the primary has no estimate."""
+    from vsr_analysis.stats.tipping_point import DEFAULT_GRID, tipping_point
+
+    primary = analysis.primary
+    if primary.get("estimate") is None:
+        return None
+    units = analysis.domain[np.isfinite(analysis.domain["outcome"].to_numpy(dtype=float))]
+
+    def verdict(test: dict) -> str:
+        return decide(claim_entry, {"primary": test, "rule_inputs": {}}, alpha, test["p_value"]).verdict
+
+    return tipping_point(
+        units["outcome"], units["weight"], primary["n_eff"], float(claim_entry["rule_parameters"]["threshold"]),
+        verdict, grid=DEFAULT_GRID if grid is None else grid,
+    )  # fmt: skip

@@ -10,7 +10,10 @@ a "fails" row, each over its own seeds):
 * ``supported_unadjusted``: the share *supported* at the unadjusted level (the rule on its own);
 * ``coverage``: the share of seeds whose primary 95 % interval contains the true value of the estimand, where
   the scenario gives one (``n_coverage`` seeds), with its Monte Carlo SE;
-* ``mean_estimate``, ``mean_true_value`` and ``errors`` (seeds whose analysis raised: counted inconclusive).
+* ``mean_estimate``, ``mean_true_value`` and ``errors`` (seeds whose analysis raised: counted inconclusive);
+* ``supported_no_fpc`` and ``coverage_no_fpc`` (with ``*_se`` and ``n_coverage_no_fpc``): the same for the
+  assumption-light interval of a share claim on the municipalities (no finite-population factor), NaN for the
+  other claims.
 """
 
 from __future__ import annotations
@@ -49,6 +52,7 @@ def operating_characteristics(per_seed: pd.DataFrame) -> pd.DataFrame:
         row["mean_estimate"] = float(est.mean()) if est.notna().any() else np.nan
         row["mean_true_value"] = float(tv.mean()) if tv.notna().any() else np.nan
         row["errors"] = int((g["error"].fillna("").astype(str) != "").sum())
+        row.update(_no_fpc(g))
         rows.append(row)
     out = pd.DataFrame(rows)
     if out.empty:
@@ -56,6 +60,23 @@ def operating_characteristics(per_seed: pd.DataFrame) -> pd.DataFrame:
     out["_c"] = out["claim"].map({c: i for i, c in enumerate(claim_order)})
     out["_t"] = out["truth"].map({"holds": 0, "fails": 1}).fillna(2)
     return out.sort_values(["scenario", "_c", "_t"], kind="mergesort").drop(columns=["_c", "_t"]).reset_index(drop=True)
+
+
+def _no_fpc(g: pd.DataFrame) -> dict:
+    """The assumption-light interval's columns for one group: supported share and coverage over the seeds that
+    have it (share claims on the municipalities; NaN elsewhere and in runs made before these columns existed)."""
+    verdicts = g["verdict_no_fpc"].dropna() if "verdict_no_fpc" in g else pd.Series(dtype=object)
+    verdicts = verdicts[verdicts.astype(str) != ""]
+    cov = g["covered_no_fpc"].dropna().astype(bool) if "covered_no_fpc" in g else pd.Series(dtype=bool)
+    p = float((verdicts == "supported").mean()) if len(verdicts) else np.nan
+    c = float(cov.mean()) if len(cov) else np.nan
+    return {
+        "supported_no_fpc": p,
+        "supported_no_fpc_se": _se(p, len(verdicts)) if len(verdicts) else np.nan,
+        "n_coverage_no_fpc": int(len(cov)),
+        "coverage_no_fpc": c,
+        "coverage_no_fpc_se": _se(c, len(cov)) if len(cov) else np.nan,
+    }
 
 
 def reading(row: pd.Series) -> str:

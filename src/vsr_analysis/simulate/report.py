@@ -168,7 +168,23 @@ def verdict_table(oc: pd.DataFrame) -> pd.DataFrame:
         not_supported=100 * oc["not_supported"],
         inconclusive=100 * oc["inconclusive"],
         coverage=100 * oc["coverage"],
-    )[["claim", "scenario", "truth", "n_seeds", "supported", "mc_se", "not_supported", "inconclusive", "coverage"]]
+        supported_no_fpc=100 * _column(oc, "supported_no_fpc"),
+        coverage_no_fpc=100 * _column(oc, "coverage_no_fpc"),
+    )[
+        [
+            "claim",
+            "scenario",
+            "truth",
+            "n_seeds",
+            "supported",
+            "mc_se",
+            "not_supported",
+            "inconclusive",
+            "coverage",
+            "supported_no_fpc",
+            "coverage_no_fpc",
+        ]
+    ]
     table = table.rename(
         columns={
             "n_seeds": "simulated surveys",
@@ -177,6 +193,8 @@ def verdict_table(oc: pd.DataFrame) -> pd.DataFrame:
             "not_supported": "not supported (%)",
             "inconclusive": "inconclusive (%)",
             "coverage": "95 % interval covers the truth (%)",
+            "supported_no_fpc": "supported, assumption-light interval (%)",
+            "coverage_no_fpc": "assumption-light interval covers the truth (%)",
         }
     )
     return table.sort_values(["claim", "truth", "scenario"], kind="mergesort")
@@ -210,4 +228,82 @@ def false_positive_lines(oc: pd.DataFrame, nominal: float = 0.05) -> list[str]:
         + ", ".join(flagged["claim"] + " under " + flagged["scenario"])
         + "."
     )
+    return lines
+
+
+def _column(oc: pd.DataFrame, name: str) -> pd.Series:
+    """A column of the operating characteristics, NaN when the run predates it."""
+    return oc[name] if name in oc else pd.Series(np.nan, index=oc.index)
+
+
+def response_stage_coefficient(scenario: str) -> float:
+    """The scenario's log-odds of answering per maturity stage (0: response depends on the register alone)."""
+    from vsr_analysis.synth.model import response_stage_coefficient as coefficient
+
+    return coefficient(replica.load_scenario(scenario))
+
+
+def _pooled(rows: pd.DataFrame, value: str, n: str) -> tuple[float, int]:
+    """A share pooled over a claim's truth rows of one scenario (weighted by their seeds)."""
+    rows = rows[rows[n] > 0] if n in rows else rows.iloc[0:0]
+    total = int(rows[n].sum()) if len(rows) else 0
+    if not total:
+        return float("nan"), 0
+    return float((rows[value] * rows[n]).sum() / total), total
+
+
+def not_at_random_lines(oc: pd.DataFrame) -> list[str]:
+    """What response that depends on the maturity stage itself does to the share claims' intervals, in words.
+
+    The scenarios with a response coefficient on the stage (``response.maturity_stage``) against the run's other
+    scenarios, whose response depends on the register alone: per share claim with an interval, the primary's and
+    the assumption-light interval's coverage of the frame's realised share and how often the claim is supported.
+    Empty when the run has no such scenario.  Every figure comes from ``oc``."""
+    scenarios = list(dict.fromkeys(oc["scenario"]))
+    coefficient = {s: response_stage_coefficient(s) for s in scenarios}
+    nmar = [s for s in scenarios if coefficient[s]]
+    mar = [s for s in scenarios if not coefficient[s]]
+    if not nmar:
+        return []
+    have = oc[oc["n_coverage"] > 0]
+    if "n_coverage_no_fpc" in oc:
+        have = have[have["n_coverage_no_fpc"] > 0]
+    claims = list(dict.fromkeys(have["claim"]))
+    lines, drops = [], []
+    for claim in claims:
+        rows = have[have["claim"] == claim]
+        base = [_pooled(rows[rows["scenario"] == s], "coverage", "n_coverage") for s in mar]
+        base = [c for c, n in base if n]
+        for s in nmar:
+            part = rows[rows["scenario"] == s]
+            cov, n = _pooled(part, "coverage", "n_coverage")
+            if not n:
+                continue
+            light, _ = _pooled(part, "coverage_no_fpc", "n_coverage_no_fpc")
+            sup, _ = _pooled(part.assign(n=part["n_seeds"]), "supported", "n")
+            sup_light, _ = _pooled(part.assign(n=part["n_seeds"]), "supported_no_fpc", "n")
+            se = 100 * float(np.sqrt(cov * (1 - cov) / n))
+            span = f"{100 * min(base):.0f}" if base and min(base) == max(base) else ""
+            if base and not span:
+                span = f"{100 * min(base):.0f}-{100 * max(base):.0f}"
+            against = (
+                f", against {span} % under the scenarios where response depends on the register alone" if base else ""
+            )
+            lines.append(
+                f"- {claim} under `{s}` (log-odds {coefficient[s]:+g} of answering per stage): the primary 95 % "
+                f"interval covers the frame's true share in {100 * cov:.0f} % (± {se:.1f}) of {n} surveys{against}; "
+                f"the assumption-light interval in {100 * light:.0f} %. *Supported* in {100 * sup:.0f} % of the "
+                f"surveys, on the assumption-light interval in {100 * sup_light:.0f} %."
+            )
+            if base:
+                drops.append((min(base) - cov, claim, s, cov))
+    if drops:
+        drop, claim, s, cov = max(drops)
+        lines.append(
+            f"The largest loss of coverage is {claim}'s under `{s}`: {100 * cov:.0f} %, "
+            f"{100 * drop:.0f} percentage points below the lowest under response that depends on the register alone."
+            if drop > 0
+            else "In no share claim does the primary interval cover less often than under the scenarios where "
+            "response depends on the register alone."
+        )
     return lines

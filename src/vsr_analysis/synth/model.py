@@ -14,6 +14,13 @@ depend on who responds):
    scenario's target.  Non-response depends only on register covariates that are also in the maturity
    model, so it is ignorable for that model: the coefficients of the ordinal model fitted on respondents are
    the true ones (selection on the covariates does not change the conditional distribution of the outcome).
+   A scenario may add ``response.maturity_stage``, log-odds of answering per maturity stage: response then
+   depends on the answer itself (not at random).  The stage thresholds are still solved with the register-only
+   response model, so the frame is the one the scenario would have without it; the intercept is solved again
+   so that the expected response rate, over each municipality's stage probabilities, is the target
+   (``ScenarioModel._solve_stage_dependent_response``).  The response uniforms are drawn first as always and
+   compared with P(respond | realised stage) once the stage is drawn, so a coefficient of 0 (the default)
+   changes no random draw.
 2. **Network membership** from the real KS network list (listed -> member with high probability) plus other
    municipalities with a probability rising with size; the three network items are made consistent with it.
 3. **Political anchoring** (Likert 1-5) from an ordered logit in size and network membership, cut-points
@@ -197,6 +204,36 @@ class ScenarioModel:
         self.ceiling_threshold = max(top) if top else None
         self.stage_probs = self._stage_probs()
 
+        # 1b. response not at random (optional): log-odds per maturity stage on top of the register slope
+        self.g_stage = response_stage_coefficient(sc)
+        self.p_respond_by_stage = None  # (n, 6): P(respond | stage = k), only when g_stage != 0
+        if self.g_stage:
+            self._solve_stage_dependent_response(slope, target)
+
+    def _solve_stage_dependent_response(self, slope: np.ndarray, target: float) -> None:
+        """Response that depends on the (realised) maturity stage itself: logit P(respond | stage = k) =
+        a + slope + g_stage * k.  The thresholds were solved above with the register-only response model of the
+        same slopes, so the frame's stage distribution (and every frame share a claim is about) is the one the
+        scenario would have with ``g_stage = 0``; only who answers changes.  The intercept ``a`` is solved again
+        so that the expected frame response rate, summed over each municipality's stage probabilities, is the
+        target.  ``p_respond`` becomes each municipality's marginal response probability."""
+        k = np.arange(N_STAGES)[None, :]
+
+        def rate(a: float) -> float:
+            return float((self.stage_probs * expit(a + slope[:, None] + self.g_stage * k)).sum(axis=1).mean())
+
+        self.response_intercept = round10(
+            brentq(lambda a: rate(a) - target, -80, 80, xtol=1e-13, rtol=1e-13, maxiter=500)
+        )
+        self.p_respond_by_stage = expit(self.response_intercept + slope[:, None] + self.g_stage * k)
+        self.p_respond = (self.stage_probs * self.p_respond_by_stage).sum(axis=1)
+
+    def respond_at_top(self, min_stage: int) -> np.ndarray:
+        """Per municipality: P(it responds and is at stage >= ``min_stage``)."""
+        if self.p_respond_by_stage is None:
+            return self.p_respond * self.stage_probs[:, min_stage:].sum(axis=1)
+        return (self.p_respond_by_stage * self.stage_probs)[:, min_stage:].sum(axis=1)
+
     def _stage_probs(self) -> np.ndarray:
         """P(stage = k) per municipality (n, 6), integrated over network and anchoring, ceiling applied."""
         p = (self.atom_w[..., None] * ordered_probs(self.atom_eta, self.thresholds)).sum(axis=(1, 2))
@@ -236,11 +273,14 @@ class ScenarioModel:
             out[name] = self.barrier_probs(name)
         return out
 
-    def _noisy_item_probs(self, lowest: int, noise: float, nodes: int = 48) -> tuple[np.ndarray, np.ndarray]:
+    def _noisy_item_probs(
+        self, lowest: int, noise: float, nodes: int = 48, respond: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
         """P(item present) and P(stage 4 and item absent) per municipality when the item has its own noise.
 
         The item is present when latent + noise * e > zeta_{lowest-1} (e standard logistic, independent of the
         latent's error u) and the ceiling allows the stage; integrated over u and e by midpoint quantile nodes.
+        ``respond`` (n, 6), P(respond | stage): the same probabilities jointly with responding.
         """
         q = (np.arange(nodes) + 0.5) / nodes
         nodes_l = np.log(q / (1 - q))  # logistic quantiles
@@ -252,6 +292,8 @@ class ScenarioModel:
         # P(item | u) = P(e > (zeta - latent) / noise) = F((latent - zeta) / noise)
         p_item = expit((lat - zeta[lowest - 1]) / noise) * allowed
         w = self.atom_w[..., None] / nodes
+        if respond is not None:
+            w = w * respond[np.arange(len(respond))[:, None, None, None], st]
         present = (w * p_item).sum(axis=(1, 2, 3))
         stage4_without = (w * (st == 4) * (1 - p_item)).sum(axis=(1, 2, 3))
         return present, stage4_without
@@ -262,15 +304,41 @@ class ScenarioModel:
 
     def expected_marginals(self) -> dict[str, dict[str, float]]:
         probs = self.item_probs()
-        w = self.p_respond / self.p_respond.sum()
-        return {
-            "respondents": {k: round(float((w * v).sum()), 6) for k, v in probs.items()},
-            "frame": {k: round(float(v.mean()), 6) for k, v in probs.items()},
-        }
+        if self.p_respond_by_stage is not None:
+            joint = self._respondent_item_probs(probs)
+            total = self.p_respond.sum()
+            respondents = {k: round(float(joint[k].sum() / total), 6) for k in probs}
+        else:
+            w = self.p_respond / self.p_respond.sum()
+            respondents = {k: round(float((w * v).sum()), 6) for k, v in probs.items()}
+        return {"respondents": respondents, "frame": {k: round(float(v.mean()), 6) for k, v in probs.items()}}
+
+    def _respondent_item_probs(self, probs: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        """Response depending on the stage: per municipality P(item and respond).  Exact for the stage items, the
+        ladder's component items and the barriers (drawn from size alone); for network membership, which the stage
+        depends on, P(item) * P(respond) (an approximation that ignores their correlation within a municipality)."""
+        ps, pr = self.stage_probs, self.p_respond_by_stage
+        joint = {k: v * self.p_respond for k, v in probs.items()}
+        for k in range(1, N_STAGES):
+            joint[f"stage_ge{k}"] = (pr * ps)[:, k:].sum(axis=1)
+        for k in range(N_STAGES):
+            joint[f"stage_eq{k}"] = pr[:, k] * ps[:, k]
+        eps = float(value_of(self.sc["components"]["inconsistency_rate"]))
+        q4 = float(value_of(self.sc["components"]["measures_progress_at_stage_4"]))
+        noise = item_noise(self.sc)
+        for item, lowest in COMPONENT_ITEMS.items():
+            if noise:
+                base, stage4_without = self._noisy_item_probs(lowest, noise, respond=pr)
+            else:
+                base, stage4_without = (pr * ps)[:, lowest:].sum(axis=1), pr[:, 4] * ps[:, 4]
+            if item == "measures_progress":
+                base = base + q4 * stage4_without
+            joint[item] = base * (1 - eps) + (self.p_respond - base) * eps
+        return joint
 
     def expected_count(self, mask: np.ndarray, min_stage: int = 4) -> float:
         """Expected number of *responding* municipalities in ``mask`` at stage >= min_stage."""
-        return float((self.p_respond * self.stage_probs[:, min_stage:].sum(axis=1))[mask].sum())
+        return float(self.respond_at_top(min_stage)[mask].sum())
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -284,6 +352,13 @@ def stage_from_latent(latent: np.ndarray, thresholds: np.ndarray) -> np.ndarray:
 
 def draw_ordinal(rng: np.random.Generator, eta: np.ndarray, cuts: np.ndarray) -> np.ndarray:
     return stage_from_latent(eta + rng.logistic(size=eta.shape), np.asarray(cuts, dtype=float))
+
+
+def response_stage_coefficient(sc: dict) -> float:
+    """The log-odds of answering per maturity stage (``response.maturity_stage``; 0, the default: response depends
+    on the register alone, missing at random given the propensity model's covariates)."""
+    item = sc["response"].get("maturity_stage")
+    return float(value_of(item)) if item else 0.0
 
 
 def item_noise(sc: dict) -> float:

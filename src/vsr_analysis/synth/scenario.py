@@ -98,6 +98,7 @@ _ASSUMPTION_KEYS: dict[str, tuple[str, ...]] = {
 #: Optional assumptions a scenario may state (validated like the required ones when present); without
 #: them the replica behaves as before.
 _OPTIONAL_ASSUMPTION_KEYS: dict[str, tuple[str, ...]] = {
+    "response": ("maturity_stage",),  # log-odds of answering per maturity stage: response not at random
     "item_nonresponse": ("size_dependent",),
     "components": ("item_noise",),
 }

@@ -140,7 +140,9 @@ def simulate_survey(
     nw = sc["network"]
 
     # 1. unit response
-    responded = streams["response"].random(n) < model.p_respond
+    # (drawn first, so the streams are fixed; with a response coefficient on the stage it is compared after the stage)
+    u_respond = streams["response"].random(n)
+    responded = u_respond < model.p_respond
 
     # 2. networks
     g = streams["network"]
@@ -173,6 +175,8 @@ def simulate_survey(
     latent = eta + streams["maturity"].logistic(size=n)
     stage = stage_from_latent(latent, model.thresholds)
     stage = np.minimum(stage, model.max_stage)  # the ceiling, if any (max_stage = 5 otherwise)
+    if model.p_respond_by_stage is not None:  # response not at random: it depends on the realised stage
+        responded = u_respond < model.p_respond_by_stage[np.arange(n), stage]
 
     # 5. the other items
     comps = draw_components(streams["components"], stage, sc, latent, model.thresholds, model.max_stage)
@@ -301,7 +305,7 @@ def _truth(sc: dict, seed: int, model: ScenarioModel, out: pd.DataFrame, full: d
             "n_respondents": n_muni,
             "county_rate": float(value_of(sc["response"]["county_rate"])),
             "n_county_respondents": int((out["unit_type"] == "county").sum()),
-            "ignorable_for_maturity_model": True,
+            "ignorable_for_maturity_model": not model.g_stage,
         },
         "component_items": {
             "model": (
@@ -333,6 +337,9 @@ def _truth(sc: dict, seed: int, model: ScenarioModel, out: pd.DataFrame, full: d
             "knr": listed(small & peripheral),
         },
     }
+    if model.g_stage:  # response not at random (only then: the truth files of the other scenarios are unchanged)
+        truth["response_model"]["maturity_stage"] = model.g_stage
+        truth["response_model"]["formula"] += " + maturity_stage * stage (the realised maturity stage)"
     truth["claims"] = claim_truth(sc, model, full)  # what the scenario makes true for each claim
     truth["claims_expected"] = expected_values(model)  # the model quantities the claims are about
     if ceiling:

@@ -77,7 +77,7 @@ def targets_table(
         else:
             below = model.median_population if t["population_below"] == "median" else t["population_below"]
             mask = model.population < below
-            p_top = model.p_respond * model.stage_probs[:, t["min_stage"] :].sum(axis=1)
+            p_top = model.respond_at_top(t["min_stage"])
             expected = float(p_top[mask].sum())
             sd = float(math.sqrt((p_top * (1 - p_top))[mask].sum()))
             stage = muni["maturity_stage"]
