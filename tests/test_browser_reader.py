@@ -16,6 +16,8 @@ import pytest
 
 from test_browser import ARTIFACTS, browser, server, toc_pages  # noqa: F401  (fixtures)
 from vsr_analysis.build.claims_glance import is_component
+from vsr_analysis.build.glossary import TERMS, anchor
+from vsr_analysis.build.sphinx_glossary import SKIPPED_DOCS, term_pattern
 from vsr_analysis.stats.figure_style import MIN_TEXT_PX
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -249,3 +251,52 @@ def test_figure_text_is_at_least_11_css_px_at_390_and_1280_px(built_book, server
     assert {r["viewport"] for r in rows} == set(WIDTHS), "no figure found on any page"
     assert len({r["page"] for r in rows}) >= 5, "figures found on fewer than five pages"
     assert not problems, "figure text too small or hidden:\n" + "\n".join(problems)
+
+
+#: The first use of each glossary term on the open page, in reading order: text outside code, section headings
+#: and links other than glossary links (the same "use" as vsr_analysis.build.sphinx_glossary; a link to a term's
+#: entry is a use of it whatever its words, "CI" say), and whether that use is a link to the term's glossary entry.
+FIRST_USES_JS = """(terms) => {
+  const skip = '.cell_input, script, style, pre, code, h1, h2, h3, h4, h5, h6, dt, .headerlink';
+  const walker = document.createTreeWalker(document.querySelector('.bd-article'), NodeFilter.SHOW_TEXT);
+  const found = {};
+  let n;
+  while ((n = walker.nextNode())) {
+    const el = n.parentElement;
+    if (!el || el.closest(skip)) continue;
+    const a = el.closest('a');
+    const href = a ? (a.getAttribute('href') || '') : '';
+    if (a && !href.includes('#term-')) continue;  // words of another link: not a use
+    for (const [term, , id] of terms) {  // a glossary link is a use of its term, whatever its words ("CI")
+      if (a && !(term in found) && href.endsWith('glossary.html#' + id)) found[term] = {linked: true, context: ''};
+    }
+    for (const [term, pattern, id] of terms) {
+      if (term in found) continue;
+      const m = new RegExp(pattern).exec(n.textContent);
+      if (!m) continue;
+      found[term] = {linked: !!a && href.includes('glossary.html#' + id),
+                     context: n.textContent.slice(Math.max(0, m.index - 40), m.index + 40)};
+    }
+  }
+  return found;
+}"""
+
+
+def test_each_glossary_term_is_linked_at_its_first_use_on_every_page(built_book, server, browser):
+    terms = [[t, term_pattern(t), anchor(t)] for t in TERMS]
+    problems, uses = [], 0
+    context = browser.new_context(viewport=WIDTHS["desktop"])
+    page = context.new_page()
+    try:
+        for rel in toc_pages(built_book):
+            if rel.removesuffix(".html") in SKIPPED_DOCS:
+                continue
+            page.goto(urljoin(server, rel), wait_until="load")
+            for term, use in page.evaluate(FIRST_USES_JS, terms).items():
+                uses += 1
+                if not use["linked"]:
+                    problems.append(f"{rel}: first use of {term!r} not linked: …{use['context']}…")
+    finally:
+        context.close()
+    assert uses >= 50, f"only {uses} uses of glossary terms found"
+    assert not problems, "\n".join(problems)
