@@ -68,7 +68,7 @@ ax.set_xlabel("Condition X (illustrative units)")
 ax.set_ylabel("Outcome Y (illustrative stage)")
 ax.set_title("An empty upper-left corner:\nX is necessary for high Y")
 ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=2, frameon=False)  # below the data
-save_figure(fig, out, "nca_explained", link=f"../../results/{param_set}/nca_explained.png",
+save_figure(fig, out, "nca_explained", link=f"../../results/{param_set}/nca_explained.svg",
             alt="Illustrative scatter plot with the scope rectangle, the shaded ceiling zone, the CE-FDH step "
                 "ceiling, the CR-FDH line and the circled peers",
             caption="An illustration on made-up data. Every point lies on or below the CE-FDH step; the shaded "

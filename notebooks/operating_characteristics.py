@@ -100,7 +100,7 @@ save_figure(
     "surveys in which the claim is supported, shaded by it; cells of scenarios that make the claim false are hatched",
     "Share of simulated surveys in which the claim is supported (Holm-adjusted, as in the ledger), per claim and "
     "scenario; hatched: the scenario makes the claim false.",
-    f"../../results/{param_set}/verdict_shares.png",
+    f"../../results/{param_set}/verdict_shares.svg",
 )
 
 # %% tags=["hide-output"]

@@ -75,7 +75,14 @@ def copy_build(root: Path, dest: Path) -> Path:
 
 @pytest.fixture(scope="session")
 def built_book(tmp_path_factory) -> Path:
-    """The whole pipeline on the embedded default, run once: `vsr run` then `vsr book` in a copy."""
+    """The whole pipeline on the embedded default, run once: `vsr run` then `vsr book` in a copy.
+
+    ``VSR_TEST_BUILT_BOOK=/path/to/project`` reuses a project already built there (say the checkout after
+    `make book`) instead, for rerunning the browser tests after a change to the book's CSS or JavaScript and a
+    `vsr book`; the tests only read it."""
+    reuse = os.environ.get("VSR_TEST_BUILT_BOOK")
+    if reuse:
+        return Path(reuse).resolve()
 
     def build(folder: Path) -> Path:
         root = copy_project(folder / "project")

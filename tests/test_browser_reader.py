@@ -2,7 +2,8 @@
 """Issue 27 in a real Chromium at 390 px (a phone) and 1280 px: verdicts first, tables that fit or scroll visibly.
 
 Uses the built book, server and browser of test_browser.py. Screenshots of the claims page and the F3 chapter
-at both widths are saved in test-artifacts/reader/.
+at both widths are saved in test-artifacts/reader/; every figure's measured text sizes in
+test-artifacts/figure-text.csv and each figure as a phone shows it in test-artifacts/phone-figures/.
 """
 
 from __future__ import annotations
@@ -15,6 +16,9 @@ import pytest
 
 from test_browser import ARTIFACTS, browser, server, toc_pages  # noqa: F401  (fixtures)
 from vsr_analysis.build.claims_glance import is_component
+from vsr_analysis.build.glossary import TERMS, anchor
+from vsr_analysis.build.sphinx_glossary import SKIPPED_DOCS, term_pattern
+from vsr_analysis.stats.figure_style import MIN_TEXT_PX
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -167,3 +171,142 @@ def test_claims_page_lists_ten_findings_with_chances_units_and_links(built_book,
             context.close()
     for name in ("claims-phone", "claims-desktop", "f3-chapter-phone", "f3-chapter-desktop"):
         assert (folder / f"{name}.png").stat().st_size > 10_000
+
+
+#: Every figure of the article, measured as the reader sees it: the SVG file is read again (same origin) and drawn
+#: inline at exactly the size the page shows its image, and each visible <text> element's size on screen is its
+#: font size (user units) times the scale of its transformation to the screen (getScreenCTM: the SVG's scaling to
+#: the displayed width and any rotation or scaling of its own).  Also: the figure's box and whether a figure wider
+#: than its box has a visible cue.
+FIGURES_JS = """async () => {
+  const out = [];
+  for (const img of [...document.querySelectorAll('.bd-article figure img')]) {
+    const rect = img.getBoundingClientRect();
+    const box = img.closest('.figure-scroll');
+    const cue = box && box.previousElementSibling;
+    const fig = {src: img.getAttribute('src'), width: rect.width, natural: img.naturalWidth,
+                 box: box ? box.clientWidth : null, scrolls: box ? box.scrollWidth > box.clientWidth + 1 : false,
+                 cue: !!(cue && cue.classList.contains('scroll-cue') && cue.offsetParent !== null),
+                 texts: 0, smallest: null, smallest_text: null};
+    out.push(fig);
+    if (!/\\.svg$/.test(new URL(img.src).pathname)) continue;
+    const doc = new DOMParser().parseFromString(await (await fetch(img.src)).text(), 'image/svg+xml');
+    const svg = document.importNode(doc.documentElement, true);
+    svg.setAttribute('width', rect.width + 'px');
+    svg.setAttribute('height', rect.height + 'px');
+    svg.style.position = 'absolute'; svg.style.left = '0'; svg.style.top = '0';
+    document.body.appendChild(svg);
+    for (const t of svg.querySelectorAll('text')) {
+      const style = getComputedStyle(t);
+      const shown = t.getBoundingClientRect();
+      if (!t.textContent.trim() || style.display === 'none' || style.visibility === 'hidden'
+          || shown.width === 0 || shown.height === 0) continue;
+      const m = t.getScreenCTM();
+      const px = parseFloat(style.fontSize) * Math.hypot(m.a, m.b);
+      fig.texts += 1;
+      if (fig.smallest === null || px < fig.smallest) { fig.smallest = px; fig.smallest_text = t.textContent; }
+    }
+    svg.remove();
+  }
+  return out;
+}"""
+
+
+#: A narrower phone (360 px, common among Android phones), where a figure at its readable width is wider than
+#: the column: it must scroll in its own box with a cue, its text still at least MIN_TEXT_PX.
+NARROW = {"phone-360": {"width": 360, "height": 780}}
+
+
+def test_figure_text_is_at_least_11_css_px_at_390_and_1280_px(built_book, server, browser):
+    """Every figure on every page is an SVG whose every visible text is at least MIN_TEXT_PX CSS px on screen at
+    390 and 1280 px, and on a 360 px phone (measured in Chromium, see FIGURES_JS); a figure wider than the
+    phone's column scrolls in its own box with a visible cue and the page itself never overflows."""
+    import pandas as pd
+
+    rows, problems = [], []
+    shots = ARTIFACTS / "phone-figures"
+    shots.mkdir(parents=True, exist_ok=True)
+    for label, viewport in {**WIDTHS, **NARROW}.items():
+        context = browser.new_context(viewport=viewport)
+        page = context.new_page()
+        try:
+            for rel in toc_pages(built_book):
+                page.goto(urljoin(server, rel), wait_until="load")
+                overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+                if overflow > 0:
+                    problems.append(f"{label} {rel}: page {overflow} px wider than the screen")
+                figures = page.evaluate(FIGURES_JS)
+                for fig in figures:
+                    rows.append({"page": rel, "viewport": label, **fig})
+                    name = f"{label} {rel}: {fig['src'].rsplit('/', 1)[-1]}"
+                    if not fig["src"].endswith(".svg"):
+                        problems.append(f"{name} is not an SVG: its text cannot be measured")
+                    elif not fig["texts"]:
+                        problems.append(f"{name} shows no text")
+                    elif fig["smallest"] < MIN_TEXT_PX - 1e-6:
+                        problems.append(
+                            f"{name} shows {fig['smallest_text']!r} at {fig['smallest']:.2f} px, below {MIN_TEXT_PX}"
+                        )
+                    if fig["scrolls"] and not fig["cue"]:
+                        problems.append(f"{name} is wider than its box without a scroll cue")
+                if label == "phone":  # each figure as a phone shows it, with its caption, to look at
+                    for i, figure in enumerate(page.locator(".bd-article figure").all()):
+                        figure.screenshot(path=str(shots / f"{rel.replace('/', '_')}-{i + 1}.png"))
+        finally:
+            context.close()
+    ARTIFACTS.mkdir(exist_ok=True)
+    pd.DataFrame(rows).to_csv(ARTIFACTS / "figure-text.csv", index=False)
+    assert {r["viewport"] for r in rows} == set(WIDTHS) | set(NARROW), "no figure found on any page"
+    assert len({r["page"] for r in rows}) >= 5, "figures found on fewer than five pages"
+    # on the narrower phone the figures keep their readable width and scroll (the cue is checked above)
+    assert any(r["scrolls"] for r in rows if r["viewport"] in NARROW), "no figure scrolls on a 360 px phone"
+    assert not problems, "figure text too small or hidden:\n" + "\n".join(problems)
+
+
+#: The first use of each glossary term on the open page, in reading order: text outside code, section headings
+#: and links other than glossary links (the same "use" as vsr_analysis.build.sphinx_glossary; a link to a term's
+#: entry is a use of it whatever its words, "CI" say), and whether that use is a link to the term's glossary entry.
+FIRST_USES_JS = """(terms) => {
+  const skip = '.cell_input, script, style, pre, code, h1, h2, h3, h4, h5, h6, dt, .headerlink';
+  const walker = document.createTreeWalker(document.querySelector('.bd-article'), NodeFilter.SHOW_TEXT);
+  const found = {};
+  let n;
+  while ((n = walker.nextNode())) {
+    const el = n.parentElement;
+    if (!el || el.closest(skip)) continue;
+    const a = el.closest('a');
+    const href = a ? (a.getAttribute('href') || '') : '';
+    if (a && !href.includes('#term-')) continue;  // words of another link: not a use
+    for (const [term, , id] of terms) {  // a glossary link is a use of its term, whatever its words ("CI")
+      if (a && !(term in found) && href.endsWith('glossary.html#' + id)) found[term] = {linked: true, context: ''};
+    }
+    for (const [term, pattern, id] of terms) {
+      if (term in found) continue;
+      const m = new RegExp(pattern).exec(n.textContent);
+      if (!m) continue;
+      found[term] = {linked: !!a && href.includes('glossary.html#' + id),
+                     context: n.textContent.slice(Math.max(0, m.index - 40), m.index + 40)};
+    }
+  }
+  return found;
+}"""
+
+
+def test_each_glossary_term_is_linked_at_its_first_use_on_every_page(built_book, server, browser):
+    terms = [[t, term_pattern(t), anchor(t)] for t in TERMS]
+    problems, uses = [], 0
+    context = browser.new_context(viewport=WIDTHS["desktop"])
+    page = context.new_page()
+    try:
+        for rel in toc_pages(built_book):
+            if rel.removesuffix(".html") in SKIPPED_DOCS:
+                continue
+            page.goto(urljoin(server, rel), wait_until="load")
+            for term, use in page.evaluate(FIRST_USES_JS, terms).items():
+                uses += 1
+                if not use["linked"]:
+                    problems.append(f"{rel}: first use of {term!r} not linked: …{use['context']}…")
+    finally:
+        context.close()
+    assert uses >= 50, f"only {uses} uses of glossary terms found"
+    assert not problems, "\n".join(problems)

@@ -263,9 +263,9 @@ def test_manifest_covers_the_ledger_and_every_parameter_set_with_a_comment_each(
     assert sorted(set(listed), key=listed.index) == names, "regenerate with `make codecheck`"
     for item in data["manifest"]:
         assert len(item.get("comment", "")) > 20, item
-        assert Path(item["file"]).suffix in (".json", ".csv", ".png")
+        assert Path(item["file"]).suffix in (".json", ".csv", ".svg")
     for name in names:
-        assert any(f.startswith(f"results/{name}/") and f.endswith(".png") for f in files), f"{name}: no figure"
+        assert any(f.startswith(f"results/{name}/") and f.endswith(".svg") for f in files), f"{name}: no figure"
 
 
 def _fake_published_project(tmp_path, survey="synthetic:vsr-narrative:2021"):
@@ -357,6 +357,6 @@ def test_verify_writes_a_reviewers_report(verified):
     assert [r[0] for r in rows] == [item["file"] for item in manifest]
     for file, old, new, verdict in rows:
         assert (verdict == "yes") == (old == new), file
-        if not file.endswith(".png"):  # tables, evidence and the ledger must reproduce (vsr verify exits 0)
+        if not file.endswith(".svg"):  # tables, evidence and the ledger must reproduce (vsr verify exits 0)
             assert verdict == "yes", file
     assert re.search(rf"\*\*\d+ of {len(manifest)}\*\* manifest files reproduced", text)

@@ -58,7 +58,7 @@ def test_a_scatter_of_units_at_their_population_is_refused_on_a_confidential_run
     ctx = _context(tmp_path, confidential=True)
     with pytest.raises(DisclosureError, match="figure 'scatter' is unit-level.*x axis"):
         ctx.figure(_scatter(ctx.frame), "scatter", "alt", "caption")
-    assert not (tmp_path / "results/scatter.png").exists()
+    assert not (tmp_path / "results/scatter.svg").exists()
     # on a log axis of log population too
     fig, ax = plt.subplots()
     ax.plot(np.log(ctx.frame["population_2021"]), ctx.frame["maturity_stage"], "o")
@@ -69,13 +69,13 @@ def test_a_scatter_of_units_at_their_population_is_refused_on_a_confidential_run
 def test_the_same_scatter_is_allowed_on_simulated_data_and_estimate_plots_everywhere(tmp_path):
     ctx = _context(tmp_path, confidential=False)
     ctx.figure(_scatter(ctx.frame), "scatter", "alt", "caption")
-    assert (tmp_path / "results/scatter.png").is_file()
+    assert (tmp_path / "results/scatter.svg").is_file()
     conf = _context(tmp_path / "c", confidential=True)
     fig, ax = plt.subplots()
     ax.errorbar([0.1, 0.4], [1, 2], xerr=[0.05, 0.1], fmt="o")  # estimates with intervals: not unit-level
     ax.plot(np.linspace(1000, 700000, 300), np.linspace(0, 5, 300))  # a curve on a grid
     conf.figure(fig, "estimates", "alt", "caption")
-    assert (tmp_path / "c/results/estimates.png").is_file()
+    assert (tmp_path / "c/results/estimates.svg").is_file()
 
 
 def test_binned_counts_figure_suppresses_the_planted_unique_answer(tmp_path):
@@ -96,7 +96,7 @@ def test_binned_counts_figure_suppresses_the_planted_unique_answer(tmp_path):
     assert "<3" in set(top.drop(columns="stage").astype(str).iloc[0])
     written = pd.read_csv(tmp_path / "results/binned.csv", dtype=str)
     assert not written.drop(columns="stage").isin(["1", "2"]).any().any()
-    assert (tmp_path / "results/binned.png").is_file()
+    assert (tmp_path / "results/binned.svg").is_file()
 
 
 def test_a_table_with_a_single_units_population_or_its_name_is_refused(tmp_path):

@@ -1,12 +1,14 @@
 """Issue 29, reason texts, notes and metadata: what a confidential build writes besides its numbers.
 
-- a figure's PNG carries the size of its smallest text, never the text (a data label such as "9"), and the leak
-  scan refuses a PNG with any other text chunk;
+- a figure (SVG, text kept as text) carries the words it draws and nothing else (no metadata, title, description
+  or comment), and the leak scan refuses one that does; a PNG with a text chunk other than a size is refused too;
 - the suppression mark "<3" goes into value cells only, never into a label column (a stage, a threshold);
 - a model's notes never name a dropped fixed-effect level (tested in test_models.py).
 """
 
 from __future__ import annotations
+
+import re
 
 import matplotlib
 
@@ -17,7 +19,7 @@ import pytest  # noqa: E402
 from PIL import Image, PngImagePlugin  # noqa: E402
 
 from vsr_analysis import chapter  # noqa: E402
-from vsr_analysis.build.disclosure import PNG_TEXT_KEYS, scan_png_metadata  # noqa: E402
+from vsr_analysis.build.disclosure import scan_png_metadata, scan_svg_figures  # noqa: E402
 from vsr_analysis.stats.small_cells import SUPPRESSED, suppress_small_cells  # noqa: E402
 
 
@@ -28,17 +30,28 @@ def _bar_figure(label: str):
     return fig
 
 
-def test_saved_figure_metadata_holds_a_size_not_a_data_label(tmp_path):
+def test_saved_figure_carries_only_what_it_draws(tmp_path):
     chapter._session["scratch"] = None
     original, chapter.markdown = chapter.markdown, lambda text: None
     try:
-        path = chapter.save_figure(_bar_figure("9"), tmp_path, "bars", "alt", "caption", "../../results/s/bars.png")
+        path = chapter.save_figure(_bar_figure("9"), tmp_path, "bars", "alt", "caption", "../../results/s/bars.svg")
     finally:
         chapter.markdown = original
-    with Image.open(path) as im:
-        assert set(im.text) == set(PNG_TEXT_KEYS)
-        assert all(value.replace(".", "").isdigit() for value in im.text.values())
-    assert scan_png_metadata(tmp_path) == []
+    assert path.suffix == ".svg"
+    assert scan_svg_figures(tmp_path) == [] and scan_png_metadata(tmp_path) == []
+
+
+def test_scan_refuses_an_svg_with_undrawn_words(tmp_path):
+    fig = _bar_figure("72")
+    fig.savefig(tmp_path / "plain.svg", format="svg")  # matplotlib's defaults: creator, date and format records
+    plt.close(fig)
+    leaks = scan_svg_figures(tmp_path)
+    assert len(leaks) == 1 and "metadata" in leaks[0]
+    text = (tmp_path / "plain.svg").read_text(encoding="utf-8")
+    (tmp_path / "plain.svg").write_text(
+        re.sub(r"<metadata>.*?</metadata>", "<!-- Oslo -->", text, flags=re.S), encoding="utf-8"
+    )
+    assert scan_svg_figures(tmp_path) and "comment" in scan_svg_figures(tmp_path)[0]
 
 
 def test_scan_refuses_a_png_whose_metadata_carries_text(tmp_path):

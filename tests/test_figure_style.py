@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import re
+
 import matplotlib
 
 matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
-from PIL import Image  # noqa: E402
 
 from vsr_analysis import chapter  # noqa: E402
 from vsr_analysis.stats import figure_style  # noqa: E402
@@ -42,7 +43,17 @@ def test_the_style_has_no_text_below_the_smallest_size():
     plt.close(fig)
 
 
-def test_save_figure_narrows_the_figure_and_records_its_smallest_text(tmp_path):
+def _svg_size(path):
+    """(width in CSS px, viewBox width in user units = points, every text's font size in user units)."""
+    text = path.read_text(encoding="utf-8")
+    root = re.search(r"<svg\b[^>]*>", text)[0]
+    width = float(re.search(r'\bwidth="([\d.]+)px"', root)[1])
+    view = float(re.search(r'viewBox="0 0 ([\d.]+)', root)[1])
+    sizes = [float(s) for s in re.findall(r"<text[^>]*font-size: ([\d.]+)px", text)]
+    return width, view, sizes
+
+
+def test_save_figure_narrows_the_figure_and_sizes_the_svg_for_readable_text(tmp_path):
     fig, ax = _labelled_figure(width=9.0)
     ax.text(0, 0, "note", fontsize=12.5)
     chapter._session["scratch"] = None
@@ -53,13 +64,37 @@ def test_save_figure_narrows_the_figure_and_records_its_smallest_text(tmp_path):
         path = chapter.save_figure(fig, tmp_path, "bars", "alt", "caption", "../../results/f0-set/bars.png")
     finally:
         chapter.markdown = original
-    with Image.open(path) as im:
-        inches = im.width / im.info["dpi"][0]
-        assert float(im.info["vsr-smallest-text-pt"]) == 12.0
-        # a size only: no text chunk carries the text of a label (on a real survey file that can be data)
-        assert set(im.text) == {"vsr-smallest-text-pt"}, im.text
-    assert inches <= figure_style.WIDTH + 0.02, inches
+    assert path.suffix == ".svg" and "../../results/f0-set/bars.svg" in shown[0]
+    width, view, sizes = _svg_size(path)
+    assert view / 72 <= figure_style.WIDTH + 0.02, view  # narrowed to a phone's panel width (points)
+    assert "note" in path.read_text(encoding="utf-8")  # text stays text
+    # at the file's own width its smallest text is MIN_TEXT_PX CSS px: text in user units x px per unit
+    assert min(sizes) == 12.0
+    assert figure_style.MIN_TEXT_PX <= min(sizes) * width / view < figure_style.MIN_TEXT_PX + 0.05
+    assert width == int(width)  # whole px: what a browser reports as the image's own width
     assert ":name: fig-f0-set-bars" in shown[0]
+
+
+def test_svg_figures_are_byte_identical_run_to_run_and_carry_no_metadata(tmp_path):
+    texts = []
+    for i in range(2):
+        fig, _ = _labelled_figure()
+        figure_style.write_svg(fig, tmp_path / f"{i}.svg")
+        plt.close(fig)
+        texts.append((tmp_path / f"{i}.svg").read_text(encoding="utf-8"))
+    assert texts[0] == texts[1]
+    assert "<metadata" not in texts[0] and "<!--" not in texts[0] and "Matplotlib v" not in texts[0]
+
+
+def test_text_clipped_out_of_view_is_not_written(tmp_path):
+    fig, ax = _labelled_figure()
+    ax.set_xlim(0, 4)
+    ax.text(100, 0, "hidden-label", clip_on=True)  # outside the data area: no renderer shows it
+    ax.text(1, 0, "shown-label", clip_on=True)
+    figure_style.write_svg(fig, tmp_path / "c.svg")
+    plt.close(fig)
+    text = (tmp_path / "c.svg").read_text(encoding="utf-8")
+    assert "shown-label" in text and "hidden-label" not in text
 
 
 def test_legend_below_keeps_an_existing_legends_entries_and_title():

@@ -1,7 +1,7 @@
 """Templates run by hand (JupyterLab) show their figures and notes inline and never write to results/.
 
 `vsr run` injects `results_dir`; run by hand it is None and the chapter helpers switch to interactive mode:
-files go to scratch/<param_set>/, MyST markup becomes plain Markdown, figures are displayed as PNG images.
+files go to scratch/<param_set>/, MyST markup becomes plain Markdown, figures are displayed as SVG images.
 """
 
 from __future__ import annotations
@@ -109,8 +109,8 @@ def test_template_runs_by_hand_with_figures_inline_and_results_untouched(project
     first_text = "".join(first.get("data", {}).get("text/markdown", "")) or "".join(first.get("text", ""))
     assert "Interactive run" in first_text and f"scratch/{param_set}/" in first_text
 
-    images = [o for _, o in outputs if "image/png" in o.get("data", {})]
-    n_figures = len(list(scratch.glob("*.png")))
+    images = [o for _, o in outputs if "image/svg+xml" in o.get("data", {})]
+    n_figures = len(list(scratch.glob("*.svg")))
     assert n_figures >= 1 and len(images) >= n_figures, f"{n_figures} figure file(s), {len(images)} shown"
     for _, output in outputs:
         markdown = "".join(output.get("data", {}).get("text/markdown", ""))

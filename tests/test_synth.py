@@ -472,4 +472,4 @@ def test_notebook_executes(tmp_path):
         parameters={"survey": "synthetic:size-ceiling:3", "results_dir": str(tmp_path / "res")},
     )
     assert (tmp_path / "res" / "truth-vs-estimates.csv").is_file()
-    assert (tmp_path / "res" / "stage-by-size-band.png").is_file()
+    assert (tmp_path / "res" / "stage-by-size-band.svg").is_file()

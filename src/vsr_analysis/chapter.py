@@ -201,44 +201,37 @@ def myst_table(shown: pd.DataFrame, caption: str, label: str, numeric=()) -> str
 
 
 def save_figure(fig, folder: Path, name: str, alt: str, caption: str, link: str) -> Path:
-    """Save ``fig`` as ``folder/<name>.png`` and show it.
+    """Save ``fig`` as ``folder/<name>.svg`` and show it.
 
     For the book the figure is a numbered MyST ``{figure}`` directive pointing at ``link`` (the file's published
-    place, ``../../results/<param_set>/<name>.png``), named :func:`figure_label` so that the text can refer to
-    it with ``{numref}``; in an interactive run the PNG itself is displayed (with ``alt`` as its text form) and
+    place, ``../../results/<param_set>/<name>.svg``), named :func:`figure_label` so that the text can refer to
+    it with ``{numref}``; in an interactive run the SVG itself is displayed (with ``alt`` as its text form) and
     the caption below it.
 
-    The figure is first narrowed to at most ``figure_style.WIDTH`` inches as saved (:func:`fit_width`). The PNG
-    (``HIDPI``, at least twice the displayed width in pixels) records the size in points of the smallest text the
-    figure draws (``vsr-smallest-text-pt``, :func:`vsr_analysis.stats.figure_style.smallest_text`), and no other
-    text chunk (``disclosure.PNG_TEXT_KEYS``; the leak scan refuses any other): with the
-    image's width and density it gives the text's height on screen at any displayed width (the browser test
-    checks 10 px on a phone).
+    The figure is first narrowed to at most ``figure_style.WIDTH`` inches as saved (:func:`fit_width`) and
+    written by :func:`vsr_analysis.stats.figure_style.write_svg`: text stays text, and the file's size is the
+    smallest at which its smallest text is ``figure_style.MIN_TEXT_PX`` CSS px, the least width the book shows
+    it at (book/_static/vsr-figures.js; tests/test_browser_reader.py measures every text in the browser).
     """
-    from vsr_analysis.stats.figure_style import fit_width, smallest_text
+    from vsr_analysis.stats.figure_style import fit_width, write_svg
 
     fit_width(fig)
-    size, _ = smallest_text(fig)
-    path = Path(folder) / f"{name}.png"
-    tmp = path.with_name(f".{path.name}.tmp.png")
-    # a size only, never the text itself: a data label ("9", "72") in a file's metadata is data that no page shows
-    metadata = {"Software": None, "vsr-smallest-text-pt": f"{size:g}"}
-    fig.savefig(tmp, dpi=HIDPI, bbox_inches="tight", metadata=metadata)
+    path = Path(folder) / f"{name}.svg"
+    tmp = path.with_name(f".{path.name}.tmp")
+    write_svg(fig, tmp)
     tmp.replace(path)
     import matplotlib.pyplot as plt
 
     plt.close(fig)
+    link = Path(link).with_suffix(".svg").as_posix()
     if _session["scratch"] is None:
         parts = Path(link).parts
         label = figure_label(parts[-2] if len(parts) > 1 else "", Path(link).stem)
         markdown(f":::{{figure}} {link}\n:alt: {alt}\n:width: 100%\n:name: {label}\n\n{caption}\n:::")
     else:
-        import base64
-
         from IPython.display import display
 
-        data = base64.b64encode(path.read_bytes()).decode("ascii")
-        display({"image/png": data, "text/plain": f"[figure {name}: {alt}]"}, raw=True)
+        display({"image/svg+xml": path.read_text(encoding="utf-8"), "text/plain": f"[figure {name}: {alt}]"}, raw=True)
         markdown(f"*{caption}*")
     return path
 
@@ -251,10 +244,6 @@ SIMULATED_BANNER = (
     "the real municipalities' answers to the 2021 survey. See {{doc}}`synthetic-replica`.\n:::"
 )
 
-
-#: Figures are saved at a density that keeps them sharp on high-density (2x) screens: a 5.4 in figure is 1,620 px
-#: wide, at least twice the width it is shown at in a desktop book column (about 680 CSS px) or on a phone.
-HIDPI = 300
 
 #: The first column of every result table written on the synthetic replica.
 SIMULATED_CSV_LABEL = "SIMULATED (synthetic replica {spec})"
@@ -554,12 +543,12 @@ class Context:
         return f"{{numref}}`{kind.capitalize()} %s <{label}>`"
 
     def figure(self, fig, name: str, alt: str, caption: str) -> None:
-        """Save a figure as PNG in the results folder and show it with alt text and a caption.
+        """Save a figure as SVG in the results folder and show it with alt text and a caption.
 
         Returns nothing (a returned path would be printed when the call ends a cell, and it names the
         staging folder the kernel writes into)."""
         self._refuse_unit_level_figure(fig, name)
-        save_figure(fig, self.results_dir, name, alt, caption, self.book_link(f"{name}.png"))
+        save_figure(fig, self.results_dir, name, alt, caption, self.book_link(f"{name}.svg"))
 
     # disclosure guards (confidential runs) ----------------------------------------------------------------
     def _identifying(self) -> set[float]:

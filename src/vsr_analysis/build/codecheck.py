@@ -38,7 +38,7 @@ FILE_NAME = "codecheck.yml"
 #: Nodes this module writes; every other root-level node belongs to the codechecker and is kept as found.
 GENERATED_NODES = ("version", "manifest", "paper", "repository", "source")
 #: Result files that are outputs to reproduce (run.json and .runstate.json are bookkeeping, not results).
-OUTPUT_SUFFIXES = (".json", ".csv", ".png")
+OUTPUT_SUFFIXES = (".json", ".csv", ".svg")
 HEADER = """\
 %YAML 1.1
 ---
@@ -82,7 +82,7 @@ def captions(executed: Path) -> dict[str, tuple[str, str]]:
 
     Read from the outputs the chapter helpers write: a table is an HTML caption followed by a download link
     naming the CSV (or a numbered MyST ``{table}`` with its caption as argument), a figure a MyST ``{figure}``
-    directive naming the PNG with its caption as body.
+    directive naming the SVG with its caption as body.
     """
     import nbformat
 
@@ -154,7 +154,7 @@ def manifest_items(root: Path | None = None) -> list[ManifestItem]:
                 kind, caption = shown[name]
                 comment = f"{where}. {kind.capitalize()}: {caption}"
             else:
-                kind = {".csv": "table", ".png": "figure", ".json": "data"}[Path(name).suffix]
+                kind = {".csv": "table", ".svg": "figure", ".json": "data"}[Path(name).suffix]
                 comment = (
                     f"{where}. {kind.capitalize()} {Path(name).stem} (written for download, not captioned on the page)"
                 )
@@ -324,7 +324,7 @@ def write_report(
     lines += [
         "",
         "Tables (CSV), evidence records and the ledger (JSON) are the results; `vsr verify` fails when any of "
-        "them differs. Figures (PNG) are compared by their bytes too, which depend on the plotting library's "
+        "them differs. Figures (SVG) are compared by their bytes too, which depend on the plotting library's "
         "version and fonts: a figure marked *no* with every table reproduced should be compared by eye.",
     ]
     if differences:

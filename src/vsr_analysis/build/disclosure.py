@@ -85,7 +85,8 @@ def scan_results(results_dir: Path, synthetic_sets: frozenset[str] | set[str] = 
     return leaks
 
 
-#: The only text chunk a published figure may carry: the size of its smallest text (``chapter.save_figure``).
+#: The only text chunk a published PNG may carry: the size of its smallest text (PNG figures of earlier runs;
+#: ``chapter.save_figure`` now writes SVG, see ``scan_svg_figures``).
 PNG_TEXT_KEYS = frozenset({"vsr-smallest-text-pt"})
 
 
@@ -108,6 +109,23 @@ def scan_png_metadata(folder: Path) -> list[str]:
     return leaks
 
 
+#: SVG elements (and comments) whose words a figure does not draw: a published figure has none of them.
+_SVG_UNDRAWN = re.compile(r"<(metadata|title|desc|foreignObject|script)\b|<!--", re.I)
+
+
+def scan_svg_figures(folder: Path) -> list[str]:
+    """SVG figures under ``folder`` that carry words they do not draw (metadata, a title or description, a
+    comment, a script): the text a figure keeps as text is what it shows, and nothing else
+    (``figure_style.write_svg`` writes none of these and hides text clipped out of view)."""
+    leaks = []
+    for path in sorted(Path(folder).rglob("*.svg")) if Path(folder).is_dir() else []:
+        text = path.read_text(encoding="utf-8")
+        found = sorted({(m[1] or "comment").lower() for m in _SVG_UNDRAWN.finditer(text)})
+        if found:
+            leaks.append(f"{path.name}: SVG figure carries undrawn text ({', '.join(found)})")
+    return leaks
+
+
 def scan_build(html_dir: Path, executed_dir: Path, results_dir: Path | None = None) -> list[str]:
     """Scan executed notebooks' outputs and the result tables of a confidential run for disclosure."""
     codes, names = unit_identifiers()
@@ -123,6 +141,8 @@ def scan_build(html_dir: Path, executed_dir: Path, results_dir: Path | None = No
     leaks += scan_results(results_dir or paths.results_dir(), synthetic_sets)
     leaks += scan_png_metadata(results_dir or paths.results_dir())
     leaks += scan_png_metadata(Path(html_dir) / "_images")
+    leaks += scan_svg_figures(results_dir or paths.results_dir())
+    leaks += scan_svg_figures(Path(html_dir) / "_images")
     return leaks
 
 

@@ -1,13 +1,15 @@
 """One look for every figure of the book, sized to be read on a phone.
 
-A figure is shown at the width of the text column: about 358 CSS px on a 390 px phone, 700–800 px in a desktop
-browser.  Text of ``s`` points on a figure ``w`` inches wide is then ``s / 72 * column / w`` px high, so a figure
-that stays readable on a phone is narrow and has large text: :data:`WIDTH` inches for one panel (panels of a
-multi-panel figure are stacked, not set side by side) and no text below :data:`SMALLEST_PT` points.  At that
-size 12 pt text is about 10.6 px on the phone and 20 px on the desktop (where the body text is 16 px).
+A figure is shown at the width of the text column: about 340–360 CSS px on a 390 px phone, 700–800 px in a
+desktop browser.  A figure that stays readable on a phone is narrow and has large text: :data:`WIDTH` inches for
+one panel (panels of a multi-panel figure are stacked, not set side by side) and no text below
+:data:`SMALLEST_PT` points.
 
-:func:`smallest_text` reports the smallest text a figure draws; ``chapter.save_figure`` writes it into the PNG,
-and the browser test (tests/test_browser.py) turns it into displayed pixels on every page.
+Figures are written as SVG with their text kept as text (:func:`write_svg`).  The SVG's own size is the
+smallest at which its smallest text is :data:`MIN_TEXT_PX` CSS px high; the book shows a figure at the column's
+width but never narrower than that (book/_static/vsr-figures.js: on a narrow phone the figure scrolls sideways
+with a cue instead of shrinking).  The browser test (tests/test_browser_reader.py) measures every text of every
+figure on every page at 390 and 1280 px.
 """
 
 from __future__ import annotations
@@ -16,6 +18,9 @@ import textwrap
 
 #: The smallest font size (points) any text of a figure may have.
 SMALLEST_PT = 12.0
+
+#: The smallest figure text a reader is shown (CSS px), on a phone and on a desktop alike.
+MIN_TEXT_PX = 11.0
 
 #: Width (inches) of a one-panel figure.
 WIDTH = 5.4
@@ -99,3 +104,62 @@ def fit_width(fig, width: float = WIDTH, rounds: int = 20) -> None:
             return
         w, h = fig.get_size_inches()
         fig.set_size_inches(max(w - (saved - width), 1.5), h)
+
+
+#: What a saved SVG carries besides its drawing: nothing (no creator, date or format records), and element ids
+#: salted with a constant, so that the same figure gives the same bytes on every run.
+SVG_RC = {"svg.fonttype": "none", "svg.hashsalt": "vsr-analysis"}
+SVG_METADATA = {"Creator": None, "Date": None, "Format": None, "Type": None}
+
+
+def hide_clipped_text(fig) -> int:
+    """Switch off every text drawn wholly outside its clipping box (an axes' data area, say): no renderer shows
+    it, but an SVG that keeps text as text would still carry its words.  Returns how many were hidden."""
+    from matplotlib.text import Text
+
+    renderer = fig.canvas.get_renderer()
+    hidden = 0
+    for t in fig.findobj(Text):
+        box = t.get_clip_box() if t.get_clip_on() else None
+        if box is None or not (t.get_visible() and t.get_text().strip()):
+            continue
+        extent = t.get_window_extent(renderer)
+        if extent.x1 < box.x0 or extent.x0 > box.x1 or extent.y1 < box.y0 or extent.y0 > box.y1:
+            t.set_visible(False)
+            hidden += 1
+    return hidden
+
+
+def write_svg(fig, path, min_text_px: float = MIN_TEXT_PX) -> int:
+    """Write ``fig`` to ``path`` as SVG with its text as text, sized so that its smallest text is ``min_text_px``
+    CSS px (or a little more) at the file's own width; returns that width in whole CSS px.
+
+    Matplotlib's SVG measures in points (one user unit per point, ``width="…pt"``); only the outer ``width`` and
+    ``height`` change, to ``min_text_px / smallest`` CSS px per user unit (the width rounded up to a whole px),
+    where ``smallest`` is the size in points of the smallest visible text (:func:`smallest_text`; a figure
+    without text keeps its size)."""
+    import io
+    import math
+    import re
+
+    import matplotlib.pyplot as plt
+
+    hide_clipped_text(fig)
+    size, _ = smallest_text(fig)
+    buffer = io.StringIO()
+    with plt.rc_context(SVG_RC):
+        fig.savefig(buffer, format="svg", bbox_inches="tight", metadata=SVG_METADATA)
+    svg = buffer.getvalue()
+    root = re.search(r"<svg\b[^>]*>", svg)
+    view = re.search(r'viewBox="0 0 ([\d.]+) ([\d.]+)"', root[0])
+    px_per_unit = min_text_px / size if size != float("inf") else 96 / 72
+    # whole CSS px, rounded up (a browser reports an image's own width in whole px): never below min_text_px
+    width = math.ceil(float(view[1]) * px_per_unit)
+    height = float(view[2]) * width / float(view[1])
+    head = re.sub(r'\bwidth="[^"]*"', f'width="{width}px"', root[0], count=1)
+    head = re.sub(r'\bheight="[^"]*"', f'height="{height:.2f}px"', head, count=1)
+    svg = svg[: root.start()] + head + svg[root.end() :]
+    svg = re.sub(r"<!--.*?-->\s*", "", svg, flags=re.S)  # a comment is text no reader sees
+    with open(path, "w", encoding="utf-8", newline="\n") as out:
+        out.write(svg)
+    return width
