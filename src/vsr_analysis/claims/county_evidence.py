@@ -66,7 +66,7 @@ def share_evidence(counties: pd.DataFrame, claim) -> dict:
 
 def _outcome_words(claim) -> str:
     o = claim.outcome
-    return o.label or (" or ".join(o.any_of) if o.any_of else f"{o.item} = 1")
+    return " or ".join(f"{i} = 1" for i in o.any_of) if o.any_of else f"{o.item} = 1"
 
 
 def municipal_share(frame: pd.DataFrame, claim, design) -> dict:
@@ -95,7 +95,7 @@ def noninferiority_evidence(frame: pd.DataFrame, counties: pd.DataFrame, claim, 
         f"One-sided non-inferiority test (margin {margin:g}) that the county authorities' share with "
         f"{_outcome_words(claim)} minus the raked municipal share exceeds -{margin:g}: county answers as Bernoulli "
         "draws (Wilson interval), the municipal share with its design-based Wilson interval at the effective n "
-        f"(Korn & Graubard), combined by MOVER (Newcombe's hybrid score interval); {1 - 2 * alpha:.0%} interval"
+        f"(Korn & Graubard), combined by MOVER (Newcombe's hybrid score interval); {100 * (1 - 2 * alpha):.0f} % interval"
     )
     empty = {"method": method, "estimate": None, "ci_low": None, "ci_high": None, "p_value": None}
     if n == 0 or muni.get("estimate") is None or muni.get("n_eff") is None:
@@ -165,3 +165,75 @@ def withheld_evidence(evidence: dict) -> dict:
 def items_of(claim) -> tuple[str, ...]:
     """The county items a claim's count rests on (a cell of the county chapter's tables each)."""
     return claim.outcome.items
+
+
+def responding(counties: pd.DataFrame) -> pd.DataFrame:
+    """The county authorities that answered the survey (all rows when the frame has no ``responded`` column)."""
+    if "responded" in counties:
+        return counties[counties["responded"].astype(bool)]
+    return counties
+
+
+def hidden_items(shown: pd.DataFrame, labels: dict[str, str]) -> set[str]:
+    """Items whose count of county authorities a *released* ``item_counts`` table hides (a suppressed count cell
+    in its row); ``labels``: item -> the label in the table's ``item`` column."""
+    from vsr_analysis.stats.county_tables import ITEM_COUNT_COLUMNS, SUPPRESSION_MARKS
+
+    by_label = {v: k for k, v in labels.items()}
+    out = set()
+    for _, row in shown.iterrows():
+        values = {str(row[c]) for c in ITEM_COUNT_COLUMNS if c in row} | {str(row.get("county share"))}
+        if values & SUPPRESSION_MARKS:
+            out.add(by_label.get(str(row["item"]), str(row["item"])))
+    return out
+
+
+def protect(evidences: dict, claims, hidden: set[str]) -> dict:
+    """On a confidential file: the evidence of every claim whose count rests on a hidden item replaced by
+    :func:`withheld_evidence` (its numbers would give the hidden count back)."""
+    by_id = {c.id: c for c in claims}
+    return {cid: withheld_evidence(ev) if set(items_of(by_id[cid])) & hidden else ev for cid, ev in evidences.items()}
+
+
+def _pct(x) -> str:
+    return f"{100 * float(x):.0f} %"
+
+
+def noninferiority_text(claim, evidence: dict, detect: dict, census: dict | None, alpha: float) -> str:
+    """What a non-inferiority claim's test found and what it could have found, in words (numbers from the
+    evidence, the detectability computation and the census reading; nothing of a withheld claim)."""
+    margin = float(claim.rule_parameters["margin"])
+    n, k_star = detect["n"], detect["smallest_count"]
+    parts = []
+    if evidence.get("not_estimable"):
+        parts.append(f"**{claim.id}.** No result is shown: {evidence['not_estimable']}.")
+    else:
+        p = evidence["primary"]
+        parts.append(
+            f"**{claim.id}.** County share minus municipal share: **{_pct(p['estimate'])}** ({_pct(1 - 2 * alpha)} "
+            f"interval {_pct(p['ci_low'])} to {_pct(p['ci_high'])}); one-sided p (not lower by {_pct(margin)} or "
+            f"more) = {p['p_value']:.3g}."
+        )
+        if census is not None and census.get("p_value") is not None:
+            parts.append(
+                "Read design-based, with the county authorities a census (their share known, only the municipal "
+                f"side uncertain), the one-sided p would be {census['p_value']:.3g} (a sensitivity, not the verdict)."
+            )
+    if k_star is None:
+        parts.append(f"With {n} county authorities answering, no count of them could show non-inferiority.")
+    else:
+        parts.append(
+            f"**What the test could detect.** With {n} county authorities answering and the municipal share as "
+            f"estimated, the test shows \"at least as often\" only when at least {k_star} of the {n} name the "
+            "barrier; the table below gives its power for county rates above and below the municipal share."
+        )
+    return " ".join(parts)
+
+
+def power_table(detect: dict) -> pd.DataFrame:
+    """The detectability rows as a table: county rate as a difference from the municipal share, and the power."""
+    rows = [
+        {"county rate minus municipal share": r["difference"], "county rate": r["rate"], "power": r["power"]}
+        for r in detect["power"]
+    ]
+    return pd.DataFrame(rows, columns=["county rate minus municipal share", "county rate", "power"])

@@ -299,12 +299,12 @@ def rule_noninferior(evidence: dict, alpha: float, p: float | None, params: dict
     low, high = _num(evidence["primary"].get("ci_low")), _num(evidence["primary"].get("ci_high"))
     if p is None or low is None or high is None:
         return Decision("inconclusive", "no estimate")
-    limits = f"interval of the difference {low:.0%} to {high:.0%}"
+    limits = f"interval of the difference {100 * low:.0f} % to {100 * high:.0f} %"
     if p < alpha:
-        return Decision("supported", f"not lower by the margin {margin:.0%} or more: {limits} (one-sided p = {p:.3g})")
+        return Decision("supported", f"not lower by the margin {100 * margin:.0f} % or more: {limits} (one-sided p = {p:.3g})")
     p_inf = route_p(evidence, "inferior")
     if p_inf is not None and p_inf < alpha:
-        return Decision("not supported", f"lower by more than the margin {margin:.0%}: {limits} (one-sided p = {p_inf:.3g})")
+        return Decision("not supported", f"lower by more than the margin {100 * margin:.0f} %: {limits} (one-sided p = {p_inf:.3g})")
     return Decision("inconclusive", f"non-inferiority not shown (one-sided p = {p:.3g} ≥ {alpha:g}); {limits}")
 
 
