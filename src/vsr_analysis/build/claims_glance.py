@@ -118,7 +118,9 @@ def claims_page(
     terms = TermLinker("../")
     comps = [e["id"] for e in ledger if is_component(e["id"])]
     county = [
-        e["id"] for e in findings if ((claims.get(e["id"]) or {}).get("population") or {}).get("units") == "county_authorities"
+        e["id"]
+        for e in findings
+        if ((claims.get(e["id"]) or {}).get("population") or {}).get("units") == "county_authorities"
     ]
     n_recs = len(spec.get("recommendations", []))
     text = (

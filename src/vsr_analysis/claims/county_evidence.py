@@ -224,7 +224,7 @@ def noninferiority_text(claim, evidence: dict, detect: dict, census: dict | None
     else:
         parts.append(
             f"**What the test could detect.** With {n} county authorities answering and the municipal share as "
-            f"estimated, the test shows \"at least as often\" only when at least {k_star} of the {n} name the "
+            f'estimated, the test shows "at least as often" only when at least {k_star} of the {n} name the '
             "barrier; the table below gives its power for county rates above and below the municipal share."
         )
     return " ".join(parts)

@@ -287,7 +287,7 @@ def rule_existence(evidence: dict, alpha: float, p: float | None, params: dict) 
 
 
 def rule_noninferior(evidence: dict, alpha: float, p: float | None, params: dict) -> Decision:
-    """"At least as often": one share is not lower than another by the ``margin`` or more (non-inferiority).
+    """ "At least as often": one share is not lower than another by the ``margin`` or more (non-inferiority).
 
     ``p`` is the one-sided p-value of H0: difference <= -margin.  supported: ``p < alpha`` (the lower limit of the
     1 - 2 alpha interval of the difference lies above -margin).  not supported: the opposite one-sided test (route
@@ -301,10 +301,14 @@ def rule_noninferior(evidence: dict, alpha: float, p: float | None, params: dict
         return Decision("inconclusive", "no estimate")
     limits = f"interval of the difference {100 * low:.0f} % to {100 * high:.0f} %"
     if p < alpha:
-        return Decision("supported", f"not lower by the margin {100 * margin:.0f} % or more: {limits} (one-sided p = {p:.3g})")
+        return Decision(
+            "supported", f"not lower by the margin {100 * margin:.0f} % or more: {limits} (one-sided p = {p:.3g})"
+        )
     p_inf = route_p(evidence, "inferior")
     if p_inf is not None and p_inf < alpha:
-        return Decision("not supported", f"lower by more than the margin {100 * margin:.0f} %: {limits} (one-sided p = {p_inf:.3g})")
+        return Decision(
+            "not supported", f"lower by more than the margin {100 * margin:.0f} %: {limits} (one-sided p = {p_inf:.3g})"
+        )
     return Decision("inconclusive", f"non-inferiority not shown (one-sided p = {p:.3g} ≥ {alpha:g}); {limits}")
 
 

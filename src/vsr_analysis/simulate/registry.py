@@ -29,8 +29,7 @@ from typing import Any
 import numpy as np
 
 from vsr_analysis.claims import conjunction_evidence as conj
-from vsr_analysis.claims import county_evidence
-from vsr_analysis.claims import necessity_evidence
+from vsr_analysis.claims import county_evidence, necessity_evidence
 from vsr_analysis.claims import share_evidence as se
 from vsr_analysis.claims.evidence import MIN_COUNT_UNITS, MIN_MODEL_UNITS
 from vsr_analysis.claims.model_robustness import with_large_reference
@@ -239,7 +238,11 @@ def share_noninferiority(data: AnalysisFrame, claim: Claim, params: dict, seed: 
     if claim.population.units != "county_authorities" or claim.analysis["against"] != "municipalities":
         raise ValueError(f"a non-inferiority analysis of {claim.population.units} is not implemented")
     ev = county_evidence.noninferiority_evidence(
-        data.frame, _responding_counties(data), claim, design=_share_inputs(data)["design"], alpha=float(params["alpha"])
+        data.frame,
+        _responding_counties(data),
+        claim,
+        design=_share_inputs(data)["design"],
+        alpha=float(params["alpha"]),
     )
     if ev.get("not_estimable"):
         raise ValueError(ev["not_estimable"])

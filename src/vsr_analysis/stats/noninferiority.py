@@ -102,9 +102,7 @@ def _invert(bound, margin: float) -> float:
     return float(optimize.brentq(g, P_FLOOR, 0.5 - 1e-12, xtol=1e-14, rtol=1e-12))
 
 
-def noninferiority_test(
-    first: ShareInterval, second: ShareInterval, margin: float, *, alpha: float = 0.05
-) -> dict:
+def noninferiority_test(first: ShareInterval, second: ShareInterval, margin: float, *, alpha: float = 0.05) -> dict:
     """Test that ``first``'s share is at least ``second``'s less ``margin`` (H1: D > -margin).
 
     Returns ``estimate`` (D), ``ci_low``/``ci_high`` (the MOVER interval at 1 - 2 ``alpha``, the interval whose lower
