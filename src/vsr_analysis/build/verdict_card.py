@@ -41,9 +41,18 @@ EXISTENCE_MEANING = {
 }
 
 
+#: What *supported* means for a claim outside the Holm family (exploratory: the county claims).
+EXPLORATORY_SUPPORTED = (
+    "the pre-specified test showed the claim at the unadjusted 5 % level (an exploratory claim, outside the "
+    "adjustment for testing several claims)"
+)
+
+
 def meaning(entry: dict) -> str:
     """What the entry's verdict means, in words, for its kind of rule."""
     table = EXISTENCE_MEANING if entry.get("rule") == "existence" else VERDICT_MEANING
+    if entry["verdict"] == "supported" and str(entry.get("multiplicity", "")).startswith("exploratory"):
+        return EXPLORATORY_SUPPORTED
     return table[entry["verdict"]]
 
 
