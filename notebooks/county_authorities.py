@@ -31,8 +31,8 @@
 # support and guidance (F8: "county authorities point to missing national support and guidance"), and
 # **F10-county**, county authorities name lack of policy coherence at least as often as municipalities, a
 # non-inferiority test with a stated margin (a two-sided test such as Fisher's cannot show "at least as often").
-# Both are outside the Holm family and decided at the unadjusted level; {doc}`f8-barriers` and
-# {doc}`f10-policy-coherence` test the municipal halves.
+# Both are outside the Holm family and decided at the unadjusted level; the chapters of F8 and F10 test the
+# municipal halves.
 #
 # **Disclosure.** On a confidential survey file every count goes through the disclosure engine with the chapter's
 # other counts: no count of 1 or 2, none whose complement among the responding authorities is 0, 1 or 2 (a census
@@ -191,6 +191,13 @@ for c in claims_here:
     name = f"power_{c.id.lower().replace('-', '_')}"
     ctx.table(name, ce.power_table(detect), f"{c.id}: how often the non-inferiority test shows the claim, by the county authorities' true rate (the municipal share held as estimated)", numbered=True)
     markdown(f"{ctx.ref(name, 'table')} gives the power of the {c.id} test.")
+if ctx.synthetic and ctx.data.truth:  # simulated data: what the scenario's model makes true
+    from vsr_analysis.simulate.truth import model_truth
+    from vsr_analysis.synth import replica
+    doc = replica.load_scenario(ctx.data.truth["scenario"])
+    truths = {c.id: model_truth(c, doc) for c in claims_here}
+    markdown("*Simulated data:* under the scenario's model " + "; ".join(
+        f"{cid} {'holds' if h else 'fails'} (the value its estimate targets: {v:.2f})" for cid, (h, v) in truths.items()) + ".")
 ctx.evidence_of_claims(evidences)
 
 # %% [markdown]
