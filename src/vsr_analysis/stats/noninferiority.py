@@ -107,7 +107,9 @@ def noninferiority_test(first: ShareInterval, second: ShareInterval, margin: flo
 
     Returns ``estimate`` (D), ``ci_low``/``ci_high`` (the MOVER interval at 1 - 2 ``alpha``, the interval whose lower
     limit the one-sided test at ``alpha`` reads), ``p_value`` (H0: D <= -margin), ``p_inferior`` (the opposite
-    one-sided test, H0: D >= -margin), ``margin`` and ``level``.
+    one-sided test, H0: D >= -margin), ``margin`` and ``level``.  The test on the side of -margin where the estimate
+    lies is found by inverting that side's limit; the other one is reported as its complement (at least 0.5, where
+    no verdict depends on its exact value).
     """
     if not 0 < margin < 1:
         raise ValueError("the margin must lie in (0, 1)")
@@ -117,11 +119,13 @@ def noninferiority_test(first: ShareInterval, second: ShareInterval, margin: flo
     def lower(a: float) -> float:
         return mover_difference(first, second, 1 - 2 * a)[1]
 
-    def upper_negated(a: float) -> float:  # -high + ... : the inferiority test as the same root search
+    def upper_negated(a: float) -> float:  # -high - 2 margin: clears -margin exactly when high < -margin
         return -mover_difference(first, second, 1 - 2 * a)[2] - 2 * margin
 
+    # the test on the side the estimate lies on is found by inversion; the other side's p-value is its complement
     if d > -margin:
-        p, p_inf = _invert(lower, margin), 1 - _invert(lower, margin)
+        p = _invert(lower, margin)
+        p_inf = 1 - p
     elif d < -margin:
         p_inf = _invert(upper_negated, margin)
         p = 1 - p_inf
