@@ -169,7 +169,10 @@ ctx.figure(fig, "county_items", alt="Two stacked panels of dot plots: the share 
 #
 # **Disclosure.** On a confidential file a claim whose count is a hidden cell of the barrier table gets no
 # numbers at all (estimate, interval, p-value and reason would each give the count back): it is recorded as not
-# estimable, with a reason that names the rule, and no number.
+# estimable, with a reason that names the rule, and no number. The verdict itself is a statement about a count: with
+# 11 county authorities, a *supported* F8-county needs so many of them that those left over form a small cell, so
+# on a confidential file that verdict is withheld too (the table's ".." already says the cell is small; nothing
+# more is told).
 
 # %%
 from vsr_analysis.claims import county_evidence as ce
@@ -183,13 +186,17 @@ evidences = {c.id: ce.county_evidence(ctx.data.frame, answering, c, design=desig
 if confidential:
     evidences = ce.protect(evidences, claims_here, ce.hidden_items(shown_bars, labels))
 for c in claims_here:
-    if c.analysis.kind != "share_noninferiority":
-        continue
-    detect = ce.what_it_could_detect(ctx.data.frame, answering, c, design=design, alpha=ctx.alpha, differences=power_differences)
-    census = None if evidences[c.id].get("not_estimable") else ce.census_variant(ctx.data.frame, answering, c, design=design)
-    markdown(ce.noninferiority_text(c, evidences[c.id], detect, census, ctx.alpha))
     name = f"power_{c.id.lower().replace('-', '_')}"
-    ctx.table(name, ce.power_table(detect), f"{c.id}: how often the non-inferiority test shows the claim, by the county authorities' true rate (the municipal share held as estimated)", numbered=True)
+    if c.analysis.kind == "share_noninferiority":
+        detect = ce.what_it_could_detect(ctx.data.frame, answering, c, design=design, alpha=ctx.alpha, differences=power_differences)
+        census = None if evidences[c.id].get("not_estimable") else ce.census_variant(ctx.data.frame, answering, c, design=design)
+        markdown(ce.noninferiority_text(c, evidences[c.id], detect, census, ctx.alpha))
+        power, against = ce.power_table(detect), "the municipal share held as estimated"
+    else:
+        detect = ce.share_could_detect(answering, c, alpha=ctx.alpha, differences=power_differences)
+        markdown(ce.share_detect_text(c, detect))
+        power, against = ce.power_table(detect, "the level"), "rates around the rule's level"
+    ctx.table(name, power, f"{c.id}: how often its test shows the claim, by the county authorities' true rate ({against}; unadjusted α)", numbered=True)
     markdown(f"{ctx.ref(name, 'table')} gives the power of the {c.id} test.")
 if ctx.synthetic and ctx.data.truth:  # simulated data: what the scenario's model makes true
     from vsr_analysis.simulate.truth import model_truth

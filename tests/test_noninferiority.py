@@ -169,3 +169,20 @@ def test_each_county_claim_is_false_in_some_scenario():
               for s in ("vsr-narrative", "state-coherent", "county-coherence-low")}  # fmt: skip
     for cid in ("F8-county", "F10-county"):
         assert {t[cid] for t in truths.values()} == {True, False}
+
+
+def test_what_the_share_test_on_the_county_authorities_can_detect():
+    """F8-county's exact test with 11 answering: P(K >= 9 | 11, 1/2) = (C(11,9) + C(11,10) + C(11,11)) / 2^11 =
+    67/2048 < 0.05, P(K >= 8) = 232/2048 > 0.05 (R: binom.test(9, 11, 0.5, alternative = "greater")$p.value)."""
+    import pandas as pd
+
+    from vsr_analysis.claims import county_evidence as ce
+
+    claim = load_claims()["F8-county"]
+    assert math.comb(11, 9) + math.comb(11, 10) + 1 == 67
+    counties = pd.DataFrame({"barrier_national_guidance": [1.0] * 5 + [0.0] * 6})
+    detect = ce.share_could_detect(counties, claim, alpha=0.05, differences=[0.0, 0.4])
+    assert detect["n"] == 11 and detect["smallest_count"] == 9
+    assert detect["power"][0]["power"] == pytest.approx(67 / 2048)
+    assert detect["power"][1]["power"] == pytest.approx(stats.binom.sf(8, 11, 0.9))
+    assert "at least 9 of the 11" in ce.share_detect_text(claim, detect)

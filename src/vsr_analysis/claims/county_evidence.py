@@ -146,6 +146,49 @@ def what_it_could_detect(frame, counties, claim, *, design, alpha: float, differ
     return {"n": n, "smallest_count": smallest_count_shown(n, second, margin, alpha), "power": rows}
 
 
+def share_could_detect(counties, claim, *, alpha: float, differences) -> dict:
+    """What a share claim's exact binomial test could show with the county authorities that answered: the smallest
+    count of them that makes it reject at ``alpha``, and its power when each names the outcome with probability
+    the rule's level plus each of ``differences``."""
+    from scipy import stats
+
+    from vsr_analysis.stats.exact import exact_share_test
+
+    _, n = county_counts(counties, claim)
+    below = claim.rule == "share_below"
+    ks = range(n, -1, -1) if below else range(n + 1)
+    values = lambda k: [1.0] * k + [0.0] * (n - k)  # noqa: E731
+    shown = [
+        k
+        for k in ks
+        if n
+        and exact_share_test(values(k), claim.threshold, alternative="less" if below else "greater")["p_value"] < alpha
+    ]
+    k_star = shown[0] if shown else None
+    rows = []
+    for d in differences:
+        rate = min(max(claim.threshold + float(d), 0.0), 1.0)
+        if k_star is None:
+            p = 0.0
+        else:
+            p = float(stats.binom.cdf(k_star, n, rate) if below else stats.binom.sf(k_star - 1, n, rate))
+        rows.append({"difference": float(d), "rate": rate, "power": p})
+    return {"n": n, "smallest_count": k_star, "power": rows}
+
+
+def share_detect_text(claim, detect: dict) -> str:
+    """What a share claim's test could detect, in words (numbers from :func:`share_could_detect`)."""
+    n, k = detect["n"], detect["smallest_count"]
+    if k is None:
+        return f"**{claim.id}: what the test could detect.** With {n} county authorities answering, no count of them could show the claim."
+    side = "at most" if claim.rule == "share_below" else "at least"
+    return (
+        f"**{claim.id}: what the test could detect.** With {n} county authorities answering, the exact test shows "
+        f"the claim only when {side} {k} of the {n} name it; the table below gives its power for true rates around "
+        f"the level {claim.threshold:g}."
+    )
+
+
 def county_evidence(frame, counties, claim, *, design=None, alpha: float) -> dict:
     """The evidence of a claim about the county authorities, by its analysis kind."""
     if claim.analysis.kind == "share_noninferiority":
@@ -230,10 +273,9 @@ def noninferiority_text(claim, evidence: dict, detect: dict, census: dict | None
     return " ".join(parts)
 
 
-def power_table(detect: dict) -> pd.DataFrame:
-    """The detectability rows as a table: county rate as a difference from the municipal share, and the power."""
-    rows = [
-        {"county rate minus municipal share": r["difference"], "county rate": r["rate"], "power": r["power"]}
-        for r in detect["power"]
-    ]
-    return pd.DataFrame(rows, columns=["county rate minus municipal share", "county rate", "power"])
+def power_table(detect: dict, against: str = "municipal share") -> pd.DataFrame:
+    """The detectability rows as a table: the county rate as a difference from ``against`` (the municipal share, or
+    the rule's level), the rate, and the power."""
+    first = f"county rate minus {against}"
+    rows = [{first: r["difference"], "county rate": r["rate"], "power": r["power"]} for r in detect["power"]]
+    return pd.DataFrame(rows, columns=[first, "county rate", "power"])
