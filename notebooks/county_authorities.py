@@ -199,12 +199,8 @@ for c in claims_here:
     ctx.table(name, power, f"{c.id}: how often its test shows the claim, by the county authorities' true rate ({against}; unadjusted α)", numbered=True)
     markdown(f"{ctx.ref(name, 'table')} gives the power of the {c.id} test.")
 if ctx.synthetic and ctx.data.truth:  # simulated data: what the scenario's model makes true
-    from vsr_analysis.simulate.truth import model_truth
-    from vsr_analysis.synth import replica
-    doc = replica.load_scenario(ctx.data.truth["scenario"])
-    truths = {c.id: model_truth(c, doc) for c in claims_here}
-    markdown("*Simulated data:* under the scenario's model " + "; ".join(
-        f"{cid} {'holds' if h else 'fails'} (the value its estimate targets: {v:.2f})" for cid, (h, v) in truths.items()) + ".")
+    from vsr_analysis.simulate.truth import truth_text
+    markdown(truth_text(claims_here, ctx.data.truth["scenario"]))
 ctx.evidence_of_claims(evidences)
 
 # %% [markdown]

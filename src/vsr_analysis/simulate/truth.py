@@ -131,6 +131,18 @@ def expected_difference(claim: Claim, doc: dict) -> float | None:
     return None if None in shares else round(shares[0] - shares[1], 6)
 
 
+def truth_text(claims, scenario: str) -> str:
+    """Simulated data only (the county chapter): whether each claim holds under the scenario's model and the value
+    its estimate targets (:func:`model_truth`), in words; empty when the model decides none of them."""
+    doc = replica.load_scenario(scenario)
+    parts = []
+    for c in claims:
+        holds, value = model_truth(c, doc)
+        if holds is not None and value is not None:
+            parts.append(f"{c.id} {'holds' if holds else 'fails'} (the value its estimate targets: {value:.2f})")
+    return ("*Simulated data:* under the scenario's model " + "; ".join(parts) + ".") if parts else ""
+
+
 def _spread_holds(claim: Claim, stage_shares) -> bool:
     rp = claim.rule_parameters
     occupied = sum(float(x) >= float(rp["min_stage_share"]) for x in stage_shares)
