@@ -24,9 +24,15 @@
 # **Methods suited to 11 units.** No model and no weights: every figure is a count *k* of the *n* county
 # authorities that answered, with an exact Clopper–Pearson 95 % interval {cite}`clopper1934`. The county authorities
 # are never pooled with the municipalities; the raked municipal share is shown beside them for comparison only,
-# with Fisher's exact test on the counts as an exploratory comparison (no verdict rests on it). Nothing here is a
-# claim of the ledger: the description of F8's county part and the comparison in {doc}`f10-policy-coherence` use
-# the same functions.
+# with Fisher's exact test on the counts as an exploratory comparison (no verdict rests on it).
+#
+# **Two claims of the ledger are decided here**, the county halves of two findings, each its own claim (see
+# *The claims about the county authorities* below): **F8-county**, most county authorities name missing national
+# support and guidance (F8: "county authorities point to missing national support and guidance"), and
+# **F10-county**, county authorities name lack of policy coherence at least as often as municipalities, a
+# non-inferiority test with a stated margin (a two-sided test such as Fisher's cannot show "at least as often").
+# Both are outside the Holm family and decided at the unadjusted level; the chapters of F8 and F10 test the
+# municipal halves.
 #
 # **Disclosure.** On a confidential survey file every count goes through the disclosure engine with the chapter's
 # other counts: no count of 1 or 2, none whose complement among the responding authorities is 0, 1 or 2 (a census
@@ -41,11 +47,12 @@ param_set = "county-authorities"
 results_dir = None
 frame_counties = 11
 frame_size = 356
+power_differences = [-0.1, 0.0, 0.2, 0.4]
 
 # %%
 from vsr_analysis.chapter import start, markdown
 ctx = start(survey=survey, param_set=param_set, results_dir=results_dir,
-            parameters=dict(frame_counties=frame_counties, frame_size=frame_size))
+            parameters=dict(frame_counties=frame_counties, frame_size=frame_size, power_differences=power_differences))
 
 # %%
 import numpy as np
@@ -100,7 +107,8 @@ markdown(hidden_note(h, "plans table") or "Every cell of the plans table is show
 # %% [markdown]
 # ## Barriers
 #
-# F8's county part: "county authorities point to missing national support and guidance".
+# F8's county part, "county authorities point to missing national support and guidance", is the claim F8-county,
+# decided below from the same counts.
 
 # %%
 barriers = codebook.items_in_group("barriers")
@@ -139,6 +147,61 @@ legend_below(axes[1])
 ctx.figure(fig, "county_items", alt="Two stacked panels of dot plots: the share of county authorities with each component of the ladder and naming each barrier, with exact 95 % intervals, and a vertical tick for the raked municipal share",
            caption="County authorities (diamonds, exact Clopper–Pearson 95 % intervals) and municipalities (ticks, "
                    "raked share). Rows hidden by the disclosure rule are left out of the figure.")
+
+# %% [markdown]
+# ## The claims about the county authorities
+#
+# **F8-county** (most county authorities name missing national support and guidance): the exact one-sided binomial
+# test that the share of responding county authorities naming it exceeds one half, with a Clopper–Pearson interval.
+#
+# **F10-county** (county authorities name lack of policy coherence at least as often as municipalities): a
+# non-inferiority test. The claim holds when the county share is not lower than the raked municipal share by the
+# margin in claims.yml or more, shown when the lower limit of the 90 % interval of the difference lies above minus
+# the margin (one-sided 5 %). *Inference model:* the county authorities' answers are independent Bernoulli draws
+# with a propensity (a Wilson interval), the municipal share is the raked share with its design-based interval (the
+# share chapters' Wilson interval at the Korn–Graubard effective n), and the two are combined by MOVER (Newcombe's
+# hybrid score interval). The finding speaks of what county authorities tend to name, and this reading stays valid
+# when an authority does not answer. The design-based alternative treats the 11 county authorities as a census whose
+# share has no sampling error, leaving only the municipal side uncertain; it is reported as a sensitivity, not as
+# the verdict, because it would read "at least as often" off one realisation of eleven answers. With at most 11
+# county authorities the test can show non-inferiority only when they clearly name the barrier more often than the
+# municipalities; the chapter says how many of them it takes and how often that happens.
+#
+# **Disclosure.** On a confidential file a claim whose count is a hidden cell of the barrier table gets no
+# numbers at all (estimate, interval, p-value and reason would each give the count back): it is recorded as not
+# estimable, with a reason that names the rule, and no number. The verdict itself is a statement about a count: with
+# 11 county authorities, a *supported* F8-county needs so many of them that those left over form a small cell, so
+# on a confidential file that verdict is withheld too (the table's ".." already says the cell is small; nothing
+# more is told).
+
+# %%
+from vsr_analysis.claims import county_evidence as ce
+from vsr_analysis.claims.share_evidence import share_design
+from vsr_analysis.claims.spec import load_claims
+
+claims_here = ce.county_claims(load_claims(), param_set)
+design = share_design(ctx.data.frame, ctx.data.weight_info["margins"])
+answering = ce.responding(counties)
+evidences = {c.id: ce.county_evidence(ctx.data.frame, answering, c, design=design, alpha=ctx.alpha) for c in claims_here}
+if confidential:
+    evidences = ce.protect(evidences, claims_here, ce.hidden_items(shown_bars, labels))
+for c in claims_here:
+    name = f"power_{c.id.lower().replace('-', '_')}"
+    if c.analysis.kind == "share_noninferiority":
+        detect = ce.what_it_could_detect(ctx.data.frame, answering, c, design=design, alpha=ctx.alpha, differences=power_differences)
+        census = None if evidences[c.id].get("not_estimable") else ce.census_variant(ctx.data.frame, answering, c, design=design)
+        markdown(ce.noninferiority_text(c, evidences[c.id], detect, census, ctx.alpha))
+        power, against = ce.power_table(detect), "the municipal share held as estimated"
+    else:
+        detect = ce.share_could_detect(answering, c, alpha=ctx.alpha, differences=power_differences)
+        markdown(ce.share_detect_text(c, detect))
+        power, against = ce.power_table(detect, "the level"), "rates around the rule's level"
+    ctx.table(name, power, f"{c.id}: how often its test shows the claim, by the county authorities' true rate ({against}; unadjusted α)", numbered=True)
+    markdown(f"{ctx.ref(name, 'table')} gives the power of the {c.id} test.")
+if ctx.synthetic and ctx.data.truth:  # simulated data: what the scenario's model makes true
+    from vsr_analysis.simulate.truth import truth_text
+    markdown(truth_text(claims_here, ctx.data.truth["scenario"]))
+ctx.evidence_of_claims(evidences)
 
 # %% [markdown]
 # ## What the simulation put in

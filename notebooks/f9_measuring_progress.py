@@ -13,16 +13,19 @@
 # ---
 
 # %% [markdown]
-# # F9 — "No good benchmark exists": do municipalities measure their progress?
+# # F9 — tested on a proxy: do most municipalities not measure their progress?
 #
 # **What the report says.** "Although no good benchmarking is available, municipalities and regional authorities
 # contribute substantially" (VSR 2021) — through their ordinary services.
 #
-# **Which half is tested, and why.** The finding has two halves. *The sector contributes substantially* is a
-# judgement about what municipal services achieve for the goals: no item of the survey instrument measures a
-# contribution, so this half gets **no verdict**. *No good benchmark exists* can be read through the instrument:
-# a benchmark needs measurement, and the item `measures_progress` ("progress is followed up with indicators")
-# says whether a municipality measures at all. Only this second half is tested.
+# **What is tested, and what is not.** *Neither part of the finding gets a verdict.* *The sector contributes
+# substantially* is a judgement about what municipal services achieve for the goals: no item of the survey
+# instrument measures a contribution. *No good benchmark exists* is a statement about benchmarks, and no item asks
+# about a benchmark or its quality. What the instrument can test is a **proxy** of the second part: the item
+# `measures_progress` ("progress is followed up with indicators") says whether a municipality measures at all, and
+# a benchmark needs measurement. The verdict of this chapter is on the proxy only — *most municipalities do not
+# measure progress with indicators* — and it is not a verdict on the finding: measuring does not make a good
+# benchmark, and a benchmark can be missing where municipalities measure.
 #
 # **Hypothesis, primary test and decision rule (pre-specified in `claims.yml`, rule `share_below`).** Fewer than
 # half of the municipalities (raked to the frame of 356) measure progress with indicators. One-sided test that
@@ -157,9 +160,12 @@ robust = sensitivity_table(claim_entry, alpha, f9_variants(ctx.data.frame, ev["d
 ctx.table("robustness", robust, "The decision rule under each variant (unadjusted α)", count_columns=["n"])
 
 # %% [markdown]
-# ## Verdict (second half of F9 only)
+# ## Verdict (on the proxy only: most municipalities do not measure progress with indicators)
+#
+# The verdict below says whether fewer than half of the municipalities measure their progress. It is not a verdict
+# on F9 as the report states it: neither the sector's contribution nor whether a good benchmark exists is tested.
 
 # %%
 evidence = ctx.evidence(claim=claim, primary=ev["primary"], n=ev["n"], rule_inputs=ev["rule_inputs"],
-                        sensitivity=robust.to_dict(orient="records"), untested="the sector contributes substantially",
+                        sensitivity=robust.to_dict(orient="records"), untested="the sector contributes substantially; whether a good benchmark exists (only the proxy is tested)",
                         ladder_rank=rank, outside_context={"nordic_vsr_2024_measuring": outside_share})

@@ -179,8 +179,12 @@ def test_family_adjuster_replaces_the_claims_p_in_the_holm_family():
 def test_claims_spec_lists_every_finding_and_f3s_components_with_known_rules():
     spec = load_claims_spec()
     ids = [c["id"] for c in spec["claims"]]
-    assert ids == ["F1", "F2", "F3", "F3a", "F3b", "F3c", "F3d", "F4", "F5", "F6", "F7", "F8", "F9", "F10"]
+    assert ids == ["F1", "F2", "F3", "F3a", "F3b", "F3c", "F3d", "F4", "F5", "F6", "F7", "F8", "F9", "F10",
+                   "F8-county", "F10-county"]  # fmt: skip
     assert not claims.in_holm_family(next(c for c in spec["claims"] if c["id"] == "F4"))
+    for cid in ("F8-county", "F10-county"):  # the county halves: claims of their own, outside the Holm family
+        claim = next(c for c in spec["claims"] if c["id"] == cid)
+        assert not claims.in_holm_family(claim) and claim["population"]["units"] == "county_authorities"
     for claim in spec["claims"]:
         assert claim["rule"] in claims.RULES
         for key in ("finding", "source", "hypothesis", "primary_test", "parameter_set"):

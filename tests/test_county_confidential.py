@@ -61,6 +61,8 @@ def county_build(tmp_path_factory):
     assert county.sum() == 11
     # make sure there is a small cell to hide: exactly one county authority names competence
     survey.loc[county, "barrier_competence"] = ["1"] + ["0"] * 10
+    # and a census count F8-county rests on: every county authority names national guidance (issue 26)
+    survey.loc[county, "barrier_national_guidance"] = ["1"] * 11
     secret = root.parent / "private-folder" / "fylker_2021_confidential.csv"
     secret.parent.mkdir()
     survey.to_csv(secret, index=False)
@@ -104,3 +106,23 @@ def test_f9_and_f10_get_computed_verdicts_on_the_confidential_file(county_build)
         assert ledger[cid]["verdict"] in ("supported", "not supported", "inconclusive")
         assert ledger[cid]["primary"]["p_value"] is not None
     assert ledger["F1"]["reason"] == "its notebook has not been executed"  # trimmed away, as intended
+
+
+def test_county_claims_give_no_hidden_count_back(county_build):
+    """Issue 26: F8-county rests on a count of 11 of 11 (its complement, 0, is a hidden cell): the ledger and the
+    evidence publish no number of it and a reason without a number; F10-county is decided as usual."""
+    import re
+
+    from vsr_analysis.claims.county_evidence import WITHHELD
+
+    root, secret, _ = county_build
+    barriers = pd.read_csv(root / "results/county-authorities/barriers.csv", dtype=str).set_index("item")
+    assert barriers.loc["national support and guidance", "county authorities without it"] == HIDDEN
+    ledger = {e["id"]: e for e in json.loads((root / "results/claims.json").read_text())}
+    f8c = ledger["F8-county"]
+    assert f8c["verdict"] == "inconclusive" and WITHHELD in f8c["reason"] and not re.search(r"\d", f8c["reason"])
+    assert all(f8c["primary"][k] is None for k in ("estimate", "ci_low", "ci_high", "p_value"))
+    evidence = json.loads((root / "results/county-authorities/evidence.json").read_text())
+    assert evidence["parts"]["national_guidance"]["primary"]["estimate"] is None
+    assert ledger["F10-county"]["data"]["survey"].startswith(f"file:{secret.name}:")
+    assert ledger["F10-county"]["verdict"] in ("supported", "not supported", "inconclusive")

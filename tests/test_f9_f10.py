@@ -1,4 +1,4 @@
-"""F9 (second half) and F10: evidence functions, the share_below rule, the ledger and the recommendations page."""
+"""F9 (its proxy, measuring progress) and F10: evidence functions, the share_below rule, the ledger and the recommendations page."""
 
 from __future__ import annotations
 

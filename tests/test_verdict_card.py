@@ -141,9 +141,11 @@ def test_claims_page_lists_the_reports_ten_findings_with_components_nested():
     ledger = [_entry(c["id"], c["rule"]) for c in spec["claims"]]
     page = generated_pages.claims_page(ledger, SYNTHETIC, results_dir=None)
     findings = [c["id"] for c in spec["claims"] if not claims_glance.is_component(c["id"])]
-    assert len(findings) == 10
-    assert f"The report makes **{len(findings)} findings**" in page
-    rows = re.findall(r'<tr id="claim-([a-z0-9]+)" class="(finding|component)"', page)
+    county = [c["id"] for c in spec["claims"] if c["population"]["units"] == "county_authorities"]
+    assert len(findings) - len(county) == 10 and county
+    assert f"The report makes **{len(findings) - len(county)} findings**" in page
+    assert f"the ledger decides **{len(findings)} claims**" in page
+    rows = re.findall(r'<tr id="claim-([a-z0-9-]+)" class="(finding|component)"', page)
     assert [r for r, k in rows if k == "finding"] == [f.lower() for f in findings]
     assert [r for r, k in rows if k == "component"] == ["f3a", "f3b", "f3c", "f3d"]
     assert rows.index(("f3a", "component")) == rows.index(("f3", "finding")) + 1
@@ -237,3 +239,29 @@ def test_terms_stay_plain_in_a_book_without_the_glossary(tmp_path, monkeypatch):
     assert linker.md("Holm") == "Holm" and "{term}" not in linker.md("TOST", "equivalence test")
     toc.write_text(toc.read_text() + "- file: book/glossary\n")
     assert glossary.TermLinker().md("Holm") == "{term}`Holm <Holm>`"
+
+
+def test_a_chapter_deciding_two_claims_gets_a_card_for_each(tmp_path):
+    """The county chapter decides F8-county and F10-county (each an evidence part, neither a component of F8 or
+    F10): one card each under the title, in ledger order, replaced (not doubled) by a second stamp."""
+    _chapter(tmp_path / "county-authorities.ipynb")
+    spec = {c["id"]: c for c in load_claims_spec()["claims"]}
+    assert vc.component_of(spec["F3a"]) == "F3"
+    assert vc.component_of(spec["F8-county"]) is None and vc.component_of(spec["F10-county"]) is None
+    assert not claims_glance.is_component("F8-county") and not claims_glance.is_component("F10-county")
+    exploratory = "exploratory (no family-wise adjustment)"
+    entries = [
+        {**_entry("F8-county", "share_above", multiplicity=exploratory, estimate=0.7), "n": 10},
+        _entry("F10-county", "noninferior", multiplicity=exploratory, estimate=0.27, ci_low=0.04, ci_high=0.5),
+    ]
+    for e in entries:
+        e["parameter_set"] = "county-authorities"
+    for _ in range(2):
+        vc.stamp_verdict_cards(tmp_path, entries, tmp_path / "results", simulated=True)
+    nb = nbformat.read(tmp_path / "county-authorities.ipynb", as_version=4)
+    cards = [c.source for c in nb.cells if vc.TAG in c.metadata.get("tags", [])]
+    assert [c.split(" — ")[0] for c in cards] == [":::{admonition} F8-county", ":::{admonition} F10-county"]
+    assert "of the 10 county authorities that answered" in cards[0]
+    margin = 100 * float(spec["F10-county"]["rule_parameters"]["margin"])
+    assert "+27 percentage points" in cards[1] and f"−{margin:.0f} percentage points" in cards[1]
+    assert vc.EXPLORATORY_SUPPORTED in cards[1] and "after adjustment" not in cards[1]

@@ -782,6 +782,41 @@ class Context:
         )
         return evidence
 
+    def evidence_of_claims(self, evidences: dict[str, dict]) -> dict:
+        """Record the evidence of several claims this chapter decides (claim id -> evidence: ``primary``, ``n``,
+        ``rule_inputs``, optionally ``not_estimable``), each under its ``evidence_part`` of claims.yml, and show each
+        claim's decision before any multiplicity adjustment (a box per claim, as :meth:`evidence` shows one)."""
+        from vsr_analysis.claims.evidence import record_parts_evidence
+        from vsr_analysis.claims.ledger import decide, in_holm_family, load_claims_spec
+
+        spec = load_claims_spec()
+        entries = {c["id"]: c for c in spec["claims"]}
+        parts = {entries[cid]["evidence_part"]: ev for cid, ev in evidences.items()}
+        record_parts_evidence(self.results_dir, claims=list(evidences), survey=self.data.spec, parts=parts)
+        if self.data.confidential and _session["scratch"] is None and self.results_dir.parent.name == "results":
+            from vsr_analysis.build.confidential_precision import keep_private_evidence
+
+            keep_private_evidence(self.results_dir, self.param_set)  # the run publishes it rounded
+        alpha = float(spec.get("alpha", 0.05))
+        saved = json.loads((self.results_dir / "evidence.json").read_text(encoding="utf-8"))
+        for cid in evidences:
+            entry = entries[cid]
+            ev = saved["parts"][entry["evidence_part"]]
+            decision = decide(entry, ev, alpha, ev["primary"].get("p_value"))
+            note = (
+                "The ledger's final verdict applies Holm's correction across the confirmatory family; see "
+                "{ref}`claims-at-a-glance`."
+                if in_holm_family(entry)
+                else "This claim is outside the Holm family and decided at the unadjusted level "
+                f"α = {alpha:g}; see {{ref}}`claims-at-a-glance`."
+            )
+            kind = {"supported": "tip", "not supported": "danger", "inconclusive": "note"}[decision.verdict]
+            markdown(
+                f":::{{admonition}} Decision for {cid}: {decision.verdict}\n:class: {kind} verdict-box\n"
+                f"{decision.reason}.\n\n{note}\n:::"
+            )
+        return saved
+
 
 def _set_plot_theme() -> None:
     """One look for every chapter's figures (seaborn's whitegrid, the colour-blind palette, phone-sized fonts)."""

@@ -117,11 +117,24 @@ def claims_page(
     counts = {v: sum(e["verdict"] == v for e in findings) for v in vc.VERDICT_MEANING}
     terms = TermLinker("../")
     comps = [e["id"] for e in ledger if is_component(e["id"])]
+    county = [
+        e["id"]
+        for e in findings
+        if ((claims.get(e["id"]) or {}).get("population") or {}).get("units") == "county_authorities"
+    ]
     n_recs = len(spec.get("recommendations", []))
     text = (
         "(claims-at-a-glance)=\n# Claims at a glance\n\n"
         + banner(source)
-        + f"\nThe report makes **{len(findings)} findings**. Of them, **{counts['supported']} are supported**, "
+        + f"\nThe report makes **{len(findings) - len(county)} findings**"
+        + (
+            f"; the county authorities' halves of some are claims of their own ({', '.join(county)}: counts of "
+            "at most 11 units, decided outside the Holm family), so the ledger decides "
+            f"**{len(findings)} claims**"
+            if county
+            else ""
+        )
+        + f". Of them, **{counts['supported']} are supported**, "
         f"**{counts['not supported']} not supported** and **{counts['inconclusive']} inconclusive** under the "
         "pre-specified decision rules ({doc}`../methods/decision-rules`)"
         + (f"; F3's parts ({', '.join(comps)}) are shown under F3 and not counted on their own" if comps else "")

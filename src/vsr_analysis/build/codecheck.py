@@ -148,8 +148,12 @@ def manifest_items(root: Path | None = None) -> list[ManifestItem]:
         where = f"{pset.title} (chapter book/executed/{pset.name})"
         for name in ordered:
             if name == "evidence.json":
-                claim = json.loads((folder / name).read_text(encoding="utf-8")).get("claim", "")
-                comment = f"{where}. Evidence record of claim {claim}, an input of the ledger"
+                record = json.loads((folder / name).read_text(encoding="utf-8"))
+                claims = record.get("claims") or [record.get("claim", "")]  # a chapter deciding several claims
+                comment = (
+                    f"{where}. Evidence record of claim{'s' if len(claims) > 1 else ''} {' and '.join(claims)}, "
+                    "an input of the ledger"
+                )
             elif name in shown:
                 kind, caption = shown[name]
                 comment = f"{where}. {kind.capitalize()}: {caption}"

@@ -62,9 +62,10 @@ def restore_full_evidence(stage: Path, reused: list[str]) -> list[str]:
 def coarsen_published(stage: Path, ledger: list[dict], spec) -> list[dict]:
     """After the ledger: every ``results/<set>/evidence.json`` rewritten at the published precision; returns the
     ledger entries likewise (the caller writes ``claims.json`` and the pages from them). ``spec``: the typed claims
-    (``claims.spec.ClaimsSpec``); a claim whose analysis is a share has its estimate and interval in percent points."""
-    share_ids = {c.id for c in spec.claims if c.is_share}
-    share_sets = {c.parameter_set for c in spec.claims if c.is_share}
+    (``claims.spec.ClaimsSpec``); a claim whose estimate is a share or a difference of shares has its estimate and
+    interval in percent points."""
+    share_ids = {c.id for c in spec.claims if c.on_share_scale}
+    share_sets = {c.parameter_set for c in spec.claims if c.on_share_scale}
     for path in sorted((stage / "results").glob("*/evidence.json")):
         data = json.loads(path.read_text(encoding="utf-8"))
         paths.atomic_write(

@@ -41,9 +41,18 @@ EXISTENCE_MEANING = {
 }
 
 
+#: What *supported* means for a claim outside the Holm family (exploratory: the county claims).
+EXPLORATORY_SUPPORTED = (
+    "the pre-specified test showed the claim at the unadjusted 5 % level (an exploratory claim, outside the "
+    "adjustment for testing several claims)"
+)
+
+
 def meaning(entry: dict) -> str:
     """What the entry's verdict means, in words, for its kind of rule."""
     table = EXISTENCE_MEANING if entry.get("rule") == "existence" else VERDICT_MEANING
+    if entry["verdict"] == "supported" and str(entry.get("multiplicity", "")).startswith("exploratory"):
+        return EXPLORATORY_SUPPORTED
     return table[entry["verdict"]]
 
 
@@ -183,6 +192,8 @@ def estimate(entry: dict, claim: dict | None, evidence: dict | None = None) -> E
             diff = round(100 * (e - level))
             value += f"; {'±0' if diff == 0 else f'{diff:+d}'} percentage points from the {_pct(level)} level"
         unit = "of the 356 municipalities, weighted to the register"
+        if ((claim or {}).get("population") or {}).get("units") == "county_authorities":
+            unit = f"of the {entry.get('n', 0)} county authorities that answered (a count; no weights)"
         needed = f"a share significantly {side} {_pct(level)}"
         if rule == "share_above_and_spread":
             needed += (
@@ -190,6 +201,17 @@ def estimate(entry: dict, claim: dict | None, evidence: dict | None = None) -> E
                 f"≥ {_pct(float(params.get('min_stage_share', 0.1)))}"
             )
         return Estimate(value, unit, needed)
+    if rule == "noninferior":
+        e, lo, hi = _num(p.get("estimate")), _num(p.get("ci_low")), _num(p.get("ci_high"))
+        margin = float(params.get("margin", 0.1))
+        value = "not estimated" if e is None else f"{100 * e:+.0f} percentage points"
+        if e is not None and lo is not None and hi is not None:
+            value += f" (one-sided test's interval {100 * lo:+.0f} to {100 * hi:+.0f})"
+        return Estimate(
+            value,
+            "share of the county authorities minus the raked share of the municipalities",
+            f"the lower limit of that interval above −{100 * margin:.0f} percentage points (not lower by the margin)",
+        )
     if rule == "existence":
         e = _num(p.get("estimate"))
         value = "not counted" if e is None else f"{e:.0f} municipalities"
@@ -388,15 +410,26 @@ def _insert_after_title(nb, cell) -> None:
 
 def stamp_verdict_cards(executed_dir: Path, ledger: list[dict], results_dir: Path, simulated: bool) -> list[str]:
     """Put a verdict card right under the title of every finding chapter; returns the chapters stamped."""
-    from vsr_analysis.claims.ledger import load_claims_spec, read_evidence
+    from vsr_analysis.claims.ledger import claim_evidence, load_claims_spec, read_evidence
 
     spec = {c["id"]: c for c in load_claims_spec()["claims"]}
     oc, oc_source = load_oc(results_dir)
     by_id = {e["id"]: e for e in ledger}
     stamped = []
+    pages = {e["parameter_set"] for e in ledger} | {
+        s["parameter_set"] for e in ledger for s in e.get("secondary", []) if s.get("parameter_set")
+    }
+    for param_set in pages:  # cards of an earlier run go first
+        path = executed_dir / f"{param_set}.ipynb"
+        if path.is_file():
+            nb = nbformat.read(path, as_version=4)
+            kept = [c for c in nb.cells if TAG not in c.get("metadata", {}).get("tags", [])]
+            if len(kept) != len(nb.cells):
+                nb.cells = kept
+                nbformat.write(nb, path)
     for entry in ledger:
         claim = spec.get(entry["id"], {})
-        if claim.get("evidence_part"):  # a component: shown inside its parent's card
+        if claim.get("evidence_part") and component_of(claim):  # a component: shown inside its parent's card
             continue
         path = executed_dir / f"{entry['parameter_set']}.ipynb"
         if not path.is_file():
@@ -409,8 +442,9 @@ def stamp_verdict_cards(executed_dir: Path, ledger: list[dict], results_dir: Pat
             and k in by_id
             and re.fullmatch(rf"{entry['id']}[a-z]", k)
         ]
+        own = claim_evidence(results_dir, claim) if claim.get("evidence_part") else None
         text = card_markdown(
-            entry, claim, read_evidence(results_dir, entry["parameter_set"]), oc, oc_source, simulated, comps
+            entry, claim, own or read_evidence(results_dir, entry["parameter_set"]), oc, oc_source, simulated, comps
         )
         _stamp(path, text, entry["id"])
         stamped.append(entry["parameter_set"])
@@ -432,10 +466,26 @@ def stamp_verdict_cards(executed_dir: Path, ledger: list[dict], results_dir: Pat
 
 
 def _stamp(path: Path, text: str, claim_id: str) -> None:
+    """Put the card of ``claim_id`` under the page's title, after the cards already stamped there in this pass (a
+    chapter that decides several claims, such as the county chapter, has one card each, in ledger order)."""
     nb = nbformat.read(path, as_version=4)
-    nb.cells = [c for c in nb.cells if TAG not in c.get("metadata", {}).get("tags", [])]
     cell = nbformat.v4.new_markdown_cell(text)
     cell.metadata["tags"] = [TAG]
     cell.id = f"{TAG}-{claim_id}".lower()
-    _insert_after_title(nb, cell)
+    nb.cells = [c for c in nb.cells if c.get("id") != cell.id]
+    cards = [i for i, c in enumerate(nb.cells) if TAG in c.get("metadata", {}).get("tags", [])]
+    if cards:
+        nb.cells.insert(cards[-1] + 1, cell)
+    else:
+        _insert_after_title(nb, cell)
     nbformat.write(nb, path)
+
+
+def component_of(claim: dict) -> str | None:
+    """The claim a component is part of (F3a: F3), from its declaration (``multiplicity: {as: ...}`` or
+    ``analysis.part_of``); None for a claim of its own, whatever its id (F8-county has an evidence part, no
+    parent)."""
+    rule = claim.get("multiplicity")
+    if isinstance(rule, dict) and rule.get("as"):
+        return rule["as"]
+    return (claim.get("analysis") or {}).get("part_of")

@@ -37,6 +37,11 @@ SCALES: dict[str, EstimateScale] = {
     "joint_nonnegative": EstimateScale(
         "joint Wald statistic of the coefficients", "χ² with as many degrees of freedom as coefficients", True
     ),
+    "noninferior": EstimateScale(
+        "share of the county authorities minus the raked share of the municipalities",
+        "difference of proportions, -1 to 1; 0 = as often",
+        True,
+    ),
     "not_prerequisite": EstimateScale(
         "NCA ceiling effect size of the condition", "0 to 1; 0 = no empty corner (not necessary)", False
     ),

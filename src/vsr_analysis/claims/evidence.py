@@ -90,3 +90,18 @@ def record_evidence(
     path = Path(results_dir) / "evidence.json"
     atomic_write(path, json.dumps(json_ready(payload), indent=2, ensure_ascii=False) + "\n")
     return path
+
+
+def record_parts_evidence(results_dir: str | Path, *, claims: list[str], survey: str, parts: dict[str, dict]) -> Path:
+    """Write the evidence of several claims one chapter decides (``evidence.json``): ``parts`` maps each claim's
+    ``evidence_part`` (claims.yml) to its evidence (``primary`` with the keys of :func:`record_evidence`, ``n``,
+    ``rule_inputs``, optionally ``not_estimable``); the ledger reads each claim's part
+    (``claims.ledger.claim_evidence``)."""
+    for name, ev in parts.items():
+        missing = {"method", "estimate", "ci_low", "ci_high", "p_value"} - set(ev.get("primary", {}))
+        if missing:
+            raise ValueError(f"primary result of part {name} lacks {sorted(missing)}")
+    payload = {"claims": list(claims), "survey": survey, "parts": parts}
+    path = Path(results_dir) / "evidence.json"
+    atomic_write(path, json.dumps(json_ready(payload), indent=2, ensure_ascii=False) + "\n")
+    return path

@@ -286,6 +286,32 @@ def rule_existence(evidence: dict, alpha: float, p: float | None, params: dict) 
     )
 
 
+def rule_noninferior(evidence: dict, alpha: float, p: float | None, params: dict) -> Decision:
+    """ "At least as often": one share is not lower than another by the ``margin`` or more (non-inferiority).
+
+    ``p`` is the one-sided p-value of H0: difference <= -margin.  supported: ``p < alpha`` (the lower limit of the
+    1 - 2 alpha interval of the difference lies above -margin).  not supported: the opposite one-sided test (route
+    ``inferior``, H0: difference >= -margin) rejects, i.e. the first share is lower by more than the margin.
+    Otherwise inconclusive.  Shares and limits are written in whole percent points (a confidential run publishes
+    the reason as it publishes shares).
+    """
+    margin = float(params["margin"])
+    low, high = _num(evidence["primary"].get("ci_low")), _num(evidence["primary"].get("ci_high"))
+    if p is None or low is None or high is None:
+        return Decision("inconclusive", "no estimate")
+    limits = f"interval of the difference {100 * low:.0f} % to {100 * high:.0f} %"
+    if p < alpha:
+        return Decision(
+            "supported", f"not lower by the margin {100 * margin:.0f} % or more: {limits} (one-sided p = {p:.3g})"
+        )
+    p_inf = route_p(evidence, "inferior")
+    if p_inf is not None and p_inf < alpha:
+        return Decision(
+            "not supported", f"lower by more than the margin {100 * margin:.0f} %: {limits} (one-sided p = {p_inf:.3g})"
+        )
+    return Decision("inconclusive", f"non-inferiority not shown (one-sided p = {p:.3g} ≥ {alpha:g}); {limits}")
+
+
 RULES = {
     "directional": rule_directional,
     "share_above": rule_share_above,
@@ -296,6 +322,7 @@ RULES = {
     "one_sided": rule_one_sided,
     "intersection_union": rule_intersection_union,
     "existence": rule_existence,
+    "noninferior": rule_noninferior,
 }
 
 

@@ -1,9 +1,11 @@
-"""F9, second half: "no good benchmark exists", read through whether municipalities measure progress.
+"""F9's proxy: do most municipalities not measure their progress with indicators?
 
-The first half of F9 ("the sector contributes substantially through its ordinary services") is a judgement about
-the sector's contribution that no item of the instrument measures; only the second half is tested.  Its
-pre-specified reading (``claims.yml``): most municipalities do not follow their SDG work up with indicators
-(``measures_progress`` = 0), so no common yardstick exists from which a benchmark could be built.
+Neither part of F9 is tested as the report states it: "the sector contributes substantially through its ordinary
+services" is a judgement about the sector's contribution, and "no good benchmark exists" a statement about
+benchmarks; no item of the instrument measures either.  What is tested (``claims.yml``) is a proxy of the second
+part: most municipalities do not follow their SDG work up with indicators (``measures_progress`` = 0).  A verdict on
+it is not a verdict on the finding: measuring does not make a good benchmark, and one can be missing where
+municipalities measure.
 
 * :func:`f9_evidence` - the primary test (raked share measuring progress below the level) as ledger evidence.
 * :func:`f9_variants` - its robustness rows.

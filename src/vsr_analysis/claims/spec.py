@@ -7,7 +7,8 @@ decision (``rule``, ``rule_parameters``, ``multiplicity``, ``confirmatory``):
   is ``item >= min_stage``), ``any_of`` (the outcome is 1 when any of these 0/1 items is 1), ``domain`` (the
   share is taken among the units with this 0/1 item = 1) and ``label`` (the outcome in words);
 * ``population`` - the units the claim is about: ``units`` is ``municipalities`` or ``county_authorities``, and an
-  optional ``subgroup`` (a 0/1 column of the analysis frame) narrows them;
+  optional ``subgroup`` (a 0/1 column of the analysis frame) narrows them (``analysis.against`` of a
+  ``share_noninferiority`` claim names the units it is compared with);
 * ``analysis`` - the ``kind`` of primary analysis (one of :data:`ANALYSIS_KINDS`) and its parameters.
 
 :func:`load_claims` validates the file into :class:`ClaimsSpec` (frozen dataclasses) and raises
@@ -44,10 +45,16 @@ ANALYSIS_KINDS: dict[str, dict[str, tuple[str, ...]]] = {
     "conjunction": {"required": ("components", "terms"), "optional": ()},
     # a count of validated cases (existence), with the condition that defines the cases
     "existence_count": {"required": ("condition",), "optional": ()},
+    # the share of the claim's units with the outcome at least that of the units named in ``against``, less the
+    # rule's margin (non-inferiority; the county authorities against the raked municipal share)
+    "share_noninferiority": {"required": ("against",), "optional": ()},
 }
 
 #: Kinds whose outcome is a 0/1 share (``min_stage``, ``any_of`` and ``domain`` apply).
 SHARE_KINDS = ("share_vs_threshold",)
+#: Kinds whose estimate is on the share scale without being a share against a level (a difference of shares):
+#: published like a share on a confidential file (whole percent points).
+SHARE_SCALE_KINDS = SHARE_KINDS + ("share_noninferiority",)
 
 _OUTCOME_FIELDS = ("item", "min_stage", "any_of", "domain", "label")
 _POPULATION_FIELDS = ("units", "subgroup")
@@ -145,6 +152,11 @@ class Claim:
     @property
     def is_share(self) -> bool:
         return self.analysis.kind in SHARE_KINDS
+
+    @property
+    def on_share_scale(self) -> bool:
+        """Its estimate is a share or a difference of shares (published in whole percent points when confidential)."""
+        return self.analysis.kind in SHARE_SCALE_KINDS
 
     def as_dict(self) -> dict:
         """The entry as a mutable plain dict (a copy)."""
@@ -266,6 +278,8 @@ def _analysis(where: str, entry: dict) -> Analysis:
     unknown = sorted(set(raw) - set(allowed["required"]) - set(allowed["optional"]))
     if unknown:
         raise ClaimSpecError(f"{where}: kind {kind} takes no {unknown}")
+    if kind == "share_noninferiority" and (raw["against"] not in POPULATIONS):
+        raise ClaimSpecError(f"{where}: 'against' must be one of {', '.join(POPULATIONS)}")
     if kind == "conjunction":
         if raw["components"] not in ("group_comparison", "ordinal_coefficient"):
             raise ClaimSpecError(f"{where}: 'components' must be group_comparison or ordinal_coefficient")
@@ -295,6 +309,10 @@ def parse_claim(entry: Any, *, where: str = "claims.yml", rules: Any = None) -> 
     outcome = _outcome(where, entry, analysis.kind)
     if analysis.kind in SHARE_KINDS and rule_parameters.get("threshold") is None:
         raise ClaimSpecError(f"{where}, rule_parameters: a share analysis needs a 'threshold'")
+    if analysis.kind == "share_noninferiority":
+        margin = rule_parameters.get("margin")
+        if isinstance(margin, bool) or not isinstance(margin, (int, float)) or not 0 < margin < 1:
+            raise ClaimSpecError(f"{where}, rule_parameters: a non-inferiority analysis needs a 'margin' in (0, 1)")
     confirmatory = entry.get("confirmatory", True)
     if not isinstance(confirmatory, bool):
         raise ClaimSpecError(f"{where}, confirmatory: must be true or false")

@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 
 from vsr_analysis.claims import conjunction_evidence as conj
-from vsr_analysis.claims import necessity_evidence
+from vsr_analysis.claims import county_evidence, necessity_evidence
 from vsr_analysis.claims import share_evidence as se
 from vsr_analysis.claims.evidence import MIN_COUNT_UNITS, MIN_MODEL_UNITS
 from vsr_analysis.claims.model_robustness import with_large_reference
@@ -236,6 +236,24 @@ def share_vs_threshold(data: AnalysisFrame, claim: Claim, params: dict, seed: in
     return ev
 
 
+def share_noninferiority(data: AnalysisFrame, claim: Claim, params: dict, seed: int) -> dict:
+    """The claim's units (the county authorities) have the outcome at least as often as the units it names in
+    ``analysis.against`` (the municipalities, raked), less the rule's margin: the county chapter's
+    ``county_evidence.noninferiority_evidence`` at the claims' alpha."""
+    if claim.population.units != "county_authorities" or claim.analysis["against"] != "municipalities":
+        raise ValueError(f"a non-inferiority analysis of {claim.population.units} is not implemented")
+    ev = county_evidence.noninferiority_evidence(
+        data.frame,
+        _responding_counties(data),
+        claim,
+        design=_share_inputs(data)["design"],
+        alpha=float(params["alpha"]),
+    )
+    if ev.get("not_estimable"):
+        raise ValueError(ev["not_estimable"])
+    return _from_notebook_evidence(ev["primary"], ev["n"], ev["rule_inputs"])
+
+
 def _responding_counties(data: AnalysisFrame):
     counties = data.counties
     if "responded" in counties:
@@ -269,6 +287,7 @@ IMPLEMENTATIONS: dict[str, Analysis] = {
     "conjunction": conjunction,
     "existence_count": existence_count,
     "share_vs_threshold": share_vs_threshold,
+    "share_noninferiority": share_noninferiority,
 }
 
 

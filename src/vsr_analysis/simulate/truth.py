@@ -13,6 +13,9 @@ its primary estimate estimates, by the analysis kind (never by the claim's id):
 * ``group_comparison``: the *marginal* coefficient of the characteristic alone is positive (:func:`marginal_truth`,
   the estimand of the group comparison the finding states, not the generating model's partial coefficient);
 * ``conjunction``: every component holds;
+* ``share_noninferiority``: the expected share of the outcome among the claim's units (the county authorities'
+  ``county_rate``) minus its expected share among the units of ``analysis.against`` exceeds minus the rule's
+  ``margin`` (the model-based estimand of the test: county answers are Bernoulli draws at ``county_rate``);
 * ``existence_count``: no ceiling keeps the units below the frame's median of the condition under the outcome's
   stage (the model's ceiling is on population, so another condition gets no computed truth).
 
@@ -75,6 +78,11 @@ def model_truth(claim: Claim, doc: dict, params: dict | None = None) -> tuple[bo
             shares = estimands.expected_stage_shares(doc, claim.population.units)
             holds = holds and _spread_holds(claim, shares)
         return bool(holds), value
+    if kind == "share_noninferiority":
+        value = expected_difference(claim, doc)
+        if value is None:
+            return None, None
+        return bool(value > -float(claim.rule_parameters["margin"])), value
     if claim.population.units != "municipalities" or claim.population.subgroup:
         return None, None  # the models' truths are computed on all municipalities only
     if kind == "ordinal_coefficient":
@@ -108,6 +116,31 @@ def expected_claim_share(claim: Claim, doc: dict) -> float | None:
     return estimands.expected_share(
         doc, item=o.item, min_stage=o.min_stage, any_of=o.any_of, domain=o.domain, units=claim.population.units
     )
+
+
+def expected_difference(claim: Claim, doc: dict) -> float | None:
+    """A non-inferiority claim: the expected share of its outcome among its units minus that among the units it is
+    compared with (``analysis.against``), under the scenario's model (None: not computable)."""
+    if claim.population.subgroup:
+        return None
+    o = claim.outcome
+    shares = [
+        estimands.expected_share(doc, item=o.item, min_stage=o.min_stage, any_of=o.any_of, domain=o.domain, units=u)
+        for u in (claim.population.units, claim.analysis["against"])
+    ]
+    return None if None in shares else round(shares[0] - shares[1], 6)
+
+
+def truth_text(claims, scenario: str) -> str:
+    """Simulated data only (the county chapter): whether each claim holds under the scenario's model and the value
+    its estimate targets (:func:`model_truth`), in words; empty when the model decides none of them."""
+    doc = replica.load_scenario(scenario)
+    parts = []
+    for c in claims:
+        holds, value = model_truth(c, doc)
+        if holds is not None and value is not None:
+            parts.append(f"{c.id} {'holds' if holds else 'fails'} (the value its estimate targets: {value:.2f})")
+    return ("*Simulated data:* under the scenario's model " + "; ".join(parts) + ".") if parts else ""
 
 
 def _spread_holds(claim: Claim, stage_shares) -> bool:

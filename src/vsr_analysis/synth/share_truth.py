@@ -1,4 +1,4 @@
-"""The truth of F9 (second half) and F10 under a scenario, for the replica's truth JSON.
+"""The truth of F9 (its proxy: measuring progress) and F10 under a scenario, for the replica's truth JSON.
 
 Both claims are about a share of the frame's 356 municipalities, which the raked respondent share estimates:
 
