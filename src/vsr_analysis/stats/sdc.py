@@ -430,10 +430,21 @@ def _item_program(release: Release, item: str):
     return units, levels, index, A, np.array(lo, dtype=float), np.array(hi, dtype=float), n, cell_rows
 
 
-#: Seconds HiGHS may spend on one integer program. A question it cannot settle in time counts against the release
+#: How much work HiGHS may spend on one integer program: a count of branch-and-bound nodes, which makes the audit's
+#: outcome the same on an idle and on a loaded machine. (A wall-clock limit of 2 s did not: at load 10 on two
+#: cores, programs of 0.3 CPU s ran out of time, and the same confidential build failed its audit once and passed
+#: it once.) The largest program of a confidential build of the default replica took 377 nodes and 0.65 CPU s.
+#: A question not settled within the limit counts against the release
 #: (an answer or a count the audit could not show to be open is treated as determined): the audit never passes
 #: by giving up.
-TIME_LIMIT = 2.0
+NODE_LIMIT = 20_000
+#: A wall-clock safety net only (one pathological program must not hold a build for ever); the node limit is
+#: expected to stop a program long before it.
+TIME_LIMIT = 120.0
+#: Objectives only steer which solution the solver returns (a random one, for another witness): any solution is
+#: as good as an optimal one, so the solver stops at its first (an optimality gap it always meets). Without this,
+#: a steered program ran to optimality for minutes once the wall-clock limit no longer cut it short.
+_LIMITS = {"node_limit": NODE_LIMIT, "time_limit": TIME_LIMIT, "mip_rel_gap": 1e30}
 
 
 class _ItemProgram:
@@ -490,7 +501,7 @@ class _ItemProgram:
             constraints=LinearConstraint(A, lo, hi),
             integrality=np.ones(self.nvar),
             bounds=Bounds(np.zeros(self.nvar), upper),
-            options={"time_limit": TIME_LIMIT},
+            options=_LIMITS,
         )
         x = res.x if res.x is not None and res.status in (0, 1) else None
         settled = res.status in (0, 2) or x is not None  # 2: infeasible (a proof); 1 with x: a solution found
@@ -526,7 +537,7 @@ def pinned_classes(cell: ShareCell, tries: int = 4, seed: int = 0) -> list[float
     pinned class of one unit, or one pinned at 0 or its size, gives answers away). The attacker is assumed to know
     the count and who answered, the safe side. A small integer program over the class counts (one variable per
     class): solutions with random objectives are witnesses, and a class without two witnessed counts gets its own
-    program. Not settled in time counts as pinned."""
+    program. Not settled within the solver's limits counts as pinned."""
     if cell.count is None or not cell.answered or cell.weights is None:
         return []
     if cell.checked is not None and cell.checked[0] == cell.shown:
@@ -552,7 +563,7 @@ def _pinned_classes(cell: ShareCell, tries: int, seed: int) -> list[float]:
         if extra is not None:
             a, low, high = np.vstack([A, extra[0]]), np.append(lo, extra[1]), np.append(hi, extra[2])
         res = milp(objective, constraints=LinearConstraint(a, low, high), integrality=np.ones(len(classes)),
-                   bounds=Bounds(np.zeros(len(classes)), sizes.astype(float)), options={"time_limit": TIME_LIMIT})  # fmt: skip
+                   bounds=Bounds(np.zeros(len(classes)), sizes.astype(float)), options=_LIMITS)  # fmt: skip
         if res.status == 2:
             return None, True
         return (np.round(res.x) if res.x is not None else None), res.x is not None
@@ -561,7 +572,7 @@ def _pinned_classes(cell: ShareCell, tries: int, seed: int) -> list[float]:
     for i in range(tries + 1):
         x, _ = solve(np.zeros(len(classes)) if i == 0 else rng.normal(size=len(classes)))
         if x is None:
-            return list(classes)  # no assignment found in time: nothing shown to be open
+            return list(classes)  # no assignment found within the limits: nothing shown to be open
         for j, v in enumerate(x):
             seen[j].add(int(v))
     pinned = []
@@ -622,7 +633,7 @@ def _audit_item(release: Release, item: str, rng, random_solutions: int) -> dict
         if x is not None:
             note(x)
         else:
-            found.append((u, item, lev))  # infeasible, or not settled in time: counted as determined
+            found.append((u, item, lev))  # infeasible, or not settled within the limits: counted as determined
     # every suppressed count: can the attacker pin its value (the same in every solution)?
     pinned = []
     # a hidden count that another table releases as it is (same item, levels and group: an "all" row twice) is
@@ -681,7 +692,7 @@ def audit(release: Release, seed: int = 0, random_solutions: int = 6, items=None
             "determined": len(out["found"]),
             "recomputable": len(out["pinned"]),
             "integer programs": out["programs"],
-            "not settled in time": out["undecided"],
+            "not settled within the limits": out["undecided"],
         }
     return AuditResult(
         determined=determined,
