@@ -116,7 +116,7 @@ def test_a_task_is_reproducible_and_its_tables_have_every_claim(design):
 
 
 def test_mde_phrases_say_share_or_coefficient_and_holm():
-    from vsr_analysis.simulate.power_page import mde_phrase
+    from vsr_analysis.build.power_statement import mde_phrase
 
     share = {"kind": "share_vs_threshold", "effect_scale": "true share of the outcome in the frame",
              "null_effect": 0.5, "mde_alpha": 0.532, "mde_holm": 0.545, "status_alpha": "interpolated",
