@@ -129,3 +129,30 @@ def test_mde_phrases_say_share_or_coefficient_and_holm():
     count = {**coef, "kind": "existence_count", "holm_adjusted": False}
     assert "no Holm level" in mde_phrase(count)
     assert "not within the effects simulated" in mde_phrase({**coef, "status_alpha": "beyond_grid"})
+
+
+def test_the_stored_table_is_written_labelled_and_refused_when_it_is_not_this_plans(design, tmp_path):
+    import json
+
+    full = power.make_plan(reps=2)
+    plan = power.PowerPlan(full.survey, tuple(x for x in full.claims if x[0].is_share)[:1], {}, 2, 1, full.levels)
+    result = power.compute(plan, design, workers=0)
+    power.write_stored(tmp_path, plan, design, result, "vsr simulate --power (test)")
+    prov = json.loads((tmp_path / power.PROVENANCE_FILE).read_text(encoding="utf-8"))
+    assert prov["simulated"] is True and prov["fingerprint"] == plan.fingerprint(power.design_sha256(design))
+    assert prov["evaluations"] == result.evaluations and prov["cpu_seconds_per_evaluation"] > 0
+    mde = (tmp_path / power.MDE_FILE).read_text(encoding="utf-8").splitlines()
+    assert mde[0].startswith("data,claim") and all(line.startswith("SIMULATED") for line in mde[1:])
+    assert list(power.read_table(tmp_path / power.MDE_FILE)["claim"]) == list(result.mde["claim"])
+    # a table of another plan (here: one claim of all) is not what this code would compute for the page
+    assert "changed" in power.stored_problem(tmp_path, design)
+    other = type(design)(**{**design.__dict__, "spec": "synthetic:vsr-narrative:7"})
+    assert "design of synthetic:vsr-narrative:2021" in power.stored_problem(tmp_path, other)
+    assert "no stored power table" in power.stored_problem(tmp_path / "nowhere", design)
+
+
+def test_simulate_without_its_arguments_is_a_usage_error(capsys):
+    from vsr_analysis import cli
+
+    assert cli.main(["simulate", "--seeds", "1"]) == 2
+    assert "--scenario, --out" in capsys.readouterr().err
