@@ -125,7 +125,7 @@ def test_mde_phrases_say_share_or_coefficient_and_holm():
     assert "53.2 %" in text and "54.5 %" in text and "50.0 %" in text and "Holm" in text
     coef = {"kind": "ordinal_coefficient", "effect_scale": "log-odds per SD of the term", "mde_alpha": 0.3,
             "mde_holm": 0.4, "term_sd": 0.5, "status_alpha": "interpolated", "holm_adjusted": True}  # fmt: skip
-    assert "0.30 log-odds per SD" in mde_phrase(coef) and "0.60 per unit" in mde_phrase(coef)
+    assert "log-odds per SD of the term: 0.30 at α" in mde_phrase(coef) and "0.60 per unit" in mde_phrase(coef)
     count = {**coef, "kind": "existence_count", "holm_adjusted": False}
     assert "no Holm level" in mde_phrase(count)
     assert "not within the effects simulated" in mde_phrase({**coef, "status_alpha": "beyond_grid"})

@@ -45,18 +45,13 @@ def mde_phrase(row: dict) -> str:
         return (
             "not within the effects simulated (the rule needs a larger effect than the grid's largest for 80 % power)"
         )
-    at_alpha = fmt_effect(row.get("mde_alpha"), scale)
-    if is_share_scale(scale):
-        what = f"a {scale} of {at_alpha}"
-        if "null_effect" in row and _present(row.get("null_effect")) and not str(scale).startswith("probability"):
-            what += f" (the rule's level: {fmt_effect(row['null_effect'], scale)})"
-    else:
-        what = f"a coefficient of {at_alpha} {scale.replace('log-odds', 'log-odds', 1)}"
-        sd = row.get("term_sd")
-        if _present(sd) and float(sd) > 0 and _present(row.get("mde_alpha")):
-            per_unit = float(row["mde_alpha"]) / float(sd)
-            what += f" ({per_unit:.2f} per unit of it, odds ratio {math.exp(per_unit):.2f})"
-    text = f"{what} at α"
+    text = f"{scale}: {fmt_effect(row.get('mde_alpha'), scale)} at α"
+    if is_share_scale(scale) and _present(row.get("null_effect")) and scale.startswith("true share"):
+        text += f" (the rule's level: {fmt_effect(row['null_effect'], scale)})"
+    sd = row.get("term_sd")
+    if not is_share_scale(scale) and _present(sd) and float(sd) > 0 and _present(row.get("mde_alpha")):
+        per_unit = float(row["mde_alpha"]) / float(sd)
+        text += f" ({per_unit:.2f} per unit of the term, odds ratio {math.exp(per_unit):.2f})"
     if bool(row.get("holm_adjusted", True)):
         holm = fmt_effect(row.get("mde_holm"), scale) if row.get("status_holm") != "beyond_grid" else "beyond the grid"
         text += f", {holm} at Holm's most stringent level (its Holm level lies between the two)"

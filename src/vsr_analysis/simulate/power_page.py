@@ -92,7 +92,7 @@ def curves_figure(curves: pd.DataFrame, mde: pd.DataFrame):
     """Power against effect, one panel per effect scale (stacked), solid at α, dashed at Holm's bound."""
     import matplotlib.pyplot as plt
 
-    from vsr_analysis.stats.figure_style import WIDTH, legend_below, set_style
+    from vsr_analysis.stats.figure_style import WIDTH, legend_below, set_style, wrap
 
     set_style()
     scales = list(dict.fromkeys(mde.dropna(subset=["kind"])["effect_scale"]))
@@ -115,7 +115,7 @@ def curves_figure(curves: pd.DataFrame, mde: pd.DataFrame):
         xlabel = scale
         if is_share_scale(scale):
             xlabel = "percentage points beyond the rule's level" if scale.startswith("true share") else f"{scale} (%)"
-        ax.set_xlabel(xlabel)
+        ax.set_xlabel(wrap(xlabel, 45))
         legend_below(ax, ncol=min(4, len(ids)))
     fig.tight_layout()
     return fig
