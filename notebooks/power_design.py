@@ -16,198 +16,87 @@
 # # Power and design analysis: what could this survey detect?
 #
 # A verdict of *inconclusive* means little if the test never had a fair chance, and a *supported* verdict is more
-# convincing when the test could also have failed. This page asks, for the primary test of every confirmatory
-# claim in `claims.yml`, how often that test — run exactly as its chapter runs it, on this survey's design —
-# would reach the decision "supported" if the effect were of a stated size.
+# convincing when the test could also have failed. This page asks, for every confirmatory claim in `claims.yml`,
+# how large the true effect (for a share claim: how far the true share from the rule's level) must be for the
+# claim's rule to say *supported* in 80 % of surveys of this design: its **minimum detectable effect** (MDE).
+# Each finding chapter's verdict card and the claims page repeat the claim's MDE from this page.
 #
-# **The design is the survey as fielded.** The simulations keep the responding municipalities as they are: their
-# number, their register characteristics (size, centrality, merger, county), their answers to the items that
-# serve as covariates, and their raking weights. Only the outcome of each test is drawn anew, many times, under a
-# stated effect. The power is therefore conditional on this survey's design, not on an idealised one.
+# **The design is the survey as fielded.** The responding municipalities are kept as they are: their number,
+# register characteristics, counties, answers to the covariate items, which items they left unanswered, and their
+# raking weights. Only the claim's outcome is drawn anew, many times, under a stated effect, and each drawn survey
+# is analysed by **the claim's own primary analysis** (the package function its chapter calls, found by the
+# claim's analysis kind in `vsr_analysis.simulate.registry`) and decided by **the ledger's decision rule**. No test
+# is implemented a second time for this page.
 #
-# **Levels.** Each claim is tested at the pre-specified α, and the verdicts apply Holm's correction across the
-# confirmatory family ({cite}`holm1979`). Holm's most stringent step compares the smallest p-value with α divided by
-# the number of claims in the Holm family (F3's components are decided at F3's place, and F4 rests on a count, so
-# neither adds a member); a claim's actual Holm level lies between that and α, depending on the other
-# claims' p-values. Power is shown at both ends, which brackets it.
+# **The effect, by analysis kind** (`vsr_analysis.simulate.power.KNOBS`):
 #
-# **Not a claim.** This page records no evidence and enters no verdict. It is a design check: what the tests could
-# and could not have found.
+# - *a share against a level*: the true share of the declared outcome in the claim's frame (its domain too); the
+#   frame holds exactly that share, with the pattern over size and centrality the observed answers have, and the
+#   respondents' answers are set to their draws;
+# - *the coefficient of a term* (one term with controls, or one characteristic alone): its log-odds per standard
+#   deviation in a proportional-odds draw of the maturity stage whose cut-points give the observed stage
+#   distribution; nothing else acts;
+# - *a conjunction*: every component's term at the same coefficient per SD, drawn together;
+# - *an existence count*: the probability that a responding municipality below the size threshold is at the top
+#   stage with the ladder's items confirming it.
+#
+# **Levels.** The verdicts apply Holm's correction across the confirmatory family ({cite}`holm1979`). A claim's
+# Holm level lies between α and Holm's most stringent level (α divided by the size of the family), so the MDE is
+# given at both ends. The same random numbers are used at every effect (common random numbers); the MDE is
+# interpolated between the two simulated effects around 80 % power, with its Monte Carlo standard error.
+#
+# **Not a claim.** This page records no evidence and enters no verdict. The outcomes it draws are SIMULATED.
 
 # %% tags=["parameters"]
 survey = "synthetic:vsr-narrative:2021"
 param_set = "power-design"
 results_dir = None
-reps = 200
+reps = 40
 seed = 2021
-alpha = 0.05
 
 # %%
 from vsr_analysis.chapter import start, markdown
-ctx = start(survey=survey, param_set=param_set, results_dir=results_dir, parameters=dict(
-    reps=reps, seed=seed, alpha=alpha))
+ctx = start(survey=survey, param_set=param_set, results_dir=results_dir, parameters=dict(reps=reps, seed=seed))
 
 # %%
-from vsr_analysis.claims.ledger import load_claims_spec
-from vsr_analysis.claims import power_release
-from vsr_analysis.claims.network_evidence import with_network_kinds
-from vsr_analysis.stats import power_report as pr
+from vsr_analysis.simulate import power_page
 
-spec = load_claims_spec()
 # the design is that of the fielded survey: with too few respondents for the models there is none to analyse
 ctx.stop_unless_estimable(int(ctx.respondents["maturity_stage"].notna().sum()), "a maturity stage")
-s = pr.setup(spec, ctx.frame, with_network_kinds(ctx.respondents), alpha=alpha, reps=reps, seed=seed)  # F5's count of kinds
-for text in pr.intro_text(s, spec_alpha=float(spec.get("alpha", 0.05))):
-    markdown(text)
+curves, mde, source = power_page.power_for(ctx.data, reps=reps, seed=seed)
+markdown(source)
 
 # %% [markdown]
-# ## The effect sizes, stated before the results
+# ## The minimum detectable effect of each rule
+
+# %%
+ctx.table("mde", power_page.releasable(mde, ctx.data.confidential), "Minimum detectable effects (machine-readable)",
+          show=False)
+_ = ctx.table("mde_summary", power_page.mde_display(mde), "Smallest effect each confirmatory rule detects with 80 % "
+              "power at this survey's design, at α and at Holm's most stringent level (± Monte Carlo SE); last "
+              "column: how often the rule says supported when the claim is exactly false (SIMULATED)", numbered=True)
+markdown(f"{ctx.ref('mde_summary', 'table')} in words:\n\n"
+         + "\n".join(f"- **{r['claim']}**: {power_page.mde_phrase(r)}."
+                     for r in power_page.releasable(mde, ctx.data.confidential).to_dict("records")))
+
+# %% [markdown]
+# ### Do the rules hold their level?
 #
-# Power is only defined for a stated effect. The sizes below are fixed here, on conventional or substantive
-# grounds, and do not depend on the survey's answers. Each claim's power curve (further down) shows the whole
-# range, so a reader who prefers another size can read it off. The conventions follow {cite}`cohen1988`.
-
-# %%
-_ = ctx.table("effect_sizes", pr.effect_table(s.top_stage),
-              "Stated effect sizes for each primary test (fixed before the results)")
-
-# %% [markdown]
-# **How each test is simulated.**
-#
-# - *F1, F3, F5 (proportional-odds models).* The covariates, counties and raking weights are the respondents' own
-#   (the rows the chapter's model uses). The maturity stage is drawn from a proportional-odds model in which the
-#   claim's characteristic(s) have the stated coefficient and every other covariate and county effect is zero;
-#   the cut-points give a uniform distribution over the six stages at the average municipality (the report
-#   publishes no stage distribution to take instead; a skewed distribution changes power little, see the
-#   cross-check below). Each replicate is fitted exactly as the chapter fits it — weighted proportional-odds
-#   model with county fixed effects and HC0 standard errors, including the dropping of a county whose rows all sit
-#   at one end of the ladder — by a vectorised version of the same Newton algorithm that gives the same estimates
-#   (`vsr_analysis.stats.power_simulated`). The same random numbers are used for every effect size (common random numbers), so
-#   the power curves are smooth. "Supported" needs the rule's sign as well as p < level: for F1 a positive
-#   coefficient. F5 is simulated as the ledger decides it: the stages are drawn with the number of kinds of network
-#   and cooperation with the county both acting (the stated effect per SD for each), and each replicate fits each
-#   part in its own model with size, centrality, merger and county fixed effects; F5 is supported when the larger
-#   of the two one-sided p-values is below the level. F3 is simulated as the ledger decides it: the stages are drawn with all four characteristics
-#   acting together (no county effects), and each replicate is analysed with each characteristic alone (weighted
-#   proportional-odds, HC0, no county fixed effects); F3 is supported when the largest of the four one-sided
-#   p-values is below the level (intersection–union). Its effect is the common coefficient per SD in the model
-#   that draws the stages; each characteristic's marginal coefficient is larger, because it also carries what goes
-#   with it.
-# - *F2, F6, F7, F8 (shares).* The frame (for F7: the domain of municipalities with the SDGs in their management
-#   system, its size estimated from the sampling fraction as in the chapter) holds exactly the stated share; which
-#   of its municipalities are the respondents is random. Each replicate applies the chapter's one-sided share test
-#   (Wilson, Kish effective n with the respondents' weights, finite-population correction). For F2 this is the
-#   share at stage ≥ 1; the rule's second part — at least three stages each holding ≥ 10 % — is a count, not a
-#   test, and is not simulated.
-# - *F4 (necessity).* With the CE-FDH ceiling, the minimum population required for stage ≥ 4 is the smallest
-#   population among the municipalities at stage ≥ 4, so the rule's "supported" branch holds exactly when at
-#   least three responding municipalities below the median are at stage ≥ 4. Its probability is computed
-#   **exactly**: binomial, if each small respondent is at the top with the stated probability; hypergeometric, if
-#   exactly that share of the frame's small municipalities is at the top. No p-value enters this branch, so the
-#   Holm level does not change it.
-
-# %%
-_ = ctx.table("designs", pr.design_table(s), "The primary tests as simulated, with the number of responding "
-              "municipalities each one uses", count_columns=["units in the test"])
-
-# %% [markdown]
-# ## Power of the model-based tests (F1, F3, F5)
-
-# %%
-coefficients = pr.coefficient_table(s)
-_ = ctx.table("ordinal_coefficients", coefficients,
-              "What the stated sizes mean on each characteristic's own scale (log-odds per unit: per point of "
-              "the 1–5 scale, per log-unit of population, per 100 points of the centrality index, member vs not)",
-              cells=power_release.coefficient_cells(coefficients, s))
-
-# %% [markdown]
-# ## Power of the share tests (F2, F6, F7, F8)
-
-# %%
-curves = pr.power_curves(s)   # F1, F3, F5 and the share tests simulated (common random numbers), F4 exact
-
-# %% [markdown]
-# ## F4: how likely were three small municipalities at the top?
-
-# %%
-q80 = pr.f4_share_for_power(s, 0.8)
-markdown(pr.f4_text(s, q80))
-
-# %% [markdown]
-# ## Power at the stated effect sizes
-
-# %%
-power_table = pr.power_table(s, curves)
-_ = ctx.table("power", power_table, "Power of each primary test to reach 'supported' at the stated effect sizes, at α "
-              "and at Holm's most stringent level, with Monte Carlo 95 % intervals (low, high); F4 exact")
-
-# %% [markdown]
-# ### Do the tests hold their level?
-#
-# At zero effect (for the shares: the true share exactly at the rule's level) the test alone should reject in
-# about α of the replicates. "Supported" is rarer for the model-based claims: F1 counts only rejections with
-# the stated sign (about α / 2), and F3 and F5 need all their one-sided tests at once (far below α when all four are
-# zero; the intersection–union test holds α at the worst case, one component at zero and three strong). A rate well above α would
-# mean a test is too liberal on this design.
-
-# %%
-_ = ctx.table("size_check", pr.size_check_table(s, curves), "Rate of 'supported' when there is no effect (a check "
-              "of the tests' level on this design)")
+# At no effect (for a share: the true share exactly at the rule's level) a one-sided rule should say *supported*
+# in about α of the surveys, a conjunction far less often (all its components must be shown at once), and a
+# two-sided rule with a stated sign in about α / 2. A rate well above α would mean a rule is too liberal on this
+# design; the last column of the table above shows it for every claim.
 
 # %% [markdown]
 # ## Power curves
-#
-# {numref}`Figure %s <fig-power-design-power-curves>` draws the power of each primary test against the size of the
-# effect, one panel per kind of test.
 
 # %%
-_ = ctx.figure(pr.power_curves_figure(s, curves), "power_curves",
-               alt="Three stacked panels of power curves: for the model-based claims F1, F3 and F5 against the effect in "
-                   "log-odds per standard deviation; for the share claims F2, F6, F7 and F8 against the true share "
-                   "above the rule's level; and for F4 against the true share of small municipalities at the top "
-                   "stages; solid lines at alpha, dashed lines at Holm's most stringent level, a dotted line at 0.8",
-               caption=f"Probability that each primary test reaches 'supported' on this survey's design; solid: α = "
-                       f"{alpha:g}, dashed: α / {s.m_family}; dotted: power 0.8; thin vertical lines: the stated "
-                       "small, medium and large effects. Top and middle panels simulated "
-                       f"({reps} replicates per point, common random numbers), bottom panel exact (binomial).")
-
-# %% [markdown]
-# ## Minimum detectable differences between two groups
-#
-# `methods.md` states the design's two-group benchmarks: with about 300 respondents, a standardised difference d
-# is detectable at α = .05 with power .8 from about 0.32 for a 150/150 split and about 0.54 for a 30/270 split.
-# They are computed here (normal approximation, two-sided), together with the splits this survey actually has.
-
-# %%
-mdes = pr.mdes_table(s, ctx.respondents)
-_ = ctx.table("mdes", mdes, "Minimum detectable standardised difference (Cohen's d) between two groups",
-              count_columns=["group 1", "group 2"], cells=power_release.mdes_cells(mdes, ctx.respondents))
-markdown(pr.mdes_text(s, mdes))
-
-# %% [markdown]
-# ### Cross-check: a two-group effect (network membership) by Whitehead's formula
-#
-# Whitehead's approximation {cite}`whitehead1993` gives the power of a two-group proportional-odds comparison without covariates
-# or weights. It checks the simulation machinery (the same comparison simulated without controls or weights), and
-# shows how little a skewed stage distribution would change the answer.
-
-# %%
-n1, n0 = pr.network_groups(s)
-if min(n1, n0) < 3:  # the comparison needs two groups; which one is too small is not said (it would be an answer)
-    markdown("*The two-group check is left out: one of the two groups has fewer than 3 municipalities.*")
-else:
-    _ = ctx.table("whitehead_check", pr.whitehead_table(s, curves), f"Network membership ({n1} members, {n0} "
-                  f"non-members): two-sided power at α = {alpha:g}, simulated and by Whitehead's formula", count_columns=[])
-markdown("Whitehead's formula and the simulation without controls or weights should agree within Monte Carlo "
-         "error; the gap to the test with F1's controls, counties and weights is the price of adjusting for "
-         "characteristics that go with membership (and of the weights).")
-
-# %% [markdown]
-# ## What the design could detect, claim by claim
-
-# %%
-markdown("\n".join(f"- {line}" for line in pr.claim_lines(s, curves, power_table, q80)))
-
-# %%
-markdown(pr.fit_summary_text(s, curves))
-
+_ = ctx.figure(power_page.curves_figure(curves, mde), "power_curves",
+               alt="Stacked panels of power curves, one per kind of effect: the probability that each claim's rule "
+                   "says supported against the size of the effect, solid at alpha and dashed at Holm's most "
+                   "stringent level, with a dotted line at power 0.8",
+               caption="Probability that each confirmatory rule says 'supported' on this survey's design (SIMULATED "
+                       "outcomes); solid: α; dashed: Holm's most stringent level (not for a rule outside the Holm "
+                       "family); dotted: power 0.8. Share claims are drawn against the distance of the true share "
+                       "from the rule's level.")
+markdown(f"{ctx.ref('power_curves')} draws the curves the minimum detectable effects are read from.")

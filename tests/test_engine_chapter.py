@@ -395,36 +395,31 @@ def test_f1_crosstab_beside_f2_passes_the_build_audit(alone_at_top, tmp_path, mo
 
 
 def test_power_design_hides_what_an_all_members_file_would_show(tmp_path, monkeypatch):
-    """Every responding municipality a network member: the SD of membership among a model's units is 0 and the
-    'non-members' group is empty; both (and the numbers derived from them) are suppressed, and the audit passes."""
-    from vsr_analysis.claims import power_release
-    from vsr_analysis.claims.ledger import load_claims_spec
-    from vsr_analysis.claims.network_evidence import with_network_kinds
-    from vsr_analysis.stats import power_report as pr
+    """Every responding municipality a network member: the SD of membership among the respondents is 0, which would
+    tell every answer. The power chapter's MDE table as released keeps no SD of a term (only MDEs of simulated
+    outcomes), the MDE sentences no per-unit conversion, and the audit passes."""
+    from vsr_analysis.claims.spec import load_claims
+    from vsr_analysis.simulate import power, power_page
 
     survey = generate("vsr-narrative", 5)[0]
     survey.loc[survey["unit_type"] == "municipality", "network_member"] = 1
     data = confidential_frame(survey, "all-members.csv")
     ctx = _chapter(data, tmp_path, monkeypatch, "on", "power-design")
-    s = pr.setup(load_claims_spec(), ctx.frame, with_network_kinds(ctx.respondents), alpha=0.05, reps=10, seed=1)
-    coefficients = pr.coefficient_table(s)
-    member_rows = coefficients["characteristic"] == pr.TERM_LABELS["network_member"]
-    assert member_rows.any() and (coefficients.loc[member_rows, power_release.SD_COLUMN] == 0).all()
-    ctx.table("ordinal_coefficients", coefficients, "c", cells=power_release.coefficient_cells(coefficients, s),
-              show=False)  # fmt: skip
-    mdes = pr.mdes_table(s, ctx.respondents)
-    ctx.table("mdes", mdes, "m", count_columns=["group 1", "group 2"],
-              cells=power_release.mdes_cells(mdes, ctx.respondents), show=False)  # fmt: skip
-    released = ctx.released("ordinal_coefficients")
-    assert (released.loc[member_rows, power_release.SD_COLUMN] == sdc.HIDDEN).all()
-    other = released.loc[~member_rows, power_release.SD_COLUMN]
-    assert (other != sdc.HIDDEN).all()  # register characteristics are not answers: shown
-    net = ctx.released("mdes")
-    net = net[net["comparison"].str.startswith("network members")].iloc[0]
-    assert net["group 2"] == sdc.HIDDEN and net["group 1"] == sdc.HIDDEN  # a zero, and its complement
-    assert all(net[c] == sdc.HIDDEN for c in net.index if str(c).startswith("MDES"))
-    report_ = audit_stage(tmp_path / "stage")
-    assert report_["determined_answers"] == 0 and report_["recomputable_counts"] == 0
+    plan = power.make_plan(data.spec, reps=1)
+    member = [(c, p) for c, p in plan.claims if c.analysis.get("term") == "network_member"]
+    assert member, "claims.yml has a claim on the network_member term"
+    assert power.term_sds(power.PowerPlan(plan.survey, tuple(member), {}, 1, 1, plan.levels), data) == {
+        member[0][0].id: 0.0
+    }
+    mde = power.compute(power.PowerPlan(plan.survey, tuple(member), {}, 1, 1, plan.levels), data, workers=0).mde
+    shown = power_page.releasable(mde, data.confidential)
+    assert "term_sd" in mde.columns and "term_sd" not in shown.columns
+    assert load_claims()[member[0][0].id].analysis.kind in power.KNOBS
+    ctx.table("mde", shown, "m", show=False)
+    assert "term_sd" not in ctx.released("mde").columns
+    assert all("per unit" not in power_page.mde_phrase(r) for r in shown.to_dict("records"))
+    report_ = audit_stage(tmp_path / "stage")  # raises AuditFailed on a disclosure
+    assert report_["cells"] == 0  # the chapter releases no count of answers for the audit to attack
 
 
 def test_f7_management_figure_is_drawn_from_its_released_table(alone_at_top, tmp_path, monkeypatch):

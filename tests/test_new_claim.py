@@ -164,18 +164,24 @@ def test_a_chapter_for_an_undeclared_claim_is_refused(in_project):
 
 
 def test_the_power_page_plans_the_new_share_claim(in_project):
-    from vsr_analysis.claims.network_evidence import with_network_kinds
-    from vsr_analysis.stats import power_report as pr
+    """The power page's rows come from claims.yml's kinds: the new confirmatory share claim gets a row (after F8,
+    in claims.yml's order), its kind's knob, a larger Holm family, and its power through the registry's analysis;
+    the exploratory county claim gets none."""
+    from vsr_analysis.claims.ledger import in_holm_family
+    from vsr_analysis.simulate import power
 
+    plan = power.make_plan(reps=2)
+    ids = [c.id for c, _ in plan.claims]
+    assert "N1" in ids and ids.index("N1") > ids.index("F8")
+    assert "N2" not in ids and "N2" not in plan.skipped  # not confirmatory: no rule to power
+    assert plan.levels["family_size"] == sum(in_holm_family(c) for c in load_claims_spec()["claims"])
+    n1, params = next((c, p) for c, p in plan.claims if c.id == "N1")
+    assert power.KNOBS[n1.analysis.kind].null(n1) == 0.5 and plan.grid(n1)[0] == 0.5
     data = analysis_frame(replica.load_scenario("vsr-narrative"), 2021)
-    s = pr.setup(load_claims_spec(), data.frame, with_network_kinds(data.respondents), alpha=0.05, reps=10, seed=1)
-    assert "N1" in s.shares and "N1" in s.order and s.order.index("N1") > s.order.index("F8")
-    assert s.thresholds["N1"] == 0.5 and s.shares["N1"]["N"] == len(data.frame)
-    answered = data.respondents["sdg_in_planning_strategy"].notna().sum()
-    assert len(s.shares["N1"]["rows"]) == answered
-    assert "N2" not in s.order  # a claim on the county authorities is not one of the page's share designs
-    curve = pr.share_curve(s, "N1", 0)
-    assert {r["claim"] for r in curve} == {"N1"} and all(0 <= r["power"] <= 1 for r in curve)
+    result = power.compute(power.PowerPlan(plan.survey, ((n1, params),), {}, 3, 1, plan.levels), data, workers=0)
+    curve = result.curves
+    assert set(curve["claim"]) == {"N1"} and curve["power_alpha"].between(0, 1).all()
+    assert list(result.mde["claim"]) == ["N1"]
 
 
 def test_a_page_showing_a_stored_run_names_the_claims_it_lacks(in_project):

@@ -265,3 +265,53 @@ def test_a_chapter_deciding_two_claims_gets_a_card_for_each(tmp_path):
     margin = 100 * float(spec["F10-county"]["rule_parameters"]["margin"])
     assert "+27 percentage points" in cards[1] and f"−{margin:.0f} percentage points" in cards[1]
     assert vc.EXPLORATORY_SUPPORTED in cards[1] and "after adjustment" not in cards[1]
+
+
+def _mde_table(ids) -> pd.DataFrame:
+    return pd.DataFrame(
+        [
+            {"claim": cid, "kind": "share_vs_threshold", "effect_scale": "true share of the outcome in the frame",
+             "null_effect": 0.5, "holm_adjusted": True, "mde_alpha": 0.5 + (i + 1) / 1000, "mde_se_alpha": 0.004,
+             "status_alpha": "interpolated", "mde_holm": 0.6, "mde_se_holm": 0.005, "status_holm": "interpolated"}
+            for i, cid in enumerate(ids)
+        ]
+    )  # fmt: skip
+
+
+def test_the_card_and_the_claims_page_state_the_mde_the_power_page_wrote(tmp_path):
+    from vsr_analysis.build.power_statement import MDE_TABLE, PAGE
+
+    spec = load_claims_spec()
+    ledger = [_entry(c["id"], c["rule"]) for c in spec["claims"]]
+    res = tmp_path / "results"
+    (res / PAGE).mkdir(parents=True)
+    table = _mde_table([c["id"] for c in spec["claims"]])
+    table.assign(data="SIMULATED")[["data", *table.columns]].to_csv(res / PAGE / f"{MDE_TABLE}.csv", index=False)
+    page = generated_pages.claims_page(ledger, SYNTHETIC, True, res)
+    assert "<th>Detectable with 80 % power</th>" in page and "What could the survey detect?" in page
+    cells = re.findall(r'<td data-label="Detectable with 80 % power">([^<]*)</td>', page)
+    assert len(cells) == len(ledger)
+    for i, cell in enumerate(cells):  # each row its own claim's MDE, from the table
+        assert f"{100 * (0.5 + (i + 1) / 1000):.1f} %" in cell and "60.0 %" in cell
+    _chapter(tmp_path / "f6-master-plan.ipynb")
+    entry = _entry("F6", "share_above", estimate=0.62, ci_low=0.55, ci_high=0.68)
+    entry["parameter_set"] = "f6-master-plan"
+    vc.stamp_verdict_cards(tmp_path, [entry], res, simulated=True)
+    card = next(c.source for c in nbformat.read(tmp_path / "f6-master-plan.ipynb", 4).cells if vc.TAG in c.metadata.get("tags", []))  # fmt: skip
+    f6 = table[table["claim"] == "F6"].iloc[0]
+    assert "Smallest effect detected with 80 % power" in card and f"{100 * f6['mde_alpha']:.1f} %" in card
+    assert "power-design.html" in card
+    # without the power page's table neither says anything about power
+    (res / PAGE / f"{MDE_TABLE}.csv").unlink()
+    bare = generated_pages.claims_page(ledger, SYNTHETIC, True, res)
+    assert set(re.findall(r'<td data-label="Detectable with 80 % power">([^<]*)</td>', bare)) == {"–"}
+    assert "What could the survey detect?" not in bare
+
+
+def test_chance_text_and_the_claims_pages_detail_are_one_function():
+    c = vc.chances(_oc(), "F1")
+    for truth in ("true", "false"):
+        rate, detail = vc.chance_detail(c, truth)
+        assert vc.chance_text(c, truth) == f"{rate} {detail}" and claims_glance._worst(c, truth) == detail
+    none = vc.Chances(None, 0, None, None, 0, None)
+    assert vc.chance_text(none, "false") == claims_glance._worst(none, "false") == "no scenario makes it false"

@@ -23,6 +23,7 @@ COLUMNS = (
     "p-value the verdict uses",
     "Supported if true",
     "Supported if false",
+    "Detectable with 80 % power",
 )
 
 
@@ -30,7 +31,7 @@ def is_component(claim_id: str) -> bool:
     return re.fullmatch(r"F\d+[a-z]", claim_id) is not None
 
 
-def _row(e, claim, evidence, oc, simulated, badge, oc_link: bool, component: bool) -> str:
+def _row(e, claim, evidence, oc, simulated, badge, oc_link: bool, component: bool, mde=None) -> str:
     est = vc.estimate(e, claim, evidence)
     label, pval = vc.p_label(e)
     c = vc.chances(oc, e["id"])
@@ -52,6 +53,7 @@ def _row(e, claim, evidence, oc, simulated, badge, oc_link: bool, component: boo
         f'<span class="scale">{html.escape(_worst(c, "false"))}'
         + (f' · <a class="oc-link" href="{oc_href}">how often right</a>' if oc_link else "")
         + "</span></td>",
+        f'<td data-label="Detectable with 80 % power">{html.escape(_detectable(mde, e["id"]))}</td>',
     ]
     cls = "component" if component else "finding"
     return f'<tr id="claim-{e["id"].lower()}" class="{cls}">' + "".join(cells) + "</tr>"
@@ -73,13 +75,16 @@ def _rate(x, digits: int = 0) -> str:
 
 
 def _worst(c: vc.Chances, truth: str) -> str:
-    if truth == "true":
-        if c.lowest_true is None:
-            return "no scenario makes it true"
-        return f"of {c.n_true:,} simulated surveys; lowest {100 * c.lowest_true[1]:.0f} % ({c.lowest_true[0]})"
-    if c.highest_false is None:
-        return "no scenario makes it false"
-    return f"of {c.n_false:,} simulated surveys; highest {100 * c.highest_false[1]:.1f} % ({c.highest_false[0]})"
+    """What the rate rests on and the worst scenario (the card's :func:`verdict_card.chance_text` without the rate,
+    which this page shows in its own cell)."""
+    return vc.chance_detail(c, truth)[1]
+
+
+def _detectable(mde, claim_id: str) -> str:
+    from vsr_analysis.build.power_statement import mde_phrase, mde_row
+
+    row = mde_row(mde, claim_id)
+    return "–" if row is None else mde_phrase(row)
 
 
 def claims_page(
@@ -100,13 +105,16 @@ def claims_page(
     oc, oc_source = (None, "no operating-characteristics table")
     if results_dir is not None and operating_characteristics:
         oc, oc_source = vc.load_oc(results_dir)
+    from vsr_analysis.build.power_statement import read_mde
+
+    mde = read_mde(results_dir)
     findings = [e for e in ledger if not is_component(e["id"])]
     rows = []
     for e in findings:
         ev = read_evidence(results_dir, e["parameter_set"]) if results_dir is not None else None
-        rows.append(_row(e, claims.get(e["id"]), ev, oc, simulated, badge, oc is not None, False))
+        rows.append(_row(e, claims.get(e["id"]), ev, oc, simulated, badge, oc is not None, False, mde))
         for comp in (x for x in ledger if is_component(x["id"]) and x["id"].rstrip("abcdefgh") == e["id"]):
-            rows.append(_row(comp, claims.get(comp["id"]), None, oc, simulated, badge, oc is not None, True))
+            rows.append(_row(comp, claims.get(comp["id"]), None, oc, simulated, badge, oc is not None, True, mde))
     table = (
         '<div class="table-scroll"><table class="glance-table">\n<thead><tr>'
         + "".join(f"<th>{h}</th>" for h in COLUMNS)
@@ -162,12 +170,29 @@ def claims_page(
             if in_book("book/executed/operating-characteristics")
             else "\n\n"
         )
+        + _detectable_text(mde)
         + "Verdicts are computed from `claims.yml` and the evidence, never typed; each finding links to its chapter. "
         "The same ledger is available as {download}`claims.json <../../results/claims.json>` (on a confidential file at the precision the tables are published with).\n\n"
         f"## Recommendations\n\nThe report's {n_recs} recommendations are policy judgements, not findings; "
         "{doc}`recommendations` shows which findings each one rests on and their verdicts.\n\n"
     )
     return text + _primary_tests(ledger, operating_characteristics)
+
+
+def _detectable_text(mde) -> str:
+    if mde is None:
+        return ""
+    page = (
+        "{doc}`Power and design <../executed/power-design>`"
+        if in_book("book/executed/power-design")
+        else "the power page"
+    )
+    return (
+        "**What could the survey detect?** The last column gives the smallest true effect (for a share: the true "
+        "share) at which the claim's rule says *supported* in 80 % of surveys drawn at this survey's design "
+        f"(SIMULATED outcomes; {page}). An *inconclusive* verdict on a claim whose true effect is smaller says only "
+        "that the survey could not have seen it.\n\n"
+    )
 
 
 def _primary_tests(ledger, operating_characteristics: bool) -> str:  # noqa: ARG001

@@ -4,7 +4,8 @@ understands, what the rule needed, one p-value named as what it is, and how ofte
 Used by the claims page (one row per finding) and by the verdict card stamped at the top of every finding
 chapter after the ledger is built (:func:`stamp_verdict_cards`, Sphinx-free post-processing of the executed
 notebooks, like ``final_verdicts``). Everything comes from the ledger, the chapters' evidence files and the
-operating-characteristics table the book's "How often are the verdicts right?" page uses.
+operating-characteristics table the book's "How often are the verdicts right?" page uses, and the minimum
+detectable effects the "Power and design" page computed (:mod:`vsr_analysis.build.power_statement`).
 """
 
 from __future__ import annotations
@@ -320,14 +321,39 @@ def chances(oc: pd.DataFrame | None, claim_id: str) -> Chances:
     return Chances(*out)
 
 
-def chance_text(c: Chances, truth: str) -> str:
+def chance_detail(c: Chances, truth: str) -> tuple[str | None, str]:
+    """(the rate of *supported* in words, what it rests on and the worst scenario) when the claim is ``truth``
+    ("true"/"false"); the rate is None when no scenario makes the claim so.  The claims page shows the two parts
+    in one cell, the verdict card in one sentence (:func:`chance_text`)."""
     if truth == "true":
         if c.if_true is None:
-            return "no simulated scenario makes it true"
-        return f"{_pct(c.if_true)} of {c.n_true:,} (lowest {_pct(c.lowest_true[1])}, {c.lowest_true[0]})"
+            return None, "no scenario makes it true"
+        return _pct(
+            c.if_true
+        ), f"of {c.n_true:,} simulated surveys; lowest {_pct(c.lowest_true[1])} ({c.lowest_true[0]})"
     if c.if_false is None:
-        return "no simulated scenario makes it false"
-    return f"{_pct(c.if_false, 1)} of {c.n_false:,} (highest {_pct(c.highest_false[1], 1)}, {c.highest_false[0]})"
+        return None, "no scenario makes it false"
+    return _pct(c.if_false, 1), (
+        f"of {c.n_false:,} simulated surveys; highest {_pct(c.highest_false[1], 1)} ({c.highest_false[0]})"
+    )
+
+
+def chance_text(c: Chances, truth: str) -> str:
+    rate, detail = chance_detail(c, truth)
+    return detail if rate is None else f"{rate} {detail}"
+
+
+def power_line(mde_row: dict | None) -> str | None:
+    """The card's line on what the rule could detect at this survey's design (from the power chapter's table)."""
+    from vsr_analysis.build.power_statement import PAGE, mde_phrase
+
+    if mde_row is None:
+        return None
+    return (
+        f"- **Smallest effect detected with 80 % power** (at this survey's design, SIMULATED outcomes): "
+        f"{mde_phrase(mde_row)}; a smaller true effect would most likely leave the claim *inconclusive*. "
+        f'<a href="{PAGE}.html">Power and design</a>.'
+    )
 
 
 # ---- the card in a chapter ----------------------------------------------------------------------------------
@@ -345,8 +371,10 @@ def card_markdown(
     oc_source: str,
     simulated: bool,
     components: list[tuple[dict, dict | None]] = (),
+    mde_row: dict | None = None,
 ) -> str:
-    """The verdict card (a MyST admonition) for the top of a finding chapter."""
+    """The verdict card (a MyST admonition) for the top of a finding chapter; ``mde_row``: the claim's row of the
+    power chapter's MDE table (:mod:`vsr_analysis.build.power_statement`), stated when given."""
     terms = TermLinker("../")
     verdict = entry["verdict"]
     est = estimate(entry, claim, evidence)
@@ -380,10 +408,13 @@ def card_markdown(
         rough = "" if oc_source.startswith("from the stored") else " (a small run made at build time: rough)"
         lines.append(
             f"- **What the survey could detect** ({terms.md('Operating characteristics', 'simulated surveys')}"
-            f"{rough}): when the claim is true the rule says *supported* in {chance_text(c, 'true')}; when it is "
-            f"false, in {chance_text(c, 'false')}. "
+            f"{rough}), how often the rule says *supported*: when the claim is true, {chance_text(c, 'true')}; "
+            f"when it is false, {chance_text(c, 'false')}. "
             f'<a class="oc-link" href="{OC_PAGE}.html#{oc_anchor(entry["id"])}">How often this rule is right</a>.'
         )
+    power = power_line(mde_row)
+    if power is not None:
+        lines.append(power)
     lines.append(":::")
     return "\n".join(lines)
 
@@ -410,10 +441,12 @@ def _insert_after_title(nb, cell) -> None:
 
 def stamp_verdict_cards(executed_dir: Path, ledger: list[dict], results_dir: Path, simulated: bool) -> list[str]:
     """Put a verdict card right under the title of every finding chapter; returns the chapters stamped."""
+    from vsr_analysis.build.power_statement import mde_row, read_mde
     from vsr_analysis.claims.ledger import claim_evidence, load_claims_spec, read_evidence
 
     spec = {c["id"]: c for c in load_claims_spec()["claims"]}
     oc, oc_source = load_oc(results_dir)
+    mde = read_mde(results_dir)
     by_id = {e["id"]: e for e in ledger}
     stamped = []
     pages = {e["parameter_set"] for e in ledger} | {
@@ -444,7 +477,14 @@ def stamp_verdict_cards(executed_dir: Path, ledger: list[dict], results_dir: Pat
         ]
         own = claim_evidence(results_dir, claim) if claim.get("evidence_part") else None
         text = card_markdown(
-            entry, claim, own or read_evidence(results_dir, entry["parameter_set"]), oc, oc_source, simulated, comps
+            entry,
+            claim,
+            own or read_evidence(results_dir, entry["parameter_set"]),
+            oc,
+            oc_source,
+            simulated,
+            comps,
+            mde_row(mde, entry["id"]),
         )
         _stamp(path, text, entry["id"])
         stamped.append(entry["parameter_set"])

@@ -428,8 +428,9 @@ def _duration(seconds: float) -> str:
 # Dask
 
 
-def _client(workers: int | None, scheduler: str | None):
-    """(client, cluster-or-None): a LocalCluster of worker processes, or a client of a running scheduler."""
+def dask_client(workers: int | None, scheduler: str | None):
+    """(client, cluster-or-None): a LocalCluster of worker processes (one thread each), or a client of a running
+    scheduler; what `vsr simulate` and `vsr simulate --power` run on."""
     import logging
 
     from distributed import Client, LocalCluster
@@ -454,7 +455,7 @@ def _run_tasks(tasks: list[dict], workers: int | None, scheduler: str | None) ->
         return
     from distributed import as_completed
 
-    client, cluster = _client(workers, scheduler)
+    client, cluster = dask_client(workers, scheduler)
     try:
         futures = [
             client.submit(run_chunk, task, key=f"vsr-simulate-{task['fingerprint'][:12]}-{task['label']}", pure=False)
