@@ -200,7 +200,8 @@ def test_reproduce_page_material_is_made_from_the_projects_files():
 def test_existence_claim_card_says_it_rests_on_a_count_not_a_test():
     e = _entry("F4", "existence", estimate=12, ci_low=None, ci_high=None, p_value=None, p_value_adjusted=None)
     card = vc.card_markdown(e, {"rule_parameters": {"min_cases": 3}}, None, None, "", simulated=True)
-    assert "12 municipalities" in card and "at least 3" in card and "a count" in card
+    assert "12 — municipalities below the threshold" in card and "at least 3" in card and "a count" in card
+    assert "municipalities municipalities" not in card
     assert "5 % level" not in card and "95 %" not in card
     share = vc.card_markdown(_entry("F6", "share_above"), {}, None, None, "", simulated=False)
     assert "5 % level" in share and "95 %" in share and "SIMULATED" not in share

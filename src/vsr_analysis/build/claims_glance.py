@@ -34,6 +34,8 @@ def is_component(claim_id: str) -> bool:
 def _row(e, claim, evidence, oc, simulated, badge, oc_link: bool, component: bool, mde=None) -> str:
     est = vc.estimate(e, claim, evidence)
     label, pval = vc.p_label(e)
+    pval, _, why = pval.partition(" (")  # "not used (the verdict rests on a count)": the reason goes under it
+    label = why.rstrip(")") or label
     c = vc.chances(oc, e["id"])
     link = f"../executed/{e['parameter_set']}.html"
     oc_href = f"../executed/{vc.OC_PAGE}.html#{vc.oc_anchor(e['id'])}"

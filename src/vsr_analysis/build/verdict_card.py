@@ -215,7 +215,7 @@ def estimate(entry: dict, claim: dict | None, evidence: dict | None = None) -> E
         )
     if rule == "existence":
         e = _num(p.get("estimate"))
-        value = "not counted" if e is None else f"{e:.0f} municipalities"
+        value = "not counted" if e is None else f"{e:.0f}"  # the unit says what is counted
         return Estimate(
             value,
             "municipalities below the threshold at the top stages, confirmed by the ladder's items",
