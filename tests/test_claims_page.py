@@ -56,7 +56,7 @@ def test_claims_page_names_the_scale_and_shows_p_only_where_the_verdict_uses_it(
     without_p = _row(generated_pages.claims_page([_entry(no_p_rules[0])], synthetic))
     assert "0.012" not in without_p and "0.025" not in without_p
     # the cell says the p-value is not used and, under it, why (not "p-value" again under the p-value column)
-    assert ">not used<span class=\"scale\">the verdict rests on a count</span>" in without_p
+    assert '>not used<span class="scale">the verdict rests on a count</span>' in without_p
     if no_p_rules[0] == "existence":  # the count and its unit read once: "12" over "municipalities below ..."
         assert "municipalities municipalities" not in without_p
 
