@@ -54,8 +54,9 @@ def ranking_evidence(
     raking ``weight``).
 
     Returns ``(table, evidence)``: one table row per pair (:data:`COLUMNS`; the difference's interval at
-    ``level``), and the evidence the ledger reads: ``primary`` (the pair with the largest one-sided p-value: its
-    difference and interval; ``p_value`` that largest p-value), ``n`` (respondents answering the question's
+    ``level``), and the evidence the ledger reads: ``primary`` (the pair with the smallest estimated difference:
+    its difference and interval, which estimate the ranking's margin, the smallest named share minus the largest
+    other share; ``p_value`` the largest one-sided p-value of the pairs), ``n`` (respondents answering the question's
     items), ``rule_inputs`` (``components``: each pair's difference and one-sided p; ``route_p_values``:
     ``opposite:<pair>``, Bonferroni over the pairs; ``top``, ``others``).
     """
@@ -74,7 +75,7 @@ def ranking_evidence(
     answered = np.isfinite(np.column_stack([values[i] for i in every])).all(axis=1) if len(resp) else np.array([])
     ps = table["p_value"].to_numpy(dtype=float)
     if k and np.isfinite(ps).all():
-        worst = table.iloc[int(np.argmax(ps))]
+        worst = table.iloc[int(np.argmin(table["difference"].to_numpy(dtype=float)))]
         primary = {"estimate": worst["difference"], "ci_low": worst["ci_low"], "ci_high": worst["ci_high"],
                    "p_value": float(ps.max())}  # fmt: skip
     else:
@@ -84,7 +85,9 @@ def ranking_evidence(
         "item's, over the same respondents (paired linearisation, response as Poisson sampling with estimated "
         "propensities; Student's t at the design effect's degrees of freedom); p = the largest one-sided p-value"
     )
-    components = {r["pair"]: {"estimate": _f(r["difference"]), "p_value": _f(r["p_value"])} for _, r in table.iterrows()}
+    components = {
+        r["pair"]: {"estimate": _f(r["difference"]), "p_value": _f(r["p_value"])} for _, r in table.iterrows()
+    }
     routes = {f"opposite:{r['pair']}": (None if _f(r["p_opposite"]) is None else min(1.0, k * float(r["p_opposite"])))
               for _, r in table.iterrows()}  # fmt: skip
     evidence = {

@@ -338,6 +338,10 @@ def paired_difference_test(
     t = d / se
     half = float(dist.ppf(0.5 + level / 2)) * se
     out.update(
-        ci_low=float(d - half), ci_high=float(d + half), t=float(t), p_value=float(dist.sf(t)), p_opposite=float(dist.cdf(t))
+        ci_low=float(d - half),
+        ci_high=float(d + half),
+        t=float(t),
+        p_value=float(dist.sf(t)),
+        p_opposite=float(dist.cdf(t)),
     )
     return out
