@@ -1,7 +1,8 @@
 """What each number of F8's tables counts, for the disclosure engine (``Context.table(cells=...)``).
 
 F8 publishes the same barrier counts three times: the overall table (municipalities and county authorities), the
-table by size band with its "all municipalities" rows, and the comparisons (a county share beside n). Declaring
+table by size band with its "all municipalities" rows, and the comparisons (a county share beside n); the
+ranking's pairwise table repeats the municipal weighted shares beside the number answering. Declaring
 the cells lets the engine suppress them together within the chapter, and the build's audit across chapters.
 """
 
@@ -79,4 +80,22 @@ def comparison_cells(comparisons: pd.DataFrame, counties: pd.DataFrame, items: l
             {"row": row, "column": "share 1", "kind": "share", "item": item, "levels": [1], "members": cty,
              "dependents": derived},
         ]  # fmt: skip
+    return cells
+
+
+#: a ranking row's values that two weighted shares give away (the difference, its interval, the tests)
+RANKING_DERIVED = ["difference", "ci_low", "ci_high", "p_value", "p_opposite"]
+
+
+def ranking_cells(table: pd.DataFrame, resp: pd.DataFrame) -> list[dict]:
+    """``ranking_evidence``'s pairwise table: per pair the municipalities answering and the two weighted shares
+    (items in the ``named`` and ``other`` columns); the difference, its interval and p-values go with the shares."""
+    ids, weights = unit_ids(resp), weights_of(resp)
+    cells = []
+    for row, named, other in zip(table.index, table["named"], table["other"]):
+        cells.append({"row": row, "column": "n", "item": named, "levels": [0, 1], "members": ids})
+        for column, item in (("share named", named), ("share other", other)):
+            if pd.notna(pd.to_numeric(pd.Series([table.at[row, column]]), errors="coerce").iloc[0]):
+                cells.append({"row": row, "column": column, "item": item, "kind": "share", "levels": [1],
+                              "members": ids, "weights": weights, "dependents": RANKING_DERIVED})  # fmt: skip
     return cells

@@ -12,6 +12,8 @@ comparisons and is Bonferroni-adjusted over them here, before the ledger's Holm 
 
 * :func:`pairs` - the (named, other) pairs of a declared ranking.
 * :func:`ranking_evidence` - the comparison table and the ledger's evidence (``primary``, ``n``, ``rule_inputs``).
+* :func:`ranking_robustness` - the rule's decision under the share claims' variance and weighting variants and
+  with a skipped question counted as naming nothing.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from vsr_analysis.claims.share_evidence import share_design
+from vsr_analysis.claims.share_evidence import share_design, variance_variants
 from vsr_analysis.stats.calibration_variance import RakedDesign
 from vsr_analysis.stats.descriptives import as_float
 from vsr_analysis.stats.shares import paired_difference_test
@@ -49,6 +51,8 @@ def ranking_evidence(
     design: RakedDesign | None = None,
     margins=None,
     level: float = 0.95,
+    variance: str = "poisson",
+    blank_as_no: bool = False,
 ) -> tuple[pd.DataFrame, dict]:
     """The comparisons of a ranking claim and its evidence, from the analysis frame (all units, ``responded``,
     raking ``weight``).
@@ -58,15 +62,19 @@ def ranking_evidence(
     its difference and interval, which estimate the ranking's margin, the smallest named share minus the largest
     other share; ``p_value`` the largest one-sided p-value of the pairs), ``n`` (respondents answering the question's
     items), ``rule_inputs`` (``components``: each pair's difference and one-sided p; ``route_p_values``:
-    ``opposite:<pair>``, Bonferroni over the pairs; ``top``, ``others``).
+    ``opposite:<pair>``, Bonferroni over the pairs; ``top``, ``others``).  ``variance``: the linearisation's
+    finite-population factor (``calibration_variance.VARIANCES``); ``blank_as_no``: a unit that skipped an item
+    counts as not naming it (a robustness row).
     """
     design = design if design is not None else share_design(frame, margins)
     resp = frame[frame["responded"].astype(bool)]
     every = list(dict.fromkeys([*top, *ranked]))
     values = {i: as_float(resp[i]) for i in every}
+    if blank_as_no:
+        values = {i: np.nan_to_num(v, nan=0.0) for i, v in values.items()}
     rows = []
     for a, b in pairs(top, ranked):
-        t = paired_difference_test(values[a], values[b], design, level=level)
+        t = paired_difference_test(values[a], values[b], design, level=level, variance=variance)
         rows.append({"named": a, "other": b, "pair": pair_name(a, b), "n": t["n"], "share named": t["share_a"],
                      "share other": t["share_b"], "difference": t["estimate"], "ci_low": t["ci_low"],
                      "ci_high": t["ci_high"], "p_value": t["p_value"], "p_opposite": t["p_opposite"]})  # fmt: skip
@@ -101,6 +109,26 @@ def ranking_evidence(
         },
     }
     return table, evidence
+
+
+def ranking_robustness(
+    frame: pd.DataFrame, claim_entry: dict, top: Sequence[str], ranked: Sequence[str], design: RakedDesign, alpha: float
+) -> pd.DataFrame:
+    """One row per variant (the share claims' :func:`~vsr_analysis.claims.share_evidence.variance_variants`, then a
+    skipped barrier question counted as naming none): the smallest difference with its interval, the largest
+    one-sided p-value and the rule's decision at the unadjusted ``alpha``."""
+    from vsr_analysis.claims.ledger import decide
+
+    variants = [(label, des, v, False) for label, des, v in variance_variants(design)]
+    variants.append(("question left blank counted as naming no barrier", design, "poisson", True))
+    rows = []
+    for label, des, v, blank in variants:
+        _, ev = ranking_evidence(frame, top, ranked, design=des, variance=v, blank_as_no=blank)
+        pr = ev["primary"]
+        d = decide(claim_entry, ev, alpha, pr["p_value"])
+        rows.append({"variant": label, "n": ev["n"], "smallest difference": pr["estimate"], "ci_low": pr["ci_low"],
+                     "ci_high": pr["ci_high"], "largest p": pr["p_value"], "decision": d.verdict})  # fmt: skip
+    return pd.DataFrame(rows)
 
 
 def _f(x) -> float | None:
