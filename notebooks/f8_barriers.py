@@ -111,6 +111,7 @@ pairs, ev = ranking_evidence(frame, top, ranked, design=design)
 ctx.stop_unless_estimable(int(ev["n"]), "an answer on the barrier question", kind="count")
 pairs = pairs.assign(**{"named barrier": pairs["named"].map(short), "other barrier": pairs["other"].map(short)})
 pairs = pairs[["named barrier", "other barrier", *pairs.columns[:-2]]].drop(columns="pair")
+pairs = br.hide_joint_values(pairs, resp, ctx.data.confidential)  # a small joint cell: no interval, no p shown
 _ = ctx.table("ranking", pairs, "Each named barrier against each other barrier: difference of the raked shares over "
               "the same respondents (95 % interval), one-sided p-value that the named one is named more often, and "
               "the opposite one", count_columns=["n"], numbered=True, cells=br.ranking_cells(pairs, resp))

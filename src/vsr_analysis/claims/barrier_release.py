@@ -8,6 +8,7 @@ the cells lets the engine suppress them together within the chapter, and the bui
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from vsr_analysis.claims.group_release import INTERVAL, unit_ids, weights_of
@@ -99,3 +100,32 @@ def ranking_cells(table: pd.DataFrame, resp: pd.DataFrame) -> list[dict]:
                 cells.append({"row": row, "column": column, "item": item, "kind": "share", "levels": [1],
                               "members": ids, "weights": weights, "dependents": RANKING_DERIVED})  # fmt: skip
     return cells
+
+
+#: a ranking row's values that depend on the two items' joint table (the paired variance), not only on their shares
+RANKING_JOINT = ["ci_low", "ci_high", "p_value", "p_opposite"]
+
+
+def joint_cells_small(data: pd.DataFrame, items, minimum: int = 3) -> bool:
+    """Does a cell of the items' joint table (both, only one, only the other, neither) hold 1 to ``minimum`` - 1
+    units among those answering all of them?"""
+    x = np.column_stack([pd.to_numeric(data[i], errors="coerce").to_numpy(dtype=float) for i in items])
+    x = x[np.isfinite(x).all(axis=1)]
+    if not len(x):
+        return False
+    _, counts = np.unique(x, axis=0, return_counts=True)
+    return bool(((counts > 0) & (counts < minimum)).any())
+
+
+def hide_joint_values(table: pd.DataFrame, resp: pd.DataFrame, confidential: bool) -> pd.DataFrame:
+    """On a confidential file, the ranking rows whose two items' joint table has a cell of 1 or 2 units lose their
+    interval and p-values (``..``): the paired variance behind them is a function of that joint table, which the
+    disclosure engine, reasoning item by item, cannot see (the rule F10's former "either" row had).  The shares and
+    their difference depend on each item alone and stay."""
+    if not confidential:
+        return table
+    out = table.copy()
+    small = [joint_cells_small(resp, [a, b]) for a, b in zip(out["named"], out["other"])]
+    out[RANKING_JOINT] = out[RANKING_JOINT].astype(object)
+    out.loc[small, RANKING_JOINT] = ".."
+    return out
