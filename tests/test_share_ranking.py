@@ -143,3 +143,35 @@ def test_f8_and_f10_declarations():
     assert len(pairs(f8.analysis["top"], f8.outcome.ranked)) == 12
     assert f10.outcome.item == "barrier_policy_coherence" and not f10.outcome.any_of
     assert "county" not in f8.entry["hypothesis"].lower()
+
+
+def test_a_seed_of_the_ranking_is_labelled_by_its_realised_shares():
+    """vsr simulate labels each seed by the frame's realised shares: the ranking holds when the smallest named
+    share exceeds the largest other share."""
+    from vsr_analysis.simulate.truth import ranking_margin, realised_holds, realised_value
+
+    f8 = load_claims()["F8"]
+    named, others = list(f8.analysis["top"]), [i for i in f8.outcome.ranked if i not in f8.analysis["top"]]
+    rates = {**{i: 0.6 for i in named}, **{i: 0.3 for i in others}}
+    n = 356
+    complete = pd.DataFrame({i: (np.arange(n) < rate * n).astype(float) for i, rate in rates.items()})
+    margin, spread = realised_value(f8, complete)
+    shares = {i: float(complete[i].mean()) for i in rates}
+    assert spread is None and margin == pytest.approx(ranking_margin(f8, shares)) and margin > 0
+    assert realised_holds(f8, margin) is True
+    complete[named[-1]] = (np.arange(n) < 0.2 * n).astype(float)  # one named barrier below the others
+    margin, _ = realised_value(f8, complete)
+    assert margin < 0 and realised_holds(f8, margin) is False
+
+
+def test_a_comparison_with_a_small_joint_cell_hides_its_interval_on_a_confidential_file():
+    from vsr_analysis.claims.barrier_release import RANKING_JOINT, hide_joint_values
+
+    resp = pd.DataFrame({"a": [1.0] * 10 + [0.0] * 10, "b": [1.0] * 2 + [0.0] * 18, "c": ([1.0] * 5 + [0.0] * 5) * 2})
+    table = pd.DataFrame(
+        {"named": ["a", "a"], "other": ["b", "c"], "difference": [0.4, 0.1], **{c: [0.1, 0.2] for c in RANKING_JOINT}}
+    )
+    assert hide_joint_values(table, resp, confidential=False).equals(table)
+    shown = hide_joint_values(table, resp, confidential=True)
+    assert (shown.loc[0, RANKING_JOINT] == "..").all()  # a and b: only 2 units name both
+    assert (shown.loc[1, RANKING_JOINT] != "..").all() and shown["difference"].tolist() == [0.4, 0.1]
