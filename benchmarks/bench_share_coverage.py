@@ -1,4 +1,4 @@
-"""Benchmark: coverage of the share claims' primary 95 % intervals (F2, F6, F7, F9, F10; F8 is a ranking) over many replica seeds.
+"""Benchmark: coverage of the share claims' primary 95 % intervals (F2, F6, F7, F9, F10) over many replica seeds.
 
 SIMULATED DATA.  A script, not a test: ``.venv/bin/python benchmarks/bench_share_coverage.py --seeds 1000``.
 For each scenario and seed it generates the survey (:func:`vsr_analysis.synth.replica.simulate_with_frame`,
