@@ -19,21 +19,22 @@
 # (lack of policy coherence): the state works in sectors, and the municipalities and county authorities, who must
 # make the goals work together locally, meet it piece by piece {cite}`ks2024`.
 #
-# **How the instrument reads it.** Two items of the barrier question name the state's part: *a sectorised state /
-# lack of policy coherence* (`barrier_policy_coherence`) and *national support and guidance*
-# (`barrier_national_guidance`). A municipality names the state-level barrier when it names either.
+# **How the instrument reads it.** The barrier question has an item for exactly this barrier: *a sectorised state /
+# lack of policy coherence* (`barrier_policy_coherence`). *National support and guidance*
+# (`barrier_national_guidance`) is another barrier of the same question (one of those F8's ranking compares); it is
+# shown beside policy coherence as a description and never pooled with it for the verdict.
 #
 # **Hypothesis, primary test and decision rule (pre-specified in `claims.yml`, rule `share_above`).** More than one
-# in four municipalities (raked to the frame of 356) name either barrier — one in four, not one in two, because
-# the finding says the barrier exists, not that most name it. One-sided test that the raked share exceeds 0.25
-# (Wilson interval at Kish's effective n, finite-population correction). **Supported** when the test rejects at
-# the (Holm-adjusted) level; **not supported** when the upper confidence limit lies below 0.25; otherwise
-# **inconclusive**.
+# in four municipalities (raked to the frame of 356) name lack of policy coherence — one in four, not one in two,
+# because the finding says the barrier exists, not that most name it. One-sided test that the raked share exceeds
+# 0.25 (linearised raked share, response as Poisson sampling; Wilson interval at the design-effective n).
+# **Supported** when the test rejects at the (Holm-adjusted) level; **not supported** when the upper confidence
+# limit lies below 0.25; otherwise **inconclusive**.
 #
-# **Municipalities and county authorities.** F8 says the county authorities point to missing national support
-# and guidance. The 11 county authorities are described beside the municipalities — never pooled with them, never
-# weighted, never in the verdict — as counts with exact Clopper–Pearson intervals {cite}`clopper1934`, with
-# Fisher's exact test as an exploratory comparison. On a confidential file their small cells are suppressed.
+# **Municipalities and county authorities.** The 11 county authorities are described beside the municipalities —
+# never pooled with them, never weighted, never in the verdict — as counts with exact Clopper–Pearson intervals
+# {cite}`clopper1934`. Whether they name these barriers at least as often as the municipalities is a claim of its
+# own (the county authorities' chapter). On a confidential file their small cells are suppressed.
 
 # %% tags=["parameters"]
 survey = "synthetic:vsr-narrative:2021"
@@ -51,7 +52,7 @@ import numpy as np
 import matplotlib.pyplot as plt
 import seaborn as sns
 from vsr_analysis.claims import group_release
-from vsr_analysis.claims.coherence_evidence import EITHER, ITEMS, f10_evidence, f10_variants, joint_cells_small, municipal_table, with_either
+from vsr_analysis.claims.coherence_evidence import ITEMS, f10_evidence, f10_variants, municipal_table
 from vsr_analysis.claims.ledger import load_claims_spec
 from vsr_analysis.claims.share_reporting import numeric, sensitivity_table
 from vsr_analysis.data.codebook import load_codebook
@@ -63,8 +64,10 @@ spec = load_claims_spec()
 alpha = float(spec["alpha"])
 claim_entry = next(c for c in spec["claims"] if c["id"] == claim)
 threshold = float(claim_entry["rule_parameters"]["threshold"])
+item = claim_entry["outcome"]["item"]  # the claim's declared item (policy coherence)
+items = [item, *(i for i in ITEMS if i != item)]  # described: the claim's item first, then national guidance
 codebook = load_codebook()
-labels = {i: codebook.item(i).label["en"].replace("Barrier: ", "") for i in ITEMS} | {EITHER: "either of the two"}
+labels = {i: codebook.item(i).label["en"].replace("Barrier: ", "") for i in items}
 resp, counties = ctx.respondents, ctx.data.counties
 markdown(f":::{{admonition}} Claim {claim}: {claim_entry['finding']}\n:class: important\n"
          f"**Hypothesis.** {claim_entry['hypothesis'].strip()}\n\n**Primary test.** {claim_entry['primary_test']}\n\n"
@@ -74,37 +77,30 @@ markdown(f":::{{admonition}} Claim {claim}: {claim_entry['finding']}\n:class: im
 # ## Primary test
 
 # %%
-ev = f10_evidence(ctx.data.frame, threshold=threshold, margins=ctx.data.weight_info["margins"])
+ev = f10_evidence(ctx.data.frame, threshold=threshold, item=item, margins=ctx.data.weight_info["margins"])
 t = ev["test"]
-ctx.stop_unless_estimable(int(t["n"] or 0), "an answer on the two barriers", kind="count")
-markdown(f"Raked share of municipalities naming lack of policy coherence or of national support and guidance: "
+ctx.stop_unless_estimable(int(t["n"] or 0), "an answer on the barrier question", kind="count")
+markdown(f"Raked share of municipalities naming {labels[item].lower()}: "
          f"**{t['estimate']:.3f}** (95 % CI {t['ci_low']:.3f} to {t['ci_high']:.3f}); one-sided p (share > "
          f"{threshold:g}) = **{t['p_value']:.3g}**; n = {t['n']} of {frame_size} municipalities.")
-if ctx.synthetic and ctx.data.truth and "f10_state_barrier" in ctx.data.truth:
-    tr = ctx.data.truth["f10_state_barrier"]
-    markdown(f"*Simulated data:* under the scenario the true share of the frame is {tr['realised_frame']:.3f} "
-             f"(model expectation {tr['expected_frame']:.3f}); the claim is true in this simulation when it "
-             f"exceeds {threshold:g}.")
+truth = (ctx.data.truth or {}).get("claims", {}).get(claim, {}) if ctx.synthetic else {}
+if truth.get("true_value") is not None:
+    markdown(f"*Simulated data:* under the scenario the true share of the frame is {truth['true_value']:.3f}; the "
+             f"claim is true in this simulation when it exceeds {threshold:g}.")
 
 # %% [markdown]
 # ## Municipalities and county authorities
 
 # %%
-muni = municipal_table(resp, labels, population_size=frame_size, design=ev["design"])
+muni = municipal_table(resp, labels, population_size=frame_size, items=items, design=ev["design"])
 muni_counts = ["municipalities answering", "municipalities naming it"]
-if ctx.data.confidential and joint_cells_small(resp):  # the "either" counts would give a small joint cell back
-    muni.loc[muni["item"] == EITHER, muni_counts] = ".."
-ctx.table("municipalities", muni, "Municipalities naming each state-level barrier (raked; 95 % intervals as in the primary test)", count_columns=muni_counts,
-          cells=group_release.item_share_cells(muni, resp, answering=muni_counts[0], with_it=muni_counts[1], items=ITEMS))
+ctx.table("municipalities", muni, "Municipalities naming each state-level barrier, each on its own (raked; 95 % intervals as in the primary test)", count_columns=muni_counts,
+          cells=group_release.item_share_cells(muni, resp, answering=muni_counts[0], with_it=muni_counts[1], items=items))
 muni = ctx.released("municipalities")  # the sentences and the figure show what was released
-# The county "either" count is left out on a confidential file: with the two items' counts it would give away
-# how many name one barrier but not the other, a cell the rule may need to hide.
-county_items = list(ITEMS) + ([] if ctx.data.confidential else [EITHER])
-cty = item_counts(with_either(counties), county_items, labels, municipalities=with_either(resp)) if len(counties) else None
+cty = item_counts(counties, items, labels, municipalities=resp) if len(counties) else None
 if cty is not None:
     ctx.table("county_authorities", cty, "County authorities naming each state-level barrier (counts, exact 95 % CI; "
-              "never pooled with municipalities)", count_columns=ITEM_COUNT_COLUMNS,
-              cells=item_cells(cty, [i for i in county_items if i != EITHER], counties))
+              "never pooled with municipalities)", count_columns=ITEM_COUNT_COLUMNS, cells=item_cells(cty, items, counties))
     shown = ctx.released("county_authorities")
     sentences = [describe_count(row, f"name {row['item'].lower()}") for _, row in shown.iterrows()]
     c_share, m_share = numeric(shown["county share"]), numeric(shown["municipal share (weighted)"])
@@ -138,7 +134,7 @@ ax.set_xlim(0, 100)
 ax.set_xlabel("Share naming the barrier (%)")
 ax.set_title(wrap("State-level barriers: municipalities and county authorities", 40))
 legend_below(ax)  # below the data
-ctx.figure(fig, "state_barriers", alt="Horizontal bars of the raked share of municipalities naming lack of policy coherence, lack of national support and guidance, and either, with 95 % intervals; diamonds with exact intervals for the county authorities; a dashed line at the claim's level",
+ctx.figure(fig, "state_barriers", alt="Horizontal bars of the raked share of municipalities naming lack of policy coherence and lack of national support and guidance, with 95 % intervals; diamonds with exact intervals for the county authorities; a dashed line at the claim's level",
            caption="Municipalities (bars, raked, 95 % Wilson intervals) and county authorities (diamonds, exact "
                    "Clopper–Pearson intervals; cells hidden by the disclosure rule are left out); dashed: the level in the claim.")
 
@@ -146,12 +142,11 @@ ctx.figure(fig, "state_barriers", alt="Horizontal bars of the raked share of mun
 # ## Robustness
 #
 # The primary result without any finite-population factor, with the old global factor 1 − n/N, and unweighted;
-# each item alone; a conservative reading of item non-response (a municipality that skipped the barrier question
-# counted as naming neither). Each row shows the rule's decision at the
-# unadjusted α.
+# a conservative reading of item non-response (a municipality that skipped the barrier question counted as not
+# naming the barrier). Each row shows the rule's decision at the unadjusted α.
 
 # %%
-robust = sensitivity_table(claim_entry, alpha, f10_variants(ctx.data.frame, ev["design"], threshold, labels))
+robust = sensitivity_table(claim_entry, alpha, f10_variants(ctx.data.frame, ev["design"], threshold, labels, item=item))
 ctx.table("robustness", robust, "The decision rule under each variant (unadjusted α)", count_columns=["n"])
 
 # %% [markdown]

@@ -16,19 +16,24 @@
 # # F8 — Barriers: capacity, competence, methods and tools, political ownership
 #
 # **What the report says.** The 2024 KS presentation of the VSR survey lists what holds municipalities back
-# (slide "Visse barrierer hindrer fremgang"): lack of resource capacity, of competence, of methods and tools,
-# and of political ownership; a sectorised state without policy coherence ("Manglende samstemt politikk").
+# (slide "Visse barrierer hindrer fremgang"): lack of resource capacity, of competence on the goals, of methods and
+# tools, and of political ownership are the largest barriers. The same slide's remark about the county authorities
+# is a claim of its own (the county authorities' chapter), not part of F8.
 #
-# **Hypothesis (pre-specified in `claims.yml`).** Lack of resource capacity is a main barrier for most
-# municipalities: more than half name it (`barrier_capacity` = 1). Differences between size classes and
-# between municipalities and county authorities are explored.
+# **Hypothesis (pre-specified in `claims.yml`).** The finding is a ranking: each of the four named barriers is
+# named by more municipalities (weighted to the frame) than every other barrier the instrument asks about
+# (national support and guidance, funding, a sectorised state / lack of policy coherence).
 #
-# **Primary test and decision rule (`share_above`).** A one-sided test that the raked share of municipalities
-# naming resource capacity exceeds 0.5. Its variance treats response as Poisson sampling from the frame of 356
-# with cross-validated response probabilities, linearised for the raking (the weighting page gives the
-# estimator, {cite}`sarndal2005`), and the Wilson interval uses the design-effective n, adjusted for the degrees of freedom of the estimated design effect. **Supported** when
-# the test rejects at the (Holm-adjusted) level; **not supported** when the upper confidence limit lies below 0.5; otherwise
-# **inconclusive**.
+# **Primary test and decision rule (`share_ranking`).** Every named barrier against every other barrier: 4 × 3 = 12
+# one-sided tests that the difference of the two raked shares, over the same respondents, is positive. A
+# municipality names several barriers, so the two answers of one municipality go together: the variance of each
+# difference is the linearised variance of the paired differences on the design of the share claims (response as
+# Poisson sampling from the frame of 356 with cross-validated response probabilities, linearised for the raking;
+# the weighting page gives the estimator, {cite}`sarndal2005`), with Student's t at the degrees of freedom of the
+# difference's estimated design effect. The ranking needs all 12, so F8's p-value is the largest of the 12
+# (intersection–union: no adjustment across them). **Supported** when it is below F8's Holm level; **not
+# supported** when another barrier is named significantly more often than a named one (each such comparison
+# Bonferroni-adjusted over the 12, then Holm); otherwise **inconclusive**.
 #
 # **Exploratory comparisons.** For every barrier: municipalities below against above the frame's median
 # population (the definition of "big" in F4), and county authorities against municipalities. These are
@@ -40,7 +45,6 @@ survey = "synthetic:vsr-narrative:2021"
 param_set = "f8-barriers"
 results_dir = None
 claim = "F8"
-primary_item = "barrier_capacity"
 barrier_group = "barriers"
 frame_size = 356
 fdr = 0.05
@@ -48,7 +52,7 @@ fdr = 0.05
 # %%
 from vsr_analysis.chapter import start, markdown
 ctx = start(survey=survey, param_set=param_set, results_dir=results_dir, parameters=dict(
-    claim=claim, primary_item=primary_item, barrier_group=barrier_group, frame_size=frame_size, fdr=fdr))
+    claim=claim, barrier_group=barrier_group, frame_size=frame_size, fdr=fdr))
 
 # %%
 import pandas as pd
@@ -58,10 +62,10 @@ from vsr_analysis.stats.item_shares import item_comparisons, item_share_table, i
 from vsr_analysis.claims import share_evidence as se
 from vsr_analysis.claims import share_figures
 from vsr_analysis.claims import barrier_release as br
+from vsr_analysis.claims.ranking_evidence import ranking_evidence, ranking_robustness
 from vsr_analysis.claims.robustness_text import disagreement_sentences
-from vsr_analysis.claims.share_text import design_effect_text
 
-threshold = float(ctx.claim["rule_parameters"]["threshold"])
+top, ranked = list(ctx.claim["analysis"]["top"]), list(ctx.claim["outcome"]["ranked"])
 codebook = load_codebook()
 barriers = codebook.items_in_group(barrier_group)
 
@@ -90,28 +94,34 @@ _ = ctx.table("barrier_shares", overall,
 shown = br.as_numbers(ctx.released("barrier_shares"), ["barrier", "item"])  # figures: what the table released
 
 # %%
-markdown(f"{ctx.ref('barrier_shares')} draws the shares of {ctx.ref('barrier_shares', 'table')} against the claim's level of one half.")
-fig = share_figures.barrier_shares_figure(shown, threshold, counties=bool(len(counties)))
+markdown(f"{ctx.ref('barrier_shares')} draws the shares of {ctx.ref('barrier_shares', 'table')}; the finding names "
+         + ", ".join(short(i) for i in top) + " as the largest.")
+fig = share_figures.barrier_shares_figure(shown, None, counties=bool(len(counties)))
 _ = ctx.figure(fig, "barrier_shares",
-               alt="Horizontal bar chart of the weighted share of municipalities naming each barrier with 95 % intervals, diamonds for the county authorities' shares and a dashed line at 50 %",
+               alt="Horizontal bar chart of the weighted share of municipalities naming each barrier with 95 % intervals and diamonds for the county authorities' shares",
                caption="Weighted share of municipalities naming each barrier (bars, 95 % Wilson intervals) and the "
-                       "share of county authorities (diamonds); the dashed line marks one half.")
+                       "share of county authorities (diamonds).")
 
 # %% [markdown]
-# ## Primary test: do most municipalities name resource capacity?
+# ## Primary test: is each named barrier named more often than every other barrier?
 
 # %%
-analysis = se.share_claim_analysis(frame, ctx.claim, ctx.alpha, item=primary_item, margins=ctx.data.weight_info["margins"])
-primary = analysis.primary
-ctx.stop_unless_estimable(int(primary["n"] or 0), "an answer on the barrier question", kind="count")
-if primary["estimate"] is None:
-    markdown(f"**No estimate.** {primary['note'].capitalize()}. The decision rule reads this as *inconclusive*.")
-else:
-    markdown(f"Weighted share naming **{short(primary_item)}**: **{primary['estimate']:.3f}** (95 % CI "
-             f"{primary['ci_low']:.3f} to {primary['ci_high']:.3f}); one-sided p (share > {threshold:g}) = "
-             f"**{primary['p_value']:.3g}**; n = {primary['n']}, {design_effect_text(primary['n'], primary['n_eff'])}.")
-for note in analysis.notes:
-    markdown(f"*{note}*")
+design = se.share_design(frame, ctx.data.weight_info["margins"])
+pairs, ev = ranking_evidence(frame, top, ranked, design=design)
+ctx.stop_unless_estimable(int(ev["n"]), "an answer on the barrier question", kind="count")
+pairs = pairs.assign(**{"named barrier": pairs["named"].map(short), "other barrier": pairs["other"].map(short)})
+pairs = pairs[["named barrier", "other barrier", *pairs.columns[:-2]]].drop(columns="pair")
+pairs = br.hide_joint_values(pairs, resp, ctx.data.confidential)  # a small joint cell: no interval, no p shown
+_ = ctx.table("ranking", pairs, "Each named barrier against each other barrier: difference of the raked shares over "
+              "the same respondents (95 % interval), one-sided p-value that the named one is named more often, and "
+              "the opposite one", count_columns=["n"], numbered=True, cells=br.ranking_cells(pairs, resp))
+shown_pairs = br.as_numbers(ctx.released("ranking"), ["named barrier", "other barrier", "named", "other"])
+worst = shown_pairs.loc[shown_pairs["p_value"].idxmax()] if shown_pairs["p_value"].notna().any() else None
+markdown(f"{ctx.ref('ranking', 'table')} shows the {len(pairs)} comparisons. " + (
+    f"The weakest is **{worst['named barrier']}** against **{worst['other barrier']}**: difference "
+    f"{worst['difference']:.3f} (95 % CI {worst['ci_low']:.3f} to {worst['ci_high']:.3f}), one-sided p = "
+    f"**{worst['p_value']:.3g}**, F8's p-value before the Holm adjustment across the claims."
+    if worst is not None else "No comparison could be shown."))
 
 # %% [markdown]
 # ## By size band
@@ -165,14 +175,15 @@ markdown(f"**{len(found)}** of {len(comparisons)} comparisons are discoveries at
 # %% [markdown]
 # ## Robustness
 #
-# The primary result beside other variances (none, and the old global finite-population correction that treats
-# the respondents as a simple random sample), the unweighted share, and a conservative reading of item
-# non-response (a municipality that left the barrier question blank counted as not naming the barrier).
+# The ranking test beside other variances (none, and the old global finite-population correction that treats the
+# respondents as a simple random sample), unweighted shares, and a conservative reading of item non-response (a
+# municipality that left the barrier question blank counted as naming no barrier).
 
 # %%
-robust = analysis.robustness
+robust = ranking_robustness(frame, ctx.claim, top, ranked, design, ctx.alpha)
 _ = ctx.table("robustness", robust, "The decision rule under each variant (unadjusted α)", count_columns=["n"])
-markdown(" ".join(disagreement_sentences(robust, label="variant", estimate="share", alpha=ctx.alpha)))
+markdown(" ".join(disagreement_sentences(robust, label="variant", estimate="smallest difference", alpha=ctx.alpha,
+                                        p_value="largest p")))
 
 # %% [markdown]
 # ## Verdict
@@ -180,15 +191,10 @@ markdown(" ".join(disagreement_sentences(robust, label="variant", estimate="shar
 # %%
 evidence = ctx.evidence(
     claim=claim,
-    primary={"method": f"one-sided test that the raked share naming {primary_item} exceeds {threshold:g} "
-                       "(linearised raked share, response as Poisson sampling with cross-validated propensities; "
-                       "Wilson interval at the design-effective n)",
-             "estimate": primary["estimate"], "ci_low": primary["ci_low"], "ci_high": primary["ci_high"],
-             "p_value": primary["p_value"]},
-    n=primary["n"],
-    rule_inputs={},
+    primary=ev["primary"],
+    n=ev["n"],
+    rule_inputs=ev["rule_inputs"],
     sensitivity=robust.to_dict(orient="records"),
-    notes=analysis.notes,
     exploratory={"method": f"Benjamini-Hochberg at FDR {fdr:g}", "tests": len(comparisons),
                  "discoveries": int(len(found))},
 )

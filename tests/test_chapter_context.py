@@ -8,19 +8,22 @@ from vsr_analysis import paths
 from vsr_analysis.chapter import Context, stamped_parameters
 
 
-def _ctx(tmp_path, **parameters):
+def _ctx(tmp_path, param_set="f8-barriers", **parameters):
     data = SimpleNamespace(confidential=False, spec="synthetic:x:1")
-    return Context(data, "f8-barriers", tmp_path, parameters)
+    return Context(data, param_set, tmp_path, parameters)
 
 
 def test_claim_alpha_and_decide(tmp_path):
     spec = yaml.safe_load((paths.project_root() / "claims.yml").read_text(encoding="utf-8"))
-    ctx = _ctx(tmp_path, claim="F8")
-    assert ctx.claim["id"] == "F8" and ctx.claim["rule"] == "share_above"
+    # F8's chapter reads its own claim, a ranking now (its rule's decisions: tests/test_share_ranking.py)
+    assert _ctx(tmp_path, claim="F8").claim["rule"] == "share_ranking"
+    ctx = _ctx(tmp_path, "f10-policy-coherence", claim="F10")
+    assert ctx.claim["id"] == "F10" and ctx.claim["rule"] == "share_above"
     assert ctx.alpha == float(spec["alpha"])
-    assert ctx.decide({"estimate": 0.7, "ci_high": 0.8, "p_value": ctx.alpha / 2}).verdict == "supported"
-    assert ctx.decide({"estimate": 0.3, "ci_high": 0.4, "p_value": 0.99}).verdict == "not supported"
-    assert ctx.decide({"estimate": 0.5, "ci_high": 0.6, "p_value": 0.3}).verdict == "inconclusive"
+    t = float(ctx.claim["rule_parameters"]["threshold"])
+    assert ctx.decide({"estimate": t + 0.2, "ci_high": t + 0.3, "p_value": ctx.alpha / 2}).verdict == "supported"
+    assert ctx.decide({"estimate": t - 0.2, "ci_high": t - 0.1, "p_value": 0.99}).verdict == "not supported"
+    assert ctx.decide({"estimate": t, "ci_high": t + 0.1, "p_value": 0.3}).verdict == "inconclusive"
 
 
 def test_claim_without_claim_parameter_is_a_clear_error(tmp_path):

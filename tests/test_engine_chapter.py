@@ -235,6 +235,28 @@ def test_f8_tables_through_the_engine(f8_planted, tmp_path, monkeypatch):
     assert report["determined_answers"] == 0 and report["recomputable_counts"] == 0
 
 
+def test_f8_ranking_table_through_the_engine(f8_planted, tmp_path, monkeypatch):
+    """F8's pairwise ranking table beside the chapter's other tables: its weighted shares are released at the
+    engine's coarse precision, and the build's audit finds nothing it gives away."""
+    from vsr_analysis.claims import barrier_release as br
+    from vsr_analysis.claims.ranking_evidence import ranking_evidence
+    from vsr_analysis.claims.share_evidence import share_design
+    from vsr_analysis.claims.spec import load_claims
+
+    ctx = _chapter(f8_planted, tmp_path, monkeypatch, "on")
+    _f8_tables(ctx)
+    f8 = load_claims()["F8"]
+    design = share_design(ctx.frame, ctx.data.weight_info["margins"])
+    pairs, ev = ranking_evidence(ctx.frame, f8.analysis["top"], f8.outcome.ranked, design=design)
+    ctx.table("ranking", pairs, "r", count_columns=["n"], cells=br.ranking_cells(pairs, ctx.respondents), show=False)
+    released = br.as_numbers(ctx.released("ranking"), ["named", "other", "pair"])
+    assert len(released) == 12
+    shown = released["share named"].dropna().astype(float)
+    assert (shown == shown.round(sdc.WEIGHTED_SHARE_DIGITS)).all()  # never the six-digit shares
+    report = audit_stage(ctx.results_dir.parent.parent)
+    assert report["determined_answers"] == 0 and report["recomputable_counts"] == 0
+
+
 def test_f8_tables_without_the_engine_leak(f8_planted, tmp_path, monkeypatch):
     ctx = _chapter(f8_planted, tmp_path, monkeypatch, "off")
     _f8_tables(ctx)

@@ -10,7 +10,7 @@ import pytest
 
 from vsr_analysis.build.generated_pages import recommendations_page
 from vsr_analysis.claims import ledger
-from vsr_analysis.claims.coherence_evidence import EITHER, either_named, f10_evidence, municipal_table
+from vsr_analysis.claims.coherence_evidence import ITEMS, either_named, f10_evidence, municipal_table
 from vsr_analysis.claims.progress_evidence import f9_evidence, progress_by_stage, rung_shares
 from vsr_analysis.claims.share_reporting import publishable, sensitivity_table, share_below_test
 from vsr_analysis.stats.shares import share_test
@@ -46,7 +46,9 @@ def test_f9_and_f10_are_prespecified_with_the_rules_the_issue_names():
     assert f9["rule"] == "share_below" and f9["rule_parameters"]["threshold"] == 0.5
     assert "cannot test" in f9["untestable_part"] or "no verdict" in f9["untestable_part"]
     assert f10["rule"] == "share_above" and 0 < f10["rule_parameters"]["threshold"] < 0.5
-    assert "barrier_policy_coherence" in f10["primary_test"] and "barrier_national_guidance" in f10["primary_test"]
+    # F10 is the finding's own barrier, policy coherence alone: national guidance (another barrier) is not pooled in
+    assert "barrier_policy_coherence" in f10["primary_test"] and "barrier_national_guidance" not in f10["primary_test"]
+    assert f10["outcome"] == {"item": "barrier_policy_coherence", "label": f10["outcome"]["label"]}
     assert f9["confirmatory"] and f10["confirmatory"]
 
 
@@ -153,30 +155,32 @@ def test_either_named_knows_when_it_cannot_know():
     assert np.isnan(got[3]) and np.isnan(got[4])  # a 0 beside a blank, and two blanks: unknown
 
 
-@pytest.mark.parametrize("rate,expected", [(0.25, "supported"), (0.05, "not supported")])
+@pytest.mark.parametrize("rate,expected", [(0.4, "supported"), (0.05, "not supported")])
 def test_f10_evidence_gives_the_rules_decision(rate, expected):
     rng = np.random.default_rng(7)
     n = 280
     df = pd.DataFrame(
         {
             "barrier_policy_coherence": (rng.random(n) < rate).astype(float),
-            "barrier_national_guidance": (rng.random(n) < rate).astype(float),
+            "barrier_national_guidance": (rng.random(n) < 0.3).astype(float),
             "weight": np.ones(n),
         }
     )
     frame, design = _as_frame(df)
     ev = f10_evidence(frame, threshold=0.25, **design)
-    assert ev["primary"]["estimate"] == pytest.approx(either_named(df).mean())
+    assert ev["primary"]["estimate"] == pytest.approx(df["barrier_policy_coherence"].mean())
     assert ledger.decide(CLAIMS["F10"], ev, 0.05, ev["primary"]["p_value"]).verdict == expected
+    # another barrier never carries the verdict: national guidance named by everyone leaves F10's evidence as it is
+    everyone = frame.assign(barrier_national_guidance=1.0)
+    assert f10_evidence(everyone, threshold=0.25, **design)["primary"] == ev["primary"]
     table = municipal_table(df, {}, population_size=356)
-    assert table["item"].tolist() == ["barrier_policy_coherence", "barrier_national_guidance", EITHER]
-    assert table["share (weighted)"].iloc[2] == pytest.approx(ev["primary"]["estimate"])
-    assert table["share (weighted)"].iloc[2] >= table["share (weighted)"].iloc[:2].max()
-    # with the evidence's design the "either" row shows the primary interval itself
+    assert table["item"].tolist() == list(ITEMS)  # each barrier on its own row, no pooled "either" row
+    assert table["share (weighted)"].iloc[0] == pytest.approx(ev["primary"]["estimate"])
+    # with the evidence's design F10's row shows the primary interval itself
     resp = frame[frame["responded"].astype(bool)]
     primary_rows = municipal_table(resp, {}, population_size=356, design=ev["design"])
-    either = primary_rows.iloc[2]
-    assert (either["ci_low"], either["ci_high"]) == (ev["test"]["ci_low"], ev["test"]["ci_high"])
+    own = primary_rows.iloc[0]
+    assert (own["ci_low"], own["ci_high"]) == (ev["test"]["ci_low"], ev["test"]["ci_high"])
 
 
 def test_sensitivity_table_and_publishable():
@@ -232,6 +236,12 @@ def test_decide_functions_run_the_chapters_analysis_on_a_replica_file():
     margins = data.weight_info["margins"]
     ev9 = f9_evidence(data.frame, threshold=0.5, margins=margins)
     ev10 = f10_evidence(data.frame, threshold=0.25, margins=margins)
+    # the chapter's function and vsr simulate's (the declared share test) give the same evidence
+    from vsr_analysis.claims.spec import load_claims
+    from vsr_analysis.simulate.registry import share_vs_threshold
+
+    sim = share_vs_threshold(data, load_claims()["F10"], {}, 0)
+    assert sim["primary"] == {k: ev10["primary"][k] for k in sim["primary"]}
     d9 = ledger.decide(CLAIMS["F9"], ev9, 0.05, ev9["primary"]["p_value"])
     d10 = ledger.decide(CLAIMS["F10"], ev10, 0.05, ev10["primary"]["p_value"])
     # the robustness rows start with the primary itself; without a finite-population factor the interval widens
@@ -242,5 +252,5 @@ def test_decide_functions_run_the_chapters_analysis_on_a_replica_file():
     truth = data.truth
     # the scenario makes both claims true (F9: frame share below 0.5; F10: above 0.25) and the rules say so
     assert truth["f9_measures_progress"]["realised_frame"] < 0.5 and d9.verdict == "supported"
-    assert truth["f10_state_barrier"]["realised_frame"] > 0.25 and d10.verdict == "supported"
+    assert truth["claims"]["F10"]["true_value"] > 0.25 and d10.verdict == "supported"
     assert ev9["primary"]["ci_low"] < truth["f9_measures_progress"]["realised_frame"] < ev9["primary"]["ci_high"]

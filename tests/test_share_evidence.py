@@ -45,7 +45,10 @@ def test_share_claim_outcomes_come_from_the_declaration(tmp_path):
     path.write_text(yaml.safe_dump(doc), encoding="utf-8")
     outcomes = se.share_claim_outcomes(load_claims(path))
     assert outcomes["F6"] == {"item": "maturity_stage", "min_stage": 2, "subset_item": "sdg_in_planning_strategy"}
-    assert "F9" not in outcomes and "F10" not in outcomes  # below its level / any of two items: own evidence
+    assert "F9" not in outcomes  # below its level: own evidence
+    assert "F8" not in outcomes  # a ranking of the barriers, not one share against a level
+    # F10 is one item against a level from above (policy coherence alone, no longer any of two items)
+    assert outcomes["F10"] == {"item": "barrier_policy_coherence", "min_stage": None, "subset_item": None}
 
 
 def test_items_without_management_needs_both_stage3_items():

@@ -88,23 +88,32 @@ def test_expected_share_of_a_declared_outcome_is_the_truth_jsons():
         assert expected_claim_share(claims["F7"], doc) == pytest.approx(
             expected["stage_ge3_among_management"], abs=1e-6
         )
-        assert expected_claim_share(claims["F8"], doc) == pytest.approx(expected["barrier_capacity"], abs=1e-6)
+        f8_holds, f8_margin = model_truth(claims["F8"], doc)  # the ranking's margin, from the expected shares
+        named = [expected[i] for i in claims["F8"].analysis["top"]]
+        others = [expected[i] for i in claims["F8"].outcome.ranked if i not in claims["F8"].analysis["top"]]
+        assert f8_margin == pytest.approx(min(named) - max(others), abs=1e-6) and f8_holds == (f8_margin > 0)
         assert expected_claim_share(claims["F2"], doc) == pytest.approx(expected["stage_ge1"], abs=1e-6)
         assert expected_claim_share(claims["F9"], doc) == pytest.approx(
             truth["f9_measures_progress"]["expected_frame"], abs=1e-6
         )
         assert expected_claim_share(claims["F10"], doc) == pytest.approx(
-            truth["f10_state_barrier"]["expected_frame"], abs=1e-6
+            truth["barrier_shares"][claims["F10"].outcome.item]["expected_frame"], abs=1e-6
         )
 
 
 def test_truth_json_carries_realised_frame_values():
     rows, truth = replica.generate("vsr-narrative", 5)
     assert truth["claims"]["F1"]["true_value"] == truth["coefficients"]["political_anchoring"]
-    f8 = truth["claims"]["F8"]["true_value"]
+    f10 = truth["claims"]["F10"]["true_value"]
     # the realised frame share includes non-respondents, so it differs from the respondents' share
-    respondents = rows.loc[rows["unit_type"] == "municipality", "barrier_capacity"].dropna().astype(int)
-    assert 0 < f8 < 1 and abs(f8 - respondents.mean()) < 0.1
+    respondents = rows.loc[rows["unit_type"] == "municipality", "barrier_policy_coherence"].dropna().astype(int)
+    assert 0 < f10 < 1 and abs(f10 - respondents.mean()) < 0.1
+    assert f10 == pytest.approx(truth["barrier_shares"]["barrier_policy_coherence"]["realised_frame"], abs=1e-6)
+    # F8's realised value is the ranking's margin in the frame: smallest named share minus largest other share
+    shares = {k: v["realised_frame"] for k, v in truth["barrier_shares"].items()}
+    named = ("barrier_capacity", "barrier_competence", "barrier_methods_tools", "barrier_political_ownership")
+    margin = min(shares[i] for i in named) - max(v for k, v in shares.items() if k not in named)
+    assert truth["claims"]["F8"]["true_value"] == pytest.approx(margin, abs=1e-5)
     assert truth["claims"]["F3"]["true_value"] is None
 
 

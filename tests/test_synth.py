@@ -89,6 +89,8 @@ def _project_copy(tmp_path: Path, monkeypatch) -> Path:
     shutil.copytree(paths.scenarios_dir(), root / "data" / "scenarios")
     shutil.copytree(paths.register_dir(), root / "data" / "register")
     shutil.copy2(paths.codebook_path(), root / "data" / "codebook.yml")
+    # the replica's truth file states each claim's truth, which claims.yml declares (F8's ranked barriers, F10's item)
+    shutil.copy2(paths.project_root() / "claims.yml", root / "claims.yml")
     monkeypatch.setenv("VSR_PROJECT_ROOT", str(root))
     return root / "data" / "scenarios"
 

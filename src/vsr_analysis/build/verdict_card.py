@@ -213,6 +213,19 @@ def estimate(entry: dict, claim: dict | None, evidence: dict | None = None) -> E
             "share of the county authorities minus the raked share of the municipalities",
             f"the lower limit of that interval above −{100 * margin:.0f} percentage points (not lower by the margin)",
         )
+    if rule == "share_ranking":
+        e = _num(p.get("estimate"))
+        value = "not estimated" if e is None else f"{100 * e:+.0f} percentage points"
+        if e is not None and _num(p.get("ci_low")) is not None:
+            value += f" [{100 * p['ci_low']:+.0f}, {100 * p['ci_high']:+.0f}]"
+        components = (((evidence or {}).get("rule_inputs") or {}).get("components")) or {}
+        return Estimate(
+            value,
+            "smallest lead of a named item's weighted share over another item's (same respondents)",
+            "every named item named significantly more often than every other item (one-sided"
+            + (f", all {len(components)} comparisons" if components else ", every comparison")
+            + ")",
+        )
     if rule == "existence":
         e = _num(p.get("estimate"))
         value = "not counted" if e is None else f"{e:.0f}"  # the unit says what is counted

@@ -1,12 +1,14 @@
 """What each number of F8's tables counts, for the disclosure engine (``Context.table(cells=...)``).
 
 F8 publishes the same barrier counts three times: the overall table (municipalities and county authorities), the
-table by size band with its "all municipalities" rows, and the comparisons (a county share beside n). Declaring
+table by size band with its "all municipalities" rows, and the comparisons (a county share beside n); the
+ranking's pairwise table repeats the municipal weighted shares beside the number answering. Declaring
 the cells lets the engine suppress them together within the chapter, and the build's audit across chapters.
 """
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from vsr_analysis.claims.group_release import INTERVAL, unit_ids, weights_of
@@ -80,3 +82,50 @@ def comparison_cells(comparisons: pd.DataFrame, counties: pd.DataFrame, items: l
              "dependents": derived},
         ]  # fmt: skip
     return cells
+
+
+#: a ranking row's values that two weighted shares give away (the difference, its interval, the tests)
+RANKING_DERIVED = ["difference", "ci_low", "ci_high", "p_value", "p_opposite"]
+
+
+def ranking_cells(table: pd.DataFrame, resp: pd.DataFrame) -> list[dict]:
+    """``ranking_evidence``'s pairwise table: per pair the municipalities answering and the two weighted shares
+    (items in the ``named`` and ``other`` columns); the difference, its interval and p-values go with the shares."""
+    ids, weights = unit_ids(resp), weights_of(resp)
+    cells = []
+    for row, named, other in zip(table.index, table["named"], table["other"]):
+        cells.append({"row": row, "column": "n", "item": named, "levels": [0, 1], "members": ids})
+        for column, item in (("share named", named), ("share other", other)):
+            if pd.notna(pd.to_numeric(pd.Series([table.at[row, column]]), errors="coerce").iloc[0]):
+                cells.append({"row": row, "column": column, "item": item, "kind": "share", "levels": [1],
+                              "members": ids, "weights": weights, "dependents": RANKING_DERIVED})  # fmt: skip
+    return cells
+
+
+#: a ranking row's values that depend on the two items' joint table (the paired variance), not only on their shares
+RANKING_JOINT = ["ci_low", "ci_high", "p_value", "p_opposite"]
+
+
+def joint_cells_small(data: pd.DataFrame, items, minimum: int = 3) -> bool:
+    """Does a cell of the items' joint table (both, only one, only the other, neither) hold 1 to ``minimum`` - 1
+    units among those answering all of them?"""
+    x = np.column_stack([pd.to_numeric(data[i], errors="coerce").to_numpy(dtype=float) for i in items])
+    x = x[np.isfinite(x).all(axis=1)]
+    if not len(x):
+        return False
+    _, counts = np.unique(x, axis=0, return_counts=True)
+    return bool(((counts > 0) & (counts < minimum)).any())
+
+
+def hide_joint_values(table: pd.DataFrame, resp: pd.DataFrame, confidential: bool) -> pd.DataFrame:
+    """On a confidential file, the ranking rows whose two items' joint table has a cell of 1 or 2 units lose their
+    interval and p-values (``..``): the paired variance behind them is a function of that joint table, which the
+    disclosure engine, reasoning item by item, cannot see (the rule F10's former "either" row had).  The shares and
+    their difference depend on each item alone and stay."""
+    if not confidential:
+        return table
+    out = table.copy()
+    small = [joint_cells_small(resp, [a, b]) for a, b in zip(out["named"], out["other"])]
+    out[RANKING_JOINT] = out[RANKING_JOINT].astype(object)
+    out.loc[small, RANKING_JOINT] = ".."
+    return out

@@ -42,6 +42,11 @@ SCALES: dict[str, EstimateScale] = {
         "difference of proportions, -1 to 1; 0 = as often",
         True,
     ),
+    "share_ranking": EstimateScale(
+        "smallest difference between a named item's weighted share and another item's (same respondents)",
+        "difference of proportions, -1 to 1; 0 = named as often, positive = the named item leads",
+        True,
+    ),
     "not_prerequisite": EstimateScale(
         "NCA ceiling effect size of the condition", "0 to 1; 0 = no empty corner (not necessary)", False
     ),

@@ -248,6 +248,40 @@ def rule_intersection_union(evidence: dict, alpha: float, p: float | None, param
     )
 
 
+def rule_share_ranking(evidence: dict, alpha: float, p: float | None, params: dict) -> Decision:
+    """F8: a ranking, "the largest barriers": each named item is named more often than every other item.
+
+    ``p`` is the largest of the pairwise one-sided p-values (named item's raked share > other item's, over the
+    same respondents; ``claims.ranking_evidence``), Holm-adjusted at the claim's place in the family: supported
+    when it is below ``alpha``, i.e. every comparison holds (intersection-union).  not supported: some other item
+    is named significantly *more* often than a named one (route ``opposite:<pair>``, Bonferroni over the pairs by
+    the evidence function, then the same Holm adjustment).  Otherwise inconclusive; the reason names the pairs
+    not shown.
+    """
+    inputs = evidence.get("rule_inputs", {}) or {}
+    components = inputs.get("components", {}) or {}
+    if p is None or not components:
+        return Decision("inconclusive", "the shares could not be compared (no answers to compare)")
+    if p < alpha:
+        return Decision(
+            "supported",
+            f"every named item named more often than every other item ({len(components)} comparisons); "
+            f"largest one-sided p = {p:.3g} < {alpha:g}",
+        )
+    against = []
+    for name in sorted(components):
+        q = route_p(evidence, f"opposite:{name}")
+        if q is not None and q < alpha:
+            against.append(f"{name} reversed (p = {q:.3g})")
+    if against:
+        return Decision("not supported", "another item is named more often than a named one: " + "; ".join(against))
+    missing = sorted(n for n, c in components.items() if _num(c.get("p_value")) is None or c["p_value"] >= alpha)
+    return Decision(
+        "inconclusive",
+        f"largest one-sided p = {p:.3g} ≥ {alpha:g}; not shown at the unadjusted level: {', '.join(missing) or 'none'}",
+    )
+
+
 def _count_text(value) -> str:
     return str(value) if isinstance(value, str) else f"{int(value)}"
 
@@ -321,6 +355,7 @@ RULES = {
     "not_prerequisite": rule_not_prerequisite,
     "one_sided": rule_one_sided,
     "intersection_union": rule_intersection_union,
+    "share_ranking": rule_share_ranking,
     "existence": rule_existence,
     "noninferior": rule_noninferior,
 }

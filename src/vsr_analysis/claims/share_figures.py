@@ -197,9 +197,10 @@ def stage_vs_score_figure(comp: pd.DataFrame):
     return fig
 
 
-def barrier_shares_figure(overall: pd.DataFrame, threshold: float, counties: bool):
+def barrier_shares_figure(overall: pd.DataFrame, threshold: float | None, counties: bool):
     """F8: the weighted share naming each barrier (bars with intervals), the county authorities' share (diamonds,
-    when ``counties``) and the claim's level; barrier names wrapped, the legend below the axes."""
+    when ``counties``) and a level (``threshold``; None: no level line); barrier names wrapped, the legend below
+    the axes."""
     colors = sns.color_palette("colorblind")
     fig, ax = plt.subplots(figsize=(WIDTH, 0.55 * len(overall) + 2.2))
     ypos = np.arange(len(overall))[::-1]
@@ -210,7 +211,8 @@ def barrier_shares_figure(overall: pd.DataFrame, threshold: float, counties: boo
     if counties:
         ax.scatter(100 * overall["share, regional authorities"], ypos, marker="D", color=colors[1], zorder=3,
                    label="county authorities")  # fmt: skip
-    ax.axvline(100 * threshold, color=colors[3], ls="--", lw=1.2, label=f"half ({threshold:.0%})")
+    if threshold is not None:
+        ax.axvline(100 * threshold, color=colors[3], ls="--", lw=1.2, label=f"half ({threshold:.0%})")
     ax.set_yticks(ypos, [wrap(b, 22) for b in overall["barrier"]])
     ax.set_xlabel("Share naming the barrier (%)")
     ax.set_xlim(0, 100)

@@ -5,7 +5,8 @@ decision (``rule``, ``rule_parameters``, ``multiplicity``, ``confirmatory``):
 
 * ``outcome`` - what is measured on each unit: an ``item`` of the instrument, optionally ``min_stage`` (the outcome
   is ``item >= min_stage``), ``any_of`` (the outcome is 1 when any of these 0/1 items is 1), ``domain`` (the
-  share is taken among the units with this 0/1 item = 1) and ``label`` (the outcome in words);
+  share is taken among the units with this 0/1 item = 1), ``ranked`` (a ranking: the 0/1 items whose shares are
+  compared with each other) and ``label`` (the outcome in words);
 * ``population`` - the units the claim is about: ``units`` is ``municipalities`` or ``county_authorities``, and an
   optional ``subgroup`` (a 0/1 column of the analysis frame) narrows them (``analysis.against`` of a
   ``share_noninferiority`` claim names the units it is compared with);
@@ -48,6 +49,8 @@ ANALYSIS_KINDS: dict[str, dict[str, tuple[str, ...]]] = {
     # the share of the claim's units with the outcome at least that of the units named in ``against``, less the
     # rule's margin (non-inferiority; the county authorities against the raked municipal share)
     "share_noninferiority": {"required": ("against",), "optional": ()},
+    # a ranking: every item of ``top`` has a larger share than every other item of the outcome's ``ranked``
+    "share_ranking": {"required": ("top",), "optional": ()},
 }
 
 #: Kinds whose outcome is a 0/1 share (``min_stage``, ``any_of`` and ``domain`` apply).
@@ -56,7 +59,7 @@ SHARE_KINDS = ("share_vs_threshold",)
 #: published like a share on a confidential file (whole percent points).
 SHARE_SCALE_KINDS = SHARE_KINDS + ("share_noninferiority",)
 
-_OUTCOME_FIELDS = ("item", "min_stage", "any_of", "domain", "label")
+_OUTCOME_FIELDS = ("item", "min_stage", "any_of", "domain", "label", "ranked")
 _POPULATION_FIELDS = ("units", "subgroup")
 
 
@@ -97,11 +100,12 @@ class Outcome:
     any_of: tuple[str, ...] = ()
     domain: str | None = None
     label: str | None = None  # the outcome in words (the power page's label of a share claim)
+    ranked: tuple[str, ...] = ()  # a ranking claim: the 0/1 items whose shares are compared
 
     @property
     def items(self) -> tuple[str, ...]:
         """Every item the outcome reads (the domain's included)."""
-        out = list(self.any_of) if self.any_of else ([self.item] if self.item else [])
+        out = list(self.any_of or self.ranked) or ([self.item] if self.item else [])
         return tuple(out + ([self.domain] if self.domain else []))
 
 
@@ -225,9 +229,11 @@ def _outcome(where: str, entry: dict, kind: str) -> Outcome:
     unknown = sorted(set(raw) - set(_OUTCOME_FIELDS))
     if unknown:
         raise ClaimSpecError(f"{where}: unknown field(s) {unknown}; known: {', '.join(_OUTCOME_FIELDS)}")
-    item, any_of = raw.get("item"), raw.get("any_of")
-    if (item is None) == (any_of is None):
-        raise ClaimSpecError(f"{where}: name exactly one of 'item' and 'any_of'")
+    item, any_of, ranked = raw.get("item"), raw.get("any_of"), raw.get("ranked")
+    if sum(x is not None for x in (item, any_of, ranked)) != 1:
+        raise ClaimSpecError(f"{where}: name exactly one of 'item', 'any_of' and 'ranked'")
+    if (ranked is not None) != (kind == "share_ranking"):
+        raise ClaimSpecError(f"{where}: 'ranked' is the outcome of a share_ranking analysis, which needs it")
     if item is not None and (not isinstance(item, str) or not item):
         raise ClaimSpecError(f"{where}: 'item' must be an item name")
     min_stage = raw.get("min_stage")
@@ -245,6 +251,7 @@ def _outcome(where: str, entry: dict, kind: str) -> Outcome:
         item=item,
         min_stage=min_stage,
         any_of=_names(where, any_of, "any_of") if any_of is not None else (),
+        ranked=_names(where, ranked, "ranked") if ranked is not None else (),
         domain=domain,
         label=label,
     )
@@ -284,6 +291,11 @@ def _analysis(where: str, entry: dict) -> Analysis:
         if raw["components"] not in ("group_comparison", "ordinal_coefficient"):
             raise ClaimSpecError(f"{where}: 'components' must be group_comparison or ordinal_coefficient")
         raw["terms"] = list(_names(where, raw["terms"], "terms"))
+    if kind == "share_ranking":
+        raw["top"] = list(_names(where, raw["top"], "top"))
+        ranked = (entry.get("outcome") or {}).get("ranked") or []
+        if not set(raw["top"]) <= set(ranked) or not set(ranked) - set(raw["top"]):
+            raise ClaimSpecError(f"{where}: 'top' must be some, not all, of the outcome's 'ranked' items")
     return Analysis(kind=kind, parameters=_freeze(raw))
 
 

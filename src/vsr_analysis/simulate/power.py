@@ -261,6 +261,24 @@ def _draw_existence(data: AnalysisFrame, claim: Claim, q: float, rng: np.random.
     return {"maturity_stage": stage, confirm: item}
 
 
+#: Leads of the ranked-first items over the others (share points) on a ranking claim's grid.
+RANKING_LEADS = (0.0, 0.02, 0.04, 0.06, 0.08, 0.10, 0.12, 0.16, 0.20)
+
+
+def _draw_ranking(data: AnalysisFrame, claim: Claim, lead: float, rng: np.random.Generator) -> dict:
+    """A ranking claim at a uniform ``lead``: every item of ``analysis.top`` has the frame share 0.5 + lead / 2, every
+    other item of ``outcome.ranked`` 0.5 - lead / 2, each item drawn as a share claim's outcome is (its size and
+    centrality pattern kept), independently of the others.  Shares around one half give a difference its largest
+    variance, so the lead detected here is the survey's least favourable case (the real items lie at 0.2-0.65)."""
+    top = set(claim.analysis["top"])
+    out: dict[str, np.ndarray] = {}
+    for item in claim.outcome.ranked:
+        single = replace(claim, outcome=replace(claim.outcome, item=item, ranked=()))
+        share = 0.5 + lead / 2 if item in top else 0.5 - lead / 2
+        out.update(_draw_share(data, single, share, rng))
+    return out
+
+
 def _coefficient_grid(claim: Claim) -> list[float]:
     return list(SD_COEFFICIENTS)
 
@@ -273,6 +291,12 @@ KNOBS: dict[str, Knob] = {
     "ordinal_coefficient": Knob("log-odds per SD of the term", _coefficient_grid, lambda c: 0.0, _draw_ordinal),
     "group_comparison": Knob("log-odds per SD of the term", _coefficient_grid, lambda c: 0.0, _draw_ordinal),
     "conjunction": Knob("log-odds per SD of every component's term", _coefficient_grid, lambda c: 0.0, _draw_ordinal),
+    "share_ranking": Knob(
+        "lead of every ranked-first item's frame share over every other item's (both around one half)",
+        lambda c: list(RANKING_LEADS),
+        lambda c: 0.0,
+        _draw_ranking,
+    ),
     "existence_count": Knob(
         "probability a unit below the threshold is at the top stage, confirmed",
         lambda c: list(EXISTENCE_PROBABILITIES),

@@ -30,6 +30,7 @@ import numpy as np
 
 from vsr_analysis.claims import conjunction_evidence as conj
 from vsr_analysis.claims import county_evidence, necessity_evidence
+from vsr_analysis.claims import ranking_evidence as ranking
 from vsr_analysis.claims import share_evidence as se
 from vsr_analysis.claims.evidence import MIN_COUNT_UNITS, MIN_MODEL_UNITS
 from vsr_analysis.claims.model_robustness import with_large_reference
@@ -254,6 +255,17 @@ def share_noninferiority(data: AnalysisFrame, claim: Claim, params: dict, seed: 
     return _from_notebook_evidence(ev["primary"], ev["n"], ev["rule_inputs"])
 
 
+def share_ranking(data: AnalysisFrame, claim: Claim, params: dict, seed: int) -> dict:
+    """Each item of ``analysis.top`` named more often than every other item of ``outcome.ranked``
+    (``ranking_evidence.ranking_evidence``, the comparisons the ranking chapter calls), on the share claims' raked
+    design."""
+    if claim.population.units != "municipalities" or claim.population.subgroup:
+        raise ValueError("a share_ranking analysis is implemented for all municipalities only")
+    design = _share_inputs(data)["design"]
+    _, ev = ranking.ranking_evidence(data.frame, claim.analysis["top"], claim.outcome.ranked, design=design)
+    return _from_notebook_evidence(ev["primary"], ev["n"], ev["rule_inputs"])
+
+
 def _responding_counties(data: AnalysisFrame):
     counties = data.counties
     if "responded" in counties:
@@ -288,6 +300,7 @@ IMPLEMENTATIONS: dict[str, Analysis] = {
     "existence_count": existence_count,
     "share_vs_threshold": share_vs_threshold,
     "share_noninferiority": share_noninferiority,
+    "share_ranking": share_ranking,
 }
 
 

@@ -16,12 +16,15 @@ its primary estimate estimates, by the analysis kind (never by the claim's id):
 * ``share_noninferiority``: the expected share of the outcome among the claim's units (the county authorities'
   ``county_rate``) minus its expected share among the units of ``analysis.against`` exceeds minus the rule's
   ``margin`` (the model-based estimand of the test: county answers are Bernoulli draws at ``county_rate``);
+* ``share_ranking``: each item of ``analysis.top`` has a larger expected frame share than every other item of the
+  outcome's ``ranked`` (the value: the smallest of those differences);
 * ``existence_count``: no ceiling keeps the units below the frame's median of the condition under the outcome's
   stage (the model's ceiling is on population, so another condition gets no computed truth).
 
 A scenario's ``claims:`` section (``data/scenarios/*.yml``) may state a truth; it is checked against the computed one
 (:func:`check_statements`) before any simulation is scored, and used only where nothing can be computed.  Each
-seed of a share claim on the municipalities is labelled by its *realised* frame share (:func:`realised_value`).
+seed of a share claim on the municipalities is labelled by its *realised* frame share (:func:`realised_value`), and
+each seed of a ranking claim by its realised frame shares (the smallest difference between a top item and another).
 """
 
 from __future__ import annotations
@@ -85,6 +88,12 @@ def model_truth(claim: Claim, doc: dict, params: dict | None = None) -> tuple[bo
         return bool(value > -float(claim.rule_parameters["margin"])), value
     if claim.population.units != "municipalities" or claim.population.subgroup:
         return None, None  # the models' truths are computed on all municipalities only
+    if kind == "share_ranking":
+        shares = {i: estimands.expected_share(doc, item=i) for i in claim.outcome.ranked}
+        if any(v is None for v in shares.values()):
+            return None, None
+        value = ranking_margin(claim, shares)
+        return bool(value > 0), value
     if kind == "ordinal_coefficient":
         value = _coefficient(doc, claim.analysis["term"], params)
         return (None, None) if value is None else (bool(_direction(claim) * value > 0), value)
@@ -106,6 +115,13 @@ def model_truth(claim: Claim, doc: dict, params: dict | None = None) -> tuple[bo
         cap, median = estimands.stage_ceiling(doc, claim.outcome.min_stage)
         return cap is None or cap < median, None
     return None, None
+
+
+def ranking_margin(claim: Claim, shares: dict) -> float:
+    """A ranking claim's margin: the smallest share of an item of ``analysis.top`` minus the largest share of the
+    other items of ``outcome.ranked`` (positive: the ranking holds)."""
+    top = list(claim.analysis["top"])
+    return float(min(shares[i] for i in top) - max(shares[i] for i in claim.outcome.ranked if i not in top))
 
 
 def expected_claim_share(claim: Claim, doc: dict) -> float | None:
@@ -171,7 +187,17 @@ def check_statements(scenario: str, doc: dict, claims: ClaimsSpec, params: dict 
 def realised_value(claim: Claim, complete: pd.DataFrame) -> tuple[float | None, list[float] | None]:
     """A share claim on the municipalities in one simulated frame: its realised share among all frame municipalities
     (``complete``: respondents or not, before item non-response) and, for ``spread_over``, the realised share at each
-    stage.  (None, None) for any other claim."""
+    stage.  A ranking claim on the municipalities: its realised margin (:func:`ranking_margin` of the frame's shares,
+    each item's share among the units that answered it) and None.  (None, None) for any other claim."""
+    if claim.analysis.kind == "share_ranking" and claim.population.units == "municipalities":
+        shares = {}
+        for item in claim.outcome.ranked:
+            v = np.asarray(complete[item], dtype=float)
+            v = v[np.isfinite(v)]
+            if not v.size:
+                return None, None
+            shares[item] = float(v.mean())
+        return ranking_margin(claim, shares), None
     if not claim.is_share or claim.population.units != "municipalities":
         return None, None
     y = claim_outcome(complete, claim.outcome)
@@ -188,13 +214,16 @@ def realised_value(claim: Claim, complete: pd.DataFrame) -> tuple[float | None, 
 
 def realised_holds(claim: Claim, true_value: float | None, stage_shares=None) -> bool | None:
     """Whether a share claim holds in one simulated frame: its realised share (``true_value``) against the rule's
-    level, and for a claim with ``spread_over`` the realised stage shares against the spread condition.
+    level, and for a claim with ``spread_over`` the realised stage shares against the spread condition.  A ranking
+    claim holds when its realised margin (:func:`ranking_margin`) is positive.
 
     None for a claim that is not a share of the frame, or when the seed has no realised value (the model's or the
     scenario's truth is used instead).  This is the quantity the share tests and their intervals target, so a seed
     whose realised share falls on the other side of the level than the scenario's expectation is labelled by
     what it realised.
     """
+    if claim.analysis.kind == "share_ranking" and true_value is not None:
+        return bool(true_value > 0)
     if not claim.is_share or true_value is None:
         return None
     threshold = claim.threshold

@@ -60,6 +60,7 @@ __all__ = [
     "margin_matrix",
     "raked_design",
     "linearised_share",
+    "linearised_difference",
 ]
 
 VARIANCES = ("poisson", "with_replacement", "global_fpc")
@@ -184,6 +185,62 @@ def linearised_share(
     ya = np.asarray(pd.Series(y).astype(float).to_numpy(), dtype=float)
     if ya.size != design.n:
         raise ValueError("y must be aligned with the design's respondents")
+    if np.any((np.isfinite(ya)) & (ya != 0) & (ya != 1)):
+        raise ValueError("y must be 0/1")
+    out = _linearised_mean(ya, design, domain, variance=variance, observed=observed)
+    out["n_yes"] = int(np.nansum(np.where(out.pop("_used"), ya, 0.0)))
+    return out
+
+
+def linearised_difference(
+    y_a: Sequence[float] | pd.Series,
+    y_b: Sequence[float] | pd.Series,
+    design: RakedDesign,
+    domain: Sequence[bool] | pd.Series | None = None,
+    *,
+    variance: str = "poisson",
+    observed: Sequence[bool] | None = None,
+) -> dict:
+    """Difference of two raked shares over the same respondents, p_a - p_b, and its linearisation SE.
+
+    Both shares are taken over the units of ``domain`` that answered both items, so the difference is the raked
+    mean of v_i = y_a,i - y_b,i (values -1, 0, 1) and its linearised variable is the difference of the two shares'
+    linearised variables: the covariance of the paired answers enters through the per-unit v_i, with the same
+    raking residuals, finite-population factors and n - q divisor as :func:`linearised_share`.  Returns
+    ``estimate``, ``se``, ``n`` (units answering both), ``df`` (:func:`design_effect_df` of the difference's
+    design effect; primary only), ``share_a``, ``share_b`` and ``variance``.
+    """
+    a = np.asarray(pd.Series(y_a).astype(float).to_numpy(), dtype=float)
+    b = np.asarray(pd.Series(y_b).astype(float).to_numpy(), dtype=float)
+    if a.size != design.n or b.size != design.n:
+        raise ValueError("y_a and y_b must be aligned with the design's respondents")
+    both = np.isfinite(a) & np.isfinite(b)
+    if np.any(both & (((a != 0) & (a != 1)) | ((b != 0) & (b != 1)))):
+        raise ValueError("y_a and y_b must be 0/1")
+    v = np.where(both, a - b, np.nan)
+    out = _linearised_mean(v, design, domain, variance=variance, observed=observed)
+    used = out.pop("_used")
+    out.pop("n_effective", None)
+    w = design.weights
+    total = float(w[used].sum()) if used.any() else 0.0
+    out["share_a"] = float(w[used] @ a[used] / total) if total > 0 else None
+    out["share_b"] = float(w[used] @ b[used] / total) if total > 0 else None
+    return out
+
+
+def _linearised_mean(
+    ya: np.ndarray,
+    design: RakedDesign,
+    domain,
+    *,
+    variance: str,
+    observed,
+) -> dict:
+    """The raked mean of ``ya`` (NaN: not answered) over ``domain`` and its linearisation variance (module text).
+
+    The one implementation behind :func:`linearised_share` (0/1 values) and :func:`linearised_difference`
+    (values -1, 0, 1).  ``_used`` is the mask of the units the mean is taken over.
+    """
     dom = np.ones(design.n, bool) if domain is None else np.asarray(pd.Series(domain).fillna(False).astype(bool))
     d = dom & np.isfinite(ya)
     out = {
@@ -194,15 +251,15 @@ def linearised_share(
         "variance": variance,
         "n_effective": None,
         "df": None,
+        "_used": d,
     }
     w = design.weights
     if not d.any() or w[d].sum() <= 0:
         return out
     yy = np.where(d, ya, 0.0)
-    if np.any((yy != 0) & (yy != 1)):
-        raise ValueError("y must be 0/1")
     nd = float(w[d].sum())
-    p = float(min(1.0, max(0.0, (w * yy).sum() / nd)))
+    lo, hi = float(np.min(yy[d])), float(np.max(yy[d]))
+    p = float(min(max(hi, 0.0), max(min(lo, 0.0), (w * yy).sum() / nd)))  # a rounding error can pass the range
     z = np.where(d, (yy - p) / nd, 0.0)
     b = np.linalg.lstsq(design.margins, z, rcond=None)[0]
     u = w * (z - design.margins @ b)
@@ -217,7 +274,7 @@ def linearised_share(
     # the rows that reproduce R survey keep its n / (n - 1); the primary divides by n - q (see the module text)
     q = calibration_constraints(design) if variance == "poisson" else 1
     v = float(n / (n - q) * np.sum(terms)) if n > q else 0.0
-    out.update(estimate=p, se=float(np.sqrt(max(v, 0.0))), n_yes=int(yy[d].sum()))
+    out.update(estimate=p, se=float(np.sqrt(max(v, 0.0))))
     if variance == "poisson" and np.sum(terms**2) > 0:
         out["df"] = design_effect_df(terms, np.where(d, (yy - p) ** 2, 0.0), n - q)
     if v > 0 and 0 < p < 1:

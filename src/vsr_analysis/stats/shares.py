@@ -10,6 +10,8 @@
   :mod:`vsr_analysis.stats.calibration_variance` (response as Poisson sampling with estimated propensities),
   a Wilson interval at the design-effective n = p (1 - p) / V, adjusted for the degrees of freedom of V, and
   the score test at that n.
+* :func:`paired_difference_test` - the difference of two raked shares over the same respondents (two items of
+  one multi-select question) with its paired linearisation variance and a one-sided test that it is positive.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ import pandas as pd
 from scipy import stats
 from scipy.stats import norm
 
-from vsr_analysis.stats.calibration_variance import RakedDesign, linearised_share
+from vsr_analysis.stats.calibration_variance import RakedDesign, linearised_difference, linearised_share
 from vsr_analysis.stats.descriptives import as_float
 from vsr_analysis.stats.intervals import Interval
 
@@ -34,6 +36,7 @@ __all__ = [
     "share_by_group",
     "share_test",
     "calibrated_share_test",
+    "paired_difference_test",
 ]
 
 
@@ -285,4 +288,60 @@ def calibrated_share_test(
     iv = wilson(p * n_eff, n_eff, level)
     z = (p - p0) / math.sqrt(p0 * (1 - p0) / n_eff) if 0 < p0 < 1 else math.copysign(math.inf, p - p0)
     out.update(ci_low=float(iv.low), ci_high=float(iv.high), n_eff=float(n_eff), z=float(z), p_value=float(norm.sf(z)))
+    return out
+
+
+def paired_difference_test(
+    y_a,
+    y_b,
+    design: RakedDesign,
+    domain=None,
+    *,
+    variance: str = "poisson",
+    level: float = 0.95,
+    observed=None,
+) -> dict:
+    """One-sided test that the raked share of ``y_a`` exceeds that of ``y_b`` over the same respondents.
+
+    The difference d = p_a - p_b and its SE come from
+    :func:`~vsr_analysis.stats.calibration_variance.linearised_difference` (the paired linearisation on the
+    share claims' raked design, so the covariance of the two answers of one unit is accounted for).  The test is
+    t = d / SE against Student's t with the degrees of freedom of the difference's estimated design effect
+    (``df``; the normal distribution for the variances without one), the same degrees of freedom the share tests
+    use for their interval; the interval is d ± t_df SE at ``level``.  ``p_value`` is P(T >= t) (H0: d <= 0) and
+    ``p_opposite`` P(T <= t) (H0: d >= 0).  With SE = 0 (every unit certain to answer, or no unit differing) the
+    difference is known: p_value is 0 when d > 0 and 1 otherwise.  ``estimate`` is None when no unit answered
+    both items.
+    """
+    lin = linearised_difference(y_a, y_b, design, domain, variance=variance, observed=observed)
+    out = {
+        "estimate": lin["estimate"],
+        "share_a": lin["share_a"],
+        "share_b": lin["share_b"],
+        "se": lin["se"],
+        "ci_low": None,
+        "ci_high": None,
+        "t": None,
+        "df": lin["df"],
+        "p_value": None,
+        "p_opposite": None,
+        "n": lin["n"],
+        "variance": variance,
+    }
+    d, se = lin["estimate"], lin["se"]
+    if d is None:
+        return out
+    if not se:
+        out.update(ci_low=d, ci_high=d, p_value=0.0 if d > 0 else 1.0, p_opposite=0.0 if d < 0 else 1.0)
+        return out
+    dist = stats.t(lin["df"]) if lin["df"] else stats.norm()
+    t = d / se
+    half = float(dist.ppf(0.5 + level / 2)) * se
+    out.update(
+        ci_low=float(d - half),
+        ci_high=float(d + half),
+        t=float(t),
+        p_value=float(dist.sf(t)),
+        p_opposite=float(dist.cdf(t)),
+    )
     return out
