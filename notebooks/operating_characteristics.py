@@ -25,8 +25,9 @@
 # claim's primary test and decision rule through the same package functions the claim's chapter calls
 # (`vsr_analysis.simulate.registry`). Each scenario states, for every claim, whether it makes the claim true
 # (section `claims:` of its file); that statement is checked against the scenario's model before anything is
-# scored. A share claim (F2, F6–F10) is then labelled seed by seed by what that simulated frame realised: its
-# share among all 356 municipalities (respondents or not) against the rule's level, the quantity the test and its
+# scored. A share claim (F2, F6, F7, F9, F10) is then labelled seed by seed by what that simulated frame realised:
+# its share among all 356 municipalities (respondents or not) against the rule's level (F8's ranking: each named
+# barrier's realised share against every other's), the quantity the test and its
 # interval target; so one scenario can give such a claim a "holds" row and a "fails" row, each over its own seeds.
 # F3's components are scored against the coefficient each marginal model targets (its pseudo-true value), F5's
 # parts likewise. The verdicts apply Holm's correction across the confirmatory claims, as the ledger does
@@ -44,8 +45,9 @@
 survey = "synthetic:vsr-narrative:2021"
 param_set = "operating-characteristics"
 results_dir = None
-scenarios = ["vsr-narrative", "null", "size-ceiling", "low-uptake", "few-capacity-barriers", "state-coherent", "measured-progress",
-             "mature-answer-more", "mature-answer-less", "size-ceiling-borderline"]
+scenarios = ["vsr-narrative", "null", "size-ceiling", "low-uptake", "few-capacity-barriers", "unequal-response",
+             "size-dependent-missingness", "state-coherent", "measured-progress", "mature-answer-more",
+             "mature-answer-less", "size-ceiling-borderline", "county-coherence-low"]
 seeds = 5
 permutations = 1000
 full_run = "data/operating-characteristics"

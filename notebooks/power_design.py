@@ -37,6 +37,9 @@
 #   deviation in a proportional-odds draw of the maturity stage whose cut-points give the observed stage
 #   distribution; nothing else acts;
 # - *a conjunction*: every component's term at the same coefficient per SD, drawn together;
+# - *a ranking of shares* (F8): every ranked-first item's frame share lies the same lead above every other item's,
+#   the shares placed around one half (where a difference of two shares varies most, so the lead is the least
+#   favourable case), each item drawn as a share claim's outcome is;
 # - *an existence count*: the probability that a responding municipality below the size threshold is at the top
 #   stage with the ladder's items confirming it.
 #

@@ -78,7 +78,7 @@ ctx.stop_unless_estimable(info["respondents"], "weights (they answered)", kind="
 #
 # Every municipality was asked, so there is no sampling error in the usual sense: the only chance element is who
 # answered. Treating the respondents as a simple random sample of the 356 (one finite-population correction
-# 1 − n/N for all) ignores that response rises with size. The shares of claims F2 and F6–F10 therefore use the
+# 1 − n/N for all) ignores that response rises with size. The shares of claims F2 and F6–F10 (F8: each barrier's share) therefore use the
 # variance of the calibration estimator under non-response of Särndal and Lundström {cite}`sarndal2005`
 # (linearisation of the raked estimator, {cite}`deville1992`): response is treated as *Poisson sampling*, each
 # municipality answering independently with its own probability π̂ᵢ, so each respondent contributes the factor
