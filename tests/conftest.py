@@ -28,9 +28,25 @@ from vsr_analysis.build.verify import copy_inputs
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def copy_project(dest: Path) -> Path:
-    """Copy the project's inputs (not its outputs) into ``dest``; the package itself is the installed one."""
-    return copy_inputs(dest, ROOT)
+#: Replicates of the power page in a test's confidential build. A user's file never matches the stored power
+#: table, so the page simulates its design anew (40 replicates by default: about two CPU minutes); the tests that
+#: build whole confidential runs check that every chapter finishes and that nothing leaks, which the same engine
+#: shows at a few replicates.
+TEST_POWER_REPS = 4
+
+
+def copy_project(dest: Path, power_reps: int | None = None) -> Path:
+    """Copy the project's inputs (not its outputs) into ``dest``; the package itself is the installed one. With
+    ``power_reps``, the copy's power page simulates that many replicates (its run spec says so)."""
+    root = copy_inputs(dest, ROOT)
+    if power_reps is not None:
+        spec = yaml.safe_load((root / "runspec.yml").read_text())
+        for notebook in spec["notebooks"]:
+            for pset in notebook.get("parameter_sets", []):
+                if pset["name"] == "power-design":
+                    pset.setdefault("parameters", {})["reps"] = int(power_reps)
+        (root / "runspec.yml").write_text(yaml.safe_dump(spec, sort_keys=False, allow_unicode=True))
+    return root
 
 
 def toc_files(root: Path = ROOT) -> list[str]:
@@ -150,7 +166,7 @@ def planted_build(tmp_path_factory):
 
 
 def _planted_build(folder: Path):
-    root = copy_project(folder / "project")
+    root = copy_project(folder / "project", power_reps=TEST_POWER_REPS)
     base = root.parent / "replica.csv"
     vsr("synth", "--scenario", "vsr-narrative", "--seed", "5", "--out", str(base), root=root)
     survey = pd.read_csv(base, dtype=str, keep_default_na=False)

@@ -18,7 +18,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from conftest import copy_project, vsr
+from conftest import TEST_POWER_REPS, copy_project, vsr
 from vsr_analysis.data.register import load_register
 
 pytestmark = pytest.mark.slow
@@ -50,7 +50,7 @@ def replica(tmp_path_factory):
 
 @pytest.mark.parametrize("case", ["no_county", "all_network", "one_respondent", "one_stage"])
 def test_valid_file_builds_with_every_chapter_finished(replica, tmp_path, case):
-    root = copy_project(tmp_path / "project")
+    root = copy_project(tmp_path / "project", power_reps=TEST_POWER_REPS)
     secret = tmp_path / "private" / f"{case}.csv"
     secret.parent.mkdir()
     _files(replica)[case].to_csv(secret, index=False)
