@@ -228,3 +228,39 @@ def _fake_sphinx(root: Path) -> subprocess.CompletedProcess:
             path = source.relative_to(root).as_posix()
             fh.write(json.dumps({"docname": docname, "path": path, "sha": sha}) + "\n")
     return subprocess.CompletedProcess([], 0, "", "")
+
+
+def test_theme_stamp_follows_static_files_and_extension_code(small_book):
+    """What Sphinx does not track (a stylesheet with no page changed, an extension's code) is in vsr book's stamp."""
+    before = book.theme_stamp()
+    css = next((small_book / "book" / "_static").glob("*.css"))
+    css.write_text(css.read_text() + "\n/* changed */\n")
+    after_css = book.theme_stamp()
+    assert after_css != before and book.source_stamp() != before
+    mtime = css.stat().st_mtime_ns
+    css.write_text(css.read_text())  # the same bytes written again: the stamp hashes contents, not times
+    assert book.theme_stamp() == after_css and css.stat().st_mtime_ns >= mtime
+    extensions = {p.name for p in Path(book.__file__).parent.glob("sphinx_*.py")}
+    assert {"sphinx_glossary.py", "sphinx_offline.py"} <= extensions  # the files the stamp reads
+
+
+@pytest.mark.slow
+def test_a_changed_stylesheet_rebuilds_every_page_and_is_copied(small_book, monkeypatch):
+    book.build_book(quiet=True)
+    css = next((small_book / "book" / "_static").glob("*.css"))
+    css.write_text(css.read_text() + "\n.vsr-test-marker { color: red; }\n")
+    commands = []
+    real_run = subprocess.run
+
+    def run(cmd, *args, **kwargs):
+        if cmd and str(cmd[0]).endswith("jupyter-book"):
+            commands.append(list(cmd))
+        return real_run(cmd, *args, **kwargs)
+
+    monkeypatch.setattr(book.subprocess, "run", run)
+    book.build_book(quiet=True)
+    assert commands and "--all" in commands[-1]
+    assert ".vsr-test-marker" in (small_book / "_build" / "html" / "_static" / css.name).read_text()
+    commands.clear()
+    book.build_book(quiet=True)  # nothing changed since: Sphinx is not even started
+    assert commands == []

@@ -47,6 +47,30 @@ def source_stamp() -> str:
             digest.update(
                 f"{f.relative_to(root) if f.is_relative_to(root) else f.name}|{st.st_size}|{st.st_mtime_ns}\n".encode()
             )
+    digest.update(theme_stamp().encode())  # the Sphinx extensions' code too
+    return digest.hexdigest()
+
+
+THEME_STAMP = ".vsr-theme-stamp"
+
+
+def theme_stamp() -> str:
+    """What Sphinx does not track itself: the code of the project's Sphinx extensions (``build/sphinx_*.py`` and
+    the glossary they link from), the book's static files (CSS, scripts) and ``_config.yml``.
+
+    Sphinx rereads a page when its source changed, not when an extension that transforms every page did, and with
+    no page out of date it copies no changed stylesheet or script: when this stamp differs from the last
+    successful build's, ``vsr book`` rebuilds every page (``--all``).  Contents, not times, are hashed."""
+    import hashlib
+
+    here = Path(__file__).parent
+    files = sorted(here.glob("sphinx_*.py")) + [here / "glossary.py", paths.project_root() / "_config.yml"]
+    static = paths.book_dir() / "_static"
+    files += sorted(p for p in static.rglob("*") if p.is_file()) if static.is_dir() else []
+    digest = hashlib.sha256()
+    for f in files:
+        if f.is_file():
+            digest.update(f.name.encode() + b"\0" + hashlib.sha256(f.read_bytes()).digest())
     return digest.hexdigest()
 
 
@@ -205,6 +229,10 @@ def _build_locked(root: Path, *, rebuild_all: bool, quiet: bool) -> Path:
     stamp_file.unlink(missing_ok=True)
     if not (paths.build_dir() / PAGE_SOURCES).is_file():
         rebuild_all = True  # no record of what earlier builds read: read every page again
+    theme_file, theme = paths.build_dir() / THEME_STAMP, theme_stamp()
+    if not theme_file.is_file() or theme_file.read_text() != theme:
+        rebuild_all = True  # an extension, a stylesheet or a script changed: Sphinx would not redo the pages
+    theme_file.unlink(missing_ok=True)
     read_log = paths.build_dir() / ".vsr-page-reads.log"
     read_log.unlink(missing_ok=True)
     cmd = [_jupyter_book(), "build", str(root), "-W", "-n", "--keep-going"]
@@ -250,6 +278,7 @@ def _build_locked(root: Path, *, rebuild_all: bool, quiet: bool) -> Path:
                 "disclosure scan found possible leaks of confidential survey data; the HTML was "
                 "removed:\n" + "\n".join(f"  {leak}" for leak in leaks)
             )
+    theme_file.write_text(theme)
     stamp_file.write_text(stamp)
     return index
 
