@@ -71,20 +71,25 @@ def _stamp(path: Path, text: str, claim_id: str) -> bool:
     return True
 
 
-def stamp_final_verdicts(executed_dir: Path, ledger: list[dict]) -> list[str]:
-    """Stamp every chapter of the ledger; returns the parameter sets whose decision box was not found."""
-    missing = []
-    # boxes of an earlier run go first, so that a reused notebook never shows a stale verdict
+def drop_stamped_cells(executed_dir: Path, ledger: list[dict], tag: str) -> None:
+    """Remove the cells tagged ``tag`` (stamped by an earlier run) from every chapter the ledger's claims and their
+    secondary analyses are decided in, before this run stamps its own."""
     for param_set in {e["parameter_set"] for e in ledger} | {
         s["parameter_set"] for e in ledger for s in e.get("secondary", []) if s.get("parameter_set")
     }:
         path = executed_dir / f"{param_set}.ipynb"
         if path.is_file():
             nb = nbformat.read(path, as_version=4)
-            kept = [c for c in nb.cells if TAG not in c.get("metadata", {}).get("tags", [])]
+            kept = [c for c in nb.cells if tag not in c.get("metadata", {}).get("tags", [])]
             if len(kept) != len(nb.cells):
                 nb.cells = kept
                 nbformat.write(nb, path)
+
+
+def stamp_final_verdicts(executed_dir: Path, ledger: list[dict]) -> list[str]:
+    """Stamp every chapter of the ledger; returns the parameter sets whose decision box was not found."""
+    missing = []
+    drop_stamped_cells(executed_dir, ledger, TAG)  # boxes of an earlier run: a reused notebook never shows a stale one
     for entry in ledger:
         targets = [(entry["parameter_set"], final_verdict_markdown(entry), entry["id"])]
         targets += [

@@ -454,6 +454,7 @@ def _insert_after_title(nb, cell) -> None:
 
 def stamp_verdict_cards(executed_dir: Path, ledger: list[dict], results_dir: Path, simulated: bool) -> list[str]:
     """Put a verdict card right under the title of every finding chapter; returns the chapters stamped."""
+    from vsr_analysis.build.final_verdicts import drop_stamped_cells
     from vsr_analysis.build.power_statement import mde_row, read_mde
     from vsr_analysis.claims.ledger import claim_evidence, load_claims_spec, read_evidence
 
@@ -462,17 +463,7 @@ def stamp_verdict_cards(executed_dir: Path, ledger: list[dict], results_dir: Pat
     mde = read_mde(results_dir)
     by_id = {e["id"]: e for e in ledger}
     stamped = []
-    pages = {e["parameter_set"] for e in ledger} | {
-        s["parameter_set"] for e in ledger for s in e.get("secondary", []) if s.get("parameter_set")
-    }
-    for param_set in pages:  # cards of an earlier run go first
-        path = executed_dir / f"{param_set}.ipynb"
-        if path.is_file():
-            nb = nbformat.read(path, as_version=4)
-            kept = [c for c in nb.cells if TAG not in c.get("metadata", {}).get("tags", [])]
-            if len(kept) != len(nb.cells):
-                nb.cells = kept
-                nbformat.write(nb, path)
+    drop_stamped_cells(executed_dir, ledger, TAG)  # cards of an earlier run go first
     for entry in ledger:
         claim = spec.get(entry["id"], {})
         if claim.get("evidence_part") and component_of(claim):  # a component: shown inside its parent's card
