@@ -4,29 +4,9 @@
    shrinking its text. */
 (function () {
   "use strict";
-  function wrap(img) {
-    var parent = img.parentElement;
-    if (parent && parent.classList.contains("figure-scroll")) return parent;
-    var box = document.createElement("div");
-    box.className = "figure-scroll";
-    img.parentNode.insertBefore(box, img);
-    box.appendChild(img);
-    return box;
-  }
-  function mark(box) {
-    var wide = box.scrollWidth > box.clientWidth + 1;
-    box.classList.toggle("is-wide", wide);
-    var cue = box.previousElementSibling;
-    var hasCue = cue && cue.classList.contains("scroll-cue");
-    if (wide && !hasCue) {
-      cue = document.createElement("span");
-      cue.className = "scroll-cue";
-      cue.textContent = "The figure is wider than the page: scroll it sideways.";
-      box.parentNode.insertBefore(cue, box);
-    } else if (!wide && hasCue) {
-      cue.remove();
-    }
-  }
+  var scroll = window.vsrScroll;  // vsr-scroll.js, loaded first
+  function wrap(img) { return scroll.wrap(img, "figure-scroll"); }
+  function mark(box) { scroll.mark(box, "figure"); }
   function fit(img) {
     var box = wrap(img);
     function size() {
