@@ -35,7 +35,7 @@ def test_reused_chapter_is_decided_from_the_kept_full_evidence(tmp_path, monkeyp
     ledger = [{"id": "F6", "primary": {"estimate": 0.4987654}}]
     from types import SimpleNamespace
 
-    spec = SimpleNamespace(claims=[SimpleNamespace(id="F6", parameter_set="f6", is_share=True)])
+    spec = SimpleNamespace(claims=[SimpleNamespace(id="F6", parameter_set="f6", is_share=True, on_share_scale=True)])
     out = precision.coarsen_published(stage, ledger, spec)
     assert out[0]["primary"]["estimate"] == 0.5
     published = json.loads((stage / "results" / "f6" / "evidence.json").read_text(encoding="utf-8"))

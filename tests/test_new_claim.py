@@ -43,6 +43,8 @@ NEW_COUNTY = {
     "rule": "share_above",
     "rule_parameters": {"threshold": 0.5},
     "parameter_set": "county-authorities",
+    # the county chapter decides every county claim of its parameter set and records each under its part
+    "evidence_part": "n2_national_guidance",
     "outcome": {"item": "barrier_national_guidance"},
     "population": {"units": "county_authorities"},
     "analysis": {"kind": "share_vs_threshold"},

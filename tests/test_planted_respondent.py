@@ -111,11 +111,22 @@ def test_published_numbers_are_coarse_and_verdicts_decided_at_full_precision(pla
     assert full, "the full-precision evidence is kept privately for reruns"
     results = tmp_path / "results"
     shutil.copytree(root / "results", results)
+
+    def primaries(ev: dict) -> dict:
+        """Each primary block of an evidence file: its own, and each part's (a chapter deciding several claims,
+        such as the county chapter, records them as parts)."""
+        out = {"": ev["primary"]} if "primary" in ev else {}
+        out.update({k: p["primary"] for k, p in (ev.get("parts") or {}).items() if "primary" in p})
+        return out
+
     for name, evidence in full.items():
-        coarse = json.loads((results / name / "evidence.json").read_text(encoding="utf-8"))
-        estimate = evidence["primary"].get("estimate")
-        if isinstance(estimate, float) and estimate != coarse["primary"].get("estimate"):
-            rounded_somewhere = True
+        coarse = primaries(json.loads((results / name / "evidence.json").read_text(encoding="utf-8")))
+        full_blocks = primaries(evidence)
+        assert set(full_blocks) == set(coarse), name
+        for key, block in full_blocks.items():
+            estimate = block.get("estimate")
+            if isinstance(estimate, float) and estimate != coarse[key].get("estimate"):
+                rounded_somewhere = True
         (results / name / "evidence.json").write_text(json.dumps(evidence), encoding="utf-8")
     assert rounded_somewhere, "some published estimate differs from its full-precision value"
     decided = {e["id"]: e["verdict"] for e in build_ledger(results)}
