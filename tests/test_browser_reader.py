@@ -57,9 +57,10 @@ def _finding_chapters(built_book) -> dict[str, list[str]]:
     return out
 
 
-def test_every_page_fits_and_every_wide_table_scrolls_with_a_cue_and_a_sticky_first_column(built_book, server, browser):
-    problems = []
-    for label, viewport in WIDTHS.items():
+def _every_page(browser, server, built_book, viewports: dict, problems: list):
+    """(label, viewport, page path, page) for every page of the book at each viewport, the page loaded; a page
+    wider than the screen is noted in ``problems`` on the way (both page-wide tests check it)."""
+    for label, viewport in viewports.items():
         context = browser.new_context(viewport=viewport)
         page = context.new_page()
         try:
@@ -68,15 +69,21 @@ def test_every_page_fits_and_every_wide_table_scrolls_with_a_cue_and_a_sticky_fi
                 overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
                 if overflow > 0:
                     problems.append(f"{label} {rel}: page {overflow} px wider than the screen")
-                for t in page.evaluate(TABLES_JS):
-                    if t["cards"]:
-                        continue  # the claims table as one card per finding
-                    if t["box"] is None:
-                        problems.append(f"{label} {rel}: table {t['cls']!r} outside a scroll box")
-                    elif t["width"] > t["box"] + 1 and not (t["wide"] and t["cue"] and t["sticky"] == "sticky"):
-                        problems.append(f"{label} {rel}: table {t['cls']!r} overflows without cue and sticky column")
+                yield label, viewport, rel, page
         finally:
             context.close()
+
+
+def test_every_page_fits_and_every_wide_table_scrolls_with_a_cue_and_a_sticky_first_column(built_book, server, browser):
+    problems = []
+    for label, _, rel, page in _every_page(browser, server, built_book, WIDTHS, problems):
+        for t in page.evaluate(TABLES_JS):
+            if t["cards"]:
+                continue  # the claims table as one card per finding
+            if t["box"] is None:
+                problems.append(f"{label} {rel}: table {t['cls']!r} outside a scroll box")
+            elif t["width"] > t["box"] + 1 and not (t["wide"] and t["cue"] and t["sticky"] == "sticky"):
+                problems.append(f"{label} {rel}: table {t['cls']!r} overflows without cue and sticky column")
     assert not problems, "\n".join(problems)
 
 
@@ -229,34 +236,24 @@ def test_figure_text_is_at_least_11_css_px_at_390_and_1280_px(built_book, server
     rows, problems = [], []
     shots = ARTIFACTS / "phone-figures"
     shots.mkdir(parents=True, exist_ok=True)
-    for label, viewport in {**WIDTHS, **NARROW}.items():
-        context = browser.new_context(viewport=viewport)
-        page = context.new_page()
-        try:
-            for rel in toc_pages(built_book):
-                page.goto(urljoin(server, rel), wait_until="load")
-                overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
-                if overflow > 0:
-                    problems.append(f"{label} {rel}: page {overflow} px wider than the screen")
-                figures = page.evaluate(FIGURES_JS)
-                for fig in figures:
-                    rows.append({"page": rel, "viewport": label, **fig})
-                    name = f"{label} {rel}: {fig['src'].rsplit('/', 1)[-1]}"
-                    if not fig["src"].endswith(".svg"):
-                        problems.append(f"{name} is not an SVG: its text cannot be measured")
-                    elif not fig["texts"]:
-                        problems.append(f"{name} shows no text")
-                    elif fig["smallest"] < MIN_TEXT_PX - 1e-6:
-                        problems.append(
-                            f"{name} shows {fig['smallest_text']!r} at {fig['smallest']:.2f} px, below {MIN_TEXT_PX}"
-                        )
-                    if fig["scrolls"] and not fig["cue"]:
-                        problems.append(f"{name} is wider than its box without a scroll cue")
-                if label == "phone":  # each figure as a phone shows it, with its caption, to look at
-                    for i, figure in enumerate(page.locator(".bd-article figure").all()):
-                        figure.screenshot(path=str(shots / f"{rel.replace('/', '_')}-{i + 1}.png"))
-        finally:
-            context.close()
+    for label, _, rel, page in _every_page(browser, server, built_book, {**WIDTHS, **NARROW}, problems):
+        figures = page.evaluate(FIGURES_JS)
+        for fig in figures:
+            rows.append({"page": rel, "viewport": label, **fig})
+            name = f"{label} {rel}: {fig['src'].rsplit('/', 1)[-1]}"
+            if not fig["src"].endswith(".svg"):
+                problems.append(f"{name} is not an SVG: its text cannot be measured")
+            elif not fig["texts"]:
+                problems.append(f"{name} shows no text")
+            elif fig["smallest"] < MIN_TEXT_PX - 1e-6:
+                problems.append(
+                    f"{name} shows {fig['smallest_text']!r} at {fig['smallest']:.2f} px, below {MIN_TEXT_PX}"
+                )
+            if fig["scrolls"] and not fig["cue"]:
+                problems.append(f"{name} is wider than its box without a scroll cue")
+        if label == "phone":  # each figure as a phone shows it, with its caption, to look at
+            for i, figure in enumerate(page.locator(".bd-article figure").all()):
+                figure.screenshot(path=str(shots / f"{rel.replace('/', '_')}-{i + 1}.png"))
     ARTIFACTS.mkdir(exist_ok=True)
     pd.DataFrame(rows).to_csv(ARTIFACTS / "figure-text.csv", index=False)
     assert {r["viewport"] for r in rows} == set(WIDTHS) | set(NARROW), "no figure found on any page"
