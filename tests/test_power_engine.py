@@ -156,3 +156,13 @@ def test_simulate_without_its_arguments_is_a_usage_error(capsys):
 
     assert cli.main(["simulate", "--seeds", "1"]) == 2
     assert "--scenario, --out" in capsys.readouterr().err
+
+
+def test_a_local_dask_cluster_gives_the_same_power_tables_as_one_process(design):
+    # the power run reaches its workers through the engine's one Dask runner (simulate.engine.run_on_dask)
+    full = power.make_plan(reps=2)
+    plan = power.PowerPlan(full.survey, tuple(x for x in full.claims if x[0].is_share)[:1], {}, 2, 1, full.levels)
+    here = power.compute(plan, design, workers=0)
+    cluster = power.compute(plan, design, workers=1)
+    assert here.curves.equals(cluster.curves) and here.mde.equals(cluster.mde)
+    assert cluster.evaluations == here.evaluations > 0

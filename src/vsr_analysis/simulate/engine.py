@@ -448,18 +448,21 @@ def dask_client(workers: int | None, scheduler: str | None):
     return Client(cluster), cluster
 
 
-def _run_tasks(tasks: list[dict], workers: int | None, scheduler: str | None) -> Iterable[dict]:
+def run_on_dask(fn, tasks: list[dict], workers: int | None, scheduler: str | None, key=None) -> Iterable:
+    """``fn(task)`` for every task, yielded as they complete: in this process when ``workers == 0`` and no
+    scheduler is given, else on a Dask cluster (``dask_client``).  ``key(task)`` names a task's future (so a
+    dashboard shows what runs); without it Dask names them.  Both `vsr simulate` and its power run go through
+    here, so there is one way work reaches the workers."""
     if workers == 0 and not scheduler:
         for task in tasks:
-            yield run_chunk(task)
+            yield fn(task)
         return
     from distributed import as_completed
 
     client, cluster = dask_client(workers, scheduler)
     try:
         futures = [
-            client.submit(run_chunk, task, key=f"vsr-simulate-{task['fingerprint'][:12]}-{task['label']}", pure=False)
-            for task in tasks
+            client.submit(fn, task, pure=False, **({"key": key(task)} if key is not None else {})) for task in tasks
         ]
         for future in as_completed(futures):
             yield future.result()
@@ -468,6 +471,10 @@ def _run_tasks(tasks: list[dict], workers: int | None, scheduler: str | None) ->
         client.close()
         if cluster is not None:
             cluster.close()
+
+
+def _chunk_key(task: dict) -> str:
+    return f"vsr-simulate-{task['fingerprint'][:12]}-{task['label']}"
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -523,7 +530,7 @@ def simulate(
     if bar is not None:
         bar.update(0, force=True)
     start, cpu = time.monotonic(), 0.0
-    for result in _run_tasks(tasks, workers, scheduler):
+    for result in run_on_dask(run_chunk, tasks, workers, scheduler, key=_chunk_key):
         _write_checkpoint(out, result)
         done[(result["scenario"], tuple(result["seeds"]))] = result
         cpu += result["cpu_seconds"]

@@ -52,6 +52,7 @@ from vsr_analysis.claims.ledger import decide, in_holm_family
 from vsr_analysis.claims.share_evidence import claim_domain, claim_outcome
 from vsr_analysis.claims.spec import Claim
 from vsr_analysis.data.analysis_frame import AnalysisFrame
+from vsr_analysis.simulate.engine import run_on_dask
 from vsr_analysis.simulate.registry import analysis_for
 from vsr_analysis.simulate.streams import scenario_key
 
@@ -494,27 +495,6 @@ def tasks_of(plan: PowerPlan, data: AnalysisFrame) -> list[dict]:
     return out
 
 
-def _run(tasks: list[dict], workers: int | None, scheduler: str | None):
-    if workers == 0 and not scheduler:
-        for task in tasks:
-            yield run_task(task)
-        return
-    from distributed import as_completed
-
-    from vsr_analysis.simulate.engine import dask_client
-
-    client, cluster = dask_client(workers, scheduler)
-    try:
-        futures = [client.submit(run_task, t, pure=False) for t in tasks]
-        for future in as_completed(futures):
-            yield future.result()
-            future.release()
-    finally:
-        client.close()
-        if cluster is not None:
-            cluster.close()
-
-
 @dataclass
 class PowerResult:
     curves: pd.DataFrame  # claim, kind, effect, reps, power_alpha, power_holm, se_alpha, se_holm
@@ -530,7 +510,7 @@ def compute(
     """The power curves and MDEs of ``plan`` at ``data``'s design."""
     start = time.monotonic()
     rows, cpu, evals = [], 0.0, 0
-    for result in _run(tasks_of(plan, data), workers, scheduler):
+    for result in run_on_dask(run_task, tasks_of(plan, data), workers, scheduler):
         rows += result["rows"]
         cpu += result["cpu_seconds"]
         evals += result["evaluations"]
