@@ -41,7 +41,7 @@
 survey = "synthetic:vsr-narrative:2021"
 param_set = "f9-measuring-progress"
 results_dir = None
-claim = "F9"
+claim = None  # the claim this parameter set decides; None: the claim whose parameter_set it is
 frame_size = 356
 outside_share = 0.45
 
@@ -49,6 +49,7 @@ outside_share = 0.45
 from vsr_analysis.chapter import start, markdown
 ctx = start(survey=survey, param_set=param_set, results_dir=results_dir, parameters=dict(
     claim=claim, frame_size=frame_size, outside_share=outside_share))
+claim = ctx.parameters["claim"]
 
 # %%
 import numpy as np

@@ -46,7 +46,7 @@
 survey = "synthetic:vsr-narrative:2021"
 param_set = "f6-master-plan"
 results_dir = None
-claim = "F6"
+claim = None  # the claim this parameter set decides; None: the claim whose parameter_set it is
 item = "sdg_in_master_plan"
 item_label = "the SDGs are a basis for the social element of the master plan"
 min_stage = None
@@ -61,6 +61,7 @@ from vsr_analysis.chapter import start, markdown
 ctx = start(survey=survey, param_set=param_set, results_dir=results_dir, parameters=dict(
     claim=claim, item=item, min_stage=min_stage, subset_item=subset_item, alt_min_stage=alt_min_stage,
     guttman_check=guttman_check, frame_size=frame_size))
+claim = ctx.parameters["claim"]
 
 # %%
 import pandas as pd
