@@ -66,8 +66,7 @@ claim = ctx.parameters["claim"]
 # %%
 import pandas as pd
 from vsr_analysis.claims.ledger import load_claims_spec
-from vsr_analysis.claims import sensitivity_text, share_evidence as se
-from vsr_analysis.claims import share_figures
+from vsr_analysis.claims import sensitivity_text, share_evidence as se, share_figures
 from vsr_analysis.claims.share_reporting import as_numbers
 from vsr_analysis.claims.robustness_text import disagreement_sentences
 from vsr_analysis.claims.share_text import design_effect_text

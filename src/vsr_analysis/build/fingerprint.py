@@ -131,6 +131,12 @@ def _h(text: str | bytes) -> str:
     return hashlib.sha256(text.encode() if isinstance(text, str) else text).hexdigest()
 
 
+@functools.lru_cache(maxsize=4)
+def _claims_document(raw: bytes):
+    """claims.yml parsed (once per content: every parameter set's fingerprint reads it); never modified."""
+    return yaml.safe_load(raw)
+
+
 def claims_hash(pset: ParameterSet, claims_file: Path | None = None) -> str:
     """sha256 of what ``pset`` reads of ``claims.yml``: everything but the ``claims`` list (alpha, ...) and the
     entries of the claims it reads; the whole file's bytes when it reads every claim or the file is not a
@@ -140,7 +146,7 @@ def claims_hash(pset: ParameterSet, claims_file: Path | None = None) -> str:
     if pset.reads_all_claims:
         return _h(raw)
     try:
-        doc = yaml.safe_load(raw)
+        doc = _claims_document(raw)
         entries = doc["claims"]
         ids = claims_read(pset, entries)
         read = {
