@@ -5,8 +5,9 @@ One run:
 1. take the checkout's run lock (``run_lock``: a second ``vsr run`` stops at once with a clear message), and
    undo what an interrupted run left (``publish.recover``, staging folders of dead runs);
 2. validate the run spec and the survey source before any kernel starts (``runspec``, ``sources``);
-3. decide per parameter set whether to execute or reuse, from a fingerprint of everything it depends on
-   (template bytes, parameters, survey and data checksums, the package's own code) — ``fingerprint`` — and from
+3. decide per parameter set whether to execute or reuse (``plan_runs``), from a fingerprint of everything it
+   depends on (template bytes, parameters, survey, the checksums of the inputs it reads: its claims.yml entries,
+   scenario and declared stored runs, and the package's own code it imports) — ``fingerprint`` — and from
    the manifest of the published run: a parameter set whose published files changed outside ``vsr run`` (an
    interactive run, a hand edit) is executed again, and ``--only`` refuses to mix survey sources;
 4. execute the chosen notebooks concurrently, each in its own ``papermill`` process (its own process group,
