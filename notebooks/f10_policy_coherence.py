@@ -13,7 +13,7 @@
 # ---
 
 # %% [markdown]
-# # F10 — A sectorised state hinders coherent work
+# # A sectorised state hinders coherent work
 #
 # **What the report says.** The 2024 KS presentation of the VSR survey has a slide "Manglende samstemt politikk"
 # (lack of policy coherence): the state works in sectors, and the municipalities and county authorities, who must

@@ -13,7 +13,7 @@
 # ---
 
 # %% [markdown]
-# # Political ownership (F1): is it associated with higher maturity?
+# # Political ownership: is it associated with higher maturity?
 #
 # **What the report says.** "Political commitment is vital. The political focus impacts on the direction and speed
 # of the SDG localisation" (VNR 2021, ch. 7.1). (This template tests one characteristic's association with

@@ -13,7 +13,7 @@
 # ---
 
 # %% [markdown]
-# # F2 — Most have started, and maturity varies greatly
+# # Most have started, and maturity varies greatly
 #
 # **What the report says.** "Most municipalities and regional authorities have initiated the work. There is,
 # however, a large variation in maturity" (VSR 2021; VNR 2021 ch. 7).

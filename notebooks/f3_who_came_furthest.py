@@ -13,7 +13,7 @@
 # ---
 
 # %% [markdown]
-# # F3 — Have the merged, large, central and network-oriented come furthest?
+# # Have the merged, large, central and network-oriented come furthest?
 #
 # **What the report says.** "Recently merged, large, central and network-oriented municipalities have come
 # further" (VSR 2021).

@@ -13,7 +13,7 @@
 # ---
 
 # %% [markdown]
-# # F4 — Is being "big and strong" a prerequisite?
+# # Is being "big and strong" a prerequisite?
 #
 # **What the report says.** "Recently merged, large, central and network-oriented municipalities have come
 # further, but being 'big and strong' is not a prerequisite for success" (VSR 2021); "Flere mindre kommuner

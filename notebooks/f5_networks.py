@@ -13,7 +13,7 @@
 # ---
 
 # %% [markdown]
-# # F5 — Do networks and collaboration across levels of government go with further progress?
+# # Do networks and collaboration across levels of government go with further progress?
 #
 # **What the report says.** "Networks, knowledge-sharing and collaboration across levels of government play a
 # huge role" (VSR 2021).

@@ -13,7 +13,7 @@
 # ---
 
 # %% [markdown]
-# # F8 — Barriers: capacity, competence, methods and tools, political ownership
+# # Barriers: capacity, competence, methods and tools, political ownership
 #
 # **What the report says.** The 2024 KS presentation of the VSR survey lists what holds municipalities back
 # (slide "Visse barrierer hindrer fremgang"): lack of resource capacity, of competence on the goals, of methods and

@@ -13,7 +13,7 @@
 # ---
 
 # %% [markdown]
-# # F9 — tested on a proxy: do most municipalities not measure their progress?
+# # Tested on a proxy: do most municipalities not measure their progress?
 #
 # **What the report says.** "Although no good benchmarking is available, municipalities and regional authorities
 # contribute substantially" (VSR 2021) — through their ordinary services.

@@ -13,7 +13,7 @@
 # ---
 
 # %% [markdown]
-# # Plans and management (F6, F7): how widespread, and where on the ladder?
+# # Plans and management: how widespread, and where on the ladder?
 #
 # **What the report says.** F6: "For many, the development of society is steered by the sustainability goals
 # being the basis for the social part of the municipal plan" (ks.no on the VSR). F7: "Only the most mature have
