@@ -2,9 +2,10 @@
 
 A parameter set is re-executed only when its fingerprint changes.  The fingerprint covers the template's
 bytes, the parameter values, the survey specification, the checksums of the input data it reads
-(:func:`inputs_read`: the register and codebook, the survey, the scenario the survey was drawn from, the entries
-of ``claims.yml`` its parameter set reads and the stored runs it declares; ``reads:`` in runspec.yml widens
-that to every claim or every scenario for the pages that summarise them), and the package's version and the source of exactly the package modules the template imports, directly or through
+(:func:`inputs_read`: the register and codebook, the survey, the scenario the survey was drawn from and the
+stored runs it declares), the entries of ``claims.yml`` its parameter set reads (:func:`claims_hash`; ``reads:``
+in runspec.yml widens these to every claim or every scenario for the pages that summarise them), and the
+package's version and the source of exactly the package modules the template imports, directly or through
 other modules (:func:`import_closure`, found statically with ``ast``: module-level and function-level imports
 alike), so that a change to any of them reruns exactly the notebooks that depend on it.  Editing code no
 notebook imports (the CLI, the book pages, the SSB fetch) re-executes nothing.  ``vsr run --force`` ignores the
