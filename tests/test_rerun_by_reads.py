@@ -136,3 +136,30 @@ def test_a_chapter_without_a_claim_parameter_decides_the_claim_naming_its_parame
     )
     with pytest.raises(RunSpecError, match=r"f6-elsewhere.*no single claim of claims.yml names this parameter set"):
         load_runspec()
+
+
+@pytest.mark.slow
+def test_after_a_full_default_run_editing_one_claim_plans_its_chapter_and_the_summary_pages(
+    built_book, tmp_path, monkeypatch
+):
+    """The same against the record a real full default run left (``built_book``): its inputs copied, the plan
+    computed, nothing executed."""
+    from vsr_analysis.build.verify import copy_inputs
+    from vsr_analysis.data.survey_source import resolve_source
+
+    monkeypatch.setenv("VSR_PROJECT_ROOT", str(built_book))
+    source = resolve_source()  # the built project's replica file (cached there, not made again)
+    state = RunState.load(built_book / "results" / ".runstate.json")
+    trusted = {f"executed/{name}.ipynb" for name in state.fingerprints}
+    root = copy_inputs(tmp_path / "project", built_book)
+    monkeypatch.setenv("VSR_PROJECT_ROOT", str(root))
+    spec = load_runspec()
+    assert set(state.fingerprints) == set(spec.names())
+    plan, _ = plan_runs(spec, source, state, trusted)
+    assert [pset.name for pset, _, _ in plan] == []  # the run's own record: nothing to do
+    _edit_hypothesis(root, "F6")
+    plan, reused = plan_runs(spec, source, state, trusted)
+    summaries = {p.name for p in spec.parameter_sets if p.reads_all_claims}
+    assert summaries == ALL_CLAIMS & set(spec.names())
+    assert {pset.name for pset, _, _ in plan} == {"f6-master-plan"} | summaries
+    assert {o.name for o in reused} == set(spec.names()) - {"f6-master-plan"} - summaries
