@@ -13,7 +13,7 @@
 # ---
 
 # %% [markdown]
-# # F10 — A sectorised state hinders coherent work
+# # A sectorised state hinders coherent work
 #
 # **What the report says.** The 2024 KS presentation of the VSR survey has a slide "Manglende samstemt politikk"
 # (lack of policy coherence): the state works in sectors, and the municipalities and county authorities, who must
@@ -40,12 +40,13 @@
 survey = "synthetic:vsr-narrative:2021"
 param_set = "f10-policy-coherence"
 results_dir = None
-claim = "F10"
+claim = None  # the claim this parameter set decides; None: the claim whose parameter_set it is
 frame_size = 356
 
 # %%
 from vsr_analysis.chapter import start, markdown
 ctx = start(survey=survey, param_set=param_set, results_dir=results_dir, parameters=dict(claim=claim, frame_size=frame_size))
+claim = ctx.parameters["claim"]
 
 # %%
 import numpy as np

@@ -13,7 +13,7 @@
 # ---
 
 # %% [markdown]
-# # Political ownership (F1): is it associated with higher maturity?
+# # Political ownership: is it associated with higher maturity?
 #
 # **What the report says.** "Political commitment is vital. The political focus impacts on the direction and speed
 # of the SDG localisation" (VNR 2021, ch. 7.1). (This template tests one characteristic's association with
@@ -37,7 +37,7 @@
 survey = "synthetic:vsr-narrative:2021"
 param_set = "f1-political-ownership"
 results_dir = None
-claim = "F1"
+claim = None  # the claim this parameter set decides; None: the claim whose parameter_set it is
 term = "political_anchoring"
 term_label = "political anchoring: the council has given the SDG work clear political priority (1 strongly disagree to 5 strongly agree)"
 term_short = "political anchoring"
@@ -57,6 +57,7 @@ ctx = start(survey=survey, param_set=param_set, results_dir=results_dir, paramet
     claim=claim, term=term, controls=controls, fixed_effects=fixed_effects,
     sensitivity_controls=sensitivity_controls, register_term=register_term, top_stage=top_stage,
     permutations=permutations, imputations=imputations, bootstrap_reps=bootstrap_reps, seed=seed))
+claim = ctx.parameters["claim"]
 
 # %%
 import matplotlib.pyplot as plt

@@ -13,7 +13,7 @@
 # ---
 
 # %% [markdown]
-# # F2 — Most have started, and maturity varies greatly
+# # Most have started, and maturity varies greatly
 #
 # **What the report says.** "Most municipalities and regional authorities have initiated the work. There is,
 # however, a large variation in maturity" (VSR 2021; VNR 2021 ch. 7).
@@ -39,7 +39,7 @@
 survey = "synthetic:vsr-narrative:2021"
 param_set = "f2-maturity-variation"
 results_dir = None
-claim = "F2"
+claim = None  # the claim this parameter set decides; None: the claim whose parameter_set it is
 started_stage = 1
 frame_size = 356
 reps = 2000
@@ -49,6 +49,7 @@ seed = 2021
 from vsr_analysis.chapter import start, markdown
 ctx = start(survey=survey, param_set=param_set, results_dir=results_dir, parameters=dict(
     claim=claim, started_stage=started_stage, frame_size=frame_size, reps=reps, seed=seed))
+claim = ctx.parameters["claim"]
 
 # %%
 import numpy as np

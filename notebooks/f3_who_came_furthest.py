@@ -13,7 +13,7 @@
 # ---
 
 # %% [markdown]
-# # F3 — Have the merged, large, central and network-oriented come furthest?
+# # Have the merged, large, central and network-oriented come furthest?
 #
 # **What the report says.** "Recently merged, large, central and network-oriented municipalities have come
 # further" (VSR 2021).
@@ -46,7 +46,7 @@
 survey = "synthetic:vsr-narrative:2021"
 param_set = "f3-who-came-furthest"
 results_dir = None
-claim = "F3"
+claim = None  # the claim this parameter set decides; None: the claim whose parameter_set it is
 terms = ["merged_2017_2020", "log_population", "centrality", "network_member"]
 fixed_effects = []
 joint_fixed_effects = ["county_code"]
@@ -63,6 +63,7 @@ ctx = start(survey=survey, param_set=param_set, results_dir=results_dir, paramet
     claim=claim, terms=terms, fixed_effects=fixed_effects, joint_fixed_effects=joint_fixed_effects,
     top_stage=top_stage, speccurve_models=speccurve_models,
     speccurve_cuts=speccurve_cuts, imputations=imputations, bootstrap_reps=bootstrap_reps, seed=seed))
+claim = ctx.parameters["claim"]
 
 # %%
 import warnings
@@ -79,10 +80,12 @@ from vsr_analysis.simulate.truth import marginal_truth_table
 
 spec = load_claims_spec()
 alpha = float(spec["alpha"])
-sesoi = float(next(c for c in spec["claims"] if c["id"] == "F3a")["rule_parameters"]["sesoi_log_odds"])
+parts = {c["evidence_part"]: c for c in spec["claims"] if (c.get("analysis") or {}).get("part_of") == claim}
+sesoi = float(parts[terms[0]]["rule_parameters"]["sesoi_log_odds"])  # the components' smallest effect of interest
 palette = sns.color_palette("colorblind")
-LABELS = {"log_population": "F3b large: log population", "centrality": "F3c central: centrality (index / 100)",
-          "merged_2017_2020": "F3a merged 2017–2020", "network_member": "F3d member of an SDG network"}
+WORDS = {"log_population": "large: log population", "centrality": "central: centrality (index / 100)",
+         "merged_2017_2020": "merged 2017–2020", "network_member": "member of an SDG network"}
+LABELS = {term: f"{parts[term]['id']} {words}" for term, words in WORDS.items()}
 resp, reference = with_large_reference(ctx.respondents, ctx.frame)
 used = resp.dropna(subset=["maturity_stage", *terms])
 markdown(f"{len(used)} responding municipalities with a maturity stage and all four characteristics (of "
@@ -100,14 +103,14 @@ with warnings.catch_warnings(record=True) as caught:
     comp, conjunction = conj.f3_evidence(resp, terms, sesoi=sesoi, alpha=alpha, fixed_effects=fixed_effects)
 for w in caught:
     markdown(f"Model note: {w.message}")
-_ = ctx.table("components", comp.assign(term=comp["term"].map(LABELS)), "Each component of F3, each "
+_ = ctx.table("components", comp.assign(term=comp["term"].map(LABELS)), f"Each component of {claim}, each "
               "characteristic alone: coefficient (log-odds of a higher stage; weighted, HC0, no county fixed "
               "effects), 95 % CI, one-sided p-values for a positive and for a negative effect, the equivalence "
               "(TOST) p-value, and the units in each fit", count_columns=["n"])
 carried = [LABELS[t] for t in comp.loc[comp["p_greater"] < alpha, "term"]]
 markdown(f"At the unadjusted level, the components that carry the claim are: **{', '.join(carried) or 'none'}**. "
          f"The intersection–union p-value (the largest one-sided p) is **{comp['p_greater'].max():.3g}** "
-         f"({LABELS[comp.loc[comp['p_greater'].idxmax(), 'term']]}); the ledger adjusts it at F3's place in the "
+         f"({LABELS[comp.loc[comp['p_greater'].idxmax(), 'term']]}); the ledger adjusts it at {claim}'s place in the "
          "Holm family.")
 ame = conj.marginal_ames(resp, terms, top_stage, fixed_effects=fixed_effects).assign(term=lambda t: t["term"].map(LABELS))
 _ = ctx.table("ame", ame, f"Each characteristic alone: average marginal effect on P(stage ≥ {top_stage}) (delta-method CIs)")
@@ -140,8 +143,8 @@ conj.forest(ax, {"each alone (primary)": comp, "all four with county FE (explana
             {k: wrap(v, 20) for k, v in LABELS.items()}, palette)
 ax.set_xlabel(wrap(ax.get_xlabel(), 36))
 legend_below(ax)  # one entry per line, below the data
-ax.set_title(wrap("F3's components: coefficients with 95 % intervals", 40))
-ctx.figure(fig, "forest", alt="Forest plot of the four F3 coefficients with 95 % intervals, each alone and in the joint model",
+ax.set_title(wrap(f"{claim}'s components: coefficients with 95 % intervals", 40))
+ctx.figure(fig, "forest", alt=f"Forest plot of the four {claim} coefficients with 95 % intervals, each alone and in the joint model",
            caption="Coefficients (log-odds of a higher stage) with 95 % intervals. Alone (the primary tests), each "
                    "characteristic also carries what goes with it; in the joint model they share what they explain.")
 

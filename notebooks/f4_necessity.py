@@ -13,7 +13,7 @@
 # ---
 
 # %% [markdown]
-# # F4 — Is being "big and strong" a prerequisite?
+# # Is being "big and strong" a prerequisite?
 #
 # **What the report says.** "Recently merged, large, central and network-oriented municipalities have come
 # further, but being 'big and strong' is not a prerequisite for success" (VSR 2021); "Flere mindre kommuner
@@ -42,7 +42,7 @@
 survey = "synthetic:vsr-narrative:2021"
 param_set = "f4-not-a-prerequisite"
 results_dir = None
-claim = "F4"
+claim = None  # the claim this parameter set decides; None: the claim whose parameter_set it is
 condition = "population_2021"
 condition_label = "inhabitants (1 Jan 2021)"
 log_scale = True
@@ -59,6 +59,7 @@ from vsr_analysis.chapter import start, markdown
 ctx = start(survey=survey, param_set=param_set, results_dir=results_dir, parameters=dict(
     claim=claim, condition=condition, threshold=threshold, sensitivity_thresholds=sensitivity_thresholds,
     top_stage=top_stage, permutations=permutations, seed=seed, multiverse=multiverse))
+claim = ctx.parameters["claim"]
 
 # %%
 import numpy as np
@@ -132,8 +133,9 @@ tail_table, contrast = prerequisite.released_upper_tail(contrast, resp["maturity
 _ = ctx.table("upper_tail", tail_table, "Weighted share at the top stages above and below the threshold")
 markdown(f"*The upper-tail contrast is {contrast['withheld']}.*" if "withheld" in contrast else
          f"Upper-tail contrast (above − below): **{contrast['estimate']:.3f}**, 95 % bootstrap CI "
-         f"[{contrast['ci_low']:.3f}, {contrast['ci_high']:.3f}]. A positive difference is compatible with F3 "
-         "(bigger municipalities are more often at the top); it does not make size *necessary*.")
+         f"[{contrast['ci_low']:.3f}, {contrast['ci_high']:.3f}]. A positive difference is compatible with the "
+         "finding of {doc}`f3-who-came-furthest` (bigger municipalities are more often at the top); it does not "
+         "make size *necessary*.")
 
 # %% [markdown]
 # ## The scatter and its ceilings
@@ -187,7 +189,7 @@ if multiverse and condition == "population_2021":
              f"{(curve['decision'] == 'not supported').mean():.0%} *not supported*. "
              f"{{download}}`All {len(curve)} specifications (CSV) <../../results/{param_set}/necessity_multiverse.csv>`")
 else:
-    markdown("The specification curve is computed for population only (see the F4 chapter).")
+    markdown(f"The specification curve is computed for population only (see the {claim} chapter).")
 
 # %% [markdown]
 # ## Verdict

@@ -13,7 +13,7 @@
 # ---
 
 # %% [markdown]
-# # F5 — Do networks and collaboration across levels of government go with further progress?
+# # Do networks and collaboration across levels of government go with further progress?
 #
 # **What the report says.** "Networks, knowledge-sharing and collaboration across levels of government play a
 # huge role" (VSR 2021).
@@ -42,7 +42,7 @@
 survey = "synthetic:vsr-narrative:2021"
 param_set = "f5-networks"
 results_dir = None
-claim = "F5"
+claim = None  # the claim this parameter set decides; None: the claim whose parameter_set it is
 controls = ["log_population", "centrality", "merged_2017_2020"]
 fixed_effects = ["county_code"]
 top_stage = 4
@@ -51,6 +51,7 @@ top_stage = 4
 from vsr_analysis.chapter import start, markdown
 ctx = start(survey=survey, param_set=param_set, results_dir=results_dir, parameters=dict(
     claim=claim, controls=controls, fixed_effects=fixed_effects, top_stage=top_stage))
+claim = ctx.parameters["claim"]
 
 # %%
 import matplotlib.pyplot as plt
@@ -93,7 +94,7 @@ for term, short in (("network_kinds", "kinds of network"), ("cooperates_with_cou
 
 # %%
 comp, evidence_f5 = nets.f5_evidence(resp, controls=controls, fixed_effects=fixed_effects, sesoi=sesoi, alpha=alpha)
-_ = ctx.table("components", comp.assign(term=comp["term"].map(nets.F5_TERMS)), "Each measured part of F5: "
+_ = ctx.table("components", comp.assign(term=comp["term"].map(nets.F5_TERMS)), f"Each measured part of {claim}: "
               "coefficient (log-odds of a higher stage per kind of network, or for working with the county; weighted, "
               "HC0, size, centrality, merger and county fixed effects), 95 % CI, one-sided p-values and the "
               "equivalence (TOST) p-value", count_columns=["n"])
@@ -103,12 +104,12 @@ conj.forest(ax, {"each part in its own model": comp}, {k: wrap(v, 24) for k, v i
             sns.color_palette("colorblind"))
 ax.set_xlabel(wrap(ax.get_xlabel(), 36))
 legend_below(ax)
-ax.set_title(wrap("F5's two measured parts: coefficients with 95 % intervals", 40))
-ctx.figure(fig, "parts", alt="Forest plot of F5's two coefficients (kinds of network, cooperation with the county) with 95 % intervals",
+ax.set_title(wrap(f"{claim}'s two measured parts: coefficients with 95 % intervals", 40))
+ctx.figure(fig, "parts", alt=f"Forest plot of {claim}'s two coefficients (kinds of network, cooperation with the county) with 95 % intervals",
            caption="Coefficients (log-odds of a higher stage) with 95 % intervals, each part in its own weighted model "
-                   "with size, centrality, merger and county fixed effects. F5 needs both to the right of zero.")
+                   f"with size, centrality, merger and county fixed effects. {claim} needs both to the right of zero.")
 markdown(f"The intersection–union p-value (the larger one-sided p) is **{comp['p_greater'].max():.3g}** "
-         f"({nets.F5_TERMS[comp.loc[comp['p_greater'].idxmax(), 'term']]}); the ledger adjusts it at F5's place "
+         f"({nets.F5_TERMS[comp.loc[comp['p_greater'].idxmax(), 'term']]}); the ledger adjusts it at {claim}'s place "
          "in the Holm family. Knowledge sharing is not measured and not part of the verdict.")
 
 # %% [markdown]

@@ -13,7 +13,7 @@
 # ---
 
 # %% [markdown]
-# # F8 — Barriers: capacity, competence, methods and tools, political ownership
+# # Barriers: capacity, competence, methods and tools, political ownership
 #
 # **What the report says.** The 2024 KS presentation of the VSR survey lists what holds municipalities back
 # (slide "Visse barrierer hindrer fremgang"): lack of resource capacity, of competence on the goals, of methods and
@@ -44,7 +44,7 @@
 survey = "synthetic:vsr-narrative:2021"
 param_set = "f8-barriers"
 results_dir = None
-claim = "F8"
+claim = None  # the claim this parameter set decides; None: the claim whose parameter_set it is
 barrier_group = "barriers"
 frame_size = 356
 fdr = 0.05
@@ -53,6 +53,7 @@ fdr = 0.05
 from vsr_analysis.chapter import start, markdown
 ctx = start(survey=survey, param_set=param_set, results_dir=results_dir, parameters=dict(
     claim=claim, barrier_group=barrier_group, frame_size=frame_size, fdr=fdr))
+claim = ctx.parameters["claim"]
 
 # %%
 import pandas as pd
@@ -120,7 +121,7 @@ worst = shown_pairs.loc[shown_pairs["p_value"].idxmax()] if shown_pairs["p_value
 markdown(f"{ctx.ref('ranking', 'table')} shows the {len(pairs)} comparisons. " + (
     f"The weakest is **{worst['named barrier']}** against **{worst['other barrier']}**: difference "
     f"{worst['difference']:.3f} (95 % CI {worst['ci_low']:.3f} to {worst['ci_high']:.3f}), one-sided p = "
-    f"**{worst['p_value']:.3g}**, F8's p-value before the Holm adjustment across the claims."
+    f"**{worst['p_value']:.3g}**, {claim}'s p-value before the Holm adjustment across the claims."
     if worst is not None else "No comparison could be shown."))
 
 # %% [markdown]

@@ -13,7 +13,7 @@
 # ---
 
 # %% [markdown]
-# # F9 — tested on a proxy: do most municipalities not measure their progress?
+# # Tested on a proxy: do most municipalities not measure their progress?
 #
 # **What the report says.** "Although no good benchmarking is available, municipalities and regional authorities
 # contribute substantially" (VSR 2021) — through their ordinary services.
@@ -41,7 +41,7 @@
 survey = "synthetic:vsr-narrative:2021"
 param_set = "f9-measuring-progress"
 results_dir = None
-claim = "F9"
+claim = None  # the claim this parameter set decides; None: the claim whose parameter_set it is
 frame_size = 356
 outside_share = 0.45
 
@@ -49,6 +49,7 @@ outside_share = 0.45
 from vsr_analysis.chapter import start, markdown
 ctx = start(survey=survey, param_set=param_set, results_dir=results_dir, parameters=dict(
     claim=claim, frame_size=frame_size, outside_share=outside_share))
+claim = ctx.parameters["claim"]
 
 # %%
 import numpy as np

@@ -13,7 +13,7 @@
 # ---
 
 # %% [markdown]
-# # Plans and management (F6, F7): how widespread, and where on the ladder?
+# # Plans and management: how widespread, and where on the ladder?
 #
 # **What the report says.** F6: "For many, the development of society is steered by the sustainability goals
 # being the basis for the social part of the municipal plan" (ks.no on the VSR). F7: "Only the most mature have
@@ -46,7 +46,7 @@
 survey = "synthetic:vsr-narrative:2021"
 param_set = "f6-master-plan"
 results_dir = None
-claim = "F6"
+claim = None  # the claim this parameter set decides; None: the claim whose parameter_set it is
 item = "sdg_in_master_plan"
 item_label = "the SDGs are a basis for the social element of the master plan"
 min_stage = None
@@ -61,12 +61,12 @@ from vsr_analysis.chapter import start, markdown
 ctx = start(survey=survey, param_set=param_set, results_dir=results_dir, parameters=dict(
     claim=claim, item=item, min_stage=min_stage, subset_item=subset_item, alt_min_stage=alt_min_stage,
     guttman_check=guttman_check, frame_size=frame_size))
+claim = ctx.parameters["claim"]
 
 # %%
 import pandas as pd
 from vsr_analysis.claims.ledger import load_claims_spec
-from vsr_analysis.claims import sensitivity_text, share_evidence as se
-from vsr_analysis.claims import share_figures
+from vsr_analysis.claims import sensitivity_text, share_evidence as se, share_figures
 from vsr_analysis.claims.share_reporting import as_numbers
 from vsr_analysis.claims.robustness_text import disagreement_sentences
 from vsr_analysis.claims.share_text import design_effect_text

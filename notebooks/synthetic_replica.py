@@ -176,7 +176,7 @@ ctx.table("truth-vs-estimates", tve, f"True coefficients and estimates from this
 thr = pd.DataFrame({"threshold": list(truth["thresholds"]), "truth": list(truth["thresholds"].values()),
                     "estimate": fit.thresholds.to_numpy()[: len(truth["thresholds"])]})
 ctx.table("truth-vs-estimates-thresholds", thr, "True and estimated thresholds ζ (P(Y ≤ k) = F(ζ_k − x′β))")
-markdown("The primary F3 model ({doc}`f3-who-came-furthest`) leaves political anchoring out and is raked to the "
+markdown("The primary model of {doc}`f3-who-came-furthest` leaves political anchoring out and is raked to the "
          "frame; its coefficients are close to, but not the same quantity as, the structural truth above "
          "(anchoring is correlated with size and networks, and logit coefficients change when a predictor is "
          "left out).")

@@ -189,7 +189,7 @@ else:
     markdown(f"{ctx.ref('share_coverage')} draws it for the primary interval, the oracle and the old global factor, scenario by claim.")
     fig = share_figures.coverage_figure(coverage)
     ctx.figure(fig, "share_coverage",
-               alt="Three grids of scenario by claim giving the coverage of the 95 % intervals of F2 and F6 to F10: the primary interval, the oracle and the old global factor; cells outside 0.93 to 0.97 framed",
+               alt="Three grids of scenario by claim giving the coverage of the 95 % intervals of the share claims: the primary interval, the oracle and the old global factor; cells outside 0.93 to 0.97 framed",
                caption="SIMULATED: share of replica seeds whose 95 % interval contains the frame's true share, per "
                        "scenario and claim; framed bold cells lie outside 0.93–0.97 (the table gives the Monte Carlo "
                        "standard errors).")

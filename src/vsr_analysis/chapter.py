@@ -886,6 +886,15 @@ def stamped_parameters(param_set: str, parameters: dict | None, namespace: dict)
     return params
 
 
+def claim_of(param_set: str) -> str | None:
+    """The claim a template's default ``claim = None`` stands for in a run by hand: the claim of claims.yml whose
+    ``parameter_set`` names ``param_set`` (``vsr run`` passes it; see ``build.runspec.claim_of_parameter_set``)."""
+    from vsr_analysis.build.runspec import claim_of_parameter_set
+    from vsr_analysis.claims.ledger import load_claims_spec
+
+    return claim_of_parameter_set(param_set, list(load_claims_spec()["claims"]))
+
+
 def start(*, survey: str, param_set: str, results_dir: str | None, parameters: dict | None = None) -> Context:
     """Load the chapter's data, show the banner and provenance, set the plot theme; return the :class:`Context`.
 
@@ -894,6 +903,8 @@ def start(*, survey: str, param_set: str, results_dir: str | None, parameters: d
     """
     parts = parse_spec(survey)
     params = stamped_parameters(param_set, parameters, sys._getframe(1).f_globals)
+    if "claim" in params and params["claim"] is None:  # a run by hand: `vsr run` always passes the claim
+        params["claim"] = claim_of(param_set)
     _set_plot_theme()
     results = output_folder(param_set, results_dir)  # first: an interactive run says so before anything else
     data = load_frame(survey)

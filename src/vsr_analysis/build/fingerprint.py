@@ -1,7 +1,10 @@
 """What a notebook's output depends on, reduced to one hash, and the record of the last good run.
 
 A parameter set is re-executed only when its fingerprint changes.  The fingerprint covers the template's
-bytes, the parameter values, the survey specification and the checksums of every input data file, and the
+bytes, the parameter values, the survey specification, the checksums of the input data it reads
+(:func:`inputs_read`: the register and codebook, the survey, the scenario the survey was drawn from and the
+stored runs it declares), the entries of ``claims.yml`` its parameter set reads (:func:`claims_hash`; ``reads:``
+in runspec.yml widens these to every claim or every scenario for the pages that summarise them), and the
 package's version and the source of exactly the package modules the template imports, directly or through
 other modules (:func:`import_closure`, found statically with ``ast``: module-level and function-level imports
 alike), so that a change to any of them reruns exactly the notebooks that depend on it.  Editing code no
@@ -19,8 +22,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from vsr_analysis import __version__
-from vsr_analysis.build.runspec import ParameterSet
+import yaml
+
+from vsr_analysis import __version__, paths
+from vsr_analysis.build.runspec import ParameterSet, claims_read
+from vsr_analysis.data.checksums import sha256_file
 from vsr_analysis.paths import atomic_write
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent  # the whole vsr_analysis package
@@ -122,15 +128,83 @@ def notebook_code_hash(template: Path, package_dir: Path = PACKAGE_DIR) -> str:
     return digest.hexdigest()
 
 
-def fingerprint_parts(pset: ParameterSet, survey_spec: str, data_checksums: dict[str, str]) -> dict[str, str]:
-    def h(text: str | bytes) -> str:
-        return hashlib.sha256(text.encode() if isinstance(text, str) else text).hexdigest()
+def _h(text: str | bytes) -> str:
+    return hashlib.sha256(text.encode() if isinstance(text, str) else text).hexdigest()
 
+
+@functools.lru_cache(maxsize=4)
+def _claims_document(raw: bytes):
+    """claims.yml parsed (once per content: every parameter set's fingerprint reads it); never modified."""
+    return yaml.safe_load(raw)
+
+
+def claims_hash(pset: ParameterSet, claims_file: Path | None = None) -> str:
+    """sha256 of what ``pset`` reads of ``claims.yml``: everything but the ``claims`` list (alpha, ...) and the
+    entries of the claims it reads; the whole file's bytes when it reads every claim or the file is not a
+    readable claims document (then nothing narrower can be trusted)."""
+    claims_file = claims_file or paths.claims_spec_path()
+    raw = claims_file.read_bytes() if claims_file.is_file() else b""
+    if pset.reads_all_claims:
+        return _h(raw)
+    try:
+        doc = _claims_document(raw)
+        entries = doc["claims"]
+        ids = claims_read(pset, entries)
+        read = {
+            "rest": {k: v for k, v in doc.items() if k != "claims"},
+            "claims": [e for e in entries if e["id"] in ids],
+        }
+        return _h(json.dumps(read, sort_keys=True, default=str))
+    except (yaml.YAMLError, TypeError, KeyError, AttributeError):
+        return _h(raw)
+
+
+def _stored_run_checksums(pattern: str, root: Path) -> dict[str, str]:
+    """sha256 of every file of a stored run (``pattern``: a folder, a file or a glob under ``root``)."""
+    base = root / pattern
+    files = base.rglob("*") if base.is_dir() else root.glob(pattern)
     return {
-        "template": h(pset.template.read_bytes()),
-        "parameters": h(json.dumps(pset.parameters, sort_keys=True)),
-        "survey": h(survey_spec),
-        "data": h(json.dumps(data_checksums, sort_keys=True)),
+        p.relative_to(root).as_posix(): sha256_file(p)
+        for p in sorted(files)
+        if p.is_file() and not any(part.startswith(".") for part in p.relative_to(root).parts)
+    }
+
+
+def inputs_read(pset: ParameterSet, survey_spec: str, data_checksums: dict[str, str]) -> dict[str, str]:
+    """The checksums of the inputs ``pset`` reads, from ``data_checksums`` (``SurveySource.checksums()``).
+
+    Kept: every input that is neither a scenario, the claims ledger nor a stored run (the register, the codebook,
+    the survey file); the scenario of a synthetic survey (all scenarios with ``reads: [all_scenarios]``); the
+    stored runs it declares in ``reads``, hashed from the files themselves.  What it reads of ``claims.yml`` is
+    the fingerprint's own part (:func:`claims_hash`).
+    """
+    root = paths.project_root()
+
+    def rel(folder: Path) -> str:
+        return folder.relative_to(root).as_posix() if folder.is_relative_to(root) else folder.name
+
+    scenarios, claims_key = rel(paths.scenarios_dir()) + "/", rel(paths.claims_spec_path())
+    stored = tuple(rel(d) + "/" for d in (paths.stored_simulation_dir(), paths.benchmark_output_dir()))
+    scenario = survey_spec.split(":")[1] if survey_spec.startswith("synthetic:") else None
+    kept: dict[str, str] = {}
+    for key, value in data_checksums.items():
+        if key.startswith(stored) or key == claims_key:
+            continue
+        if key.startswith(scenarios) and not (pset.reads_all_scenarios or key == f"{scenarios}{scenario}.yml"):
+            continue
+        kept[key] = value
+    for pattern in pset.stored_runs:
+        kept.update(_stored_run_checksums(pattern, root))
+    return kept
+
+
+def fingerprint_parts(pset: ParameterSet, survey_spec: str, data_checksums: dict[str, str]) -> dict[str, str]:
+    return {
+        "template": _h(pset.template.read_bytes()),
+        "parameters": _h(json.dumps(pset.parameters, sort_keys=True)),
+        "survey": _h(survey_spec),
+        "data": _h(json.dumps(inputs_read(pset, survey_spec, data_checksums), sort_keys=True)),
+        "claims": claims_hash(pset),
         "code": notebook_code_hash(pset.template),
     }
 
@@ -144,6 +218,7 @@ _LABELS = {
     "parameters": "parameters changed",
     "survey": "survey changed",
     "data": "input data changed",
+    "claims": "the claims.yml entries it reads changed",
     "code": "package code it imports changed",
 }
 

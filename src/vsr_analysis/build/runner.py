@@ -5,8 +5,9 @@ One run:
 1. take the checkout's run lock (``run_lock``: a second ``vsr run`` stops at once with a clear message), and
    undo what an interrupted run left (``publish.recover``, staging folders of dead runs);
 2. validate the run spec and the survey source before any kernel starts (``runspec``, ``sources``);
-3. decide per parameter set whether to execute or reuse, from a fingerprint of everything it depends on
-   (template bytes, parameters, survey and data checksums, the package's own code) — ``fingerprint`` — and from
+3. decide per parameter set whether to execute or reuse (``plan_runs``), from a fingerprint of everything it
+   depends on (template bytes, parameters, survey, the checksums of the inputs it reads: its claims.yml entries,
+   scenario and declared stored runs, and the package's own code it imports) — ``fingerprint`` — and from
    the manifest of the published run: a parameter set whose published files changed outside ``vsr run`` (an
    interactive run, a hand edit) is executed again, and ``--only`` refuses to mix survey sources;
 4. execute the chosen notebooks concurrently, each in its own ``papermill`` process (its own process group,
@@ -450,6 +451,57 @@ def _check_one_source(results: Path, spec: str) -> None:
         )
 
 
+def plan_runs(
+    spec: RunSpec,
+    source: SurveySource,
+    state: RunState,
+    trusted: set[str],
+    *,
+    only: list[str] | None = None,
+    force: bool = False,
+    foreign: dict[str, list[str]] | None = None,
+    have_manifest: bool = True,
+) -> tuple[list[tuple[ParameterSet, str, str]], list[Outcome]]:
+    """Which parameter sets to execute, and why: ``(plan, reused)``, ``plan`` holding ``(pset, fingerprint,
+    reason)`` and ``reused`` an :class:`Outcome` per parameter set whose published output is kept.
+
+    ``state`` holds the fingerprints of the published run, ``trusted`` the published files `vsr run` wrote
+    (``executed/<set>.ipynb`` among them), ``foreign`` the published files of each set written by something else.
+    """
+    foreign = foreign or {}
+    data_sums = source.checksums()
+    plan: list[tuple[ParameterSet, str, str]] = []  # (pset, fingerprint, reason)
+    outcomes: list[Outcome] = []
+    for pset in spec.parameter_sets:
+        fp = fingerprint(pset, source.spec, data_sums)
+        have_output = f"executed/{pset.output_name}" in trusted
+        changed = foreign.get(pset.name)
+        if only and pset.name not in only:
+            if changed:
+                raise RunFailed(
+                    f"--only: published files of {pset.name} were not written by `vsr run` "
+                    f"({', '.join(changed[:3])}); run without --only so that it is executed again. "
+                    "Previous outputs were left untouched."
+                )
+            if not have_output:
+                raise RunFailed(f"--only: {pset.name} has never been executed; run without --only first")
+            outcomes.append(Outcome(pset.name, "reused", reason="not selected by --only"))
+            continue
+        if force:
+            reason = "forced (--force)"
+        elif changed and have_manifest:
+            reason = f"published files not written by vsr run ({', '.join(changed[:3])})"
+        else:
+            reason = state.reason_to_run(pset.name, fp, have_output)
+            if reason is None and not have_manifest:
+                reason = "no record of what vsr run wrote (results/.manifest.json missing)"
+        if reason is None:
+            outcomes.append(Outcome(pset.name, "reused", reason="inputs unchanged"))
+        else:
+            plan.append((pset, fp, reason))
+    return plan, outcomes
+
+
 def run(
     spec: RunSpec,
     source: SurveySource,
@@ -488,36 +540,9 @@ def _run_locked(spec, source, *, jobs, only, force, timeout, log) -> list[Outcom
     all_published = publish.file_checksums(publish.published_folders())
     trusted = {name for name in all_published if name not in set(untrusted)}
     state = RunState.load(paths.results_dir() / STATE_FILE)
-    data_sums = source.checksums()
-    plan: list[tuple[ParameterSet, str, str]] = []  # (pset, fingerprint, reason)
-    outcomes: list[Outcome] = []
-    for pset in spec.parameter_sets:
-        fp = fingerprint(pset, source.spec, data_sums)
-        have_output = f"executed/{pset.output_name}" in trusted
-        changed = foreign.get(pset.name)
-        if only and pset.name not in only:
-            if changed:
-                raise RunFailed(
-                    f"--only: published files of {pset.name} were not written by `vsr run` "
-                    f"({', '.join(changed[:3])}); run without --only so that it is executed again. "
-                    "Previous outputs were left untouched."
-                )
-            if not have_output:
-                raise RunFailed(f"--only: {pset.name} has never been executed; run without --only first")
-            outcomes.append(Outcome(pset.name, "reused", reason="not selected by --only"))
-            continue
-        if force:
-            reason = "forced (--force)"
-        elif changed and (manifest is not None):
-            reason = f"published files not written by vsr run ({', '.join(changed[:3])})"
-        else:
-            reason = state.reason_to_run(pset.name, fp, have_output)
-            if reason is None and manifest is None:
-                reason = "no record of what vsr run wrote (results/.manifest.json missing)"
-        if reason is None:
-            outcomes.append(Outcome(pset.name, "reused", reason="inputs unchanged"))
-        else:
-            plan.append((pset, fp, reason))
+    plan, outcomes = plan_runs(
+        spec, source, state, trusted, only=only, force=force, foreign=foreign, have_manifest=manifest is not None
+    )
     for outcome in outcomes:
         print(f"reuse  {outcome.name}: {outcome.reason}", file=log)
     for pset, _, reason in plan:

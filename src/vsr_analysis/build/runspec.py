@@ -21,6 +21,11 @@ from vsr_analysis import paths
 NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 #: Parameters the runner injects into every notebook; a run spec may not set them.
 RUNNER_PARAMETERS = ("survey", "param_set", "results_dir")
+#: What a parameter set may declare it reads besides its own claims, its survey's scenario and the register
+#: (``reads:`` in runspec.yml, on a template or a parameter set): every claim of claims.yml, every scenario file,
+#: or a stored run (a path relative to the project root: a folder, a file or a glob).
+READS_ALL_CLAIMS = "all_claims"
+READS_ALL_SCENARIOS = "all_scenarios"
 
 
 class RunSpecError(ValueError):
@@ -34,6 +39,21 @@ class ParameterSet:
     title: str
     section: str
     parameters: dict = field(default_factory=dict)
+    #: what it reads beyond its own claims and scenario (``reads:``): all_claims, all_scenarios, stored runs
+    reads: tuple[str, ...] = ()
+
+    @property
+    def reads_all_claims(self) -> bool:
+        return READS_ALL_CLAIMS in self.reads
+
+    @property
+    def reads_all_scenarios(self) -> bool:
+        return READS_ALL_SCENARIOS in self.reads
+
+    @property
+    def stored_runs(self) -> tuple[str, ...]:
+        """The stored runs it reads (paths or globs relative to the project root)."""
+        return tuple(r for r in self.reads if r not in (READS_ALL_CLAIMS, READS_ALL_SCENARIOS))
 
     @property
     def output_name(self) -> str:
@@ -118,10 +138,64 @@ def check_allowed(name: str, value: object, rule: dict) -> str | None:
     return None
 
 
-def _claim_ids() -> tuple[str, ...]:
+def _claim_entries() -> list[dict]:
     from vsr_analysis.claims.ledger import load_claims_spec
 
-    return tuple(c["id"] for c in load_claims_spec()["claims"])
+    return list(load_claims_spec()["claims"])
+
+
+def _is_part(entry: dict) -> bool:
+    """A component or part of another claim's evidence (decided in its chapter, never its chapter's own claim)."""
+    analysis = entry.get("analysis") or {}
+    return bool(entry.get("evidence_part")) or bool(isinstance(analysis, dict) and analysis.get("part_of"))
+
+
+def claim_of_parameter_set(name: str, entries: list[dict]) -> str | None:
+    """The claim a parameter set decides when its ``claim`` parameter is not given: the one claim of claims.yml
+    (not a part of another's evidence) whose ``parameter_set`` names it, or else whose ``secondary_parameter_sets``
+    does; None when there is no such claim or more than one."""
+    for key in ("parameter_set", "secondary_parameter_sets"):
+        found = [
+            e["id"]
+            for e in entries
+            if not _is_part(e) and (e.get(key) == name if key == "parameter_set" else name in (e.get(key) or ()))
+        ]
+        if found:
+            return found[0] if len(found) == 1 else None
+    return None
+
+
+def claims_read(pset: ParameterSet, entries: list[dict]) -> list[str]:
+    """The ids of the claims.yml entries a parameter set reads: its ``claim`` parameter, the claims whose
+    ``parameter_set`` or ``secondary_parameter_sets`` name it (a conjunction's components, a chapter's several
+    claims) and the claims those are part of or decided as (``analysis.part_of``, ``multiplicity.as``)."""
+    ids = {pset.parameters["claim"]} if pset.parameters.get("claim") else set()
+    ids |= {
+        e["id"]
+        for e in entries
+        if e.get("parameter_set") == pset.name or pset.name in (e.get("secondary_parameter_sets") or ())
+    }
+    for e in entries:
+        if e["id"] in ids:
+            analysis, multiplicity = e.get("analysis") or {}, e.get("multiplicity")
+            if isinstance(analysis, dict) and analysis.get("part_of"):
+                ids.add(analysis["part_of"])
+            if isinstance(multiplicity, dict) and multiplicity.get("as"):
+                ids.add(multiplicity["as"])
+    return [e["id"] for e in entries if e["id"] in ids]
+
+
+def _reads(where: str, value: object) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+        raise RunSpecError(f"{where}: 'reads' must be a list of {READS_ALL_CLAIMS}, {READS_ALL_SCENARIOS} or paths")
+    for item in value:
+        if item in (READS_ALL_CLAIMS, READS_ALL_SCENARIOS):
+            continue
+        if Path(item).is_absolute() or ".." in Path(item).parts:
+            raise RunSpecError(f"{where}: 'reads' entry {item!r} must be a path inside the project")
+    return tuple(value)
 
 
 def _unknown_claim(value: object, claim_ids: tuple[str, ...]) -> str | None:
@@ -184,7 +258,9 @@ def load_runspec(path: Path | str | None = None) -> RunSpec:
             if reserved not in declared:
                 raise RunSpecError(f"{entry['template']}: parameters cell must define {reserved!r}")
         psets = entry.get("parameter_sets")
-        claim_ids = _claim_ids() if "claim" in declared else ()
+        entries = _claim_entries() if "claim" in declared else []
+        claim_ids = tuple(e["id"] for e in entries)
+        template_reads = _reads(where, entry.get("reads"))
         if not isinstance(psets, list) or not psets:
             raise RunSpecError(f"{where}: needs a non-empty 'parameter_sets' list")
         for j, pset in enumerate(psets, start=1):
@@ -218,6 +294,14 @@ def load_runspec(path: Path | str | None = None) -> RunSpec:
                     if problem:
                         raise RunSpecError(f"{pwhere} ({name}): {problem}")
             if "claim" in declared:  # the claim a chapter decides must be one claims.yml declares
+                if params.get("claim", declared["claim"]) is None:  # the claim that names this parameter set
+                    resolved = claim_of_parameter_set(name, entries)
+                    if resolved is None:
+                        raise RunSpecError(
+                            f"{pwhere} ({name}): no single claim of claims.yml names this parameter set "
+                            "(parameter_set); give it a 'claim' parameter"
+                        )
+                    params = {**params, "claim": resolved}
                 problem = _unknown_claim(params.get("claim", declared["claim"]), claim_ids)
                 if problem:
                     raise RunSpecError(f"{pwhere} ({name}): {problem}")
@@ -232,6 +316,7 @@ def load_runspec(path: Path | str | None = None) -> RunSpec:
                     title=str(pset.get("title", name)),
                     section=str(entry.get("section", "findings")),
                     parameters=dict(params),
+                    reads=tuple(dict.fromkeys(template_reads + _reads(pwhere, pset.get("reads")))),
                 )
             )
     return RunSpec(path=path, scenario=str(scenario), seed=seed, timeout_seconds=timeout, parameter_sets=tuple(sets))
