@@ -101,7 +101,7 @@ def imputed_row(
 
     Returns the robustness row and, for ``extra_terms``, pooled results per term (a conjunction's components).
     """
-    from vsr_analysis.data.analysis_frame import rake_by_rule
+    from vsr_analysis.stats.frame_weights import rake_by_rule
 
     columns = list(dict.fromkeys(["maturity_stage", term, *controls, *extra_terms]))
     respondents = data

@@ -1,6 +1,6 @@
 """One simulated survey as the notebooks see it: generate, validate, join to the register, weight.
 
-``analysis_frame(scenario, replica_seed)`` follows ``data.analysis_frame.load_frame`` step by step, without the
+``analysis_frame(scenario, replica_seed)`` follows ``loading.load_frame`` step by step, without the
 file cache in ``data/synthetic/``: ``synth.generate`` -> the CSV bytes ``vsr synth`` would write ->
 ``data.survey_file.load_survey`` (the full validation) -> ``build_frame`` -> ``add_analysis_columns`` ->
 ``add_weights``.  The CSV goes through a private temporary folder of the process, so the survey the analyses
@@ -18,9 +18,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from vsr_analysis.data.analysis_frame import AnalysisFrame, add_analysis_columns, add_weights
+from vsr_analysis.data.analysis_frame import AnalysisFrame, add_analysis_columns
 from vsr_analysis.data.frame import build_frame, county_rows
 from vsr_analysis.data.survey_file import load_survey
+from vsr_analysis.stats.frame_weights import add_weights
 from vsr_analysis.synth import replica
 
 
