@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import pandas as pd
 
-from vsr_analysis.data.analysis_frame import AnalysisFrame, add_analysis_columns, add_weights
+from vsr_analysis.data.analysis_frame import AnalysisFrame, add_analysis_columns
 from vsr_analysis.data.frame import build_frame, county_rows
 from vsr_analysis.data.register import load_register
+from vsr_analysis.stats.frame_weights import add_weights
 
 
 def confidential_frame(survey: pd.DataFrame, name: str = "planted.csv") -> AnalysisFrame:

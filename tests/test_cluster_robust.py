@@ -20,7 +20,7 @@ COV = ["political_anchoring", "log_population", "centrality", "merged_2017_2020"
 
 @pytest.fixture(scope="module")
 def data():
-    from vsr_analysis.data.analysis_frame import load_frame
+    from vsr_analysis.loading import load_frame
 
     d = load_frame("synthetic:vsr-narrative:2021").respondents
     cols = ["maturity_stage", *COV, "county_code", "weight"]

@@ -75,10 +75,7 @@ def test_f4_confidential_run_hides_the_planted_peer(tmp_path):
     secret.parent.mkdir()
     population = _planted_file(root, secret)
     env_root = dict(os.environ, VSR_PROJECT_ROOT=str(root))
-    code = (
-        "from vsr_analysis.data.survey_source import resolve_source; import sys; "
-        f"print(resolve_source({str(secret)!r}).spec)"
-    )
+    code = f"from vsr_analysis.loading import resolve_source; import sys; print(resolve_source({str(secret)!r}).spec)"
     spec = subprocess.run([sys.executable, "-c", code], env=env_root, capture_output=True, text=True, check=True)
     spec = spec.stdout.strip().splitlines()[-1]
     _papermill(root, spec, tmp_path / "results", tmp_path / "f4.ipynb")

@@ -228,7 +228,7 @@ def test_decide_functions_run_the_chapters_analysis_on_a_replica_file():
     """What an operating-characteristics simulation calls: a replica's respondents in, the rule's decision out."""
     from vsr_analysis.claims.coherence_evidence import f10_variants
     from vsr_analysis.claims.progress_evidence import f9_variants
-    from vsr_analysis.data.analysis_frame import load_frame
+    from vsr_analysis.loading import load_frame
     from vsr_analysis.synth import replica
 
     replica.ensure("vsr-narrative", 2021)

@@ -16,7 +16,7 @@ TERMS = ["merged_2017_2020", "log_population", "centrality", "network_member"]
 @pytest.fixture(scope="module")
 def resp():
     from vsr_analysis.claims.model_robustness import with_large_reference
-    from vsr_analysis.data.analysis_frame import load_frame
+    from vsr_analysis.loading import load_frame
 
     data = load_frame("synthetic:vsr-narrative:2021")
     return with_large_reference(data.respondents, data.frame)[0]

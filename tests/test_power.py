@@ -1,4 +1,4 @@
-"""Tests for vsr_analysis.stats.power: analytic formulas against statsmodels/hand values, simulation sanity."""
+"""Tests for vsr_analysis.stats.power_analytic: the closed-form power formulas against statsmodels/hand values."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import pytest
 from scipy import stats
 from statsmodels.stats.power import NormalIndPower
 
-from vsr_analysis.stats import power_analytic, power_simulated
+from vsr_analysis.stats import power_analytic
 
 
 def test_two_group_power_against_formula_and_statsmodels():
@@ -41,44 +41,3 @@ def test_whitehead_formula():
     expected = stats.norm.cdf(ncp - z) + stats.norm.cdf(-ncp - z)
     assert power_analytic.power_ordinal_whitehead(150, 150, 0.5, p) == pytest.approx(expected)
     assert power_analytic.power_ordinal_whitehead(150, 150, 0.0, p) == pytest.approx(0.05)
-
-
-def test_simulate_power_generic():
-    # a test that rejects with probability exactly 0.3 (p drawn uniform on [0, 1/6]∪... : use a known mixture)
-    sim = lambda rng: rng.random()  # noqa: E731
-    res = power_simulated.simulate_power(sim, lambda u: u < 0.3, reps=2000, seed=1)
-    assert res["power"] == pytest.approx(0.3, abs=4 * np.sqrt(0.3 * 0.7 / 2000))
-    assert res["ci_low"] < res["power"] < res["ci_high"]
-    again = power_simulated.simulate_power(sim, lambda u: u < 0.3, reps=2000, seed=1)
-    assert again == res
-    # uniform p-values reject at rate alpha; failures are counted, not rejected
-    res = power_simulated.simulate_power(lambda rng: rng.random(), lambda p: p, reps=1000, seed=2, alpha=0.1)
-    assert res["power"] == pytest.approx(0.1, abs=0.04)
-
-    def flaky(p):
-        if p > 0.9:
-            raise ValueError("no fit")
-        return p
-
-    res = power_simulated.simulate_power(lambda rng: rng.random(), flaky, reps=500, seed=3)
-    assert res["n_failed"] + res["n_valid"] == 500 and res["n_failed"] > 0
-
-
-def test_ordinal_simulation_agrees_with_whitehead():
-    n, log_or = 200, 0.7
-    sim = power_simulated.power_ordinal_effect(n, log_or, covariate="binary", reps=250, seed=5)
-    # Whitehead needs the category shares averaged over the two groups: compute them under the model
-    cuts = np.log(np.arange(1, 6) / (6 - np.arange(1, 6)))
-    F0 = 1 / (1 + np.exp(-cuts))
-    F1 = 1 / (1 + np.exp(-(cuts - log_or)))
-    p0 = np.diff(np.concatenate([[0], F0, [1]]))
-    p1 = np.diff(np.concatenate([[0], F1, [1]]))
-    analytic = power_analytic.power_ordinal_whitehead(n / 2, n / 2, log_or, (p0 + p1) / 2)
-    assert sim["n_failed"] == 0
-    assert abs(sim["power"] - analytic) < 4 * np.sqrt(analytic * (1 - analytic) / 250) + 0.02
-
-
-def test_ordinal_simulation_type_one_error():
-    res = power_simulated.power_ordinal_effect(150, 0.0, reps=200, seed=9)
-    assert res["power"] < 0.05 + 4 * np.sqrt(0.05 * 0.95 / 200)
-    assert res["beta"] == 0.0 and res["n"] == 150

@@ -56,7 +56,7 @@ def test_item_based_stage_counts_yes_answers_and_keeps_missing():
 
 @pytest.mark.parametrize("scenario", ["vsr-narrative", "size-ceiling"])
 def test_multiverse_follows_the_scenario(scenario):
-    from vsr_analysis.data.analysis_frame import load_frame
+    from vsr_analysis.loading import load_frame
 
     data = load_frame(f"synthetic:{scenario}:2021")
     m = necessity_multiverse(data.respondents, data.frame, permutations=200, seed=1)

@@ -17,11 +17,12 @@ from hypothesis import strategies as st
 
 from vsr_analysis.claims import share_evidence as se
 from vsr_analysis.claims.ledger import VERDICTS, decide, load_claims_spec
-from vsr_analysis.data.analysis_frame import AnalysisFrame, add_analysis_columns, add_weights
+from vsr_analysis.data.analysis_frame import AnalysisFrame, add_analysis_columns
 from vsr_analysis.data.codebook import load_codebook
 from vsr_analysis.data.frame import build_frame, county_rows
 from vsr_analysis.data.register import load_register
 from vsr_analysis.data.survey_file import load_survey
+from vsr_analysis.stats.frame_weights import add_weights
 from vsr_analysis.synth import replica
 
 ITEMS_TO_BLANK = [None, "sdg_in_management", "maturity_stage", "barrier_capacity", "sdg_in_master_plan"]

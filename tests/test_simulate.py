@@ -158,7 +158,7 @@ def narrative_frame():
 
 def test_replica_frame_matches_the_notebooks_frame(narrative_frame):
     """The in-memory frame equals what load_frame gives the notebooks for synthetic:vsr-narrative:2021."""
-    from vsr_analysis.data.analysis_frame import load_frame
+    from vsr_analysis.loading import load_frame
 
     nb = load_frame("synthetic:vsr-narrative:2021")
     pd.testing.assert_frame_equal(narrative_frame.frame, nb.frame)

@@ -45,7 +45,7 @@ def test_the_share_falls_as_the_odds_ratio_rises():
 @pytest.fixture(scope="module")
 def f7():
     """F7 on the default replica: the chapter's analysis (primary, assumption-light interval, tipping point)."""
-    from vsr_analysis.data.analysis_frame import load_frame
+    from vsr_analysis.loading import load_frame
 
     spec = load_claims_spec()
     entry = next(c for c in spec["claims"] if c["id"] == "F7")

@@ -15,10 +15,10 @@ from vsr_analysis.data.analysis_frame import (
     RAKING_MARGINS,
     AnalysisFrame,
     add_analysis_columns,
-    add_weights,
 )
 from vsr_analysis.data.frame import build_frame, county_rows
 from vsr_analysis.data.register import load_register
+from vsr_analysis.stats.frame_weights import add_weights
 from vsr_analysis.stats.raking import RakingError, rake_collapsing_empty
 from vsr_analysis.synth.simulation import generate
 

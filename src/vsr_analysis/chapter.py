@@ -31,8 +31,9 @@ import pandas as pd
 from vsr_analysis import paths
 from vsr_analysis.build.provenance import stamp
 from vsr_analysis.claims.evidence import record_evidence, write_table
-from vsr_analysis.data.analysis_frame import AnalysisFrame, load_frame
+from vsr_analysis.data.analysis_frame import AnalysisFrame
 from vsr_analysis.data.survey_spec import parse_spec
+from vsr_analysis.loading import load_frame
 
 
 def _display(obj) -> None:
@@ -834,7 +835,7 @@ def _display_html(text: str) -> None:
 def show_provenance(parameters: dict, spec: str) -> None:
     extra = []
     try:
-        from vsr_analysis.data.survey_source import survey_data_path
+        from vsr_analysis.loading import survey_data_path
 
         extra.append(survey_data_path(spec))
     except Exception:

@@ -1,6 +1,6 @@
 """The claims page: the report's ten findings at a glance.
 
-One row per finding (F3's four parts nested under F3), the verdict with its meaning in words, the estimate on a
+One row per finding (a conjunction's parts nested under it), the verdict with its meaning in words, the estimate on a
 scale a policy reader understands with its interval and unit, the one p-value the verdict uses (named as what it
 is), how often the rule says *supported* when the claim is true and when it is false (the operating-characteristics
 table the book's page of that name uses) and a link to that claim's row there. On a phone the table becomes one
@@ -127,6 +127,7 @@ def claims_page(
     counts = {v: sum(e["verdict"] == v for e in findings) for v in vc.VERDICT_MEANING}
     terms = TermLinker("../")
     comps = [e["id"] for e in ledger if is_component(e["id"])]
+    parents = " and ".join(dict.fromkeys(c.rstrip("abcdefgh") for c in comps))
     county = [
         e["id"]
         for e in findings
@@ -147,7 +148,11 @@ def claims_page(
         + f". Of them, **{counts['supported']} are supported**, "
         f"**{counts['not supported']} not supported** and **{counts['inconclusive']} inconclusive** under the "
         "pre-specified decision rules ({doc}`../methods/decision-rules`)"
-        + (f"; F3's parts ({', '.join(comps)}) are shown under F3 and not counted on their own" if comps else "")
+        + (
+            f"; {parents}'s parts ({', '.join(comps)}) are shown under {parents} and not counted on their own"
+            if comps
+            else ""
+        )
         + ".\n\n"
         + "```{raw} html\n"
         + table

@@ -351,7 +351,7 @@ def published_identifying_values(survey: str | None = None) -> set[float]:
         if not info.get("confidential"):
             return set()
         survey = info["survey"]
-    from vsr_analysis.data.analysis_frame import load_frame
+    from vsr_analysis.loading import load_frame
 
     return identifying_values(load_frame(survey, weights=False).frame)
 

@@ -45,7 +45,7 @@ def final_verdict_markdown(entry: dict, *, secondary_of: str | None = None) -> s
 
 def _stamp(path: Path, text: str, claim_id: str) -> bool:
     nb = nbformat.read(path, as_version=4)
-    # a component claim (F3a) has no box of its own: its final verdict goes after its parent's (F3) box
+    # a component claim has no box of its own: its final verdict goes after its parent's box
     markers = [f"Decision for {claim_id}:"]
     parent = re.fullmatch(r"(F\d+)[a-z]", claim_id)
     if parent:

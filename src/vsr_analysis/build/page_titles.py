@@ -1,6 +1,6 @@
 """Every page its own title: the run spec's title of a parameter set becomes its executed notebook's heading.
 
-Parameter sets that share a template (F6 and F7, F4 by size and by centrality) would otherwise
+Parameter sets that share a template (two share claims, the existence claim by size and by centrality) would otherwise
 show the template's one heading, so previous/next links and search results would look like the same page.
 Jupyter Book takes a notebook page's title from its first level-1 heading; the runner replaces that heading
 (or adds one) after execution, so templates keep a heading that reads well when opened on their own.

@@ -94,7 +94,7 @@ def protect_across_chapters(stage: Path, reused: list[str] | None = None) -> dic
     """Secondary suppression over the linked set of the whole run.
 
     Each chapter protects its tables together with its own earlier tables; a count in one chapter can still be
-    worked out from another's (F7's count at stage >= 4 in a size band minus F4's band x stage 4 cell). Here every
+    worked out from another's (one chapter's count at stage >= 4 in a size band minus another's band x stage 4 cell). Here every
     cell the run's chapters released is a candidate at once: while the released numbers of all chapters determine
     an answer or pin a suppressed count, one more cell is hidden (``Release.secondary``). Returns the cells to hide
     per parameter set (those chapters are then run again with them hidden) and adds them to

@@ -46,8 +46,9 @@ from vsr_analysis.build.page_titles import set_page_title
 from vsr_analysis.build.run_lock import RunLock, RunLocked
 from vsr_analysis.build.runspec import ParameterSet, RunSpec, RunSpecError, load_runspec
 from vsr_analysis.build.watchdog import TOKEN_VAR, kill_tagged, start_watchdog
-from vsr_analysis.data.survey_source import SurveySource, resolve_source
+from vsr_analysis.data.survey_source import SurveySource
 from vsr_analysis.data.survey_spec import SourceError
+from vsr_analysis.loading import resolve_source
 
 STATE_FILE = ".runstate.json"
 OWNER_FILE = "owner.pid"

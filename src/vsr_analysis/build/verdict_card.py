@@ -34,7 +34,7 @@ VERDICT_MEANING = {
     "this is not evidence that the claim is false",
 }
 
-#: An existence claim (F4) is shown by examples, not by a test.
+#: An existence claim is shown by examples, not by a test.
 EXISTENCE_MEANING = {
     "supported": "enough validated examples were found to show the claim (a count; no test, no adjustment)",
     "not supported": "no example was found and a necessary-condition analysis shows the condition is required",
@@ -110,7 +110,7 @@ def readable_reason(entry: dict) -> str:
     return text
 
 
-#: Units of the conditions NCA chapters use (the F4 template's default condition is the population).
+#: Units of the conditions NCA chapters use (the existence template's default condition is the population).
 CONDITION_UNITS = {"population_2021": "inhabitants", "centrality_score": "points of the SSB centrality index"}
 
 
@@ -492,7 +492,7 @@ def stamp_verdict_cards(executed_dir: Path, ledger: list[dict], results_dir: Pat
         )
         _stamp(path, text, entry["id"])
         stamped.append(entry["parameter_set"])
-        for sec in entry.get("secondary", []):  # F4 by centrality: the same rule, reported beside F4
+        for sec in entry.get("secondary", []):  # e.g. by centrality: the same rule, reported beside it
             spath = executed_dir / f"{sec.get('parameter_set')}.ipynb"
             if not spath.is_file() or "primary" not in sec:
                 continue
@@ -526,8 +526,8 @@ def _stamp(path: Path, text: str, claim_id: str) -> None:
 
 
 def component_of(claim: dict) -> str | None:
-    """The claim a component is part of (F3a: F3), from its declaration (``multiplicity: {as: ...}`` or
-    ``analysis.part_of``); None for a claim of its own, whatever its id (F8-county has an evidence part, no
+    """The claim a component is part of, from its declaration (``multiplicity: {as: ...}`` or
+    ``analysis.part_of``); None for a claim of its own, whatever its id (a county claim has an evidence part, no
     parent)."""
     rule = claim.get("multiplicity")
     if isinstance(rule, dict) and rule.get("as"):

@@ -1,6 +1,6 @@
-"""What each number of F8's tables counts, for the disclosure engine (``Context.table(cells=...)``).
+"""What each number of the barrier chapter's tables counts, for the disclosure engine (``Context.table(cells=...)``).
 
-F8 publishes the same barrier counts three times: the overall table (municipalities and county authorities), the
+The barrier chapter publishes the same barrier counts three times: the overall table (municipalities and county authorities), the
 table by size band with its "all municipalities" rows, and the comparisons (a county share beside n); the
 ranking's pairwise table repeats the municipal weighted shares beside the number answering. Declaring
 the cells lets the engine suppress them together within the chapter, and the build's audit across chapters.
@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from vsr_analysis.claims.group_release import INTERVAL, unit_ids, weights_of
-from vsr_analysis.claims.share_reporting import as_numbers  # noqa: F401 (re-exported for F8's template)
+from vsr_analysis.claims.share_reporting import as_numbers  # noqa: F401 (re-exported for the barrier template)
 
 MUNICIPAL_DERIVED = ["share (weighted)", "ci_low", "ci_high", "share (unweighted)"]
 COUNTY_DERIVED = ["share, regional authorities"]
@@ -120,7 +120,7 @@ def joint_cells_small(data: pd.DataFrame, items, minimum: int = 3) -> bool:
 def hide_joint_values(table: pd.DataFrame, resp: pd.DataFrame, confidential: bool) -> pd.DataFrame:
     """On a confidential file, the ranking rows whose two items' joint table has a cell of 1 or 2 units lose their
     interval and p-values (``..``): the paired variance behind them is a function of that joint table, which the
-    disclosure engine, reasoning item by item, cannot see (the rule F10's former "either" row had).  The shares and
+    disclosure engine, reasoning item by item, cannot see (the rule the policy-coherence chapter's former "either" row had).  The shares and
     their difference depend on each item alone and stay."""
     if not confidential:
         return table

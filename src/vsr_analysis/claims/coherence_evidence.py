@@ -1,4 +1,4 @@
-"""F10: "a sectorised state hinders coherent work" (lack of policy coherence).
+"""The policy-coherence claim: "a sectorised state hinders coherent work" (lack of policy coherence).
 
 Pre-specified reading (``claims.yml``): the barrier the finding names is the instrument's item
 ``barrier_policy_coherence`` (a sectorised state, lack of policy coherence); the primary test is the raked share of
@@ -27,7 +27,7 @@ from vsr_analysis.stats.descriptives import as_float
 from vsr_analysis.stats.propensity import ResponsePropensity
 from vsr_analysis.stats.shares import calibrated_share_test, share_by_group
 
-#: The state-level items the chapter describes; the first is F10's item (``claims.yml``: ``outcome.item``).
+#: The state-level items the chapter describes; the first is the claim's item (``claims.yml``: ``outcome.item``).
 ITEMS = ("barrier_policy_coherence", "barrier_national_guidance")
 PRIMARY_ITEM = ITEMS[0]
 EITHER = "either_state_barrier"
@@ -47,7 +47,7 @@ def f10_evidence(
     propensity: ResponsePropensity | None = None,
     design: RakedDesign | None = None,
 ) -> dict:
-    """Evidence for F10 from the analysis frame (all municipalities, ``responded``, raking ``weight``): the raked
+    """Evidence for the policy-coherence claim from the analysis frame (all municipalities, ``responded``, raking ``weight``): the raked
     share naming ``item``, one-sided test share > ``threshold`` (the share chapters' calibrated test, item
     response as the observed units, as ``share_evidence.declared_share_test`` runs it)."""
     design = design if design is not None else share_design(frame, margins, propensity)
@@ -70,7 +70,7 @@ def f10_evidence(
 def f10_variants(
     frame: pd.DataFrame, design, threshold: float, labels: dict[str, str], item: str = PRIMARY_ITEM
 ) -> list[tuple[str, dict]]:
-    """F10's robustness rows (label, test): the variance and weighting variants of every share claim, and a
+    """The policy-coherence claim's robustness rows (label, test): the variance and weighting variants of every share claim, and a
     skipped barrier question counted as not naming the item."""
     resp = frame[frame["responded"].astype(bool)]
     y = as_float(resp[item])
@@ -96,8 +96,8 @@ def municipal_table(
     """Raked share of municipalities naming each item, with a 95 % interval (no pooled row: each item is its own
     barrier).
 
-    With ``design`` (the F10 evidence's raked design, respondents in the same order) every interval is the share
-    claims' primary one (:func:`calibrated_share_test`: response as Poisson sampling), so F10's row agrees with the
+    With ``design`` (the evidence's raked design, respondents in the same order) every interval is the share
+    claims' primary one (:func:`calibrated_share_test`: response as Poisson sampling), so the claim's row agrees with the
     primary test; without it, Wilson at Kish's effective n with the global finite-population factor.
     """
     resp = respondents

@@ -1,11 +1,11 @@
-"""F3 as a conjunction: four one-sided component tests, the intersection-union p-value, and their evidence.
+"""A conjunction of group comparisons: one-sided component tests, the intersection-union p-value, and their evidence.
 
 "Recently merged, large, central and network-oriented municipalities have come further" claims four things, each
 about a *group*: the merged, the large, the central, the network-oriented have come further than the others.
 That is a marginal comparison, so each component is tested on its own characteristic alone
 (:func:`marginal_component_tests`: one weighted proportional-odds model per characteristic, HC0, no county fixed
 effects): a one-sided Wald test, an equivalence test (TOST) against the smallest effect of interest, and its own
-ledger entry (F3a-F3d). The conjunction is supported only when all four are: by the intersection-union principle
+ledger entry (its ``part_of`` claims). The conjunction is supported only when all four are: by the intersection-union principle
 (Berger 1982) its p-value is the *largest* of the four one-sided p-values, with no further adjustment. The "not
 supported" routes (a component significantly negative, or shown negligible) are a union over the four
 components, so their p-values are Bonferroni-multiplied by four.
@@ -27,10 +27,20 @@ from scipy import stats
 from vsr_analysis.stats.intervals import tost_from_estimate
 from vsr_analysis.stats.ordinal_model import fit_ordinal
 
-#: Ledger ids of F3's components, by model term.
-COMPONENT_IDS = {"merged_2017_2020": "F3a", "log_population": "F3b", "centrality": "F3c", "network_member": "F3d"}
 
-#: What F3's evidence says its tests are (the chapter and ``vsr simulate`` record the same words).
+def component_ids() -> dict[str, str]:
+    """Ledger ids of the conjunctions' component claims, by model term: every claim of ``claims.yml`` whose analysis
+    names the conjunction it is ``part_of`` and its ``term``."""
+    from vsr_analysis.claims.spec import cached_claims
+
+    return {
+        c.analysis.parameters["term"]: c.id
+        for c in cached_claims().claims
+        if c.analysis.parameters.get("part_of") and "term" in c.analysis.parameters
+    }
+
+
+#: What the group-comparison conjunction's evidence says its tests are (the chapter and ``vsr simulate`` record the same words).
 IUT_METHOD = (
     "intersection-union test: largest of four one-sided Wald p-values (HC0), each characteristic alone in a "
     "weighted proportional-odds model of maturity_stage (no county fixed effects)"
@@ -45,14 +55,14 @@ def component_tests(
     estimates: pd.Series, ses: pd.Series, terms: Sequence[str], sesoi: float, alpha: float
 ) -> pd.DataFrame:
     """One row per term: estimate, SE, 95 % CI, one-sided p (greater / less), TOST p."""
-    rows = []
+    rows, ids = [], component_ids()
     for t in terms:
         b, se = float(estimates[t]), float(ses[t])
         z = b / se
         rows.append(
             {
                 "term": t,
-                "claim": COMPONENT_IDS.get(t, t),
+                "claim": ids.get(t, t),
                 "estimate": b,
                 "se": se,
                 "ci_low": b - 1.959963984540054 * se,
@@ -75,7 +85,7 @@ def marginal_component_tests(
     fixed_effects: Sequence[str] = (),
     outcome: str = "maturity_stage",
 ) -> pd.DataFrame:
-    """F3's primary tests: each characteristic alone in a weighted proportional-odds model of ``outcome``.
+    """The group-comparison conjunction's primary tests: each characteristic alone in a weighted proportional-odds model of ``outcome``.
 
     One :func:`~vsr_analysis.stats.ordinal_model.fit_ordinal` per term (HC0; ``fixed_effects`` empty for the
     marginal comparison the finding states), each on the units with an outcome and that term; the table of
@@ -89,13 +99,13 @@ def marginal_component_tests(
 
 
 def conjunction_evidence(table: pd.DataFrame, n: int, method: str, *, part_method: str | None = None) -> dict:
-    """The evidence F3 records: primary (intersection-union p), rule inputs with routes, and one part per component.
+    """The evidence a conjunction records: primary (intersection-union p), rule inputs with routes, and one part per component.
 
     A per-component ``n`` column (:func:`marginal_component_tests`) gives each part its own n; ``n`` is the
     conjunction's.  ``part_method`` describes one component's test (``{term}`` is filled in).
     """
     k = len(table)
-    part_method = part_method or "one-sided Wald test (HC0) of {term} > 0 in F3's model"
+    part_method = part_method or "one-sided Wald test (HC0) of {term} > 0 in the conjunction's model"
     components = {r.term: {"estimate": r.estimate, "p_value": r.p_greater} for r in table.itertuples()}
     routes = {}
     parts = {}
@@ -135,7 +145,7 @@ def f3_evidence(
     weights: str | None = "weight",
     fixed_effects: Sequence[str] = (),
 ) -> tuple[pd.DataFrame, dict]:
-    """F3's primary analysis: the four marginal component tests and the evidence the ledger reads.
+    """The group-comparison conjunction's primary analysis: the four marginal component tests and the evidence the ledger reads.
 
     Returns the component table (:func:`marginal_component_tests`) and the evidence (``primary``,
     ``rule_inputs``, ``parts``, ``n``); ``n`` is the smallest number of units in a component's fit.

@@ -1,4 +1,4 @@
-"""The claims about the county authorities (the county halves of F8 and F10): their evidence, as the county chapter
+"""The claims about the county authorities (the county halves of the barrier findings): their evidence, as the county chapter
 and ``vsr simulate`` compute it.
 
 Two kinds of claim (``claims.yml``, population ``county_authorities``):

@@ -45,10 +45,10 @@ def table_to_csv(table: pd.DataFrame) -> str:
     return table.to_csv(index=False, lineterminator="\n", float_format=FLOAT_FORMAT)
 
 
-#: The fewest municipalities a chapter's model (F1, F3, F5) is fitted on; with fewer the claim is inconclusive and
+#: The fewest municipalities a chapter's model (ordinal coefficients, group comparisons, conjunctions) is fitted on; with fewer the claim is inconclusive and
 #: the chapter says why (``chapter.Context.stop_unless_estimable``).  A maturity model has up to 17 parameters.
 MIN_MODEL_UNITS = 30
-#: The fewest answers F2's share and stage distribution and F4's count and ceiling are computed from.
+#: The fewest answers the stage-share claim's share and stage distribution and the existence claim's count and ceiling are computed from.
 MIN_COUNT_UNITS = 10
 
 

@@ -1,7 +1,7 @@
 """What each number of a by-group table counts, for the disclosure engine (``Context.table(cells=...)``).
 
-Two shapes recur across the chapters: a 0/1 outcome's share by group (F6/F7 by size band and centrality class,
-F9 by stage, F10's state-level barriers) and the distribution of the maturity stage by the levels of a term (F1, F5).
+Two shapes recur across the chapters: a 0/1 outcome's share by group (by size band and centrality class,
+by stage, the state-level barriers) and the distribution of the maturity stage by the levels of a term.
 Each row publishes a group's size, counts and a *weighted* share; declared here, the engine suppresses them together
 with the chapter's other tables, publishes the weighted shares at its coarse precision (with their intervals), and
 the build's audit takes every one of them as a constraint on the respondents' answers.
@@ -109,7 +109,7 @@ def item_share_cells(
     levels: Sequence = (1,),
     items: Sequence[str] | None = None,
 ) -> list[dict]:
-    """A table with one row per 0/1 item over the same units (F9's rungs, F10's municipalities): each row's units
+    """A table with one row per 0/1 item over the same units (the progress rungs, the barrier items): each row's units
     answering, those with the item, and the weighted share. Rows whose item is not a survey item (a derived
     "either" row) are left to the caller; ``items`` limits the rows declared."""
     ids, weights = unit_ids(units), weights_of(units)

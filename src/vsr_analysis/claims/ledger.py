@@ -114,7 +114,7 @@ def rule_share_above(evidence: dict, alpha: float, p: float | None, params: dict
 
 
 def rule_share_below(evidence: dict, alpha: float, p: float | None, params: dict) -> Decision:
-    """A share lies below a pre-specified level: one-sided test of share < threshold (F9: most do not measure).
+    """A share lies below a pre-specified level: one-sided test of share < threshold (e.g. most do not measure progress).
 
     The evidence's ``p_value`` is that of the one-sided test share < threshold.  ``not supported`` when the
     lower confidence limit lies above the threshold; otherwise inconclusive.
@@ -131,7 +131,7 @@ def rule_share_below(evidence: dict, alpha: float, p: float | None, params: dict
 
 
 def rule_share_above_and_spread(evidence: dict, alpha: float, p: float | None, params: dict) -> Decision:
-    """F2: most have started (share above a level) *and* maturity varies (enough stages occupied)."""
+    """A share with a spread: most have started (share above a level) *and* maturity varies (enough stages occupied)."""
     started = rule_share_above(evidence, alpha, p, params)
     inputs = evidence.get("rule_inputs", {})
     needed = int(params["min_stages"])
@@ -153,7 +153,7 @@ def rule_share_above_and_spread(evidence: dict, alpha: float, p: float | None, p
 
 
 def rule_joint_nonnegative(evidence: dict, alpha: float, p: float | None, params: dict) -> Decision:
-    """F3: the joint Wald test rejects and none of the components is significantly negative."""
+    """A conjunction: the joint Wald test rejects and none of the components is significantly negative."""
     components = evidence.get("rule_inputs", {}).get("components", {})
     negative = [
         name
@@ -170,7 +170,7 @@ def rule_joint_nonnegative(evidence: dict, alpha: float, p: float | None, params
 
 
 def rule_not_prerequisite(evidence: dict, alpha: float, p: float | None, params: dict) -> Decision:
-    """F4: being big is not a prerequisite for reaching the top stages.
+    """A necessity claim: being big is not a prerequisite for reaching the top stages.
 
     supported: the CE-FDH bottleneck's minimum X for the top stage lies below the threshold and at least
     ``min_cases`` units below the threshold reach it.  not supported: the NCA ceiling is significant
@@ -197,7 +197,7 @@ def rule_not_prerequisite(evidence: dict, alpha: float, p: float | None, params:
 
 
 def rule_one_sided(evidence: dict, alpha: float, p: float | None, params: dict) -> Decision:
-    """One component of a conjunction (F3a-F3d): a one-sided test in the stated direction.
+    """One component of a conjunction (its group comparisons): a one-sided test in the stated direction.
 
     ``p`` is the one-sided p-value for the stated direction.  supported: ``p < alpha``.  not supported: the
     one-sided test in the opposite direction rejects (route ``opposite``) or the equivalence test against the
@@ -218,7 +218,7 @@ def rule_one_sided(evidence: dict, alpha: float, p: float | None, params: dict) 
 
 
 def rule_intersection_union(evidence: dict, alpha: float, p: float | None, params: dict) -> Decision:
-    """F3: a conjunction of components, tested by the intersection-union principle.
+    """A conjunction of components, tested by the intersection-union principle.
 
     ``p`` is the largest of the components' one-sided p-values (Berger 1982): the conjunction is supported only
     when every component is.  not supported: any component is significantly in the opposite direction or shown
@@ -249,7 +249,7 @@ def rule_intersection_union(evidence: dict, alpha: float, p: float | None, param
 
 
 def rule_share_ranking(evidence: dict, alpha: float, p: float | None, params: dict) -> Decision:
-    """F8: a ranking, "the largest barriers": each named item is named more often than every other item.
+    """A ranking, "the largest barriers": each named item is named more often than every other item.
 
     ``p`` is the largest of the pairwise one-sided p-values (named item's raked share > other item's, over the
     same respondents; ``claims.ranking_evidence``), Holm-adjusted at the claim's place in the family: supported
@@ -287,11 +287,11 @@ def _count_text(value) -> str:
 
 
 def rule_existence(evidence: dict, alpha: float, p: float | None, params: dict) -> Decision:
-    """F4: "big is not a prerequisite" as an existence claim: validated counterexamples.
+    """An existence claim ("big is not a prerequisite"): validated counterexamples.
 
     supported: at least ``min_cases`` units below the threshold whose self-classified top stage is confirmed by
     the ladder's items (``validated_counterexamples``).  not supported: no validated counterexample below the
-    threshold *and* a significant NCA ceiling (``nca_p_value`` < alpha, unadjusted: F4 is outside the Holm family)
+    threshold *and* a significant NCA ceiling (``nca_p_value`` < alpha, unadjusted: the claim is outside the Holm family)
     whose bottleneck for the top stage lies at or above the threshold (``required_at_or_above_threshold``).
     Otherwise inconclusive.  On a confidential run counts of 1-2 arrive as "<3" and required sizes as bands.
     """
@@ -378,7 +378,7 @@ def claim_evidence(results_dir: Path, claim: dict) -> dict | None:
     """The evidence a claim is decided on.
 
     Most claims have their own evidence file.  A component of a conjunction (``evidence_part`` in
-    ``claims.yml``, e.g. F3a in F3's chapter) is decided on the part of its parent's evidence named there
+    ``claims.yml``, e.g. a group comparison in its conjunction's chapter) is decided on the part of its parent's evidence named there
     (``parts.<name>`` of the parameter set's evidence.json).
     """
     ev = read_evidence(results_dir, claim["parameter_set"])
@@ -395,8 +395,8 @@ def claim_evidence(results_dir: Path, claim: dict) -> dict | None:
 def in_holm_family(claim: dict) -> bool:
     """Confirmatory claims are in the Holm family unless ``multiplicity`` says otherwise in claims.yml.
 
-    ``multiplicity: none`` (F4: an existence claim whose verdict uses no p-value of its own) or
-    ``multiplicity: {as: F3}`` (a component decided at its conjunction's place in the family) take a claim out.
+    ``multiplicity: none`` (an existence claim, whose verdict uses no p-value of its own) or
+    ``multiplicity: {as: <conjunction>}`` (a component decided at its conjunction's place in the family) take a claim out.
     """
     return bool(claim.get("confirmatory", True)) and claim.get("multiplicity", "holm") == "holm"
 
@@ -463,7 +463,9 @@ def build_ledger(results_dir: Path, source=None, spec: dict | None = None) -> li
             "finding": claim["finding"],
             "hypothesis": claim["hypothesis"].strip(),
         }
-        if claim.get("untestable_part"):  # the part of a finding the instrument cannot test (F9's first half)
+        if claim.get(
+            "untestable_part"
+        ):  # the part of a finding the instrument cannot test (e.g. the first half of the progress-measuring finding)
             entry["untestable_part"] = claim["untestable_part"].strip()
         if ev is None:
             entry.update(verdict="inconclusive", reason="its notebook has not been executed", primary={}, n=0)

@@ -1,4 +1,4 @@
-"""Robustness rows for the model-based claims (F1, F3, F5): few-cluster variances and multiple imputation.
+"""Robustness rows for the model-based claims: few-cluster variances and multiple imputation.
 
 Every row re-estimates the claim's coefficient one way and reports estimate, SE, 95 % CI, p-value and the
 pre-specified rule's decision at the unadjusted level; only the primary row enters the ledger.
@@ -99,9 +99,9 @@ def imputed_row(
 ) -> tuple[dict, dict]:
     """MICE (PMM, ``m`` data sets), weights re-raked on each completed set, Rubin's rules for ``term``.
 
-    Returns the robustness row and, for ``extra_terms``, pooled results per term (F3's components).
+    Returns the robustness row and, for ``extra_terms``, pooled results per term (a conjunction's components).
     """
-    from vsr_analysis.data.analysis_frame import rake_by_rule
+    from vsr_analysis.stats.frame_weights import rake_by_rule
 
     columns = list(dict.fromkeys(["maturity_stage", term, *controls, *extra_terms]))
     respondents = data

@@ -1,6 +1,6 @@
-"""Is being "big" (or "central") a prerequisite for the top maturity stages?  The F4 evidence.
+"""Is being "big" (or "central") a prerequisite for the top maturity stages?  The existence claim's evidence.
 
-The report's F4 is a claim about *necessity*: "being 'big and strong' is not a prerequisite for success".
+The report's finding is a claim about *necessity*: "being 'big and strong' is not a prerequisite for success".
 It is tested in two complementary ways, both pre-specified in ``claims.yml``:
 
 * Necessary Condition Analysis (``necessity.nca``): is the upper-left corner of the X-stage scatter empty,
@@ -151,6 +151,21 @@ def item_based_stage(frame: pd.DataFrame) -> pd.Series:
     return items.sum(axis=1, skipna=False).astype(float)
 
 
+def population_existence_claim() -> str:
+    """The id of the claim on the municipalities whose analysis is an existence count with population as its
+    condition (the claim the specification curve varies), read from its declaration in ``claims.yml``."""
+    from vsr_analysis.claims.spec import cached_claims
+
+    found = [
+        c.id
+        for c in cached_claims().of_kind("existence_count", units="municipalities")
+        if c.analysis.parameters["condition"] == "population_2021"
+    ]
+    if len(found) != 1:
+        raise LookupError(f"claims.yml: expected one existence claim on population_2021, found {found or 'none'}")
+    return found[0]
+
+
 def necessity_multiverse(
     respondents: pd.DataFrame,
     frame: pd.DataFrame,
@@ -158,8 +173,11 @@ def necessity_multiverse(
     permutations: int = 2000,
     seed: int = 0,
     confidential: bool = False,
+    claim_id: str | None = None,
 ) -> pd.DataFrame:
-    """The F4 decision under every reasonable way of asking it (a specification curve for necessity).
+    """The decision of the existence claim on population (``claim_id``; by default the claim of ``claims.yml``
+    whose analysis is an existence count with population as its condition, :func:`population_existence_claim`)
+    under every reasonable way of asking it (a specification curve for necessity).
 
     Varies the outcome (self-classified stage / item-based score), the definition of the top (>= 4 / = 5), the
     size coding NCA sees (log10 population / population / rank), the ceiling (CE-FDH / CR-FDH) and the
@@ -172,7 +190,8 @@ def necessity_multiverse(
     from vsr_analysis.stats.nca import bottleneck
 
     spec = load_claims_spec()
-    claim = next(c for c in spec["claims"] if c["id"] == "F4")
+    claim_id = claim_id or population_existence_claim()
+    claim = next(c for c in spec["claims"] if c["id"] == claim_id)
     alpha = float(spec["alpha"])
     outcomes = {
         "self-classified stage": respondents["maturity_stage"].astype(float),
@@ -242,7 +261,7 @@ def band_order(frame: pd.DataFrame, band_column: str, condition: str) -> list:
     return list(frame.groupby(band_column, observed=True)[condition].min().sort_values().index)
 
 
-# --- F4 as an existence claim: validated counterexamples, bands for confidential runs ---------------------------
+# --- The existence claim: validated counterexamples, bands for confidential runs ---------------------------
 
 #: The items the maturity ladder requires for a self-classified stage (data/codebook.yml): stage 4
 #: (operationalised) needs the SDGs in the budget *or* the management system, stage 5 (measuring and reporting)
@@ -290,7 +309,7 @@ def band_of(value: float, frame: pd.DataFrame, condition: str, band_column: str)
 
 @dataclass
 class ExistenceEvidence:
-    """The inputs of the ``existence`` rule (F4), already safe to publish when ``confidential``."""
+    """The inputs of the ``existence`` rule, already safe to publish when ``confidential``."""
 
     threshold: float
     top_stage: int
@@ -347,7 +366,7 @@ def existence_evidence(
     nca_result,
     confidential: bool,
 ) -> ExistenceEvidence:
-    """F4's evidence: validated counterexamples below ``threshold``, and the NCA bottleneck for ``top_stage``.
+    """The existence claim's evidence: validated counterexamples below ``threshold``, and the NCA bottleneck for ``top_stage``.
 
     ``nca_result`` is the CE-FDH :class:`~vsr_analysis.stats.nca.NCAResult` of the chapter (X on the analysis
     scale, log10 when ``log_scale``); the bottleneck is computed by the NCA module and reported back in the

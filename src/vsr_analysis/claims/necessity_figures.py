@@ -1,4 +1,4 @@
-"""F4's figures: the scatter with its ceilings (simulated data only) or binned counts (confidential runs).
+"""The existence claim's figures: the scatter with its ceilings (simulated data only) or binned counts (confidential runs).
 
 On a confidential run no figure may draw a unit at its register value with its survey answer, so the chapter
 shows respondents counted by register band x stage instead, with cells of 1-2 suppressed by the same rule as the
@@ -54,8 +54,8 @@ def binned_release(respondents, frame, condition: str) -> tuple[pd.DataFrame, li
     table = binned_counts(respondents, band, band_order(frame, band, condition))
     knr = respondents["knr"].astype(str)
     stages = [int(c.removeprefix("stage ")) for c in table.columns if c.startswith("stage ")]
-    # margins other chapters publish: F2's respondents at each stage, and the respondents of each band
-    # (F8 and the share chapters' tables by group); the engine protects this table as if they were known
+    # margins other chapters publish: the stage chapter's respondents at each stage, and the respondents of each band
+    # (the barrier chapter and the share chapters' tables by group); the engine protects this table as if they were known
     cells = [
         {"context": True, "column": f"stage {s}", "item": "maturity_stage", "levels": [s], "members": knr.tolist()}
         for s in stages

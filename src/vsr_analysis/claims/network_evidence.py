@@ -1,4 +1,4 @@
-"""F5's evidence: networks *and* collaboration across levels of government, as the instrument measures them.
+"""The network claim's evidence: networks *and* collaboration across levels of government, as the instrument measures them.
 
 "Networks, knowledge-sharing and collaboration across levels of government play a huge role" (VSR 2021) names
 three things. The survey measures two of them:
@@ -13,10 +13,10 @@ Knowledge sharing has no item and is left untested (``untestable_part`` in ``cla
 
 Both measured parts must go with higher maturity for the finding to be supported: an intersection-union test of
 two one-sided Wald tests (HC0), each characteristic in its own weighted proportional-odds model of
-``maturity_stage`` with the same controls as F1 (size, centrality, merger) and county fixed effects, so that a
+``maturity_stage`` with the same controls as the anchoring claim (size, centrality, merger) and county fixed effects, so that a
 network or county partner is compared among municipalities of the same size and place ("play a role" is more
-than "the large ones are in networks", which F3's marginal comparison of network members already reports). The
-network measure is the count of kinds, not F3d's membership indicator, so F5 and F3d are not one coefficient
+than "the large ones are in networks", which the marginal group comparison of network members already reports). The
+network measure is the count of kinds, not the group comparison's membership indicator, so the two are not one coefficient
 counted twice.
 """
 
@@ -32,7 +32,7 @@ from vsr_analysis.claims.conjunction_evidence import component_tests, conjunctio
 from vsr_analysis.stats.ordinal_model import fit_ordinal
 
 NETWORK_KINDS = ("network_ks", "network_regional", "network_international")
-#: F5's two measured parts: the model term and what it stands for.
+#: The network claim's two measured parts: the model term and what it stands for.
 F5_TERMS = {
     "network_kinds": "networks: number of kinds of SDG network (KS, regional or county, international; 0-3)",
     "cooperates_with_county": "collaboration across levels of government: works with the county authority (0/1)",
@@ -53,6 +53,16 @@ def with_network_kinds(data: pd.DataFrame) -> pd.DataFrame:
     return data.assign(network_kinds=count)
 
 
+def conjunction_of(terms: Sequence[str]) -> str:
+    """The id of the conjunction claim of ``claims.yml`` whose components are ``terms`` (its declared ``terms``)."""
+    from vsr_analysis.claims.spec import cached_claims
+
+    found = [c.id for c in cached_claims().of_kind("conjunction") if set(c.analysis.parameters["terms"]) == set(terms)]
+    if len(found) != 1:
+        raise LookupError(f"claims.yml: expected one conjunction of {list(terms)}, found {found or 'none'}")
+    return found[0]
+
+
 def f5_evidence(
     data: pd.DataFrame,
     *,
@@ -62,11 +72,12 @@ def f5_evidence(
     sesoi: float,
     alpha: float,
     weights: str | None = "weight",
+    claim_id: str | None = None,
 ) -> tuple[pd.DataFrame, dict]:
-    """F5's primary analysis: the component table (one row per measured part, with ``n``) and the evidence.
+    """The network claim's primary analysis: the component table (one row per measured part, with ``n``) and the evidence.
 
     ``primary.p_value`` is the larger of the two one-sided p-values; the "not supported" routes (a part
-    significantly negative or shown negligible) are Bonferroni-adjusted over the two parts, as for F3.
+    significantly negative or shown negligible) are Bonferroni-adjusted over the two parts, as for the group-comparison conjunction.
     """
     d = with_network_kinds(data)
     tables = []
@@ -78,7 +89,7 @@ def f5_evidence(
             )
         tables.append(component_tests(fit.params, fit.bse, [term], sesoi, alpha).assign(n=int(fit.n)))
     table = pd.concat(tables, ignore_index=True)
-    table["claim"] = "F5"
+    table["claim"] = claim_id or conjunction_of(terms)
     n = int(table["n"].min())
     part = "one-sided Wald test (HC0) of {term} > 0 in a weighted proportional-odds model with size, centrality, merger and county fixed effects"
     return table, {**conjunction_evidence(table, n, F5_METHOD, part_method=part), "n": n}

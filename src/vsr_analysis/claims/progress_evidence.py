@@ -1,6 +1,6 @@
-"""F9's proxy: do most municipalities not measure their progress with indicators?
+"""The progress-measuring proxy: do most municipalities not measure their progress with indicators?
 
-Neither part of F9 is tested as the report states it: "the sector contributes substantially through its ordinary
+Neither part of the finding is tested as the report states it: "the sector contributes substantially through its ordinary
 services" is a judgement about the sector's contribution, and "no good benchmark exists" a statement about
 benchmarks; no item of the instrument measures either.  What is tested (``claims.yml``) is a proxy of the second
 part: most municipalities do not follow their SDG work up with indicators (``measures_progress`` = 0).  A verdict on
@@ -37,7 +37,7 @@ def f9_evidence(
     propensity: ResponsePropensity | None = None,
     design: RakedDesign | None = None,
 ) -> dict:
-    """Evidence for F9 from the analysis frame (all municipalities, ``responded``, raking ``weight``).
+    """Evidence for the progress-measuring claim from the analysis frame (all municipalities, ``responded``, raking ``weight``).
 
     The raked share with ``measures_progress`` = 1 and the one-sided test share < ``threshold``: the share
     chapters' calibrated test (response as Poisson sampling, 1 - pi_i per unit) on the complement.  ``margins``
@@ -61,7 +61,7 @@ def f9_evidence(
 
 
 def f9_variants(frame: pd.DataFrame, design, threshold: float) -> list[tuple[str, dict]]:
-    """F9's robustness rows (label, test): the variance and weighting variants of every share claim, the item
+    """The progress-measuring claim's robustness rows (label, test): the variance and weighting variants of every share claim, the item
     left blank counted as measuring (the conservative reading), and the self-classified stage 5 instead of the
     item."""
     resp = frame[frame["responded"].astype(bool)]

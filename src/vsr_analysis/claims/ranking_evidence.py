@@ -1,7 +1,7 @@
 """A ranking claim: the items a finding names are each named more often than every other item of the question.
 
 ``claims.yml`` declares such a claim with ``analysis: {kind: share_ranking, top: [...]}`` and the items compared in
-``outcome: {ranked: [...]}`` (F8: the four barriers the finding calls the largest against the other barriers of
+``outcome: {ranked: [...]}`` (e.g. the four barriers a finding calls the largest against the other barriers of
 the instrument).  :func:`ranking_evidence` compares every named item with every other item: the difference of
 their raked shares over the same respondents, with the paired linearisation variance on the share claims' raked
 design (:func:`vsr_analysis.stats.shares.paired_difference_test`, :func:`~vsr_analysis.claims.share_evidence.share_design`),

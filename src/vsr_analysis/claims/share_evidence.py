@@ -6,7 +6,7 @@ frame (all 356 municipalities with ``responded`` and raking ``weight``): the pri
 (:func:`vsr_analysis.stats.shares.calibrated_share_test`, response as Poisson sampling with propensities from
 :func:`vsr_analysis.stats.propensity.response_propensity`), the assumption-light interval beside it (no
 finite-population factor, :data:`NO_FPC_VARIANCE`, with the rule's decision on it), the robustness rows (without any finite-population
-factor, with the old global one, unweighted, item left blank counted as no, stricter top, and for F7 a maturity
+factor, with the old global one, unweighted, item left blank counted as no, stricter top, and for a share within a domain a maturity
 measure that does not contain the management item), each with the rule's decision, and notes in words for
 whatever cannot be estimated.  It never raises on a valid survey file: an empty domain gives no estimate and an
 *inconclusive* decision.  The claims :func:`share_claim_outcomes` lists (read from their declared outcome in
@@ -53,7 +53,7 @@ def share_claim_outcomes(claims=None) -> dict[str, dict]:
     }
 
 
-#: F7's check against a maturity measure without the management item: the ladder's stage-3 items (planning
+#: The management-domain share's check against a maturity measure without the management item: the ladder's stage-3 items (planning
 #: strategy and master plan) are both present.
 F7_ITEMS_WITHOUT_MANAGEMENT = ("sdg_in_planning_strategy", "sdg_in_master_plan")
 
@@ -323,7 +323,7 @@ def _key(group, order, names):
 
 
 def ladder_tables(resp: pd.DataFrame, codebook) -> dict:
-    """F7's ladder checks: Guttman statistics, rung order and item-stage consistency (weighted), with a summary."""
+    """The ladder checks of the management-domain share: Guttman statistics, rung order and item-stage consistency (weighted), with a summary."""
     from vsr_analysis.stats.descriptives import COMPONENT_ITEMS, guttman_scale, ladder_consistency
 
     items = resp[list(COMPONENT_ITEMS)]
@@ -371,7 +371,7 @@ def ladder_tables(resp: pd.DataFrame, codebook) -> dict:
 
 
 def f2_rule_inputs(resp: pd.DataFrame, min_stage_share: float) -> dict:
-    """F2's second condition: how many stages each hold at least ``min_stage_share`` (weighted)."""
+    """The stage-share claim's second condition: how many stages each hold at least ``min_stage_share`` (weighted)."""
     from vsr_analysis.stats.descriptives import stages_with_min_share
     from vsr_analysis.stats.dispersion import weighted_distribution
 
@@ -500,7 +500,7 @@ def declared_share_test(
 
 
 def share_tipping_point(analysis: ShareClaimAnalysis, claim_entry: dict, alpha: float, grid=None):
-    """F6/F7-style tipping point (:func:`vsr_analysis.stats.tipping_point.tipping_point`): how strongly response
+    """A share claim's tipping point (:func:`vsr_analysis.stats.tipping_point.tipping_point`): how strongly response
     would have to depend on the outcome itself for the rule's verdict (unadjusted ``alpha``, as the robustness rows)
     to change.  Uses the domain's answering respondents with their raking weights and the primary's
     design-effective n, so an odds ratio of 1 reproduces the primary.  None when the primary has no estimate."""

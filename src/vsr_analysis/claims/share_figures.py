@@ -1,4 +1,4 @@
-"""Figures of the share chapters (F6, F7): shares by group, and the stages of the municipalities with the SDGs in
+"""Figures of the share chapters: shares by group, and the stages of the municipalities with the SDGs in
 their management system.  Functions return a matplotlib figure (or None when there is nothing to draw)."""
 
 from __future__ import annotations
@@ -167,7 +167,7 @@ def coverage_figure(table: pd.DataFrame):
 
 
 def stage_distribution_figure(dist: pd.DataFrame, stage_labels: dict, min_stage_share: float):
-    """F2: the weighted share at each maturity stage (rows of ``dist``: share, ci_low, ci_high) with its interval
+    """The stage-share claim: the weighted share at each maturity stage (rows of ``dist``: share, ci_low, ci_high) with its interval
     and the share a stage must hold, as horizontal bars (stage names read across, not rotated)."""
     colors = sns.color_palette("colorblind")
     ys = np.arange(len(dist))[::-1]
@@ -186,7 +186,7 @@ def stage_distribution_figure(dist: pd.DataFrame, stage_labels: dict, min_stage_
 
 
 def stage_vs_score_figure(comp: pd.DataFrame):
-    """F2: the weighted distribution of the self-classified stage beside the item-based score (columns level,
+    """The stage-share claim: the weighted distribution of the self-classified stage beside the item-based score (columns level,
     share, measure)."""
     fig, ax = plt.subplots(figsize=(WIDTH, 4.4))
     sns.barplot(data=comp, x="level", y="share", hue="measure", palette="colorblind", ax=ax)
@@ -198,7 +198,7 @@ def stage_vs_score_figure(comp: pd.DataFrame):
 
 
 def barrier_shares_figure(overall: pd.DataFrame, threshold: float | None, counties: bool):
-    """F8: the weighted share naming each barrier (bars with intervals), the county authorities' share (diamonds,
+    """The barrier ranking: the weighted share naming each barrier (bars with intervals), the county authorities' share (diamonds,
     when ``counties``) and a level (``threshold``; None: no level line); barrier names wrapped, the legend below
     the axes."""
     colors = sns.color_palette("colorblind")
@@ -222,7 +222,7 @@ def barrier_shares_figure(overall: pd.DataFrame, threshold: float | None, counti
 
 
 def barrier_heatmap_figure(heat: pd.DataFrame):
-    """F8: the percentage naming each barrier (rows) in each group (columns), written in the cells (no colour bar:
+    """The barrier ranking: the percentage naming each barrier (rows) in each group (columns), written in the cells (no colour bar:
     the numbers are there)."""
     fig, ax = plt.subplots(figsize=(WIDTH, 0.5 * len(heat) + 2.4))
     sns.heatmap(100 * heat, annot=True, fmt=".0f", cmap=sns.color_palette("light:#0173B2", as_cmap=True),

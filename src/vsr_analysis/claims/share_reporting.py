@@ -1,6 +1,6 @@
-"""How F9, F10 and the county chapter report a share: a share *below* a level, the evidence blocks, tables.
+"""How the progress, policy-coherence and county chapters report a share: a share *below* a level, the evidence blocks, tables.
 
-* :func:`calibrated_below_test` - the primary test of a share *below* a level (F9): the share chapters' calibrated
+* :func:`calibrated_below_test` - the primary test of a share *below* a level: the share chapters' calibrated
   test (:func:`vsr_analysis.stats.shares.calibrated_share_test`) applied to the complement.
 * :func:`share_below_test` - the same with :func:`vsr_analysis.stats.shares.share_test` (a weighted share with the
   global finite-population correction), for descriptive tables such as the county chapter's.

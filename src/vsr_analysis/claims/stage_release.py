@@ -1,4 +1,4 @@
-"""What each number of F2's tables counts, for the disclosure engine (``Context.table(cells=...)``).
+"""What each number of the stage chapter's tables counts, for the disclosure engine (``Context.table(cells=...)``).
 
 The stage distribution, its unweighted shares and cumulative column, the robustness table's n and unweighted
 share at or above the "started" stage, and the county authorities' stages are linked: the issue-29 attack took

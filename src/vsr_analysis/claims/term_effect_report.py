@@ -1,4 +1,4 @@
-"""The pieces of the F1/F5 chapter (one term's effect in the ordinal model), kept out of the template.
+"""The pieces of the term-effect chapter (one term's effect in the ordinal model), kept out of the template.
 
 Each function returns a table or draws on a given axis; the template only strings them together and writes the
 words around them.

@@ -1,6 +1,6 @@
 """The analysis frame every notebook works on: register + survey + analysis columns + weights.
 
-``load_frame(spec)`` returns all 356 municipalities of the 2020 frame (respondents and non-respondents), so
+:func:`vsr_analysis.loading.load_frame` returns all 356 municipalities of the 2020 frame (respondents and non-respondents), so
 that weights can be computed against the whole frame, plus the county authorities separately.
 """
 
@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from vsr_analysis.data.survey_source import survey_data_path
 from vsr_analysis.data.survey_spec import parse_spec
 
 #: Raking margins (pre-specified): size band, centrality class with classes 1-2 pooled (class 1 has only six
@@ -61,14 +61,15 @@ def add_analysis_columns(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def load_frame(spec: str, *, weights: bool = True) -> AnalysisFrame:
-    """Load the survey named by ``spec``, validate it, join it to the register, add weights."""
+def read_frame(spec: str, path: Path) -> AnalysisFrame:
+    """Read the survey file ``path`` named by ``spec``, validate it and join it to the register (no weights: they
+    are added by :func:`vsr_analysis.stats.frame_weights.add_weights`; :func:`vsr_analysis.loading.load_frame`
+    makes the file, reads it and weights it)."""
     from vsr_analysis.data.frame import build_frame, county_rows
     from vsr_analysis.data.register import load_register
     from vsr_analysis.data.survey_file import load_survey
 
     parts = parse_spec(spec)
-    path = survey_data_path(spec)
     survey = load_survey(path)
     register = load_register()
     frame = add_analysis_columns(build_frame(survey.data, register))
@@ -78,51 +79,4 @@ def load_frame(spec: str, *, weights: bool = True) -> AnalysisFrame:
         truth_path = path.with_name(path.stem + ".truth.json")
         if truth_path.is_file():
             truth = json.loads(truth_path.read_text(encoding="utf-8"))
-    result = AnalysisFrame(
-        spec=spec, frame=frame, counties=counties, synthetic=parts["kind"] == "synthetic", truth=truth
-    )
-    if weights:
-        add_weights(result)
-    return result
-
-
-def rake_by_rule(frame: pd.DataFrame, respondent="responded"):
-    """Raking weights by the pre-specified rules: ``RAKING_MARGINS``, a margin cell without respondents merged with
-    its neighbour, and margins dropped in ``MARGIN_DROP_ORDER`` while raking cannot meet them all.
-
-    Returns ``(weights, margins used, collapsed columns, margins dropped)``; every re-raking (the chapters'
-    robustness analyses) uses the same rule."""
-    from vsr_analysis.stats.raking import RakingError, rake_collapsing_empty
-
-    band_order = frame.groupby("size_band")["population_2021"].min().sort_values().index.tolist()
-    margins, dropped = list(RAKING_MARGINS), []
-    while True:
-        try:
-            w, used, collapsed = rake_collapsing_empty(frame, respondent, margins, orders={"size_band": band_order})
-            return w, used, collapsed, dropped
-        except RakingError:
-            drop = next(m for m in MARGIN_DROP_ORDER if m in margins)
-            margins.remove(drop)
-            dropped.append(drop)
-
-
-def add_weights(data: AnalysisFrame) -> None:
-    """Rake respondents to the frame's margins; weight 0 for non-respondents; record the design effect."""
-    from vsr_analysis.stats.raking import design_effect, effective_n
-
-    frame = data.frame
-    w, used, collapsed, dropped = rake_by_rule(frame)
-    for col in collapsed.columns:
-        frame[col] = collapsed[col]
-    frame["weight"] = w.reindex(frame.index).fillna(0.0).astype(float)
-    resp = frame.loc[frame["responded"], "weight"]
-    data.weight_info = {
-        "margins": list(used),
-        "dropped_margins": dropped,
-        "respondents": int(frame["responded"].sum()),
-        "frame": int(len(frame)),
-        "design_effect": float(design_effect(resp)),
-        "effective_n": float(effective_n(resp)),
-        "min_weight": float(resp.min()),
-        "max_weight": float(resp.max()),
-    }
+    return AnalysisFrame(spec=spec, frame=frame, counties=counties, synthetic=parts["kind"] == "synthetic", truth=truth)

@@ -354,6 +354,6 @@ def ladder_components() -> dict[str, int]:
     """The project codebook's five component items -> the lowest maturity stage that implies each.
 
     Read once from ``data/codebook.yml`` (``implied_from_stage``); every module that needs the component items
-    (descriptives, the F4 evidence, the synthetic replica) takes them from here.  A new dict on each call.
+    (descriptives, the existence evidence, the synthetic replica) takes them from here.  A new dict on each call.
     """
     return dict(_project_components())

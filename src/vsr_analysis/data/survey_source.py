@@ -62,33 +62,35 @@ def cache_path(sha: str) -> Path:
     return paths.private_dir() / "cache" / f"{sha}.csv"
 
 
-def resolve_source(
-    survey: str | None = None,
-    scenario: str = "vsr-narrative",
-    seed: int = 2021,
+def check_scenario(scenario: str) -> None:
+    """Raise ``SourceError`` for a scenario without a file in ``data/scenarios``."""
+    if scenario not in available_scenarios():
+        raise SourceError(f"unknown scenario {scenario!r}; available: {', '.join(available_scenarios()) or 'none'}")
+
+
+def synthetic_source(scenario: str, seed: int, path: Path) -> SurveySource:
+    """The source of the synthetic replica ``scenario``/``seed`` whose file is ``path`` (made beforehand by
+    :func:`vsr_analysis.loading.resolve_source`: generating the replica is a step before loading)."""
+    return SurveySource(
+        "synthetic",
+        str(SurveySpec.synthetic(scenario, seed)),
+        f"synthetic replica, scenario {scenario}, seed {seed} (SIMULATED DATA)",
+        path,
+    )
+
+
+def resolve_file_source(
+    survey: str,
     sheet: str | None = None,
     report_limit: int | None = None,
     survey_map: str | Path | None = None,
 ) -> SurveySource:
-    """Validate the survey source before anything runs and make its data file available.
+    """Validate a user's survey file before anything runs and store its validated rows in the cache.
 
     ``survey_map`` is a column map (:mod:`vsr_analysis.data.survey_map`) for the file.  Raises ``SourceError`` for
-    an unusable source (unknown scenario, missing path, a folder, an unusable map) and
-    ``SurveyInvalidError`` for a file whose data are invalid; its message lists at most ``report_limit``
-    problems (all when None) and counts the rest by kind.
+    an unusable source (missing path, a folder, an unusable map) and ``SurveyInvalidError`` for a file whose data
+    are invalid; its message lists at most ``report_limit`` problems (all when None) and counts the rest by kind.
     """
-    if survey is None:
-        if scenario not in available_scenarios():
-            raise SourceError(f"unknown scenario {scenario!r}; available: {', '.join(available_scenarios()) or 'none'}")
-        from vsr_analysis.synth.files import ensure
-
-        path = ensure(scenario, seed)
-        return SurveySource(
-            "synthetic",
-            str(SurveySpec.synthetic(scenario, seed)),
-            f"synthetic replica, scenario {scenario}, seed {seed} (SIMULATED DATA)",
-            path,
-        )
     path = Path(survey)
     if path.is_dir():
         raise SourceError(f"{survey} is a folder, not a survey file: give the path of the CSV or XLSX file")
@@ -133,13 +135,9 @@ def resolve_source(
     return SurveySource("file", str(spec), f"survey file {spec.name} (sha256 {sha[:12]}…)", cached, provenance)
 
 
-def survey_data_path(spec: str) -> Path:
-    """The file that holds the survey rows for a spec (generating the synthetic replica if needed)."""
+def cached_file_path(spec: str) -> Path:
+    """The validated copy of the user's file named by a ``file:`` spec (made by :func:`resolve_file_source`)."""
     parts = parse_spec(spec)
-    if parts["kind"] == "synthetic":
-        from vsr_analysis.synth.files import ensure
-
-        return ensure(parts["scenario"], int(parts["seed"]))
     cached = cache_path(parts["sha256"])
     if not cached.is_file():
         raise SourceError(

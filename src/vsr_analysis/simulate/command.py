@@ -106,7 +106,7 @@ def cli_power(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from vsr_analysis import paths
-    from vsr_analysis.data.analysis_frame import load_frame
+    from vsr_analysis.loading import load_frame
     from vsr_analysis.simulate import power
 
     survey = args.survey or power.DEFAULT_SURVEY

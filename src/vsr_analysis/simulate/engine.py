@@ -239,7 +239,7 @@ def run_seed(scenario: dict, seed: int, claims: Sequence[ClaimJob], alpha: float
             evidence[job.id] = None
             errors[job.id] = f"{type(exc).__name__}: {' '.join(str(exc).split())}"[:200]
     # Holm across the Holm family of this run, as the ledger does (claims.ledger.in_holm_family): a component
-    # (multiplicity: {as: F3}) is adjusted at its conjunction's place, F4 (multiplicity: none) not at all, and
+    # (multiplicity: {as: <conjunction>}) is adjusted at its conjunction's place, an existence claim (multiplicity: none) not at all, and
     # every route to a verdict passes the same adjustment (claims.ledger.family_adjuster)
     raw = {
         job.id: _num(evidence[job.id]["primary"]["p_value"])

@@ -202,7 +202,7 @@ def _draw_share(data: AnalysisFrame, claim: Claim, share: float, rng: np.random.
 
 
 def _term_values(resp: pd.DataFrame, term: str) -> np.ndarray:
-    """A model term's values among the respondents (a term built by its chapter, such as F5's count of network
+    """A model term's values among the respondents (a term built by its chapter, such as the network claim's count of network
     kinds, from the function that builds it)."""
     if term not in resp.columns:
         from vsr_analysis.claims.network_evidence import with_network_kinds

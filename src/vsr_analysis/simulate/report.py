@@ -17,6 +17,7 @@ import pandas as pd
 from vsr_analysis import paths
 from vsr_analysis.claims import stored_runs
 from vsr_analysis.claims.evidence import write_table
+from vsr_analysis.claims.spec import cached_claims
 from vsr_analysis.simulate import engine, operating
 from vsr_analysis.synth import replica
 
@@ -95,9 +96,10 @@ def load_run(full_run: str, scenarios: list[str], seeds: int, permutations: int)
         engine.simulate(plan, tmp, workers=0, progress=False)
         oc = operating.read_table(Path(tmp) / engine.OC_FILE)
     worst = float(np.sqrt(0.25 / seeds))
+    existence = " and ".join(c.id for c in cached_claims().of_kind("existence_count"))
     return oc, (
         f"This page shows a **small pre-specified run** made while the book was built: seeds 1 to {seeds} of each "
-        f"of the {len(scenarios)} scenarios, with {permutations:,} NCA permutations for F4 (its chapter uses "
+        f"of the {len(scenarios)} scenarios, with {permutations:,} NCA permutations for {existence} (its chapter uses "
         "10,000; fewer permutations only coarsen the permutation p-value). With "
         f"{seeds} seeds a share has a Monte Carlo standard error of up to {100 * worst:.0f} percentage points, so "
         f"this run shows the pattern, not precise error rates.{stale} A full run "

@@ -40,7 +40,7 @@ from vsr_analysis.claims.share_evidence import claim_domain, claim_outcome
 from vsr_analysis.claims.spec import Claim, ClaimsSpec
 from vsr_analysis.synth import estimands, replica
 
-#: Controls and fixed effects of a coefficient's model when the chapter's parameters are not given (F1's and F5's
+#: Controls and fixed effects of a coefficient's model when the chapter's parameters are not given (the ordinal-coefficient
 #: chapters: size, centrality, merger, county fixed effects).
 DEFAULT_CONTROLS = ("log_population", "centrality", "merged_2017_2020")
 DEFAULT_FIXED_EFFECTS = ("county_code",)
@@ -282,8 +282,8 @@ def pseudo_true_coefficient(scenario: dict, term: str, controls: tuple[str, ...]
     """The value the weighted proportional-odds estimate of ``term`` converges to under ``scenario``.
 
     The analysis model fitted to the model's expected frame (:func:`_expected_rows`) with the same package
-    function the chapters use.  Where the analysis model is the generating model (F1 without a ceiling) this is
-    the generating coefficient; where it is not (F5 leaves out political anchoring, which membership raises; a
+    function the chapters use.  Where the analysis model is the generating model (the anchoring coefficient without a ceiling) this is
+    the generating coefficient; where it is not (the network claim leaves out political anchoring, which membership raises; a
     ceiling censors the stages) it is the *pseudo-true* value the estimator targets.  The raking weights
     reproduce the frame on its margins, so the frame-level fit is the estimand (up to the raking's
     approximation of the response model).
@@ -295,7 +295,7 @@ def pseudo_true_coefficient(scenario: dict, term: str, controls: tuple[str, ...]
 
 @functools.lru_cache(maxsize=16)
 def _network_rows(scenario_sha: str, scenario_json: str) -> pd.DataFrame:
-    """:func:`_expected_rows` expanded by F5's items, each combination weighted by its probability under the model.
+    """:func:`_expected_rows` expanded by the network claim's items, each combination weighted by its probability under the model.
 
     As the replica draws them (``synth.simulation``): a member belongs to the KS network if the register lists it;
     to a regional network with probability ``ks_listed_regional`` / ``other_regional``; to an international one
@@ -349,7 +349,7 @@ def _network_rows(scenario_sha: str, scenario_json: str) -> pd.DataFrame:
 
 
 def pseudo_true_f5(scenario: dict, term: str, controls: tuple[str, ...], fixed_effects: tuple[str, ...]) -> float:
-    """:func:`pseudo_true_coefficient` for F5's parts (``network_kinds``, ``cooperates_with_county``)."""
+    """:func:`pseudo_true_coefficient` for the network claim's parts (``network_kinds``, ``cooperates_with_county``)."""
     doc = {k: v for k, v in scenario.items() if not k.startswith("_")}
     scenario_json = json.dumps(doc, sort_keys=True, default=str)
     return _pseudo_true(scenario["_sha256"], scenario_json, term, tuple(controls), tuple(fixed_effects), rows="network")
@@ -382,13 +382,13 @@ def _pseudo_true(
 
 
 def marginal_truth(scenario: dict, terms, fixed_effects=()) -> dict[str, float]:
-    """F3's components: the pseudo-true coefficient of each characteristic alone (the model F3's tests fit:
+    """A conjunction's group comparisons: the pseudo-true coefficient of each characteristic alone (the model they fit:
     ``claims.conjunction_evidence.marginal_component_tests``), by term."""
     return {t: pseudo_true_coefficient(scenario, t, (), tuple(fixed_effects)) for t in terms}
 
 
 def marginal_truth_table(components: pd.DataFrame, truth_json: dict, fixed_effects=()) -> pd.DataFrame:
-    """Simulated data only: each F3 component's estimate beside the value it estimates in the simulation.
+    """Simulated data only: each group comparison's estimate beside the value it estimates in the simulation.
 
     ``truth_json`` is the replica's truth JSON (its ``scenario`` names the scenario file, whose hash must match).
     """
@@ -410,7 +410,7 @@ def f5_truth(
 
 
 def f5_truth_table(components: pd.DataFrame, truth_json: dict, controls, fixed_effects) -> pd.DataFrame:
-    """Simulated data only: each F5 part's estimate beside the value it estimates in the simulation."""
+    """Simulated data only: each network part's estimate beside the value it estimates in the simulation."""
     scenario = replica.load_scenario(truth_json["scenario"])
     if scenario["_sha256"] != truth_json.get("scenario_sha256"):
         raise ValueError(f"scenario {truth_json['scenario']!r} changed since the survey was simulated")

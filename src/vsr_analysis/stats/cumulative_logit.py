@@ -13,8 +13,7 @@ log-likelihood is concave for the logistic link (Pratt 1981), so this converges 
 exists.  Slopes can be held at 0 per replicate (``fixed``; their variance is reported as 0).
 
 :func:`fit_one` is the same for a single outcome vector; the public model API
-(:mod:`vsr_analysis.stats.ordinal_model`) and the batched power simulation
-(:mod:`vsr_analysis.stats.power_simulated`) both fit through this module.
+(:mod:`vsr_analysis.stats.ordinal_model`) fits through this module.
 """
 
 from __future__ import annotations

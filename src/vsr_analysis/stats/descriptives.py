@@ -1,4 +1,4 @@
-"""Descriptive building blocks for the claim chapters F2, F5-F8: shares by group, group comparisons,
+"""Descriptive building blocks for the claim chapters: shares by group, group comparisons,
 agreement of two codings, the Guttman structure of the maturity ladder, and the item-based maturity score.
 
 Every function takes plain columns of the analysis frame (``vsr_analysis.data.analysis_frame``) and returns a tidy

@@ -1,4 +1,4 @@
-"""One term's effect in the proportional-odds model of maturity: the evidence for a directional claim (F1, F5).
+"""One term's effect in the proportional-odds model of maturity: the evidence for a directional claim.
 
 :func:`ordinal_term_effect` fits ``models.fit_ordinal`` and collects, for one term, what the ``directional``
 decision rule (``claims.rule_directional``) and its chapter report:

@@ -1,6 +1,6 @@
 """The maturity ladder as a distribution: shares per stage, dispersion, and agreement with the component items.
 
-Used by the F2 chapter.  ``y`` is the self-classified stage (floats, NaN = missing), ``w`` the raking weights;
+Used by the chapter of the stage-share claim.  ``y`` is the self-classified stage (floats, NaN = missing), ``w`` the raking weights;
 ``labels`` maps stage code -> short name (``Codebook.maturity_labels``); ``stages`` are the possible codes (0-5).
 """
 
@@ -177,7 +177,7 @@ def started_variants(
     min_stage_share: float,
     stages: Sequence[int],
 ) -> pd.DataFrame:
-    """F2's rule inputs under each variant ``(label, stages, weights)``: the one-sided share test of stage >=
+    """The stage-share claim's rule inputs under each variant ``(label, stages, weights)``: the one-sided share test of stage >=
     ``started_stage`` against ``threshold`` and the number of stages holding ``min_stage_share``; ``decide(test,
     k)`` gives the verdict of the row."""
     rows = []

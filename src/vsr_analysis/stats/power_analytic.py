@@ -11,8 +11,7 @@
   (Whitehead 1993, *Statistics in Medicine* 12:2257-2271, as in Hmisc::popower):
   var(log OR) = 3 (1/n1 + 1/n2) / (1 - sum_k pbar_k^3), pbar the category shares averaged over the groups.
 
-Simulated power (a generic Monte Carlo loop, and the survey's fielded design) is in
-:mod:`vsr_analysis.stats.power_simulated`.
+Simulated power (every claim's analysis on the fielded design) is in :mod:`vsr_analysis.simulate.power`.
 """
 
 from __future__ import annotations

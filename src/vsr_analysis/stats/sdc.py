@@ -63,7 +63,7 @@ OPAQUE = "x"
 #: Decimal places of a *weighted* share on a confidential run (0.01; whole percent points). Raking gives the
 #: respondents a few dozen distinct weights, one per weighting class, and an attacker who knows who responded can
 #: compute them. A weighted share to the CSV's six digits, with its group's count beside it, then tells how many
-#: units of each class gave the answer (issue 29's weighted-share attack: in F8's barriers by size band of one
+#: units of each class gave the answer (issue 29's weighted-share attack: in the barrier chapter's barriers by size band of one
 #: replica, 164 answers follow from the six-digit shares, 3 at three places, none at two). The audit takes the
 #: share at the precision published, as the linear constraint above.
 WEIGHTED_SHARE_DIGITS = 2

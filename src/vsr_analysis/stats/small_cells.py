@@ -2,7 +2,7 @@
 
 No published cell may count fewer than ``MIN_CELL`` = 3 municipalities, and suppression is *secondary* too:
 once a cell is hidden, enough other cells in its row are hidden that it cannot be recomputed from a total.
-It lives in ``stats/`` because analyses that build their own tables (the county chapter, F4's binned counts,
+It lives in ``stats/`` because analyses that build their own tables (the county chapter, the existence chapter's binned counts,
 the share tables) apply it before anything reaches a page; ``build/disclosure.py`` adds the leak scan and the
 guards on figures and tables, and re-exports this rule.
 """

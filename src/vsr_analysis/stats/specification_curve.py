@@ -84,7 +84,7 @@ def default_specs(
     fixed_effect_options: Sequence[Sequence[str]] = ((), ("county_code",)),
     models_: Sequence[str] = ("ordinal", "logit", "ols"),
 ) -> list[dict[str, Any]]:
-    """The grid of specifications for one focal characteristic of finding F3.
+    """The grid of specifications for one focal characteristic of the group-comparison conjunction.
 
     ``focal``: ``"size"`` (the size coding's coefficient), ``"centrality"`` (the centrality coding's), or a
     column such as ``"merged_2017_2020"`` / ``"network_member"`` (always included as a covariate).
@@ -93,7 +93,7 @@ def default_specs(
     OLS on ``outcome``; OLS on ``score_outcome`` if given) x weights (none / raked ``weight``) x control set
     (default: none / ``merged_2017_2020`` + ``network_member``) x fixed effects (none / ``county_code``).
     With the defaults that is 3 x 3 x 7 x 2 x 2 x 2 = 504 specifications.  The primary specification (flagged
-    ``primary=True``) is the pre-specified F3 model: ordinal, ``log_population``, ``centrality``, both controls,
+    ``primary=True``) is the pre-specified model: ordinal, ``log_population``, ``centrality``, both controls,
     raked weights and county fixed effects - provided those options are in the grid.
 
     Example::

@@ -199,7 +199,7 @@ class ScenarioModel:
         for step in self.ceiling:
             below = self.population < step["population_below"]
             self.max_stage = np.where(below, np.minimum(self.max_stage, step["max_stage"]), self.max_stage)
-        # the population below which stage >= 4 cannot be reached (the F4-relevant threshold), if any
+        # the population below which stage >= 4 cannot be reached (the threshold the existence claim is about), if any
         top = [st["population_below"] for st in self.ceiling if st["max_stage"] <= 3]
         self.ceiling_threshold = max(top) if top else None
         self.stage_probs = self._stage_probs()

@@ -31,7 +31,7 @@ COVARIATES: tuple[str, ...] = (
     "network_member",
     "political_anchoring",
 )
-#: The four structural covariates of the primary F3 model (``political_anchoring`` is F1's).
+#: The four structural covariates of the primary group-comparison model (``political_anchoring`` is the anchoring claim's).
 PRIMARY_COVARIATES: tuple[str, ...] = COVARIATES[:4]
 N_STAGES = 6  # maturity_stage 0..5
 COMPONENT_ITEMS: dict[str, int] = ladder_components()  # item -> lowest stage at which the ladder implies it

@@ -1,11 +1,11 @@
-"""The truth of F9 (its proxy: measuring progress) and of the barrier claims under a scenario, for the replica's truth
+"""The truth of the progress-measuring share and of the barrier claims under a scenario, for the replica's truth
 JSON.
 
 Both are about shares of the frame's 356 municipalities, which the raked respondent shares estimate:
 
 * ``f9_measures_progress``: the share measuring progress with indicators (``measures_progress`` = 1);
 * ``barrier_shares``: for every barrier item of the instrument, the share naming it.  Which barrier a claim is
-  about (F10: policy coherence; F8: the ranking of the barriers) is declared in ``claims.yml`` and read by
+  about (a share of one barrier, a ranking of the barriers) is declared in ``claims.yml`` and read by
   ``synth.claim_truth``; nothing here is keyed by a claim.
 
 ``expected_frame`` is the generating model's expectation over the frame (mean over municipalities of each one's
@@ -33,7 +33,7 @@ def barrier_truth(model, full: dict) -> dict:
 
 
 def f9_f10_truth(model, full: dict) -> dict:
-    """F9's share and every barrier's (``barrier_shares``), as written into the truth JSON."""
+    """The progress-measuring share and every barrier's (``barrier_shares``), as written into the truth JSON."""
     probs = model.item_probs()
     return {
         "f9_measures_progress": {
