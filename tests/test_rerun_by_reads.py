@@ -145,7 +145,7 @@ def test_after_a_full_default_run_editing_one_claim_plans_its_chapter_and_the_su
     """The same against the record a real full default run left (``built_book``): its inputs copied, the plan
     computed, nothing executed."""
     from vsr_analysis.build.verify import copy_inputs
-    from vsr_analysis.data.survey_source import resolve_source
+    from vsr_analysis.loading import resolve_source
 
     monkeypatch.setenv("VSR_PROJECT_ROOT", str(built_book))
     source = resolve_source()  # the built project's replica file (cached there, not made again)
