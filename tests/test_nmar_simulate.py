@@ -80,3 +80,54 @@ def test_not_at_random_lines_come_from_the_numbers():
     assert "35 percentage points below" in lines[1]
     assert report.not_at_random_lines(_oc(0.97))[-1].startswith("In no share claim")
     assert report.not_at_random_lines(_oc(0.6)[lambda d: d["scenario"] == "vsr-narrative"]) == []
+
+
+# --- the decision: the assumption-light interval decides, the one under missing at random is only reported ---------
+
+_MAR = {"estimate": 0.56, "ci_low": 0.51, "ci_high": 0.61, "p_value": 0.01, "n": 200, "n_eff": 150.0, "note": ""}
+_LIGHT = {"estimate": 0.56, "ci_low": 0.47, "ci_high": 0.65, "p_value": 0.11, "n": 200, "n_eff": 90.0, "note": ""}
+
+
+def _by_variance(variance):
+    """The MAR interval (factor 1 - π̂ per unit) excludes F6's level 0.5; the assumption-light one does not."""
+    return dict(_MAR if variance == "poisson" else _LIGHT)
+
+
+def test_registry_says_inconclusive_when_only_the_mar_interval_excludes_the_level(monkeypatch):
+    from types import SimpleNamespace
+
+    from vsr_analysis.claims.ledger import decide, load_claims_spec
+    from vsr_analysis.claims.spec import load_claims
+    from vsr_analysis.simulate import registry
+
+    claim = load_claims()["F6"]
+    assert claim.share_variance == "with_replacement"  # declared in claims.yml: analysis.variance assumption_light
+    monkeypatch.setattr(registry, "_share_inputs", lambda data: {"design": object()})
+    monkeypatch.setattr(
+        registry.se,
+        "declared_share_test",
+        lambda frame, c, *, counties=None, design=None, variance=None: _by_variance(variance or c.share_variance),
+    )
+    data = SimpleNamespace(frame=pd.DataFrame({"responded": [True]}), counties=pd.DataFrame())
+    ev = registry.share_vs_threshold(data, claim, {}, 0)
+    assert ev["primary"]["ci_low"] == _LIGHT["ci_low"] and ev["mar"]["ci_low"] == _MAR["ci_low"]
+    entry = next(e for e in load_claims_spec()["claims"] if e["id"] == "F6")
+    assert decide(entry, ev, 0.05, ev["primary"]["p_value"]).verdict == "inconclusive"
+    # the same rule on the MAR row alone would have said supported: that row is reported, never the verdict
+    assert decide(entry, dict(ev, primary=ev["mar"]), 0.05, ev["mar"]["p_value"]).verdict == "supported"
+
+
+def test_the_chapters_analysis_records_the_assumption_light_decision(monkeypatch):
+    from vsr_analysis.claims import share_evidence as se
+    from vsr_analysis.claims.ledger import decide, load_claims_spec
+
+    monkeypatch.setattr(
+        se, "calibrated_share_test", lambda y, design, p0, dom=None, *, variance="poisson", observed=None: _by_variance(variance)
+    )  # fmt: skip
+    entry = next(e for e in load_claims_spec()["claims"] if e["id"] == "F6")
+    frame = pd.DataFrame({"responded": [True, True, False], "sdg_in_master_plan": [1.0, 0.0, np.nan]})
+    a = se.share_claim_analysis(frame, entry, 0.05, item="sdg_in_master_plan", design=object(), robustness=False)
+    assert a.primary["ci_low"] == _LIGHT["ci_low"]
+    assert a.mar["decision"] == "supported" and a.mar["primary_decision"] == "inconclusive"
+    ev = {"primary": a.primary, "rule_inputs": {}, "n": a.primary["n"]}  # what the chapter hands to the ledger
+    assert decide(entry, ev, 0.05, a.primary["p_value"]).verdict == "inconclusive"

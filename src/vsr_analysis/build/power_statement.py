@@ -24,7 +24,7 @@ def is_share_scale(scale: str) -> bool:
 def fmt_effect(value, scale: str, se=None) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "–"
-    if str(scale).startswith("lead"):  # a difference of shares (a ranking claim's lead)
+    if str(scale).startswith(("lead", "difference")):  # a difference of shares (a ranking's lead, county - municipal)
         text = f"{100 * float(value):.1f} percentage points"
         return text + (f" (± {100 * float(se):.1f})" if se is not None and se == se else "")
     if is_share_scale(scale):

@@ -325,8 +325,9 @@ def _analysis(where: str, entry: dict) -> Analysis:
         raise ClaimSpecError(f"{where}: kind {kind} takes no {unknown}")
     if kind == "share_noninferiority" and (raw["against"] not in POPULATIONS):
         raise ClaimSpecError(f"{where}: 'against' must be one of {', '.join(POPULATIONS)}")
-    if kind in SHARE_KINDS:
-        units = (entry.get("population") or {}).get("units")
+    population = entry.get("population")
+    units = population.get("units") if isinstance(population, dict) else None
+    if kind in SHARE_KINDS and units in POPULATIONS:  # a wrong or missing population is named by its own check
         if units == "municipalities" and "variance" not in raw:
             raise ClaimSpecError(
                 f"{where}: 'variance' must name the interval a share claim on the municipalities is decided on; "
