@@ -79,6 +79,10 @@ ctx.stop_unless_estimable(info["respondents"], "weights (they answered)", kind="
 # Every municipality was asked, so there is no sampling error in the usual sense: the only chance element is who
 # answered. Treating the respondents as a simple random sample of the 356 (one finite-population correction
 # 1 − n/N for all) ignores that response rises with size. The shares of claims F2 and F6–F10 (F8: each barrier's share) therefore use the
+# linearisation variance of the raked estimator. The share claims (F2, F6, F7, F9, F10) are *decided* on it without
+# any finite-population factor (the assumption-light interval, declared in `claims.yml` as `analysis.variance`),
+# which does not rest on the response model being right; the narrower interval described next, under
+# missing at random, is reported beside each verdict (F8's ranking still uses it). It is the
 # variance of the calibration estimator under non-response of Särndal and Lundström {cite}`sarndal2005`
 # (linearisation of the raked estimator, {cite}`deville1992`): response is treated as *Poisson sampling*, each
 # municipality answering independently with its own probability π̂ᵢ, so each respondent contributes the factor
@@ -87,7 +91,9 @@ ctx.stop_unless_estimable(info["respondents"], "weights (they answered)", kind="
 # the residuals of the linearised share after regression on the raking margins (what the margins already
 # explain carries no uncertainty). **What it assumes:** municipalities answer independently of each other given
 # their register characteristics; the response model below is right; the raking margins are fixed; and item
-# non-response inside a domain is completely at random. Without any finite-population factor the standard error
+# non-response inside a domain is completely at random. When response depends on the outcome itself (the replica's
+# `mature-answer-more`), the factor 1 − π̂ᵢ makes the interval too narrow: the operating-characteristics chapter
+# shows it. Without any finite-population factor (the interval the share claims are decided on) the standard error
 # equals R `survey`'s linearisation standard error for the same raked design (checked in the test suite).
 #
 # Two small-sample corrections make the primary interval honest with a few hundred respondents and about a
@@ -141,8 +147,8 @@ ctx.figure(fig, "propensity_calibration",
 # %%
 spec = load_claims_spec()
 _ = ctx.table("share_variances", se.variance_comparison(frame, spec, info["margins"], propensity),
-              "The share claims' outcomes under three variances: the primary (1 − π̂ᵢ per unit), no finite-population "
-              "factor, and the global factor 1 − n/N")
+              "The share claims' outcomes under three variances: no finite-population factor (assumption-light, the "
+              "one they are decided on), 1 − π̂ᵢ per unit (under missing at random), and the global factor 1 − n/N")
 
 # %% [markdown]
 # ### Do the intervals cover the truth? (simulated)
