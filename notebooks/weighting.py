@@ -157,7 +157,9 @@ _ = ctx.table("share_variances", se.variance_comparison(frame, spec, info["margi
 # each scenario, how often does the 95 % interval contain the true share of all 356 municipalities? The figure
 # shows the saved output of `benchmarks/bench_share_coverage.py` (SIMULATED DATA; its docstring says how it was
 # run; the grey band is 0.93–0.97) for every scenario, including `unequal-response`, in which small and peripheral
-# municipalities answer far less often. The rows *no finite-population factor* and *global 1 − n/N* are computed
+# municipalities answer far less often. The share claims are decided on the interval without a finite-population
+# factor (wider, so it covers at least as often as the one under missing at random drawn below). The rows *no
+# finite-population factor* and *global 1 − n/N* are computed
 # as R `survey` computes them (n − 1, no degrees-of-freedom adjustment). The table's `oracle` rows are a
 # diagnosis that only a simulation allows: the share weighted by each municipality's *true* response
 # probability, with the Poisson-sampling variance and a plain Wald interval. Where even the oracle misses the
@@ -192,15 +194,16 @@ if coverage is None:
 else:
     _ = ctx.table("share_coverage", coverage, "Coverage of the share intervals on the synthetic replica (simulated)",
                   count_columns=["seeds"])
-    markdown(f"{ctx.ref('share_coverage')} draws it for the primary interval, the oracle and the old global factor, scenario by claim.")
+    markdown(f"{ctx.ref('share_coverage')} draws it for the interval under missing at random (1 − π̂ᵢ per unit; the "
+             "share claims' primary until issue 26), the oracle and the old global factor, scenario by claim.")
     fig = share_figures.coverage_figure(coverage)
     ctx.figure(fig, "share_coverage",
-               alt="Three grids of scenario by claim giving the coverage of the 95 % intervals of F2 and F6 to F10: the primary interval, the oracle and the old global factor; cells outside 0.93 to 0.97 framed",
+               alt="Three grids of scenario by claim giving the coverage of the 95 % intervals of F2 and F6 to F10: the interval under missing at random, the oracle and the old global factor; cells outside 0.93 to 0.97 framed",
                caption="SIMULATED: share of replica seeds whose 95 % interval contains the frame's true share, per "
                        "scenario and claim; framed bold cells lie outside 0.93–0.97 (the table gives the Monte Carlo "
                        "standard errors).")
     primary = coverage[coverage["variance"] == "poisson"]
-    markdown(f"Primary intervals: coverage from **{primary['coverage'].min():.3f}** to "
+    markdown(f"Intervals under missing at random: coverage from **{primary['coverage'].min():.3f}** to "
              f"**{primary['coverage'].max():.3f}** over {int(primary['seeds'].min())} seeds per scenario; "
              f"{int(primary['coverage'].between(0.93, 0.97).sum())} of {len(primary)} claim × scenario cells "
              "lie in 0.93–0.97.")
@@ -209,7 +212,7 @@ else:
     for _, m in missed.iterrows():
         o = oracle.get((m["scenario"], m["claim"]))
         side = "above the band: wider than needed" if m["coverage"] > 0.97 else "below the band"
-        markdown(f"- {m['claim']} under `{m['scenario']}`: primary {m['coverage']:.3f} ({side})"
+        markdown(f"- {m['claim']} under `{m['scenario']}`: under missing at random {m['coverage']:.3f} ({side})"
                  + ("" if o is None else f"; oracle {o:.3f} ({'also outside' if not 0.93 <= o <= 0.97 else 'inside'} the band)")
                  + f"; bias of the estimate {round(m['bias'], 4) + 0.0:+.4f}.")  # + 0.0: no "-0.0000"
 
