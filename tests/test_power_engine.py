@@ -183,3 +183,15 @@ def test_the_county_claims_have_knobs_and_monotone_power_curves(design):
         # common random numbers: a larger effect never turns a replicate's "supported" into anything else
         assert rates == sorted(rates), (claim.id, rates)
         assert rates[0] <= 0.25 and rates[-1] >= 0.75, (claim.id, rates)
+
+
+def test_an_exploratory_claims_mde_is_stated_at_alpha_only():
+    from vsr_analysis.build.power_statement import mde_phrase
+
+    row = {"claim": "X", "kind": "share_vs_threshold", "effect_scale": "probability that a county authority names the item",
+           "null_effect": 0.5, "holm_adjusted": False, "confirmatory": False, "mde_alpha": 0.95, "status_alpha": "interpolated"}  # fmt: skip
+    text = mde_phrase(row)
+    assert "95.0 % at α" in text and "exploratory" in text and "Holm's most stringent" not in text
+    diff = {**row, "effect_scale": "difference: county authorities' probability of naming the item minus the "
+            "municipalities' share", "mde_alpha": 0.233}  # fmt: skip
+    assert "23.3 percentage points at α" in mde_phrase(diff)

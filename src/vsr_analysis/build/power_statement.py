@@ -58,6 +58,8 @@ def mde_phrase(row: dict) -> str:
     if bool(row.get("holm_adjusted", True)):
         holm = fmt_effect(row.get("mde_holm"), scale) if row.get("status_holm") != "beyond_grid" else "beyond the grid"
         text += f", {holm} at Holm's most stringent level (its Holm level lies between the two)"
+    elif str(row.get("confirmatory", True)).lower() in ("false", "0"):  # an exploratory claim (e.g. the county ones)
+        text += " (an exploratory claim, decided at the unadjusted α: no Holm level applies)"
     else:
         text += " (no p-value enters its rule's supported route, so no Holm level applies)"
     return text

@@ -655,6 +655,7 @@ def tables(plan: PowerPlan, raw: pd.DataFrame, data: AnalysisFrame) -> tuple[pd.
             "null_effect": null,
             # outside the Holm family: a claim with multiplicity none, or an exploratory one (decided at α)
             "holm_adjusted": claim.confirmatory and claim.as_dict().get("multiplicity", "holm") != "none",
+            "confirmatory": claim.confirmatory,
         }
         for level in LEVELS:
             pw = (sub[level] / sub["reps"]).to_numpy(dtype=float)
