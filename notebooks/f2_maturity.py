@@ -23,9 +23,11 @@
 # ladder stages each hold at least 10 % of municipalities.
 #
 # **Primary test and decision rule (`share_above_and_spread`).** A one-sided test that the raked share at
-# stage ≥ 1 exceeds 0.5. Its variance treats response as Poisson sampling from the frame of 356 with
-# cross-validated response probabilities, linearised for the raking (the weighting page gives the estimator,
-# {cite}`sarndal2005`); the Wilson interval uses the design-effective sample size, adjusted for the degrees of freedom of the estimated design effect. The claim is **supported** when that test rejects at the
+# stage ≥ 1 exceeds 0.5, on the interval `claims.yml` declares (`analysis.variance`): the raked share's
+# linearisation without a finite-population factor, which does not rest on response being missing at random
+# (the weighting page gives the estimator, {cite}`sarndal2005`). The same share with response treated as Poisson
+# sampling with cross-validated response probabilities (factor 1 − π̂ᵢ per unit, valid under missing at random) is
+# reported beside it, never as the verdict. The Wilson interval uses the design-effective sample size, adjusted for the degrees of freedom of the estimated design effect. The claim is **supported** when that test rejects at the
 # (Holm-adjusted) level *and* at least three stages each hold ≥ 10 % of the weighted municipalities; **not
 # supported** when the upper confidence limit of the share lies below 0.5 or fewer than three stages reach
 # 10 %; otherwise **inconclusive**.
@@ -58,7 +60,7 @@ from vsr_analysis.stats.descriptives import as_float, stages_with_min_share
 from vsr_analysis.stats.maturity_ladder import (county_stage_table, dispersion_table, stage_and_score, stage_and_score_shares,
                                                 stage_distribution_table, stage_score_agreement, stage_score_crosstab,
                                                 started_variants)
-from vsr_analysis.claims import share_evidence as se
+from vsr_analysis.claims import sensitivity_text, share_evidence as se
 from vsr_analysis.claims import share_figures, stage_release
 from vsr_analysis.claims.share_reporting import as_numbers
 from vsr_analysis.claims.robustness_text import disagreement_sentences
@@ -107,9 +109,9 @@ started = se.share_claim_analysis(ctx.frame, ctx.claim, ctx.alpha, item="maturit
 primary = started.primary
 markdown(f"Weighted share at stage ≥ {started_stage}: **{primary['estimate']:.3f}** (95 % CI "
          f"{primary['ci_low']:.3f} to {primary['ci_high']:.3f}; {design_effect_text(primary['n'], primary['n_eff'])}; "
-         f"response as Poisson sampling); one-sided p (share > {threshold:g}) = **{primary['p_value']:.3g}**.\n\n"
+         f"{se.interval_words(ctx.claim)}); one-sided p (share > {threshold:g}) = **{primary['p_value']:.3g}**.\n\n"
          f"**{occupied}** of the six stages each hold at least {min_stage_share:.0%} of the weighted municipalities "
-         f"(the rule needs {min_stages}).")
+         f"(the rule needs {min_stages}).\n\n" + sensitivity_text.assumption_light_text(started.mar))
 
 # %% [markdown]
 # ## How spread out is maturity? Ordinal dispersion
@@ -198,8 +200,7 @@ markdown(" ".join(disagreement_sentences(as_numbers(ctx.released("robustness"), 
 evidence = ctx.evidence(
     claim=claim,
     primary={"method": f"one-sided test of the raked share at stage >= {started_stage} > {threshold:g} "
-                       "(linearised raked share, response as Poisson sampling with cross-validated propensities; "
-                       "Wilson interval at the design-effective n)",
+                       f"({se.interval_words(ctx.claim)}; Wilson interval at the design-effective n)",
              "estimate": primary["estimate"], "ci_low": primary["ci_low"], "ci_high": primary["ci_high"],
              "p_value": primary["p_value"]},
     n=primary["n"],

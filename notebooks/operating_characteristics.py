@@ -137,8 +137,10 @@ if lines:
 # there the share intervals' coverage confirms their own assumption (missing at random given the register). In the
 # scenarios `mature-answer-more` and `mature-answer-less` the odds of answering also rise, or fall, with the
 # maturity stage itself, which neither the propensity model nor the raking can see. Below, for each share claim, how
-# often the primary interval and the assumption-light interval (the same share without the finite-population
-# factor 1 − π̂ᵢ) then cover the frame's true share, and how often the claim is supported on each.
+# often the primary interval (the one `claims.yml` declares the claim is decided on: the assumption-light interval,
+# without a finite-population factor) and the interval under missing at random (the same share with the factor
+# 1 − π̂ᵢ per unit, reported beside the verdict) then cover the frame's true share, and how often the claim would be
+# supported on each.
 
 # %%
 lines = report.not_at_random_lines(oc)

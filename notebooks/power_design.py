@@ -16,7 +16,8 @@
 # # Power and design analysis: what could this survey detect?
 #
 # A verdict of *inconclusive* means little if the test never had a fair chance, and a *supported* verdict is more
-# convincing when the test could also have failed. This page asks, for every confirmatory claim in `claims.yml`,
+# convincing when the test could also have failed. This page asks, for every claim in `claims.yml` (the exploratory
+# county claims too, at α only),
 # how large the true effect (for a share claim: how far the true share from the rule's level) must be for the
 # claim's rule to say *supported* in 80 % of surveys of this design: its **minimum detectable effect** (MDE).
 # Each finding chapter's verdict card and the claims page repeat the claim's MDE from this page.
@@ -41,9 +42,18 @@
 #   the shares placed around one half (where a difference of two shares varies most, so the lead is the least
 #   favourable case), each item drawn as a share claim's outcome is;
 # - *an existence count*: the probability that a responding municipality below the size threshold is at the top
-#   stage with the ladder's items confirming it.
+#   stage with the ladder's items confirming it;
+# - *a share of the county authorities against a level* (exact binomial test): the probability that a county
+#   authority names the item, each answering authority drawn independently with it;
+# - *county authorities at least as often as municipalities* (non-inferiority): the county authorities' probability
+#   of naming the item minus the municipalities' share; the municipalities drawn at the raked share the survey
+#   estimates, the county authorities at that share plus the difference.
 #
-# **Levels.** The verdicts apply Holm's correction across the confirmatory family ({cite}`holm1979`). A claim's
+# A share claim on the municipalities is decided on the interval `claims.yml` declares (`analysis.variance`: the
+# assumption-light one, without a finite-population factor), so its MDE is that rule's.
+#
+# **Levels.** The verdicts apply Holm's correction across the confirmatory family ({cite}`holm1979`); the
+# exploratory county claims are decided at the unadjusted α and their MDE is given there only. A claim's
 # Holm level lies between α and Holm's most stringent level (α divided by the size of the family), so the MDE is
 # given at both ends. The same random numbers are used at every effect (common random numbers); the MDE is
 # interpolated between the two simulated effects around 80 % power, with its Monte Carlo standard error.
@@ -75,7 +85,7 @@ markdown(source)
 # %%
 ctx.table("mde", power_page.releasable(mde, ctx.data.confidential), "Minimum detectable effects (machine-readable)",
           show=False)
-_ = ctx.table("mde_summary", power_page.mde_display(mde), "Smallest effect each confirmatory rule detects with 80 % "
+_ = ctx.table("mde_summary", power_page.mde_display(mde), "Smallest effect each rule detects with 80 % "
               "power at this survey's design, at α and at Holm's most stringent level (± Monte Carlo SE); last "
               "column: how often the rule says supported when the claim is exactly false (SIMULATED)", numbered=True)
 markdown(f"{ctx.ref('mde_summary', 'table')} in words:\n\n"
@@ -98,7 +108,7 @@ _ = ctx.figure(power_page.curves_figure(curves, mde), "power_curves",
                alt="Stacked panels of power curves, one per kind of effect: the probability that each claim's rule "
                    "says supported against the size of the effect, solid at alpha and dashed at Holm's most "
                    "stringent level, with a dotted line at power 0.8",
-               caption="Probability that each confirmatory rule says 'supported' on this survey's design (SIMULATED "
+               caption="Probability that each rule says 'supported' on this survey's design (SIMULATED "
                        "outcomes); solid: α; dashed: Holm's most stringent level (not for a rule outside the Holm "
                        "family); dotted: power 0.8. Share claims are drawn against the distance of the true share "
                        "from the rule's level.")

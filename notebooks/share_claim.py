@@ -23,10 +23,13 @@
 # register frame of 356 by raking: F6 the share using the SDGs as a basis for the social element of the master
 # plan; F7 the share of municipalities with the SDGs built into their management system that are at the top of
 # the ladder (stage 3 or higher). The primary test is one-sided — is the share above the pre-specified level? —
-# with a Wilson interval whose width comes from the linearisation variance of the raked share, response being
-# treated as Poisson sampling with estimated response probabilities {cite}`sarndal2005`, at an effective sample
-# size adjusted for the degrees of freedom of the estimated design effect {cite}`korn1998` (see the weighting
-# page: what this assumes, and how well the intervals cover the truth on the synthetic replica).
+# with a Wilson interval whose width comes from the linearisation variance of the raked share on the interval
+# `claims.yml` declares (`analysis.variance`): without a finite-population factor (assumption-light), so the
+# verdict does not rest on response being missing at random, at an effective sample size adjusted for the degrees
+# of freedom of the estimated design effect {cite}`korn1998`. The same share with response treated as Poisson
+# sampling with estimated response probabilities {cite}`sarndal2005` (valid under missing at random) is reported
+# beside it (see the weighting page: what each assumes, and how well the intervals cover the truth on the
+# synthetic replica).
 # This page is one parameter set of a template shared by F6 and F7; the box below states which claim it tests,
 # with the hypothesis and decision rule exactly as pre-specified in `claims.yml`.
 #
@@ -106,8 +109,8 @@ else:
     markdown(f"Weighted share {outcome_label} {domain_text}: **{primary['estimate']:.3f}** (95 % CI "
              f"{primary['ci_low']:.3f} to {primary['ci_high']:.3f}); one-sided p (share > {threshold:g}) = "
              f"**{primary['p_value']:.3g}**; n = {primary['n']}, {design_effect_text(primary['n'], primary['n_eff'])}; "
-             f"response probabilities: {propensity.method}.")
-markdown("\n\n".join([f"*{note}*" for note in analysis.notes] + [sensitivity_text.assumption_light_text(analysis.no_fpc)]))
+             f"{se.interval_words(claim_entry)}; response probabilities: {propensity.method}.")
+markdown("\n\n".join([f"*{note}*" for note in analysis.notes] + [sensitivity_text.assumption_light_text(analysis.mar)]))
 
 # %% [markdown]
 # ## By size and centrality
@@ -180,10 +183,10 @@ else:
 # %% [markdown]
 # ## Robustness
 #
-# The primary interval treats response as Poisson sampling with each municipality's estimated response
-# probability π̂ (factor 1 − π̂ per unit). Beside it: the same linearisation **without any finite-population
-# factor** (what R's `survey` reports for a with-replacement design; the assumption-light interval stated under
-# the primary test), and with the **global** factor 1 − n/N
+# The primary interval is the raked share's linearisation **without any finite-population factor** (what R's
+# `survey` reports for a with-replacement design; assumption-light). Beside it: the same linearisation with response
+# treated as Poisson sampling with each municipality's estimated response probability π̂ (factor 1 − π̂ per unit;
+# valid under missing at random, the interval stated under the primary test), and with the **global** factor 1 − n/N
 # that treats the respondents as a simple random sample of the frame (the compendium's earlier method; it
 # under-covers when response depends on size). Then the unweighted share, item non-response counted as "no",
 # a stricter top where the run spec names one, and — for F7 — the maturity measure without the management
@@ -197,7 +200,8 @@ markdown(" ".join(disagreement_sentences(analysis.robustness, label="variant", e
 # %% [markdown]
 # ## What if answering depended on the answer? (tipping point)
 #
-# The primary interval, the weighting and the response probabilities all assume that, among municipalities alike in
+# The raked share itself (its weighting, and the response probabilities of the interval under missing at random)
+# assumes that, among municipalities alike in
 # the register, those that did not answer resemble those that did (missing at random). The raking imputes to the
 # non-respondents the weighted share of the respondents who stand in for them. Suppose instead that municipalities
 # *with* the outcome had a given odds ratio of answering relative to comparable ones without it: the
@@ -219,8 +223,7 @@ markdown(sensitivity_text.show_tipping_point(tipping, outcome_label, ctx.table))
 evidence = ctx.evidence(
     claim=claim,
     primary={"method": f"one-sided test that the raked share {outcome_label} {domain_text} exceeds {threshold:g} "
-                       "(linearised raked share, response as Poisson sampling with cross-validated propensities; "
-                       "Wilson interval at the design-effective n)",
+                       f"({se.interval_words(claim_entry)}; Wilson interval at the design-effective n)",
              "estimate": primary["estimate"], "ci_low": primary["ci_low"], "ci_high": primary["ci_high"],
              "p_value": primary["p_value"]},
     n=primary["n"],

@@ -79,6 +79,10 @@ ctx.stop_unless_estimable(info["respondents"], "weights (they answered)", kind="
 # Every municipality was asked, so there is no sampling error in the usual sense: the only chance element is who
 # answered. Treating the respondents as a simple random sample of the 356 (one finite-population correction
 # 1 − n/N for all) ignores that response rises with size. The shares of claims F2 and F6–F10 (F8: each barrier's share) therefore use the
+# linearisation variance of the raked estimator. The share claims (F2, F6, F7, F9, F10) are *decided* on it without
+# any finite-population factor (the assumption-light interval, declared in `claims.yml` as `analysis.variance`),
+# which does not rest on the response model being right; the narrower interval described next, under
+# missing at random, is reported beside each verdict (F8's ranking still uses it). It is the
 # variance of the calibration estimator under non-response of Särndal and Lundström {cite}`sarndal2005`
 # (linearisation of the raked estimator, {cite}`deville1992`): response is treated as *Poisson sampling*, each
 # municipality answering independently with its own probability π̂ᵢ, so each respondent contributes the factor
@@ -87,7 +91,9 @@ ctx.stop_unless_estimable(info["respondents"], "weights (they answered)", kind="
 # the residuals of the linearised share after regression on the raking margins (what the margins already
 # explain carries no uncertainty). **What it assumes:** municipalities answer independently of each other given
 # their register characteristics; the response model below is right; the raking margins are fixed; and item
-# non-response inside a domain is completely at random. Without any finite-population factor the standard error
+# non-response inside a domain is completely at random. When response depends on the outcome itself (the replica's
+# `mature-answer-more`), the factor 1 − π̂ᵢ makes the interval too narrow: the operating-characteristics chapter
+# shows it. Without any finite-population factor (the interval the share claims are decided on) the standard error
 # equals R `survey`'s linearisation standard error for the same raked design (checked in the test suite).
 #
 # Two small-sample corrections make the primary interval honest with a few hundred respondents and about a
@@ -141,8 +147,8 @@ ctx.figure(fig, "propensity_calibration",
 # %%
 spec = load_claims_spec()
 _ = ctx.table("share_variances", se.variance_comparison(frame, spec, info["margins"], propensity),
-              "The share claims' outcomes under three variances: the primary (1 − π̂ᵢ per unit), no finite-population "
-              "factor, and the global factor 1 − n/N")
+              "The share claims' outcomes under three variances: no finite-population factor (assumption-light, the "
+              "one they are decided on), 1 − π̂ᵢ per unit (under missing at random), and the global factor 1 − n/N")
 
 # %% [markdown]
 # ### Do the intervals cover the truth? (simulated)
@@ -151,7 +157,9 @@ _ = ctx.table("share_variances", se.variance_comparison(frame, spec, info["margi
 # each scenario, how often does the 95 % interval contain the true share of all 356 municipalities? The figure
 # shows the saved output of `benchmarks/bench_share_coverage.py` (SIMULATED DATA; its docstring says how it was
 # run; the grey band is 0.93–0.97) for every scenario, including `unequal-response`, in which small and peripheral
-# municipalities answer far less often. The rows *no finite-population factor* and *global 1 − n/N* are computed
+# municipalities answer far less often. The share claims are decided on the interval without a finite-population
+# factor (wider, so it covers at least as often as the one under missing at random drawn below). The rows *no
+# finite-population factor* and *global 1 − n/N* are computed
 # as R `survey` computes them (n − 1, no degrees-of-freedom adjustment). The table's `oracle` rows are a
 # diagnosis that only a simulation allows: the share weighted by each municipality's *true* response
 # probability, with the Poisson-sampling variance and a plain Wald interval. Where even the oracle misses the
@@ -186,15 +194,16 @@ if coverage is None:
 else:
     _ = ctx.table("share_coverage", coverage, "Coverage of the share intervals on the synthetic replica (simulated)",
                   count_columns=["seeds"])
-    markdown(f"{ctx.ref('share_coverage')} draws it for the primary interval, the oracle and the old global factor, scenario by claim.")
+    markdown(f"{ctx.ref('share_coverage')} draws it for the interval under missing at random (1 − π̂ᵢ per unit; the "
+             "share claims' primary until issue 26), the oracle and the old global factor, scenario by claim.")
     fig = share_figures.coverage_figure(coverage)
     ctx.figure(fig, "share_coverage",
-               alt="Three grids of scenario by claim giving the coverage of the 95 % intervals of the share claims: the primary interval, the oracle and the old global factor; cells outside 0.93 to 0.97 framed",
+               alt="Three grids of scenario by claim giving the coverage of the 95 % intervals of F2 and F6 to F10: the interval under missing at random, the oracle and the old global factor; cells outside 0.93 to 0.97 framed",
                caption="SIMULATED: share of replica seeds whose 95 % interval contains the frame's true share, per "
                        "scenario and claim; framed bold cells lie outside 0.93–0.97 (the table gives the Monte Carlo "
                        "standard errors).")
     primary = coverage[coverage["variance"] == "poisson"]
-    markdown(f"Primary intervals: coverage from **{primary['coverage'].min():.3f}** to "
+    markdown(f"Intervals under missing at random: coverage from **{primary['coverage'].min():.3f}** to "
              f"**{primary['coverage'].max():.3f}** over {int(primary['seeds'].min())} seeds per scenario; "
              f"{int(primary['coverage'].between(0.93, 0.97).sum())} of {len(primary)} claim × scenario cells "
              "lie in 0.93–0.97.")
@@ -203,7 +212,7 @@ else:
     for _, m in missed.iterrows():
         o = oracle.get((m["scenario"], m["claim"]))
         side = "above the band: wider than needed" if m["coverage"] > 0.97 else "below the band"
-        markdown(f"- {m['claim']} under `{m['scenario']}`: primary {m['coverage']:.3f} ({side})"
+        markdown(f"- {m['claim']} under `{m['scenario']}`: under missing at random {m['coverage']:.3f} ({side})"
                  + ("" if o is None else f"; oracle {o:.3f} ({'also outside' if not 0.93 <= o <= 0.97 else 'inside'} the band)")
                  + f"; bias of the estimate {round(m['bias'], 4) + 0.0:+.4f}.")  # + 0.0: no "-0.0000"
 

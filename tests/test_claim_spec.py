@@ -109,6 +109,15 @@ def _broken(document, claim_id, change):
         ("F6", lambda e: e["rule_parameters"].pop("threshold"), r"claim F6, rule_parameters: a share analysis"),
         ("F1", lambda e: e["outcome"].update(domain="x"), r"claim F1, outcome: 'any_of' and 'domain' apply"),
         ("F2", lambda e: e.update(rule="most"), r"claim F2, rule: unknown rule 'most'"),
+        # the interval a share claim is decided on: declared, known, and only where there is a choice
+        ("F6", lambda e: e["analysis"].update(variance="exact"), r"claim F6, analysis: 'variance' is 'exact'; known"),
+        ("F6", lambda e: e["analysis"].pop("variance"), r"claim F6, analysis: 'variance' must name the interval"),
+        (
+            "F8-county",
+            lambda e: e["analysis"].update(variance="assumption_light"),
+            r"claim F8-county, analysis: 'variance' applies to a share of the municipalities only",
+        ),  # fmt: skip
+        ("F1", lambda e: e["analysis"].update(variance="assumption_light"), r"claim F1, analysis: kind .* takes no"),
     ],
 )
 def test_a_wrong_declaration_names_the_entry_and_field(document, claim_id, change, message):
@@ -132,3 +141,20 @@ def test_duplicate_ids_are_refused(document):
     doc["claims"].append(copy.deepcopy(doc["claims"][0]))
     with pytest.raises(ClaimSpecError, match=r"duplicate claim ids \['F1'\]"):
         claims_from_document(doc)
+
+
+def test_share_claims_declare_the_interval_they_are_decided_on():
+    """Every share claim on the municipalities names its decision interval (analysis.variance) and the typed claim
+    maps it to the linearisation variance; nothing else has one."""
+    from vsr_analysis.claims.spec import SHARE_VARIANCES, share_variance
+
+    spec = load_claims()
+    municipal = spec.of_kind("share_vs_threshold", units="municipalities")
+    assert municipal
+    for claim in spec.claims:
+        if claim in municipal:
+            assert claim.analysis["variance"] in SHARE_VARIANCES
+            assert claim.share_variance == SHARE_VARIANCES[claim.analysis["variance"]]
+            assert share_variance(claim.as_dict()) == claim.share_variance
+        else:
+            assert claim.share_variance is None, claim.id

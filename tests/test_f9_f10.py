@@ -13,6 +13,7 @@ from vsr_analysis.claims import ledger
 from vsr_analysis.claims.coherence_evidence import ITEMS, either_named, f10_evidence, municipal_table
 from vsr_analysis.claims.progress_evidence import f9_evidence, progress_by_stage, rung_shares
 from vsr_analysis.claims.share_reporting import publishable, sensitivity_table, share_below_test
+from vsr_analysis.claims.spec import share_variance
 from vsr_analysis.stats.shares import share_test
 
 SPEC = ledger.load_claims_spec()
@@ -112,7 +113,7 @@ def _as_frame(respondents: pd.DataFrame, frame_size: int = 356):
 @pytest.mark.parametrize("share,expected", [(0.1, "supported"), (0.9, "not supported")])
 def test_f9_evidence_gives_the_rules_decision(share, expected):
     frame, design = _as_frame(_respondents(share))
-    ev = f9_evidence(frame, threshold=0.5, **design)
+    ev = f9_evidence(frame, threshold=0.5, **design, variance=share_variance(CLAIMS["F9"]))
     assert set(ev["primary"]) == {"method", "estimate", "ci_low", "ci_high", "p_value"}
     assert ev["n"] == 280
     assert ledger.decide(CLAIMS["F9"], ev, 0.05, ev["primary"]["p_value"]).verdict == expected
@@ -167,18 +168,23 @@ def test_f10_evidence_gives_the_rules_decision(rate, expected):
         }
     )
     frame, design = _as_frame(df)
-    ev = f10_evidence(frame, threshold=0.25, **design)
+    ev = f10_evidence(frame, threshold=0.25, **design, variance=share_variance(CLAIMS["F10"]))
     assert ev["primary"]["estimate"] == pytest.approx(df["barrier_policy_coherence"].mean())
     assert ledger.decide(CLAIMS["F10"], ev, 0.05, ev["primary"]["p_value"]).verdict == expected
     # another barrier never carries the verdict: national guidance named by everyone leaves F10's evidence as it is
     everyone = frame.assign(barrier_national_guidance=1.0)
-    assert f10_evidence(everyone, threshold=0.25, **design)["primary"] == ev["primary"]
+    assert (
+        f10_evidence(everyone, threshold=0.25, **design, variance=share_variance(CLAIMS["F10"]))["primary"]
+        == ev["primary"]
+    )
     table = municipal_table(df, {}, population_size=356)
     assert table["item"].tolist() == list(ITEMS)  # each barrier on its own row, no pooled "either" row
     assert table["share (weighted)"].iloc[0] == pytest.approx(ev["primary"]["estimate"])
     # with the evidence's design F10's row shows the primary interval itself
     resp = frame[frame["responded"].astype(bool)]
-    primary_rows = municipal_table(resp, {}, population_size=356, design=ev["design"])
+    primary_rows = municipal_table(
+        resp, {}, population_size=356, design=ev["design"], variance=share_variance(CLAIMS["F10"])
+    )
     own = primary_rows.iloc[0]
     assert (own["ci_low"], own["ci_high"]) == (ev["test"]["ci_low"], ev["test"]["ci_high"])
 
@@ -234,8 +240,9 @@ def test_decide_functions_run_the_chapters_analysis_on_a_replica_file():
     replica.ensure("vsr-narrative", 2021)
     data = load_frame("synthetic:vsr-narrative:2021")
     margins = data.weight_info["margins"]
-    ev9 = f9_evidence(data.frame, threshold=0.5, margins=margins)
-    ev10 = f10_evidence(data.frame, threshold=0.25, margins=margins)
+    v9, v10 = share_variance(CLAIMS["F9"]), share_variance(CLAIMS["F10"])  # as claims.yml declares
+    ev9 = f9_evidence(data.frame, threshold=0.5, margins=margins, variance=v9)
+    ev10 = f10_evidence(data.frame, threshold=0.25, margins=margins, variance=v10)
     # the chapter's function and vsr simulate's (the declared share test) give the same evidence
     from vsr_analysis.claims.spec import load_claims
     from vsr_analysis.simulate.registry import share_vs_threshold
@@ -244,11 +251,14 @@ def test_decide_functions_run_the_chapters_analysis_on_a_replica_file():
     assert sim["primary"] == {k: ev10["primary"][k] for k in sim["primary"]}
     d9 = ledger.decide(CLAIMS["F9"], ev9, 0.05, ev9["primary"]["p_value"])
     d10 = ledger.decide(CLAIMS["F10"], ev10, 0.05, ev10["primary"]["p_value"])
-    # the robustness rows start with the primary itself; without a finite-population factor the interval widens
-    rows9, rows10 = f9_variants(data.frame, ev9["design"], 0.5), f10_variants(data.frame, ev10["design"], 0.25, {})
+    # the robustness rows start with the primary itself (assumption-light, no finite-population factor); the
+    # interval under missing at random (factor 1 - π̂ per unit) beside it is narrower
+    rows9 = f9_variants(data.frame, ev9["design"], 0.5, variance=v9)
+    rows10 = f10_variants(data.frame, ev10["design"], 0.25, {}, variance=v10)
     for ev, rows in ((ev9, rows9), (ev10, rows10)):
         assert rows[0][1]["ci_low"] == ev["primary"]["ci_low"] and rows[0][1]["p_value"] == ev["primary"]["p_value"]
-        assert rows[1][1]["ci_high"] - rows[1][1]["ci_low"] > ev["primary"]["ci_high"] - ev["primary"]["ci_low"]
+        assert rows[1][0].startswith("under missing at random")
+        assert rows[1][1]["ci_high"] - rows[1][1]["ci_low"] < ev["primary"]["ci_high"] - ev["primary"]["ci_low"]
     truth = data.truth
     # the scenario makes both claims true (F9: frame share below 0.5; F10: above 0.25) and the rules say so
     assert truth["f9_measures_progress"]["realised_frame"] < 0.5 and d9.verdict == "supported"

@@ -30,7 +30,7 @@ NEW_SHARE = {
     "parameter_set": "n1-planning-strategy",
     "outcome": {"item": "sdg_in_planning_strategy"},
     "population": {"units": "municipalities"},
-    "analysis": {"kind": "share_vs_threshold"},
+    "analysis": {"kind": "share_vs_threshold", "variance": "assumption_light"},
     "confirmatory": True,
 }
 #: ... and one on the 11 county authorities.

@@ -89,12 +89,12 @@ def test_crossing_interpolates_on_a_toy_grid():
     assert power.crossing([0, 1], [0.1, 0.5], reps=10) == {"mde": None, "mde_se": None, "status": "beyond_grid"}
 
 
-def test_the_plan_has_one_row_per_confirmatory_claim_of_claims_yml():
+def test_the_plan_has_one_row_per_claim_of_claims_yml():
     plan = power.make_plan(reps=2)
-    confirmatory = [c.id for c in load_claims().claims if c.confirmatory]
+    every = [c.id for c in load_claims().claims]  # confirmatory or not: exploratory claims get an MDE at α
     planned = [c.id for c, _ in plan.claims]
-    assert planned + list(plan.skipped) == [c for c in confirmatory if c in planned or c in plan.skipped]
-    assert set(planned) | set(plan.skipped) == set(confirmatory)
+    assert planned + list(plan.skipped) == [c for c in every if c in planned or c in plan.skipped]
+    assert set(planned) | set(plan.skipped) == set(every)
     levels = plan.levels
     assert levels["holm"] == pytest.approx(levels["alpha"] / levels["family_size"])
     for c, params in plan.claims:
@@ -166,3 +166,42 @@ def test_a_local_dask_cluster_gives_the_same_power_tables_as_one_process(design)
     cluster = power.compute(plan, design, workers=1)
     assert here.curves.equals(cluster.curves) and here.mde.equals(cluster.mde)
     assert cluster.evaluations == here.evaluations > 0
+
+
+def _county_claims():
+    """The claims of claims.yml on the county authorities with a power knob, by declaration (never by id)."""
+    spec = load_claims_spec()
+    out = []
+    for c in load_claims().claims:
+        if c.population.units == "county_authorities" and power.knob_for(c) is not None:
+            entry = next(e for e in spec["claims"] if e["id"] == c.id)
+            out.append((c, claim_parameters(entry, float(spec.get("alpha", 0.05)))))
+    return out
+
+
+def test_the_county_claims_have_knobs_and_monotone_power_curves(design):
+    kinds = {c.analysis.kind for c, _ in _county_claims()}
+    assert kinds == {"share_vs_threshold", "share_noninferiority"}  # both county kinds of claims.yml have a knob
+    plan = power.make_plan(reps=2)
+    assert {c.id for c, _ in _county_claims()} <= {c.id for c, _ in plan.claims}
+    for claim, params in _county_claims():
+        knob = power.knob_for(claim)
+        grid = knob.grid(claim)
+        assert grid[0] == knob.null(claim) and grid == sorted(grid)
+        points = [grid[0], grid[len(grid) // 2], grid[-1]]
+        rates = [_rate(design, claim, params, e, 8) for e in points]
+        # common random numbers: a larger effect never turns a replicate's "supported" into anything else
+        assert rates == sorted(rates), (claim.id, rates)
+        assert rates[0] <= 0.25 and rates[-1] >= 0.75, (claim.id, rates)
+
+
+def test_an_exploratory_claims_mde_is_stated_at_alpha_only():
+    from vsr_analysis.build.power_statement import mde_phrase
+
+    row = {"claim": "X", "kind": "share_vs_threshold", "effect_scale": "probability that a county authority names the item",
+           "null_effect": 0.5, "holm_adjusted": False, "confirmatory": False, "mde_alpha": 0.95, "status_alpha": "interpolated"}  # fmt: skip
+    text = mde_phrase(row)
+    assert "95.0 % at α" in text and "exploratory" in text and "Holm's most stringent" not in text
+    diff = {**row, "effect_scale": "difference: county authorities' probability of naming the item minus the "
+            "municipalities' share", "mde_alpha": 0.233}  # fmt: skip
+    assert "23.3 percentage points at α" in mde_phrase(diff)

@@ -62,11 +62,30 @@ def test_an_odds_ratio_of_one_reproduces_the_primary(f7):
     one = tp.table[tp.table["odds ratio of answering (with vs without)"] == 1.0].iloc[0]
     for ours, primary in (("share", "estimate"), ("ci_low", "ci_low"), ("ci_high", "ci_high"), ("p_value", "p_value")):
         assert one[ours] == pytest.approx(a.primary[primary], rel=1e-12, abs=1e-14), ours
-    assert tp.verdict_at_one == a.no_fpc["primary_decision"]
+    assert tp.verdict_at_one == a.mar["primary_decision"]
 
 
-def test_the_tipping_value_moves_the_bound_across_the_threshold(f7):
-    entry, alpha, a = f7
+@pytest.fixture(scope="module")
+def f7_mar():
+    """F7 on the default replica as if claims.yml decided it under missing at random (analysis.variance:
+    missing_at_random): the narrower interval supports it there, so its tipping point is finite (on the declared
+    assumption-light interval F7 is inconclusive on this replica at the unadjusted α)."""
+    import copy
+
+    from vsr_analysis.data.analysis_frame import load_frame
+
+    spec = load_claims_spec()
+    entry = copy.deepcopy(next(c for c in spec["claims"] if c["id"] == "F7"))
+    entry["analysis"]["variance"] = "missing_at_random"
+    data = load_frame("synthetic:vsr-narrative:2021")
+    alpha = float(spec["alpha"])
+    a = se.share_claim_analysis(data.frame, entry, alpha, item="maturity_stage", min_stage=3,
+                                subset_item="sdg_in_management", margins=data.weight_info["margins"])  # fmt: skip
+    return entry, alpha, a
+
+
+def test_the_tipping_value_moves_the_bound_across_the_threshold(f7_mar):
+    entry, alpha, a = f7_mar
     tp = se.share_tipping_point(a, entry, alpha)
     assert tp.verdict_at_one == "supported" and tp.tipping_above is not None and tp.verdict_above != "supported"
     units = a.domain[np.isfinite(a.domain["outcome"].to_numpy(dtype=float))]
@@ -141,10 +160,15 @@ def test_assumption_light_interval_is_wilson_at_r_surveys_variance(which):
     assert t["p_value"] == pytest.approx(norm.sf((p_r - p0) / math.sqrt(p0 * (1 - p0) / n_star)), rel=1e-6)
 
 
-def test_the_chapter_shows_the_assumption_light_row_it_decides(f7):
+def test_the_chapter_decides_on_the_assumption_light_row_and_shows_the_mar_row(f7):
     entry, alpha, a = f7
-    row = a.robustness[a.robustness["variant"].str.startswith("no finite-population factor")].iloc[0]
-    assert (row["ci_low"], row["ci_high"]) == (a.no_fpc["test"]["ci_low"], a.no_fpc["test"]["ci_high"])
-    assert row["decision"] == a.no_fpc["decision"]
-    # wider than the primary: the per-unit factor 1 - π̂ only ever shrinks the variance
-    assert a.no_fpc["test"]["ci_high"] - a.no_fpc["test"]["ci_low"] > a.primary["ci_high"] - a.primary["ci_low"]
+    row = a.robustness[a.robustness["variant"].str.startswith("under missing at random")].iloc[0]
+    assert (row["ci_low"], row["ci_high"]) == (a.mar["test"]["ci_low"], a.mar["test"]["ci_high"])
+    assert row["decision"] == a.mar["decision"]
+    # the primary is the assumption-light interval claims.yml declares (analysis.variance), the first row
+    first = a.robustness.iloc[0]
+    assert first["variant"].startswith("primary, assumption-light")
+    assert (first["ci_low"], first["ci_high"]) == (a.primary["ci_low"], a.primary["ci_high"])
+    assert a.mar["primary_variance"] == se.NO_FPC_VARIANCE
+    # wider than the interval under missing at random: the per-unit factor 1 - π̂ only ever shrinks the variance
+    assert a.mar["test"]["ci_high"] - a.mar["test"]["ci_low"] < a.primary["ci_high"] - a.primary["ci_low"]

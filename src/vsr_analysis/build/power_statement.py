@@ -24,7 +24,7 @@ def is_share_scale(scale: str) -> bool:
 def fmt_effect(value, scale: str, se=None) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "–"
-    if str(scale).startswith("lead"):  # a difference of shares (a ranking claim's lead)
+    if str(scale).startswith(("lead", "difference")):  # a difference of shares (a ranking's lead, county - municipal)
         text = f"{100 * float(value):.1f} percentage points"
         return text + (f" (± {100 * float(se):.1f})" if se is not None and se == se else "")
     if is_share_scale(scale):
@@ -58,6 +58,8 @@ def mde_phrase(row: dict) -> str:
     if bool(row.get("holm_adjusted", True)):
         holm = fmt_effect(row.get("mde_holm"), scale) if row.get("status_holm") != "beyond_grid" else "beyond the grid"
         text += f", {holm} at Holm's most stringent level (its Holm level lies between the two)"
+    elif str(row.get("confirmatory", True)).lower() in ("false", "0"):  # an exploratory claim (e.g. the county ones)
+        text += " (an exploratory claim, decided at the unadjusted α: no Holm level applies)"
     else:
         text += " (no p-value enters its rule's supported route, so no Holm level applies)"
     return text

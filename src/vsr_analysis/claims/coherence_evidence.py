@@ -20,7 +20,13 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from vsr_analysis.claims.share_evidence import any_of_outcome, share_design, variance_variants
+from vsr_analysis.claims.share_evidence import (
+    NO_FPC_VARIANCE,
+    VARIANCE_LABELS,
+    any_of_outcome,
+    share_design,
+    variance_variants,
+)
 from vsr_analysis.claims.share_reporting import primary_result
 from vsr_analysis.stats.calibration_variance import RakedDesign
 from vsr_analysis.stats.descriptives import as_float
@@ -46,17 +52,19 @@ def f10_evidence(
     margins=None,
     propensity: ResponsePropensity | None = None,
     design: RakedDesign | None = None,
+    variance: str,
 ) -> dict:
     """Evidence for the policy-coherence claim from the analysis frame (all municipalities, ``responded``, raking ``weight``): the raked
     share naming ``item``, one-sided test share > ``threshold`` (the share chapters' calibrated test, item
-    response as the observed units, as ``share_evidence.declared_share_test`` runs it)."""
+    response as the observed units, as ``share_evidence.declared_share_test`` runs it), with the linearisation
+    ``variance`` the claim is decided on (``claims.spec.share_variance`` of its entry)."""
     design = design if design is not None else share_design(frame, margins, propensity)
     resp = frame[frame["responded"].astype(bool)]
     y = as_float(resp[item])
-    t = calibrated_share_test(y, design, threshold, observed=np.isfinite(y))
+    t = calibrated_share_test(y, design, threshold, variance=variance, observed=np.isfinite(y))
     method = (
         f"one-sided test that the raked share naming {item} exceeds {threshold:g} "
-        "(linearised raked share, response as Poisson sampling with estimated propensities)"
+        f"(linearised raked share, {VARIANCE_LABELS.get(variance, variance)})"
     )
     return {
         "primary": primary_result(t, method),
@@ -68,19 +76,20 @@ def f10_evidence(
 
 
 def f10_variants(
-    frame: pd.DataFrame, design, threshold: float, labels: dict[str, str], item: str = PRIMARY_ITEM
+    frame: pd.DataFrame, design, threshold: float, labels: dict[str, str], item: str = PRIMARY_ITEM, *, variance: str
 ) -> list[tuple[str, dict]]:
-    """The policy-coherence claim's robustness rows (label, test): the variance and weighting variants of every share claim, and a
-    skipped barrier question counted as not naming the item."""
+    """The policy-coherence claim's robustness rows (label, test): the variance and weighting variants of every share claim (``variance``:
+    the one the claim is decided on, the first row's), and a skipped barrier question counted as not naming the
+    item."""
     resp = frame[frame["responded"].astype(bool)]
     y = as_float(resp[item])
     seen = np.isfinite(y)
     rows = [
         (label, calibrated_share_test(y, des, threshold, variance=v, observed=seen))
-        for label, des, v in variance_variants(design)
+        for label, des, v in variance_variants(design, variance)
     ]
     rows.append(("barrier question skipped counted as not naming it",
-                 calibrated_share_test(np.nan_to_num(y, nan=0.0), design, threshold)))  # fmt: skip
+                 calibrated_share_test(np.nan_to_num(y, nan=0.0), design, threshold, variance=variance)))  # fmt: skip
     return rows
 
 
@@ -92,13 +101,14 @@ def municipal_table(
     items: Sequence[str] = ITEMS,
     weight: str = "weight",
     design: RakedDesign | None = None,
+    variance: str = NO_FPC_VARIANCE,
 ) -> pd.DataFrame:
     """Raked share of municipalities naming each item, with a 95 % interval (no pooled row: each item is its own
     barrier).
 
     With ``design`` (the evidence's raked design, respondents in the same order) every interval is the share
-    claims' primary one (:func:`calibrated_share_test`: response as Poisson sampling), so the claim's row agrees with the
-    primary test; without it, Wilson at Kish's effective n with the global finite-population factor.
+    claims' primary one (:func:`calibrated_share_test` with ``variance``, the one the claim is decided on), so the claim's row
+    agrees with the primary test; without it, Wilson at Kish's effective n with the global finite-population factor.
     """
     resp = respondents
     rows = []
@@ -107,7 +117,7 @@ def municipal_table(
         low, high = m["ci_low"], m["ci_high"]
         if design is not None:
             y = as_float(resp[item])
-            t = calibrated_share_test(y, design, 0.5, observed=np.isfinite(y))
+            t = calibrated_share_test(y, design, 0.5, variance=variance, observed=np.isfinite(y))
             low, high = t["ci_low"], t["ci_high"]
         rows.append(
             {

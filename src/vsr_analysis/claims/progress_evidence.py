@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from vsr_analysis.claims.share_evidence import share_design, variance_variants
+from vsr_analysis.claims.share_evidence import VARIANCE_LABELS, share_design, variance_variants
 from vsr_analysis.claims.share_reporting import calibrated_below_test, primary_result
 from vsr_analysis.stats.calibration_variance import RakedDesign
 from vsr_analysis.stats.descriptives import LADDER_COMPONENTS, as_float
@@ -36,20 +36,22 @@ def f9_evidence(
     margins=None,
     propensity: ResponsePropensity | None = None,
     design: RakedDesign | None = None,
+    variance: str,
 ) -> dict:
     """Evidence for the progress-measuring claim from the analysis frame (all municipalities, ``responded``, raking ``weight``).
 
     The raked share with ``measures_progress`` = 1 and the one-sided test share < ``threshold``: the share
-    chapters' calibrated test (response as Poisson sampling, 1 - pi_i per unit) on the complement.  ``margins``
+    chapters' calibrated test on the complement, with the linearisation ``variance`` the claim is decided on
+    (``claims.spec.share_variance`` of its entry: the assumption-light one, no finite-population factor).  ``margins``
     and ``propensity`` as :func:`vsr_analysis.claims.share_evidence.share_design`; ``design`` in the result is the
     design used, for the robustness rows (:func:`f9_variants`).
     """
     design = design if design is not None else share_design(frame, margins, propensity)
     resp = frame[frame["responded"].astype(bool)]
-    t = calibrated_below_test(as_float(resp[ITEM]), design, threshold)
+    t = calibrated_below_test(as_float(resp[ITEM]), design, threshold, variance=variance)
     method = (
         f"one-sided test that the raked share measuring progress with indicators is below {threshold:g} "
-        "(linearised raked share of the complement, response as Poisson sampling with estimated propensities)"
+        f"(linearised raked share of the complement, {VARIANCE_LABELS.get(variance, variance)})"
     )
     return {
         "primary": primary_result(t, method),
@@ -60,21 +62,26 @@ def f9_evidence(
     }
 
 
-def f9_variants(frame: pd.DataFrame, design, threshold: float) -> list[tuple[str, dict]]:
+def f9_variants(frame: pd.DataFrame, design, threshold: float, *, variance: str) -> list[tuple[str, dict]]:
     """The progress-measuring claim's robustness rows (label, test): the variance and weighting variants of every share claim, the item
     left blank counted as measuring (the conservative reading), and the self-classified stage 5 instead of the
-    item."""
+    item (``variance``: the one the claim is decided on, the first row's)."""
     resp = frame[frame["responded"].astype(bool)]
     x = as_float(resp[ITEM])
     stage = as_float(resp["maturity_stage"])
     stage5 = np.where(np.isnan(stage), np.nan, (stage == 5).astype(float))
     rows = [
-        (label, calibrated_below_test(x, des, threshold, variance=v)) for label, des, v in variance_variants(design)
+        (label, calibrated_below_test(x, des, threshold, variance=v))
+        for label, des, v in variance_variants(design, variance)
     ]
+    blank = calibrated_below_test(np.nan_to_num(x, nan=1.0), design, threshold, variance=variance)
+    rows.append(("item left blank counted as measuring", blank))
     rows.append(
-        ("item left blank counted as measuring", calibrated_below_test(np.nan_to_num(x, nan=1.0), design, threshold))
+        (
+            "self-classified stage 5 instead of the item",
+            calibrated_below_test(stage5, design, threshold, variance=variance),
+        )
     )
-    rows.append(("self-classified stage 5 instead of the item", calibrated_below_test(stage5, design, threshold)))
     return rows
 
 

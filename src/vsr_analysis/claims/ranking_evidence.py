@@ -23,7 +23,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from vsr_analysis.claims.share_evidence import share_design, variance_variants
+from vsr_analysis.claims.share_evidence import MAR_VARIANCE, share_design, variance_variants
 from vsr_analysis.stats.calibration_variance import RakedDesign
 from vsr_analysis.stats.descriptives import as_float
 from vsr_analysis.stats.shares import paired_difference_test
@@ -119,7 +119,7 @@ def ranking_robustness(
     one-sided p-value and the rule's decision at the unadjusted ``alpha``."""
     from vsr_analysis.claims.ledger import decide
 
-    variants = [(label, des, v, False) for label, des, v in variance_variants(design)]
+    variants = [(label, des, v, False) for label, des, v in variance_variants(design, MAR_VARIANCE)]
     variants.append(("question left blank counted as naming no barrier", design, "poisson", True))
     rows = []
     for label, des, v, blank in variants:

@@ -1,8 +1,8 @@
 """What a share chapter says about the assumptions behind its verdict, in words computed from the numbers.
 
-* :func:`assumption_light_text` - the interval without the finite-population factor beside the primary, and
-  whether the rule's verdict on it differs (if so, the verdict leans on response being missing at random given
-  the register, through the estimated response probabilities π̂ᵢ).
+* :func:`assumption_light_text` - the interval under missing at random (finite-population factor 1 − π̂ᵢ per unit)
+  reported beside the assumption-light interval the share claims are decided on, and whether the rule's verdict on
+  it differs (if so, that verdict would lean on response being missing at random given the register).
 * :func:`tipping_text` - the tipping point of :func:`vsr_analysis.claims.share_evidence.share_tipping_point`: how
   strongly answering would have to depend on the outcome itself for the verdict to change.
 """
@@ -17,23 +17,29 @@ TIPPING_CAPTION = (
 )
 
 
-def assumption_light_text(no_fpc: dict | None) -> str:
-    """One paragraph on ``ShareClaimAnalysis.no_fpc`` (the assumption-light interval and both decisions)."""
-    if not no_fpc or no_fpc["test"].get("ci_low") is None:
-        return "*Assumption-light interval: no estimate.*"
-    t = no_fpc["test"]
+def assumption_light_text(mar: dict | None) -> str:
+    """One paragraph on ``ShareClaimAnalysis.mar``: the interval under missing at random reported beside the
+    verdict, and whether the rule's verdict on it differs from the verdict on the interval the claim is decided on."""
+    if not mar or mar["test"].get("ci_low") is None:
+        return "*Interval under missing at random: no estimate.*"
+    t = mar["test"]
+    if mar.get("primary_variance") == "poisson":  # the claim is decided under missing at random: nothing beside it
+        return (
+            "The verdict rests on response being missing at random given the register (the claim's declared interval)."
+        )
     text = (
-        "**Assumption-light interval.** The same raked share with its variance *not* multiplied by each unit's "
-        "1 − π̂ᵢ (Poisson-sampling variance without the finite-population correction, so it does not rest on the "
-        f"estimated response probabilities): 95 % CI {t['ci_low']:.3f} to {t['ci_high']:.3f}, one-sided p = "
-        f"{t['p_value']:.3g}. The decision rule would give *{no_fpc['decision']}* on it; on the primary interval it "
-        f"gives *{no_fpc['primary_decision']}* (both at the unadjusted α). "
+        "**Under missing at random (reported, not the verdict).** The same raked share with each unit's variance "
+        "term multiplied by 1 − π̂ᵢ (response as Poisson sampling with the estimated response probabilities), valid "
+        f"only if response is missing at random given the register: 95 % CI {t['ci_low']:.3f} to {t['ci_high']:.3f}, "
+        f"one-sided p = {t['p_value']:.3g}. The decision rule would give *{mar['decision']}* on it; on the "
+        f"assumption-light interval the claim is decided on it gives *{mar['primary_decision']}* (both at the "
+        "unadjusted α). "
     )
-    if no_fpc["decision"] == no_fpc["primary_decision"]:
+    if mar["decision"] == mar["primary_decision"]:
         return text + "The verdict does not depend on the finite-population factor."
     return text + (
-        "The verdict therefore depends on the finite-population factor, i.e. on response being missing at random "
-        "given the register covariates of the propensity model."
+        "The two differ: a verdict on the narrower interval would rest on response being missing at random given "
+        "the register covariates of the propensity model, which the verdict does not assume."
     )
 
 

@@ -3,11 +3,13 @@
 A share claim says that the share of municipalities with some 0/1 outcome, over the whole frame or a domain,
 exceeds a pre-specified level.  :func:`share_claim_analysis` does everything a chapter needs from an analysis
 frame (all 356 municipalities with ``responded`` and raking ``weight``): the primary test
-(:func:`vsr_analysis.stats.shares.calibrated_share_test`, response as Poisson sampling with propensities from
-:func:`vsr_analysis.stats.propensity.response_propensity`), the assumption-light interval beside it (no
-finite-population factor, :data:`NO_FPC_VARIANCE`, with the rule's decision on it), the robustness rows (without any finite-population
-factor, with the old global one, unweighted, item left blank counted as no, stricter top, and for a share within a domain a maturity
-measure that does not contain the management item), each with the rule's decision, and notes in words for
+(:func:`vsr_analysis.stats.shares.calibrated_share_test` with the variance the claim declares in ``claims.yml``,
+``analysis.variance``: :func:`vsr_analysis.claims.spec.share_variance`), the interval under missing at random
+beside it (response as Poisson sampling with propensities from
+:func:`vsr_analysis.stats.propensity.response_propensity`, factor 1 - π̂ᵢ per unit, with the rule's decision on
+it), the robustness rows (the other variance, the old global finite-population factor, unweighted, item left blank
+counted as no, stricter top, and for a share within a domain a maturity measure that does not contain the management item), each with
+the rule's decision, and notes in words for
 whatever cannot be estimated.  It never raises on a valid survey file: an empty domain gives no estimate and an
 *inconclusive* decision.  The claims :func:`share_claim_outcomes` lists (read from their declared outcome in
 ``claims.yml``) go through :func:`share_claim_analysis`; a claim on any of several items or below its level
@@ -24,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from vsr_analysis.claims.ledger import decide
+from vsr_analysis.claims.spec import mar_variance, share_variance
 from vsr_analysis.stats.calibration_variance import RakedDesign, raked_design
 from vsr_analysis.stats.descriptives import as_float
 from vsr_analysis.stats.propensity import ResponsePropensity, response_propensity
@@ -128,22 +131,42 @@ def share_design(frame: pd.DataFrame, margins=None, propensity: ResponsePropensi
     return raked_design(frame, list(RAKING_MARGINS if margins is None else margins), propensity.prob)
 
 
-#: The variance of the assumption-light interval shown beside the primary: the same raked share and linearisation
-#: with no finite-population factor (each unit's term not multiplied by 1 - π̂ᵢ), so it does not lean on the
-#: estimated response probabilities being right (missing at random given the register).
+#: The variance of the assumption-light interval: the same raked share and linearisation with no finite-population
+#: factor (each unit's term not multiplied by 1 - π̂ᵢ), so it does not lean on the estimated response probabilities
+#: being right (missing at random given the register).  Which interval decides a claim is declared in claims.yml
+#: (``analysis.variance``, :func:`vsr_analysis.claims.spec.share_variance`), never chosen here.
 NO_FPC_VARIANCE = "with_replacement"
+#: The variance of the interval under missing at random (response as Poisson sampling, 1 - π̂ᵢ per unit).
+MAR_VARIANCE = mar_variance()
 ASSUMPTION_LIGHT_LABEL = "assumption-light: the same raked share without the finite-population factor 1 − π̂ᵢ"
+MAR_LABEL = "under missing at random: raked, response as Poisson sampling (1 − π̂ per unit)"
+#: How each variance's row is named in the robustness tables.
+VARIANCE_LABELS = {
+    NO_FPC_VARIANCE: "assumption-light: no finite-population factor (with-replacement linearisation)",
+    MAR_VARIANCE: MAR_LABEL,
+}
 
 
-def variance_variants(design: RakedDesign) -> list[tuple[str, RakedDesign, str]]:
+def interval_words(claim_entry) -> str:
+    """The interval a share claim on the municipalities is decided on, in words (its declared ``analysis.variance``),
+    for the evidence's ``method`` and the chapter's sentences."""
+    variance = share_variance(claim_entry)
+    if variance == NO_FPC_VARIANCE:
+        return "linearised raked share without a finite-population factor (assumption-light)"
+    return "linearised raked share, response as Poisson sampling with cross-validated propensities (missing at random)"
+
+
+def variance_variants(design: RakedDesign, decision: str) -> list[tuple[str, RakedDesign, str]]:
     """The robustness rows every share claim shows about the variance and the weighting: (label, design,
-    variance) for the primary, without a finite-population factor, with the old global one, and unweighted."""
+    variance) for the primary (``decision``: the variance the claim is decided on, :func:`share_variance` of its
+    entry), the other of the two variances, the old global finite-population factor, and unweighted."""
     unweighted = RakedDesign(np.ones(design.n), np.ones((design.n, 1)), design.response_prob, design.frame_size)
+    other = [v for v in VARIANCE_LABELS if v != decision]
     return [
-        ("primary: raked, response as Poisson sampling (1 − π̂ per unit)", design, "poisson"),
-        ("no finite-population factor (with-replacement linearisation)", design, "with_replacement"),
+        (f"primary, {VARIANCE_LABELS.get(decision, decision)}", design, decision),
+        *[(VARIANCE_LABELS[v], design, v) for v in other],
         ("global finite-population correction 1 − n/N (respondents as a simple random sample)", design, "global_fpc"),
-        ("unweighted (no raking)", unweighted, "poisson"),
+        ("unweighted (no raking)", unweighted, decision),
     ]
 
 
@@ -155,9 +178,10 @@ class ShareClaimAnalysis:
     robustness: pd.DataFrame
     domain: pd.DataFrame  # the respondents in the domain (with ``outcome``)
     notes: list[str] = field(default_factory=list)
-    #: the assumption-light interval (:data:`NO_FPC_VARIANCE`) and the rule's decision on it (unadjusted α):
-    #: ``{"test": calibrated_share_test(...), "decision": verdict, "primary_decision": verdict}``
-    no_fpc: dict | None = None
+    #: the interval under missing at random (:data:`MAR_VARIANCE`, reported beside the verdict, never deciding it)
+    #: and the rule's decision on it and on the primary (unadjusted α): ``{"test": calibrated_share_test(...),
+    #: "decision": verdict, "primary_decision": verdict, "primary_variance": the claim's declared variance}``
+    mar: dict | None = None
 
 
 def share_claim_analysis(
@@ -184,6 +208,7 @@ def share_claim_analysis(
     robustness rows (a simulation reads only the primary test; ``robustness`` is then empty).
     """
     threshold = float(claim_entry["rule_parameters"]["threshold"])
+    variance = share_variance(claim_entry)
     if design is None:
         propensity = propensity if propensity is not None else frame_propensity(frame)
         design = share_design(frame, margins or None, propensity)
@@ -192,14 +217,14 @@ def share_claim_analysis(
     dom = domain_mask(resp, subset_item)
     notes = []
     seen = observed_mask(resp, y, subset_item)
-    primary = calibrated_share_test(y, design, threshold, dom, observed=seen)
+    primary = calibrated_share_test(y, design, threshold, dom, variance=variance, observed=seen)
     if primary["note"]:
         notes.append(f"Primary test: {primary['note']}.")
     if propensity is not None and propensity.folds == 0:
         notes.append(f"Response propensities: {propensity.method}.")
 
-    def row(label, values, domain, variance="poisson", des: RakedDesign = design):
-        t = calibrated_share_test(values, des, threshold, domain, variance=variance, observed=seen)
+    def row(label, values, domain, var=variance, des: RakedDesign = design):
+        t = calibrated_share_test(values, des, threshold, domain, variance=var, observed=seen)
         d = decide(claim_entry, {"primary": t, "rule_inputs": rule_inputs or {}}, alpha, t["p_value"])
         return {
             "variant": label,
@@ -211,9 +236,7 @@ def share_claim_analysis(
             "decision": d.verdict,
         }
 
-    rows = (
-        [row(label, y, dom, variance, des) for label, des, variance in variance_variants(design)] if robustness else []
-    )
+    rows = [row(label, y, dom, v, des) for label, des, v in variance_variants(design, variance)] if robustness else []
     if robustness:
         rows.append(row("item left blank counted as no", np.nan_to_num(y, nan=0.0), dom))
     if robustness and alt_min_stage is not None:
@@ -227,11 +250,12 @@ def share_claim_analysis(
             )
         )
     robust = pd.DataFrame(rows)
-    light = calibrated_share_test(y, design, threshold, dom, variance=NO_FPC_VARIANCE, observed=seen)
-    no_fpc = {
-        "test": light,
+    mar = calibrated_share_test(y, design, threshold, dom, variance=MAR_VARIANCE, observed=seen)
+    mar_row = {
+        "test": mar,
+        "primary_variance": variance,
         "decision": decide(
-            claim_entry, {"primary": light, "rule_inputs": rule_inputs or {}}, alpha, light["p_value"]
+            claim_entry, {"primary": mar, "rule_inputs": rule_inputs or {}}, alpha, mar["p_value"]
         ).verdict,
         "primary_decision": decide(
             claim_entry, {"primary": primary, "rule_inputs": rule_inputs or {}}, alpha, primary["p_value"]
@@ -243,7 +267,7 @@ def share_claim_analysis(
         notes.append("No responding municipality is in the domain with an answer: the share cannot be estimated.")
     elif n_dom < 10:
         notes.append(f"Only {n_dom} municipalities are in the domain: the interval rests on very few answers.")
-    return ShareClaimAnalysis(primary=primary, robustness=robust, domain=domain, notes=notes, no_fpc=no_fpc)
+    return ShareClaimAnalysis(primary=primary, robustness=robust, domain=domain, notes=notes, mar=mar_row)
 
 
 # --- descriptive tables of the share chapters --------------------------------------------------------------
@@ -406,8 +430,8 @@ def variance_comparison(frame: pd.DataFrame, spec: dict, margins, propensity: Re
 
     design = raked_design(frame, list(margins), propensity.prob)
     resp = frame[frame["responded"].astype(bool)]
-    names = {"poisson": "response as Poisson sampling (primary)", "with_replacement": "no finite-population factor",
-             "global_fpc": "global 1 − n/N"}  # fmt: skip
+    names = {"poisson": "response as Poisson sampling (under missing at random)",
+             "with_replacement": "no finite-population factor (assumption-light)", "global_fpc": "global 1 − n/N"}  # fmt: skip
     rows = []
     outcomes = share_claim_outcomes()
     for claim in spec["claims"]:
@@ -466,7 +490,7 @@ def declared_share_test(
     *,
     counties: pd.DataFrame | None = None,
     design: RakedDesign | None = None,
-    variance: str = "poisson",
+    variance: str | None = None,
 ) -> dict:
     """The primary test of a share claim as ``claims.yml`` declares it (``claims.spec.Claim``: outcome, population,
     the rule's level and direction).
@@ -475,8 +499,9 @@ def declared_share_test(
     ``share_below`` the test of the complement), ``design`` the frame's :func:`share_design` (built if not given).
     On the county authorities (``counties``: the responding ones): the exact binomial test with a Clopper-Pearson
     interval (``stats.exact.exact_share_test``), eleven units being too few for weighting or a linearisation.
-    ``variance``: the linearisation's variance on the municipalities (default the primary's; :data:`NO_FPC_VARIANCE`
-    gives the assumption-light interval); ignored for the county authorities.
+    ``variance``: the linearisation's variance on the municipalities (default: the one the claim is decided on,
+    ``claim.share_variance`` from ``analysis.variance``; :data:`MAR_VARIANCE` gives the interval under missing at
+    random); ignored for the county authorities.
     """
     from vsr_analysis.claims.share_reporting import calibrated_below_test
     from vsr_analysis.stats.exact import exact_share_test
@@ -488,6 +513,7 @@ def declared_share_test(
         dom, _ = claim_domain(units, claim)
         return exact_share_test(y[dom], claim.threshold, alternative="less" if below else "greater")
     design = design if design is not None else share_design(frame)
+    variance = variance if variance is not None else claim.share_variance
     resp = frame[frame["responded"].astype(bool)]
     y = claim_outcome(resp, claim.outcome)
     dom, known = claim_domain(resp, claim)

@@ -126,7 +126,7 @@ def calibration_figure(table: pd.DataFrame):
 
 #: The coverage figure's panels: variance in the benchmark table -> panel title.
 COVERAGE_PANELS = {
-    "poisson": "Primary interval",
+    "poisson": "Under missing at random: 1 − π̂ᵢ per unit",
     "oracle": "Oracle: true response probabilities",
     "global_fpc": "Old interval: global 1 − n/N",
 }

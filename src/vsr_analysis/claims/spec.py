@@ -37,7 +37,9 @@ POPULATIONS = ("municipalities", "county_authorities")
 #: Each analysis kind and the parameters its ``analysis`` entry must (required) and may (optional) name.
 ANALYSIS_KINDS: dict[str, dict[str, tuple[str, ...]]] = {
     # a share of units with the outcome against the rule's level
-    "share_vs_threshold": {"required": (), "optional": ("spread_over",)},
+    # (``variance``: the interval the claim is decided on, one of :data:`SHARE_VARIANCES`; required on the
+    # municipalities, where the raked share has a choice of variance; the county authorities' exact test has none)
+    "share_vs_threshold": {"required": (), "optional": ("spread_over", "variance")},
     # the coefficient of one term in the weighted proportional-odds model of the outcome, with controls
     "ordinal_coefficient": {"required": ("term",), "optional": ()},
     # a group comparison: the coefficient of one characteristic alone (a component of a conjunction)
@@ -58,6 +60,15 @@ SHARE_KINDS = ("share_vs_threshold",)
 #: Kinds whose estimate is on the share scale without being a share against a level (a difference of shares):
 #: published like a share on a confidential file (whole percent points).
 SHARE_SCALE_KINDS = SHARE_KINDS + ("share_noninferiority",)
+
+#: The intervals a share claim on the municipalities can be decided on (``analysis.variance`` in claims.yml) ->
+#: the linearisation variance of ``stats.calibration_variance`` it uses.  ``assumption_light``: the raked share's
+#: linearisation without a finite-population factor (valid whether or not the estimated response probabilities
+#: are right); ``missing_at_random``: response as Poisson sampling, each unit's term times 1 - π̂ᵢ (valid only when
+#: response is missing at random given the register).  The one not declared is reported beside the verdict.
+SHARE_VARIANCES: dict[str, str] = {"assumption_light": "with_replacement", "missing_at_random": "poisson"}
+#: The interval every share claim on the municipalities reports beside its verdict: the one under missing at random.
+MAR_VARIANCE = "missing_at_random"
 
 _OUTCOME_FIELDS = ("item", "min_stage", "any_of", "domain", "label", "ranked")
 _POPULATION_FIELDS = ("units", "subgroup")
@@ -154,6 +165,12 @@ class Claim:
         return None if value is None else float(value)
 
     @property
+    def share_variance(self) -> str | None:
+        """The linearisation variance (``stats.calibration_variance``) of the interval a share claim on the
+        municipalities is decided on, from ``analysis.variance`` (None: not such a claim)."""
+        return share_variance(self.entry)
+
+    @property
     def is_share(self) -> bool:
         return self.analysis.kind in SHARE_KINDS
 
@@ -190,6 +207,27 @@ class ClaimsSpec:
         return tuple(
             c for c in self.claims if c.analysis.kind in kinds and (units is None or c.population.units == units)
         )
+
+
+def share_variance(entry: Mapping) -> str | None:
+    """The decision interval's linearisation variance of a share claim on the municipalities, from its
+    ``claims.yml`` entry (a plain dict or a :class:`Claim`'s entry): :data:`SHARE_VARIANCES` of its
+    ``analysis.variance``.  None for any other claim (the county authorities' exact test has no such choice)."""
+    analysis = entry.get("analysis") or {}
+    units = (entry.get("population") or {}).get("units", "municipalities")
+    if analysis.get("kind") not in SHARE_KINDS or units != "municipalities":
+        return None
+    declared = analysis.get("variance")
+    if declared not in SHARE_VARIANCES:
+        raise ClaimSpecError(
+            f"claim {entry.get('id')}, analysis: 'variance' is {declared!r}; known: {', '.join(SHARE_VARIANCES)}"
+        )
+    return SHARE_VARIANCES[declared]
+
+
+def mar_variance() -> str:
+    """The linearisation variance of the interval under missing at random (reported beside every share verdict)."""
+    return SHARE_VARIANCES[MAR_VARIANCE]
 
 
 def _freeze(value: Any) -> Any:
@@ -287,6 +325,18 @@ def _analysis(where: str, entry: dict) -> Analysis:
         raise ClaimSpecError(f"{where}: kind {kind} takes no {unknown}")
     if kind == "share_noninferiority" and (raw["against"] not in POPULATIONS):
         raise ClaimSpecError(f"{where}: 'against' must be one of {', '.join(POPULATIONS)}")
+    population = entry.get("population")
+    units = population.get("units") if isinstance(population, dict) else None
+    if kind in SHARE_KINDS and units in POPULATIONS:  # a wrong or missing population is named by its own check
+        if units == "municipalities" and "variance" not in raw:
+            raise ClaimSpecError(
+                f"{where}: 'variance' must name the interval a share claim on the municipalities is decided on; "
+                f"known: {', '.join(SHARE_VARIANCES)}"
+            )
+        if "variance" in raw and units != "municipalities":
+            raise ClaimSpecError(f"{where}: 'variance' applies to a share of the municipalities only (units: {units})")
+        if "variance" in raw and raw["variance"] not in SHARE_VARIANCES:
+            raise ClaimSpecError(f"{where}: 'variance' is {raw['variance']!r}; known: {', '.join(SHARE_VARIANCES)}")
     if kind == "conjunction":
         if raw["components"] not in ("group_comparison", "ordinal_coefficient"):
             raise ClaimSpecError(f"{where}: 'components' must be group_comparison or ordinal_coefficient")

@@ -86,12 +86,13 @@ PER_SEED_COLUMNS = (
     "n",
     "covered",
     "error",
-    # share claims on the municipalities: the assumption-light interval (no finite-population factor) and the
-    # verdict the same rule gives on it (Holm-adjusted at the claim's place, as the primary)
-    "verdict_no_fpc",
-    "ci_low_no_fpc",
-    "ci_high_no_fpc",
-    "covered_no_fpc",
+    # share claims on the municipalities: the interval under missing at random (factor 1 - pi_i per unit), reported
+    # beside the declared decision interval (claims.yml analysis.variance), and the verdict the same rule would give
+    # on it (Holm-adjusted at the claim's place, as the primary)
+    "verdict_mar",
+    "ci_low_mar",
+    "ci_high_mar",
+    "covered_mar",
 )
 
 
@@ -294,21 +295,21 @@ def run_seed(scenario: dict, seed: int, claims: Sequence[ClaimJob], alpha: float
             lo, hi, tv = _num(rec["ci_low"]), _num(rec["ci_high"]), _num(rec["true_value"])
             if None not in (lo, hi, tv):
                 rec["covered"] = bool(lo <= tv <= hi)
-            light = ev.get("no_fpc")
-            if light is not None:
-                ev_light = dict(ev, primary=light)
-                p_light = _num(light["p_value"])
-                p_light_adj = adjust(family_id, p_light) if family_id is not None else p_light
+            mar = ev.get("mar")
+            if mar is not None:
+                ev_mar = dict(ev, primary=mar)
+                p_mar = _num(mar["p_value"])
+                p_mar_adj = adjust(family_id, p_mar) if family_id is not None else p_mar
                 rec.update(
-                    verdict_no_fpc=decide(
-                        job.entry, with_adjusted_routes(ev_light, adjust, family_id), alpha, p_light_adj
+                    verdict_mar=decide(
+                        job.entry, with_adjusted_routes(ev_mar, adjust, family_id), alpha, p_mar_adj
                     ).verdict,
-                    ci_low_no_fpc=light["ci_low"],
-                    ci_high_no_fpc=light["ci_high"],
+                    ci_low_mar=mar["ci_low"],
+                    ci_high_mar=mar["ci_high"],
                 )
-                lo, hi = _num(light["ci_low"]), _num(light["ci_high"])
+                lo, hi = _num(mar["ci_low"]), _num(mar["ci_high"])
                 if None not in (lo, hi, tv):
-                    rec["covered_no_fpc"] = bool(lo <= tv <= hi)
+                    rec["covered_mar"] = bool(lo <= tv <= hi)
         records.append(json_ready({c: rec.get(c) for c in PER_SEED_COLUMNS}))
     return records
 

@@ -11,9 +11,10 @@ a "fails" row, each over its own seeds):
 * ``coverage``: the share of seeds whose primary 95 % interval contains the true value of the estimand, where
   the scenario gives one (``n_coverage`` seeds), with its Monte Carlo SE;
 * ``mean_estimate``, ``mean_true_value`` and ``errors`` (seeds whose analysis raised: counted inconclusive);
-* ``supported_no_fpc`` and ``coverage_no_fpc`` (with ``*_se`` and ``n_coverage_no_fpc``): the same for the
-  assumption-light interval of a share claim on the municipalities (no finite-population factor), NaN for the
-  other claims.
+* ``supported_mar`` and ``coverage_mar`` (with ``*_se`` and ``n_coverage_mar``): the same for the interval
+  under missing at random of a share claim on the municipalities (finite-population factor 1 - pi_i per unit),
+  reported beside the interval the claim is decided on (``claims.yml``: ``analysis.variance``, the assumption-light
+  one), NaN for the other claims.
 """
 
 from __future__ import annotations
@@ -52,7 +53,7 @@ def operating_characteristics(per_seed: pd.DataFrame) -> pd.DataFrame:
         row["mean_estimate"] = float(est.mean()) if est.notna().any() else np.nan
         row["mean_true_value"] = float(tv.mean()) if tv.notna().any() else np.nan
         row["errors"] = int((g["error"].fillna("").astype(str) != "").sum())
-        row.update(_no_fpc(g))
+        row.update(_mar(g))
         rows.append(row)
     out = pd.DataFrame(rows)
     if out.empty:
@@ -62,20 +63,20 @@ def operating_characteristics(per_seed: pd.DataFrame) -> pd.DataFrame:
     return out.sort_values(["scenario", "_c", "_t"], kind="mergesort").drop(columns=["_c", "_t"]).reset_index(drop=True)
 
 
-def _no_fpc(g: pd.DataFrame) -> dict:
-    """The assumption-light interval's columns for one group: supported share and coverage over the seeds that
+def _mar(g: pd.DataFrame) -> dict:
+    """The columns of the interval under missing at random for one group: supported share and coverage over the seeds that
     have it (share claims on the municipalities; NaN elsewhere and in runs made before these columns existed)."""
-    verdicts = g["verdict_no_fpc"].dropna() if "verdict_no_fpc" in g else pd.Series(dtype=object)
+    verdicts = g["verdict_mar"].dropna() if "verdict_mar" in g else pd.Series(dtype=object)
     verdicts = verdicts[verdicts.astype(str) != ""]
-    cov = g["covered_no_fpc"].dropna().astype(bool) if "covered_no_fpc" in g else pd.Series(dtype=bool)
+    cov = g["covered_mar"].dropna().astype(bool) if "covered_mar" in g else pd.Series(dtype=bool)
     p = float((verdicts == "supported").mean()) if len(verdicts) else np.nan
     c = float(cov.mean()) if len(cov) else np.nan
     return {
-        "supported_no_fpc": p,
-        "supported_no_fpc_se": _se(p, len(verdicts)) if len(verdicts) else np.nan,
-        "n_coverage_no_fpc": int(len(cov)),
-        "coverage_no_fpc": c,
-        "coverage_no_fpc_se": _se(c, len(cov)) if len(cov) else np.nan,
+        "supported_mar": p,
+        "supported_mar_se": _se(p, len(verdicts)) if len(verdicts) else np.nan,
+        "n_coverage_mar": int(len(cov)),
+        "coverage_mar": c,
+        "coverage_mar_se": _se(c, len(cov)) if len(cov) else np.nan,
     }
 
 

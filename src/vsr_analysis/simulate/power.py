@@ -1,4 +1,4 @@
-"""Design-based power of every confirmatory claim's rule: the smallest true effect it detects with 80 % power.
+"""Design-based power of every claim's rule: the smallest true effect it detects with 80 % power.
 
 The *design* is a survey as fielded (an :class:`~vsr_analysis.data.analysis_frame.AnalysisFrame`): its responding
 municipalities with their register covariates, counties, answers to the covariate items, item non-response and
@@ -8,7 +8,8 @@ calls) and decision rule (:func:`vsr_analysis.claims.ledger.decide`) are run on 
 stringent level (α divided by the size of the Holm family, :func:`vsr_analysis.claims.ledger.in_holm_family`):
 a claim's real Holm level lies between the two.
 
-How the outcome is drawn is one *knob* per analysis kind (:data:`KNOBS`), never per claim:
+How the outcome is drawn is one *knob* per analysis kind (:data:`KNOBS`; a kind whose units change how its outcome
+is drawn has one per kind and units, keyed ``(kind, units)``), never per claim:
 
 * ``share_vs_threshold``: the true share of the declared outcome in the claim's frame (its domain: respondents'
   own membership, non-respondents' drawn from a logistic fit of membership on size and centrality).  The frame's units get exactly that
@@ -21,6 +22,14 @@ How the outcome is drawn is one *knob* per analysis kind (:data:`KNOBS`), never 
 * ``conjunction``: every component term at the same coefficient per SD, drawn jointly.
 * ``existence_count``: the probability that a responding unit below the condition's threshold is at the top stage
   with the ladder's items confirming it (the others are kept below the top stage).
+* ``share_vs_threshold`` on the county authorities: the chance that an authority names the item (each responding
+  authority that answered it names it independently with that probability: the exact test's own model).
+* ``share_noninferiority`` (the county authorities against the municipalities): the difference of the county
+  authorities' chance of naming the item minus the municipalities' frame share; the municipalities are drawn at
+  the raked share the fielded survey estimates (as a share claim's outcome is), the county authorities as above.
+
+Claims outside the Holm family (``confirmatory: false``, decided at the unadjusted α) get a curve and an MDE at α
+only (``holm_adjusted`` false).
 
 Every draw comes from its own stream, ``SeedSequence([key(design), seed, rep], spawn_key=(crc32(claim),))``, and
 the same stream is used at every grid point (common random numbers), so curves are smooth and the tables are
@@ -284,8 +293,66 @@ def _coefficient_grid(claim: Claim) -> list[float]:
     return list(SD_COEFFICIENTS)
 
 
+#: A draw's key whose value holds the county authorities' columns (``{item: values}``, one per county row).
+COUNTY_COLUMNS = "county_authorities"
+#: Chances of naming the item above (below) a county share claim's level: eleven units need a large effect.
+COUNTY_SHARE_OFFSETS = (0.0, 0.05, 0.10, 0.15, 0.20, 0.25, 0.30, 0.35, 0.40, 0.45, 0.49)
+#: County-minus-municipality differences, added to the non-inferiority margin's boundary (-margin is the null).
+NONINFERIORITY_STEPS = (0.0, 0.05, 0.10, 0.15, 0.20, 0.25, 0.30, 0.40, 0.50, 0.60)
+
+
+def _county_share_grid(claim: Claim) -> list[float]:
+    t, d = float(claim.threshold), _direction(claim)
+    return [round(t + d * o, 6) for o in COUNTY_SHARE_OFFSETS if 0.0 < t + d * o < 1.0]
+
+
+def _noninferiority_grid(claim: Claim) -> list[float]:
+    return [round(-float(claim.rule_parameters["margin"]) + s, 6) for s in NONINFERIORITY_STEPS]
+
+
+def _draw_county_items(data: AnalysisFrame, claim: Claim, chance: float, rng: np.random.Generator) -> dict:
+    """The county authorities' item columns: every authority that answered names the outcome with probability
+    ``chance``, independently (Bernoulli draws, the county tests' inference model); one not answering stays so."""
+    counties = data.counties
+    y_obs = claim_outcome(counties, claim.outcome) if len(counties) else np.array([], dtype=float)
+    u = rng.random(len(counties))
+    y = np.where(np.isfinite(y_obs), (u < float(np.clip(chance, 0.0, 1.0))).astype(float), np.nan)
+    return _set_outcome(counties, claim, y)
+
+
+def _draw_county_share(data: AnalysisFrame, claim: Claim, chance: float, rng: np.random.Generator) -> dict:
+    return {COUNTY_COLUMNS: _draw_county_items(data, claim, chance, rng)}
+
+
+def _as_municipal(claim: Claim) -> Claim:
+    """The municipal side of a county claim compared with the municipalities (its outcome on the municipalities)."""
+    return replace(claim, population=replace(claim.population, units="municipalities", subgroup=None))
+
+
+def _fielded_share(data: AnalysisFrame, claim: Claim) -> float:
+    """The raked share of ``claim``'s outcome among the responding municipalities of the fielded survey."""
+    resp = data.respondents
+    y = claim_outcome(resp, claim.outcome)
+    dom, _ = claim_domain(resp, claim)
+    ok = np.isfinite(y) & dom
+    w = resp["weight"].to_numpy(dtype=float)[ok]
+    return float(np.sum(w * y[ok]) / np.sum(w)) if ok.any() and np.sum(w) > 0 else 0.5
+
+
+def _draw_noninferiority(data: AnalysisFrame, claim: Claim, difference: float, rng: np.random.Generator) -> dict:
+    """The municipalities at their fielded raked share (drawn as a share claim's outcome, so the municipal side
+    varies as it would), the county authorities at that share plus ``difference`` (clipped to 0-1)."""
+    if claim.population.units != "county_authorities" or claim.analysis["against"] != "municipalities":
+        raise ValueError(f"no power knob for a non-inferiority claim on {claim.population.units}")
+    municipal = _as_municipal(claim)
+    share = _fielded_share(data, municipal)
+    out = _draw_share(data, municipal, share, rng)
+    out[COUNTY_COLUMNS] = _draw_county_items(data, claim, share + difference, rng)
+    return out
+
+
 #: Analysis kind -> its effect knob.  A new kind plugs in here with one entry.
-KNOBS: dict[str, Knob] = {
+KNOBS: dict[str | tuple[str, str], Knob] = {
     "share_vs_threshold": Knob(
         "true share of the outcome in the frame", _share_grid, lambda c: float(c.threshold), _draw_share
     ),
@@ -304,13 +371,30 @@ KNOBS: dict[str, Knob] = {
         lambda c: 0.0,
         _draw_existence,
     ),
+    ("share_vs_threshold", "county_authorities"): Knob(
+        "probability that a county authority names the item",
+        _county_share_grid,
+        lambda c: float(c.threshold),
+        _draw_county_share,
+    ),  # fmt: skip
+    "share_noninferiority": Knob(
+        "difference: county authorities' probability of naming the item minus the municipalities' share",
+        _noninferiority_grid,
+        lambda c: -float(c.rule_parameters["margin"]),
+        _draw_noninferiority,
+    ),
 }
 
 
 def knob_for(claim: Claim) -> Knob | None:
-    """The effect knob of ``claim``'s analysis kind (None: power is not computed for it; the table says so)."""
-    knob = KNOBS.get(claim.analysis.kind)
-    if knob is not None and claim.is_share and claim.population.units != "municipalities":
+    """The effect knob of ``claim``'s analysis kind on its units (``(kind, units)`` when the units have their own,
+    else the kind's; a share kind's own knob is for the municipalities).  None: power is not computed for it; the
+    table says so."""
+    kind, units = claim.analysis.kind, claim.population.units
+    if (kind, units) in KNOBS:
+        return KNOBS[(kind, units)]
+    knob = KNOBS.get(kind)
+    if knob is not None and claim.is_share and units != "municipalities":
         return None
     return knob
 
@@ -328,19 +412,26 @@ def holm_levels(spec: dict) -> dict[str, float]:
 
 def drawn_survey(data: AnalysisFrame, columns: dict[str, np.ndarray]) -> AnalysisFrame:
     """``data`` with the respondents' ``columns`` replaced (a new frame and a new AnalysisFrame: the registry's
-    per-survey caches see a new survey)."""
+    per-survey caches see a new survey); ``columns[COUNTY_COLUMNS]``, if any, replaces county authorities' columns."""
+    columns = dict(columns)
+    county = columns.pop(COUNTY_COLUMNS, None)
     frame = data.frame.copy()
     resp = frame["responded"].astype(bool).to_numpy()
     for col, values in columns.items():
         full = _as_float(frame[col]).copy()
         full[resp] = values
         frame[col] = full
-    return replace(data, frame=frame)
+    counties = data.counties
+    if county:
+        counties = counties.copy()
+        for col, values in county.items():
+            counties[col] = values
+    return replace(data, frame=frame, counties=counties)
 
 
 def evaluate(data: AnalysisFrame, claim: Claim, params: dict, effect: float, rng, levels: dict, seed: int) -> dict:
     """One drawn survey at ``effect``: the registry's analysis and the ledger's rule at α and at Holm's bound."""
-    knob = KNOBS[claim.analysis.kind]
+    knob = knob_for(claim)
     drawn = drawn_survey(data, knob.draw(data, claim, effect, rng))
     try:
         ev = analysis_for(claim)(drawn, claim, params, seed)
@@ -410,7 +501,7 @@ def crossing(effects: Sequence[float], power: Sequence[float], reps: int, target
 @dataclass
 class PowerPlan:
     survey: str  # the design's survey spec
-    claims: tuple  # (Claim, params) of every confirmatory claim with a knob
+    claims: tuple  # (Claim, params) of every claim with a knob
     skipped: dict  # claim id -> why no power is computed
     reps: int
     seed: int
@@ -418,7 +509,7 @@ class PowerPlan:
     chunk: int = 50
 
     def grid(self, claim: Claim) -> list[float]:
-        return KNOBS[claim.analysis.kind].grid(claim)
+        return knob_for(claim).grid(claim)
 
     def fingerprint(self, design_sha256: str | None) -> str:
         """sha256 of everything that changes the table: the design, the claims and parameters, the grids, levels,
@@ -448,8 +539,8 @@ class PowerPlan:
 def make_plan(
     survey: str = DEFAULT_SURVEY, reps: int = DEFAULT_REPS, seed: int = 2021, claims: Sequence[str] | None = None
 ) -> PowerPlan:
-    """Every confirmatory claim of ``claims.yml`` (or those named) with its registered analysis, the notebook
-    parameters of its chapter and its kind's knob; the others listed with the reason."""
+    """Every claim of ``claims.yml`` (or those named), confirmatory or decided on its own at α, with its registered
+    analysis, the notebook parameters of its chapter and its kind's knob; the others listed with the reason."""
     from vsr_analysis.build.runspec import load_runspec
     from vsr_analysis.claims.ledger import load_claims_spec
     from vsr_analysis.claims.spec import load_claims
@@ -460,7 +551,7 @@ def make_plan(
     runspec = load_runspec()
     chosen, skipped = [], {}
     for entry in spec["claims"]:
-        if not entry.get("confirmatory", True) or (claims and entry["id"] not in claims):
+        if claims and entry["id"] not in claims:
             continue
         claim = typed[entry["id"]]
         if analysis_for(claim) is None:
@@ -498,7 +589,7 @@ def tasks_of(plan: PowerPlan, data: AnalysisFrame) -> list[dict]:
 @dataclass
 class PowerResult:
     curves: pd.DataFrame  # claim, kind, effect, reps, power_alpha, power_holm, se_alpha, se_holm
-    mde: pd.DataFrame  # one row per confirmatory claim
+    mde: pd.DataFrame  # one row per claim
     cpu_seconds: float
     wall_seconds: float
     evaluations: int
@@ -522,13 +613,13 @@ def compute(
 
 def tables(plan: PowerPlan, raw: pd.DataFrame, data: AnalysisFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Curves (one row per claim x effect, in claims.yml and grid order) and the MDE table (one row per
-    confirmatory claim; with ``term_sd``, the weighted SD of a single term, for an MDE per unit of it)."""
+    claim; with ``term_sd``, the weighted SD of a single term, for an MDE per unit of it)."""
     curves, mdes = [], []
     sds = term_sds(plan, data)
     for claim, _ in plan.claims:
         grid = plan.grid(claim)
         sub = raw[raw["claim"] == claim.id].set_index("effect").reindex(grid)
-        knob = KNOBS[claim.analysis.kind]
+        knob = knob_for(claim)
         for effect, r in sub.iterrows():
             row = {"claim": claim.id, "kind": claim.analysis.kind, "effect": effect, "reps": int(r["reps"])}
             for level in LEVELS:
@@ -542,7 +633,9 @@ def tables(plan: PowerPlan, raw: pd.DataFrame, data: AnalysisFrame) -> tuple[pd.
             "kind": claim.analysis.kind,
             "effect_scale": knob.effect,
             "null_effect": null,
-            "holm_adjusted": claim.as_dict().get("multiplicity", "holm") != "none",
+            # outside the Holm family: a claim with multiplicity none, or an exploratory one (decided at α)
+            "holm_adjusted": claim.confirmatory and claim.as_dict().get("multiplicity", "holm") != "none",
+            "confirmatory": claim.confirmatory,
         }
         for level in LEVELS:
             pw = (sub[level] / sub["reps"]).to_numpy(dtype=float)

@@ -63,7 +63,7 @@ def power_for(data, *, reps: int, seed: int, workers: int | None = 0):
 
 
 def mde_display(mde: pd.DataFrame) -> pd.DataFrame:
-    """The MDE table as the chapter shows it: one row per confirmatory claim, readable."""
+    """The MDE table as the chapter shows it: one row per claim (the exploratory ones at α only), readable."""
     rows = []
     for r in mde.to_dict("records"):
         r = {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in r.items()}

@@ -225,15 +225,17 @@ def _spread_inputs(data: AnalysisFrame, claim: Claim) -> dict:
 def share_vs_threshold(data: AnalysisFrame, claim: Claim, params: dict, seed: int) -> dict:
     """The share of the declared outcome among the claim's units against the rule's level
     (``share_evidence.declared_share_test``, the test the share chapters call), with the spread over the stages
-    when the claim declares ``spread_over``.  On the municipalities the evidence also holds ``no_fpc``: the same
-    test with the assumption-light variance (no finite-population factor), which ``vsr simulate`` decides too."""
+    when the claim declares ``spread_over``.  On the municipalities the primary is the interval the claim declares it
+    is decided on (``analysis.variance``, ``Claim.share_variance``), and the evidence also holds ``mar``: the same
+    test under missing at random (finite-population factor 1 - pi_i per unit), reported beside the verdict, which
+    ``vsr simulate`` decides too for its secondary columns."""
     inputs = _spread_inputs(data, claim) if claim.analysis.get("spread_over") else {}
     design = _share_inputs(data)["design"] if claim.population.units == "municipalities" else None
     t = se.declared_share_test(data.frame, claim, counties=_responding_counties(data), design=design)
     ev = _from_notebook_evidence(t, t.get("n", 0), inputs)
-    if design is not None:  # the assumption-light interval (no finite-population factor), decided by the same rule
-        light = se.declared_share_test(data.frame, claim, design=design, variance=se.NO_FPC_VARIANCE)
-        ev["no_fpc"] = {k: light.get(k) for k in _PRIMARY_KEYS}
+    if design is not None:  # the interval under missing at random, decided by the same rule (a secondary row)
+        mar = se.declared_share_test(data.frame, claim, design=design, variance=se.MAR_VARIANCE)
+        ev["mar"] = {k: mar.get(k) for k in _PRIMARY_KEYS}
     return ev
 
 

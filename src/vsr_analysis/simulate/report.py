@@ -170,8 +170,8 @@ def verdict_table(oc: pd.DataFrame) -> pd.DataFrame:
         not_supported=100 * oc["not_supported"],
         inconclusive=100 * oc["inconclusive"],
         coverage=100 * oc["coverage"],
-        supported_no_fpc=100 * _column(oc, "supported_no_fpc"),
-        coverage_no_fpc=100 * _column(oc, "coverage_no_fpc"),
+        supported_mar=100 * _column(oc, "supported_mar"),
+        coverage_mar=100 * _column(oc, "coverage_mar"),
     )[
         [
             "claim",
@@ -183,8 +183,8 @@ def verdict_table(oc: pd.DataFrame) -> pd.DataFrame:
             "not_supported",
             "inconclusive",
             "coverage",
-            "supported_no_fpc",
-            "coverage_no_fpc",
+            "supported_mar",
+            "coverage_mar",
         ]
     ]
     table = table.rename(
@@ -195,8 +195,8 @@ def verdict_table(oc: pd.DataFrame) -> pd.DataFrame:
             "not_supported": "not supported (%)",
             "inconclusive": "inconclusive (%)",
             "coverage": "95 % interval covers the truth (%)",
-            "supported_no_fpc": "supported, assumption-light interval (%)",
-            "coverage_no_fpc": "assumption-light interval covers the truth (%)",
+            "supported_mar": "supported, interval under missing at random (%)",
+            "coverage_mar": "interval under missing at random covers the truth (%)",
         }
     )
     return table.sort_values(["claim", "truth", "scenario"], kind="mergesort")
@@ -259,7 +259,9 @@ def not_at_random_lines(oc: pd.DataFrame) -> list[str]:
 
     The scenarios with a response coefficient on the stage (``response.maturity_stage``) against the run's other
     scenarios, whose response depends on the register alone: per share claim with an interval, the primary's and
-    the assumption-light interval's coverage of the frame's realised share and how often the claim is supported.
+    coverage of the frame's realised share and how often the claim is supported, on the primary (the interval the claim
+    is decided on, ``claims.yml``: ``analysis.variance``) and on the interval under missing at random (factor
+    1 - pi_i per unit) reported beside it.
     Empty when the run has no such scenario.  Every figure comes from ``oc``."""
     scenarios = list(dict.fromkeys(oc["scenario"]))
     coefficient = {s: response_stage_coefficient(s) for s in scenarios}
@@ -268,8 +270,8 @@ def not_at_random_lines(oc: pd.DataFrame) -> list[str]:
     if not nmar:
         return []
     have = oc[oc["n_coverage"] > 0]
-    if "n_coverage_no_fpc" in oc:
-        have = have[have["n_coverage_no_fpc"] > 0]
+    if "n_coverage_mar" in oc:
+        have = have[have["n_coverage_mar"] > 0]
     claims = list(dict.fromkeys(have["claim"]))
     lines, drops = [], []
     for claim in claims:
@@ -281,9 +283,9 @@ def not_at_random_lines(oc: pd.DataFrame) -> list[str]:
             cov, n = _pooled(part, "coverage", "n_coverage")
             if not n:
                 continue
-            light, _ = _pooled(part, "coverage_no_fpc", "n_coverage_no_fpc")
+            cov_mar, _ = _pooled(part, "coverage_mar", "n_coverage_mar")
             sup, _ = _pooled(part.assign(n=part["n_seeds"]), "supported", "n")
-            sup_light, _ = _pooled(part.assign(n=part["n_seeds"]), "supported_no_fpc", "n")
+            sup_mar, _ = _pooled(part.assign(n=part["n_seeds"]), "supported_mar", "n")
             se = 100 * float(np.sqrt(cov * (1 - cov) / n))
             span = f"{100 * min(base):.0f}" if base and min(base) == max(base) else ""
             if base and not span:
@@ -294,8 +296,8 @@ def not_at_random_lines(oc: pd.DataFrame) -> list[str]:
             lines.append(
                 f"- {claim} under `{s}` (log-odds {coefficient[s]:+g} of answering per stage): the primary 95 % "
                 f"interval covers the frame's true share in {100 * cov:.0f} % (± {se:.1f}) of {n} surveys{against}; "
-                f"the assumption-light interval in {100 * light:.0f} %. *Supported* in {100 * sup:.0f} % of the "
-                f"surveys, on the assumption-light interval in {100 * sup_light:.0f} %."
+                f"the interval under missing at random in {100 * cov_mar:.0f} %. *Supported* in {100 * sup:.0f} % of "
+                f"the surveys, on the interval under missing at random in {100 * sup_mar:.0f} %."
             )
             if base:
                 drops.append((min(base) - cov, claim, s, cov))
