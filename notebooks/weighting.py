@@ -198,7 +198,7 @@ else:
              "share claims' primary until issue 26), the oracle and the old global factor, scenario by claim.")
     fig = share_figures.coverage_figure(coverage)
     ctx.figure(fig, "share_coverage",
-               alt="Three grids of scenario by claim giving the coverage of the 95 % intervals of F2 and F6 to F10: the interval under missing at random, the oracle and the old global factor; cells outside 0.93 to 0.97 framed",
+               alt="Three grids of scenario by claim giving the coverage of the 95 % intervals of the share claims: the interval under missing at random, the oracle and the old global factor; cells outside 0.93 to 0.97 framed",
                caption="SIMULATED: share of replica seeds whose 95 % interval contains the frame's true share, per "
                        "scenario and claim; framed bold cells lie outside 0.93–0.97 (the table gives the Monte Carlo "
                        "standard errors).")
