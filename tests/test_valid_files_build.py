@@ -7,11 +7,12 @@
 - every municipality at one maturity stage (the models and NCA end in words).
 
 Each file is a confidential run (``--survey``) in its own project copy; the build's reconstruction audit must
-pass and the book must build. Slow: whole runs. To save one whole run (issue 24), the first two cases are one
-file: without Viken's respondents *and* with every municipality a network member. The two touch different
-parts (the raking margins and the county reference; F5's network term), so each still shows its property, and
-both tests read the same build. The builds are made once per test run, whatever the number of xdist workers
-(``shared_once``).
+pass and the book must build. Slow: whole runs. To save two whole runs (issue 24), the first two cases are one
+file: without Viken's respondents *and* with every municipality a network member (``unusual_valid_file`` in
+tests/conftest.py). The two touch different parts (the raking margins and the county reference; F5's network
+term), so each still shows its property. That file is also the one of the planted-respondent build
+(``planted_build``: Oslo, not in Viken, alone at the top stage), whose confidential run and book these two
+tests read. The builds are made once per test run, whatever the number of xdist workers (``shared_once``).
 """
 
 from __future__ import annotations
@@ -24,29 +25,23 @@ import yaml
 
 from conftest import TEST_POWER_REPS, copy_project, vsr
 from shared_build import shared_once
-from vsr_analysis.data.register import load_register
 
 pytestmark = pytest.mark.slow
 
-#: The file each case is built from: two orthogonal edge cases share one file (and one build).
+#: The file each case is built from: two orthogonal edge cases share one file, the planted build's.
 BUILD_OF = {
-    "no_county": "no_county_all_network",
-    "all_network": "no_county_all_network",
+    "no_county": "planted",
+    "all_network": "planted",
     "one_respondent": "one_respondent",
     "one_stage": "one_stage",
 }
 
 
 def _files(base: pd.DataFrame) -> dict[str, pd.DataFrame]:
-    register = load_register()
-    viken = set(register.loc[register["county_code"] == "30", "knr"])
     muni = base["unit_type"] == "municipality"
-    no_county_all_network = base[~base["knr"].isin(viken)].copy()
-    no_county_all_network.loc[muni, "network_member"] = "1"
     one_stage = base.copy()
     one_stage.loc[muni, "maturity_stage"] = "3"
     return {
-        "no_county_all_network": no_county_all_network,
         "one_respondent": base[muni].head(1),
         "one_stage": one_stage,
     }
@@ -64,10 +59,17 @@ def _replica(tmp_path_factory) -> pd.DataFrame:
 
 @pytest.fixture(scope="session")
 def valid_build(tmp_path_factory):
-    """``valid_build(name)``: the confidential build of the valid file ``name``, made once per test run."""
+    """``valid_build(name, request)``: the confidential build of the valid file ``name``, made once per test run
+    (``request``: the test's, which asks for the planted build when ``name`` is "planted")."""
     cache: dict = {}
 
-    def get(name: str):
+    def get(name: str, request):
+        if name == "planted":  # the planted build's file and run (tests/conftest.py)
+            root, run, _, _, book = request.getfixturevalue("planted_build")
+            if name not in cache:
+                secret = root.parent / "private" / "planted.csv"
+                cache[name] = vsr("validate", str(secret), root=root, check=False)
+            return root, cache[name], run, book
         if name not in cache:
 
             def build(folder):
@@ -88,8 +90,8 @@ def valid_build(tmp_path_factory):
 
 
 @pytest.mark.parametrize("case", ["no_county", "all_network", "one_respondent", "one_stage"])
-def test_valid_file_builds_with_every_chapter_finished(valid_build, case):
-    root, validate, run, book = valid_build(BUILD_OF[case])
+def test_valid_file_builds_with_every_chapter_finished(valid_build, case, request):
+    root, validate, run, book = valid_build(BUILD_OF[case], request)
     assert validate.returncode == 0
     assert run.returncode == 0, run.stderr[-5000:]
     spec = yaml.safe_load((root / "runspec.yml").read_text())
