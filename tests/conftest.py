@@ -160,16 +160,36 @@ def planted_build(tmp_path_factory):
 
     A synthetic replica handed in with ``--survey`` is treated as a real, confidential file.  Returns
     ``(root, first run, chapters refused by a disclosure guard, chapters failed, book build)``; the file is
-    ``root.parent / "private" / "planted.csv"``.  Shared by the planted-respondent and confidentiality tests.
+    ``root.parent / "private" / "planted.csv"``.  Shared by the planted-respondent and confidentiality tests,
+    and by two of the valid-file tests (tests/test_valid_files_build.py): to save a whole confidential run
+    (issue 24) the file is also one of issue 29's unusual valid files, without the respondents of Viken (the
+    largest county; Oslo is not in it) and with every municipality a network member (``unusual_valid_file``).
     """
     return shared_once(tmp_path_factory, "planted", _planted_build)
+
+
+#: Viken, the largest county: the planted file has none of its respondents.
+DROPPED_COUNTY = "30"
+
+
+def unusual_valid_file(base: pd.DataFrame) -> pd.DataFrame:
+    """Issue 29's first two unusual valid files in one: no respondent from Viken (raking cannot meet every margin;
+    the county fixed effects take the largest county with respondents as reference) and every municipality a
+    network member (F5's term does not vary).  The two touch different parts of the analysis."""
+    from vsr_analysis.data.register import load_register
+
+    register = load_register()
+    dropped = set(register.loc[register["county_code"] == DROPPED_COUNTY, "knr"])
+    survey = base[~base["knr"].isin(dropped)].copy()
+    survey.loc[survey["unit_type"] == "municipality", "network_member"] = "1"
+    return survey
 
 
 def _planted_build(folder: Path):
     root = copy_project(folder / "project", power_reps=TEST_POWER_REPS)
     base = root.parent / "replica.csv"
     vsr("synth", "--scenario", "vsr-narrative", "--seed", "5", "--out", str(base), root=root)
-    survey = pd.read_csv(base, dtype=str, keep_default_na=False)
+    survey = unusual_valid_file(pd.read_csv(base, dtype=str, keep_default_na=False))
     stage = survey["maturity_stage"]
     survey.loc[stage == str(PLANTED_TOP), "maturity_stage"] = str(PLANTED_TOP - 1)
     oslo = survey["knr"] == "0301"

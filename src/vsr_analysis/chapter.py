@@ -859,13 +859,24 @@ def show_provenance(parameters: dict, spec: str) -> None:
 
 
 def _parameter_cell_names(param_set: str) -> list[str]:
-    """Names assigned in the parameters cell of the parameter set's template ([] when it is not in the run spec)."""
-    from vsr_analysis.build.runspec import RunSpecError, load_runspec, template_parameters
+    """Names assigned in the parameters cell of the parameter set's template ([] when it is not in the run spec).
+
+    Reads the run spec's entry for ``param_set`` and that one template only: ``load_runspec()`` would also check
+    every notebook pair and read claims.yml once per template, about a CPU second in every kernel, for a spec
+    that ``vsr run`` has already checked before it started this notebook."""
+    import yaml
+
+    from vsr_analysis.build.runspec import RunSpecError, template_parameters
 
     try:
-        return list(template_parameters(load_runspec().get(param_set).template))
-    except (RunSpecError, KeyError, OSError, ValueError):
+        raw = yaml.safe_load(paths.runspec_path().read_text(encoding="utf-8"))
+        for entry in raw["notebooks"]:
+            names = [p.get("name") for p in entry.get("parameter_sets") or [] if isinstance(p, dict)]
+            if param_set in names:
+                return list(template_parameters((paths.project_root() / entry["template"]).resolve()))
+    except (RunSpecError, KeyError, OSError, ValueError, TypeError, AttributeError, yaml.YAMLError):
         return []
+    return []
 
 
 def _simple(v: object) -> bool:

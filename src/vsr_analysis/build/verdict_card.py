@@ -114,14 +114,38 @@ def readable_reason(entry: dict) -> str:
 CONDITION_UNITS = {"population_2021": "inhabitants", "centrality_score": "points of the SSB centrality index"}
 
 
+#: ``load_runspec()`` by the run spec's path, size and modification time: loading checks every notebook pair
+#: (about 0.3 CPU s), and a run or a book build asks once per ledger entry, verdict card and page.
+_RUNSPEC_CACHE: dict = {}
+
+
+def _cached_runspec():
+    from vsr_analysis import paths
+    from vsr_analysis.build.runspec import load_runspec
+
+    path = paths.runspec_path()
+    try:
+        st = path.stat()
+        key = (str(path.resolve()), st.st_size, st.st_mtime_ns)
+    except OSError:
+        return load_runspec()
+    if key not in _RUNSPEC_CACHE:
+        try:
+            _RUNSPEC_CACHE[key] = load_runspec()
+        except (OSError, ValueError) as exc:
+            _RUNSPEC_CACHE[key] = exc
+    cached = _RUNSPEC_CACHE[key]
+    if isinstance(cached, Exception):
+        raise cached
+    return cached
+
+
 def condition_unit(parameter_set: str | None) -> str | None:
     """The unit of the condition a parameter set's NCA uses (from runspec.yml), or None."""
     if not parameter_set:
         return None
-    from vsr_analysis.build.runspec import load_runspec
-
     try:
-        pset = next(p for p in load_runspec().parameter_sets if p.name == parameter_set)
+        pset = next(p for p in _cached_runspec().parameter_sets if p.name == parameter_set)
     except (StopIteration, OSError, ValueError):
         return None
     if "necessity" not in pset.template.name:
