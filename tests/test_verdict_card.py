@@ -316,3 +316,19 @@ def test_chance_text_and_the_claims_pages_detail_are_one_function():
         assert vc.chance_text(c, truth) == f"{rate} {detail}" and claims_glance._worst(c, truth) == detail
     none = vc.Chances(None, 0, None, None, 0, None)
     assert vc.chance_text(none, "false") == claims_glance._worst(none, "false") == "no scenario makes it false"
+
+
+def test_a_small_scenario_that_did_worse_than_the_named_worst_is_said_with_its_size():
+    # "c" makes F1 false in 10 surveys only: too few to be named the worst scenario, but its 3 of 10 must be seen
+    c = vc.chances(_oc(), "F1")
+    assert c.highest_false == ("null", 0.02) and c.few_false == ("c", 3, 10) and c.few_true is None
+    assert vc.chance_text(c, "false").endswith(
+        "highest 2.0 % (null); in c, where it is false in only 10 surveys, 3 of 10"
+    )
+    assert "in c" in claims_glance._worst(c, "false") and "in c" not in vc.chance_text(c, "true")
+    assert "in c, where it is false in only 10 surveys, 3 of 10" in oc_summary.summary_html(_oc())
+    # a small scenario that did better than the named worst is not mentioned
+    better = _oc().assign(supported=[0.9, 0.5, 0.02, 0.0])
+    assert vc.chances(better, "F1").few_false is None and "in c" not in vc.chance_text(
+        vc.chances(better, "F1"), "false"
+    )

@@ -34,7 +34,7 @@ def summary_rows(oc: pd.DataFrame) -> list[dict]:
     return rows
 
 
-def _cell(rate, n, worst, kind: str, ok) -> str:
+def _cell(rate, n, worst, kind: str, ok, few: str = "") -> str:
     if rate is None:
         return f'<td class="num">–<span class="scale">no scenario makes it {kind}</span></td>'
     digits = 0 if kind == "true" else 1
@@ -42,7 +42,7 @@ def _cell(rate, n, worst, kind: str, ok) -> str:
     which = "lowest" if kind == "true" else "highest"
     return (
         f'<td class="num">{100 * rate:.{digits}f} %{mark}<span class="scale">of {n:,} simulated surveys; {which} '
-        f"{100 * worst[1]:.{digits}f} % ({html.escape(worst[0])})</span></td>"
+        f"{100 * worst[1]:.{digits}f} % ({html.escape(worst[0])}){html.escape(few)}</span></td>"
     )
 
 
@@ -52,8 +52,8 @@ def summary_html(oc: pd.DataFrame) -> str:
         c = r["chances"]
         body.append(
             f'<tr id="{vc.oc_anchor(r["claim"])}"><td><strong>{html.escape(r["claim"])}</strong></td>'
-            + _cell(c.if_true, c.n_true, c.lowest_true, "true", r["power_ok"] is not False)
-            + _cell(c.if_false, c.n_false, c.highest_false, "false", r["fp_ok"] is not False)
+            + _cell(c.if_true, c.n_true, c.lowest_true, "true", r["power_ok"] is not False, vc.few_text(c, "true"))
+            + _cell(c.if_false, c.n_false, c.highest_false, "false", r["fp_ok"] is not False, vc.few_text(c, "false"))
             + "</tr>"
         )
     return (

@@ -336,6 +336,14 @@ class Chances:
     if_false: float | None
     n_false: int
     highest_false: tuple[str, float] | None
+    # A scenario where the claim is true (false) in fewer than MIN_WORST_SEEDS simulated surveys is too small to be
+    # "the worst scenario", but one that did worse than it is still said, as (scenario, supported, surveys).
+    few_true: tuple[str, int, int] | None = None
+    few_false: tuple[str, int, int] | None = None
+
+
+#: Surveys a scenario needs (with the claim true, or false) to be named as the scenario where the rule does worst.
+MIN_WORST_SEEDS = 30
 
 
 def chances(oc: pd.DataFrame | None, claim_id: str) -> Chances:
@@ -344,18 +352,43 @@ def chances(oc: pd.DataFrame | None, claim_id: str) -> Chances:
     if oc is None:
         return Chances(None, 0, None, None, 0, None)
     rows = oc[oc["claim"] == claim_id]
-    out = []
+    out, few = [], []
     for truth in ("holds", "fails"):
         r = rows[rows["truth"] == truth]
         n = int(r["n_seeds"].sum())
         if n == 0:
             out += [None, 0, None]
+            few.append(None)
             continue
         rate = float((r["supported"] * r["n_seeds"]).sum() / n)
-        big = r[r["n_seeds"] >= 30] if (r["n_seeds"] >= 30).any() else r
+        enough = r["n_seeds"] >= MIN_WORST_SEEDS
+        big = r[enough] if enough.any() else r
         worst = big.loc[big["supported"].idxmin() if truth == "holds" else big["supported"].idxmax()]
         out += [rate, n, (str(worst["scenario"]), float(worst["supported"]))]
-    return Chances(*out)
+        small = r[~enough]
+        small = (
+            small[small["supported"] < worst["supported"]]
+            if truth == "holds"
+            else small[small["supported"] > worst["supported"]]
+        )
+        if enough.any() and len(small):
+            w = small.loc[small["supported"].idxmin() if truth == "holds" else small["supported"].idxmax()]
+            k = int(round(float(w["supported"]) * int(w["n_seeds"])))
+            few.append((str(w["scenario"]), k, int(w["n_seeds"])))
+        else:
+            few.append(None)
+    return Chances(*out, *few)
+
+
+def few_text(c: Chances, truth: str) -> str:
+    """ "; in <scenario>, k of n" when a scenario too small to be named the worst (fewer than
+    :data:`MIN_WORST_SEEDS` surveys with the claim ``truth``) did worse than the named one: a reader sees it
+    with its size instead of not at all."""
+    few = c.few_true if truth == "true" else c.few_false
+    if few is None:
+        return ""
+    scenario, k, n = few
+    return f"; in {scenario}, where it is {truth} in only {n} surveys, {k} of {n}"
 
 
 def chance_detail(c: Chances, truth: str) -> tuple[str | None, str]:
@@ -367,11 +400,14 @@ def chance_detail(c: Chances, truth: str) -> tuple[str | None, str]:
             return None, "no scenario makes it true"
         return _pct(
             c.if_true
-        ), f"of {c.n_true:,} simulated surveys; lowest {_pct(c.lowest_true[1])} ({c.lowest_true[0]})"
+        ), f"of {c.n_true:,} simulated surveys; lowest {_pct(c.lowest_true[1])} ({c.lowest_true[0]})" + few_text(
+            c, truth
+        )
     if c.if_false is None:
         return None, "no scenario makes it false"
     return _pct(c.if_false, 1), (
         f"of {c.n_false:,} simulated surveys; highest {_pct(c.highest_false[1], 1)} ({c.highest_false[0]})"
+        + few_text(c, truth)
     )
 
 
