@@ -329,6 +329,8 @@ def test_a_small_scenario_that_did_worse_than_the_named_worst_is_said_with_its_s
     assert "in c, where it is false in only 10 surveys, 3 of 10" in oc_summary.summary_html(_oc())
     # a small scenario that did better than the named worst is not mentioned
     better = _oc().assign(supported=[0.9, 0.5, 0.02, 0.0])
+    one = _oc().assign(n_seeds=[900, 100, 1000, 1], supported=[0.9, 0.5, 0.02, 1.0])
+    assert vc.chance_text(vc.chances(one, "F1"), "false").endswith("where it is false in only 1 survey, 1 of 1")
     assert vc.chances(better, "F1").few_false is None and "in c" not in vc.chance_text(
         vc.chances(better, "F1"), "false"
     )

@@ -388,7 +388,8 @@ def few_text(c: Chances, truth: str) -> str:
     if few is None:
         return ""
     scenario, k, n = few
-    return f"; in {scenario}, where it is {truth} in only {n} surveys, {k} of {n}"
+    surveys = "survey" if n == 1 else "surveys"
+    return f"; in {scenario}, where it is {truth} in only {n} {surveys}, {k} of {n}"
 
 
 def chance_detail(c: Chances, truth: str) -> tuple[str | None, str]:
