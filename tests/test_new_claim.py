@@ -168,14 +168,16 @@ def test_a_chapter_for_an_undeclared_claim_is_refused(in_project):
 def test_the_power_page_plans_the_new_share_claim(in_project):
     """The power page's rows come from claims.yml's kinds: the new confirmatory share claim gets a row (after F8,
     in claims.yml's order), its kind's knob, a larger Holm family, and its power through the registry's analysis;
-    the exploratory county claim gets none."""
+    the exploratory county claim gets a row at the unadjusted α only, outside the Holm family."""
     from vsr_analysis.claims.ledger import in_holm_family
     from vsr_analysis.simulate import power
 
     plan = power.make_plan(reps=2)
     ids = [c.id for c, _ in plan.claims]
     assert "N1" in ids and ids.index("N1") > ids.index("F8")
-    assert "N2" not in ids and "N2" not in plan.skipped  # not confirmatory: no rule to power
+    assert "N2" in ids and "N2" not in plan.skipped  # exploratory: powered at α, its county kind has a knob
+    n2 = next(e for e in load_claims_spec()["claims"] if e["id"] == "N2")
+    assert not in_holm_family(n2)  # ... and it does not enlarge the Holm family (the next line counts it)
     assert plan.levels["family_size"] == sum(in_holm_family(c) for c in load_claims_spec()["claims"])
     n1, params = next((c, p) for c, p in plan.claims if c.id == "N1")
     assert power.KNOBS[n1.analysis.kind].null(n1) == 0.5 and plan.grid(n1)[0] == 0.5
