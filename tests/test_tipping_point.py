@@ -72,7 +72,7 @@ def f7_mar():
     assumption-light interval F7 is inconclusive on this replica at the unadjusted α)."""
     import copy
 
-    from vsr_analysis.data.analysis_frame import load_frame
+    from vsr_analysis.loading import load_frame
 
     spec = load_claims_spec()
     entry = copy.deepcopy(next(c for c in spec["claims"] if c["id"] == "F7"))
