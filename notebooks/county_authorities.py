@@ -52,12 +52,7 @@ power_differences = [-0.1, 0.0, 0.2, 0.4]
 # %%
 from vsr_analysis.chapter import markdown, start
 
-ctx = start(
-    survey=survey,
-    param_set=param_set,
-    results_dir=results_dir,
-    parameters=dict(frame_counties=frame_counties, frame_size=frame_size, power_differences=power_differences),
-)
+ctx = start(survey=survey, param_set=param_set, results_dir=results_dir)  # stamps every parameter
 
 # %%
 import matplotlib.pyplot as plt

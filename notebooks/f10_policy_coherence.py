@@ -48,9 +48,7 @@ frame_size = 356
 # %%
 from vsr_analysis.chapter import markdown, start
 
-ctx = start(
-    survey=survey, param_set=param_set, results_dir=results_dir, parameters=dict(claim=claim, frame_size=frame_size)
-)
+ctx = start(survey=survey, param_set=param_set, results_dir=results_dir)  # stamps every parameter
 claim = ctx.parameters["claim"]
 
 # %%

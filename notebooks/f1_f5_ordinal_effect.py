@@ -54,24 +54,7 @@ seed = 2021
 # %%
 from vsr_analysis.chapter import markdown, start
 
-ctx = start(
-    survey=survey,
-    param_set=param_set,
-    results_dir=results_dir,
-    parameters=dict(
-        claim=claim,
-        term=term,
-        controls=controls,
-        fixed_effects=fixed_effects,
-        sensitivity_controls=sensitivity_controls,
-        register_term=register_term,
-        top_stage=top_stage,
-        permutations=permutations,
-        imputations=imputations,
-        bootstrap_reps=bootstrap_reps,
-        seed=seed,
-    ),
-)
+ctx = start(survey=survey, param_set=param_set, results_dir=results_dir)  # stamps every parameter
 claim = ctx.parameters["claim"]
 
 # %%

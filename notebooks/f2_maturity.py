@@ -50,12 +50,7 @@ seed = 2021
 # %%
 from vsr_analysis.chapter import markdown, start
 
-ctx = start(
-    survey=survey,
-    param_set=param_set,
-    results_dir=results_dir,
-    parameters=dict(claim=claim, started_stage=started_stage, frame_size=frame_size, reps=reps, seed=seed),
-)
+ctx = start(survey=survey, param_set=param_set, results_dir=results_dir)  # stamps every parameter
 claim = ctx.parameters["claim"]
 
 # %%

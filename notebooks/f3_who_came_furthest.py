@@ -60,23 +60,7 @@ seed = 2021
 # %%
 from vsr_analysis.chapter import markdown, start
 
-ctx = start(
-    survey=survey,
-    param_set=param_set,
-    results_dir=results_dir,
-    parameters=dict(
-        claim=claim,
-        terms=terms,
-        fixed_effects=fixed_effects,
-        joint_fixed_effects=joint_fixed_effects,
-        top_stage=top_stage,
-        speccurve_models=speccurve_models,
-        speccurve_cuts=speccurve_cuts,
-        imputations=imputations,
-        bootstrap_reps=bootstrap_reps,
-        seed=seed,
-    ),
-)
+ctx = start(survey=survey, param_set=param_set, results_dir=results_dir)  # stamps every parameter
 claim = ctx.parameters["claim"]
 
 # %%

@@ -57,21 +57,7 @@ multiverse = True
 # %%
 from vsr_analysis.chapter import markdown, start
 
-ctx = start(
-    survey=survey,
-    param_set=param_set,
-    results_dir=results_dir,
-    parameters=dict(
-        claim=claim,
-        condition=condition,
-        threshold=threshold,
-        sensitivity_thresholds=sensitivity_thresholds,
-        top_stage=top_stage,
-        permutations=permutations,
-        seed=seed,
-        multiverse=multiverse,
-    ),
-)
+ctx = start(survey=survey, param_set=param_set, results_dir=results_dir)  # stamps every parameter
 claim = ctx.parameters["claim"]
 
 # %%

@@ -52,12 +52,7 @@ fdr = 0.05
 # %%
 from vsr_analysis.chapter import markdown, start
 
-ctx = start(
-    survey=survey,
-    param_set=param_set,
-    results_dir=results_dir,
-    parameters=dict(claim=claim, barrier_group=barrier_group, frame_size=frame_size, fdr=fdr),
-)
+ctx = start(survey=survey, param_set=param_set, results_dir=results_dir)  # stamps every parameter
 claim = ctx.parameters["claim"]
 
 # %%

@@ -62,20 +62,7 @@ frame_size = 356
 # %%
 from vsr_analysis.chapter import markdown, start
 
-ctx = start(
-    survey=survey,
-    param_set=param_set,
-    results_dir=results_dir,
-    parameters=dict(
-        claim=claim,
-        item=item,
-        min_stage=min_stage,
-        subset_item=subset_item,
-        alt_min_stage=alt_min_stage,
-        guttman_check=guttman_check,
-        frame_size=frame_size,
-    ),
-)
+ctx = start(survey=survey, param_set=param_set, results_dir=results_dir)  # stamps every parameter
 claim = ctx.parameters["claim"]
 
 # %%
