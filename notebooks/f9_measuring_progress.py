@@ -54,10 +54,6 @@ ctx = start(survey=survey, param_set=param_set, results_dir=results_dir)  # stam
 claim = ctx.parameters["claim"]
 
 # %%
-import matplotlib.pyplot as plt
-import numpy as np
-import seaborn as sns
-
 from vsr_analysis.claims import group_release
 from vsr_analysis.claims.ledger import load_claims_spec
 from vsr_analysis.claims.progress_evidence import (
@@ -68,11 +64,10 @@ from vsr_analysis.claims.progress_evidence import (
     progress_groups,
     rung_shares,
 )
-from vsr_analysis.claims.share_reporting import numeric, sensitivity_table
+from vsr_analysis.claims.progress_figures import ladder_figure
+from vsr_analysis.claims.share_reporting import sensitivity_table
 from vsr_analysis.claims.spec import share_variance
 from vsr_analysis.data.codebook import load_codebook
-from vsr_analysis.stats.descriptives import interval_errors
-from vsr_analysis.stats.figure_style import legend_below, wrap
 
 spec = load_claims_spec()
 alpha = float(spec["alpha"])
@@ -147,50 +142,8 @@ markdown(
 )
 
 # %%
-colors = sns.color_palette("colorblind")
 shown_r, shown_s = ctx.released("rungs"), ctx.released("measuring_by_stage")  # the figure shows what was released
-fig, axes = plt.subplots(2, 1, figsize=(5.4, 10), height_ratios=[len(shown_r) + 1, len(shown_s) + 1])
-ys = np.arange(len(shown_r))[::-1]
-est = numeric(shown_r["share (weighted)"])
-axes[0].barh(ys, 100 * est, color=[colors[1] if i == ITEM else colors[0] for i in shown_r["item"]])
-axes[0].errorbar(
-    100 * est,
-    ys,
-    xerr=interval_errors(est, numeric(shown_r["ci_low"]), numeric(shown_r["ci_high"]), 100),
-    fmt="none",
-    ecolor="black",
-    capsize=3,
-    lw=1,
-)
-axes[0].set_yticks(ys)
-axes[0].set_yticklabels(
-    [wrap(f"{r} (stage {s})", 22) for r, s in zip(shown_r["rung"], shown_r["stage that implies it"])]
-)
-axes[0].set_xlabel("Share of municipalities (%, raked)")
-axes[0].set_title("The rungs of the ladder")
-xs = np.arange(len(shown_s))[::-1]
-est_s = numeric(shown_s["share"])
-axes[1].errorbar(
-    100 * est_s,
-    xs,
-    xerr=interval_errors(est_s, numeric(shown_s["ci_low"]), numeric(shown_s["ci_high"]), 100),
-    fmt="o",
-    color=colors[0],
-    capsize=3,
-)
-axes[1].set_yticks(xs)
-axes[1].set_yticklabels([wrap(f"{s} {n}", 22) for s, n in zip(shown_s["stage"], shown_s["stage name"])])
-axes[1].set_ylabel("Maturity stage")
-axes[1].set_xlabel("Measuring progress (%, weighted)")
-axes[1].set_xlim(0, 100)
-axes[1].set_title("Measuring progress by stage")
-for ax in axes:
-    ax.axvline(
-        100 * outside_share, color=colors[3], ls=":", lw=1.2, label=f"Nordic VSR 2024: {outside_share:.0%} (context)"
-    )
-    ax.axvline(100 * threshold, color=colors[2], ls="--", lw=1.2, label=f"level in the claim ({threshold:.0%})")
-fig.tight_layout()
-legend_below(axes[1])
+fig = ladder_figure(shown_r, shown_s, item=ITEM, threshold=threshold, outside_share=outside_share)
 ctx.figure(
     fig,
     "ladder",

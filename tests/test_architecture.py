@@ -43,7 +43,6 @@ NOT_YET_THIN: set[str] = {
     "f3_who_came_furthest.ipynb",
     "f4_necessity.ipynb",
     "f8_barriers.ipynb",
-    "f9_measuring_progress.ipynb",
     "share_claim.ipynb",
     "synthetic_replica.ipynb",
     "weighting.ipynb",
