@@ -52,26 +52,14 @@ ctx = start(survey=survey, param_set=param_set, results_dir=results_dir)  # stam
 claim = ctx.parameters["claim"]
 
 # %%
-import matplotlib.pyplot as plt
-import numpy as np
-import seaborn as sns
-
 from vsr_analysis.claims import group_release
 from vsr_analysis.claims.coherence_evidence import ITEMS, f10_evidence, f10_variants, municipal_table
+from vsr_analysis.claims.coherence_figures import county_reading, state_barriers_figure
 from vsr_analysis.claims.ledger import load_claims_spec
-from vsr_analysis.claims.share_reporting import numeric, sensitivity_table
+from vsr_analysis.claims.share_reporting import sensitivity_table
 from vsr_analysis.claims.spec import share_variance
 from vsr_analysis.data.codebook import load_codebook
-from vsr_analysis.stats.county_tables import (
-    ITEM_COUNT_COLUMNS,
-    describe_count,
-    hidden_cells,
-    hidden_note,
-    item_cells,
-    item_counts,
-)
-from vsr_analysis.stats.descriptives import interval_errors
-from vsr_analysis.stats.figure_style import legend_below, wrap
+from vsr_analysis.stats.county_tables import ITEM_COUNT_COLUMNS, item_cells, item_counts
 
 spec = load_claims_spec()
 alpha = float(spec["alpha"])
@@ -134,23 +122,7 @@ if cty is not None:
         cells=item_cells(cty, items, counties),
     )
     shown = ctx.released("county_authorities")
-    sentences = [describe_count(row, f"name {row['item'].lower()}") for _, row in shown.iterrows()]
-    c_share, m_share = numeric(shown["county share"]), numeric(shown["municipal share (weighted)"])
-    ok = np.isfinite(c_share)
-    reading = (
-        f"In {int((c_share[ok] >= m_share[ok]).sum())} of the {int(ok.sum())} rows shown the county share is at "
-        "least the municipal one (a description of 11 units, not a test)."
-        if ok.any()
-        else ""
-    )
-    markdown(
-        "County authorities: "
-        + "; ".join(sentences)
-        + ". "
-        + reading
-        + " "
-        + hidden_note(hidden_cells(shown, ITEM_COUNT_COLUMNS, "item"), "county table")
-    )
+    markdown(county_reading(shown))
 else:
     shown = None
     markdown(
@@ -159,44 +131,7 @@ else:
 
 # %%
 markdown(f"{ctx.ref('state_barriers')} puts the municipal and the county shares side by side.")
-colors = sns.color_palette("colorblind")
-fig, ax = plt.subplots(figsize=(5.4, 0.6 * len(muni) + 2.6))
-ys = np.arange(len(muni))[::-1]
-est = numeric(muni["share (weighted)"])
-ax.barh(ys + 0.18, 100 * est, height=0.35, color=colors[0], label="municipalities (raked)")
-ax.errorbar(
-    100 * est,
-    ys + 0.18,
-    xerr=interval_errors(est, numeric(muni["ci_low"]), numeric(muni["ci_high"]), 100),
-    fmt="none",
-    ecolor="black",
-    capsize=3,
-    lw=1,
-)
-if shown is not None:
-    pos = {lab: y for lab, y in zip(muni["barrier"], ys)}
-    c_est, c_lo, c_hi = (
-        numeric(shown["county share"]),
-        numeric(shown["ci_low (exact)"]),
-        numeric(shown["ci_high (exact)"]),
-    )
-    c_y = np.array([pos[lab] for lab in shown["item"]]) - 0.18
-    ax.errorbar(
-        100 * c_est,
-        c_y,
-        xerr=interval_errors(c_est, c_lo, c_hi, 100),
-        fmt="D",
-        color=colors[1],
-        capsize=3,
-        label="county authorities (exact CI)",
-    )
-ax.axvline(100 * threshold, color=colors[3], ls="--", lw=1.2, label=f"level in the claim ({threshold:.0%})")
-ax.set_yticks(ys)
-ax.set_yticklabels([wrap(b, 20) for b in muni["barrier"]])
-ax.set_xlim(0, 100)
-ax.set_xlabel("Share naming the barrier (%)")
-ax.set_title(wrap("State-level barriers: municipalities and county authorities", 40))
-legend_below(ax)  # below the data
+fig = state_barriers_figure(muni, shown, threshold)
 ctx.figure(
     fig,
     "state_barriers",
