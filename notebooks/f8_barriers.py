@@ -57,10 +57,10 @@ claim = ctx.parameters["claim"]
 
 # %%
 from vsr_analysis.claims import barrier_release as br
+from vsr_analysis.claims import barrier_text as bt
 from vsr_analysis.claims import share_evidence as se
 from vsr_analysis.claims import share_figures
 from vsr_analysis.claims.ranking_evidence import ranking_evidence, ranking_robustness
-from vsr_analysis.claims.robustness_text import disagreement_sentences
 from vsr_analysis.data.codebook import load_codebook
 from vsr_analysis.stats.item_shares import item_comparisons, item_share_table, item_shares_by_group
 
@@ -92,12 +92,7 @@ _ = ctx.table(
     "barrier_shares",
     overall,
     "Share of municipalities naming each barrier (weighted, 95 % Wilson CI) and of the regional (county) authorities (unweighted)",
-    count_columns=[
-        "municipalities answering",
-        "municipalities naming it",
-        "county authorities answering",
-        "county authorities naming it",
-    ],
+    count_columns=bt.OVERALL_COUNTS,
     numbered=True,
     cells=br.overall_cells(overall, resp, counties),
 )
@@ -125,8 +120,7 @@ _ = ctx.figure(
 design = se.share_design(frame, ctx.data.weight_info["margins"])
 pairs, ev = ranking_evidence(frame, top, ranked, design=design)
 ctx.stop_unless_estimable(int(ev["n"]), "an answer on the barrier question", kind="count")
-pairs = pairs.assign(**{"named barrier": pairs["named"].map(short), "other barrier": pairs["other"].map(short)})
-pairs = pairs[["named barrier", "other barrier", *pairs.columns[:-2]]].drop(columns="pair")
+pairs = bt.ranking_rows(pairs, short)
 pairs = br.hide_joint_values(pairs, resp, ctx.data.confidential)  # a small joint cell: no interval, no p shown
 _ = ctx.table(
     "ranking",
@@ -139,17 +133,7 @@ _ = ctx.table(
     cells=br.ranking_cells(pairs, resp),
 )
 shown_pairs = br.as_numbers(ctx.released("ranking"), ["named barrier", "other barrier", "named", "other"])
-worst = shown_pairs.loc[shown_pairs["p_value"].idxmax()] if shown_pairs["p_value"].notna().any() else None
-markdown(
-    f"{ctx.ref('ranking', 'table')} shows the {len(pairs)} comparisons. "
-    + (
-        f"The weakest is **{worst['named barrier']}** against **{worst['other barrier']}**: difference "
-        f"{worst['difference']:.3f} (95 % CI {worst['ci_low']:.3f} to {worst['ci_high']:.3f}), one-sided p = "
-        f"**{worst['p_value']:.3g}**, {claim}'s p-value before the Holm adjustment across the claims."
-        if worst is not None
-        else "No comparison could be shown."
-    )
-)
+markdown(bt.weakest_comparison_text(shown_pairs, len(pairs), claim, ctx.ref("ranking", "table")))
 
 # %% [markdown]
 # ## By size band
@@ -171,10 +155,7 @@ _ = ctx.table(
 by_band = br.as_numbers(ctx.released("barriers_by_size_band"), ["barrier", "size band"])
 
 # %%
-heat = by_band.pivot(index="barrier", columns="size band", values="share")[band_order + ["all municipalities"]]
-if len(counties):
-    heat["county authorities"] = shown.set_index("barrier")["share, regional authorities"]
-heat = heat.loc[shown["barrier"]]
+heat = bt.heat_table(by_band, band_order, shown, counties=bool(len(counties)))
 markdown(f"{ctx.ref('barrier_heatmap')} sets the size bands side by side.")
 fig = share_figures.barrier_heatmap_figure(heat)
 _ = ctx.figure(
@@ -208,19 +189,7 @@ _ = ctx.table(
 )
 found = br.as_numbers(ctx.released("comparisons"), ["barrier", "comparison", "group 1", "group 2", "test", "discovery"])
 found = found[found["discovery"] == "yes"]
-markdown(
-    f"**{len(found)}** of {len(comparisons)} comparisons are discoveries at a false discovery rate of {fdr:g}"
-    + (
-        ": "
-        + "; ".join(
-            f"{r['barrier']} ({r['comparison']}: {r['share 1']:.0%} vs {r['share 2']:.0%})" for _, r in found.iterrows()
-        )
-        + "."
-        if len(found)
-        else "."
-    )
-    + " These are exploratory and do not enter any verdict."
-)
+markdown(bt.discoveries_text(found, len(comparisons), fdr))
 
 
 # %% [markdown]
@@ -233,13 +202,7 @@ markdown(
 # %%
 robust = ranking_robustness(frame, ctx.claim, top, ranked, design, ctx.alpha)
 _ = ctx.table("robustness", robust, "The decision rule under each variant (unadjusted α)", count_columns=["n"])
-markdown(
-    " ".join(
-        disagreement_sentences(
-            robust, label="variant", estimate="smallest difference", alpha=ctx.alpha, p_value="largest p"
-        )
-    )
-)
+markdown(bt.robustness_text(robust, ctx.alpha))
 
 # %% [markdown]
 # ## Verdict
@@ -251,9 +214,5 @@ evidence = ctx.evidence(
     n=ev["n"],
     rule_inputs=ev["rule_inputs"],
     sensitivity=robust.to_dict(orient="records"),
-    exploratory={
-        "method": f"Benjamini-Hochberg at FDR {fdr:g}",
-        "tests": len(comparisons),
-        "discoveries": int(len(found)),
-    },
+    exploratory=bt.exploratory_summary(len(comparisons), found, fdr),
 )

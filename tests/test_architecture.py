@@ -41,7 +41,6 @@ NOT_YET_THIN: set[str] = {
     "f2_maturity.ipynb",
     "f3_who_came_furthest.ipynb",
     "f4_necessity.ipynb",
-    "f8_barriers.ipynb",
     "share_claim.ipynb",
     "synthetic_replica.ipynb",
     "weighting.ipynb",
