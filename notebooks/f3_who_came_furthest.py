@@ -66,16 +66,13 @@ claim = ctx.parameters["claim"]
 # %%
 import warnings
 
-import matplotlib.pyplot as plt
-import pandas as pd
 import seaborn as sns
 
 from vsr_analysis.claims import conjunction_evidence as conj
+from vsr_analysis.claims import conjunction_report as report
 from vsr_analysis.claims.ledger import load_claims_spec
 from vsr_analysis.claims.model_robustness import with_large_reference
 from vsr_analysis.simulate.truth import marginal_truth_table
-from vsr_analysis.stats import specification_curve as speccurve
-from vsr_analysis.stats.figure_style import legend_below, wrap
 from vsr_analysis.stats.ordinal_model import ModelWarning, fit_cumulative_logits, fit_ordinal
 
 spec = load_claims_spec()
@@ -83,13 +80,7 @@ alpha = float(spec["alpha"])
 parts = {c["evidence_part"]: c for c in spec["claims"] if (c.get("analysis") or {}).get("part_of") == claim}
 sesoi = float(parts[terms[0]]["rule_parameters"]["sesoi_log_odds"])  # the components' smallest effect of interest
 palette = sns.color_palette("colorblind")
-WORDS = {
-    "log_population": "large: log population",
-    "centrality": "central: centrality (index / 100)",
-    "merged_2017_2020": "merged 2017–2020",
-    "network_member": "member of an SDG network",
-}
-LABELS = {term: f"{parts[term]['id']} {words}" for term, words in WORDS.items()}
+LABELS = report.component_labels(parts)
 resp, reference = with_large_reference(ctx.respondents, ctx.frame)
 used = resp.dropna(subset=["maturity_stage", *terms])
 markdown(
@@ -118,13 +109,7 @@ _ = ctx.table(
     "(TOST) p-value, and the units in each fit",
     count_columns=["n"],
 )
-carried = [LABELS[t] for t in comp.loc[comp["p_greater"] < alpha, "term"]]
-markdown(
-    f"At the unadjusted level, the components that carry the claim are: **{', '.join(carried) or 'none'}**. "
-    f"The intersection–union p-value (the largest one-sided p) is **{comp['p_greater'].max():.3g}** "
-    f"({LABELS[comp.loc[comp['p_greater'].idxmax(), 'term']]}); the ledger adjusts it at {claim}'s place in the "
-    "Holm family."
-)
+markdown(report.components_text(comp, LABELS, alpha, claim))
 ame = conj.marginal_ames(resp, terms, top_stage, fixed_effects=fixed_effects).assign(
     term=lambda t: t["term"].map(LABELS)
 )
@@ -152,25 +137,9 @@ _ = ctx.table(
     "with one-sided p-values (not adjusted, not a verdict)",
 )
 col = conj.collinearity(used, terms)
-markdown(
-    f"**Size and centrality overlap.** Among the respondents the weighted correlation of log population "
-    f"and centrality is **{col['r_size_centrality']:.2f}**; their variance inflation factors are "
-    f"{col['vif']['log_population']:.1f} and {col['vif']['centrality']:.1f}. In the joint model each is "
-    "estimated from what the other leaves over, so the survey's 356 municipalities say little about whether "
-    "centrality matters beyond size (or size beyond centrality), although each group comparison can be clear: "
-    "a weak partial coefficient is no evidence against the finding, which is about the groups."
-)
+markdown(report.collinearity_text(col))
 markdown(f"{ctx.ref('forest')} shows the four coefficients of the group comparisons beside the joint model's.")
-fig, ax = plt.subplots(figsize=(5.4, 4.6))
-conj.forest(
-    ax,
-    {"each alone (primary)": comp, "all four with county FE (explanation)": joint},
-    {k: wrap(v, 20) for k, v in LABELS.items()},
-    palette,
-)
-ax.set_xlabel(wrap(ax.get_xlabel(), 36))
-legend_below(ax)  # one entry per line, below the data
-ax.set_title(wrap(f"{claim}'s components: coefficients with 95 % intervals", 40))
+fig = report.forest_figure(comp, joint, LABELS, claim, palette)
 ctx.figure(
     fig,
     "forest",
@@ -223,16 +192,7 @@ _ = ctx.table("equal_slopes", eq, "Equal-slopes test per characteristic (robust,
 # ≥ 4, or OLS; weighted or not; with or without the other characteristics and county fixed effects.
 
 # %%
-with warnings.catch_warnings():
-    warnings.simplefilter("ignore")
-    curves_out = {
-        focal: speccurve.specification_curve(
-            speccurve.prepare_columns(resp),
-            speccurve.default_specs(focal, models_=tuple(speccurve_models), cuts=tuple(speccurve_cuts)),
-        )
-        for focal in ("size", "centrality")
-    }
-summary = pd.DataFrame([{"characteristic": focal, **speccurve.summarise(c)} for focal, c in curves_out.items()])
+summary = report.specification_summary(resp, speccurve_models, speccurve_cuts)
 _ = ctx.table(
     "specification_curve_summary", summary, "Agreement of the specifications with the joint model (explanation)"
 )

@@ -39,7 +39,6 @@ NOT_YET_THIN: set[str] = {
     "county_authorities.ipynb",
     "f1_f5_ordinal_effect.ipynb",
     "f2_maturity.ipynb",
-    "f3_who_came_furthest.ipynb",
     "f4_necessity.ipynb",
     "share_claim.ipynb",
     "synthetic_replica.ipynb",
