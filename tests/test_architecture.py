@@ -40,7 +40,6 @@ NOT_YET_THIN: set[str] = {
     "f1_f5_ordinal_effect.ipynb",
     "f2_maturity.ipynb",
     "f4_necessity.ipynb",
-    "share_claim.ipynb",
     "synthetic_replica.ipynb",
     "weighting.ipynb",
 }
