@@ -38,7 +38,6 @@ IMPORT_NAME = {"pyyaml": "yaml", "scikit-learn": "sklearn", "jupyter-book": "jup
 NOT_YET_THIN: set[str] = {
     "county_authorities.ipynb",
     "f1_f5_ordinal_effect.ipynb",
-    "f4_necessity.ipynb",
     "synthetic_replica.ipynb",
     "weighting.ipynb",
 }
