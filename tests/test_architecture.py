@@ -39,7 +39,6 @@ NOT_YET_THIN: set[str] = {
     "county_authorities.ipynb",
     "f1_f5_ordinal_effect.ipynb",
     "synthetic_replica.ipynb",
-    "weighting.ipynb",
 }
 
 
