@@ -37,9 +37,9 @@ check: setup lint ## the quick check: lint plus every test not marked slow or br
 	@status=0; $(BIN)/python -m pytest $(PYTEST_FLAGS) -m "not slow and not browser" || status=$$?; \
 	if [ $$status -eq 5 ]; then echo "make check: pytest collected no tests" >&2; exit 1; fi; exit $$status
 
-lint: setup ## ruff: lint and format check of src/, tests/ and benchmarks/
-	$(BIN)/ruff check src tests benchmarks
-	$(BIN)/ruff format --check src tests benchmarks
+lint: setup ## ruff: lint and format check of src/, tests/, benchmarks/ and the templates (notebooks/*.py)
+	$(BIN)/ruff check src tests benchmarks notebooks/*.py
+	$(BIN)/ruff format --check src tests benchmarks notebooks/*.py
 
 run: setup ## only execute the notebooks (vsr run)
 	$(BIN)/vsr run $(if $(JOBS),--jobs $(JOBS))

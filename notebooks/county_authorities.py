@@ -50,22 +50,23 @@ frame_size = 356
 power_differences = [-0.1, 0.0, 0.2, 0.4]
 
 # %%
-from vsr_analysis.chapter import start, markdown
-ctx = start(survey=survey, param_set=param_set, results_dir=results_dir,
-            parameters=dict(frame_counties=frame_counties, frame_size=frame_size, power_differences=power_differences))
+from vsr_analysis.chapter import markdown, start
+
+ctx = start(survey=survey, param_set=param_set, results_dir=results_dir)  # stamps every parameter
 
 # %%
-import numpy as np
-import pandas as pd
-import matplotlib.pyplot as plt
-import seaborn as sns
-from vsr_analysis.claims.share_reporting import numeric
+from vsr_analysis.claims import county_report as cr
 from vsr_analysis.data.codebook import load_codebook
-from vsr_analysis.stats.county_tables import (ITEM_COUNT_COLUMNS, STAGE_COUNT_COLUMNS, describe_count, hidden_cells,
-                                              hidden_note, item_cells, item_counts, stage_cells, stage_counts)
-from vsr_analysis.stats.descriptives import as_float, interval_errors
-from vsr_analysis.stats.figure_style import legend_below, wrap
-from vsr_analysis.stats.dispersion import weighted_distribution
+from vsr_analysis.stats.county_tables import (
+    ITEM_COUNT_COLUMNS,
+    STAGE_COUNT_COLUMNS,
+    hidden_cells,
+    hidden_note,
+    item_cells,
+    item_counts,
+    stage_cells,
+    stage_counts,
+)
 
 codebook = load_codebook()
 stage_labels = codebook.maturity_labels("en")
@@ -82,10 +83,14 @@ not_shown = []
 
 # %%
 stages = stage_counts(counties, stage_labels)
-dm = weighted_distribution(as_float(resp["maturity_stage"]), resp["weight"].to_numpy(), levels=list(stage_labels), population_size=frame_size)
-stages["municipal share (weighted)"] = dm["share"].to_numpy()
-ctx.table("maturity", stages, "County authorities by maturity stage (counts, exact 95 % CI) beside the raked municipal share",
-          count_columns=STAGE_COUNT_COLUMNS, cells=stage_cells(stages, counties))
+stages["municipal share (weighted)"] = cr.municipal_stage_shares(resp, stage_labels, frame_size)
+ctx.table(
+    "maturity",
+    stages,
+    "County authorities by maturity stage (counts, exact 95 % CI) beside the raked municipal share",
+    count_columns=STAGE_COUNT_COLUMNS,
+    cells=stage_cells(stages, counties),
+)
 shown_stages = ctx.released("maturity")
 h = hidden_cells(shown_stages, STAGE_COUNT_COLUMNS, "stage name")
 not_shown.append(("maturity distribution", h))
@@ -97,8 +102,13 @@ markdown(hidden_note(h, "maturity table") or "Every cell of the maturity table i
 # %%
 components = codebook.items_in_group("components")
 plans = item_counts(counties, components, labels, municipalities=resp)
-ctx.table("plans", plans, "County authorities with each component of the ladder (counts, exact 95 % CI) beside the raked municipal share",
-          count_columns=ITEM_COUNT_COLUMNS, cells=item_cells(plans, components, counties))
+ctx.table(
+    "plans",
+    plans,
+    "County authorities with each component of the ladder (counts, exact 95 % CI) beside the raked municipal share",
+    count_columns=ITEM_COUNT_COLUMNS,
+    cells=item_cells(plans, components, counties),
+)
 shown_plans = ctx.released("plans")
 h = hidden_cells(shown_plans, ITEM_COUNT_COLUMNS, "item")
 not_shown.append(("plans and processes", h))
@@ -113,40 +123,28 @@ markdown(hidden_note(h, "plans table") or "Every cell of the plans table is show
 # %%
 barriers = codebook.items_in_group("barriers")
 bars = item_counts(counties, barriers, labels, municipalities=resp)
-ctx.table("barriers", bars, "County authorities naming each barrier (counts, exact 95 % CI) beside the raked municipal share",
-          count_columns=ITEM_COUNT_COLUMNS, cells=item_cells(bars, barriers, counties))
+ctx.table(
+    "barriers",
+    bars,
+    "County authorities naming each barrier (counts, exact 95 % CI) beside the raked municipal share",
+    count_columns=ITEM_COUNT_COLUMNS,
+    cells=item_cells(bars, barriers, counties),
+)
 shown_bars = ctx.released("barriers")
 h = hidden_cells(shown_bars, ITEM_COUNT_COLUMNS, "item")
 not_shown.append(("barriers", h))
-guidance = shown_bars[shown_bars["item"] == labels["barrier_national_guidance"]].iloc[0]
-text = describe_count(guidance, "name national support and guidance")
-muni_share = float(bars.loc[bars["item"] == labels["barrier_national_guidance"], "municipal share (weighted)"].iloc[0])
-visible = numeric(shown_bars["county share"])
-if np.isfinite(visible).any() and np.isfinite(numeric([guidance["county share"]]))[0]:
-    top = shown_bars.loc[visible == np.nanmax(visible), "item"].tolist()
-    text += f"; the municipal share is {muni_share:.0%}. The barrier{'s' if len(top) > 1 else ''} most often named by the county authorities among those shown: {', '.join(top)}"
-markdown(text[0].upper() + text[1:] + ". " + hidden_note(h, "barrier table"))
+markdown(cr.guidance_text(shown_bars, bars, labels["barrier_national_guidance"], h))
 
 # %%
-colors = sns.color_palette("colorblind")
 markdown(f"{ctx.ref('county_items')} sets each county share beside the municipal one.")
-fig, axes = plt.subplots(2, 1, figsize=(5.4, 0.62 * (len(shown_plans) + len(shown_bars)) + 3.2), sharex=True,
-                         height_ratios=[len(shown_plans) + 1, len(shown_bars) + 1])
-for ax, shown, title in [(axes[0], shown_plans, "Plans and processes"), (axes[1], shown_bars, "Barriers named")]:
-    ys = np.arange(len(shown))[::-1]
-    est, lo, hi = numeric(shown["county share"]), numeric(shown["ci_low (exact)"]), numeric(shown["ci_high (exact)"])
-    ax.errorbar(100 * est, ys, xerr=interval_errors(est, lo, hi, 100), fmt="D", color=colors[1], capsize=3, label="county authorities (exact CI)")
-    ax.scatter(100 * numeric(shown["municipal share (weighted)"]), ys, marker="|", s=200, color=colors[0], label="municipalities (raked)")
-    ax.set_yticks(ys)
-    ax.set_yticklabels([wrap(i, 24) for i in shown["item"]])
-    ax.set_xlim(0, 100)
-    ax.set_xlabel("Share (%)")
-    ax.set_title(title)
-fig.tight_layout()
-legend_below(axes[1])
-ctx.figure(fig, "county_items", alt="Two stacked panels of dot plots: the share of county authorities with each component of the ladder and naming each barrier, with exact 95 % intervals, and a vertical tick for the raked municipal share",
-           caption="County authorities (diamonds, exact Clopper–Pearson 95 % intervals) and municipalities (ticks, "
-                   "raked share). Rows hidden by the disclosure rule are left out of the figure.")
+fig = cr.county_items_figure(shown_plans, shown_bars)
+ctx.figure(
+    fig,
+    "county_items",
+    alt="Two stacked panels of dot plots: the share of county authorities with each component of the ladder and naming each barrier, with exact 95 % intervals, and a vertical tick for the raked municipal share",
+    caption="County authorities (diamonds, exact Clopper–Pearson 95 % intervals) and municipalities (ticks, "
+    "raked share). Rows hidden by the disclosure rule are left out of the figure.",
+)
 
 # %% [markdown]
 # ## The claims about the county authorities
@@ -182,24 +180,22 @@ from vsr_analysis.claims.spec import load_claims
 claims_here = ce.county_claims(load_claims(), param_set)
 design = share_design(ctx.data.frame, ctx.data.weight_info["margins"])
 answering = ce.responding(counties)
-evidences = {c.id: ce.county_evidence(ctx.data.frame, answering, c, design=design, alpha=ctx.alpha) for c in claims_here}
+evidences = {
+    c.id: ce.county_evidence(ctx.data.frame, answering, c, design=design, alpha=ctx.alpha) for c in claims_here
+}
 if confidential:
     evidences = ce.protect(evidences, claims_here, ce.hidden_items(shown_bars, labels))
 for c in claims_here:
     name = f"power_{c.id.lower().replace('-', '_')}"
-    if c.analysis.kind == "share_noninferiority":
-        detect = ce.what_it_could_detect(ctx.data.frame, answering, c, design=design, alpha=ctx.alpha, differences=power_differences)
-        census = None if evidences[c.id].get("not_estimable") else ce.census_variant(ctx.data.frame, answering, c, design=design)
-        markdown(ce.noninferiority_text(c, evidences[c.id], detect, census, ctx.alpha))
-        power, against = ce.power_table(detect), "the municipal share held as estimated"
-    else:
-        detect = ce.share_could_detect(answering, c, alpha=ctx.alpha, differences=power_differences)
-        markdown(ce.share_detect_text(c, detect))
-        power, against = ce.power_table(detect, "the level"), "rates around the rule's level"
-    ctx.table(name, power, f"{c.id}: how often its test shows the claim, by the county authorities' true rate ({against}; unadjusted α)", numbered=True)
+    text, power, caption = cr.claim_power(
+        ctx.data.frame, answering, c, evidences[c.id], design=design, alpha=ctx.alpha, differences=power_differences
+    )
+    markdown(text)
+    ctx.table(name, power, caption, numbered=True)
     markdown(f"{ctx.ref(name, 'table')} gives the power of the {c.id} test.")
 if ctx.synthetic and ctx.data.truth:  # simulated data: what the scenario's model makes true
     from vsr_analysis.simulate.truth import truth_text
+
     markdown(truth_text(claims_here, ctx.data.truth["scenario"]))
 ctx.evidence_of_claims(evidences)
 
@@ -212,11 +208,12 @@ ctx.evidence_of_claims(evidences)
 # %%
 truth = (ctx.data.truth or {}).get("counties") if ctx.synthetic else None
 if truth:
-    exp = truth["expected_shares"]
-    rows = [{"item": labels.get(i, i), "simulated probability": exp[i], "county authorities answering": r["answering"],
-             "county authorities with it": r["with_it"]} for i, r in truth["realised"].items() if i in exp]
-    ctx.table("simulated_truth", pd.DataFrame(rows), "SIMULATED: the replica's county probabilities and the drawn counts",
-              count_columns=["county authorities answering", "county authorities with it"])
+    ctx.table(
+        "simulated_truth",
+        cr.simulated_truth_table(truth, labels),
+        "SIMULATED: the replica's county probabilities and the drawn counts",
+        count_columns=["county authorities answering", "county authorities with it"],
+    )
 else:
     markdown("Not a simulated file: there is no truth to compare with.")
 
@@ -224,9 +221,4 @@ else:
 # ## What this chapter could not show
 
 # %%
-total = sum(h["hidden"] for _, h in not_shown)
-cells = sum(h["cells"] for _, h in not_shown)
-markdown(f"{total} of {cells} count cells are suppressed under the disclosure rule"
-         + (": " + "; ".join(f"{what}: {h['hidden']} of {h['cells']}" for what, h in not_shown) + "." if total else ".")
-         + (" On a confidential file the counts hidden here are known to the file's owner only." if confidential else
-            " Synthetic data are exempt from the rule, so everything is shown."))
+markdown(cr.not_shown_text(not_shown, confidential))

@@ -46,23 +46,20 @@ claim = None  # the claim this parameter set decides; None: the claim whose para
 frame_size = 356
 
 # %%
-from vsr_analysis.chapter import start, markdown
-ctx = start(survey=survey, param_set=param_set, results_dir=results_dir, parameters=dict(claim=claim, frame_size=frame_size))
+from vsr_analysis.chapter import markdown, start
+
+ctx = start(survey=survey, param_set=param_set, results_dir=results_dir)  # stamps every parameter
 claim = ctx.parameters["claim"]
 
 # %%
-import numpy as np
-import matplotlib.pyplot as plt
-import seaborn as sns
 from vsr_analysis.claims import group_release
 from vsr_analysis.claims.coherence_evidence import ITEMS, f10_evidence, f10_variants, municipal_table
+from vsr_analysis.claims.coherence_figures import county_reading, state_barriers_figure
 from vsr_analysis.claims.ledger import load_claims_spec
-from vsr_analysis.claims.share_reporting import numeric, sensitivity_table
+from vsr_analysis.claims.share_reporting import sensitivity_table
 from vsr_analysis.claims.spec import share_variance
 from vsr_analysis.data.codebook import load_codebook
-from vsr_analysis.stats.county_tables import ITEM_COUNT_COLUMNS, describe_count, hidden_cells, hidden_note, item_cells, item_counts
-from vsr_analysis.stats.descriptives import interval_errors
-from vsr_analysis.stats.figure_style import legend_below, wrap
+from vsr_analysis.stats.county_tables import ITEM_COUNT_COLUMNS, item_cells, item_counts
 
 spec = load_claims_spec()
 alpha = float(spec["alpha"])
@@ -73,26 +70,33 @@ items = [item, *(i for i in ITEMS if i != item)]  # described: the claim's item 
 codebook = load_codebook()
 labels = {i: codebook.item(i).label["en"].replace("Barrier: ", "") for i in items}
 resp, counties = ctx.respondents, ctx.data.counties
-markdown(f":::{{admonition}} Claim {claim}: {claim_entry['finding']}\n:class: important\n"
-         f"**Hypothesis.** {claim_entry['hypothesis'].strip()}\n\n**Primary test.** {claim_entry['primary_test']}\n\n"
-         f"**Described, not tested.** {claim_entry['descriptive']}.\n:::")
+markdown(
+    f":::{{admonition}} Claim {claim}: {claim_entry['finding']}\n:class: important\n"
+    f"**Hypothesis.** {claim_entry['hypothesis'].strip()}\n\n**Primary test.** {claim_entry['primary_test']}\n\n"
+    f"**Described, not tested.** {claim_entry['descriptive']}.\n:::"
+)
 
 # %% [markdown]
 # ## Primary test
 
 # %%
 variance = share_variance(claim_entry)  # the interval claims.yml declares the claim is decided on
-ev = f10_evidence(ctx.data.frame, threshold=threshold, item=item, margins=ctx.data.weight_info["margins"],
-                  variance=variance)
+ev = f10_evidence(
+    ctx.data.frame, threshold=threshold, item=item, margins=ctx.data.weight_info["margins"], variance=variance
+)
 t = ev["test"]
 ctx.stop_unless_estimable(int(t["n"] or 0), "an answer on the barrier question", kind="count")
-markdown(f"Raked share of municipalities naming {labels[item].lower()}: "
-         f"**{t['estimate']:.3f}** (95 % CI {t['ci_low']:.3f} to {t['ci_high']:.3f}); one-sided p (share > "
-         f"{threshold:g}) = **{t['p_value']:.3g}**; n = {t['n']} of {frame_size} municipalities.")
+markdown(
+    f"Raked share of municipalities naming {labels[item].lower()}: "
+    f"**{t['estimate']:.3f}** (95 % CI {t['ci_low']:.3f} to {t['ci_high']:.3f}); one-sided p (share > "
+    f"{threshold:g}) = **{t['p_value']:.3g}**; n = {t['n']} of {frame_size} municipalities."
+)
 truth = (ctx.data.truth or {}).get("claims", {}).get(claim, {}) if ctx.synthetic else {}
 if truth.get("true_value") is not None:
-    markdown(f"*Simulated data:* under the scenario the true share of the frame is {truth['true_value']:.3f}; the "
-             f"claim is true in this simulation when it exceeds {threshold:g}.")
+    markdown(
+        f"*Simulated data:* under the scenario the true share of the frame is {truth['true_value']:.3f}; the "
+        f"claim is true in this simulation when it exceeds {threshold:g}."
+    )
 
 # %% [markdown]
 # ## Municipalities and county authorities
@@ -100,49 +104,41 @@ if truth.get("true_value") is not None:
 # %%
 muni = municipal_table(resp, labels, population_size=frame_size, items=items, design=ev["design"], variance=variance)
 muni_counts = ["municipalities answering", "municipalities naming it"]
-ctx.table("municipalities", muni, "Municipalities naming each state-level barrier, each on its own (raked; 95 % intervals as in the primary test)", count_columns=muni_counts,
-          cells=group_release.item_share_cells(muni, resp, answering=muni_counts[0], with_it=muni_counts[1], items=items))
+ctx.table(
+    "municipalities",
+    muni,
+    "Municipalities naming each state-level barrier, each on its own (raked; 95 % intervals as in the primary test)",
+    count_columns=muni_counts,
+    cells=group_release.item_share_cells(muni, resp, answering=muni_counts[0], with_it=muni_counts[1], items=items),
+)
 muni = ctx.released("municipalities")  # the sentences and the figure show what was released
 cty = item_counts(counties, items, labels, municipalities=resp) if len(counties) else None
 if cty is not None:
-    ctx.table("county_authorities", cty, "County authorities naming each state-level barrier (counts, exact 95 % CI; "
-              "never pooled with municipalities)", count_columns=ITEM_COUNT_COLUMNS, cells=item_cells(cty, items, counties))
+    ctx.table(
+        "county_authorities",
+        cty,
+        "County authorities naming each state-level barrier (counts, exact 95 % CI; never pooled with municipalities)",
+        count_columns=ITEM_COUNT_COLUMNS,
+        cells=item_cells(cty, items, counties),
+    )
     shown = ctx.released("county_authorities")
-    sentences = [describe_count(row, f"name {row['item'].lower()}") for _, row in shown.iterrows()]
-    c_share, m_share = numeric(shown["county share"]), numeric(shown["municipal share (weighted)"])
-    ok = np.isfinite(c_share)
-    reading = (f"In {int((c_share[ok] >= m_share[ok]).sum())} of the {int(ok.sum())} rows shown the county share is at "
-               "least the municipal one (a description of 11 units, not a test)." if ok.any() else "")
-    markdown("County authorities: " + "; ".join(sentences) + ". " + reading + " "
-             + hidden_note(hidden_cells(shown, ITEM_COUNT_COLUMNS, "item"), "county table"))
+    markdown(county_reading(shown))
 else:
     shown = None
-    markdown("The survey file has no county-authority rows, so the comparison with the county authorities cannot be made.")
+    markdown(
+        "The survey file has no county-authority rows, so the comparison with the county authorities cannot be made."
+    )
 
 # %%
 markdown(f"{ctx.ref('state_barriers')} puts the municipal and the county shares side by side.")
-colors = sns.color_palette("colorblind")
-fig, ax = plt.subplots(figsize=(5.4, 0.6 * len(muni) + 2.6))
-ys = np.arange(len(muni))[::-1]
-est = numeric(muni["share (weighted)"])
-ax.barh(ys + 0.18, 100 * est, height=0.35, color=colors[0], label="municipalities (raked)")
-ax.errorbar(100 * est, ys + 0.18, xerr=interval_errors(est, numeric(muni["ci_low"]), numeric(muni["ci_high"]), 100), fmt="none", ecolor="black", capsize=3, lw=1)
-if shown is not None:
-    pos = {lab: y for lab, y in zip(muni["barrier"], ys)}
-    c_est, c_lo, c_hi = numeric(shown["county share"]), numeric(shown["ci_low (exact)"]), numeric(shown["ci_high (exact)"])
-    c_y = np.array([pos[lab] for lab in shown["item"]]) - 0.18
-    ax.errorbar(100 * c_est, c_y, xerr=interval_errors(c_est, c_lo, c_hi, 100), fmt="D", color=colors[1], capsize=3,
-                label="county authorities (exact CI)")
-ax.axvline(100 * threshold, color=colors[3], ls="--", lw=1.2, label=f"level in the claim ({threshold:.0%})")
-ax.set_yticks(ys)
-ax.set_yticklabels([wrap(b, 20) for b in muni["barrier"]])
-ax.set_xlim(0, 100)
-ax.set_xlabel("Share naming the barrier (%)")
-ax.set_title(wrap("State-level barriers: municipalities and county authorities", 40))
-legend_below(ax)  # below the data
-ctx.figure(fig, "state_barriers", alt="Horizontal bars of the raked share of municipalities naming lack of policy coherence and lack of national support and guidance, with 95 % intervals; diamonds with exact intervals for the county authorities; a dashed line at the claim's level",
-           caption="Municipalities (bars, raked, 95 % Wilson intervals) and county authorities (diamonds, exact "
-                   "Clopper–Pearson intervals; cells hidden by the disclosure rule are left out); dashed: the level in the claim.")
+fig = state_barriers_figure(muni, shown, threshold)
+ctx.figure(
+    fig,
+    "state_barriers",
+    alt="Horizontal bars of the raked share of municipalities naming lack of policy coherence and lack of national support and guidance, with 95 % intervals; diamonds with exact intervals for the county authorities; a dashed line at the claim's level",
+    caption="Municipalities (bars, raked, 95 % Wilson intervals) and county authorities (diamonds, exact "
+    "Clopper–Pearson intervals; cells hidden by the disclosure rule are left out); dashed: the level in the claim.",
+)
 
 # %% [markdown]
 # ## Robustness
@@ -153,12 +149,19 @@ ctx.figure(fig, "state_barriers", alt="Horizontal bars of the raked share of mun
 # naming the barrier). Each row shows the rule's decision at the unadjusted α.
 
 # %%
-robust = sensitivity_table(claim_entry, alpha, f10_variants(ctx.data.frame, ev["design"], threshold, labels, item=item, variance=variance))
+robust = sensitivity_table(
+    claim_entry, alpha, f10_variants(ctx.data.frame, ev["design"], threshold, labels, item=item, variance=variance)
+)
 ctx.table("robustness", robust, "The decision rule under each variant (unadjusted α)", count_columns=["n"])
 
 # %% [markdown]
 # ## Verdict
 
 # %%
-evidence = ctx.evidence(claim=claim, primary=ev["primary"], n=ev["n"], rule_inputs=ev["rule_inputs"],
-                        sensitivity=robust.to_dict(orient="records"))
+evidence = ctx.evidence(
+    claim=claim,
+    primary=ev["primary"],
+    n=ev["n"],
+    rule_inputs=ev["rule_inputs"],
+    sensitivity=robust.to_dict(orient="records"),
+)

@@ -52,34 +52,29 @@ bootstrap_reps = 9999
 seed = 2021
 
 # %%
-from vsr_analysis.chapter import start, markdown
-ctx = start(survey=survey, param_set=param_set, results_dir=results_dir, parameters=dict(
-    claim=claim, term=term, controls=controls, fixed_effects=fixed_effects,
-    sensitivity_controls=sensitivity_controls, register_term=register_term, top_stage=top_stage,
-    permutations=permutations, imputations=imputations, bootstrap_reps=bootstrap_reps, seed=seed))
+from vsr_analysis.chapter import markdown, start
+
+ctx = start(survey=survey, param_set=param_set, results_dir=results_dir)  # stamps every parameter
 claim = ctx.parameters["claim"]
 
 # %%
-import matplotlib.pyplot as plt
 import seaborn as sns
+
 from vsr_analysis.claims import group_release
 from vsr_analysis.claims import term_effect_report as report
-from vsr_analysis.claims.share_reporting import as_numbers
+from vsr_analysis.claims import term_effect_text as tt
 from vsr_analysis.claims.model_robustness import with_large_reference
+from vsr_analysis.claims.share_reporting import as_numbers
 from vsr_analysis.data.codebook import load_codebook
 from vsr_analysis.stats.marginal_effects import ordinal_term_effect
-from vsr_analysis.stats.nca import effect_size_label
 
 alpha, claim_entry = ctx.alpha, ctx.claim
 sesoi = float(claim_entry["rule_parameters"]["sesoi_log_odds"])
 stage_labels = load_codebook().maturity_labels("en")
-palette = sns.color_palette("colorblind")
 markdown(report.claim_box(claim_entry, alpha, sesoi))
 resp, reference = with_large_reference(ctx.respondents, ctx.frame)
 used = resp.dropna(subset=["maturity_stage", term, *controls])
-markdown(f"{len(resp)} of {len(ctx.frame)} municipalities responded; **{len(used)}** answered the maturity question "
-         f"and the {term_short} item and have every covariate, and enter the model (reference county code "
-         f"{reference}). Term: **{term_label}**.")
+markdown(tt.respondents_text(len(resp), len(ctx.frame), len(used), term_short, term_label, reference))
 ctx.stop_unless_estimable(len(used), f"a maturity stage, the {term_short} item and every covariate")
 ctx.stop_unless_varies(used, ["maturity_stage", term, *controls], "the maturity stage, the term or a covariate")
 
@@ -90,13 +85,20 @@ ctx.stop_unless_varies(used, ["maturity_stage", term, *controls], "the maturity 
 
 # %%
 crosstab = report.stage_by_level(used, term, term_short, top_stage)
-_ = ctx.table("stage_by_term", crosstab, f"Weighted distribution of maturity stages by {term_short} (row percentages)",
-              count_columns=["municipalities"], float_digits=1, cells=group_release.distribution_cells(
-                  crosstab, term_short, report.stage_by_level_groups(used, term), "maturity_stage", range(6), top_stage))
+ctx.table(
+    "stage_by_term",
+    crosstab,
+    f"Weighted distribution of maturity stages by {term_short} (row percentages)",
+    count_columns=["municipalities"],
+    float_digits=1,
+    cells=group_release.distribution_cells(
+        crosstab, term_short, report.stage_by_level_groups(used, term), "maturity_stage", range(6), top_stage
+    ),
+)
 markdown(f"{ctx.ref('stage_by_term')} draws these distributions.")
 shown = as_numbers(ctx.released("stage_by_term"), [term_short])  # the figure is drawn from what was released
-ctx.figure(report.stage_by_term_figure(shown, term_short, stage_labels), "stage_by_term", alt=f"Stacked horizontal bars: for each level of {term_short}, the weighted share of municipalities at each maturity stage 0 to 5",
-           caption=f"Weighted distribution of the maturity ladder at each level of {term_short} (unadjusted).")
+fig = report.stage_by_term_figure(shown, term_short, stage_labels)
+ctx.figure(fig, "stage_by_term", **tt.figure_words("stage_by_term", term_short))
 
 # %% [markdown]
 # ## Primary analysis: the weighted proportional-odds model
@@ -106,19 +108,18 @@ ctx.figure(report.stage_by_term_figure(shown, term_short, stage_labels), "stage_
 # alternative is a robustness row below.
 
 # %%
-primary = ordinal_term_effect(resp, term, controls, weights="weight", fixed_effects=fixed_effects,
-                              cut=top_stage, sesoi=sesoi, alpha=alpha)
-coef = primary.fit.coef_table()
-coef.insert(1, "covariate", coef["term"].map(lambda t: report.LABELS.get(t, t)))
-_ = ctx.table("coefficients", coef, "Weighted proportional-odds model of the maturity stage (log-odds, HC0 SEs; "
-              "county fixed effects not shown)", numbered=True)
+primary = ordinal_term_effect(
+    resp, term, controls, weights="weight", fixed_effects=fixed_effects, cut=top_stage, sesoi=sesoi, alpha=alpha
+)
+ctx.table(
+    "coefficients",
+    tt.coefficient_table(primary.fit),
+    "Weighted proportional-odds model of the maturity stage (log-odds, HC0 SEs; county fixed effects not shown)",
+    numbered=True,
+)
 for note in primary.notes:
     markdown(f":::{{note}}\n{note}\n:::")
-markdown(f"In {ctx.ref('coefficients', 'table')} the coefficient of **{term_short}** is **{primary.estimate:.3f}** (95 % CI {primary.ci_low:.3f} to "
-         f"{primary.ci_high:.3f}; two-sided Wald p = **{primary.p_value:.4f}**), an odds ratio of "
-         f"**{primary.odds_ratio:.2f}** ({primary.or_ci_low:.2f} to {primary.or_ci_high:.2f}). n = {primary.n}. "
-         f"TOST against ± {sesoi:g} log-odds: p = **{primary.equivalence_p:.4f}** "
-         f"({'negligible effect shown' if primary.equivalence_p < alpha else 'equivalence not shown'}).")
+markdown(tt.coefficient_text(primary, term_short, sesoi, alpha, ctx.ref("coefficients", "table")))
 
 # %% [markdown]
 # ### Average marginal effect and predicted stages
@@ -127,13 +128,15 @@ markdown(f"In {ctx.ref('coefficients', 'table')} the coefficient of **{term_shor
 # interval), and the average predicted distribution with the term set to each level.
 
 # %%
-_ = ctx.table("ame", primary.fit.ame(cut=top_stage), f"Average marginal effects on P(stage ≥ {top_stage}) (weighted model)")
+ctx.table("ame", primary.fit.ame(cut=top_stage), f"Average marginal effects on P(stage ≥ {top_stage}) (weighted model)")
 pred = report.predicted_by_level(primary.fit, used, term, term_short)
-pred_ge = pred[pred["stage"] >= top_stage].groupby(term_short, sort=False)["probability"].sum().rename(f"P(stage ≥ {top_stage})").reset_index()
-_ = ctx.table("predicted_top", pred_ge, f"Average predicted probability of stage ≥ {top_stage} at each level of {term_short}")
+pred_ge = tt.predicted_top(pred, term_short, top_stage)
+ctx.table(
+    "predicted_top", pred_ge, f"Average predicted probability of stage ≥ {top_stage} at each level of {term_short}"
+)
 markdown(f"{ctx.ref('predicted_stages')} shows the whole predicted distribution at each level.")
-ctx.figure(report.predicted_stages_figure(pred, term_short, stage_labels), "predicted_stages", alt=f"Grouped bars: average predicted probability of each maturity stage, one bar per level of {term_short}",
-           caption=f"Predictions of the weighted model with {term_short} set to each level, other covariates as observed.")
+fig = report.predicted_stages_figure(pred, term_short, stage_labels)
+ctx.figure(fig, "predicted_stages", **tt.figure_words("predicted_stages", term_short))
 
 # %% [markdown]
 # ### Proportional odds: one slope for every cut?
@@ -144,7 +147,12 @@ ctx.figure(report.predicted_stages_figure(pred, term_short, stage_labels), "pred
 # %%
 try:
     cs = report.cut_slopes(resp, used, term, controls, fixed_effects)
-    _ = ctx.table("cut_slopes", cs["table"], f"Slope of {term_short} in separate logits of stage ≥ k (weighted)", count_columns=["n"])
+    ctx.table(
+        "cut_slopes",
+        cs["table"],
+        f"Slope of {term_short} in separate logits of stage ≥ k (weighted)",
+        count_columns=["n"],
+    )
     markdown(report.cut_slopes_text(cs))
 except ValueError as exc:
     markdown(f"The cut-specific logits could not be fitted ({exc}).")
@@ -157,10 +165,8 @@ except ValueError as exc:
 
 # %%
 ce, bn_table = report.nca_of_term(used, term, permutations, seed)
-_ = ctx.table("nca_bottleneck", bn_table, f"Bottleneck: the level of {term_short} the CE-FDH ceiling requires per stage")
-markdown(f"NCA effect size d = **{ce.effect_size:.3f}** ({effect_size_label(ce.effect_size)}), permutation p = "
-         f"**{ce.p_value:.4f}**. A small d means municipalities at every level of {term_short} reach the higher "
-         "stages: it may help on average without being a prerequisite.")
+ctx.table("nca_bottleneck", bn_table, f"Bottleneck: the level of {term_short} the CE-FDH ceiling requires per stage")
+markdown(tt.nca_text(ce, term_short))
 
 # %% [markdown]
 # ## Register network lists against self-reported membership (networks claim only)
@@ -168,8 +174,12 @@ markdown(f"NCA effect size d = **{ce.effect_size:.3f}** ({effect_size_label(ce.e
 # %%
 if register_term:
     cross, text = report.register_agreement(used, register_term, term)
-    ctx.table("register_vs_self_report", cross, "Respondents by public network list and self-reported membership (counts)",
-              count_columns=["reports no membership", "reports membership"])
+    ctx.table(
+        "register_vs_self_report",
+        cross,
+        "Respondents by public network list and self-reported membership (counts)",
+        count_columns=["reports no membership", "reports membership"],
+    )
     markdown(text)
 else:
     markdown("Not applicable to this parameter set.")
@@ -187,15 +197,18 @@ else:
 
 # %%
 robust = report.robustness_table(
-    resp, ctx.frame, primary, term=term, controls=controls, fixed_effects=fixed_effects, sensitivity_controls=sensitivity_controls,
-    register_term=register_term, claim=claim_entry, alpha=alpha, sesoi=sesoi, top_stage=top_stage,
-    imputations=imputations, bootstrap_reps=bootstrap_reps, seed=seed)
-_ = ctx.table("robustness", robust, "The term's coefficient under each specification (decision at unadjusted α)", count_columns=["n"])
+    resp, ctx.frame, primary, claim=claim_entry, alpha=alpha, sesoi=sesoi, **tt.robustness_settings(globals())
+)
+ctx.table(
+    "robustness",
+    robust,
+    "The term's coefficient under each specification (decision at unadjusted α)",
+    count_columns=["n"],
+)
 markdown(" ".join(report.robustness_sentences(robust, alpha)))
 markdown(f"{ctx.ref('robustness')} draws each ordinal specification's estimate with its interval.")
-ctx.figure(report.robustness_figure(robust, sesoi, palette, term_short), "robustness", alt=f"Dot plot with confidence intervals of the coefficient of {term_short} for each ordinal specification, with the band of negligible effects shaded",
-           caption="Estimates with 95 % confidence intervals (ordinal models; the linear CR2 row is on another scale and "
-                   "only in the table); the shaded band is the pre-specified range of negligible effects.")
+fig = report.robustness_figure(robust, sesoi, sns.color_palette("colorblind"), term_short)
+ctx.figure(fig, "robustness", **tt.figure_words("robustness", term_short))
 
 # %% [markdown]
 # ## Verdict
@@ -203,17 +216,10 @@ ctx.figure(report.robustness_figure(robust, sesoi, palette, term_short), "robust
 # %%
 evidence = ctx.evidence(
     claim=claim,
-    primary={"method": f"weighted proportional-odds model, coefficient of {term}, HC0 two-sided Wald test "
-                       f"(controls: {', '.join(controls)}; county fixed effects, reference county {reference})",
-             "estimate": primary.estimate, "ci_low": primary.ci_low, "ci_high": primary.ci_high, "p_value": primary.p_value},
+    primary=tt.primary_record(primary, term, controls, reference),
     n=primary.n,
     rule_inputs={"equivalence_p": primary.equivalence_p, "route_p_values": {"equivalence": primary.equivalence_p}},
     sensitivity=robust.to_dict(orient="records"),
-    odds_ratio={"estimate": primary.odds_ratio, "ci_low": primary.or_ci_low, "ci_high": primary.or_ci_high},
-    average_marginal_effect={"cut": top_stage, "estimate": primary.ame, "ci_low": primary.ame_ci_low,
-                             "ci_high": primary.ame_ci_high, "p_value": primary.ame_p_value},
-    equivalence={"sesoi_log_odds": sesoi, "p_value": primary.equivalence_p},
-    nca={"ceiling": "ce_fdh", "effect_size": ce.effect_size, "effect_size_label": effect_size_label(ce.effect_size),
-         "p_value": ce.p_value, "permutations": permutations},
+    **tt.effect_records(primary, top_stage=top_stage, sesoi=sesoi, ce=ce, permutations=permutations),
     model_notes=primary.notes,
 )

@@ -48,70 +48,77 @@ reps = 2000
 seed = 2021
 
 # %%
-from vsr_analysis.chapter import start, markdown
-ctx = start(survey=survey, param_set=param_set, results_dir=results_dir, parameters=dict(
-    claim=claim, started_stage=started_stage, frame_size=frame_size, reps=reps, seed=seed))
+from vsr_analysis.chapter import markdown, start
+
+ctx = start(survey=survey, param_set=param_set, results_dir=results_dir)  # stamps every parameter
 claim = ctx.parameters["claim"]
 
 # %%
 import numpy as np
-from vsr_analysis.data.codebook import load_codebook
-from vsr_analysis.stats.descriptives import as_float, stages_with_min_share
-from vsr_analysis.stats.maturity_ladder import (county_stage_table, dispersion_table, stage_and_score, stage_and_score_shares,
-                                                stage_distribution_table, stage_score_agreement, stage_score_crosstab,
-                                                started_variants)
-from vsr_analysis.claims import sensitivity_text, share_evidence as se
-from vsr_analysis.claims import share_figures, stage_release
-from vsr_analysis.claims.share_reporting import as_numbers
-from vsr_analysis.claims.robustness_text import disagreement_sentences
-from vsr_analysis.claims.share_text import design_effect_text
 
-rp = ctx.claim["rule_parameters"]
-threshold, min_stages, min_stage_share = float(rp["threshold"]), int(rp["min_stages"]), float(rp["min_stage_share"])
+from vsr_analysis.claims import maturity_text as mt
+from vsr_analysis.claims import sensitivity_text, share_figures, stage_release
+from vsr_analysis.claims import share_evidence as se
+from vsr_analysis.claims.share_reporting import as_numbers
+from vsr_analysis.data.codebook import load_codebook
+from vsr_analysis.stats import maturity_ladder as ml
+from vsr_analysis.stats.descriptives import as_float, stages_with_min_share
+
+min_stage_share = float(ctx.claim["rule_parameters"]["min_stage_share"])
 stage_labels = load_codebook().maturity_labels("en")
 STAGES = list(range(6))
 
-resp = ctx.respondents
-answered = resp.dropna(subset=["maturity_stage"])
+answered = ctx.respondents.dropna(subset=["maturity_stage"])
 y, w = as_float(answered["maturity_stage"]), answered["weight"].to_numpy(dtype=float)
-wi = ctx.data.weight_info
-markdown(f"{len(resp)} of {len(ctx.frame)} municipalities responded and **{len(answered)}** classified themselves on the "
-         f"maturity ladder. The raking weights have a design effect of {wi['design_effect']:.3f} (effective n {wi['effective_n']:.0f}).")
+markdown(mt.respondents_text(len(ctx.respondents), len(ctx.frame), len(answered), ctx.data.weight_info))
 ctx.stop_unless_estimable(len(answered), "a maturity stage", kind="count")
 
 # %% [markdown]
 # ## The weighted distribution of the maturity ladder
 
 # %%
-dist_table, dist = stage_distribution_table(y, w, stage_labels, STAGES, frame_size)
-_ = ctx.table("stage_distribution", dist_table,
-              "Maturity stages of the responding municipalities: weighted shares with 95 % Wilson intervals "
-              "(Kish effective n, finite-population correction)", count_columns=["municipalities"], numbered=True,
-              cells=stage_release.distribution_cells(dist_table, answered))
+dist_table, dist = ml.stage_distribution_table(y, w, stage_labels, STAGES, frame_size)
+ctx.table(
+    "stage_distribution",
+    dist_table,
+    "Maturity stages of the responding municipalities: weighted shares with 95 % Wilson intervals "
+    "(Kish effective n, finite-population correction)",
+    count_columns=["municipalities"],
+    numbered=True,
+    cells=stage_release.distribution_cells(dist_table, answered),
+)
 shown = as_numbers(ctx.released("stage_distribution"), ["stage name"]).rename(columns={"share (weighted)": "share"})
 
 # %%
 markdown(f"{ctx.ref('stage_distribution', 'table')} lists the shares; {ctx.ref('stage_distribution')} draws them.")
 fig = share_figures.stage_distribution_figure(shown, stage_labels, min_stage_share)  # the released numbers
-_ = ctx.figure(fig, "stage_distribution",
-               alt="Horizontal bar chart of the weighted share of municipalities at each maturity stage 0 to 5 with 95 % intervals and a dashed line at 10 %",
-               caption="Weighted share of municipalities at each stage of the maturity ladder with 95 % Wilson "
-                       f"intervals; the dashed line marks the {min_stage_share:.0%} a stage must hold to count "
-                       "towards 'large variation'.")
+_ = ctx.figure(
+    fig,
+    "stage_distribution",
+    alt="Horizontal bar chart of the weighted share of municipalities at each maturity stage 0 to 5 with 95 % intervals and a dashed line at 10 %",
+    caption="Weighted share of municipalities at each stage of the maturity ladder with 95 % Wilson "
+    f"intervals; the dashed line marks the {min_stage_share:.0%} a stage must hold to count "
+    "towards 'large variation'.",
+)
 
 # %% [markdown]
 # ## Primary test: have most municipalities started?
 
 # %%
 occupied = stages_with_min_share(dist["share"], min_stage_share)
-started = se.share_claim_analysis(ctx.frame, ctx.claim, ctx.alpha, item="maturity_stage", min_stage=started_stage,
-                                  margins=ctx.data.weight_info["margins"], rule_inputs={"stages_above_min_share": occupied})
+started = se.share_claim_analysis(
+    ctx.frame,
+    ctx.claim,
+    ctx.alpha,
+    item="maturity_stage",
+    min_stage=started_stage,
+    margins=ctx.data.weight_info["margins"],
+    rule_inputs={"stages_above_min_share": occupied},
+)
 primary = started.primary
-markdown(f"Weighted share at stage ≥ {started_stage}: **{primary['estimate']:.3f}** (95 % CI "
-         f"{primary['ci_low']:.3f} to {primary['ci_high']:.3f}; {design_effect_text(primary['n'], primary['n_eff'])}; "
-         f"{se.interval_words(ctx.claim)}); one-sided p (share > {threshold:g}) = **{primary['p_value']:.3g}**.\n\n"
-         f"**{occupied}** of the six stages each hold at least {min_stage_share:.0%} of the weighted municipalities "
-         f"(the rule needs {min_stages}).\n\n" + sensitivity_text.assumption_light_text(started.mar))
+markdown(
+    mt.primary_text(primary, ctx.claim, started_stage, occupied) + sensitivity_text.assumption_light_text(started.mar)
+)
 
 # %% [markdown]
 # ## How spread out is maturity? Ordinal dispersion
@@ -121,7 +128,7 @@ markdown(f"Weighted share at stage ≥ {started_stage}: **{primary['estimate']:.
 # 1 means half at stage 0 and half at stage 5. Percentile bootstrap intervals (rows resampled with their weights).
 
 # %%
-dispersion = dispersion_table(y, w, STAGES, reps=reps, seed=seed)
+dispersion = ml.dispersion_table(y, w, STAGES, reps=reps, seed=seed)
 _ = ctx.table("dispersion", dispersion, "Ordinal dispersion of the maturity stage (0 = consensus, 1 = polarisation)")
 
 # %% [markdown]
@@ -134,26 +141,33 @@ _ = ctx.table("dispersion", dispersion, "Ordinal dispersion of the maturity stag
 # stage 4 adds both budget and management).
 
 # %%
-both = stage_and_score(answered, y, w)
-ct_table = stage_score_crosstab(both, stage_labels, STAGES)
-_ = ctx.table("stage_vs_item_score", ct_table,
-              "Self-classified stage (rows) against the item-based score (columns): numbers of municipalities",
-              count_columns=[c for c in ct_table.columns if c.startswith("score")] + ["municipalities"])
+both = ml.stage_and_score(answered, y, w)
+ct_table = ml.stage_score_crosstab(both, stage_labels, STAGES)
+ctx.table(
+    "stage_vs_item_score",
+    ct_table,
+    "Self-classified stage (rows) against the item-based score (columns): numbers of municipalities",
+    count_columns=[c for c in ct_table.columns if c.startswith("score")] + ["municipalities"],
+)
 
-agreement_summary, agree = stage_score_agreement(both, answered, reps=reps, seed=seed)
-_ = ctx.table("stage_vs_score_summary", agreement_summary,
-              f"Agreement of the self-classified stage and the item-based score (n = {len(both)}; bootstrap 95 % CI)")
-markdown(f"Spearman's ρ = **{agree['rho']:.2f}** (95 % bootstrap CI {agree['ci_low']:.2f} to {agree['ci_high']:.2f}, "
-         f"p = {agree['p']:.2g}).")
+agreement_summary, agree = ml.stage_score_agreement(both, answered, reps=reps, seed=seed)
+ctx.table(
+    "stage_vs_score_summary",
+    agreement_summary,
+    f"Agreement of the self-classified stage and the item-based score (n = {len(both)}; bootstrap 95 % CI)",
+)
+markdown(mt.agreement_text(agree))
 
 # %%
-comp = stage_and_score_shares(both, STAGES)
 markdown(f"{ctx.ref('stage_vs_score')} sets the two distributions side by side.")
-fig = share_figures.stage_vs_score_figure(comp)
-_ = ctx.figure(fig, "stage_vs_score",
-               alt="Grouped bar chart comparing the weighted distribution of the self-classified maturity stage with the item-based score from 0 to 5",
-               caption="Weighted distributions of the self-classified stage and of the number of component items "
-                       "present, for municipalities that answered all of them.")
+fig = share_figures.stage_vs_score_figure(ml.stage_and_score_shares(both, STAGES))
+_ = ctx.figure(
+    fig,
+    "stage_vs_score",
+    alt="Grouped bar chart comparing the weighted distribution of the self-classified maturity stage with the item-based score from 0 to 5",
+    caption="Weighted distributions of the self-classified stage and of the number of component items "
+    "present, for municipalities that answered all of them.",
+)
 
 # %% [markdown]
 # ## County authorities (reported separately)
@@ -164,13 +178,16 @@ _ = ctx.figure(fig, "stage_vs_score",
 # %%
 counties = ctx.data.counties
 if len(counties):
-    county_table, cy = county_stage_table(counties, stage_labels, STAGES)
-    _ = ctx.table("county_stages", county_table,
-                  f"Maturity stages of the {int(np.isfinite(cy).sum())} responding county authorities (counts)",
-                  count_columns=["county authorities"], cells=stage_release.county_cells(county_table, counties))
-    k_started, k_all = int((cy >= started_stage).sum()), int(np.isfinite(cy).sum())
-    if ctx.synthetic or min(k_started, k_all - k_started) >= 3:  # "11 of 11" would give every authority's answer
-        markdown(f"{k_started} of {k_all} county authorities are at stage ≥ {started_stage}.")
+    county_table, cy = ml.county_stage_table(counties, stage_labels, STAGES)
+    ctx.table(
+        "county_stages",
+        county_table,
+        f"Maturity stages of the {int(np.isfinite(cy).sum())} responding county authorities (counts)",
+        count_columns=["county authorities"],
+        cells=stage_release.county_cells(county_table, counties),
+    )
+    if sentence := mt.county_started_text(cy, started_stage, ctx.synthetic):
+        markdown(sentence)
 else:
     markdown("No county authority is in this survey file.")
 
@@ -182,16 +199,15 @@ else:
 # self-classification enters the ledger.
 
 # %%
-variants = [("primary: self-classified stage, weighted", y, w),
-            ("self-classified stage, unweighted", y, None),
-            ("item-based score, weighted", both["score"].to_numpy(), both["weight"].to_numpy())]
-robust = started_variants(variants, lambda t, k: ctx.decide(t, {"stages_above_min_share": k}).verdict,
-                          started_stage=started_stage, threshold=threshold, population_size=frame_size,
-                          min_stage_share=min_stage_share, stages=STAGES)
-_ = ctx.table("robustness", robust, "The decision rule under each variant (unadjusted α)", count_columns=["n"],
-              cells=stage_release.robustness_cells(robust, answered, started_stage, STAGES))
-markdown(" ".join(disagreement_sentences(as_numbers(ctx.released("robustness"), ["variant", "decision"]), label="variant",
-                                         estimate=f"share ≥ {started_stage}", alpha=ctx.alpha)))
+robust = mt.started_robustness(y, w, both, ctx.decide, ctx.claim, started_stage, frame_size, STAGES)
+ctx.table(
+    "robustness",
+    robust,
+    "The decision rule under each variant (unadjusted α)",
+    count_columns=["n"],
+    cells=stage_release.robustness_cells(robust, answered, started_stage, STAGES),
+)
+markdown(mt.robustness_text(as_numbers(ctx.released("robustness"), ["variant", "decision"]), started_stage, ctx.alpha))
 
 # %% [markdown]
 # ## Verdict
@@ -199,15 +215,11 @@ markdown(" ".join(disagreement_sentences(as_numbers(ctx.released("robustness"), 
 # %%
 evidence = ctx.evidence(
     claim=claim,
-    primary={"method": f"one-sided test of the raked share at stage >= {started_stage} > {threshold:g} "
-                       f"({se.interval_words(ctx.claim)}; Wilson interval at the design-effective n)",
-             "estimate": primary["estimate"], "ci_low": primary["ci_low"], "ci_high": primary["ci_high"],
-             "p_value": primary["p_value"]},
+    primary=mt.primary_record(primary, ctx.claim, started_stage),
     n=primary["n"],
     rule_inputs={"stages_above_min_share": occupied},
     sensitivity=robust.to_dict(orient="records"),
-    stage_shares={int(s): float(v) for s, v in zip(dist_table["stage"], dist_table["share (weighted)"])},
+    stage_shares=mt.stage_shares(dist_table),
     dispersion=dispersion.to_dict(orient="records"),
-    stage_vs_score={"spearman": agree["rho"], "ci_low": agree["ci_low"], "ci_high": agree["ci_high"], "n": len(both),
-                    "exact_agreement": agree["exact"], "ladder_consistency": agree["ladder_consistency"]},
+    stage_vs_score=mt.agreement_record(agree, len(both)),
 )

@@ -58,39 +58,36 @@ bootstrap_reps = 9999
 seed = 2021
 
 # %%
-from vsr_analysis.chapter import start, markdown
-ctx = start(survey=survey, param_set=param_set, results_dir=results_dir, parameters=dict(
-    claim=claim, terms=terms, fixed_effects=fixed_effects, joint_fixed_effects=joint_fixed_effects,
-    top_stage=top_stage, speccurve_models=speccurve_models,
-    speccurve_cuts=speccurve_cuts, imputations=imputations, bootstrap_reps=bootstrap_reps, seed=seed))
+from vsr_analysis.chapter import markdown, start
+
+ctx = start(survey=survey, param_set=param_set, results_dir=results_dir)  # stamps every parameter
 claim = ctx.parameters["claim"]
 
 # %%
 import warnings
-import pandas as pd
-import matplotlib.pyplot as plt
+
 import seaborn as sns
+
 from vsr_analysis.claims import conjunction_evidence as conj
+from vsr_analysis.claims import conjunction_report as report
 from vsr_analysis.claims.ledger import load_claims_spec
 from vsr_analysis.claims.model_robustness import with_large_reference
-from vsr_analysis.stats.ordinal_model import fit_ordinal, fit_cumulative_logits, ModelWarning
-from vsr_analysis.stats import specification_curve as speccurve
-from vsr_analysis.stats.figure_style import legend_below, wrap
 from vsr_analysis.simulate.truth import marginal_truth_table
+from vsr_analysis.stats.ordinal_model import ModelWarning, fit_cumulative_logits, fit_ordinal
 
 spec = load_claims_spec()
 alpha = float(spec["alpha"])
 parts = {c["evidence_part"]: c for c in spec["claims"] if (c.get("analysis") or {}).get("part_of") == claim}
 sesoi = float(parts[terms[0]]["rule_parameters"]["sesoi_log_odds"])  # the components' smallest effect of interest
 palette = sns.color_palette("colorblind")
-WORDS = {"log_population": "large: log population", "centrality": "central: centrality (index / 100)",
-         "merged_2017_2020": "merged 2017–2020", "network_member": "member of an SDG network"}
-LABELS = {term: f"{parts[term]['id']} {words}" for term, words in WORDS.items()}
+LABELS = report.component_labels(parts)
 resp, reference = with_large_reference(ctx.respondents, ctx.frame)
 used = resp.dropna(subset=["maturity_stage", *terms])
-markdown(f"{len(used)} responding municipalities with a maturity stage and all four characteristics (of "
-         f"{len(ctx.frame)} in the frame). Raking weights: design effect "
-         f"{ctx.data.weight_info['design_effect']:.2f}, effective n {ctx.data.weight_info['effective_n']:.0f}.")
+markdown(
+    f"{len(used)} responding municipalities with a maturity stage and all four characteristics (of "
+    f"{len(ctx.frame)} in the frame). Raking weights: design effect "
+    f"{ctx.data.weight_info['design_effect']:.2f}, effective n {ctx.data.weight_info['effective_n']:.0f}."
+)
 ctx.stop_unless_estimable(len(used), "a maturity stage and all four characteristics", parts=tuple(terms))
 ctx.stop_unless_varies(used, ["maturity_stage", *terms], "the maturity stage or a characteristic", parts=tuple(terms))
 
@@ -103,17 +100,22 @@ with warnings.catch_warnings(record=True) as caught:
     comp, conjunction = conj.f3_evidence(resp, terms, sesoi=sesoi, alpha=alpha, fixed_effects=fixed_effects)
 for w in caught:
     markdown(f"Model note: {w.message}")
-_ = ctx.table("components", comp.assign(term=comp["term"].map(LABELS)), f"Each component of {claim}, each "
-              "characteristic alone: coefficient (log-odds of a higher stage; weighted, HC0, no county fixed "
-              "effects), 95 % CI, one-sided p-values for a positive and for a negative effect, the equivalence "
-              "(TOST) p-value, and the units in each fit", count_columns=["n"])
-carried = [LABELS[t] for t in comp.loc[comp["p_greater"] < alpha, "term"]]
-markdown(f"At the unadjusted level, the components that carry the claim are: **{', '.join(carried) or 'none'}**. "
-         f"The intersection–union p-value (the largest one-sided p) is **{comp['p_greater'].max():.3g}** "
-         f"({LABELS[comp.loc[comp['p_greater'].idxmax(), 'term']]}); the ledger adjusts it at {claim}'s place in the "
-         "Holm family.")
-ame = conj.marginal_ames(resp, terms, top_stage, fixed_effects=fixed_effects).assign(term=lambda t: t["term"].map(LABELS))
-_ = ctx.table("ame", ame, f"Each characteristic alone: average marginal effect on P(stage ≥ {top_stage}) (delta-method CIs)")
+_ = ctx.table(
+    "components",
+    comp.assign(term=comp["term"].map(LABELS)),
+    f"Each component of {claim}, each "
+    "characteristic alone: coefficient (log-odds of a higher stage; weighted, HC0, no county fixed "
+    "effects), 95 % CI, one-sided p-values for a positive and for a negative effect, the equivalence "
+    "(TOST) p-value, and the units in each fit",
+    count_columns=["n"],
+)
+markdown(report.components_text(comp, LABELS, alpha, claim))
+ame = conj.marginal_ames(resp, terms, top_stage, fixed_effects=fixed_effects).assign(
+    term=lambda t: t["term"].map(LABELS)
+)
+_ = ctx.table(
+    "ame", ame, f"Each characteristic alone: average marginal effect on P(stage ≥ {top_stage}) (delta-method CIs)"
+)
 
 # %% [markdown]
 # ## Explanation, not the verdict: which characteristic matters beyond the others?
@@ -127,26 +129,24 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore", ModelWarning)
     fit = fit_ordinal(resp, "maturity_stage", terms, weights="weight", fixed_effects=joint_fixed_effects)
 joint = conj.component_tests(fit.params, fit.bse, terms, sesoi, alpha)
-_ = ctx.table("joint_model", joint.assign(term=joint["term"].map(LABELS)), "Explanation only: the four "
-              f"coefficients in one model (weighted, HC0, county fixed effects; reference county code {reference}) "
-              "with one-sided p-values (not adjusted, not a verdict)")
+_ = ctx.table(
+    "joint_model",
+    joint.assign(term=joint["term"].map(LABELS)),
+    "Explanation only: the four "
+    f"coefficients in one model (weighted, HC0, county fixed effects; reference county code {reference}) "
+    "with one-sided p-values (not adjusted, not a verdict)",
+)
 col = conj.collinearity(used, terms)
-markdown(f"**Size and centrality overlap.** Among the respondents the weighted correlation of log population "
-         f"and centrality is **{col['r_size_centrality']:.2f}**; their variance inflation factors are "
-         f"{col['vif']['log_population']:.1f} and {col['vif']['centrality']:.1f}. In the joint model each is "
-         "estimated from what the other leaves over, so the survey's 356 municipalities say little about whether "
-         "centrality matters beyond size (or size beyond centrality), although each group comparison can be clear: "
-         "a weak partial coefficient is no evidence against the finding, which is about the groups.")
+markdown(report.collinearity_text(col))
 markdown(f"{ctx.ref('forest')} shows the four coefficients of the group comparisons beside the joint model's.")
-fig, ax = plt.subplots(figsize=(5.4, 4.6))
-conj.forest(ax, {"each alone (primary)": comp, "all four with county FE (explanation)": joint},
-            {k: wrap(v, 20) for k, v in LABELS.items()}, palette)
-ax.set_xlabel(wrap(ax.get_xlabel(), 36))
-legend_below(ax)  # one entry per line, below the data
-ax.set_title(wrap(f"{claim}'s components: coefficients with 95 % intervals", 40))
-ctx.figure(fig, "forest", alt=f"Forest plot of the four {claim} coefficients with 95 % intervals, each alone and in the joint model",
-           caption="Coefficients (log-odds of a higher stage) with 95 % intervals. Alone (the primary tests), each "
-                   "characteristic also carries what goes with it; in the joint model they share what they explain.")
+fig = report.forest_figure(comp, joint, LABELS, claim, palette)
+ctx.figure(
+    fig,
+    "forest",
+    alt=f"Forest plot of the four {claim} coefficients with 95 % intervals, each alone and in the joint model",
+    caption="Coefficients (log-odds of a higher stage) with 95 % intervals. Alone (the primary tests), each "
+    "characteristic also carries what goes with it; in the joint model they share what they explain.",
+)
 
 # %% [markdown]
 # ### The joint model's robustness: county clusters and missing answers
@@ -159,11 +159,16 @@ ctx.figure(fig, "forest", alt=f"Forest plot of the four {claim} coefficients wit
 # ones halved in the estimate's direction.
 
 # %%
-rob = conj.component_robustness(resp, ctx.frame, fit, terms, joint_fixed_effects, alpha=alpha, m=imputations,
-                                reps=bootstrap_reps, seed=seed)
+rob = conj.component_robustness(
+    resp, ctx.frame, fit, terms, joint_fixed_effects, alpha=alpha, m=imputations, reps=bootstrap_reps, seed=seed
+)
 rob = rob.assign(model="joint model (explanation): " + rob["model"])
-_ = ctx.table("robustness", rob.assign(term=rob["term"].map(LABELS)), "The joint model's components under each "
-              "robustness check (unadjusted α; explanation only, none enters the ledger)", count_columns=["n"])
+_ = ctx.table(
+    "robustness",
+    rob.assign(term=rob["term"].map(LABELS)),
+    "The joint model's components under each robustness check (unadjusted α; explanation only, none enters the ledger)",
+    count_columns=["n"],
+)
 
 # %% [markdown]
 # ### Does proportional odds hold?
@@ -187,12 +192,10 @@ _ = ctx.table("equal_slopes", eq, "Equal-slopes test per characteristic (robust,
 # ≥ 4, or OLS; weighted or not; with or without the other characteristics and county fixed effects.
 
 # %%
-with warnings.catch_warnings():
-    warnings.simplefilter("ignore")
-    curves_out = {focal: speccurve.specification_curve(speccurve.prepare_columns(resp), speccurve.default_specs(
-        focal, models_=tuple(speccurve_models), cuts=tuple(speccurve_cuts))) for focal in ("size", "centrality")}
-summary = pd.DataFrame([{"characteristic": focal, **speccurve.summarise(c)} for focal, c in curves_out.items()])
-_ = ctx.table("specification_curve_summary", summary, "Agreement of the specifications with the joint model (explanation)")
+summary = report.specification_summary(resp, speccurve_models, speccurve_cuts)
+_ = ctx.table(
+    "specification_curve_summary", summary, "Agreement of the specifications with the joint model (explanation)"
+)
 
 # %% [markdown]
 # ## Power: what could this survey detect?
@@ -205,11 +208,20 @@ _ = ctx.table("specification_curve_summary", summary, "Agreement of the specific
 # ## Verdict
 
 # %%
-evidence = ctx.evidence(claim=claim, primary=conjunction["primary"], n=conjunction["n"],
-                        rule_inputs=conjunction["rule_inputs"], parts=conjunction["parts"], collinearity=col,
-                        sensitivity=[*rob.to_dict("records"), *summary.to_dict("records")])
+evidence = ctx.evidence(
+    claim=claim,
+    primary=conjunction["primary"],
+    n=conjunction["n"],
+    rule_inputs=conjunction["rule_inputs"],
+    parts=conjunction["parts"],
+    collinearity=col,
+    sensitivity=[*rob.to_dict("records"), *summary.to_dict("records")],
+)
 if ctx.data.truth:
     cover = marginal_truth_table(comp, ctx.data.truth, fixed_effects=fixed_effects)
-    _ = ctx.table("truth_vs_estimate", cover.assign(term=cover["term"].map(LABELS)),
-                  "Simulated data only: the value each group comparison estimates in the simulation (the pseudo-true "
-                  "marginal coefficient), beside the estimates")
+    _ = ctx.table(
+        "truth_vs_estimate",
+        cover.assign(term=cover["term"].map(LABELS)),
+        "Simulated data only: the value each group comparison estimates in the simulation (the pseudo-true "
+        "marginal coefficient), beside the estimates",
+    )

@@ -55,23 +55,20 @@ seed = 2021
 multiverse = True
 
 # %%
-from vsr_analysis.chapter import start, markdown
-ctx = start(survey=survey, param_set=param_set, results_dir=results_dir, parameters=dict(
-    claim=claim, condition=condition, threshold=threshold, sensitivity_thresholds=sensitivity_thresholds,
-    top_stage=top_stage, permutations=permutations, seed=seed, multiverse=multiverse))
+from vsr_analysis.chapter import markdown, start
+
+ctx = start(survey=survey, param_set=param_set, results_dir=results_dir)  # stamps every parameter
 claim = ctx.parameters["claim"]
 
 # %%
 import numpy as np
-import pandas as pd
-import matplotlib.pyplot as plt
-import seaborn as sns
+
 from vsr_analysis.claims import necessity_evidence as prerequisite
 from vsr_analysis.claims import necessity_figures
+from vsr_analysis.claims import necessity_text as nt
 from vsr_analysis.claims.ledger import load_claims_spec
 from vsr_analysis.data.codebook import load_codebook
-from vsr_analysis.stats.nca import nca, effect_size_label
-from vsr_analysis.stats.figure_style import wrap
+from vsr_analysis.stats.nca import nca
 
 spec = load_claims_spec()
 claim_entry = next(c for c in spec["claims"] if c["id"] == claim)
@@ -86,21 +83,18 @@ y = resp["maturity_stage"].astype(float).to_numpy()
 # NCA's effect size depends on the X scale; population is analysed on a log10 scale (Oslo is 200 times the
 # median), while the bottleneck is reported back in inhabitants (as a register band on a confidential run).
 x = np.log10(x_raw) if log_scale else x_raw
-markdown(f"The threshold for this analysis is **{cut:,.0f} {condition_label}** ({threshold_label}). "
-         f"{len(resp)} of {len(frame)} municipalities answered the maturity question.")
+markdown(nt.threshold_text(cut, condition_label, threshold_label, len(resp), len(frame)))
 
 # %% [markdown]
 # ## The primary evidence: validated counterexamples
 
 # %%
 ce = nca(x, y, ceiling="ce_fdh", permutations=permutations, seed=seed)
-ev = prerequisite.existence_evidence(resp, frame, condition, cut, top_stage, log_scale=log_scale,
-                                     nca_result=ce, confidential=confidential)
+where = (resp, frame, condition, cut)  # every existence analysis: who, against what, and the threshold
+common = dict(log_scale=log_scale, nca_result=ce, confidential=confidential)
+ev = prerequisite.existence_evidence(*where, top_stage, **common)
 inputs = ev.as_rule_inputs()
-markdown(f"Of the {inputs['n_below_threshold']} responding municipalities below the threshold, "
-         f"**{inputs['claimed_counterexamples']}** classify themselves at stage {top_stage} or higher, and "
-         f"**{inputs['validated_counterexamples']}** of them are confirmed by the ladder's items "
-         "(validated counterexamples).")
+markdown(nt.counterexamples_text(inputs, top_stage))
 table, caption, counts = prerequisite.small_at_top_table(resp, condition, cut, top_stage, synthetic=ctx.synthetic)
 _ = ctx.table("below_threshold_at_top", table, caption, count_columns=counts)
 
@@ -115,27 +109,25 @@ _ = ctx.table("below_threshold_at_top", table, caption, count_columns=counts)
 # ceiling requires for each stage.
 
 # %%
-_ = ctx.table("nca", prerequisite.nca_table(x, y, permutations, seed, confidential=confidential),
-              "NCA ceiling lines for maturity stage (X on the analysis scale)")
-bn_table = prerequisite.bottleneck_table(x, y, frame, condition, log_scale=log_scale, confidential=confidential,
-                                         labels=load_codebook().maturity_labels("en"))
-_ = ctx.table("bottleneck", bn_table, "Bottleneck table: the " + condition_label + " the CE-FDH ceiling requires "
-              "for each stage" + (" (register bands: an exact value would be one municipality's)" if confidential else ""))
-markdown(f"CE-FDH effect size d = **{ce.effect_size:.3f}** ({effect_size_label(ce.effect_size)}), permutation "
-         f"p = **{ce.p_value:.4f}** ({permutations:,} permutations); the ceiling requires **{ev.required_label}** "
-         f"for stage ≥ {top_stage} ({'at or above' if ev.required_at_or_above_threshold else 'below'} the threshold).")
+ctx.table(
+    "nca",
+    prerequisite.nca_table(x, y, permutations, seed, confidential=confidential),
+    "NCA ceiling lines for maturity stage (X on the analysis scale)",
+)
+bn_table = prerequisite.bottleneck_table(
+    x, y, frame, condition, log_scale=log_scale, confidential=confidential, labels=load_codebook().maturity_labels("en")
+)
+ctx.table(
+    "bottleneck",
+    bn_table,
+    nt.bottleneck_caption(condition_label, confidential),
+)
+markdown(nt.nca_text(ce, permutations, ev, top_stage))
 
 # %%
-group = (resp[condition] >= cut).astype(int)
-contrast = prerequisite.upper_tail_contrast(resp["maturity_stage"], group, top_stage,
-                                            weights=resp["weight"], reps=2000, seed=seed)
-tail_table, contrast = prerequisite.released_upper_tail(contrast, resp["maturity_stage"], group, top_stage, confidential)
-_ = ctx.table("upper_tail", tail_table, "Weighted share at the top stages above and below the threshold")
-markdown(f"*The upper-tail contrast is {contrast['withheld']}.*" if "withheld" in contrast else
-         f"Upper-tail contrast (above − below): **{contrast['estimate']:.3f}**, 95 % bootstrap CI "
-         f"[{contrast['ci_low']:.3f}, {contrast['ci_high']:.3f}]. A positive difference is compatible with the "
-         "finding of {doc}`f3-who-came-furthest` (bigger municipalities are more often at the top); it does not "
-         "make size *necessary*.")
+tail_table, contrast = nt.upper_tail(resp, condition, cut, top_stage, confidential=confidential, seed=seed)
+ctx.table("upper_tail", tail_table, "Weighted share at the top stages above and below the threshold")
+markdown(nt.upper_tail_text(contrast))
 
 # %% [markdown]
 # ## The scatter and its ceilings
@@ -149,24 +141,35 @@ markdown(f"{ctx.ref('scatter_ceiling')} shows the respondents against {condition
 if confidential:  # the figure's data, through the disclosure engine; the grid is drawn from what was released
     binned, cells = necessity_figures.binned_release(resp, frame, condition)
     ctx.table("binned_counts", binned, "Respondents by register band and stage", cells=cells, show=False)
-fig, ax = plt.subplots(figsize=(5.4, 5.0))
-alt, caption = necessity_figures.necessity_figure(
-    ax, resp, frame, condition, condition_label, cut, log_scale=log_scale, ce=ce, cr=nca(x, y, ceiling="cr_fdh"),
-    seed=seed, palette=sns.color_palette("colorblind"), confidential=confidential,
-    released=ctx.released("binned_counts") if confidential else None)
-ax.set_title(wrap("Maturity stage against " + condition_label, 40))
+fig, alt, caption = nt.scatter_figure(
+    resp,
+    frame,
+    condition,
+    condition_label,
+    cut,
+    log_scale=log_scale,
+    x=x,
+    y=y,
+    ce=ce,
+    seed=seed,
+    released=ctx.released("binned_counts") if confidential else None,
+)
 ctx.figure(fig, "scatter_ceiling", alt=alt, caption=caption)
 
 # %% [markdown]
 # ## Sensitivity: other definitions of "big" and of "the top"
 
 # %%
-sens = prerequisite.existence_sensitivity(resp, frame, condition, cut, sensitivity_thresholds, top_stage, log_scale=log_scale,
-                                         nca_result=ce, confidential=confidential, claim=claim_entry, alpha=float(spec["alpha"]))
-_ = ctx.table("sensitivity", sens, "The existence rule under each threshold and each definition of the top "
-              "(the primary definition is marked)", count_columns=["claimed_counterexamples", "validated_counterexamples"])
-agree = (sens["decision"] == sens.loc[sens["primary"], "decision"].iloc[0]).mean()
-markdown(f"The primary decision is reached under **{agree:.0%}** of the {len(sens)} definitions.")
+sens = prerequisite.existence_sensitivity(
+    *where, sensitivity_thresholds, top_stage, claim=claim_entry, alpha=float(spec["alpha"]), **common
+)
+ctx.table(
+    "sensitivity",
+    sens,
+    "The existence rule under each threshold and each definition of the top (the primary definition is marked)",
+    count_columns=["claimed_counterexamples", "validated_counterexamples"],
+)
+markdown(nt.agreement_text(sens))
 
 # %% [markdown]
 # ## Specification curve for necessity
@@ -177,17 +180,25 @@ markdown(f"The primary decision is reached under **{agree:.0%}** of the {len(sen
 
 # %%
 if multiverse and condition == "population_2021":
-    curve = prerequisite.necessity_multiverse(ctx.respondents, frame, permutations=2000, seed=seed,
-                                              confidential=confidential)
-    _ = ctx.table("necessity_multiverse", curve, "Every specification: NCA effect size and p, required size, "
-                  "validated small municipalities at the top, and the rule's decision",
-                  count_columns=["validated small at the top"], show=False)
-    summary_rows = curve.groupby(["outcome", "top", "threshold"])["decision"].value_counts().unstack(fill_value=0).reset_index()
-    _ = ctx.table("necessity_multiverse_summary", summary_rows, "Decisions by outcome, top and threshold (each row "
-                  "sums 6 specifications: 3 size codings × 2 ceilings); all rows in necessity_multiverse.csv")
-    markdown(f"{(curve['decision'] == 'supported').mean():.0%} of the {len(curve)} specifications reach *supported*, "
-             f"{(curve['decision'] == 'not supported').mean():.0%} *not supported*. "
-             f"{{download}}`All {len(curve)} specifications (CSV) <../../results/{param_set}/necessity_multiverse.csv>`")
+    curve = prerequisite.necessity_multiverse(
+        ctx.respondents, frame, permutations=2000, seed=seed, confidential=confidential
+    )
+    ctx.table(
+        "necessity_multiverse",
+        curve,
+        "Every specification: NCA effect size and p, required size, "
+        "validated small municipalities at the top, and the rule's decision",
+        count_columns=["validated small at the top"],
+        show=False,
+    )
+    summary_rows = nt.multiverse_summary(curve)
+    ctx.table(
+        "necessity_multiverse_summary",
+        summary_rows,
+        "Decisions by outcome, top and threshold (each row "
+        "sums 6 specifications: 3 size codings × 2 ceilings); all rows in necessity_multiverse.csv",
+    )
+    markdown(nt.multiverse_text(curve, param_set))
 else:
     markdown(f"The specification curve is computed for population only (see the {claim} chapter).")
 
@@ -197,14 +208,10 @@ else:
 # %%
 evidence = ctx.evidence(
     claim=claim,
-    primary={"method": f"count of validated counterexamples below the threshold at stage ≥ {top_stage} "
-                       "(self-classification confirmed by the ladder's items)",
-             "estimate": inputs["validated_counterexamples"], "ci_low": None, "ci_high": None, "p_value": None},
+    primary=nt.primary_record(inputs, top_stage),
     n=ev.n,
     rule_inputs=inputs,
     sensitivity=ctx.released("sensitivity").to_dict(orient="records"),  # as published: "<3" stays "<3"
-    nca={"ceiling": "ce_fdh", "x_scale": "log10" if log_scale else "linear", "effect_size": ce.effect_size,
-         "effect_size_label": effect_size_label(ce.effect_size), "p_value": ce.p_value, "permutations": permutations,
-         "required_for_top": ev.required_label},
+    nca=nt.nca_record(ce, log_scale=log_scale, permutations=permutations, required_label=ev.required_label),
     upper_tail_contrast=contrast,
 )

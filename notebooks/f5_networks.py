@@ -48,35 +48,48 @@ fixed_effects = ["county_code"]
 top_stage = 4
 
 # %%
-from vsr_analysis.chapter import start, markdown
-ctx = start(survey=survey, param_set=param_set, results_dir=results_dir, parameters=dict(
-    claim=claim, controls=controls, fixed_effects=fixed_effects, top_stage=top_stage))
+from vsr_analysis.chapter import markdown, start
+
+ctx = start(
+    survey=survey,
+    param_set=param_set,
+    results_dir=results_dir,
+    parameters=dict(claim=claim, controls=controls, fixed_effects=fixed_effects, top_stage=top_stage),
+)
 claim = ctx.parameters["claim"]
 
 # %%
 import matplotlib.pyplot as plt
 import seaborn as sns
+
 from vsr_analysis.claims import conjunction_evidence as conj
 from vsr_analysis.claims import network_evidence as nets
-from vsr_analysis.stats.figure_style import legend_below, wrap
 from vsr_analysis.claims import term_effect_report as report
 from vsr_analysis.claims.group_release import distribution_cells
 from vsr_analysis.claims.model_robustness import with_large_reference
 from vsr_analysis.simulate.truth import f5_truth_table
+from vsr_analysis.stats.figure_style import legend_below, wrap
 
 alpha, entry = ctx.alpha, ctx.claim
 sesoi = float(entry["rule_parameters"]["sesoi_log_odds"])
-markdown(f":::{{admonition}} Claim {entry['id']}: {entry['finding']}\n:class: important\n**Hypothesis.** "
-         f"{entry['hypothesis'].strip()}\n\n**Primary test.** {entry['primary_test']}\n\n**Not tested.** "
-         f"{entry['untestable_part'].strip()}\n:::")
+markdown(
+    f":::{{admonition}} Claim {entry['id']}: {entry['finding']}\n:class: important\n**Hypothesis.** "
+    f"{entry['hypothesis'].strip()}\n\n**Primary test.** {entry['primary_test']}\n\n**Not tested.** "
+    f"{entry['untestable_part'].strip()}\n:::"
+)
 resp, reference = with_large_reference(ctx.respondents, ctx.frame)
 resp = nets.with_network_kinds(resp)
 used = resp.dropna(subset=["maturity_stage", *controls])
-markdown(f"{len(resp)} of {len(ctx.frame)} municipalities responded; {len(used)} have a maturity stage and every "
-         f"covariate (reference county code {reference}).")
+markdown(
+    f"{len(resp)} of {len(ctx.frame)} municipalities responded; {len(used)} have a maturity stage and every "
+    f"covariate (reference county code {reference})."
+)
 ctx.stop_unless_estimable(len(used), "a maturity stage and every covariate")
-ctx.stop_unless_varies(used, ["maturity_stage", "network_kinds", "cooperates_with_county", *controls],
-                       "the maturity stage, a network or cooperation item, or a covariate")
+ctx.stop_unless_varies(
+    used,
+    ["maturity_stage", "network_kinds", "cooperates_with_county", *controls],
+    "the maturity stage, a network or cooperation item, or a covariate",
+)
 
 # %% [markdown]
 # ## Maturity by the kinds of network and by cooperation with the county
@@ -85,41 +98,70 @@ ctx.stop_unless_varies(used, ["maturity_stage", "network_kinds", "cooperates_wit
 for term, short in (("network_kinds", "kinds of network"), ("cooperates_with_county", "works with the county")):
     rows = used.dropna(subset=[term])
     tab = report.stage_by_level(rows, term, short, top_stage)
-    _ = ctx.table(f"stages_by_{term}", tab, f"Maturity stages (weighted row %) by {short}", count_columns=["municipalities"],
-                  cells=distribution_cells(tab, short, report.stage_by_level_groups(rows, term), "maturity_stage",
-                                           range(6), top_stage))
+    _ = ctx.table(
+        f"stages_by_{term}",
+        tab,
+        f"Maturity stages (weighted row %) by {short}",
+        count_columns=["municipalities"],
+        cells=distribution_cells(
+            tab, short, report.stage_by_level_groups(rows, term), "maturity_stage", range(6), top_stage
+        ),
+    )
 
 # %% [markdown]
 # ## The two parts (the primary tests)
 
 # %%
 comp, evidence_f5 = nets.f5_evidence(resp, controls=controls, fixed_effects=fixed_effects, sesoi=sesoi, alpha=alpha)
-_ = ctx.table("components", comp.assign(term=comp["term"].map(nets.F5_TERMS)), f"Each measured part of {claim}: "
-              "coefficient (log-odds of a higher stage per kind of network, or for working with the county; weighted, "
-              "HC0, size, centrality, merger and county fixed effects), 95 % CI, one-sided p-values and the "
-              "equivalence (TOST) p-value", count_columns=["n"])
+_ = ctx.table(
+    "components",
+    comp.assign(term=comp["term"].map(nets.F5_TERMS)),
+    f"Each measured part of {claim}: "
+    "coefficient (log-odds of a higher stage per kind of network, or for working with the county; weighted, "
+    "HC0, size, centrality, merger and county fixed effects), 95 % CI, one-sided p-values and the "
+    "equivalence (TOST) p-value",
+    count_columns=["n"],
+)
 markdown(f"{ctx.ref('parts')} shows both coefficients with their 95 % intervals.")
 fig, ax = plt.subplots(figsize=(5.4, 3.4))
-conj.forest(ax, {"each part in its own model": comp}, {k: wrap(v, 24) for k, v in nets.F5_TERMS.items()},
-            sns.color_palette("colorblind"))
+conj.forest(
+    ax,
+    {"each part in its own model": comp},
+    {k: wrap(v, 24) for k, v in nets.F5_TERMS.items()},
+    sns.color_palette("colorblind"),
+)
 ax.set_xlabel(wrap(ax.get_xlabel(), 36))
 legend_below(ax)
 ax.set_title(wrap(f"{claim}'s two measured parts: coefficients with 95 % intervals", 40))
-ctx.figure(fig, "parts", alt=f"Forest plot of {claim}'s two coefficients (kinds of network, cooperation with the county) with 95 % intervals",
-           caption="Coefficients (log-odds of a higher stage) with 95 % intervals, each part in its own weighted model "
-                   f"with size, centrality, merger and county fixed effects. {claim} needs both to the right of zero.")
-markdown(f"The intersection–union p-value (the larger one-sided p) is **{comp['p_greater'].max():.3g}** "
-         f"({nets.F5_TERMS[comp.loc[comp['p_greater'].idxmax(), 'term']]}); the ledger adjusts it at {claim}'s place "
-         "in the Holm family. Knowledge sharing is not measured and not part of the verdict.")
+ctx.figure(
+    fig,
+    "parts",
+    alt=f"Forest plot of {claim}'s two coefficients (kinds of network, cooperation with the county) with 95 % intervals",
+    caption="Coefficients (log-odds of a higher stage) with 95 % intervals, each part in its own weighted model "
+    f"with size, centrality, merger and county fixed effects. {claim} needs both to the right of zero.",
+)
+markdown(
+    f"The intersection–union p-value (the larger one-sided p) is **{comp['p_greater'].max():.3g}** "
+    f"({nets.F5_TERMS[comp.loc[comp['p_greater'].idxmax(), 'term']]}); the ledger adjusts it at {claim}'s place "
+    "in the Holm family. Knowledge sharing is not measured and not part of the verdict."
+)
 
 # %% [markdown]
 # ## Verdict
 
 # %%
-evidence = ctx.evidence(claim=claim, primary=evidence_f5["primary"], n=evidence_f5["n"],
-                        rule_inputs=evidence_f5["rule_inputs"], parts=evidence_f5["parts"])
+evidence = ctx.evidence(
+    claim=claim,
+    primary=evidence_f5["primary"],
+    n=evidence_f5["n"],
+    rule_inputs=evidence_f5["rule_inputs"],
+    parts=evidence_f5["parts"],
+)
 if ctx.data.truth:
     cover = f5_truth_table(comp, ctx.data.truth, controls, fixed_effects)
-    _ = ctx.table("truth_vs_estimate", cover.assign(term=cover["term"].map(nets.F5_TERMS)),
-                  "Simulated data only: the value each part estimates in the simulation (pseudo-true coefficient), "
-                  "beside the estimates")
+    _ = ctx.table(
+        "truth_vs_estimate",
+        cover.assign(term=cover["term"].map(nets.F5_TERMS)),
+        "Simulated data only: the value each part estimates in the simulation (pseudo-true coefficient), "
+        "beside the estimates",
+    )

@@ -50,21 +50,19 @@ frame_size = 356
 fdr = 0.05
 
 # %%
-from vsr_analysis.chapter import start, markdown
-ctx = start(survey=survey, param_set=param_set, results_dir=results_dir, parameters=dict(
-    claim=claim, barrier_group=barrier_group, frame_size=frame_size, fdr=fdr))
+from vsr_analysis.chapter import markdown, start
+
+ctx = start(survey=survey, param_set=param_set, results_dir=results_dir)  # stamps every parameter
 claim = ctx.parameters["claim"]
 
 # %%
-import pandas as pd
-from vsr_analysis.data.codebook import load_codebook
-from vsr_analysis.stats.descriptives import as_float
-from vsr_analysis.stats.item_shares import item_comparisons, item_share_table, item_shares_by_group
+from vsr_analysis.claims import barrier_release as br
+from vsr_analysis.claims import barrier_text as bt
 from vsr_analysis.claims import share_evidence as se
 from vsr_analysis.claims import share_figures
-from vsr_analysis.claims import barrier_release as br
 from vsr_analysis.claims.ranking_evidence import ranking_evidence, ranking_robustness
-from vsr_analysis.claims.robustness_text import disagreement_sentences
+from vsr_analysis.data.codebook import load_codebook
+from vsr_analysis.stats.item_shares import item_comparisons, item_share_table, item_shares_by_group
 
 top, ranked = list(ctx.claim["analysis"]["top"]), list(ctx.claim["outcome"]["ranked"])
 codebook = load_codebook()
@@ -79,29 +77,41 @@ frame = ctx.frame
 resp = ctx.respondents
 counties = ctx.data.counties
 answered = resp[resp[barriers].notna().any(axis=1)]
-markdown(f"{len(resp)} of {frame_size} municipalities responded; {len(answered)} answered the barrier question "
-         f"(several barriers may be named). {len(counties)} county authorities responded; they are shown "
-         "beside the municipalities, never pooled with them, and are not weighted.")
+markdown(
+    f"{len(resp)} of {frame_size} municipalities responded; {len(answered)} answered the barrier question "
+    f"(several barriers may be named). {len(counties)} county authorities responded; they are shown "
+    "beside the municipalities, never pooled with them, and are not weighted."
+)
 
 # %% [markdown]
 # ## How often is each barrier named?
 
 # %%
 overall = item_share_table(resp, counties, barriers, short, frame_size)
-_ = ctx.table("barrier_shares", overall,
-              "Share of municipalities naming each barrier (weighted, 95 % Wilson CI) and of the regional (county) authorities (unweighted)",
-              count_columns=["municipalities answering", "municipalities naming it", "county authorities answering",
-                             "county authorities naming it"], numbered=True, cells=br.overall_cells(overall, resp, counties))
+_ = ctx.table(
+    "barrier_shares",
+    overall,
+    "Share of municipalities naming each barrier (weighted, 95 % Wilson CI) and of the regional (county) authorities (unweighted)",
+    count_columns=bt.OVERALL_COUNTS,
+    numbered=True,
+    cells=br.overall_cells(overall, resp, counties),
+)
 shown = br.as_numbers(ctx.released("barrier_shares"), ["barrier", "item"])  # figures: what the table released
 
 # %%
-markdown(f"{ctx.ref('barrier_shares')} draws the shares of {ctx.ref('barrier_shares', 'table')}; the finding names "
-         + ", ".join(short(i) for i in top) + " as the largest.")
+markdown(
+    f"{ctx.ref('barrier_shares')} draws the shares of {ctx.ref('barrier_shares', 'table')}; the finding names "
+    + ", ".join(short(i) for i in top)
+    + " as the largest."
+)
 fig = share_figures.barrier_shares_figure(shown, None, counties=bool(len(counties)))
-_ = ctx.figure(fig, "barrier_shares",
-               alt="Horizontal bar chart of the weighted share of municipalities naming each barrier with 95 % intervals and diamonds for the county authorities' shares",
-               caption="Weighted share of municipalities naming each barrier (bars, 95 % Wilson intervals) and the "
-                       "share of county authorities (diamonds).")
+_ = ctx.figure(
+    fig,
+    "barrier_shares",
+    alt="Horizontal bar chart of the weighted share of municipalities naming each barrier with 95 % intervals and diamonds for the county authorities' shares",
+    caption="Weighted share of municipalities naming each barrier (bars, 95 % Wilson intervals) and the "
+    "share of county authorities (diamonds).",
+)
 
 # %% [markdown]
 # ## Primary test: is each named barrier named more often than every other barrier?
@@ -110,19 +120,20 @@ _ = ctx.figure(fig, "barrier_shares",
 design = se.share_design(frame, ctx.data.weight_info["margins"])
 pairs, ev = ranking_evidence(frame, top, ranked, design=design)
 ctx.stop_unless_estimable(int(ev["n"]), "an answer on the barrier question", kind="count")
-pairs = pairs.assign(**{"named barrier": pairs["named"].map(short), "other barrier": pairs["other"].map(short)})
-pairs = pairs[["named barrier", "other barrier", *pairs.columns[:-2]]].drop(columns="pair")
+pairs = bt.ranking_rows(pairs, short)
 pairs = br.hide_joint_values(pairs, resp, ctx.data.confidential)  # a small joint cell: no interval, no p shown
-_ = ctx.table("ranking", pairs, "Each named barrier against each other barrier: difference of the raked shares over "
-              "the same respondents (95 % interval), one-sided p-value that the named one is named more often, and "
-              "the opposite one", count_columns=["n"], numbered=True, cells=br.ranking_cells(pairs, resp))
+_ = ctx.table(
+    "ranking",
+    pairs,
+    "Each named barrier against each other barrier: difference of the raked shares over "
+    "the same respondents (95 % interval), one-sided p-value that the named one is named more often, and "
+    "the opposite one",
+    count_columns=["n"],
+    numbered=True,
+    cells=br.ranking_cells(pairs, resp),
+)
 shown_pairs = br.as_numbers(ctx.released("ranking"), ["named barrier", "other barrier", "named", "other"])
-worst = shown_pairs.loc[shown_pairs["p_value"].idxmax()] if shown_pairs["p_value"].notna().any() else None
-markdown(f"{ctx.ref('ranking', 'table')} shows the {len(pairs)} comparisons. " + (
-    f"The weakest is **{worst['named barrier']}** against **{worst['other barrier']}**: difference "
-    f"{worst['difference']:.3f} (95 % CI {worst['ci_low']:.3f} to {worst['ci_high']:.3f}), one-sided p = "
-    f"**{worst['p_value']:.3g}**, {claim}'s p-value before the Holm adjustment across the claims."
-    if worst is not None else "No comparison could be shown."))
+markdown(bt.weakest_comparison_text(shown_pairs, len(pairs), claim, ctx.ref("ranking", "table")))
 
 # %% [markdown]
 # ## By size band
@@ -131,23 +142,29 @@ markdown(f"{ctx.ref('ranking', 'table')} shows the {len(pairs)} comparisons. " +
 # municipalities in each band.
 
 # %%
-by_band, band_order = item_shares_by_group(resp, frame, barriers, short, "size_band", order_by="population_2021",
-                                           population_size=frame_size)
-_ = ctx.table("barriers_by_size_band", by_band, "Share naming each barrier by size band (weighted, 95 % Wilson CI)",
-              count_columns=["municipalities", "naming it"], cells=br.by_group_cells(by_band, resp, barriers, short, "size_band"))
+by_band, band_order = item_shares_by_group(
+    resp, frame, barriers, short, "size_band", order_by="population_2021", population_size=frame_size
+)
+_ = ctx.table(
+    "barriers_by_size_band",
+    by_band,
+    "Share naming each barrier by size band (weighted, 95 % Wilson CI)",
+    count_columns=["municipalities", "naming it"],
+    cells=br.by_group_cells(by_band, resp, barriers, short, "size_band"),
+)
 by_band = br.as_numbers(ctx.released("barriers_by_size_band"), ["barrier", "size band"])
 
 # %%
-heat = by_band.pivot(index="barrier", columns="size band", values="share")[band_order + ["all municipalities"]]
-if len(counties):
-    heat["county authorities"] = shown.set_index("barrier")["share, regional authorities"]
-heat = heat.loc[shown["barrier"]]
+heat = bt.heat_table(by_band, band_order, shown, counties=bool(len(counties)))
 markdown(f"{ctx.ref('barrier_heatmap')} sets the size bands side by side.")
 fig = share_figures.barrier_heatmap_figure(heat)
-_ = ctx.figure(fig, "barrier_heatmap",
-               alt="Heat map of the percentage naming each barrier (rows) in each size band, for all municipalities and for county authorities (columns), with the percentages written in the cells",
-               caption="Percentage naming each barrier, by size band (weighted), for all municipalities (weighted) "
-                       "and for the county authorities (unweighted).")
+_ = ctx.figure(
+    fig,
+    "barrier_heatmap",
+    alt="Heat map of the percentage naming each barrier (rows) in each size band, for all municipalities and for county authorities (columns), with the percentages written in the cells",
+    caption="Percentage naming each barrier, by size band (weighted), for all municipalities (weighted) "
+    "and for the county authorities (unweighted).",
+)
 
 # %% [markdown]
 # ## Exploratory comparisons (Benjamini–Hochberg)
@@ -160,17 +177,19 @@ _ = ctx.figure(fig, "barrier_heatmap",
 
 # %%
 median_pop = float(frame["population_2021"].median())
-comparisons = item_comparisons(resp, counties, barriers, short, split_column="population_2021", split_at=median_pop,
-                               fdr=fdr)
-_ = ctx.table("comparisons", comparisons,
-              f"Exploratory comparisons of the barriers (Benjamini–Hochberg, false discovery rate {fdr:g})",
-              count_columns=["n 1", "n 2"], cells=br.comparison_cells(comparisons, counties, barriers, short))
+comparisons = item_comparisons(
+    resp, counties, barriers, short, split_column="population_2021", split_at=median_pop, fdr=fdr
+)
+_ = ctx.table(
+    "comparisons",
+    comparisons,
+    f"Exploratory comparisons of the barriers (Benjamini–Hochberg, false discovery rate {fdr:g})",
+    count_columns=["n 1", "n 2"],
+    cells=br.comparison_cells(comparisons, counties, barriers, short),
+)
 found = br.as_numbers(ctx.released("comparisons"), ["barrier", "comparison", "group 1", "group 2", "test", "discovery"])
 found = found[found["discovery"] == "yes"]
-markdown(f"**{len(found)}** of {len(comparisons)} comparisons are discoveries at a false discovery rate of {fdr:g}"
-         + (": " + "; ".join(f"{r['barrier']} ({r['comparison']}: {r['share 1']:.0%} vs {r['share 2']:.0%})"
-                     for _, r in found.iterrows())
-            + "." if len(found) else ".") + " These are exploratory and do not enter any verdict.")
+markdown(bt.discoveries_text(found, len(comparisons), fdr))
 
 
 # %% [markdown]
@@ -183,8 +202,7 @@ markdown(f"**{len(found)}** of {len(comparisons)} comparisons are discoveries at
 # %%
 robust = ranking_robustness(frame, ctx.claim, top, ranked, design, ctx.alpha)
 _ = ctx.table("robustness", robust, "The decision rule under each variant (unadjusted α)", count_columns=["n"])
-markdown(" ".join(disagreement_sentences(robust, label="variant", estimate="smallest difference", alpha=ctx.alpha,
-                                        p_value="largest p")))
+markdown(bt.robustness_text(robust, ctx.alpha))
 
 # %% [markdown]
 # ## Verdict
@@ -196,6 +214,5 @@ evidence = ctx.evidence(
     n=ev["n"],
     rule_inputs=ev["rule_inputs"],
     sensitivity=robust.to_dict(orient="records"),
-    exploratory={"method": f"Benjamini-Hochberg at FDR {fdr:g}", "tests": len(comparisons),
-                 "discoveries": int(len(found))},
+    exploratory=bt.exploratory_summary(len(comparisons), found, fdr),
 )

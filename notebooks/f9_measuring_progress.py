@@ -48,23 +48,26 @@ frame_size = 356
 outside_share = 0.45
 
 # %%
-from vsr_analysis.chapter import start, markdown
-ctx = start(survey=survey, param_set=param_set, results_dir=results_dir, parameters=dict(
-    claim=claim, frame_size=frame_size, outside_share=outside_share))
+from vsr_analysis.chapter import markdown, start
+
+ctx = start(survey=survey, param_set=param_set, results_dir=results_dir)  # stamps every parameter
 claim = ctx.parameters["claim"]
 
 # %%
-import numpy as np
-import matplotlib.pyplot as plt
-import seaborn as sns
-from vsr_analysis.claims.ledger import load_claims_spec
 from vsr_analysis.claims import group_release
-from vsr_analysis.claims.progress_evidence import ITEM, f9_evidence, f9_variants, progress_by_stage, progress_groups, rung_shares
-from vsr_analysis.claims.share_reporting import numeric, sensitivity_table
+from vsr_analysis.claims.ledger import load_claims_spec
+from vsr_analysis.claims.progress_evidence import (
+    ITEM,
+    f9_evidence,
+    f9_variants,
+    progress_by_stage,
+    progress_groups,
+    rung_shares,
+)
+from vsr_analysis.claims.progress_figures import ladder_figure
+from vsr_analysis.claims.share_reporting import sensitivity_table
 from vsr_analysis.claims.spec import share_variance
 from vsr_analysis.data.codebook import load_codebook
-from vsr_analysis.stats.descriptives import interval_errors
-from vsr_analysis.stats.figure_style import legend_below, wrap
 
 spec = load_claims_spec()
 alpha = float(spec["alpha"])
@@ -73,9 +76,11 @@ threshold = float(claim_entry["rule_parameters"]["threshold"])
 codebook = load_codebook()
 stage_labels = codebook.maturity_labels("en")
 resp = ctx.respondents
-markdown(f":::{{admonition}} Claim {claim}: {claim_entry['finding']}\n:class: important\n"
-         f"**Not tested.** {claim_entry['untestable_part'].strip()}\n\n"
-         f"**Hypothesis.** {claim_entry['hypothesis'].strip()}\n\n**Primary test.** {claim_entry['primary_test']}\n:::")
+markdown(
+    f":::{{admonition}} Claim {claim}: {claim_entry['finding']}\n:class: important\n"
+    f"**Not tested.** {claim_entry['untestable_part'].strip()}\n\n"
+    f"**Hypothesis.** {claim_entry['hypothesis'].strip()}\n\n**Primary test.** {claim_entry['primary_test']}\n:::"
+)
 
 # %% [markdown]
 # ## Primary test
@@ -85,15 +90,19 @@ variance = share_variance(claim_entry)  # the interval claims.yml declares the c
 ev = f9_evidence(ctx.data.frame, threshold=threshold, margins=ctx.data.weight_info["margins"], variance=variance)
 t = ev["test"]
 ctx.stop_unless_estimable(int(t["n"] or 0), "an answer on measuring progress", kind="count")
-markdown(f"Raked share of municipalities measuring progress with indicators: **{t['estimate']:.3f}** (95 % CI "
-         f"{t['ci_low']:.3f} to {t['ci_high']:.3f}); one-sided p (share < {threshold:g}) = **{t['p_value']:.3g}**; "
-         f"n = {t['n']} of {frame_size} municipalities. The Nordic VSR 2024's {outside_share:.0%} (outside context) "
-         f"lies {'inside' if t['ci_low'] <= outside_share <= t['ci_high'] else 'outside'} this interval.")
+markdown(
+    f"Raked share of municipalities measuring progress with indicators: **{t['estimate']:.3f}** (95 % CI "
+    f"{t['ci_low']:.3f} to {t['ci_high']:.3f}); one-sided p (share < {threshold:g}) = **{t['p_value']:.3g}**; "
+    f"n = {t['n']} of {frame_size} municipalities. The Nordic VSR 2024's {outside_share:.0%} (outside context) "
+    f"lies {'inside' if t['ci_low'] <= outside_share <= t['ci_high'] else 'outside'} this interval."
+)
 if ctx.synthetic and ctx.data.truth and "f9_measures_progress" in ctx.data.truth:
     tr = ctx.data.truth["f9_measures_progress"]
-    markdown(f"*Simulated data:* under the scenario the true share of the frame is {tr['realised_frame']:.3f} "
-             f"(model expectation {tr['expected_frame']:.3f}); the claim is true in this simulation when it is "
-             f"below {threshold:g}.")
+    markdown(
+        f"*Simulated data:* under the scenario the true share of the frame is {tr['realised_frame']:.3f} "
+        f"(model expectation {tr['expected_frame']:.3f}); the claim is true in this simulation when it is "
+        f"below {threshold:g}."
+    )
 
 # %% [markdown]
 # ## Where measuring progress sits on the ladder
@@ -108,49 +117,41 @@ if ctx.synthetic and ctx.data.truth and "f9_measures_progress" in ctx.data.truth
 labels = {i: codebook.item(i).label["en"] for i in codebook.items_in_group("components")}
 rungs = rung_shares(resp, population_size=frame_size, labels=labels)
 rung_counts = ["municipalities answering", "municipalities with it"]
-ctx.table("rungs", rungs, "How common is each rung of the ladder? (raked shares, 95 % Wilson CI)", count_columns=rung_counts,
-          cells=group_release.item_share_cells(rungs, resp, answering=rung_counts[0], with_it=rung_counts[1]))
+ctx.table(
+    "rungs",
+    rungs,
+    "How common is each rung of the ladder? (raked shares, 95 % Wilson CI)",
+    count_columns=rung_counts,
+    cells=group_release.item_share_cells(rungs, resp, answering=rung_counts[0], with_it=rung_counts[1]),
+)
 by_stage = progress_by_stage(resp, sampling_fraction=len(resp) / frame_size, stage_labels=stage_labels)
 stage_counts = ["municipalities", "measuring"]
-ctx.table("measuring_by_stage", by_stage, "Share measuring progress at each maturity stage (weighted, 95 % Wilson CI)",
-          count_columns=stage_counts, cells=group_release.binary_share_cells(
-              by_stage, "stage", progress_groups(resp), ITEM, [1], [0, 1], yes="measuring"))
+ctx.table(
+    "measuring_by_stage",
+    by_stage,
+    "Share measuring progress at each maturity stage (weighted, 95 % Wilson CI)",
+    count_columns=stage_counts,
+    cells=group_release.binary_share_cells(
+        by_stage, "stage", progress_groups(resp), ITEM, [1], [0, 1], yes="measuring"
+    ),
+)
 rank = int(rungs.loc[rungs["item"] == ITEM, "rank (1 = most common)"].iloc[0])
-markdown(f"Measuring progress is rung **{rank} of {len(rungs)}** by how common it is (1 = the most common); the "
-         f"ladder puts it last (rung {len(rungs)}).")
+markdown(
+    f"Measuring progress is rung **{rank} of {len(rungs)}** by how common it is (1 = the most common); the "
+    f"ladder puts it last (rung {len(rungs)})."
+)
 
 # %%
-colors = sns.color_palette("colorblind")
 shown_r, shown_s = ctx.released("rungs"), ctx.released("measuring_by_stage")  # the figure shows what was released
-fig, axes = plt.subplots(2, 1, figsize=(5.4, 10), height_ratios=[len(shown_r) + 1, len(shown_s) + 1])
-ys = np.arange(len(shown_r))[::-1]
-est = numeric(shown_r["share (weighted)"])
-axes[0].barh(ys, 100 * est, color=[colors[1] if i == ITEM else colors[0] for i in shown_r["item"]])
-axes[0].errorbar(100 * est, ys, xerr=interval_errors(est, numeric(shown_r["ci_low"]), numeric(shown_r["ci_high"]), 100),
-                 fmt="none", ecolor="black", capsize=3, lw=1)
-axes[0].set_yticks(ys)
-axes[0].set_yticklabels([wrap(f"{r} (stage {s})", 22) for r, s in zip(shown_r["rung"], shown_r["stage that implies it"])])
-axes[0].set_xlabel("Share of municipalities (%, raked)")
-axes[0].set_title("The rungs of the ladder")
-xs = np.arange(len(shown_s))[::-1]
-est_s = numeric(shown_s["share"])
-axes[1].errorbar(100 * est_s, xs, xerr=interval_errors(est_s, numeric(shown_s["ci_low"]), numeric(shown_s["ci_high"]), 100),
-                 fmt="o", color=colors[0], capsize=3)
-axes[1].set_yticks(xs)
-axes[1].set_yticklabels([wrap(f"{s} {n}", 22) for s, n in zip(shown_s["stage"], shown_s["stage name"])])
-axes[1].set_ylabel("Maturity stage")
-axes[1].set_xlabel("Measuring progress (%, weighted)")
-axes[1].set_xlim(0, 100)
-axes[1].set_title("Measuring progress by stage")
-for ax in axes:
-    ax.axvline(100 * outside_share, color=colors[3], ls=":", lw=1.2, label=f"Nordic VSR 2024: {outside_share:.0%} (context)")
-    ax.axvline(100 * threshold, color=colors[2], ls="--", lw=1.2, label=f"level in the claim ({threshold:.0%})")
-fig.tight_layout()
-legend_below(axes[1])
-ctx.figure(fig, "ladder", alt="Top: horizontal bars of the raked share of municipalities holding each rung of the maturity ladder, measuring progress highlighted; bottom: the share measuring progress at each maturity stage with 95 % intervals; dashed and dotted reference lines at the claim's level and at the Nordic 2024 figure",
-           caption="Top: how common each rung is (measuring progress highlighted). Bottom: the share measuring "
-                   "progress at each self-classified stage. Dashed: the claim's level; dotted: the Nordic VSR 2024 "
-                   "figure, outside context only. Cells hidden by the disclosure rule are left out.")
+fig = ladder_figure(shown_r, shown_s, item=ITEM, threshold=threshold, outside_share=outside_share)
+ctx.figure(
+    fig,
+    "ladder",
+    alt="Top: horizontal bars of the raked share of municipalities holding each rung of the maturity ladder, measuring progress highlighted; bottom: the share measuring progress at each maturity stage with 95 % intervals; dashed and dotted reference lines at the claim's level and at the Nordic 2024 figure",
+    caption="Top: how common each rung is (measuring progress highlighted). Bottom: the share measuring "
+    "progress at each self-classified stage. Dashed: the claim's level; dotted: the Nordic VSR 2024 "
+    "figure, outside context only. Cells hidden by the disclosure rule are left out.",
+)
 
 # %% [markdown]
 # ## Robustness
@@ -171,6 +172,13 @@ ctx.table("robustness", robust, "The decision rule under each variant (unadjuste
 # on F9 as the report states it: neither the sector's contribution nor whether a good benchmark exists is tested.
 
 # %%
-evidence = ctx.evidence(claim=claim, primary=ev["primary"], n=ev["n"], rule_inputs=ev["rule_inputs"],
-                        sensitivity=robust.to_dict(orient="records"), untested="the sector contributes substantially; whether a good benchmark exists (only the proxy is tested)",
-                        ladder_rank=rank, outside_context={"nordic_vsr_2024_measuring": outside_share})
+evidence = ctx.evidence(
+    claim=claim,
+    primary=ev["primary"],
+    n=ev["n"],
+    rule_inputs=ev["rule_inputs"],
+    sensitivity=robust.to_dict(orient="records"),
+    untested="the sector contributes substantially; whether a good benchmark exists (only the proxy is tested)",
+    ladder_rank=rank,
+    outside_context={"nordic_vsr_2024_measuring": outside_share},
+)

@@ -33,15 +33,16 @@ n_points = 40
 seed = 7
 
 # %%
+import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-import matplotlib.pyplot as plt
 import seaborn as sns
-from vsr_analysis.stats.nca import nca, bottleneck, effect_size_label
-from vsr_analysis.chapter import markdown, output_folder, save_figure
-from vsr_analysis.stats.figure_style import set_style
-from vsr_analysis.claims.evidence import write_table
+
 from vsr_analysis.build.table_display import display_frame
+from vsr_analysis.chapter import markdown, output_folder, save_figure
+from vsr_analysis.claims.evidence import write_table
+from vsr_analysis.stats.figure_style import set_style
+from vsr_analysis.stats.nca import bottleneck, effect_size_label, nca
 
 out = output_folder(param_set, results_dir)  # results_dir from `vsr run`; by hand: scratch/<param_set>/
 rng = np.random.default_rng(seed)
@@ -68,27 +69,51 @@ ax.set_xlabel("Condition X (illustrative units)")
 ax.set_ylabel("Outcome Y (illustrative stage)")
 ax.set_title("An empty upper-left corner:\nX is necessary for high Y")
 ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=2, frameon=False)  # below the data
-save_figure(fig, out, "nca_explained", link=f"../../results/{param_set}/nca_explained.svg",
-            alt="Illustrative scatter plot with the scope rectangle, the shaded ceiling zone, the CE-FDH step "
-                "ceiling, the CR-FDH line and the circled peers",
-            caption="An illustration on made-up data. Every point lies on or below the CE-FDH step; the shaded "
-                    "zone above it is empty.")
+save_figure(
+    fig,
+    out,
+    "nca_explained",
+    link=f"../../results/{param_set}/nca_explained.svg",
+    alt="Illustrative scatter plot with the scope rectangle, the shaded ceiling zone, the CE-FDH step "
+    "ceiling, the CR-FDH line and the circled peers",
+    caption="An illustration on made-up data. Every point lies on or below the CE-FDH step; the shaded "
+    "zone above it is empty.",
+)
 
 # %%
-table = pd.DataFrame([
-    {"ceiling": "CE-FDH", "ceiling zone": ce.ceiling_zone, "scope": ce.scope_area, "d": ce.effect_size,
-     "size": effect_size_label(ce.effect_size), "permutation p": ce.p_value, "accuracy": ce.accuracy},
-    {"ceiling": "CR-FDH", "ceiling zone": cr.ceiling_zone, "scope": cr.scope_area, "d": cr.effect_size,
-     "size": effect_size_label(cr.effect_size), "permutation p": cr.p_value, "accuracy": cr.accuracy},
-])
+table = pd.DataFrame(
+    [
+        {
+            "ceiling": "CE-FDH",
+            "ceiling zone": ce.ceiling_zone,
+            "scope": ce.scope_area,
+            "d": ce.effect_size,
+            "size": effect_size_label(ce.effect_size),
+            "permutation p": ce.p_value,
+            "accuracy": ce.accuracy,
+        },
+        {
+            "ceiling": "CR-FDH",
+            "ceiling zone": cr.ceiling_zone,
+            "scope": cr.scope_area,
+            "d": cr.effect_size,
+            "size": effect_size_label(cr.effect_size),
+            "permutation p": cr.p_value,
+            "accuracy": cr.accuracy,
+        },
+    ]
+)
 # the download says what the rows come from, as every result table of the book does
 label = "SIMULATED (made-up illustration data of this page; not survey data)"
 write_table(out, "nca_explained", table.assign(data=label)[["data", *table.columns]])
 from IPython.display import HTML, display
+
 display(HTML(display_frame(table).to_html(index=False, border=0)))
-markdown(f"Here the CE-FDH ceiling zone covers **{ce.effect_size:.0%}** of the scope ({effect_size_label(ce.effect_size)} "
-         f"by Dul's benchmarks), and shuffling Y against X 2,000 times produced an effect that large in a share "
-         f"p = {ce.p_value:.4f} of the shuffles ({{cite}}`dul2020`).")
+markdown(
+    f"Here the CE-FDH ceiling zone covers **{ce.effect_size:.0%}** of the scope ({effect_size_label(ce.effect_size)} "
+    f"by Dul's benchmarks), and shuffling Y against X 2,000 times produced an effect that large in a share "
+    f"p = {ce.p_value:.4f} of the shuffles ({{cite}}`dul2020`)."
+)
 
 # %% [markdown]
 # ## Reading the bottleneck table

@@ -45,16 +45,28 @@
 survey = "synthetic:vsr-narrative:2021"
 param_set = "operating-characteristics"
 results_dir = None
-scenarios = ["vsr-narrative", "null", "size-ceiling", "low-uptake", "few-capacity-barriers", "unequal-response",
-             "size-dependent-missingness", "state-coherent", "measured-progress", "mature-answer-more",
-             "mature-answer-less", "size-ceiling-borderline", "county-coherence-low"]
+scenarios = [
+    "vsr-narrative",
+    "null",
+    "size-ceiling",
+    "low-uptake",
+    "few-capacity-barriers",
+    "unequal-response",
+    "size-dependent-missingness",
+    "state-coherent",
+    "measured-progress",
+    "mature-answer-more",
+    "mature-answer-less",
+    "size-ceiling-borderline",
+    "county-coherence-low",
+]
 seeds = 5
 permutations = 1000
 full_run = "data/operating-characteristics"
 
 # %%
-from vsr_analysis.chapter import markdown, output_folder, save_figure
 from vsr_analysis.build import oc_summary
+from vsr_analysis.chapter import markdown, output_folder, save_figure
 from vsr_analysis.simulate import operating, report
 
 out_dir = output_folder(param_set, results_dir)
@@ -84,7 +96,9 @@ oc_summary.show(oc)
 # %%
 scenario_table = report.scenario_table(oc)
 report.write_labelled(out_dir, "scenarios", scenario_table)
-report.show_table(scenario_table, "The scenarios of this run and the claims each makes false (the others it makes true)")
+report.show_table(
+    scenario_table, "The scenarios of this run and the claims each makes false (the others it makes true)"
+)
 
 # %% [markdown]
 # ## The share of each verdict, by claim and scenario

@@ -68,7 +68,8 @@ reps = 40
 seed = 2021
 
 # %%
-from vsr_analysis.chapter import start, markdown
+from vsr_analysis.chapter import markdown, start
+
 ctx = start(survey=survey, param_set=param_set, results_dir=results_dir, parameters=dict(reps=reps, seed=seed))
 
 # %%
@@ -83,14 +84,27 @@ markdown(source)
 # ## The minimum detectable effect of each rule
 
 # %%
-ctx.table("mde", power_page.releasable(mde, ctx.data.confidential), "Minimum detectable effects (machine-readable)",
-          show=False)
-_ = ctx.table("mde_summary", power_page.mde_display(mde), "Smallest effect each rule detects with 80 % "
-              "power at this survey's design, at α and at Holm's most stringent level (± Monte Carlo SE); last "
-              "column: how often the rule says supported when the claim is exactly false (SIMULATED)", numbered=True)
-markdown(f"{ctx.ref('mde_summary', 'table')} in words:\n\n"
-         + "\n".join(f"- **{r['claim']}**: {power_page.mde_phrase(r)}."
-                     for r in power_page.releasable(mde, ctx.data.confidential).to_dict("records")))
+ctx.table(
+    "mde",
+    power_page.releasable(mde, ctx.data.confidential),
+    "Minimum detectable effects (machine-readable)",
+    show=False,
+)
+_ = ctx.table(
+    "mde_summary",
+    power_page.mde_display(mde),
+    "Smallest effect each rule detects with 80 % "
+    "power at this survey's design, at α and at Holm's most stringent level (± Monte Carlo SE); last "
+    "column: how often the rule says supported when the claim is exactly false (SIMULATED)",
+    numbered=True,
+)
+markdown(
+    f"{ctx.ref('mde_summary', 'table')} in words:\n\n"
+    + "\n".join(
+        f"- **{r['claim']}**: {power_page.mde_phrase(r)}."
+        for r in power_page.releasable(mde, ctx.data.confidential).to_dict("records")
+    )
+)
 
 # %% [markdown]
 # ### Do the rules hold their level?
@@ -104,12 +118,15 @@ markdown(f"{ctx.ref('mde_summary', 'table')} in words:\n\n"
 # ## Power curves
 
 # %%
-_ = ctx.figure(power_page.curves_figure(curves, mde), "power_curves",
-               alt="Stacked panels of power curves, one per kind of effect: the probability that each claim's rule "
-                   "says supported against the size of the effect, solid at alpha and dashed at Holm's most "
-                   "stringent level, with a dotted line at power 0.8",
-               caption="Probability that each rule says 'supported' on this survey's design (SIMULATED "
-                       "outcomes); solid: α; dashed: Holm's most stringent level (not for a rule outside the Holm "
-                       "family); dotted: power 0.8. Share claims are drawn against the distance of the true share "
-                       "from the rule's level.")
+_ = ctx.figure(
+    power_page.curves_figure(curves, mde),
+    "power_curves",
+    alt="Stacked panels of power curves, one per kind of effect: the probability that each claim's rule "
+    "says supported against the size of the effect, solid at alpha and dashed at Holm's most "
+    "stringent level, with a dotted line at power 0.8",
+    caption="Probability that each rule says 'supported' on this survey's design (SIMULATED "
+    "outcomes); solid: α; dashed: Holm's most stringent level (not for a rule outside the Holm "
+    "family); dotted: power 0.8. Share claims are drawn against the distance of the true share "
+    "from the rule's level.",
+)
 markdown(f"{ctx.ref('power_curves')} draws the curves the minimum detectable effects are read from.")

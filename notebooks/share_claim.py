@@ -60,19 +60,18 @@ guttman_check = False
 frame_size = 356
 
 # %%
-from vsr_analysis.chapter import start, markdown
-ctx = start(survey=survey, param_set=param_set, results_dir=results_dir, parameters=dict(
-    claim=claim, item=item, min_stage=min_stage, subset_item=subset_item, alt_min_stage=alt_min_stage,
-    guttman_check=guttman_check, frame_size=frame_size))
+from vsr_analysis.chapter import markdown, start
+
+ctx = start(survey=survey, param_set=param_set, results_dir=results_dir)  # stamps every parameter
 claim = ctx.parameters["claim"]
 
 # %%
-import pandas as pd
+from vsr_analysis.claims import sensitivity_text, share_figures
+from vsr_analysis.claims import share_chapter as sc
+from vsr_analysis.claims import share_evidence as se
 from vsr_analysis.claims.ledger import load_claims_spec
-from vsr_analysis.claims import sensitivity_text, share_evidence as se, share_figures
-from vsr_analysis.claims.share_reporting import as_numbers
 from vsr_analysis.claims.robustness_text import disagreement_sentences
-from vsr_analysis.claims.share_text import design_effect_text
+from vsr_analysis.claims.share_reporting import as_numbers
 from vsr_analysis.data.codebook import load_codebook
 
 spec = load_claims_spec()
@@ -80,36 +79,33 @@ alpha = float(spec["alpha"])
 claim_entry = next(c for c in spec["claims"] if c["id"] == claim)
 threshold = float(claim_entry["rule_parameters"]["threshold"])
 codebook = load_codebook()
-markdown(
-    f":::{{admonition}} Claim {claim}: {claim_entry['finding']}\n:class: important\n"
-    f"**Source.** {claim_entry['source']}\n\n"
-    f"**Hypothesis.** {claim_entry['hypothesis'].strip()}\n\n"
-    f"**Primary test.** {claim_entry['primary_test']}\n\n"
-    f"**Decision rule.** `{claim_entry['rule']}` with level {threshold:g}, α = {alpha:g} (Holm-adjusted in the ledger).\n:::"
-)
+markdown(sc.claim_box(claim, claim_entry, threshold, alpha))
 frame, resp = ctx.frame, ctx.respondents
 propensity = se.frame_propensity(frame)
-analysis = se.share_claim_analysis(frame, claim_entry, alpha, item=item, min_stage=min_stage, subset_item=subset_item,
-                                   alt_min_stage=alt_min_stage, margins=ctx.data.weight_info["margins"],
-                                   propensity=propensity)
+analysis = se.share_claim_analysis(
+    frame,
+    claim_entry,
+    alpha,
+    item=item,
+    min_stage=min_stage,
+    subset_item=subset_item,
+    alt_min_stage=alt_min_stage,
+    margins=ctx.data.weight_info["margins"],
+    propensity=propensity,
+)
 primary = analysis.primary
-outcome_label = f"at stage ≥ {min_stage}" if min_stage is not None else item_label
-domain_text = f"among the municipalities where {subset_label}" if subset_item else "among all municipalities"
-markdown(f"The outcome is **{outcome_label}**, {domain_text}. {len(resp)} of {len(frame)} municipalities "
-         f"responded; **{primary['n']}** are in the analysis.")
+outcome_label, domain_text = sc.outcome_words(item_label, min_stage, subset_item, subset_label)
+markdown(
+    f"The outcome is **{outcome_label}**, {domain_text}. {len(resp)} of {len(frame)} municipalities "
+    f"responded; **{primary['n']}** are in the analysis."
+)
 ctx.stop_unless_estimable(int(primary["n"] or 0), f"an answer for the outcome {domain_text}", kind="count")
 
 # %% [markdown]
 # ## Primary test
 
 # %%
-if primary["estimate"] is None:
-    markdown(f"**No estimate.** {primary['note'].capitalize()}. The decision rule reads this as *inconclusive*.")
-else:
-    markdown(f"Weighted share {outcome_label} {domain_text}: **{primary['estimate']:.3f}** (95 % CI "
-             f"{primary['ci_low']:.3f} to {primary['ci_high']:.3f}); one-sided p (share > {threshold:g}) = "
-             f"**{primary['p_value']:.3g}**; n = {primary['n']}, {design_effect_text(primary['n'], primary['n_eff'])}; "
-             f"{se.interval_words(claim_entry)}; response probabilities: {propensity.method}.")
+markdown(sc.primary_text(primary, outcome_label, domain_text, threshold, claim_entry, propensity.method))
 markdown("\n\n".join([f"*{note}*" for note in analysis.notes] + [sensitivity_text.assumption_light_text(analysis.mar)]))
 
 # %% [markdown]
@@ -122,21 +118,31 @@ markdown("\n\n".join([f"*{note}*" for note in analysis.notes] + [sensitivity_tex
 
 # %%
 tables, group_notes = se.shares_by_groups(analysis.domain, frame, whole_frame=not subset_item)
-group_cells = se.group_cells(tables, analysis.domain, item, min_stage, sorted(codebook.item("maturity_stage").valid_codes))
+group_cells = se.group_cells(
+    tables, analysis.domain, item, min_stage, sorted(codebook.item("maturity_stage").valid_codes)
+)
 for label, tab in tables.items():
-    _ = ctx.table(f"by_{label.replace(' ', '_')}", tab,
-                  f"Share {outcome_label} by {label} ({domain_text}; weighted, 95 % Wilson CI)",
-                  count_columns=["municipalities", "of them yes"], cells=group_cells[label])
+    ctx.table(
+        f"by_{label.replace(' ', '_')}",
+        tab,
+        f"Share {outcome_label} by {label} ({domain_text}; weighted, 95 % Wilson CI)",
+        count_columns=["municipalities", "of them yes"],
+        cells=group_cells[label],
+    )
 for note in group_notes:
     markdown(f"*{note}*")
 markdown(f"{ctx.ref('shares_by_group')} draws these shares against the level in the claim.")
 released = {label: as_numbers(ctx.released(f"by_{label.replace(' ', '_')}"), [label]) for label in tables}
-fig = share_figures.shares_by_group_figure(released, threshold, f"{claim}: share {outcome_label}, {domain_text}",
-                                           f"Share {outcome_label} (%, weighted)")  # drawn from the released tables
-_ = ctx.figure(fig, "shares_by_group",
-               alt=f"Two stacked panels of point estimates with 95 % intervals: the weighted share {outcome_label} by size band and by centrality class, with the claim's level as a dashed line",
-               caption=f"Weighted share {outcome_label} {domain_text}, by size band and by SSB centrality class "
-                       "(1 = most central), with 95 % Wilson intervals; the dashed line is the level in the claim.")
+fig = share_figures.shares_by_group_figure(
+    released, threshold, f"{claim}: share {outcome_label}, {domain_text}", f"Share {outcome_label} (%, weighted)"
+)  # drawn from the released tables
+_ = ctx.figure(
+    fig,
+    "shares_by_group",
+    alt=f"Two stacked panels of point estimates with 95 % intervals: the weighted share {outcome_label} by size band and by centrality class, with the claim's level as a dashed line",
+    caption=f"Weighted share {outcome_label} {domain_text}, by size band and by SSB centrality class "
+    "(1 = most central), with 95 % Wilson intervals; the dashed line is the level in the claim.",
+)
 
 # %% [markdown]
 # ## Is the ladder cumulative? (Guttman-like check)
@@ -155,30 +161,30 @@ elif len(resp) == 0 or resp["weight"].sum() == 0:
     markdown("No responding municipality: the ladder cannot be checked.")
 else:
     ladder = se.ladder_tables(resp, codebook)
-    _ = ctx.table("guttman", ladder["guttman"], "Guttman scalogram statistics of the five component items",
-                  count_columns=["n"])
-    _ = ctx.table("rung_order", ladder["rung_order"],
-                  "Is each rung reached through the one below? Share of municipalities with a rung that also have the previous one",
-                  count_columns=["municipalities with the higher rung"])
-    _ = ctx.table("ladder_consistency", ladder["consistency"],
-                  "Do the component items match the self-classified stage? (weighted shares)",
-                  count_columns=["municipalities"])
+    for key, (name, caption, counts) in sc.LADDER_TABLES.items():
+        ctx.table(name, ladder[key], caption, count_columns=counts)
     guttman_summary = ladder["summary"]
-    lad = guttman_summary["ladder_order"]
-    markdown(f"Reproducibility in the ladder's order: **CR = {lad['reproducibility']:.3f}** (scalability "
-             f"CS = {lad['scalability']:.2f}); {guttman_summary['consistent_share']:.1%} of the municipalities "
-             "hold exactly the items their stage implies.")
+    markdown(sc.guttman_text(guttman_summary))
     by_stage = share_figures.management_by_stage_table(resp, codebook.maturity_labels("en"))
     if by_stage is not None:
-        _ = ctx.table("management_by_stage", by_stage, "Maturity stages of the municipalities with the SDGs in their "
-                      "management system (weighted shares, 95 % Wilson CI)", count_columns=["municipalities"],
-                      cells=share_figures.management_by_stage_cells(by_stage, resp), label_columns=["stage", "stage name"])
+        ctx.table(
+            "management_by_stage",
+            by_stage,
+            "Maturity stages of the municipalities with the SDGs in their "
+            "management system (weighted shares, 95 % Wilson CI)",
+            count_columns=["municipalities"],
+            cells=share_figures.management_by_stage_cells(by_stage, resp),
+            label_columns=["stage", "stage name"],
+        )
         fig = share_figures.management_by_stage_figure(ctx.released("management_by_stage"))  # what was released
         markdown(f"{ctx.ref('management_by_stage')} shows the stages these municipalities place themselves at.")
-        _ = ctx.figure(fig, "management_by_stage",
-                       alt="Horizontal bar chart of the weighted distribution over maturity stages of the municipalities that report the SDGs built into their management system",
-                       caption="Where the municipalities with the SDGs in their management system place themselves "
-                               "on the ladder (weighted shares, 95 % Wilson intervals).")
+        ctx.figure(
+            fig,
+            "management_by_stage",
+            alt="Horizontal bar chart of the weighted distribution over maturity stages of the municipalities that report the SDGs built into their management system",
+            caption="Where the municipalities with the SDGs in their management system place themselves "
+            "on the ladder (weighted shares, 95 % Wilson intervals).",
+        )
 
 # %% [markdown]
 # ## Robustness
@@ -193,8 +199,7 @@ else:
 # item. Each row shows the decision the rule would give (unadjusted α).
 
 # %%
-_ = ctx.table("robustness", analysis.robustness, "The decision rule under each variant (unadjusted α)",
-              count_columns=["n"])
+ctx.table("robustness", analysis.robustness, "The decision rule under each variant (unadjusted α)", count_columns=["n"])
 markdown(" ".join(disagreement_sentences(analysis.robustness, label="variant", estimate="share", alpha=alpha)))
 
 # %% [markdown]
@@ -222,10 +227,7 @@ markdown(sensitivity_text.show_tipping_point(tipping, outcome_label, ctx.table))
 # %%
 evidence = ctx.evidence(
     claim=claim,
-    primary={"method": f"one-sided test that the raked share {outcome_label} {domain_text} exceeds {threshold:g} "
-                       f"({se.interval_words(claim_entry)}; Wilson interval at the design-effective n)",
-             "estimate": primary["estimate"], "ci_low": primary["ci_low"], "ci_high": primary["ci_high"],
-             "p_value": primary["p_value"]},
+    primary=sc.primary_record(primary, outcome_label, domain_text, threshold, claim_entry),
     n=primary["n"],
     rule_inputs={},
     sensitivity=analysis.robustness.to_dict(orient="records"),

@@ -35,35 +35,32 @@ param_set = "synthetic-replica"
 results_dir = None
 
 # %%
+from vsr_analysis.chapter import markdown, start
 from vsr_analysis.synth import replica as synth
-from vsr_analysis.chapter import start, markdown
 
 # This page always describes a synthetic replica. On a run with a real survey file it shows the default
 # scenario instead, and never reads the real file.
 spec = survey if str(survey).startswith("synthetic:") else "synthetic:vsr-narrative:2021"
 scenario, seed = synth.parse_spec(spec)
-path = synth.ensure(scenario, seed)        # generated if missing (same scenario + seed -> same bytes)
+path = synth.ensure(scenario, seed)  # generated if missing (same scenario + seed -> same bytes)
 truth = synth.read_truth(path)
 sc = synth.load_scenario(scenario)
 ctx = start(survey=spec, param_set=param_set, results_dir=results_dir, parameters=dict(scenario=scenario, seed=seed))
 if spec != survey:
-    markdown("This run analyses a survey file; this page nevertheless describes the **default synthetic "
-             f"replica** (`{spec}`), not that file.")
+    markdown(
+        "This run analyses a survey file; this page nevertheless describes the **default synthetic "
+        f"replica** (`{spec}`), not that file."
+    )
 
 # %%
-import pandas as pd
-import matplotlib.pyplot as plt
-import seaborn as sns
+
+from vsr_analysis.claims import replica_report as rr
 from vsr_analysis.data.codebook import load_codebook
-from vsr_analysis.stats.ordinal_model import fit_ordinal
-from vsr_analysis.stats.figure_style import legend_below
 from vsr_analysis.data.survey_file import load_survey
+from vsr_analysis.stats.ordinal_model import fit_ordinal
 
 rm = truth["response_model"]
-markdown(f"**Scenario `{scenario}`, seed {seed}: {sc['title']}.** {' '.join(sc['summary'].split())}\n\n"
-         f"The file has {rm['n_respondents']} responding municipalities of {rm['n_frame']} "
-         f"(response rate {rm['realised_rate']:.1%}; the model's expected rate is {rm['expected_rate']:.0%}) "
-         f"and {rm['n_county_respondents']} county authorities.")
+markdown(rr.scenario_text(scenario, seed, sc, rm))
 
 # %% [markdown]
 # ## How the replica is generated
@@ -92,15 +89,10 @@ markdown(f"**Scenario `{scenario}`, seed {seed}: {sc['title']}.** {' '.join(sc['
 # The true parameters of every generated file are written beside it (`<file>.truth.json`).
 
 # %%
-rows = []
-for name in synth.available_scenarios():
-    s = synth.load_scenario(name)
-    coefs = ", ".join(f"{k} {v['value']:g}" for k, v in s["maturity"]["coefficients"].items())
-    ceiling = s["maturity"]["ceiling"]["value"]
-    rows.append({"scenario": name, "story": s["title"], "coefficients of the maturity model": coefs,
-                 "ceiling": synth.fmt_value(ceiling) if ceiling else "none",
-                 "shown here": "yes" if name == scenario else ""})
-ctx.table("scenarios", pd.DataFrame(rows), "The three scenarios (data/scenarios/*.yml)");
+scenarios = {name: synth.load_scenario(name) for name in synth.available_scenarios()}
+ctx.table(
+    "scenarios", rr.scenarios_table(scenarios, scenario, synth.fmt_value), "The three scenarios (data/scenarios/*.yml)"
+)
 
 # %% [markdown]
 # ## Every assumption, with its reason
@@ -113,7 +105,7 @@ ctx.table("scenarios", pd.DataFrame(rows), "The three scenarios (data/scenarios/
 # %%
 assumptions = synth.assumptions_table(sc)
 ctx.table("assumptions", assumptions, f"Assumptions of scenario {scenario} (data/scenarios/{scenario}.yml)")
-ctx.table("sources", synth.sources_table(sc), "Sources cited by the scenario");
+ctx.table("sources", synth.sources_table(sc), "Sources cited by the scenario")
 
 # %% [markdown]
 # ## Generated marginals against the published facts
@@ -126,37 +118,26 @@ ctx.table("sources", synth.sources_table(sc), "Sources cited by the scenario");
 # (*z* · √(*p*(1 − *p*)/*n*), Bonferroni-adjusted over the targets) used by the tests.
 
 # %%
-rows = load_survey(path).data       # the validated file: responding municipalities and county authorities
+rows = load_survey(path).data  # the validated file: responding municipalities and county authorities
 targets = synth.targets_table(sc, rows, truth)
-shown = targets[["target", "statistic", "low", "high", "expected", "realised", "n", "margin", "within", "reason",
-                 "sources"]].rename(columns={"low": "target low / min", "high": "target high / max"})
-ctx.table("targets", shown, "Scenario targets, the model's expected values and this file's realised values "
-          "(responding municipalities)");
+ctx.table(
+    "targets",
+    rr.targets_shown(targets),
+    "Scenario targets, the model's expected values and this file's realised values (responding municipalities)",
+)
 
 # %%
 stats_ = synth.marginal_statistics(rows)
 ks_self = int((ctx.respondents["network_ks"] == 1).sum())
-facts = pd.DataFrame([
-    {"published fact": "Deloitte 2018: SDGs seen as important", "value": "84 %", "source": "deloitte2018",
-     "synthetic counterpart": "started (stage ≥ 1)", "synthetic value": f"{stats_['stage_ge1'][0]:.0%}"},
-    {"published fact": "Deloitte 2018: SDGs referred to or integrated in plans", "value": "about 25 %",
-     "source": "deloitte2018", "synthetic counterpart": "SDGs in the master plan (item)",
-     "synthetic value": f"{stats_['sdg_in_master_plan'][0]:.0%}"},
-    {"published fact": "Nordic VSR 2024: active work with the SDGs", "value": "over 95 %",
-     "source": "nordic_vsr2024", "synthetic counterpart": "started (stage ≥ 1)",
-     "synthetic value": f"{stats_['stage_ge1'][0]:.0%}"},
-    {"published fact": "Nordic VSR 2024: measure progress", "value": "45 %", "source": "nordic_vsr2024",
-     "synthetic counterpart": "measures progress (item)",
-     "synthetic value": f"{stats_['measures_progress'][0]:.0%}"},
-    {"published fact": "Vestland 2021 mapping: response rate", "value": "30 of 43 (70 %)", "source": "vestland2021",
-     "synthetic counterpart": "response rate", "synthetic value": f"{rm['realised_rate']:.0%}"},
-    {"published fact": "KS sustainability network: member municipalities", "value": "12",
-     "source": "ks_network2020", "synthetic counterpart": "respondents reporting the KS network",
-     "synthetic value": str(ks_self)},
-])
-ctx.table("published-facts", facts, "Published facts (2018, 2021, 2024) and the replica's 2021 values")
-markdown("The replica's 2021 shares lie between the 2018 and 2024 figures by construction: that is what the "
-         "targets assume, not something the replica shows.")
+ctx.table(
+    "published-facts",
+    rr.published_facts(stats_, rm, ks_self),
+    "Published facts (2018, 2021, 2024) and the replica's 2021 values",
+)
+markdown(
+    "The replica's 2021 shares lie between the 2018 and 2024 figures by construction: that is what the "
+    "targets assume, not something the replica shows."
+)
 
 # %% [markdown]
 # ## Truth next to estimates
@@ -167,19 +148,21 @@ markdown("The replica's 2021 shares lie between the 2018 and 2024 figures by con
 # the intervals cover the truth at close to the nominal 95 % (`benchmarks/bench_recovery.py`).
 
 # %%
-LABELS = {"log_population": "ln population 2021", "centrality": "centrality index / 100", "merged_2017_2020":
-          "merged 2017–2020", "network_member": "member of an SDG network", "political_anchoring": "political anchoring (1–5)"}
 resp = ctx.respondents.dropna(subset=["maturity_stage", *synth.COVARIATES])
 fit = fit_ordinal(resp, "maturity_stage", list(synth.COVARIATES))
-tve = synth.truth_vs_estimates(fit, truth).assign(term=lambda t: t["term"].map(LABELS))
+tve = synth.truth_vs_estimates(fit, truth).assign(term=lambda t: t["term"].map(rr.COVARIATE_LABELS))
 ctx.table("truth-vs-estimates", tve, f"True coefficients and estimates from this file (n = {fit.n})")
-thr = pd.DataFrame({"threshold": list(truth["thresholds"]), "truth": list(truth["thresholds"].values()),
-                    "estimate": fit.thresholds.to_numpy()[: len(truth["thresholds"])]})
-ctx.table("truth-vs-estimates-thresholds", thr, "True and estimated thresholds ζ (P(Y ≤ k) = F(ζ_k − x′β))")
-markdown("The primary model of {doc}`f3-who-came-furthest` leaves political anchoring out and is raked to the "
-         "frame; its coefficients are close to, but not the same quantity as, the structural truth above "
-         "(anchoring is correlated with size and networks, and logit coefficients change when a predictor is "
-         "left out).")
+ctx.table(
+    "truth-vs-estimates-thresholds",
+    rr.thresholds_table(truth, fit),
+    "True and estimated thresholds ζ (P(Y ≤ k) = F(ζ_k − x′β))",
+)
+markdown(
+    "The primary model of {doc}`f3-who-came-furthest` leaves political anchoring out and is raked to the "
+    "frame; its coefficients are close to, but not the same quantity as, the structural truth above "
+    "(anchoring is correlated with size and networks, and logit coefficients change when a predictor is "
+    "left out)."
+)
 
 # %% [markdown]
 # ## Who reaches the top
@@ -190,49 +173,25 @@ markdown("The primary model of {doc}`f3-who-came-furthest` leaves political anch
 # {numref}`Figure %s <fig-synthetic-replica-stage-by-size-band>` shows the simulated stages in each size band.
 
 # %%
-names = ctx.frame.set_index("knr")
-small = truth["small_at_stage_ge4"]
-peripheral = set(truth["small_peripheral_at_stage_ge4"]["knr"])
-top = pd.DataFrame([{"knr": k, "municipality": names.at[k, "name"], "population 2021": int(names.at[k, "population_2021"]),
-                     "centrality class": int(names.at[k, "centrality_class"]),
-                     "simulated stage": int(names.at[k, "maturity_stage"]), "peripheral (class 5–6)": "yes" if k in peripheral else ""}
-                    for k in small["knr"]])
-markdown(f"Median population of the frame: {truth['frame_median_population']:,.0f}. Expected number of responding "
-         f"municipalities below it at stage ≥ 4 under this scenario: {small['expected_count']:.1f}; "
-         f"in this file: {len(small['knr'])} (of which {len(peripheral)} peripheral; expected "
-         f"{truth['small_peripheral_at_stage_ge4']['expected_count']:.1f}).")
+top = rr.small_at_top(ctx.frame, truth)
+markdown(rr.small_at_top_text(truth))
 if truth.get("ceiling_threshold"):
-    markdown(f"This scenario has a ceiling: no municipality under {truth['ceiling_threshold']:,} inhabitants "
-             "can be above stage 3.")
+    markdown(
+        f"This scenario has a ceiling: no municipality under {truth['ceiling_threshold']:,} inhabitants "
+        "can be above stage 3."
+    )
 if len(top):
-    ctx.table("small-at-top", top, "SIMULATED: municipalities below the median population at stage 4–5");
+    ctx.table("small-at-top", top, "SIMULATED: municipalities below the median population at stage 4–5")
 
 # %%
 stage_labels = load_codebook().maturity_labels("en")
-order_bands = (ctx.frame.groupby("size_band")["population_2021"].min().sort_values().index.tolist())
-plot = ctx.respondents.dropna(subset=["maturity_stage"])
-plot = pd.DataFrame({
-    "size_band": pd.Categorical(plot["size_band"].astype(str), categories=order_bands, ordered=True),
-    "stage": plot["maturity_stage"].astype(int).map(lambda k: f"{k} {stage_labels[k]}").to_numpy(),
-})
-# highest stage first, so that it sits on top of each bar and of the legend
-hue_order = [f"{k} {stage_labels[k]}" for k in sorted(stage_labels, reverse=True)]
-palette = dict(zip(reversed(hue_order), sns.color_palette("colorblind", len(hue_order))))
-fig, ax = plt.subplots(figsize=(5.4, 5.2))
-sns.histplot(data=plot, x="size_band", hue="stage", hue_order=hue_order, multiple="fill", stat="count",
-             discrete=True, shrink=0.85, palette=palette, alpha=1.0, edgecolor="white", linewidth=0.8, ax=ax)
-ax.grid(axis="x", visible=False)
-ax.set_xticks(range(len(order_bands)), order_bands, rotation=45, ha="right", rotation_mode="anchor")
-ax.set_xlabel("Population size band\n(inhabitants, 1 January 2021)")
-ax.set_ylabel("Share of responding municipalities")
-ax.yaxis.set_major_formatter(lambda v, _: f"{v:.0%}")
-legend_below(ax, ncol=2, title="Maturity stage (simulated)")  # below the bars: beside them it would widen the figure
-ax.set_title(f"SIMULATED: maturity stage by size band\n(scenario {scenario}, seed {seed})")
-counts = plot["size_band"].value_counts()
-ctx.figure(fig, "stage-by-size-band",
-           alt="Stacked bars of the simulated maturity stage shares in six population size bands",
-           caption="SIMULATED data. Share of responding municipalities at each maturity stage, by population "
-                   "size band (n per band: " + ", ".join(f"{b} {counts.get(b, 0)}" for b in order_bands) + ").");
+fig, caption = rr.stage_by_band_figure(ctx.frame, ctx.respondents, stage_labels, scenario, seed)
+ctx.figure(
+    fig,
+    "stage-by-size-band",
+    alt="Stacked bars of the simulated maturity stage shares in six population size bands",
+    caption=caption,
+)
 
 # %% [markdown]
 # ## Other scenarios and seeds

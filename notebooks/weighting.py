@@ -32,44 +32,38 @@ param_set = "weighting"
 results_dir = None
 
 # %%
-from vsr_analysis.chapter import start, markdown
+from vsr_analysis.chapter import markdown, start
+
 ctx = start(survey=survey, param_set=param_set, results_dir=results_dir, parameters={})
 
 # %%
-import pandas as pd
-import matplotlib.pyplot as plt
-import seaborn as sns
 from vsr_analysis import paths
 from vsr_analysis.claims import share_evidence as se
 from vsr_analysis.claims import share_figures
+from vsr_analysis.claims import weighting_report as wr
 from vsr_analysis.claims.ledger import load_claims_spec
-from vsr_analysis.data.analysis_frame import MARGIN_DROP_ORDER, RAKING_MARGINS
 
 frame = ctx.frame
 info = ctx.data.weight_info
-markdown(f"{info['respondents']} of {info['frame']} municipalities responded "
-         f"({info['respondents'] / info['frame']:.0%}). Design effect **{info['design_effect']:.3f}**, "
-         f"effective sample size **{info['effective_n']:.0f}**; weights range from {info['min_weight']:.2f} to "
-         f"{info['max_weight']:.2f}.")
-if list(info["margins"]) != list(RAKING_MARGINS):
-    markdown(f"*Margins used after merging cells without respondents: {', '.join(info['margins']) or 'none'}.*")
-if info.get("dropped_margins"):
-    markdown(f"*Raking could not meet every margin with these respondents; by the pre-specified rule (margins "
-             f"dropped in the order {', '.join(MARGIN_DROP_ORDER)} until raking converges) "
-             f"{', '.join(info['dropped_margins'])} were dropped.*")
-_ = ctx.table("margins", se.margin_table(frame, info["margins"]),
-              "Raking margins: the frame, the respondents and the weighted respondents",
-              count_columns=["frame (municipalities)", "respondents"])
+markdown(wr.weights_text(info))
+for note in wr.margin_notes(info):
+    markdown(note)
+_ = ctx.table(
+    "margins",
+    se.margin_table(frame, info["margins"]),
+    "Raking margins: the frame, the respondents and the weighted respondents",
+    count_columns=["frame (municipalities)", "respondents"],
+)
 
 # %%
 resp = frame[frame["responded"]]
-fig, ax = plt.subplots(figsize=(5.4, 3.8))
-sns.histplot(resp["weight"], bins=25, ax=ax, color=sns.color_palette("colorblind")[0])
-ax.set_xlabel("Raking weight")
-ax.set_ylabel("Responding municipalities")
-ax.set_title("Distribution of the raking weights")
-ctx.figure(fig, "weights", alt="Histogram of the raking weights of the responding municipalities",
-           caption="A weight above 1 means the municipality stands for more than itself: its kind answered less often.")
+fig = wr.weights_figure(resp)
+ctx.figure(
+    fig,
+    "weights",
+    alt="Histogram of the raking weights of the responding municipalities",
+    caption="A weight above 1 means the municipality stands for more than itself: its kind answered less often.",
+)
 # the rest of the page estimates shares and response models: with too few respondents it would show one unit
 ctx.stop_unless_estimable(info["respondents"], "weights (they answered)", kind="count")
 
@@ -132,23 +126,29 @@ from vsr_analysis.stats.propensity import calibration_check
 
 propensity = se.frame_propensity(frame)
 cal_table, cal = calibration_check(frame["responded"], propensity.cv_prob)
-markdown(f"Model: {propensity.method}. Response probabilities range from {propensity.prob.min():.2f} to "
-         f"{propensity.prob.max():.2f}. Out of fold: Brier score **{cal['brier']:.4f}** against "
-         f"{cal['brier_constant']:.4f} for a constant rate; calibration slope **{cal['slope']:.2f}**, "
-         f"intercept {cal['intercept']:.2f}.")
-_ = ctx.table("propensity_calibration", cal_table.rename(columns={"units": "municipalities"}),
-              "Calibration of the response probabilities (out of fold, fifths of the prediction)",
-              count_columns=["municipalities"])
+markdown(wr.calibration_text(propensity.method, propensity.prob, cal))
+ctx.table(
+    "propensity_calibration",
+    cal_table.rename(columns={"units": "municipalities"}),
+    "Calibration of the response probabilities (out of fold, fifths of the prediction)",
+    count_columns=["municipalities"],
+)
 fig = share_figures.calibration_figure(cal_table)
-ctx.figure(fig, "propensity_calibration",
-           alt="Observed response rate against the mean predicted response probability in five groups, with the diagonal",
-           caption="Out-of-fold response probabilities against the observed response rate, by fifths of the prediction.")
+ctx.figure(
+    fig,
+    "propensity_calibration",
+    alt="Observed response rate against the mean predicted response probability in five groups, with the diagonal",
+    caption="Out-of-fold response probabilities against the observed response rate, by fifths of the prediction.",
+)
 
 # %%
 spec = load_claims_spec()
-_ = ctx.table("share_variances", se.variance_comparison(frame, spec, info["margins"], propensity),
-              "The share claims' outcomes under three variances: no finite-population factor (assumption-light, the "
-              "one they are decided on), 1 − π̂ᵢ per unit (under missing at random), and the global factor 1 − n/N")
+_ = ctx.table(
+    "share_variances",
+    se.variance_comparison(frame, spec, info["margins"], propensity),
+    "The share claims' outcomes under three variances: no finite-population factor (assumption-light, the "
+    "one they are decided on), 1 − π̂ᵢ per unit (under missing at random), and the global factor 1 − n/N",
+)
 
 # %% [markdown]
 # ### Do the intervals cover the truth? (simulated)
@@ -177,44 +177,42 @@ _ = ctx.table("share_variances", se.variance_comparison(frame, spec, info["margi
 # %%
 from vsr_analysis.synth import replica
 
-probs = replica.response_probabilities("unequal-response")
-default_probs = replica.response_probabilities("vsr-narrative")
-quantiles = [0.0, 0.05, 0.25, 0.5, 0.75, 0.95, 1.0]
-_ = ctx.table("response_probabilities",
-              pd.DataFrame({"quantile over the 356": quantiles,
-                            "vsr-narrative": default_probs.quantile(quantiles).to_numpy(),
-                            "unequal-response": probs.quantile(quantiles).to_numpy()}),
-              "SIMULATED: the scenarios' true response probabilities over the frame (quantiles)")
+probs = {name: replica.response_probabilities(name) for name in ("vsr-narrative", "unequal-response")}
+_ = ctx.table(
+    "response_probabilities",
+    wr.response_quantiles(probs),
+    "SIMULATED: the scenarios' true response probabilities over the frame (quantiles)",
+)
 
 # %%
 coverage = se.read_coverage(paths.project_root() / "benchmarks" / "output" / "share_coverage*.csv")
 if coverage is None:
-    markdown("*The coverage benchmark's output is not in this copy of the project; run "
-             "`benchmarks/bench_share_coverage.py` to produce it.*")
+    markdown(
+        "*The coverage benchmark's output is not in this copy of the project; run "
+        "`benchmarks/bench_share_coverage.py` to produce it.*"
+    )
 else:
-    _ = ctx.table("share_coverage", coverage, "Coverage of the share intervals on the synthetic replica (simulated)",
-                  count_columns=["seeds"])
-    markdown(f"{ctx.ref('share_coverage')} draws it for the interval under missing at random (1 − π̂ᵢ per unit; the "
-             "share claims' primary until issue 26), the oracle and the old global factor, scenario by claim.")
+    ctx.table(
+        "share_coverage",
+        coverage,
+        "Coverage of the share intervals on the synthetic replica (simulated)",
+        count_columns=["seeds"],
+    )
+    markdown(
+        f"{ctx.ref('share_coverage')} draws it for the interval under missing at random (1 − π̂ᵢ per unit; the "
+        "share claims' primary until issue 26), the oracle and the old global factor, scenario by claim."
+    )
     fig = share_figures.coverage_figure(coverage)
-    ctx.figure(fig, "share_coverage",
-               alt="Three grids of scenario by claim giving the coverage of the 95 % intervals of the share claims: the interval under missing at random, the oracle and the old global factor; cells outside 0.93 to 0.97 framed",
-               caption="SIMULATED: share of replica seeds whose 95 % interval contains the frame's true share, per "
-                       "scenario and claim; framed bold cells lie outside 0.93–0.97 (the table gives the Monte Carlo "
-                       "standard errors).")
-    primary = coverage[coverage["variance"] == "poisson"]
-    markdown(f"Intervals under missing at random: coverage from **{primary['coverage'].min():.3f}** to "
-             f"**{primary['coverage'].max():.3f}** over {int(primary['seeds'].min())} seeds per scenario; "
-             f"{int(primary['coverage'].between(0.93, 0.97).sum())} of {len(primary)} claim × scenario cells "
-             "lie in 0.93–0.97.")
-    missed = primary[~primary["coverage"].between(0.93, 0.97)]
-    oracle = coverage[coverage["variance"] == "oracle"].set_index(["scenario", "claim"])["coverage"]
-    for _, m in missed.iterrows():
-        o = oracle.get((m["scenario"], m["claim"]))
-        side = "above the band: wider than needed" if m["coverage"] > 0.97 else "below the band"
-        markdown(f"- {m['claim']} under `{m['scenario']}`: under missing at random {m['coverage']:.3f} ({side})"
-                 + ("" if o is None else f"; oracle {o:.3f} ({'also outside' if not 0.93 <= o <= 0.97 else 'inside'} the band)")
-                 + f"; bias of the estimate {round(m['bias'], 4) + 0.0:+.4f}.")  # + 0.0: no "-0.0000"
+    ctx.figure(
+        fig,
+        "share_coverage",
+        alt="Three grids of scenario by claim giving the coverage of the 95 % intervals of the share claims: the interval under missing at random, the oracle and the old global factor; cells outside 0.93 to 0.97 framed",
+        caption="SIMULATED: share of replica seeds whose 95 % interval contains the frame's true share, per "
+        "scenario and claim; framed bold cells lie outside 0.93–0.97 (the table gives the Monte Carlo "
+        "standard errors).",
+    )
+    for line in wr.coverage_text(coverage):
+        markdown(line)
 
 # %% [markdown]
 # A cell above the band would be on the safe side: the interval wider than it needs to be. A cell below the
@@ -223,9 +221,13 @@ else:
 
 # %%
 if coverage is not None:
-    _ = ctx.table("df_constant", se.df_constant_summary(coverage),
-                  "SIMULATED: coverage of the primary interval with the design effect's degrees of freedom at "
-                  "1/Σs², 2/Σs² and 3/Σs², over all scenario × claim cells", count_columns=["cells", "cells in 0.93–0.97"])
+    ctx.table(
+        "df_constant",
+        se.df_constant_summary(coverage),
+        "SIMULATED: coverage of the primary interval with the design effect's degrees of freedom at "
+        "1/Σs², 2/Σs² and 3/Σs², over all scenario × claim cells",
+        count_columns=["cells", "cells in 0.93–0.97"],
+    )
 
 # %% [markdown]
 # ## A check: response-propensity weights
@@ -235,24 +237,11 @@ if coverage is not None:
 # weighted results do not hinge on the method.
 
 # %%
-from vsr_analysis.stats.propensity import compare_weights, propensity_weights
-from vsr_analysis.stats.raking import design_effect
-from vsr_analysis.stats.shares import weighted_share
 
-pw, _ = propensity_weights(frame, "responded", ["log_population", "centrality", "merged_2017_2020"],
-                           fixed_effects=["county_code"])
-agreement = compare_weights(frame["weight"].where(frame["responded"]), pw)
-resp = frame[frame["responded"]].assign(propensity_weight=pw[frame["responded"]])
-started = (resp["maturity_stage"] >= 1).astype(float).where(resp["maturity_stage"].notna())
-top = (resp["maturity_stage"] >= 4).astype(float).where(resp["maturity_stage"].notna())
-rows = []
-for label, column in (("unweighted", None), ("raking", "weight"), ("response propensity", "propensity_weight")):
-    w = None if column is None else resp[column]
-    rows.append({"weights": label, "design effect": 1.0 if column is None else design_effect(resp[column]),
-                 "share at stage ≥ 1": weighted_share(started, w).estimate,
-                 "share at stage ≥ 4": weighted_share(top, w).estimate})
-_ = ctx.table("weighting_comparison", pd.DataFrame(rows),
-              "The same shares under no weights, raking weights and response-propensity weights")
-markdown(f"The two sets of weights correlate at r = **{agreement['correlation']:.2f}** over the "
-         f"{agreement['n']} respondents (their ratio ranges from {agreement['ratio_min']:.2f} to "
-         f"{agreement['ratio_max']:.2f}).")
+comparison, agreement = wr.weighting_comparison(frame)
+ctx.table(
+    "weighting_comparison",
+    comparison,
+    "The same shares under no weights, raking weights and response-propensity weights",
+)
+markdown(wr.agreement_text(agreement))
