@@ -293,3 +293,16 @@ def test_template_is_thin(template):
 
 def test_not_yet_thin_names_real_templates():
     assert NOT_YET_THIN <= {t.name for t in TEMPLATES}
+
+
+def test_no_module_of_the_package_names_a_claim_id():
+    # A claim's meaning lives in claims.yml: code and docstrings say what an analysis is, never which claim it is
+    # for (a new module's docstring beginning "F9's figure" is how IDs crept back in).
+    claim_id = re.compile(r"\bF(10|[1-9])[a-d]?\b")
+    found = [
+        f"{path.relative_to(ROOT)}:{n}: {line.strip()}"
+        for path in sorted(PACKAGE.rglob("*.py"))
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if claim_id.search(line)
+    ]
+    assert not found, "claim IDs in the package:\n" + "\n".join(found)

@@ -1,4 +1,5 @@
-"""F8's tables and sentences, assembled from the analyses' tables and from what the chapter released.
+"""The barrier-ranking chapter's tables and sentences, assembled from the analyses' tables and from what the chapter
+released.
 
 The chapter calls these between ``ctx.table`` and ``ctx.released``: every number written here comes from a
 released table (".." read as missing by ``barrier_release.as_numbers``), so nothing the disclosure rule hid is told.

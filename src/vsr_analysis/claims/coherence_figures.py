@@ -1,4 +1,5 @@
-"""F10's figure and its sentence on the county authorities, drawn and written from the tables as released.
+"""The policy-coherence chapter's figure and its sentence on the county authorities, drawn and written from the
+tables as released.
 
 A cell hidden by the disclosure rule (".." in a released table) is neither drawn nor counted.
 """

@@ -1,5 +1,5 @@
-"""F3's chapter, its words and figure: the component labels, sentences on the group comparisons and on the overlap of
-size and centrality, the forest plot, and the specification curves of the partial effects.
+"""The group-comparison chapter, its words and figure: the component labels, sentences on the group comparisons and
+on the overlap of size and centrality, the forest plot, and the specification curves of the partial effects.
 
 The analyses themselves are :mod:`vsr_analysis.claims.conjunction_evidence` (shared with ``vsr simulate``); this
 module only turns their tables into what the chapter shows.

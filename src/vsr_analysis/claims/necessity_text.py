@@ -1,4 +1,4 @@
-"""F4's chapter (``notebooks/f4_necessity``): its sentences, captions, the upper-tail contrast as released, the
+"""The necessity chapter (``notebooks/f4_necessity``): its sentences, captions, the upper-tail contrast as released, the
 figure, and what the evidence file records beside the ledger's inputs.
 
 The analyses are :mod:`vsr_analysis.claims.necessity_evidence` (shared with ``vsr simulate``) and

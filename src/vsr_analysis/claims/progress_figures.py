@@ -1,4 +1,5 @@
-"""F9's figure: how common each rung of the maturity ladder is, and the share measuring progress at each stage.
+"""The progress-measuring chapter's figure: how common each rung of the maturity ladder is, and the share measuring
+progress at each stage.
 
 Drawn from the tables as released (``ctx.released``), so a cell hidden by the disclosure rule is never drawn.
 """
