@@ -62,8 +62,6 @@ from vsr_analysis.stats.county_tables import (
     STAGE_COUNT_COLUMNS,
     hidden_cells,
     hidden_note,
-    item_cells,
-    item_counts,
     stage_cells,
     stage_counts,
 )
@@ -101,15 +99,10 @@ markdown(hidden_note(h, "maturity table") or "Every cell of the maturity table i
 
 # %%
 components = codebook.items_in_group("components")
-plans = item_counts(counties, components, labels, municipalities=resp)
-ctx.table(
-    "plans",
-    plans,
+plans, shown_plans = cr.publish_item_counts(
+    ctx, "plans", counties, components, labels, resp,
     "County authorities with each component of the ladder (counts, exact 95 % CI) beside the raked municipal share",
-    count_columns=ITEM_COUNT_COLUMNS,
-    cells=item_cells(plans, components, counties),
-)
-shown_plans = ctx.released("plans")
+)  # fmt: skip
 h = hidden_cells(shown_plans, ITEM_COUNT_COLUMNS, "item")
 not_shown.append(("plans and processes", h))
 markdown(hidden_note(h, "plans table") or "Every cell of the plans table is shown.")
@@ -122,15 +115,10 @@ markdown(hidden_note(h, "plans table") or "Every cell of the plans table is show
 
 # %%
 barriers = codebook.items_in_group("barriers")
-bars = item_counts(counties, barriers, labels, municipalities=resp)
-ctx.table(
-    "barriers",
-    bars,
+bars, shown_bars = cr.publish_item_counts(
+    ctx, "barriers", counties, barriers, labels, resp,
     "County authorities naming each barrier (counts, exact 95 % CI) beside the raked municipal share",
-    count_columns=ITEM_COUNT_COLUMNS,
-    cells=item_cells(bars, barriers, counties),
-)
-shown_bars = ctx.released("barriers")
+)  # fmt: skip
 h = hidden_cells(shown_bars, ITEM_COUNT_COLUMNS, "item")
 not_shown.append(("barriers", h))
 markdown(cr.guidance_text(shown_bars, bars, labels["barrier_national_guidance"], h))

@@ -55,11 +55,11 @@ claim = ctx.parameters["claim"]
 from vsr_analysis.claims import group_release
 from vsr_analysis.claims.coherence_evidence import ITEMS, f10_evidence, f10_variants, municipal_table
 from vsr_analysis.claims.coherence_figures import county_reading, state_barriers_figure
+from vsr_analysis.claims.county_report import publish_item_counts
 from vsr_analysis.claims.ledger import load_claims_spec
 from vsr_analysis.claims.share_reporting import sensitivity_table
 from vsr_analysis.claims.spec import share_variance
 from vsr_analysis.data.codebook import load_codebook
-from vsr_analysis.stats.county_tables import ITEM_COUNT_COLUMNS, item_cells, item_counts
 
 spec = load_claims_spec()
 alpha = float(spec["alpha"])
@@ -112,16 +112,11 @@ ctx.table(
     cells=group_release.item_share_cells(muni, resp, answering=muni_counts[0], with_it=muni_counts[1], items=items),
 )
 muni = ctx.released("municipalities")  # the sentences and the figure show what was released
-cty = item_counts(counties, items, labels, municipalities=resp) if len(counties) else None
-if cty is not None:
-    ctx.table(
-        "county_authorities",
-        cty,
+if len(counties):
+    _, shown = publish_item_counts(
+        ctx, "county_authorities", counties, items, labels, resp,
         "County authorities naming each state-level barrier (counts, exact 95 % CI; never pooled with municipalities)",
-        count_columns=ITEM_COUNT_COLUMNS,
-        cells=item_cells(cty, items, counties),
-    )
-    shown = ctx.released("county_authorities")
+    )  # fmt: skip
     markdown(county_reading(shown))
 else:
     shown = None

@@ -80,3 +80,23 @@ def test_simulated_truth_table_and_not_shown_text():
         "0 of 10 count cells are suppressed under the disclosure rule. Synthetic data are exempt from the rule, so "
         "everything is shown."
     )
+
+
+def test_publish_item_counts_declares_every_count_cell_and_returns_what_was_released():
+    from vsr_analysis.stats.county_tables import ITEM_COUNT_COLUMNS
+
+    class Ctx:  # the chapter context's two calls, recorded; "released" drops the last row as a rule might
+        def table(self, name, table, caption, **kw):
+            self.call = (name, table, caption, kw)
+
+        def released(self, name):
+            assert name == self.call[0]
+            return self.call[1].iloc[:-1]
+
+    counties = pd.DataFrame({"knr": ["03", "11", "46"], "a": [1, 0, 1], "b": [0, 0, 1]})
+    munis = pd.DataFrame({"a": [1.0, 0.0], "b": [1.0, 1.0], "weight": [1.0, 1.0]})
+    ctx = Ctx()
+    full, shown = cr.publish_item_counts(ctx, "t", counties, ["a", "b"], {"a": "A", "b": "B"}, munis, "cap")
+    name, table, caption, kw = ctx.call
+    assert name == "t" and caption == "cap" and table is full and kw["count_columns"] == ITEM_COUNT_COLUMNS
+    assert len(kw["cells"]) > 0 and len(shown) == len(full) - 1

@@ -16,10 +16,21 @@ import seaborn as sns
 
 from vsr_analysis.claims import county_evidence as ce
 from vsr_analysis.claims.share_reporting import numeric
-from vsr_analysis.stats.county_tables import describe_count, hidden_note
+from vsr_analysis.stats.county_tables import ITEM_COUNT_COLUMNS, describe_count, hidden_note, item_cells, item_counts
 from vsr_analysis.stats.descriptives import as_float, interval_errors
 from vsr_analysis.stats.dispersion import weighted_distribution
 from vsr_analysis.stats.figure_style import legend_below, wrap
+
+
+def publish_item_counts(
+    ctx, name: str, counties: pd.DataFrame, items: list, labels: dict, municipalities: pd.DataFrame, caption: str
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(the full table, the table as released): the county authorities' counts of each item with exact intervals
+    beside the raked municipal share, published through the chapter's disclosure rule with each count cell
+    declared, as every county table of the book is."""
+    table = item_counts(counties, items, labels, municipalities=municipalities)
+    ctx.table(name, table, caption, count_columns=ITEM_COUNT_COLUMNS, cells=item_cells(table, items, counties))
+    return table, ctx.released(name)
 
 
 def municipal_stage_shares(resp: pd.DataFrame, stage_labels: dict, frame_size: int) -> np.ndarray:
