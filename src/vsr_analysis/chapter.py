@@ -460,11 +460,7 @@ class Context:
             forced = forced_hidden(self.results_dir, self.param_set)  # hidden by the run's protection across chapters
             for _, cell in recorded:
                 if (name, cell.label) in forced:
-                    cell.shown, cell.reason = (
-                        sdc.HIDDEN,
-                        "secondary, across chapters: would let another chapter's number be recomputed",
-                    )
-                    cell.frozen = True
+                    cell.shown, cell.reason, cell.frozen = sdc.HIDDEN, forced[(name, cell.label)], True
             result = release.protect()
             if not result.passed:
                 # no cell-by-cell suppression closes it (what pins the answer is the table's own structure beside

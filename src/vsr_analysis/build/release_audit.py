@@ -80,14 +80,17 @@ def _audit(records: list[dict]):
 FORCED = "forced.json"
 
 
-def forced_hidden(results_dir: Path, param_set: str) -> set[tuple[str, str]]:
-    """The (table, cell) pairs of ``param_set`` that protection across chapters hides (``protect_across_chapters``),
-    read by ``Context.table`` on a confidential run; empty outside a run's stage."""
+def forced_hidden(results_dir: Path, param_set: str) -> dict[tuple[str, str], str]:
+    """The (table, cell) pairs of ``param_set`` that protection across chapters hides, each with its reason
+    (``protect_across_chapters``), read by ``Context.table`` on a confidential run; empty outside a run's stage."""
     path = results_dir.parent.parent / "private" / FORCED
     if not path.is_file():
-        return set()
+        return {}
     forced = json.loads(path.read_text(encoding="utf-8"))
-    return {(t, c) for t, c in forced.get(param_set, [])}
+    return {(t, c): reason for t, c, reason in forced.get(param_set, [])}
+
+
+ACROSS = "secondary, across chapters: would let another chapter's number be recomputed"
 
 
 def protect_across_chapters(stage: Path, reused: list[str] | None = None) -> dict[str, list[tuple[str, str]]]:
@@ -96,9 +99,12 @@ def protect_across_chapters(stage: Path, reused: list[str] | None = None) -> dic
     Each chapter protects its tables together with its own earlier tables; a count in one chapter can still be
     worked out from another's (one chapter's count at stage >= 4 in a size band minus another's band x stage 4 cell). Here every
     cell the run's chapters released is a candidate at once: while the released numbers of all chapters determine
-    an answer or pin a suppressed count, one more cell is hidden (``Release.secondary``). Returns the cells to hide
-    per parameter set (those chapters are then run again with them hidden) and adds them to
-    ``<stage>/private/forced.json``; an empty result means the run passes as it is."""
+    an answer or pin a suppressed count, one more cell is hidden (``Release.secondary``). Returns the newly hidden
+    cells per parameter set; those chapters are then run again. ``<stage>/private/forced.json`` gets, for each of
+    them, *every* cell the whole-run solution hides in it (with its reason), not only the new ones: a chapter run
+    again with only the new ones hidden would protect its tables on its own once more and could choose other
+    cells (a margin instead of a share), undoing what the solution relied on and costing another round.
+    An empty result means the run passes as it is."""
     from vsr_analysis.stats import sdc
 
     records, _, _ = load_records(stage, reused or [])
@@ -128,8 +134,14 @@ def protect_across_chapters(stage: Path, reused: list[str] | None = None) -> dic
     if forced:
         path = stage / "private" / FORCED
         known = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
-        for name, cells in forced.items():
-            known[name] = sorted({tuple(c) for c in known.get(name, [])} | set(cells))
+        for name in forced:
+            hidden = {(t, c): reason for t, c, reason in known.get(name, [])}
+            for cell in release.cells:
+                chapter, table = cell.table.split("/", 1)
+                if chapter == name and not cell.released:
+                    reason = ACROSS if (table, cell.label) in forced[name] else cell.reason
+                    hidden.setdefault((table, cell.label), reason)
+            known[name] = sorted([t, c, reason] for (t, c), reason in hidden.items())
         paths.atomic_write(path, json.dumps(known, indent=1, sort_keys=True) + "\n")
     return forced
 

@@ -250,8 +250,9 @@ class Release:
         protection across chapters starts here from what each chapter released)."""
         # items with a cell still to decide: frozen cells were audited when their table was released
         open_items = {c.item for c in self.cells if not c.frozen}
+        carry: dict = {}  # each item's solutions so far: each round only hides, so they stay solutions
         for _ in range(max_rounds):
-            result = audit(self, seed=seed, items=open_items)
+            result = audit(self, seed=seed, items=open_items, carry=carry)
             if result.passed:
                 return result
             if result.pinned_classes and not result.determined and not result.recomputable:
@@ -273,14 +274,14 @@ class Release:
                 def still(c, unit=unit, level=level, program=program) -> bool:
                     return program.without(c).pins_unit(unit, level)
             else:
-                table, label, _ = result.recomputable[0]
+                table, label, value = result.recomputable[0]
                 target = next(c for c in self.cells if c.table == table and c.label == label)
                 # any cell of the item: a hidden band is pinned through a margin whose other cells share no unit
                 candidates = [c for c in in_program if c.item == target.item]
                 program = _ItemProgram(self, target.item)
 
-                def still(c, target=target, program=program) -> bool:
-                    return program.without(c).pins_cell(target)
+                def still(c, target=target, program=program, value=value) -> bool:
+                    return program.without(c).pins_cell(target, value)
 
             if not candidates:  # nothing released pins it any more: the domain alone does (cannot be helped)
                 return result
@@ -297,7 +298,7 @@ class Release:
                     pick = c
                     break
             pick.shown, pick.reason = HIDDEN, "secondary: would let a suppressed number or an answer be recomputed"
-        return audit(self, seed=seed, items=open_items)
+        return audit(self, seed=seed, items=open_items, carry=carry)
 
     def freeze(self) -> None:
         """Mark every cell as published: later protection leaves them as they are."""
@@ -472,9 +473,15 @@ class _ItemProgram:
     def pins_unit(self, unit, level) -> bool:
         return not self.unit_open(unit, level)
 
-    def pins_cell(self, cell) -> bool:
-        x, _ = self.solve()
-        return x is None or not self.cell_open(cell, self.cell_value(x, cell))
+    def pins_cell(self, cell, value: int | None = None) -> bool:
+        """Is the count ``cell`` the same in every solution? ``value``: its value in a known solution (spares the
+        program that would find one)."""
+        if value is None:
+            x, _ = self.solve()
+            if x is None:
+                return True
+            value = self.cell_value(x, cell)
+        return not self.cell_open(cell, value)
 
     def _vector(self, cell) -> np.ndarray:
         c = np.zeros(self.nvar)
@@ -519,12 +526,16 @@ class _ItemProgram:
 
     def cell_open(self, cell, value: int) -> bool:
         """Is there a solution in which the count ``cell`` differs from ``value``?"""
+        return self.other_value(cell, value) is not None
+
+    def other_value(self, cell, value: int):
+        """A solution in which the count ``cell`` differs from ``value``, or None when there is none."""
         c = self._vector(cell)
         below, _ = self.solve(row=c, row_hi=value - 0.5)
         if below is not None:
-            return True
+            return below
         above, _ = self.solve(row=c, row_lo=value + 0.5)
-        return above is not None
+        return above
 
 
 def pinned_classes(cell: ShareCell, tries: int = 4, seed: int = 0) -> list[float]:
@@ -603,35 +614,52 @@ def _cell_pinned(release: Release, cell: CountCell) -> bool:
     return x is None or not program.cell_open(cell, program.cell_value(x, cell))
 
 
-def _audit_item(release: Release, item: str, rng, random_solutions: int) -> dict:
+class _Witnesses:
+    """The solutions of one item's program found so far, and which levels each respondent takes in them.
+
+    Secondary suppression only ever hides cells, which removes constraints: every solution of a round is still a
+    solution in the next. Carried from round to round (``audit(..., carry=...)``), they spare the programs that
+    would find again what is already known to be open; what is determined is the same either way (a matter of
+    the constraints, not of which witnesses were found first)."""
+
+    def __init__(self, n_units: int, n_levels: int):
+        self.levels_seen = np.zeros((n_units, n_levels), dtype=bool)
+        self.solutions: list[np.ndarray] = []
+
+    def note(self, x: np.ndarray) -> None:
+        taken = x > 0.5
+        self.levels_seen |= taken.reshape(self.levels_seen.shape)  # variables are unit-major (``_item_program``)
+        self.solutions.append(taken)
+
+    def values(self, c: np.ndarray) -> set[int]:
+        """The values the count with indicator vector ``c`` takes over the solutions found."""
+        if not self.solutions:
+            return set()
+        return set(np.rint(np.vstack(self.solutions).astype(float) @ c).astype(int).tolist())
+
+
+def _audit_item(release: Release, item: str, rng, random_solutions: int, carried: _Witnesses | None = None) -> dict:
     program = _ItemProgram(release, item)
     units, levels, index = program.units, program.levels, program.index
-    witnesses: dict = {u: set() for u in units}
-    solutions = []
-
-    def note(x) -> None:
-        solutions.append(x)
-        for u in units:
-            for lev in levels:
-                if x[index[(u, lev)]] > 0.5:
-                    witnesses[u].add(lev)
-
-    first, _ = program.solve()
-    if first is None:
-        raise ValueError(f"item {item!r}: the released numbers admit no answers (the constraints are wrong)")
-    note(first)
-    for _ in range(random_solutions):
-        x, _ = program.solve(objective=rng.normal(size=program.nvar))
-        if x is not None:
-            note(x)
+    found_before = carried is not None and bool(carried.solutions)
+    witnesses = carried if found_before else _Witnesses(len(units), len(levels))
+    if not found_before:
+        first, _ = program.solve()
+        if first is None:
+            raise ValueError(f"item {item!r}: the released numbers admit no answers (the constraints are wrong)")
+        witnesses.note(first)
+        for _ in range(random_solutions):
+            x, _ = program.solve(objective=rng.normal(size=program.nvar))
+            if x is not None:
+                witnesses.note(x)
     found = []
-    for u in units:
-        if len(witnesses[u]) > 1:
+    for k, u in enumerate(units):
+        if witnesses.levels_seen[k].sum() > 1:
             continue
-        (lev,) = witnesses[u]
+        lev = levels[int(np.flatnonzero(witnesses.levels_seen[k])[0])]
         x, _ = program.solve(fix_zero=index[(u, lev)])
         if x is not None:
-            note(x)
+            witnesses.note(x)
         else:
             found.append((u, item, lev))  # infeasible, or not settled within the limits: counted as determined
     # every suppressed count: can the attacker pin its value (the same in every solution)?
@@ -649,11 +677,14 @@ def _audit_item(release: Release, item: str, rng, random_solutions: int) -> dict
             continue
         if (cell.levels, cell.members) in published or cell.levels == answered_levels:
             continue
-        values = {program.cell_value(x, cell) for x in solutions}
+        values = witnesses.values(program._vector(cell))
         if len(values) > 1:
             continue
         (value,) = values
-        if not program.cell_open(cell, value):
+        other = program.other_value(cell, value)
+        if other is not None:
+            witnesses.note(other)
+        else:
             pinned.append((cell.table, cell.label, value))
     return {
         "found": found,
@@ -663,11 +694,17 @@ def _audit_item(release: Release, item: str, rng, random_solutions: int) -> dict
         "constraints": int(program.A.shape[0]),
         "unknowns": len(units) * len(levels),
         "respondents": len(units),
+        "witnesses": witnesses,
     }
 
 
-def audit(release: Release, seed: int = 0, random_solutions: int = 6, items=None) -> AuditResult:
-    """Which respondents' answers, and which suppressed counts, the released numbers determine (module docstring)."""
+def audit(
+    release: Release, seed: int = 0, random_solutions: int = 6, items=None, carry: dict | None = None
+) -> AuditResult:
+    """Which respondents' answers, and which suppressed counts, the released numbers determine (module docstring).
+
+    ``carry``: a dict kept by the caller between audits of the same release in which cells were only hidden since
+    (secondary suppression): each item's solutions found so far, which stay solutions (``_Witnesses``)."""
     start = time.perf_counter()
     rng = np.random.default_rng(seed)
     determined, recomputable, by_item = [], [], {}
@@ -680,7 +717,9 @@ def audit(release: Release, seed: int = 0, random_solutions: int = 6, items=None
         and c.item in items and pinned_classes(c)
     ]  # fmt: skip
     for item in items:
-        out = _audit_item(release, item, rng, random_solutions)
+        out = _audit_item(release, item, rng, random_solutions, None if carry is None else carry.get(item))
+        if carry is not None:
+            carry[item] = out["witnesses"]
         determined += out["found"]
         recomputable += out["pinned"]
         n_constraints += out["constraints"]
