@@ -514,13 +514,26 @@ def test_protection_across_chapters_closes_what_no_chapter_sees(alone_at_top, tm
     forced = protect_across_chapters(stage)
     assert forced and set(forced) <= {"f4-not-a-prerequisite", "f7-operationalised"}
     assert (stage / "private" / "forced.json").is_file()
+    # a chapter to run again gets every cell the whole-run solution hides in it, its own ones with their reasons,
+    # so that its own protection cannot pick other cells on the rerun (which cost two more rounds on the planted
+    # build)
+    known = json.loads((stage / "private" / "forced.json").read_text())
+    first = {p.stem: json.loads(p.read_text()) for p in (stage / "private").glob("*.json") if p.stem != "forced"}
+    for name in forced:
+        own = {(r["table"], r["cell"]): r["reason"] for r in first[name] if r["shown"] == sdc.HIDDEN}
+        kept = {(t, c): reason for t, c, reason in known[name]}
+        assert {k: kept.get(k) for k in own} == own
+        assert set(forced[name]) <= set(kept) and all(kept.values())
     hidden = {(name, cell) for name, cells in forced.items() for cell in cells}
+    rounds = 0
     for _ in range(3):  # as the runner does: run again with the cells hidden, until nothing more is needed
         chapters()  # Context.table reads the cells to hide
+        rounds += 1
         more = protect_across_chapters(stage)
         if not more:
             break
         hidden |= {(name, cell) for name, cells in more.items() for cell in cells}
+    assert rounds == 1  # the rerun releases what the whole-run solution decided: nothing more to hide
     assert protect_across_chapters(stage) == {}  # nothing more to hide
     report_ = audit_stage(stage)
     assert report_["determined_answers"] == 0 and report_["recomputable_counts"] == 0
