@@ -446,6 +446,8 @@ TIME_LIMIT = 120.0
 #: as good as an optimal one, so the solver stops at its first (an optimality gap it always meets). Without this,
 #: a steered program ran to optimality for minutes once the wall-clock limit no longer cut it short.
 _LIMITS = {"node_limit": NODE_LIMIT, "time_limit": TIME_LIMIT, "mip_rel_gap": 1e30}
+#: How many programs steer every respondent still seen at one level away from it, before each gets its own.
+MOVE_ALL_TRIES = 3
 
 
 class _ItemProgram:
@@ -453,8 +455,11 @@ class _ItemProgram:
     ...?" (two different solutions prove a value open; infeasibility proves it determined)."""
 
     def __init__(self, release: Release, item: str):
+        from scipy.sparse import csr_array
+
         built = _item_program(release, item)
-        self.units, self.levels, self.index, self.A, self.lo, self.hi, self.nvar, self.cell_rows = built
+        self.units, self.levels, self.index, A, self.lo, self.hi, self.nvar, self.cell_rows = built
+        self.A = csr_array(A)  # sparse once: scipy's milp would convert the dense matrix for every program
         self.programs = 0
         self.undecided = 0
 
@@ -499,7 +504,13 @@ class _ItemProgram:
         self.programs += 1
         A, lo, hi = self.A, self.lo, self.hi
         if row is not None:
-            A, lo, hi = np.vstack([A, row]), np.append(lo, row_lo), np.append(hi, row_hi)
+            from scipy.sparse import csr_array, vstack
+
+            A, lo, hi = (
+                vstack([A, csr_array(row.reshape(1, -1))], format="csr"),
+                np.append(lo, row_lo),
+                np.append(hi, row_hi),
+            )
         upper = np.ones(self.nvar)
         if fix_zero is not None:
             upper[fix_zero] = 0.0
@@ -594,11 +605,15 @@ def _pinned_classes(cell: ShareCell, tries: int, seed: int) -> list[float]:
         row = np.zeros(len(classes))
         row[j] = 1.0
         below, _ = solve(np.zeros(len(classes)), (row, -np.inf, value - 0.5)) if value > 0 else (None, True)
-        if below is not None:
-            continue
-        above, _ = solve(np.zeros(len(classes)), (row, value + 0.5, np.inf)) if value < sizes[j] else (None, True)
-        if above is None:
+        above = None
+        if below is None:
+            above, _ = solve(np.zeros(len(classes)), (row, value + 0.5, np.inf)) if value < sizes[j] else (None, True)
+        other = below if below is not None else above
+        if other is None:
             pinned.append(float(classes[j]))
+            continue
+        for k, v in enumerate(other):  # a witness for the later classes too: spares their programs
+            seen[k].add(int(v))
     return pinned
 
 
@@ -652,6 +667,21 @@ def _audit_item(release: Release, item: str, rng, random_solutions: int, carried
             x, _ = program.solve(objective=rng.normal(size=program.nvar))
             if x is not None:
                 witnesses.note(x)
+    # Before a program per respondent seen at one level only: programs that steer as many of them as they can
+    # away from that level (when all answer alike, a few of these replace hundreds of programs).
+    for _ in range(MOVE_ALL_TRIES):
+        alone = np.flatnonzero(witnesses.levels_seen.sum(axis=1) == 1)
+        if len(alone) < 2:
+            break
+        objective = np.zeros(program.nvar)
+        for k in alone:
+            objective[index[(units[k], levels[int(np.flatnonzero(witnesses.levels_seen[k])[0])])]] = 1.0
+        x, _ = program.solve(objective=objective)
+        if x is None:
+            break
+        witnesses.note(x)
+        if (witnesses.levels_seen[alone].sum(axis=1) == 1).all():
+            break  # nobody moved: the rest get a program each
     found = []
     for k, u in enumerate(units):
         if witnesses.levels_seen[k].sum() > 1:
