@@ -2,7 +2,7 @@
 # The first two targets are the whole story on a fresh machine with Python 3.11:
 #   make book   set up .venv, generate the synthetic default, run every notebook, build the book
 #   make test   set up .venv, run the full test suite (unit, end-to-end, browser) on every core
-# For the edit-test loop: make check (lint + every test not marked slow or browser, about a minute).
+# For the edit-test loop: make check (lint + every test not marked slow or browser, under two minutes).
 
 PYTHON ?= python3.11
 VENV   := .venv

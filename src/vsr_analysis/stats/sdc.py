@@ -41,8 +41,10 @@ a yes/no item, so no number names what one authority, or all of them, answered; 
 
 The audit (``audit``): for every respondent and item, is the answer determined, i.e. the same level in every
 integer solution of the constraints? A first integer solution gives each respondent one level; solutions with
-random objectives add witnesses; a respondent with one witness level only gets its own integer program (minimise
-its indicator of that level); a minimum of 1 means the released numbers determine its answer. HiGHS
+random objectives add witnesses, and a few programs steer every respondent still seen at one level away from it;
+a respondent with one witness level after that gets its own integer program (is there a solution without that
+level?); none means the released numbers determine its answer. Secondary suppression audits again after each
+cell it hides and carries the solutions found so far (they stay solutions: hiding only removes constraints). HiGHS
 (``scipy.optimize.milp``) solves each in milliseconds at this size.
 """
 
