@@ -6,7 +6,8 @@ Measured side by side (the environment already exists):
   3. one-parameter change: one parameter set's parameter edited, then run + book;
   4. run stage with --jobs 1 vs --jobs 2 (both --force); ratio (target <= 0.65);
   5. NCA permutation test, 10,000 permutations on 356 units (target < 1 s);
-  6. `vsr simulate`: CPU seconds per seed, 2-worker parallel efficiency, projected wall time of the stored run.
+  6. `vsr simulate`: CPU seconds per seed, 2-worker parallel efficiency, projected wall time of the stored run;
+  7. the disclosure engine's protection of linked tables with a planted respondent (benchmarks/bench_disclosure.py).
 A script that reports figures, not a test: speed is never asserted in the unit tests.
 """
 
@@ -81,6 +82,22 @@ def simulate_figures() -> list[tuple[str, str, str, str]]:
     ]
 
 
+def disclosure_figures() -> list[tuple[str, str, str, str]]:
+    """The disclosure engine on a planted respondent, with and without carried solutions (bench_disclosure.py)."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    import bench_disclosure
+
+    fig = bench_disclosure.run()
+    return [
+        (
+            "disclosure engine: protect(), planted respondent",
+            f"{fig['carried_seconds']:.1f} s",
+            f"CPU; {fig['fresh_seconds']:.1f} s with fresh audits",
+            f"same cells: {fig['same_cells_hidden']}",
+        )
+    ]
+
+
 def main() -> int:
     print(f"vsr-analysis benchmarks on {os.cpu_count()} cores, Python {sys.version.split()[0]}")
     with tempfile.TemporaryDirectory(prefix="vsr-bench-") as tmp:
@@ -103,6 +120,7 @@ def main() -> int:
         jobs2 = vsr(root, "run", "--force", "--jobs", "2")
     ce, cr = nca_timing()
     sim = simulate_figures()
+    disclosure = disclosure_figures()
     rows = [
         ("cold build (run + book)", f"{cold:.1f} s", f"run {cold_run:.1f} s + book {cold_book:.1f} s", "< 180 s"),
         ("no-op rebuild (run + book)", f"{noop:.1f} s", f"{noop / cold:.1%} of cold", "<= 10 %"),
@@ -117,6 +135,7 @@ def main() -> int:
         ("NCA CE-FDH, 10,000 permutations, 356 units", f"{ce:.3f} s", "median of 5", "< 1 s"),
         ("NCA CR-FDH, 10,000 permutations, 356 units", f"{cr:.3f} s", "median of 5", "< 1 s"),
         *sim,
+        *disclosure,
     ]
     width = max(len(r[0]) for r in rows)
     print(f"{'measure':<{width}}  {'time':>9}  {'detail':<32} target")
