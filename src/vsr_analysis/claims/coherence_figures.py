@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 import seaborn as sns
 
+from vsr_analysis.claims.county_report import draw_county_shares
 from vsr_analysis.claims.share_reporting import numeric
 from vsr_analysis.stats.county_tables import ITEM_COUNT_COLUMNS, describe_count, hidden_cells, hidden_note
 from vsr_analysis.stats.descriptives import interval_errors
@@ -63,21 +64,7 @@ def state_barriers_figure(muni: pd.DataFrame, shown: pd.DataFrame | None, thresh
     )
     if shown is not None:
         pos = {lab: y for lab, y in zip(muni["barrier"], ys)}
-        c_est, c_lo, c_hi = (
-            numeric(shown["county share"]),
-            numeric(shown["ci_low (exact)"]),
-            numeric(shown["ci_high (exact)"]),
-        )
-        c_y = np.array([pos[lab] for lab in shown["item"]]) - 0.18
-        ax.errorbar(
-            100 * c_est,
-            c_y,
-            xerr=interval_errors(c_est, c_lo, c_hi, 100),
-            fmt="D",
-            color=colors[1],
-            capsize=3,
-            label="county authorities (exact CI)",
-        )
+        draw_county_shares(ax, shown, np.array([pos[lab] for lab in shown["item"]]) - 0.18, colors[1])
     ax.axvline(100 * threshold, color=colors[3], ls="--", lw=1.2, label=f"level in the claim ({threshold:.0%})")
     ax.set_yticks(ys)
     ax.set_yticklabels([wrap(b, 20) for b in muni["barrier"]])

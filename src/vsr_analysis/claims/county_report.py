@@ -57,6 +57,18 @@ def guidance_text(shown_bars: pd.DataFrame, bars: pd.DataFrame, label: str, hidd
     return text[0].upper() + text[1:] + ". " + hidden_note(hidden, "barrier table")
 
 
+def draw_county_shares(ax: plt.Axes, shown: pd.DataFrame, ys, color) -> None:
+    """The county authorities' released shares in ``shown`` as diamonds with their exact intervals, at heights
+    ``ys`` (the county chapter's figure and the policy-coherence chapter's)."""
+    est, lo, hi = (
+        numeric(shown["county share"]),
+        numeric(shown["ci_low (exact)"]),
+        numeric(shown["ci_high (exact)"]),
+    )
+    ax.errorbar(100 * est, ys, xerr=interval_errors(est, lo, hi, 100), fmt="D", color=color, capsize=3,
+                label="county authorities (exact CI)")  # fmt: skip
+
+
 def county_items_figure(shown_plans: pd.DataFrame, shown_bars: pd.DataFrame) -> plt.Figure:
     """Two stacked dot plots (plans and processes, barriers): each released county share with its exact interval,
     and a tick at the raked municipal share."""
@@ -70,20 +82,7 @@ def county_items_figure(shown_plans: pd.DataFrame, shown_bars: pd.DataFrame) -> 
     )
     for ax, shown, title in [(axes[0], shown_plans, "Plans and processes"), (axes[1], shown_bars, "Barriers named")]:
         ys = np.arange(len(shown))[::-1]
-        est, lo, hi = (
-            numeric(shown["county share"]),
-            numeric(shown["ci_low (exact)"]),
-            numeric(shown["ci_high (exact)"]),
-        )
-        ax.errorbar(
-            100 * est,
-            ys,
-            xerr=interval_errors(est, lo, hi, 100),
-            fmt="D",
-            color=colors[1],
-            capsize=3,
-            label="county authorities (exact CI)",
-        )
+        draw_county_shares(ax, shown, ys, colors[1])
         ax.scatter(
             100 * numeric(shown["municipal share (weighted)"]),
             ys,
