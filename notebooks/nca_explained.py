@@ -38,9 +38,9 @@ import numpy as np
 import pandas as pd
 import seaborn as sns
 
-from vsr_analysis.build.table_display import display_frame
 from vsr_analysis.chapter import markdown, output_folder, save_figure
 from vsr_analysis.claims.evidence import write_table
+from vsr_analysis.claims.table_display import display_frame
 from vsr_analysis.stats.figure_style import set_style
 from vsr_analysis.stats.nca import bottleneck, effect_size_label, nca
 

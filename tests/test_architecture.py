@@ -116,7 +116,7 @@ def _layer(module: str) -> str:
 
 
 # Each layer and the layers it may import (any import, also inside functions).  Data flow one way:
-# data -> stats -> claims -> build, with loading.py composing data, synth and stats into the frame a run reads,
+# data -> stats -> claims -> inputs -> build (and simulate), with loading.py composing data, synth and stats into the frame a run reads,
 # chapter.py on top for notebooks and cli.py on top of everything. The test asserts this graph, with no exceptions.
 ALLOWED = {
     "__init__": set(),
@@ -129,10 +129,16 @@ ALLOWED = {
     "claims": {"claims", "stats", "data", "paths", "errors", "__init__"},
     # a survey made available (a synthetic replica generated on demand), read and weighted: data + synth + stats
     "loading": {"data", "synth", "stats", "paths", "errors", "__init__"},
-    "build": {"build", "claims", "stats", "data", "ssb", "synth", "loading", "chapter", "paths", "errors", "__init__"},
-    "chapter": {"build", "claims", "stats", "data", "loading", "paths", "errors", "__init__"},
-    # the simulation runs every claim's analysis on many replicas: it sits beside build/, reading the run spec
-    "simulate": {"simulate", "build", "claims", "stats", "data", "synth", "loading", "paths", "errors", "__init__"},
+    # the run spec, the templates' pairs, fingerprints and provenance: what build/ and simulate/ both read
+    "inputs": {"inputs", "claims", "stats", "data", "paths", "errors", "__init__"},
+    "build": {
+        *("build", "inputs", "claims", "stats", "data", "ssb", "synth", "loading", "chapter"),
+        *("paths", "errors", "__init__"),
+    },
+    "chapter": {"build", "inputs", "claims", "stats", "data", "loading", "paths", "errors", "__init__"},
+    # the simulation runs every claim's analysis on many replicas: it sits beside build/ (never importing it),
+    # reading the run spec and fingerprinting its inputs through inputs/
+    "simulate": {"simulate", "inputs", "claims", "stats", "data", "synth", "loading", "paths", "errors", "__init__"},
     "cli": set(),  # anything
 }
 

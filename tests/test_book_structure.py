@@ -4,7 +4,7 @@ import yaml
 
 from conftest import toc_files
 from vsr_analysis import paths
-from vsr_analysis.build.runspec import load_runspec
+from vsr_analysis.inputs.runspec import load_runspec
 
 
 def _toc_files():

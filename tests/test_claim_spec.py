@@ -10,7 +10,6 @@ import pytest
 import yaml
 
 from vsr_analysis import paths
-from vsr_analysis.build.runspec import load_runspec, template_parameters
 from vsr_analysis.claims.ledger import LedgerError, load_claims_spec
 from vsr_analysis.claims.spec import (
     ANALYSIS_KINDS,
@@ -20,6 +19,7 @@ from vsr_analysis.claims.spec import (
     claims_from_document,
     load_claims,
 )
+from vsr_analysis.inputs.runspec import load_runspec, template_parameters
 
 
 @pytest.fixture(scope="module")

@@ -253,7 +253,7 @@ def test_committed_codecheck_yml_meets_the_authors_must_rules():
 
 
 def test_manifest_covers_the_ledger_and_every_parameter_set_with_a_comment_each():
-    from vsr_analysis.build.runspec import load_runspec
+    from vsr_analysis.inputs.runspec import load_runspec
 
     data = yaml.safe_load((ROOT / "codecheck.yml").read_text(encoding="utf-8"))
     files = [item["file"] for item in data["manifest"]]
@@ -272,7 +272,7 @@ def _fake_published_project(tmp_path, survey="synthetic:vsr-narrative:2021"):
     """A project copy with a minimal published run: one table per parameter set (no kernels needed)."""
     import os
 
-    from vsr_analysis.build.runspec import load_runspec
+    from vsr_analysis.inputs.runspec import load_runspec
 
     root = copy_project(tmp_path / "project")
     for name in ("CITATION.cff", "codecheck.yml"):

@@ -10,7 +10,7 @@ import re
 
 import pytest
 
-from vsr_analysis.build.runspec import load_runspec
+from vsr_analysis.inputs.runspec import load_runspec
 
 pytestmark = pytest.mark.slow
 

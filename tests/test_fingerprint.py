@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from vsr_analysis import paths
-from vsr_analysis.build import fingerprint as fp
-from vsr_analysis.build.runspec import load_runspec
+from vsr_analysis.inputs import fingerprint as fp
+from vsr_analysis.inputs.runspec import load_runspec
 
 PACKAGE = Path(fp.__file__).resolve().parent.parent
 TEMPLATES = sorted({pset.template for pset in load_runspec(paths.project_root() / "runspec.yml").parameter_sets})

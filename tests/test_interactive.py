@@ -67,7 +67,7 @@ def _snapshot(folder):
 def project(tmp_path_factory):
     """A project copy with a published-looking results/ that an interactive run must leave alone."""
     root = copy_project(tmp_path_factory.mktemp("interactive") / "project")
-    from vsr_analysis.build.runspec import load_runspec
+    from vsr_analysis.inputs.runspec import load_runspec
 
     os.environ["VSR_PROJECT_ROOT"] = str(root)
     try:

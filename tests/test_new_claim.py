@@ -153,7 +153,7 @@ def test_the_ledger_lists_the_new_claims(project, tmp_path, monkeypatch):
 
 
 def test_a_chapter_for_an_undeclared_claim_is_refused(in_project):
-    from vsr_analysis.build.runspec import RunSpecError, load_runspec
+    from vsr_analysis.inputs.runspec import RunSpecError, load_runspec
 
     path = in_project / "runspec.yml"
     text = path.read_text(encoding="utf-8")

@@ -9,8 +9,8 @@ import jupytext
 import pytest
 
 from conftest import ROOT, copy_project
-from vsr_analysis.build.pairing import pair_differences, pair_problem
-from vsr_analysis.build.runspec import RunSpecError, load_runspec
+from vsr_analysis.inputs.pairing import pair_differences, pair_problem
+from vsr_analysis.inputs.runspec import RunSpecError, load_runspec
 
 TEMPLATES = sorted((ROOT / "notebooks").glob("*.ipynb"))
 

@@ -130,7 +130,7 @@ def test_a_task_is_reproducible_and_its_tables_have_every_claim(design):
 
 
 def test_mde_phrases_say_share_or_coefficient_and_holm():
-    from vsr_analysis.build.power_statement import mde_phrase
+    from vsr_analysis.claims.power_statement import mde_phrase
 
     share = {"kind": "share_vs_threshold", "effect_scale": "true share of the outcome in the frame",
              "null_effect": 0.5, "mde_alpha": 0.532, "mde_holm": 0.545, "status_alpha": "interpolated",
@@ -210,7 +210,7 @@ def test_the_county_claims_have_knobs_and_monotone_power_curves(design):
 
 
 def test_an_exploratory_claims_mde_is_stated_at_alpha_only():
-    from vsr_analysis.build.power_statement import mde_phrase
+    from vsr_analysis.claims.power_statement import mde_phrase
 
     row = {"claim": "X", "kind": "share_vs_threshold", "effect_scale": "probability that a county authority names the item",
            "null_effect": 0.5, "holm_adjusted": False, "confirmatory": False, "mde_alpha": 0.95, "status_alpha": "interpolated"}  # fmt: skip

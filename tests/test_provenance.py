@@ -3,7 +3,7 @@
 import hashlib
 
 from vsr_analysis import paths
-from vsr_analysis.build import provenance
+from vsr_analysis.inputs import provenance
 
 
 def test_sha256_file(tmp_path):

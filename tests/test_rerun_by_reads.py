@@ -13,10 +13,10 @@ import re
 import pytest
 
 from conftest import copy_project
-from vsr_analysis.build.fingerprint import RunState, fingerprint
 from vsr_analysis.build.runner import plan_runs
-from vsr_analysis.build.runspec import RunSpecError, load_runspec
 from vsr_analysis.data.survey_source import SurveySource
+from vsr_analysis.inputs.fingerprint import RunState, fingerprint
+from vsr_analysis.inputs.runspec import RunSpecError, load_runspec
 
 #: The pages that summarise every claim or every scenario (``reads: [all_claims, all_scenarios, ...]``).
 ALL_CLAIMS = {"weighting", "power-design", "operating-characteristics"}

@@ -4,7 +4,7 @@ import nbformat
 import pytest
 
 from vsr_analysis import paths
-from vsr_analysis.build.runspec import RunSpecError, load_runspec, template_parameters
+from vsr_analysis.inputs.runspec import RunSpecError, load_runspec, template_parameters
 
 
 def _template(path, source, kernel="python3"):
@@ -115,7 +115,7 @@ def test_declared_allowed_values_are_enforced(project):
 
 
 def test_project_templates_declare_allowed_values_for_claims():
-    from vsr_analysis.build.runspec import template_schema
+    from vsr_analysis.inputs.runspec import template_schema
 
     for template in ("f4_necessity", "f3_who_came_furthest", "f1_f5_ordinal_effect", "share_claim"):
         schema = template_schema(paths.notebooks_dir() / f"{template}.ipynb")

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from vsr_analysis.build.runspec import load_runspec, template_parameters
 from vsr_analysis.claims import share_evidence as se
+from vsr_analysis.inputs.runspec import load_runspec, template_parameters
 from vsr_analysis.stats.shares import weighted_share, wilson
 
 

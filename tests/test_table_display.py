@@ -1,11 +1,11 @@
-"""Result tables as a page shows them (vsr_analysis/build/table_display.py); the CSV keeps names and values."""
+"""Result tables as a page shows them (vsr_analysis/claims/table_display.py); the CSV keeps names and values."""
 
 import re
 
 import numpy as np
 import pandas as pd
 
-from vsr_analysis.build.table_display import display_frame, format_p, header_words
+from vsr_analysis.claims.table_display import display_frame, format_p, header_words
 
 
 def test_headers_read_as_words():
@@ -47,7 +47,7 @@ def test_format_p():
 def test_missing_and_infinite_cells_never_show_a_python_repr():
     import pandas as pd
 
-    from vsr_analysis.build.table_display import display_frame
+    from vsr_analysis.claims.table_display import display_frame
 
     table = pd.DataFrame(
         {

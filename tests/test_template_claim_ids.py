@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from vsr_analysis import paths
-from vsr_analysis.build.runspec import load_runspec, template_parameters
 from vsr_analysis.claims.ledger import load_claims_spec
+from vsr_analysis.inputs.runspec import load_runspec, template_parameters
 
 TEMPLATES = sorted({p.template for p in load_runspec(paths.project_root() / "runspec.yml").parameter_sets})
 CLAIM_IDS = [c["id"] for c in load_claims_spec()["claims"]]

@@ -280,7 +280,7 @@ def _mde_table(ids) -> pd.DataFrame:
 
 
 def test_the_card_and_the_claims_page_state_the_mde_the_power_page_wrote(tmp_path):
-    from vsr_analysis.build.power_statement import MDE_TABLE, PAGE
+    from vsr_analysis.claims.power_statement import MDE_TABLE, PAGE
 
     spec = load_claims_spec()
     ledger = [_entry(c["id"], c["rule"]) for c in spec["claims"]]

@@ -29,10 +29,11 @@ import numpy as np
 import pandas as pd
 
 from vsr_analysis import paths
-from vsr_analysis.build.provenance import stamp
 from vsr_analysis.claims.evidence import record_evidence, write_table
 from vsr_analysis.data.analysis_frame import AnalysisFrame
 from vsr_analysis.data.survey_spec import parse_spec
+from vsr_analysis.data.yaml_text import parse_yaml
+from vsr_analysis.inputs.provenance import stamp
 from vsr_analysis.loading import load_frame
 
 
@@ -369,7 +370,7 @@ class Context:
             written = written[["data", *table.columns]]
         path = write_table(self.results_dir, name, written)
         if show:
-            from vsr_analysis.build.table_display import display_frame
+            from vsr_analysis.claims.table_display import display_frame
 
             # the page shows headers in words and formatted numbers; the CSV keeps names and full precision
             shown = display_frame(table, float_digits)
@@ -862,10 +863,10 @@ def _parameter_cell_names(param_set: str) -> list[str]:
     that ``vsr run`` has already checked before it started this notebook."""
     import yaml
 
-    from vsr_analysis.build.runspec import RunSpecError, template_parameters
+    from vsr_analysis.inputs.runspec import RunSpecError, template_parameters
 
     try:
-        raw = yaml.safe_load(paths.runspec_path().read_text(encoding="utf-8"))
+        raw = parse_yaml(paths.runspec_path().read_text(encoding="utf-8"))
         for entry in raw["notebooks"]:
             names = [p.get("name") for p in entry.get("parameter_sets") or [] if isinstance(p, dict)]
             if param_set in names:
@@ -896,9 +897,9 @@ def stamped_parameters(param_set: str, parameters: dict | None, namespace: dict)
 
 def claim_of(param_set: str) -> str | None:
     """The claim a template's default ``claim = None`` stands for in a run by hand: the claim of claims.yml whose
-    ``parameter_set`` names ``param_set`` (``vsr run`` passes it; see ``build.runspec.claim_of_parameter_set``)."""
-    from vsr_analysis.build.runspec import claim_of_parameter_set
+    ``parameter_set`` names ``param_set`` (``vsr run`` passes it; see ``inputs.runspec.claim_of_parameter_set``)."""
     from vsr_analysis.claims.ledger import load_claims_spec
+    from vsr_analysis.inputs.runspec import claim_of_parameter_set
 
     return claim_of_parameter_set(param_set, list(load_claims_spec()["claims"]))
 

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 from vsr_analysis import paths
+from vsr_analysis.data.yaml_text import parse_yaml
 
 
 class BookError(RuntimeError):
@@ -83,9 +84,8 @@ PAGE_SOURCES = ".vsr-page-sources.json"
 
 
 def _toc_files(root: Path) -> list[str]:
-    import yaml
 
-    toc = yaml.safe_load((root / "_toc.yml").read_text(encoding="utf-8")) or {}
+    toc = parse_yaml((root / "_toc.yml").read_text(encoding="utf-8")) or {}
     files = [toc.get("root")]
 
     def walk(entries):
@@ -286,8 +286,8 @@ def _build_locked(root: Path, *, rebuild_all: bool, quiet: bool) -> Path:
 def stored_run_warnings(root: Path | None = None) -> list[str]:
     """One warning per stored simulation run a page shows (a parameter set with a ``full_run`` folder) that lacks
     claims of ``claims.yml``, with the command that refreshes it."""
-    from vsr_analysis.build.runspec import RunSpecError, load_runspec, template_parameters
     from vsr_analysis.claims.stored_runs import claims_lacking, read_stored_run, refresh_command
+    from vsr_analysis.inputs.runspec import RunSpecError, load_runspec, template_parameters
 
     root = root or paths.project_root()
     warnings, seen = [], set()

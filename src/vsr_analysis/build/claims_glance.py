@@ -83,7 +83,7 @@ def _worst(c: vc.Chances, truth: str) -> str:
 
 
 def _detectable(mde, claim_id: str) -> str:
-    from vsr_analysis.build.power_statement import mde_phrase, mde_row
+    from vsr_analysis.claims.power_statement import mde_phrase, mde_row
 
     row = mde_row(mde, claim_id)
     return "–" if row is None else mde_phrase(row)
@@ -107,7 +107,7 @@ def claims_page(
     oc, oc_source = (None, "no operating-characteristics table")
     if results_dir is not None and operating_characteristics:
         oc, oc_source = vc.load_oc(results_dir)
-    from vsr_analysis.build.power_statement import read_mde
+    from vsr_analysis.claims.power_statement import read_mde
 
     mde = read_mde(results_dir)
     findings = [e for e in ledger if not is_component(e["id"])]

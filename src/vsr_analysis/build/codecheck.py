@@ -32,6 +32,7 @@ from pathlib import Path
 import yaml
 
 from vsr_analysis import paths
+from vsr_analysis.data.yaml_text import parse_yaml
 
 SPEC_URL = "https://codecheck.org.uk/spec/config/2.0/"
 FILE_NAME = "codecheck.yml"
@@ -124,7 +125,7 @@ def _published_source(root: Path, spec) -> None:
 
 def manifest_items(root: Path | None = None) -> list[ManifestItem]:
     """Every output a codechecker should reproduce, with a comment each (see the module docstring)."""
-    from vsr_analysis.build.runspec import load_runspec
+    from vsr_analysis.inputs.runspec import load_runspec
 
     root = Path(root or paths.project_root())
     spec = load_runspec(root / "runspec.yml")
@@ -167,7 +168,7 @@ def manifest_items(root: Path | None = None) -> list[ManifestItem]:
 
 
 def _paper(root: Path) -> dict:
-    cff = yaml.safe_load((root / "CITATION.cff").read_text(encoding="utf-8"))
+    cff = parse_yaml((root / "CITATION.cff").read_text(encoding="utf-8"))
     authors = []
     for person in cff.get("authors", []):
         name = person.get("name") or " ".join(p for p in (person.get("given-names"), person.get("family-names")) if p)
@@ -184,7 +185,7 @@ def _paper(root: Path) -> dict:
 
 
 def _repository_url(root: Path) -> str:
-    config = yaml.safe_load((root / "_config.yml").read_text(encoding="utf-8"))
+    config = parse_yaml((root / "_config.yml").read_text(encoding="utf-8"))
     return str((config.get("repository") or {}).get("url") or "")
 
 
@@ -202,7 +203,7 @@ def render(root: Path | None = None, existing: str | None = None) -> str:
     data["source"] = SOURCE_TEXT
     kept = {}
     if existing:
-        old = yaml.safe_load(existing) or {}
+        old = parse_yaml(existing) or {}
         kept = {k: v for k, v in old.items() if k not in GENERATED_NODES}
     body = yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=110)
     if kept:
@@ -250,14 +251,14 @@ def cli_codecheck(args) -> int:
     except CodecheckError as exc:
         print(f"vsr codecheck: error: {exc}", file=sys.stderr)
         return 1
-    n = len(yaml.safe_load(path.read_text(encoding="utf-8"))["manifest"])
+    n = len(parse_yaml(path.read_text(encoding="utf-8"))["manifest"])
     print(f"vsr codecheck: wrote {path.name} ({n} manifest files)")
     return 0
 
 
 # report ------------------------------------------------------------------------------------------------------
 def _sha(path: Path) -> str | None:
-    from vsr_analysis.build.provenance import sha256_file
+    from vsr_analysis.inputs.provenance import sha256_file
 
     return sha256_file(path) if path.is_file() else None
 
@@ -280,7 +281,7 @@ def report_rows(published_root: Path, fresh_root: Path, items: list[ManifestItem
 def _committed_items(root: Path) -> list[ManifestItem]:
     target = root / FILE_NAME
     if target.is_file():
-        data = yaml.safe_load(target.read_text(encoding="utf-8")) or {}
+        data = parse_yaml(target.read_text(encoding="utf-8")) or {}
         return [ManifestItem(str(m["file"]), str(m.get("comment", ""))) for m in data.get("manifest", [])]
     return manifest_items(root)
 
@@ -295,7 +296,7 @@ def write_report(
     differences: list[str] | None = None,
 ) -> Path:
     """Write the reviewer's Markdown report of one ``vsr verify`` (see the module docstring)."""
-    from vsr_analysis.build.provenance import git_state, package_versions
+    from vsr_analysis.inputs.provenance import git_state, package_versions
 
     items = _committed_items(published_root)
     rows = report_rows(published_root, fresh_root, items)

@@ -10,8 +10,8 @@ import html
 import platform
 from pathlib import Path
 
-from vsr_analysis.build.provenance import data_checksums, git_state, package_versions, sha256_file
 from vsr_analysis.claims.estimate_scales import scale_for
+from vsr_analysis.inputs.provenance import data_checksums, git_state, package_versions, sha256_file
 
 VERDICT_BADGE = {
     "supported": '<span class="verdict-badge supported">supported</span>',

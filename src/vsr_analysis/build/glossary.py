@@ -13,6 +13,7 @@ import unicodedata
 from pathlib import Path
 
 from vsr_analysis import paths
+from vsr_analysis.data.yaml_text import parse_yaml
 
 #: Terms of book/glossary.md that generated text links to (exactly as written there).
 TERMS = (
@@ -89,7 +90,6 @@ def glossary_terms(path: Path | None = None) -> list[str]:
 
 def in_book(doc: str, toc: Path | None = None) -> bool:
     """Is the page ``doc`` (e.g. ``book/glossary``) in the book's table of contents (``_toc.yml``)?"""
-    import yaml
 
     toc = toc or paths.project_root() / "_toc.yml"
     if not toc.is_file():
@@ -103,7 +103,7 @@ def in_book(doc: str, toc: Path | None = None) -> bool:
             return [f for v in node for f in files(v)]
         return []
 
-    data = yaml.safe_load(toc.read_text(encoding="utf-8")) or {}
+    data = parse_yaml(toc.read_text(encoding="utf-8")) or {}
     return doc in {*files(data), str(data.get("root", ""))}
 
 

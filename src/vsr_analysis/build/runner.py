@@ -41,13 +41,13 @@ import yaml
 from vsr_analysis import paths
 from vsr_analysis.build import publish
 from vsr_analysis.build.final_verdicts import stamp_final_verdicts
-from vsr_analysis.build.fingerprint import RunState, fingerprint
 from vsr_analysis.build.page_titles import set_page_title
 from vsr_analysis.build.run_lock import RunLock, RunLocked
-from vsr_analysis.build.runspec import ParameterSet, RunSpec, RunSpecError, load_runspec
 from vsr_analysis.build.watchdog import TOKEN_VAR, kill_tagged, start_watchdog
 from vsr_analysis.data.survey_source import SurveySource
 from vsr_analysis.data.survey_spec import SourceError
+from vsr_analysis.inputs.fingerprint import RunState, fingerprint
+from vsr_analysis.inputs.runspec import ParameterSet, RunSpec, RunSpecError, load_runspec
 from vsr_analysis.loading import resolve_source
 
 STATE_FILE = ".runstate.json"

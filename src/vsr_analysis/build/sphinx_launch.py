@@ -19,7 +19,7 @@ from functools import lru_cache
 def _templates() -> dict[str, str]:
     """``{"book/executed/<parameter set>": "notebooks/<template>.ipynb"}`` from the run spec."""
     from vsr_analysis import paths
-    from vsr_analysis.build.runspec import load_runspec
+    from vsr_analysis.inputs.runspec import load_runspec
 
     root = paths.project_root()
     spec = load_runspec(paths.runspec_path())

@@ -5,7 +5,7 @@ Used by the claims page (one row per finding) and by the verdict card stamped at
 chapter after the ledger is built (:func:`stamp_verdict_cards`, Sphinx-free post-processing of the executed
 notebooks, like ``final_verdicts``). Everything comes from the ledger, the chapters' evidence files and the
 operating-characteristics table the book's "How often are the verdicts right?" page uses, and the minimum
-detectable effects the "Power and design" page computed (:mod:`vsr_analysis.build.power_statement`).
+detectable effects the "Power and design" page computed (:mod:`vsr_analysis.claims.power_statement`).
 """
 
 from __future__ import annotations
@@ -121,7 +121,7 @@ _RUNSPEC_CACHE: dict = {}
 
 def _cached_runspec():
     from vsr_analysis import paths
-    from vsr_analysis.build.runspec import load_runspec
+    from vsr_analysis.inputs.runspec import load_runspec
 
     path = paths.runspec_path()
     try:
@@ -419,7 +419,7 @@ def chance_text(c: Chances, truth: str) -> str:
 
 def power_line(mde_row: dict | None) -> str | None:
     """The card's line on what the rule could detect at this survey's design (from the power chapter's table)."""
-    from vsr_analysis.build.power_statement import PAGE, mde_phrase
+    from vsr_analysis.claims.power_statement import PAGE, mde_phrase
 
     if mde_row is None:
         return None
@@ -448,7 +448,7 @@ def card_markdown(
     mde_row: dict | None = None,
 ) -> str:
     """The verdict card (a MyST admonition) for the top of a finding chapter; ``mde_row``: the claim's row of the
-    power chapter's MDE table (:mod:`vsr_analysis.build.power_statement`), stated when given."""
+    power chapter's MDE table (:mod:`vsr_analysis.claims.power_statement`), stated when given."""
     terms = TermLinker("../")
     verdict = entry["verdict"]
     est = estimate(entry, claim, evidence)
@@ -516,8 +516,8 @@ def _insert_after_title(nb, cell) -> None:
 def stamp_verdict_cards(executed_dir: Path, ledger: list[dict], results_dir: Path, simulated: bool) -> list[str]:
     """Put a verdict card right under the title of every finding chapter; returns the chapters stamped."""
     from vsr_analysis.build.final_verdicts import drop_stamped_cells
-    from vsr_analysis.build.power_statement import mde_row, read_mde
     from vsr_analysis.claims.ledger import claim_evidence, load_claims_spec, read_evidence
+    from vsr_analysis.claims.power_statement import mde_row, read_mde
 
     spec = {c["id"]: c for c in load_claims_spec()["claims"]}
     oc, oc_source = load_oc(results_dir)

@@ -26,10 +26,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from vsr_analysis import paths
 from vsr_analysis.claims.ledger import RULES, LedgerError
+from vsr_analysis.data.yaml_text import parse_yaml
 
 #: The units a claim can be about.
 POPULATIONS = ("municipalities", "county_authorities")
@@ -412,7 +411,7 @@ def claims_from_document(doc: Any, where: str = "claims.yml", rules: Any = None)
 def load_claims(path: Path | None = None) -> ClaimsSpec:
     """``claims.yml`` (default: the project's) as validated, typed claims."""
     path = Path(path) if path is not None else paths.claims_spec_path()
-    doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    doc = parse_yaml(path.read_text(encoding="utf-8"))
     return claims_from_document(doc, where=path.name, rules=RULES)
 
 

@@ -21,6 +21,7 @@ from typing import Any
 import yaml
 
 from vsr_analysis import paths
+from vsr_analysis.data.yaml_text import parse_yaml
 
 LANGUAGES = ("en", "nb")
 ITEM_TYPES = ("id", "category", "ordinal", "binary", "likert", "text")
@@ -336,7 +337,7 @@ def load_codebook(path: str | Path | None = None) -> Codebook:
     except OSError as exc:
         raise CodebookError(f"cannot read the codebook {p}: {exc.strerror or exc}") from None
     try:
-        raw = yaml.safe_load(text)
+        raw = parse_yaml(text)
     except yaml.YAMLError as exc:
         raise CodebookError(f"the codebook {p} is not valid YAML: {exc}") from None
     return _parse(raw, p)

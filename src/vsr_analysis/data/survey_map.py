@@ -39,6 +39,7 @@ import yaml
 
 from vsr_analysis.data.codebook import Codebook, load_codebook
 from vsr_analysis.data.survey_labels import normalise
+from vsr_analysis.data.yaml_text import parse_yaml
 from vsr_analysis.paths import atomic_write
 
 __all__ = ["MapError", "SurveyMap", "load_map", "draft_map", "cli_map", "TOOL_COLUMNS"]
@@ -152,7 +153,7 @@ def load_map(path: str | Path, codebook: Codebook | None = None) -> SurveyMap:
     raw = p.read_bytes()
     digest = hashlib.sha256(raw).hexdigest()
     try:
-        doc = yaml.safe_load(raw.decode("utf-8-sig"))
+        doc = parse_yaml(raw.decode("utf-8-sig"))
     except (UnicodeDecodeError, yaml.YAMLError) as exc:
         raise MapError(f"{path}: not a readable YAML map ({' '.join(str(exc).split())})") from None
     if doc is None:

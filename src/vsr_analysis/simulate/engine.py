@@ -33,7 +33,6 @@ from typing import Any
 import pandas as pd
 
 from vsr_analysis import __version__
-from vsr_analysis.build.fingerprint import PACKAGE_DIR, import_closure
 from vsr_analysis.claims import stored_runs
 from vsr_analysis.claims.evidence import json_ready
 from vsr_analysis.claims.ledger import (
@@ -44,6 +43,7 @@ from vsr_analysis.claims.ledger import (
     with_adjusted_routes,
 )
 from vsr_analysis.claims.spec import Claim, load_claims
+from vsr_analysis.inputs.fingerprint import PACKAGE_DIR, import_closure
 from vsr_analysis.paths import atomic_write
 from vsr_analysis.simulate import operating
 from vsr_analysis.simulate.registry import analysis_for, claim_parameters
@@ -159,8 +159,14 @@ def make_plan(
     *,
     chunk_size: int = 10,
     overrides: dict[str, Any] | None = None,
+    check_models: bool = True,
 ) -> Plan:
     """Validate the request and resolve every claim's entry and parameters.
+
+    ``check_models=False`` skips checking each scenario's stated truths against its model (fitting the model's
+    pseudo-true values, the slow part): for re-making the plan of a stored run only to compare fingerprints.
+    The fingerprint covers the code, the scenario files and the claims, so a stored run whose fingerprint
+    matches passed the same check when it was made.
 
     ``overrides`` replaces notebook parameters of every selected claim that has them (e.g.
     ``{"permutations": 1000}``); the overridden value is part of the plan and of the provenance.
@@ -188,7 +194,7 @@ def make_plan(
             f"claim(s) {no_analysis} declare an analysis kind with no implementation in "
             f"vsr_analysis.simulate.registry; claims with one: {', '.join(registered)}"
         )
-    from vsr_analysis.build.runspec import load_runspec
+    from vsr_analysis.inputs.runspec import load_runspec
 
     runspec = load_runspec()  # once: loading checks every notebook pair, which is slow
     jobs = []
@@ -203,7 +209,7 @@ def make_plan(
     plan = Plan(tuple(scenarios), tuple(range(1, n_seeds + 1)), tuple(jobs), alpha, int(chunk_size), docs, unregistered)
     problems = []
     job_params = {job.id: job.params for job in jobs}
-    for s in scenarios:
+    for s in scenarios if check_models else ():
         problems += check_statements(s, docs[s], typed, job_params)
     if problems:
         raise SimulationError("scenario statements disagree with their models:\n  " + "\n  ".join(problems))
@@ -563,7 +569,7 @@ def write_outputs(
     computed: int,
 ) -> None:
     """The per-seed file, the operating characteristics and the provenance (each written atomically)."""
-    from vsr_analysis.build.provenance import git_state, package_versions, sha256_file
+    from vsr_analysis.inputs.provenance import git_state, package_versions, sha256_file
     from vsr_analysis.paths import claims_spec_path
 
     table = per_seed_table(records)

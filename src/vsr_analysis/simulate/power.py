@@ -515,7 +515,7 @@ class PowerPlan:
         """sha256 of everything that changes the table: the design, the claims and parameters, the grids, levels,
         replicates, seed and the code the computation imports."""
         from vsr_analysis import __version__
-        from vsr_analysis.build.fingerprint import PACKAGE_DIR, import_closure
+        from vsr_analysis.inputs.fingerprint import PACKAGE_DIR, import_closure
 
         code = hashlib.sha256()
         for path in import_closure(["vsr_analysis.simulate.power"]):
@@ -541,9 +541,9 @@ def make_plan(
 ) -> PowerPlan:
     """Every claim of ``claims.yml`` (or those named), confirmatory or decided on its own at α, with its registered
     analysis, the notebook parameters of its chapter and its kind's knob; the others listed with the reason."""
-    from vsr_analysis.build.runspec import load_runspec
     from vsr_analysis.claims.ledger import load_claims_spec
     from vsr_analysis.claims.spec import load_claims
+    from vsr_analysis.inputs.runspec import load_runspec
     from vsr_analysis.simulate.registry import claim_parameters
 
     spec, typed = load_claims_spec(), load_claims()
@@ -675,8 +675,8 @@ def design_sha256(data: AnalysisFrame) -> str:
 
 
 def write_stored(out: Path, plan: PowerPlan, data: AnalysisFrame, result: PowerResult, command: str | None) -> None:
-    from vsr_analysis.build.provenance import git_state, package_versions
     from vsr_analysis.claims.evidence import json_ready
+    from vsr_analysis.inputs.provenance import git_state, package_versions
     from vsr_analysis.paths import atomic_write
 
     out.mkdir(parents=True, exist_ok=True)

@@ -4,7 +4,7 @@ The chapter (``notebooks/power_design.py``) calls :func:`power_for`: the stored 
 when it was computed at this survey's design by this code (:func:`vsr_analysis.simulate.power.stored_problem`),
 else the same engine run now with fewer replicates (a user's own file: its design).  The chapter writes the MDE
 table it shows to ``results/power-design/mde.csv``; the verdict cards and the claims page read it back and state
-each claim's minimum detectable effect with :func:`vsr_analysis.build.power_statement.mde_phrase`.
+each claim's minimum detectable effect with :func:`vsr_analysis.claims.power_statement.mde_phrase`.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import math
 
 import pandas as pd
 
-from vsr_analysis.build.power_statement import (  # noqa: F401 - the chapter's names, defined with the cards'
+from vsr_analysis.claims.power_statement import (  # noqa: F401 - the chapter's names, defined with the cards'
     MDE_TABLE,
     PAGE,
     fmt_effect,

@@ -314,7 +314,7 @@ def analysis_for(claim: Claim) -> Analysis | None:
 
 def claim_parameters(claim: dict, alpha: float, runspec: Any = None) -> dict:
     """The notebook parameters of ``claim``'s parameter set: template defaults, then the run spec's values."""
-    from vsr_analysis.build.runspec import load_runspec, template_parameters
+    from vsr_analysis.inputs.runspec import load_runspec, template_parameters
 
     runspec = runspec or load_runspec()
     pset = runspec.get(claim["parameter_set"])

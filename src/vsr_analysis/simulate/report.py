@@ -29,7 +29,7 @@ def show_table(df: pd.DataFrame, caption: str, digits: int = 1) -> None:
     """An HTML table with its caption, styled like the claim chapters' tables."""
     from IPython.display import HTML, display
 
-    from vsr_analysis.build.table_display import display_frame
+    from vsr_analysis.claims.table_display import display_frame
 
     body = display_frame(df, digits).to_html(index=False, classes="result-table", border=0, na_rep="–")
     display(HTML(f'<p class="table-caption"><strong>{caption}</strong></p>{body}'))
@@ -52,7 +52,7 @@ def stored_run_problem(prov: dict) -> str | None:
         if "permutations" in (entry.get("parameters") or {}):
             overrides["permutations"] = entry["parameters"]["permutations"]
     try:
-        plan = engine.make_plan(list(prov["scenarios"]), 1, claims or None, overrides=overrides)
+        plan = engine.make_plan(list(prov["scenarios"]), 1, claims or None, overrides=overrides, check_models=False)
     except (engine.SimulationError, KeyError) as exc:
         return f"its plan cannot be made again ({exc})"
     if plan.fingerprint() != prov.get("fingerprint"):

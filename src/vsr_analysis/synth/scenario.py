@@ -18,6 +18,7 @@ import yaml
 
 from vsr_analysis import paths
 from vsr_analysis.data.codebook import ladder_components
+from vsr_analysis.data.yaml_text import parse_yaml
 from vsr_analysis.synth.claim_truth import validate_statements
 
 # ---------------------------------------------------------------------------------------------------------
@@ -164,7 +165,7 @@ def _read_yaml(name: str, chain: tuple[str, ...] = ()) -> tuple[dict, list[bytes
         raise ScenarioError(f"{path}: circular 'extends' ({' -> '.join((*chain, name))})")
     raw = path.read_bytes()
     try:
-        doc = yaml.safe_load(raw)
+        doc = parse_yaml(raw)
     except yaml.YAMLError as exc:
         raise ScenarioError(f"{path}: not valid YAML: {exc}") from None
     if not isinstance(doc, dict):

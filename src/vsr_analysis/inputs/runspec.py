@@ -17,6 +17,7 @@ import nbformat
 import yaml
 
 from vsr_analysis import paths
+from vsr_analysis.data.yaml_text import parse_yaml
 
 NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 #: Parameters the runner injects into every notebook; a run spec may not set them.
@@ -220,7 +221,7 @@ def load_runspec(path: Path | str | None = None) -> RunSpec:
     if not path.is_file():
         raise RunSpecError(f"run spec not found: {path}")
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = parse_yaml(path.read_text(encoding="utf-8"))
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
         raise RunSpecError(f"{path}: not valid YAML ({exc})") from None
     if not isinstance(raw, dict) or not isinstance(raw.get("notebooks"), list):
@@ -247,7 +248,7 @@ def load_runspec(path: Path | str | None = None) -> RunSpec:
         template = (root / entry["template"]).resolve()
         if not template.is_file():
             raise RunSpecError(f"{where}: template {entry['template']} does not exist")
-        from vsr_analysis.build.pairing import pair_problem
+        from vsr_analysis.inputs.pairing import pair_problem
 
         unsynced = pair_problem(template)
         if unsynced:

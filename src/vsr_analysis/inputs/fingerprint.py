@@ -25,8 +25,9 @@ from pathlib import Path
 import yaml
 
 from vsr_analysis import __version__, paths
-from vsr_analysis.build.runspec import ParameterSet, claims_read
 from vsr_analysis.data.checksums import sha256_file
+from vsr_analysis.data.yaml_text import parse_yaml
+from vsr_analysis.inputs.runspec import ParameterSet, claims_read
 from vsr_analysis.paths import atomic_write
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent  # the whole vsr_analysis package
@@ -135,7 +136,7 @@ def _h(text: str | bytes) -> str:
 @functools.lru_cache(maxsize=4)
 def _claims_document(raw: bytes):
     """claims.yml parsed (once per content: every parameter set's fingerprint reads it); never modified."""
-    return yaml.safe_load(raw)
+    return parse_yaml(raw)
 
 
 def claims_hash(pset: ParameterSet, claims_file: Path | None = None) -> str:
