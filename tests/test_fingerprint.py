@@ -77,6 +77,35 @@ def test_function_level_and_relative_imports_are_followed(tmp_path):
     assert closure == {"__init__.py", "sub/__init__.py", "sub/a.py", "sub/b.py", "c.py"}
 
 
+def _notebook(path: Path, code: str) -> Path:
+    path.write_text(json.dumps({"cells": [{"cell_type": "code", "source": code}]}), encoding="utf-8")
+    return path
+
+
+def test_names_imported_through_the_api_are_followed_to_their_modules(tmp_path, package_copy):
+    """Templates import the package through ``vsr_analysis.api``, which resolves names at run time: the
+    fingerprint follows each name to its module, so a chapter reruns for the modules it uses and no others."""
+    template = _notebook(tmp_path / "t.ipynb", "from vsr_analysis.api import nca, set_style as style\n")
+    closure = {p.relative_to(package_copy).as_posix() for p in _closure(template, package_copy)}
+    assert {"api.py", "stats/nca.py", "stats/figure_style.py", "stats/__init__.py"} <= closure
+    assert "claims/share_chapter.py" not in closure and "chapter.py" not in closure
+    before = fp.notebook_code_hash(template, package_copy)
+    _touch(package_copy / "claims/share_chapter.py")
+    assert fp.notebook_code_hash(template, package_copy) == before
+    _touch(package_copy / "stats/nca.py")
+    assert fp.notebook_code_hash(template, package_copy) != before
+
+
+@pytest.mark.parametrize(
+    "code", ["from vsr_analysis.api import *\n", "from vsr_analysis import api\n", "import vsr_analysis.api\n"]
+)
+def test_the_api_imported_whole_stands_for_every_module_it_exports(tmp_path, package_copy, code):
+    closure = {
+        p.relative_to(package_copy).as_posix() for p in _closure(_notebook(tmp_path / "t.ipynb", code), package_copy)
+    }
+    assert {"claims/share_chapter.py", "chapter.py", "stats/nca.py", "simulate/power_page.py"} <= closure
+
+
 def test_unparsable_template_falls_back_to_the_whole_package(tmp_path, package_copy):
     nb = {"cells": [{"cell_type": "code", "source": "from vsr_analysis.chapter import start\nif:\n"}]}
     template = tmp_path / "broken.ipynb"

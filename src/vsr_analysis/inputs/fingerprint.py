@@ -104,14 +104,51 @@ def _code_cells(template: Path) -> list[str]:
     return cells
 
 
-def template_imports(template: Path) -> set[str] | None:
-    """The package modules a notebook template imports (None when a code cell cannot be parsed)."""
+#: The module templates import the package's names through (``vsr_analysis/api.py``, resolved lazily).
+API_MODULE = f"{_PACKAGE}.api"
+
+
+@functools.lru_cache(maxsize=4)
+def _api_exports(source: bytes) -> dict[str, str]:
+    """``EXPORTS`` of ``api.py`` (name -> "module" or "module:attribute"), read from its source, not imported."""
+    for node in ast.parse(source).body:
+        target = node.targets[0] if isinstance(node, ast.Assign) else getattr(node, "target", None)
+        if isinstance(target, ast.Name) and target.id == "EXPORTS" and node.value is not None:
+            return ast.literal_eval(node.value)
+    return {}
+
+
+def _through_api(tree: ast.AST, package_dir: Path) -> set[str]:
+    """The modules behind the names ``tree`` imports from ``vsr_analysis.api``, with their parent packages: the
+    api module resolves names at run time, so its own source imports nothing a static closure could follow.
+    A star import, an unknown name or the api module imported whole stands for every module it exports."""
+    api_file = package_dir / "api.py"
+    exports = _api_exports(api_file.read_bytes()) if api_file.is_file() else {}
+    every = {target.partition(":")[0] for target in exports.values()}
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module == API_MODULE:
+            for alias in node.names:
+                target = exports.get(alias.name)
+                found |= every if target is None else {target.partition(":")[0]}
+        elif isinstance(node, ast.ImportFrom) and node.module == _PACKAGE and any(a.name == "api" for a in node.names):
+            found |= every
+        elif isinstance(node, ast.Import) and any(a.name == API_MODULE for a in node.names):
+            found |= every
+    parts = [name.split(".") for name in found]
+    return {".".join(p[:i]) for p in parts for i in range(1, len(p) + 1)}
+
+
+def template_imports(template: Path, package_dir: Path = PACKAGE_DIR) -> set[str] | None:
+    """The package modules a notebook template imports (None when a code cell cannot be parsed), names imported
+    from ``vsr_analysis.api`` followed to the modules they come from."""
     modules: set[str] = set()
     for src in _code_cells(template):
         try:
-            modules |= _imported_modules(ast.parse(src))
+            tree = ast.parse(src)
         except SyntaxError:
             return None
+        modules |= _imported_modules(tree) | _through_api(tree, package_dir)
     return modules
 
 
@@ -120,7 +157,7 @@ def notebook_code_hash(template: Path, package_dir: Path = PACKAGE_DIR) -> str:
 
     A template whose code cannot be parsed is conservatively hashed against every module of the package.
     """
-    roots = template_imports(template)
+    roots = template_imports(template, package_dir)
     files = sorted(package_dir.rglob("*.py")) if roots is None else import_closure(roots | {_PACKAGE}, package_dir)
     digest = hashlib.sha256(__version__.encode())
     for path in files:
