@@ -50,21 +50,21 @@ frame_size = 356
 power_differences = [-0.1, 0.0, 0.2, 0.4]
 
 # %%
-from vsr_analysis.chapter import markdown, start
+from vsr_analysis.api import markdown, start
 
 ctx = start(survey=survey, param_set=param_set, results_dir=results_dir)  # stamps every parameter
 
 # %%
-from vsr_analysis.claims import county_report as cr
-from vsr_analysis.data.codebook import load_codebook
-from vsr_analysis.stats.county_tables import (
+from vsr_analysis.api import (
     ITEM_COUNT_COLUMNS,
     STAGE_COUNT_COLUMNS,
     hidden_cells,
     hidden_note,
+    load_codebook,
     stage_cells,
     stage_counts,
 )
+from vsr_analysis.api import county_report as cr
 
 codebook = load_codebook()
 stage_labels = codebook.maturity_labels("en")
@@ -161,9 +161,8 @@ ctx.figure(
 # more is told).
 
 # %%
-from vsr_analysis.claims import county_evidence as ce
-from vsr_analysis.claims.share_evidence import share_design
-from vsr_analysis.claims.spec import load_claims
+from vsr_analysis.api import county_evidence as ce
+from vsr_analysis.api import load_claims, share_design
 
 claims_here = ce.county_claims(load_claims(), param_set)
 design = share_design(ctx.data.frame, ctx.data.weight_info["margins"])
@@ -182,7 +181,7 @@ for c in claims_here:
     ctx.table(name, power, caption, numbered=True)
     markdown(f"{ctx.ref(name, 'table')} gives the power of the {c.id} test.")
 if ctx.synthetic and ctx.data.truth:  # simulated data: what the scenario's model makes true
-    from vsr_analysis.simulate.truth import truth_text
+    from vsr_analysis.api import truth_text
 
     markdown(truth_text(claims_here, ctx.data.truth["scenario"]))
 ctx.evidence_of_claims(evidences)

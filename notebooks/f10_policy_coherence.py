@@ -46,20 +46,26 @@ claim = None  # the claim this parameter set decides; None: the claim whose para
 frame_size = 356
 
 # %%
-from vsr_analysis.chapter import markdown, start
+from vsr_analysis.api import markdown, start
 
 ctx = start(survey=survey, param_set=param_set, results_dir=results_dir)  # stamps every parameter
 claim = ctx.parameters["claim"]
 
 # %%
-from vsr_analysis.claims import group_release
-from vsr_analysis.claims.coherence_evidence import ITEMS, f10_evidence, f10_variants, municipal_table
-from vsr_analysis.claims.coherence_figures import county_reading, state_barriers_figure
-from vsr_analysis.claims.county_report import publish_item_counts
-from vsr_analysis.claims.ledger import load_claims_spec
-from vsr_analysis.claims.share_reporting import sensitivity_table
-from vsr_analysis.claims.spec import share_variance
-from vsr_analysis.data.codebook import load_codebook
+from vsr_analysis.api import (
+    ITEMS,
+    county_reading,
+    f10_evidence,
+    f10_variants,
+    group_release,
+    load_claims_spec,
+    load_codebook,
+    municipal_table,
+    publish_item_counts,
+    sensitivity_table,
+    share_variance,
+    state_barriers_figure,
+)
 
 spec = load_claims_spec()
 alpha = float(spec["alpha"])

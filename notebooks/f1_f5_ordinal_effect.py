@@ -52,7 +52,7 @@ bootstrap_reps = 9999
 seed = 2021
 
 # %%
-from vsr_analysis.chapter import markdown, start
+from vsr_analysis.api import markdown, start
 
 ctx = start(survey=survey, param_set=param_set, results_dir=results_dir)  # stamps every parameter
 claim = ctx.parameters["claim"]
@@ -60,13 +60,9 @@ claim = ctx.parameters["claim"]
 # %%
 import seaborn as sns
 
-from vsr_analysis.claims import group_release
-from vsr_analysis.claims import term_effect_report as report
-from vsr_analysis.claims import term_effect_text as tt
-from vsr_analysis.claims.model_robustness import with_large_reference
-from vsr_analysis.claims.share_reporting import as_numbers
-from vsr_analysis.data.codebook import load_codebook
-from vsr_analysis.stats.marginal_effects import ordinal_term_effect
+from vsr_analysis.api import as_numbers, group_release, load_codebook, ordinal_term_effect, with_large_reference
+from vsr_analysis.api import term_effect_report as report
+from vsr_analysis.api import term_effect_text as tt
 
 alpha, claim_entry = ctx.alpha, ctx.claim
 sesoi = float(claim_entry["rule_parameters"]["sesoi_log_odds"])

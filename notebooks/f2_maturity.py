@@ -48,7 +48,7 @@ reps = 2000
 seed = 2021
 
 # %%
-from vsr_analysis.chapter import markdown, start
+from vsr_analysis.api import markdown, start
 
 ctx = start(survey=survey, param_set=param_set, results_dir=results_dir)  # stamps every parameter
 claim = ctx.parameters["claim"]
@@ -56,13 +56,10 @@ claim = ctx.parameters["claim"]
 # %%
 import numpy as np
 
-from vsr_analysis.claims import maturity_text as mt
-from vsr_analysis.claims import sensitivity_text, share_figures, stage_release
-from vsr_analysis.claims import share_evidence as se
-from vsr_analysis.claims.share_reporting import as_numbers
-from vsr_analysis.data.codebook import load_codebook
-from vsr_analysis.stats import maturity_ladder as ml
-from vsr_analysis.stats.descriptives import as_float, stages_with_min_share
+from vsr_analysis.api import as_float, as_numbers, load_codebook, share_figures, stage_release
+from vsr_analysis.api import maturity_ladder as ml
+from vsr_analysis.api import maturity_text as mt
+from vsr_analysis.api import share_evidence as se
 
 min_stage_share = float(ctx.claim["rule_parameters"]["min_stage_share"])
 stage_labels = load_codebook().maturity_labels("en")
@@ -105,6 +102,8 @@ _ = ctx.figure(
 # ## Primary test: have most municipalities started?
 
 # %%
+from vsr_analysis.api import sensitivity_text, stages_with_min_share
+
 occupied = stages_with_min_share(dist["share"], min_stage_share)
 started = se.share_claim_analysis(
     ctx.frame,

@@ -58,7 +58,7 @@ bootstrap_reps = 9999
 seed = 2021
 
 # %%
-from vsr_analysis.chapter import markdown, start
+from vsr_analysis.api import markdown, start
 
 ctx = start(survey=survey, param_set=param_set, results_dir=results_dir)  # stamps every parameter
 claim = ctx.parameters["claim"]
@@ -68,12 +68,9 @@ import warnings
 
 import seaborn as sns
 
-from vsr_analysis.claims import conjunction_evidence as conj
-from vsr_analysis.claims import conjunction_report as report
-from vsr_analysis.claims.ledger import load_claims_spec
-from vsr_analysis.claims.model_robustness import with_large_reference
-from vsr_analysis.simulate.truth import marginal_truth_table
-from vsr_analysis.stats.ordinal_model import ModelWarning, fit_cumulative_logits, fit_ordinal
+from vsr_analysis.api import ModelWarning, fit_cumulative_logits, fit_ordinal, load_claims_spec, with_large_reference
+from vsr_analysis.api import conjunction_evidence as conj
+from vsr_analysis.api import conjunction_report as report
 
 spec = load_claims_spec()
 alpha = float(spec["alpha"])
@@ -208,6 +205,8 @@ _ = ctx.table(
 # ## Verdict
 
 # %%
+from vsr_analysis.api import marginal_truth_table
+
 evidence = ctx.evidence(
     claim=claim,
     primary=conjunction["primary"],

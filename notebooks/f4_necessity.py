@@ -55,7 +55,7 @@ seed = 2021
 multiverse = True
 
 # %%
-from vsr_analysis.chapter import markdown, start
+from vsr_analysis.api import markdown, start
 
 ctx = start(survey=survey, param_set=param_set, results_dir=results_dir)  # stamps every parameter
 claim = ctx.parameters["claim"]
@@ -63,12 +63,9 @@ claim = ctx.parameters["claim"]
 # %%
 import numpy as np
 
-from vsr_analysis.claims import necessity_evidence as prerequisite
-from vsr_analysis.claims import necessity_figures
-from vsr_analysis.claims import necessity_text as nt
-from vsr_analysis.claims.ledger import load_claims_spec
-from vsr_analysis.data.codebook import load_codebook
-from vsr_analysis.stats.nca import nca
+from vsr_analysis.api import load_claims_spec, load_codebook, nca, necessity_figures
+from vsr_analysis.api import necessity_evidence as prerequisite
+from vsr_analysis.api import necessity_text as nt
 
 spec = load_claims_spec()
 claim_entry = next(c for c in spec["claims"] if c["id"] == claim)

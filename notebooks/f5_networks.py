@@ -48,7 +48,7 @@ fixed_effects = ["county_code"]
 top_stage = 4
 
 # %%
-from vsr_analysis.chapter import markdown, start
+from vsr_analysis.api import markdown, start
 
 ctx = start(
     survey=survey,
@@ -62,13 +62,10 @@ claim = ctx.parameters["claim"]
 import matplotlib.pyplot as plt
 import seaborn as sns
 
-from vsr_analysis.claims import conjunction_evidence as conj
-from vsr_analysis.claims import network_evidence as nets
-from vsr_analysis.claims import term_effect_report as report
-from vsr_analysis.claims.group_release import distribution_cells
-from vsr_analysis.claims.model_robustness import with_large_reference
-from vsr_analysis.simulate.truth import f5_truth_table
-from vsr_analysis.stats.figure_style import legend_below, wrap
+from vsr_analysis.api import conjunction_evidence as conj
+from vsr_analysis.api import distribution_cells, f5_truth_table, legend_below, with_large_reference, wrap
+from vsr_analysis.api import network_evidence as nets
+from vsr_analysis.api import term_effect_report as report
 
 alpha, entry = ctx.alpha, ctx.claim
 sesoi = float(entry["rule_parameters"]["sesoi_log_odds"])

@@ -50,19 +50,16 @@ frame_size = 356
 fdr = 0.05
 
 # %%
-from vsr_analysis.chapter import markdown, start
+from vsr_analysis.api import markdown, start
 
 ctx = start(survey=survey, param_set=param_set, results_dir=results_dir)  # stamps every parameter
 claim = ctx.parameters["claim"]
 
 # %%
-from vsr_analysis.claims import barrier_release as br
-from vsr_analysis.claims import barrier_text as bt
-from vsr_analysis.claims import share_evidence as se
-from vsr_analysis.claims import share_figures
-from vsr_analysis.claims.ranking_evidence import ranking_evidence, ranking_robustness
-from vsr_analysis.data.codebook import load_codebook
-from vsr_analysis.stats.item_shares import item_comparisons, item_share_table, item_shares_by_group
+from vsr_analysis.api import barrier_release as br
+from vsr_analysis.api import barrier_text as bt
+from vsr_analysis.api import item_share_table, item_shares_by_group, load_codebook, ranking_evidence, share_figures
+from vsr_analysis.api import share_evidence as se
 
 top, ranked = list(ctx.claim["analysis"]["top"]), list(ctx.claim["outcome"]["ranked"])
 codebook = load_codebook()
@@ -176,6 +173,8 @@ _ = ctx.figure(
 # controlled at the stated level across all of these tests together.
 
 # %%
+from vsr_analysis.api import item_comparisons, ranking_robustness
+
 median_pop = float(frame["population_2021"].median())
 comparisons = item_comparisons(
     resp, counties, barriers, short, split_column="population_2021", split_at=median_pop, fdr=fdr

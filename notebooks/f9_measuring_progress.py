@@ -48,26 +48,26 @@ frame_size = 356
 outside_share = 0.45
 
 # %%
-from vsr_analysis.chapter import markdown, start
+from vsr_analysis.api import markdown, start
 
 ctx = start(survey=survey, param_set=param_set, results_dir=results_dir)  # stamps every parameter
 claim = ctx.parameters["claim"]
 
 # %%
-from vsr_analysis.claims import group_release
-from vsr_analysis.claims.ledger import load_claims_spec
-from vsr_analysis.claims.progress_evidence import (
+from vsr_analysis.api import (
     ITEM,
     f9_evidence,
     f9_variants,
+    group_release,
+    ladder_figure,
+    load_claims_spec,
+    load_codebook,
     progress_by_stage,
     progress_groups,
     rung_shares,
+    sensitivity_table,
+    share_variance,
 )
-from vsr_analysis.claims.progress_figures import ladder_figure
-from vsr_analysis.claims.share_reporting import sensitivity_table
-from vsr_analysis.claims.spec import share_variance
-from vsr_analysis.data.codebook import load_codebook
 
 spec = load_claims_spec()
 alpha = float(spec["alpha"])

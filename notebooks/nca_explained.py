@@ -38,11 +38,17 @@ import numpy as np
 import pandas as pd
 import seaborn as sns
 
-from vsr_analysis.chapter import markdown, output_folder, save_figure
-from vsr_analysis.claims.evidence import write_table
-from vsr_analysis.claims.table_display import display_frame
-from vsr_analysis.stats.figure_style import set_style
-from vsr_analysis.stats.nca import bottleneck, effect_size_label, nca
+from vsr_analysis.api import (
+    bottleneck,
+    display_frame,
+    effect_size_label,
+    markdown,
+    nca,
+    output_folder,
+    save_figure,
+    set_style,
+    write_table,
+)
 
 out = output_folder(param_set, results_dir)  # results_dir from `vsr run`; by hand: scratch/<param_set>/
 rng = np.random.default_rng(seed)
@@ -122,7 +128,7 @@ markdown(
 # "not necessary" means any observed X is enough for that level.
 
 # %%
-from vsr_analysis.build.nca_display import readable_bottleneck
+from vsr_analysis.api import readable_bottleneck
 
 bn = bottleneck(x, y, [1, 2, 3, 4, 5], ceiling="ce_fdh")
 display(HTML(readable_bottleneck(bn).to_html(index=False, border=0, classes="result-table")))

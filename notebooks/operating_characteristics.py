@@ -65,9 +65,7 @@ permutations = 1000
 full_run = "data/operating-characteristics"
 
 # %%
-from vsr_analysis.build import oc_summary
-from vsr_analysis.chapter import markdown, output_folder, save_figure
-from vsr_analysis.simulate import operating, report
+from vsr_analysis.api import markdown, oc_summary, operating, output_folder, report, save_figure
 
 out_dir = output_folder(param_set, results_dir)
 markdown(

@@ -68,12 +68,12 @@ reps = 40
 seed = 2021
 
 # %%
-from vsr_analysis.chapter import markdown, start
+from vsr_analysis.api import markdown, start
 
 ctx = start(survey=survey, param_set=param_set, results_dir=results_dir, parameters=dict(reps=reps, seed=seed))
 
 # %%
-from vsr_analysis.simulate import power_page
+from vsr_analysis.api import power_page
 
 # the design is that of the fielded survey: with too few respondents for the models there is none to analyse
 ctx.stop_unless_estimable(int(ctx.respondents["maturity_stage"].notna().sum()), "a maturity stage")

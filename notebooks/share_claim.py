@@ -60,19 +60,15 @@ guttman_check = False
 frame_size = 356
 
 # %%
-from vsr_analysis.chapter import markdown, start
+from vsr_analysis.api import markdown, start
 
 ctx = start(survey=survey, param_set=param_set, results_dir=results_dir)  # stamps every parameter
 claim = ctx.parameters["claim"]
 
 # %%
-from vsr_analysis.claims import sensitivity_text, share_figures
-from vsr_analysis.claims import share_chapter as sc
-from vsr_analysis.claims import share_evidence as se
-from vsr_analysis.claims.ledger import load_claims_spec
-from vsr_analysis.claims.robustness_text import disagreement_sentences
-from vsr_analysis.claims.share_reporting import as_numbers
-from vsr_analysis.data.codebook import load_codebook
+from vsr_analysis.api import as_numbers, load_claims_spec, load_codebook, sensitivity_text, share_figures
+from vsr_analysis.api import share_chapter as sc
+from vsr_analysis.api import share_evidence as se
 
 spec = load_claims_spec()
 alpha = float(spec["alpha"])
@@ -199,6 +195,8 @@ else:
 # item. Each row shows the decision the rule would give (unadjusted α).
 
 # %%
+from vsr_analysis.api import disagreement_sentences
+
 ctx.table("robustness", analysis.robustness, "The decision rule under each variant (unadjusted α)", count_columns=["n"])
 markdown(" ".join(disagreement_sentences(analysis.robustness, label="variant", estimate="share", alpha=alpha)))
 

@@ -35,8 +35,8 @@ param_set = "synthetic-replica"
 results_dir = None
 
 # %%
-from vsr_analysis.chapter import markdown, start
-from vsr_analysis.synth import replica as synth
+from vsr_analysis.api import markdown, start
+from vsr_analysis.api import replica as synth
 
 # This page always describes a synthetic replica. On a run with a real survey file it shows the default
 # scenario instead, and never reads the real file.
@@ -54,10 +54,8 @@ if spec != survey:
 
 # %%
 
-from vsr_analysis.claims import replica_report as rr
-from vsr_analysis.data.codebook import load_codebook
-from vsr_analysis.data.survey_file import load_survey
-from vsr_analysis.stats.ordinal_model import fit_ordinal
+from vsr_analysis.api import fit_ordinal, load_codebook, load_survey
+from vsr_analysis.api import replica_report as rr
 
 rm = truth["response_model"]
 markdown(rr.scenario_text(scenario, seed, sc, rm))

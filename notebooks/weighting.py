@@ -32,16 +32,14 @@ param_set = "weighting"
 results_dir = None
 
 # %%
-from vsr_analysis.chapter import markdown, start
+from vsr_analysis.api import markdown, start
 
 ctx = start(survey=survey, param_set=param_set, results_dir=results_dir, parameters={})
 
 # %%
-from vsr_analysis import paths
-from vsr_analysis.claims import share_evidence as se
-from vsr_analysis.claims import share_figures
-from vsr_analysis.claims import weighting_report as wr
-from vsr_analysis.claims.ledger import load_claims_spec
+from vsr_analysis.api import load_claims_spec, paths, share_figures
+from vsr_analysis.api import share_evidence as se
+from vsr_analysis.api import weighting_report as wr
 
 frame = ctx.frame
 info = ctx.data.weight_info
@@ -122,7 +120,7 @@ ctx.stop_unless_estimable(info["respondents"], "weights (they answered)", kind="
 # when they are too timid) and the Brier score against a constant rate summarise it.
 
 # %%
-from vsr_analysis.stats.propensity import calibration_check
+from vsr_analysis.api import calibration_check
 
 propensity = se.frame_propensity(frame)
 cal_table, cal = calibration_check(frame["responded"], propensity.cv_prob)
@@ -175,7 +173,7 @@ _ = ctx.table(
 # probabilities it implies.
 
 # %%
-from vsr_analysis.synth import replica
+from vsr_analysis.api import replica
 
 probs = {name: replica.response_probabilities(name) for name in ("vsr-narrative", "unequal-response")}
 _ = ctx.table(

@@ -140,6 +140,9 @@ ALLOWED = {
     # reading the run spec and fingerprinting its inputs through inputs/
     "simulate": {"simulate", "inputs", "claims", "stats", "data", "synth", "loading", "paths", "errors", "__init__"},
     "cli": set(),  # anything
+    # the templates' one door into the package: it resolves names lazily and imports nothing statically, and no
+    # module of the package imports it (no other layer lists it)
+    "api": set(),
 }
 
 
@@ -299,6 +302,33 @@ def test_template_is_thin(template):
 
 def test_not_yet_thin_names_real_templates():
     assert NOT_YET_THIN <= {t.name for t in TEMPLATES}
+
+
+def _package_imports_of(code: str) -> list[str]:
+    """Each import statement of ``code`` that reaches the package, as "module: names"."""
+    found = []
+    for node in ast.walk(ast.parse(code)):
+        if isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == "vsr_analysis":
+            found.append(f"{node.module}: {', '.join(a.name for a in node.names)}")
+        elif isinstance(node, ast.Import):
+            found += [a.name for a in node.names if a.name.split(".")[0] == "vsr_analysis"]
+    return found
+
+
+@pytest.mark.parametrize("template", TEMPLATES, ids=[t.name for t in TEMPLATES])
+def test_templates_import_the_package_only_through_its_api(template):
+    """A template's one public module is ``vsr_analysis.api``: ``from vsr_analysis.api import name, ...``."""
+    found = [imp for code in _template_code(template) for imp in _package_imports_of(code)]
+    assert found, f"{template.name} imports nothing of the package"
+    others = [imp for imp in found if not imp.startswith("vsr_analysis.api: ")]
+    assert not others, f"{template.name} imports the package around vsr_analysis.api: {others}"
+
+
+def test_the_import_finder_sees_every_form():
+    code = (
+        "import vsr_analysis.chapter\nfrom vsr_analysis.api import start\nfrom vsr_analysis import paths\nimport os\n"
+    )
+    assert _package_imports_of(code) == ["vsr_analysis.chapter", "vsr_analysis.api: start", "vsr_analysis: paths"]
 
 
 def test_no_module_of_the_package_names_a_claim_id():

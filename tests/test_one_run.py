@@ -20,12 +20,20 @@ from vsr_analysis.build.verify import compare_results
 # Every test here runs `vsr run` (kernels, publishing) at least once: the full suite's, not `make check`'s.
 pytestmark = pytest.mark.slow
 
-SLEEPY = "import time\ntime.sleep(sleep)\n" + WRITE_TABLE
+#: tiny-a waits ``sleep`` seconds, or less: until the test creates ``release`` in the project root (the kernel
+#: inherits VSR_PROJECT_ROOT), so a test that needs a run in progress holds it exactly as long as it needs.
+SLEEPY = (
+    "import os, pathlib, time\n"
+    "release = pathlib.Path(os.environ['VSR_PROJECT_ROOT']) / 'release'\n"
+    "end = time.monotonic() + sleep\n"
+    "while time.monotonic() < end and not release.exists():\n"
+    "    time.sleep(0.1)\n"
+) + WRITE_TABLE
 
 
 @pytest.fixture
 def mini(tmp_path):
-    """Two tiny notebooks; tiny-a sleeps ``sleep`` seconds (0 unless the run spec says otherwise)."""
+    """Two tiny notebooks; tiny-a sleeps ``sleep`` seconds (0 unless the run spec says otherwise), or until released."""
     root = copy_project(tmp_path / "project")
     _template(root / "notebooks" / "tiny_a.ipynb", SLEEPY, "value = 1\nfail = False\nsleep = 0\n")
     _template(root / "notebooks" / "tiny_b.ipynb", WRITE_TABLE, "value = 1\nfail = False\n")
@@ -155,7 +163,7 @@ def test_book_and_verify_refuse_a_mixture_of_two_runs(mini):
 
 def test_a_second_run_in_the_same_checkout_is_refused_at_once(mini):
     vsr("run", root=mini)
-    _write_spec(mini, sleep=20)
+    _write_spec(mini, sleep=100)  # until released below (within the 120 s notebook timeout)
     first = subprocess.Popen(
         [sys.executable, "-m", "vsr_analysis.cli", "run", "--jobs", "1"],
         env=_env(mini),
@@ -171,6 +179,8 @@ def test_a_second_run_in_the_same_checkout_is_refused_at_once(mini):
         assert "another `vsr run` is already running in this checkout" in second.stderr
         assert str(first.pid) in second.stderr
         assert time.monotonic() - start < 60  # at once: not after the first run's notebooks
+        assert first.poll() is None  # the first run was still running when the second was refused
+        (mini / "release").touch()  # let the first run finish
         _, err = first.communicate(timeout=600)
         assert first.returncode == 0, err  # the refused run did not disturb the first one
     finally:
