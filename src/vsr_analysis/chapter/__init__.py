@@ -2,7 +2,7 @@
 
 A notebook's second cell is always::
 
-    from vsr_analysis.chapter import start
+    from vsr_analysis.api import start
     ctx = start(survey=survey, param_set=param_set, results_dir=results_dir, parameters=locals())
 
 which loads the analysis frame, shows the provenance stamp and — on synthetic data — the simulated-data
