@@ -41,9 +41,9 @@ def _survey(guidance_yes: int, coherence_yes: int) -> pd.DataFrame:
 
 def _released_evidence(data, tmp_path, monkeypatch):
     """The county chapter's steps on ``data``: the barrier table through the engine, then the claims' evidence."""
-    monkeypatch.setattr(chapter, "markdown", lambda text: None)
-    monkeypatch.setattr(chapter, "_display_html", lambda text: None)
-    monkeypatch.setitem(chapter._session, "scratch", None)
+    monkeypatch.setattr(chapter.myst, "markdown", lambda text: None)
+    monkeypatch.setattr(chapter.display, "show_html", lambda text: None)
+    monkeypatch.setitem(chapter.display.session, "scratch", None)
     monkeypatch.delenv("VSR_SDC_ENGINE", raising=False)
     results = tmp_path / "stage" / "results" / "county-authorities"
     results.parent.mkdir(parents=True)

@@ -45,7 +45,7 @@ def _context(tmp_path, confidential: bool) -> Context:
 
 @pytest.fixture(autouse=True)
 def _no_display(monkeypatch):
-    monkeypatch.setattr("vsr_analysis.chapter._display", lambda obj: None)
+    monkeypatch.setattr("vsr_analysis.chapter.display.show", lambda obj: None)
 
 
 def _scatter(frame):

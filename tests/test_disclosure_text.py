@@ -31,12 +31,12 @@ def _bar_figure(label: str):
 
 
 def test_saved_figure_carries_only_what_it_draws(tmp_path):
-    chapter._session["scratch"] = None
-    original, chapter.markdown = chapter.markdown, lambda text: None
+    chapter.display.session["scratch"] = None
+    original, chapter.myst.markdown = chapter.myst.markdown, lambda text: None
     try:
         path = chapter.save_figure(_bar_figure("9"), tmp_path, "bars", "alt", "caption", "../../results/s/bars.svg")
     finally:
-        chapter.markdown = original
+        chapter.myst.markdown = original
     assert path.suffix == ".svg"
     assert scan_svg_figures(tmp_path) == [] and scan_png_metadata(tmp_path) == []
 

@@ -40,9 +40,9 @@ def planted() -> AnalysisFrame:
 
 
 def _chapter(data, tmp_path, monkeypatch, engine: str, param_set: str = "county-authorities") -> chapter.Context:
-    monkeypatch.setattr(chapter, "markdown", lambda text: None)
-    monkeypatch.setattr(chapter, "_display_html", lambda text: None)
-    monkeypatch.setitem(chapter._session, "scratch", None)
+    monkeypatch.setattr(chapter.myst, "markdown", lambda text: None)
+    monkeypatch.setattr(chapter.display, "show_html", lambda text: None)
+    monkeypatch.setitem(chapter.display.session, "scratch", None)
     if engine == "off":
         monkeypatch.setenv("VSR_SDC_ENGINE", "off")
     else:

@@ -1,4 +1,4 @@
-"""Figures sized for a phone (stats/figure_style.py) and the numbered figures and tables of chapter.py."""
+"""Figures sized for a phone (stats/figure_style.py) and the numbered figures and tables of chapter/."""
 
 from __future__ import annotations
 
@@ -56,14 +56,14 @@ def _svg_size(path):
 def test_save_figure_narrows_the_figure_and_sizes_the_svg_for_readable_text(tmp_path):
     fig, ax = _labelled_figure(width=9.0)
     ax.text(0, 0, "note", fontsize=12.5)
-    chapter._session["scratch"] = None
+    chapter.display.session["scratch"] = None
     shown = []
-    original = chapter.markdown
-    chapter.markdown = shown.append
+    original = chapter.myst.markdown
+    chapter.myst.markdown = shown.append
     try:
         path = chapter.save_figure(fig, tmp_path, "bars", "alt", "caption", "../../results/f0-set/bars.png")
     finally:
-        chapter.markdown = original
+        chapter.myst.markdown = original
     assert path.suffix == ".svg" and "../../results/f0-set/bars.svg" in shown[0]
     width, view, sizes = _svg_size(path)
     assert view / 72 <= figure_style.WIDTH + 0.02, view  # narrowed to a phone's panel width (points)

@@ -59,7 +59,7 @@ def test_editing_an_indirect_import_changes_the_fingerprints_of_its_notebooks(pa
 
 def test_editing_what_every_chapter_imports_changes_every_fingerprint(package_copy):
     before = _hashes(package_copy)
-    _touch(package_copy / "chapter.py")
+    _touch(package_copy / "chapter/context.py")
     after = _hashes(package_copy)
     assert all(before[name] != after[name] for name in before)
 
@@ -88,7 +88,7 @@ def test_names_imported_through_the_api_are_followed_to_their_modules(tmp_path, 
     template = _notebook(tmp_path / "t.ipynb", "from vsr_analysis.api import nca, set_style as style\n")
     closure = {p.relative_to(package_copy).as_posix() for p in _closure(template, package_copy)}
     assert {"api.py", "stats/nca.py", "stats/figure_style.py", "stats/__init__.py"} <= closure
-    assert "claims/share_chapter.py" not in closure and "chapter.py" not in closure
+    assert "claims/share_chapter.py" not in closure and "chapter/__init__.py" not in closure
     before = fp.notebook_code_hash(template, package_copy)
     _touch(package_copy / "claims/share_chapter.py")
     assert fp.notebook_code_hash(template, package_copy) == before
@@ -103,7 +103,7 @@ def test_the_api_imported_whole_stands_for_every_module_it_exports(tmp_path, pac
     closure = {
         p.relative_to(package_copy).as_posix() for p in _closure(_notebook(tmp_path / "t.ipynb", code), package_copy)
     }
-    assert {"claims/share_chapter.py", "chapter.py", "stats/nca.py", "simulate/power_page.py"} <= closure
+    assert {"claims/share_chapter.py", "chapter/__init__.py", "stats/nca.py", "simulate/power_page.py"} <= closure
 
 
 def test_unparsable_template_falls_back_to_the_whole_package(tmp_path, package_copy):

@@ -93,9 +93,9 @@ def test_six_digit_weighted_shares_give_answers_away(confidential):
 
 
 def test_released_weighted_shares_give_nothing_away(confidential, tmp_path, monkeypatch):
-    monkeypatch.setattr(chapter, "markdown", lambda text: None)
-    monkeypatch.setattr(chapter, "_display_html", lambda text: None)
-    monkeypatch.setitem(chapter._session, "scratch", None)
+    monkeypatch.setattr(chapter.myst, "markdown", lambda text: None)
+    monkeypatch.setattr(chapter.display, "show_html", lambda text: None)
+    monkeypatch.setitem(chapter.display.session, "scratch", None)
     monkeypatch.delenv("VSR_SDC_ENGINE", raising=False)
     (tmp_path / "stage" / "results").mkdir(parents=True)
     ctx = chapter.Context(confidential, "f8-barriers", tmp_path / "stage" / "results" / "f8-barriers", {})
