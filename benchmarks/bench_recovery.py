@@ -12,7 +12,7 @@ Two models are fitted:
   network_member, political_anchoring``): its coefficients are the truth in ``<file>.truth.json``; unit
   non-response depends only on register covariates in the model and item non-response is completely at random,
   so the estimates should be unbiased up to small-sample bias and the coverage nominal;
-* the **primary F3 model** (the four structural covariates, political anchoring left out): for information
+* the **primary model of who came furthest** (the four structural covariates, political anchoring left out): for information
   only. Its coefficients are *not* the structural truth: anchoring is correlated with size and network
   membership (omitted-variable bias), and leaving out an independent predictor from a logit model shrinks the
   others towards zero (non-collapsibility). Coverage is reported against the structural truth to show the size
@@ -90,7 +90,7 @@ def run(seeds: int = 200) -> dict[str, tuple[pd.DataFrame, dict]]:
     frame = load_register()
     return {
         "vsr-narrative, generating model": recovery("vsr-narrative", seeds, frame=frame),
-        "vsr-narrative, primary F3 model (anchoring omitted; not the structural truth)": recovery(
+        "vsr-narrative, primary model of who came furthest (anchoring omitted; not the structural truth)": recovery(
             "vsr-narrative", seeds, synth.PRIMARY_COVARIATES, frame=frame
         ),
         "null, generating model": recovery("null", seeds, frame=frame),

@@ -1,4 +1,4 @@
-"""Benchmark: coverage of the share claims' primary 95 % intervals (F2, F6, F7, F9, F10) over many replica seeds.
+"""Benchmark: coverage of the primary 95 % intervals of every share claim of claims.yml over many replica seeds.
 
 SIMULATED DATA.  A script, not a test: ``.venv/bin/python benchmarks/bench_share_coverage.py --seeds 1000``.
 For each scenario and seed it generates the survey (:func:`vsr_analysis.synth.replica.simulate_with_frame`,
@@ -50,6 +50,7 @@ from vsr_analysis.claims.share_evidence import (
     outcome,
     share_claim_outcomes,
 )
+from vsr_analysis.claims.spec import cached_claims
 from vsr_analysis.data.analysis_frame import RAKING_MARGINS, add_analysis_columns
 from vsr_analysis.data.frame import build_frame
 from vsr_analysis.data.register import load_register
@@ -75,10 +76,13 @@ VARIANCES = ("poisson", "with_replacement", "global_fpc")
 #: c = 1 (stats.calibration_variance.design_effect_df).  Rows ``poisson_df2`` and ``poisson_df3`` show the others.
 DF_CONSTANTS = (2, 3)
 
-#: F9 uses the same calibrated test on the complement, which does not change the interval's coverage; its outcome
-#: as a function of a frame of answers.  (F10, policy coherence alone, is one of SHARE_CLAIMS.)
+#: The share claims tested from below (``rule: share_below`` in claims.yml) use the same calibrated test on the
+#: complement, which does not change the interval's coverage: their outcome as a function of a frame of answers.
+#: (The coherence share, a claim on one item tested from above, is one of SHARE_CLAIMS.)
 EXTRA_OUTCOMES = {
-    "F9": lambda d: as_float(d["measures_progress"]),
+    c.id: (lambda item: lambda d: as_float(d[item]))(c.outcome.item)
+    for c in cached_claims().of_kind("share_vs_threshold", units="municipalities")
+    if c.rule == "share_below" and c.outcome.item and not c.outcome.any_of and not c.population.subgroup
 }
 
 
@@ -178,7 +182,7 @@ def run(seeds: int = 1000, scenarios=SCENARIOS, chunk: int = 100, start: int = 0
                 pi_r = true_pi.reindex(r["knr"].astype(str).to_numpy()).to_numpy()
                 for claim in claims:
                     d = SHARE_CLAIMS.get(claim)
-                    if d is None:  # F9: over the whole frame
+                    if d is None:  # a share tested from below: over the whole frame
                         y_true, dom_true = EXTRA_OUTCOMES[claim](complete), np.ones(len(complete), bool)
                         y, dom = EXTRA_OUTCOMES[claim](r), np.ones(len(r), bool)
                         seen = np.isfinite(y)

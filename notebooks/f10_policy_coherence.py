@@ -54,9 +54,9 @@ claim = ctx.parameters["claim"]
 # %%
 from vsr_analysis.api import (
     ITEMS,
+    coherence_share_evidence,
+    coherence_variants,
     county_reading,
-    f10_evidence,
-    f10_variants,
     group_release,
     load_claims_spec,
     load_codebook,
@@ -87,7 +87,7 @@ markdown(
 
 # %%
 variance = share_variance(claim_entry)  # the interval claims.yml declares the claim is decided on
-ev = f10_evidence(
+ev = coherence_share_evidence(
     ctx.data.frame, threshold=threshold, item=item, margins=ctx.data.weight_info["margins"], variance=variance
 )
 t = ev["test"]
@@ -151,7 +151,9 @@ ctx.figure(
 
 # %%
 robust = sensitivity_table(
-    claim_entry, alpha, f10_variants(ctx.data.frame, ev["design"], threshold, labels, item=item, variance=variance)
+    claim_entry,
+    alpha,
+    coherence_variants(ctx.data.frame, ev["design"], threshold, labels, item=item, variance=variance),
 )
 ctx.table("robustness", robust, "The decision rule under each variant (unadjusted α)", count_columns=["n"])
 

@@ -94,7 +94,9 @@ ctx.stop_unless_varies(used, ["maturity_stage", *terms], "the maturity stage or 
 # %%
 with warnings.catch_warnings(record=True) as caught:
     warnings.simplefilter("always", ModelWarning)
-    comp, conjunction = conj.f3_evidence(resp, terms, sesoi=sesoi, alpha=alpha, fixed_effects=fixed_effects)
+    comp, conjunction = conj.characteristics_evidence(
+        resp, terms, sesoi=sesoi, alpha=alpha, fixed_effects=fixed_effects
+    )
 for w in caught:
     markdown(f"Model note: {w.message}")
 _ = ctx.table(

@@ -63,7 +63,7 @@ import matplotlib.pyplot as plt
 import seaborn as sns
 
 from vsr_analysis.api import conjunction_evidence as conj
-from vsr_analysis.api import distribution_cells, f5_truth_table, legend_below, with_large_reference, wrap
+from vsr_analysis.api import distribution_cells, legend_below, network_truth_table, with_large_reference, wrap
 from vsr_analysis.api import network_evidence as nets
 from vsr_analysis.api import term_effect_report as report
 
@@ -109,10 +109,12 @@ for term, short in (("network_kinds", "kinds of network"), ("cooperates_with_cou
 # ## The two parts (the primary tests)
 
 # %%
-comp, evidence_f5 = nets.f5_evidence(resp, controls=controls, fixed_effects=fixed_effects, sesoi=sesoi, alpha=alpha)
+comp, kinds_evidence = nets.network_kinds_evidence(
+    resp, controls=controls, fixed_effects=fixed_effects, sesoi=sesoi, alpha=alpha
+)
 _ = ctx.table(
     "components",
-    comp.assign(term=comp["term"].map(nets.F5_TERMS)),
+    comp.assign(term=comp["term"].map(nets.NETWORK_TERM_LABELS)),
     f"Each measured part of {claim}: "
     "coefficient (log-odds of a higher stage per kind of network, or for working with the county; weighted, "
     "HC0, size, centrality, merger and county fixed effects), 95 % CI, one-sided p-values and the "
@@ -124,7 +126,7 @@ fig, ax = plt.subplots(figsize=(5.4, 3.4))
 conj.forest(
     ax,
     {"each part in its own model": comp},
-    {k: wrap(v, 24) for k, v in nets.F5_TERMS.items()},
+    {k: wrap(v, 24) for k, v in nets.NETWORK_TERM_LABELS.items()},
     sns.color_palette("colorblind"),
 )
 ax.set_xlabel(wrap(ax.get_xlabel(), 36))
@@ -139,7 +141,7 @@ ctx.figure(
 )
 markdown(
     f"The intersection–union p-value (the larger one-sided p) is **{comp['p_greater'].max():.3g}** "
-    f"({nets.F5_TERMS[comp.loc[comp['p_greater'].idxmax(), 'term']]}); the ledger adjusts it at {claim}'s place "
+    f"({nets.NETWORK_TERM_LABELS[comp.loc[comp['p_greater'].idxmax(), 'term']]}); the ledger adjusts it at {claim}'s place "
     "in the Holm family. Knowledge sharing is not measured and not part of the verdict."
 )
 
@@ -149,16 +151,16 @@ markdown(
 # %%
 evidence = ctx.evidence(
     claim=claim,
-    primary=evidence_f5["primary"],
-    n=evidence_f5["n"],
-    rule_inputs=evidence_f5["rule_inputs"],
-    parts=evidence_f5["parts"],
+    primary=kinds_evidence["primary"],
+    n=kinds_evidence["n"],
+    rule_inputs=kinds_evidence["rule_inputs"],
+    parts=kinds_evidence["parts"],
 )
 if ctx.data.truth:
-    cover = f5_truth_table(comp, ctx.data.truth, controls, fixed_effects)
+    cover = network_truth_table(comp, ctx.data.truth, controls, fixed_effects)
     _ = ctx.table(
         "truth_vs_estimate",
-        cover.assign(term=cover["term"].map(nets.F5_TERMS)),
+        cover.assign(term=cover["term"].map(nets.NETWORK_TERM_LABELS)),
         "Simulated data only: the value each part estimates in the simulation (pseudo-true coefficient), "
         "beside the estimates",
     )

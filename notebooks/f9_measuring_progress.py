@@ -56,14 +56,14 @@ claim = ctx.parameters["claim"]
 # %%
 from vsr_analysis.api import (
     ITEM,
-    f9_evidence,
-    f9_variants,
     group_release,
     ladder_figure,
     load_claims_spec,
     load_codebook,
     progress_by_stage,
     progress_groups,
+    progress_share_evidence,
+    progress_variants,
     rung_shares,
     sensitivity_table,
     share_variance,
@@ -87,7 +87,9 @@ markdown(
 
 # %%
 variance = share_variance(claim_entry)  # the interval claims.yml declares the claim is decided on
-ev = f9_evidence(ctx.data.frame, threshold=threshold, margins=ctx.data.weight_info["margins"], variance=variance)
+ev = progress_share_evidence(
+    ctx.data.frame, threshold=threshold, margins=ctx.data.weight_info["margins"], variance=variance
+)
 t = ev["test"]
 ctx.stop_unless_estimable(int(t["n"] or 0), "an answer on measuring progress", kind="count")
 markdown(
@@ -96,8 +98,8 @@ markdown(
     f"n = {t['n']} of {frame_size} municipalities. The Nordic VSR 2024's {outside_share:.0%} (outside context) "
     f"lies {'inside' if t['ci_low'] <= outside_share <= t['ci_high'] else 'outside'} this interval."
 )
-if ctx.synthetic and ctx.data.truth and "f9_measures_progress" in ctx.data.truth:
-    tr = ctx.data.truth["f9_measures_progress"]
+if ctx.synthetic and ctx.data.truth and "measures_progress_share" in ctx.data.truth:
+    tr = ctx.data.truth["measures_progress_share"]
     markdown(
         f"*Simulated data:* under the scenario the true share of the frame is {tr['realised_frame']:.3f} "
         f"(model expectation {tr['expected_frame']:.3f}); the claim is true in this simulation when it is "
@@ -162,7 +164,9 @@ ctx.figure(
 # reporting") instead of the item. Each row shows the rule's decision at the unadjusted α.
 
 # %%
-robust = sensitivity_table(claim_entry, alpha, f9_variants(ctx.data.frame, ev["design"], threshold, variance=variance))
+robust = sensitivity_table(
+    claim_entry, alpha, progress_variants(ctx.data.frame, ev["design"], threshold, variance=variance)
+)
 ctx.table("robustness", robust, "The decision rule under each variant (unadjusted α)", count_columns=["n"])
 
 # %% [markdown]

@@ -331,6 +331,51 @@ def test_the_import_finder_sees_every_form():
     assert _package_imports_of(code) == ["vsr_analysis.chapter", "vsr_analysis.api: start", "vsr_analysis: paths"]
 
 
+#: A claim ID as a word of an identifier (``f3_evidence``, ``F5_TERMS``, ``pseudo_true_f5``): the pattern the text
+#: check below cannot see, since ``_`` is a word character.
+CLAIM_ID_WORD = re.compile(r"(?:^|_)[fF](?:10|[1-9])[a-d]?(?:_|$)")
+
+
+def _identifiers(tree: ast.AST):
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name):
+            yield node.lineno, node.id
+        elif isinstance(node, ast.Attribute):
+            yield node.lineno, node.attr
+        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            yield node.lineno, node.name
+        elif isinstance(node, ast.arg):
+            yield node.lineno, node.arg
+        elif isinstance(node, ast.keyword) and node.arg:
+            yield node.value.lineno, node.arg
+        elif isinstance(node, ast.alias):
+            yield getattr(node, "lineno", 0), node.asname or node.name.rsplit(".", 1)[-1]
+
+
+def test_no_identifier_of_the_package_or_templates_is_named_after_a_claim():
+    """Functions, constants and variables say what an analysis is (``network_kinds_evidence``), not which claim
+    uses it (``f5_evidence``): a claim's meaning lives in claims.yml."""
+    sources = {path.relative_to(ROOT): path.read_text(encoding="utf-8") for path in sorted(PACKAGE.rglob("*.py"))}
+    sources.update({t.relative_to(ROOT): "\n".join(_template_code(t)) for t in TEMPLATES})
+    found = [
+        f"{where}:{line}: {name}"
+        for where, text in sources.items()
+        for line, name in _identifiers(ast.parse(text))
+        if CLAIM_ID_WORD.search(name)
+    ]
+    assert not found, "identifiers named after a claim:\n" + "\n".join(sorted(set(found)))
+
+
+def test_the_identifier_check_sees_claim_ids_as_words():
+    code = "def f5_evidence(x): return F3_TERMS[x].f10\n"
+    assert {n for _, n in _identifiers(ast.parse(code)) if CLAIM_ID_WORD.search(n)} == {
+        "f5_evidence",
+        "F3_TERMS",
+        "f10",
+    }
+    assert not any(CLAIM_ID_WORD.search(n) for n in ("f_stat", "pf5x", "fdr", "fit_ordinal", "f", "F", "ff5"))
+
+
 def test_no_module_of_the_package_names_a_claim_id():
     # A claim's meaning lives in claims.yml: code and docstrings say what an analysis is, never which claim it is
     # for (a new module's docstring beginning "F9's figure" is how IDs crept back in).

@@ -109,7 +109,7 @@ def test_no_county_rows_gives_empty_counts():
 
 
 @pytest.mark.parametrize("scenario", synth.available_scenarios())
-def test_every_scenario_carries_county_and_f9_f10_truth(scenario):
+def test_every_scenario_carries_county_and_item_share_truth(scenario):
     rows, truth = synth.generate(scenario, 11)
     ct = truth["counties"]
     counties = rows[rows["unit_type"] == "county"]
@@ -124,11 +124,11 @@ def test_every_scenario_carries_county_and_f9_f10_truth(scenario):
     assert (
         ct["expected_shares"]["barrier_national_guidance"] == sc["barriers"]["barrier_national_guidance"]["county_rate"]
     )
-    for entry in (truth["f9_measures_progress"], *truth["barrier_shares"].values()):
+    for entry in (truth["measures_progress_share"], *truth["barrier_shares"].values()):
         assert 0 < entry["expected_frame"] < 1 and 0 < entry["realised_frame"] < 1
     assert set(truth["barrier_shares"]) == set(sc["barriers"])  # every barrier, none pooled with another
     # the model's F9 expectation is the frame mean of the replica's own expected marginal
-    assert truth["f9_measures_progress"]["expected_frame"] == pytest.approx(
+    assert truth["measures_progress_share"]["expected_frame"] == pytest.approx(
         truth["expected_marginals"]["frame"]["measures_progress"], abs=1e-6
     )
 

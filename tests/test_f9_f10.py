@@ -10,8 +10,8 @@ import pytest
 
 from vsr_analysis.build.generated_pages import recommendations_page
 from vsr_analysis.claims import ledger
-from vsr_analysis.claims.coherence_evidence import ITEMS, either_named, f10_evidence, municipal_table
-from vsr_analysis.claims.progress_evidence import f9_evidence, progress_by_stage, rung_shares
+from vsr_analysis.claims.coherence_evidence import ITEMS, coherence_share_evidence, either_named, municipal_table
+from vsr_analysis.claims.progress_evidence import progress_by_stage, progress_share_evidence, rung_shares
 from vsr_analysis.claims.share_reporting import publishable, sensitivity_table, share_below_test
 from vsr_analysis.claims.spec import share_variance
 from vsr_analysis.stats.shares import share_test
@@ -113,7 +113,7 @@ def _as_frame(respondents: pd.DataFrame, frame_size: int = 356):
 @pytest.mark.parametrize("share,expected", [(0.1, "supported"), (0.9, "not supported")])
 def test_f9_evidence_gives_the_rules_decision(share, expected):
     frame, design = _as_frame(_respondents(share))
-    ev = f9_evidence(frame, threshold=0.5, **design, variance=share_variance(CLAIMS["F9"]))
+    ev = progress_share_evidence(frame, threshold=0.5, **design, variance=share_variance(CLAIMS["F9"]))
     assert set(ev["primary"]) == {"method", "estimate", "ci_low", "ci_high", "p_value"}
     assert ev["n"] == 280
     assert ledger.decide(CLAIMS["F9"], ev, 0.05, ev["primary"]["p_value"]).verdict == expected
@@ -168,13 +168,13 @@ def test_f10_evidence_gives_the_rules_decision(rate, expected):
         }
     )
     frame, design = _as_frame(df)
-    ev = f10_evidence(frame, threshold=0.25, **design, variance=share_variance(CLAIMS["F10"]))
+    ev = coherence_share_evidence(frame, threshold=0.25, **design, variance=share_variance(CLAIMS["F10"]))
     assert ev["primary"]["estimate"] == pytest.approx(df["barrier_policy_coherence"].mean())
     assert ledger.decide(CLAIMS["F10"], ev, 0.05, ev["primary"]["p_value"]).verdict == expected
     # another barrier never carries the verdict: national guidance named by everyone leaves F10's evidence as it is
     everyone = frame.assign(barrier_national_guidance=1.0)
     assert (
-        f10_evidence(everyone, threshold=0.25, **design, variance=share_variance(CLAIMS["F10"]))["primary"]
+        coherence_share_evidence(everyone, threshold=0.25, **design, variance=share_variance(CLAIMS["F10"]))["primary"]
         == ev["primary"]
     )
     table = municipal_table(df, {}, population_size=356)
@@ -232,8 +232,8 @@ def test_recommendations_link_the_new_verdicts():
 
 def test_decide_functions_run_the_chapters_analysis_on_a_replica_file():
     """What an operating-characteristics simulation calls: a replica's respondents in, the rule's decision out."""
-    from vsr_analysis.claims.coherence_evidence import f10_variants
-    from vsr_analysis.claims.progress_evidence import f9_variants
+    from vsr_analysis.claims.coherence_evidence import coherence_variants
+    from vsr_analysis.claims.progress_evidence import progress_variants
     from vsr_analysis.loading import load_frame
     from vsr_analysis.synth import replica
 
@@ -241,8 +241,8 @@ def test_decide_functions_run_the_chapters_analysis_on_a_replica_file():
     data = load_frame("synthetic:vsr-narrative:2021")
     margins = data.weight_info["margins"]
     v9, v10 = share_variance(CLAIMS["F9"]), share_variance(CLAIMS["F10"])  # as claims.yml declares
-    ev9 = f9_evidence(data.frame, threshold=0.5, margins=margins, variance=v9)
-    ev10 = f10_evidence(data.frame, threshold=0.25, margins=margins, variance=v10)
+    ev9 = progress_share_evidence(data.frame, threshold=0.5, margins=margins, variance=v9)
+    ev10 = coherence_share_evidence(data.frame, threshold=0.25, margins=margins, variance=v10)
     # the chapter's function and vsr simulate's (the declared share test) give the same evidence
     from vsr_analysis.claims.spec import load_claims
     from vsr_analysis.simulate.registry import share_vs_threshold
@@ -253,14 +253,14 @@ def test_decide_functions_run_the_chapters_analysis_on_a_replica_file():
     d10 = ledger.decide(CLAIMS["F10"], ev10, 0.05, ev10["primary"]["p_value"])
     # the robustness rows start with the primary itself (assumption-light, no finite-population factor); the
     # interval under missing at random (factor 1 - π̂ per unit) beside it is narrower
-    rows9 = f9_variants(data.frame, ev9["design"], 0.5, variance=v9)
-    rows10 = f10_variants(data.frame, ev10["design"], 0.25, {}, variance=v10)
+    rows9 = progress_variants(data.frame, ev9["design"], 0.5, variance=v9)
+    rows10 = coherence_variants(data.frame, ev10["design"], 0.25, {}, variance=v10)
     for ev, rows in ((ev9, rows9), (ev10, rows10)):
         assert rows[0][1]["ci_low"] == ev["primary"]["ci_low"] and rows[0][1]["p_value"] == ev["primary"]["p_value"]
         assert rows[1][0].startswith("under missing at random")
         assert rows[1][1]["ci_high"] - rows[1][1]["ci_low"] < ev["primary"]["ci_high"] - ev["primary"]["ci_low"]
     truth = data.truth
     # the scenario makes both claims true (F9: frame share below 0.5; F10: above 0.25) and the rules say so
-    assert truth["f9_measures_progress"]["realised_frame"] < 0.5 and d9.verdict == "supported"
+    assert truth["measures_progress_share"]["realised_frame"] < 0.5 and d9.verdict == "supported"
     assert truth["claims"]["F10"]["true_value"] > 0.25 and d10.verdict == "supported"
-    assert ev9["primary"]["ci_low"] < truth["f9_measures_progress"]["realised_frame"] < ev9["primary"]["ci_high"]
+    assert ev9["primary"]["ci_low"] < truth["measures_progress_share"]["realised_frame"] < ev9["primary"]["ci_high"]

@@ -138,7 +138,7 @@ def test_marginal_component_tests_fit_each_characteristic_alone(resp):
 
 
 def test_f3_evidence_is_the_intersection_union_of_the_marginal_tests(resp):
-    tab, ev = conj.f3_evidence(resp, TERMS, sesoi=0.2, alpha=0.05)
+    tab, ev = conj.characteristics_evidence(resp, TERMS, sesoi=0.2, alpha=0.05)
     assert ev["primary"]["p_value"] == tab["p_greater"].max()
     assert ev["n"] == tab["n"].min()
     assert set(ev["parts"]) == set(TERMS)
@@ -146,6 +146,6 @@ def test_f3_evidence_is_the_intersection_union_of_the_marginal_tests(resp):
         part = ev["parts"][t]
         assert part["n"] == int(tab.set_index("term").loc[t, "n"])
         assert "alone" in part["primary"]["method"] and "no county fixed effects" in part["primary"]["method"]
-    _, with_fe = conj.f3_evidence(resp, TERMS, sesoi=0.2, alpha=0.05, fixed_effects=["county_code"])
+    _, with_fe = conj.characteristics_evidence(resp, TERMS, sesoi=0.2, alpha=0.05, fixed_effects=["county_code"])
     assert "with county_code fixed effects" in with_fe["primary"]["method"]
     assert with_fe["primary"]["p_value"] != ev["primary"]["p_value"]

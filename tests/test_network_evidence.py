@@ -44,7 +44,7 @@ def test_f5_parts_match_statsmodels_and_are_not_f3d(resp):
     ``with_network_kinds``; no county separated); the weighted pseudo-log-likelihood ``sum(w * loglikeobs)``
     maximised by ``scipy.optimize.minimize(BFGS, gtol=1e-9)``; HC0 = A^-1 B A^-1 with A =
     -``statsmodels.tools.numdiff.approx_hess`` and B = sum of (w * score_obs) outer products."""
-    tab, ev = nets.f5_evidence(resp, controls=CONTROLS, fixed_effects=["county_code"], sesoi=0.2, alpha=0.05)
+    tab, ev = nets.network_kinds_evidence(resp, controls=CONTROLS, fixed_effects=["county_code"], sesoi=0.2, alpha=0.05)
     tab = tab.set_index("term")
     reference = {
         "network_kinds": (267, 1.1242258686742561, 0.23814252965895424),
@@ -55,11 +55,11 @@ def test_f5_parts_match_statsmodels_and_are_not_f3d(resp):
         assert tab.loc[term, "estimate"] == pytest.approx(est, abs=1e-5)
         assert tab.loc[term, "se"] == pytest.approx(se, rel=1e-4)
     assert ev["primary"]["p_value"] == tab["p_greater"].max()
-    assert set(ev["parts"]) == set(nets.F5_TERMS)
+    assert set(ev["parts"]) == set(nets.NETWORK_TERM_LABELS)
     # F5 is no longer F3d's coefficient: F3d is network_member alone, F5 neither uses that item nor that model
-    from vsr_analysis.claims.conjunction_evidence import f3_evidence
+    from vsr_analysis.claims.conjunction_evidence import characteristics_evidence
 
-    f3_tab, _ = f3_evidence(resp, ["network_member"], sesoi=0.2, alpha=0.05)
+    f3_tab, _ = characteristics_evidence(resp, ["network_member"], sesoi=0.2, alpha=0.05)
     assert f3_tab.loc[0, "estimate"] != pytest.approx(tab.loc["network_kinds", "estimate"], abs=0.05)
 
 

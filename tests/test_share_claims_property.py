@@ -79,7 +79,7 @@ def _analyse(path, register, spec, codebook):
         if claim["id"] not in outcomes:
             continue
         d = outcomes[claim["id"]]
-        inputs = se.f2_rule_inputs(resp, claim["rule_parameters"].get("min_stage_share", 0.1))
+        inputs = se.spread_rule_inputs(resp, claim["rule_parameters"].get("min_stage_share", 0.1))
         a = se.share_claim_analysis(frame, claim, alpha, **d, alt_min_stage=4 if claim["id"] == "F7" else None,
                                     margins=data.weight_info["margins"], propensity=propensity, rule_inputs=inputs)  # fmt: skip
         tables, notes = se.shares_by_groups(a.domain, frame, whole_frame=not d["subset_item"])

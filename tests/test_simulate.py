@@ -94,7 +94,7 @@ def test_expected_share_of_a_declared_outcome_is_the_truth_jsons():
         assert f8_margin == pytest.approx(min(named) - max(others), abs=1e-6) and f8_holds == (f8_margin > 0)
         assert expected_claim_share(claims["F2"], doc) == pytest.approx(expected["stage_ge1"], abs=1e-6)
         assert expected_claim_share(claims["F9"], doc) == pytest.approx(
-            truth["f9_measures_progress"]["expected_frame"], abs=1e-6
+            truth["measures_progress_share"]["expected_frame"], abs=1e-6
         )
         assert expected_claim_share(claims["F10"], doc) == pytest.approx(
             truth["barrier_shares"][claims["F10"].outcome.item]["expected_frame"], abs=1e-6

@@ -8,7 +8,7 @@ guidance (``barrier_national_guidance``) is another barrier: it is shown beside 
 never pooled with it for the verdict.  How county authorities differ is described, never pooled and never part of
 the verdict: their counts with exact (Clopper–Pearson) intervals, beside the municipal shares.
 
-* :func:`f10_evidence` - the primary test as ledger evidence; :func:`f10_variants` - its robustness rows.
+* :func:`coherence_share_evidence` - the primary test as ledger evidence; :func:`coherence_variants` - its robustness rows.
 * :func:`municipal_table` - the raked municipal share naming each state-level item (:data:`ITEMS`).
 * :func:`either_named`, :func:`with_either` - the derived "names either item" outcome (descriptive only).
 """
@@ -44,7 +44,7 @@ def either_named(data: pd.DataFrame, items: Sequence[str] = ITEMS) -> np.ndarray
     return any_of_outcome(data, items)
 
 
-def f10_evidence(
+def coherence_share_evidence(
     frame: pd.DataFrame,
     *,
     threshold: float,
@@ -75,7 +75,7 @@ def f10_evidence(
     }
 
 
-def f10_variants(
+def coherence_variants(
     frame: pd.DataFrame, design, threshold: float, labels: dict[str, str], item: str = PRIMARY_ITEM, *, variance: str
 ) -> list[tuple[str, dict]]:
     """The policy-coherence claim's robustness rows (label, test): the variance and weighting variants of every share claim (``variance``:

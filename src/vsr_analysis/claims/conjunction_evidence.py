@@ -136,7 +136,7 @@ def conjunction_evidence(table: pd.DataFrame, n: int, method: str, *, part_metho
     return {"primary": primary, "rule_inputs": {"components": components, "route_p_values": routes}, "parts": parts}
 
 
-def f3_evidence(
+def characteristics_evidence(
     data: pd.DataFrame,
     terms: Sequence[str],
     *,

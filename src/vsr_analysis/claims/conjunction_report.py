@@ -34,7 +34,7 @@ def component_labels(parts: dict[str, dict]) -> dict[str, str]:
 
 def components_text(comp: pd.DataFrame, labels: dict[str, str], alpha: float, claim: str) -> str:
     """Which components carry the claim at the unadjusted level, and the intersection–union p-value (the largest
-    one-sided p) with the component it comes from. ``comp`` is ``f3_evidence``'s component table."""
+    one-sided p) with the component it comes from. ``comp`` is ``characteristics_evidence``'s component table."""
     carried = [labels[t] for t in comp.loc[comp["p_greater"] < alpha, "term"]]
     return (
         f"At the unadjusted level, the components that carry the claim are: **{', '.join(carried) or 'none'}**. "

@@ -33,11 +33,11 @@ from vsr_analysis.stats.ordinal_model import fit_ordinal
 
 NETWORK_KINDS = ("network_ks", "network_regional", "network_international")
 #: The network claim's two measured parts: the model term and what it stands for.
-F5_TERMS = {
+NETWORK_TERM_LABELS = {
     "network_kinds": "networks: number of kinds of SDG network (KS, regional or county, international; 0-3)",
     "cooperates_with_county": "collaboration across levels of government: works with the county authority (0/1)",
 }
-F5_METHOD = (
+NETWORK_METHOD = (
     "intersection-union test: largest of two one-sided Wald p-values (HC0), network_kinds and "
     "cooperates_with_county, each in its own weighted proportional-odds model of maturity_stage with size, "
     "centrality, merger and county fixed effects"
@@ -63,10 +63,10 @@ def conjunction_of(terms: Sequence[str]) -> str:
     return found[0]
 
 
-def f5_evidence(
+def network_kinds_evidence(
     data: pd.DataFrame,
     *,
-    terms: Sequence[str] = F5_TERMS,
+    terms: Sequence[str] = NETWORK_TERM_LABELS,
     controls: Sequence[str],
     fixed_effects: Sequence[str],
     sesoi: float,
@@ -92,4 +92,4 @@ def f5_evidence(
     table["claim"] = claim_id or conjunction_of(terms)
     n = int(table["n"].min())
     part = "one-sided Wald test (HC0) of {term} > 0 in a weighted proportional-odds model with size, centrality, merger and county fixed effects"
-    return table, {**conjunction_evidence(table, n, F5_METHOD, part_method=part), "n": n}
+    return table, {**conjunction_evidence(table, n, NETWORK_METHOD, part_method=part), "n": n}

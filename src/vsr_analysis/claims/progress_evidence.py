@@ -7,8 +7,8 @@ part: most municipalities do not follow their SDG work up with indicators (``mea
 it is not a verdict on the finding: measuring does not make a good benchmark, and one can be missing where
 municipalities measure.
 
-* :func:`f9_evidence` - the primary test (raked share measuring progress below the level) as ledger evidence.
-* :func:`f9_variants` - its robustness rows.
+* :func:`progress_share_evidence` - the primary test (raked share measuring progress below the level) as ledger evidence.
+* :func:`progress_variants` - its robustness rows.
 * :func:`progress_by_stage` - the share measuring progress at each stage of the ladder.
 * :func:`rung_shares` - the weighted share holding each component item, in the ladder's order, with the
   empirical rank of each rung (1 = the most common), to show where measuring progress sits.
@@ -29,7 +29,7 @@ from vsr_analysis.stats.shares import share_by_group
 ITEM = "measures_progress"
 
 
-def f9_evidence(
+def progress_share_evidence(
     frame: pd.DataFrame,
     *,
     threshold: float,
@@ -44,7 +44,7 @@ def f9_evidence(
     chapters' calibrated test on the complement, with the linearisation ``variance`` the claim is decided on
     (``claims.spec.share_variance`` of its entry: the assumption-light one, no finite-population factor).  ``margins``
     and ``propensity`` as :func:`vsr_analysis.claims.share_evidence.share_design`; ``design`` in the result is the
-    design used, for the robustness rows (:func:`f9_variants`).
+    design used, for the robustness rows (:func:`progress_variants`).
     """
     design = design if design is not None else share_design(frame, margins, propensity)
     resp = frame[frame["responded"].astype(bool)]
@@ -62,7 +62,7 @@ def f9_evidence(
     }
 
 
-def f9_variants(frame: pd.DataFrame, design, threshold: float, *, variance: str) -> list[tuple[str, dict]]:
+def progress_variants(frame: pd.DataFrame, design, threshold: float, *, variance: str) -> list[tuple[str, dict]]:
     """The progress-measuring claim's robustness rows (label, test): the variance and weighting variants of every share claim, the item
     left blank counted as measuring (the conservative reading), and the self-classified stage 5 instead of the
     item (``variance``: the one the claim is decided on, the first row's)."""

@@ -58,7 +58,7 @@ def share_claim_outcomes(claims=None) -> dict[str, dict]:
 
 #: The management-domain share's check against a maturity measure without the management item: the ladder's stage-3 items (planning
 #: strategy and master plan) are both present.
-F7_ITEMS_WITHOUT_MANAGEMENT = ("sdg_in_planning_strategy", "sdg_in_master_plan")
+PLAN_ITEMS_WITHOUT_MANAGEMENT = ("sdg_in_planning_strategy", "sdg_in_master_plan")
 
 
 def outcome(data: pd.DataFrame, item: str, min_stage: int | None = None) -> np.ndarray:
@@ -97,8 +97,8 @@ def claim_domain(units: pd.DataFrame, claim) -> tuple[np.ndarray, str | None]:
 
 
 def items_without_management(data: pd.DataFrame) -> np.ndarray:
-    """1 when every item of :data:`F7_ITEMS_WITHOUT_MANAGEMENT` is present, 0 when one is absent, NaN else."""
-    mat = np.column_stack([as_float(data[c]) for c in F7_ITEMS_WITHOUT_MANAGEMENT])
+    """1 when every item of :data:`PLAN_ITEMS_WITHOUT_MANAGEMENT` is present, 0 when one is absent, NaN else."""
+    mat = np.column_stack([as_float(data[c]) for c in PLAN_ITEMS_WITHOUT_MANAGEMENT])
     out = np.all(mat == 1, axis=1).astype(float)
     out[np.any(np.isnan(mat), axis=1) & ~np.any(mat == 0, axis=1)] = np.nan
     return out
@@ -203,7 +203,7 @@ def share_claim_analysis(
 
     ``margins`` default to the analysis frame's raking margins; ``propensity`` to :func:`frame_propensity`.
     The robustness rows' decisions use the unadjusted ``alpha`` (the ledger applies Holm to the primary) and
-    ``rule_inputs`` (whatever else the claim's rule reads, e.g. :func:`f2_rule_inputs`).  ``design``: the
+    ``rule_inputs`` (whatever else the claim's rule reads, e.g. :func:`spread_rule_inputs`).  ``design``: the
     :func:`share_design` of this frame, margins and propensities when already built.  ``robustness=False`` skips the
     robustness rows (a simulation reads only the primary test; ``robustness`` is then empty).
     """
@@ -394,7 +394,7 @@ def ladder_tables(resp: pd.DataFrame, codebook) -> dict:
     return {"guttman": gut, "rung_order": pd.DataFrame(steps), "consistency": consistency, "summary": summary}
 
 
-def f2_rule_inputs(resp: pd.DataFrame, min_stage_share: float) -> dict:
+def spread_rule_inputs(resp: pd.DataFrame, min_stage_share: float) -> dict:
     """The stage-share claim's second condition: how many stages each hold at least ``min_stage_share`` (weighted)."""
     from vsr_analysis.stats.descriptives import stages_with_min_share
     from vsr_analysis.stats.dispersion import weighted_distribution

@@ -34,7 +34,7 @@ from vsr_analysis.claims import ranking_evidence as ranking
 from vsr_analysis.claims import share_evidence as se
 from vsr_analysis.claims.evidence import MIN_COUNT_UNITS, MIN_MODEL_UNITS
 from vsr_analysis.claims.model_robustness import with_large_reference
-from vsr_analysis.claims.network_evidence import f5_evidence
+from vsr_analysis.claims.network_evidence import network_kinds_evidence
 from vsr_analysis.claims.spec import Claim
 from vsr_analysis.data.analysis_frame import AnalysisFrame
 from vsr_analysis.stats.descriptives import as_float, stages_with_min_share
@@ -111,9 +111,9 @@ _CONJUNCTION_CACHE: dict[str, Any] = {}
 def _conjunction(data: AnalysisFrame, claim: Claim, params: dict, sesoi: float) -> dict:
     """A conjunction's evidence as its chapter records it (``primary``, ``rule_inputs``, ``parts``, ``n``).
 
-    Components ``group_comparison``: each term alone (marginal; ``conjunction_evidence.f3_evidence``).
+    Components ``group_comparison``: each term alone (marginal; ``conjunction_evidence.characteristics_evidence``).
     Components ``ordinal_coefficient``: each term in its own model with the chapter's controls and fixed effects
-    (``network_evidence.f5_evidence``).
+    (``network_evidence.network_kinds_evidence``).
     """
     terms = list(claim.analysis["terms"])
     components = claim.analysis["components"]
@@ -127,13 +127,13 @@ def _conjunction(data: AnalysisFrame, claim: Claim, params: dict, sesoi: float) 
         warnings.simplefilter("ignore")
         if components == "group_comparison":
             _require(len(resp.dropna(subset=[item, *terms])), MIN_MODEL_UNITS, f"{item} and every characteristic")
-            _, ev = conj.f3_evidence(
+            _, ev = conj.characteristics_evidence(
                 resp, terms, sesoi=sesoi, alpha=float(params["alpha"]), fixed_effects=params["fixed_effects"]
             )
         else:
             controls = params["controls"]
             _require(len(resp.dropna(subset=[item, *controls])), MIN_MODEL_UNITS, f"{item} and every covariate")
-            _, ev = f5_evidence(
+            _, ev = network_kinds_evidence(
                 resp,
                 terms=terms,
                 controls=controls,

@@ -62,7 +62,7 @@ def _coefficient(doc: dict, term: str, params: dict | None) -> float | None:
     controls = tuple(c for c in (params or {}).get("controls", DEFAULT_CONTROLS) if c != term)
     fixed = tuple((params or {}).get("fixed_effects", DEFAULT_FIXED_EFFECTS))
     if term in NETWORK_TERMS:
-        return pseudo_true_f5(doc, term, controls, fixed)
+        return pseudo_true_network_term(doc, term, controls, fixed)
     if params is None:
         return estimands.generating_coefficients(doc).get(term)
     return pseudo_true_coefficient(doc, term, controls, fixed)
@@ -348,7 +348,9 @@ def _network_rows(scenario_sha: str, scenario_json: str) -> pd.DataFrame:
     return out[out["weight"] > 0].reset_index(drop=True)
 
 
-def pseudo_true_f5(scenario: dict, term: str, controls: tuple[str, ...], fixed_effects: tuple[str, ...]) -> float:
+def pseudo_true_network_term(
+    scenario: dict, term: str, controls: tuple[str, ...], fixed_effects: tuple[str, ...]
+) -> float:
     """:func:`pseudo_true_coefficient` for the network claim's parts (``network_kinds``, ``cooperates_with_county``)."""
     doc = {k: v for k, v in scenario.items() if not k.startswith("_")}
     scenario_json = json.dumps(doc, sort_keys=True, default=str)
@@ -401,20 +403,20 @@ def marginal_truth_table(components: pd.DataFrame, truth_json: dict, fixed_effec
     return out
 
 
-def f5_truth(
+def network_truth(
     scenario: dict, controls=DEFAULT_CONTROLS, fixed_effects=DEFAULT_FIXED_EFFECTS, terms=NETWORK_TERMS
 ) -> dict[str, float]:
     """A conjunction of network terms: the pseudo-true coefficient of each in its own model (the estimands of its
     tests)."""
-    return {t: pseudo_true_f5(scenario, t, tuple(controls), tuple(fixed_effects)) for t in terms}
+    return {t: pseudo_true_network_term(scenario, t, tuple(controls), tuple(fixed_effects)) for t in terms}
 
 
-def f5_truth_table(components: pd.DataFrame, truth_json: dict, controls, fixed_effects) -> pd.DataFrame:
+def network_truth_table(components: pd.DataFrame, truth_json: dict, controls, fixed_effects) -> pd.DataFrame:
     """Simulated data only: each network part's estimate beside the value it estimates in the simulation."""
     scenario = replica.load_scenario(truth_json["scenario"])
     if scenario["_sha256"] != truth_json.get("scenario_sha256"):
         raise ValueError(f"scenario {truth_json['scenario']!r} changed since the survey was simulated")
-    truth = f5_truth(scenario, tuple(controls), tuple(fixed_effects), tuple(components["term"]))
+    truth = network_truth(scenario, tuple(controls), tuple(fixed_effects), tuple(components["term"]))
     out = components.assign(truth=components["term"].map(truth))[["term", "truth", "estimate", "ci_low", "ci_high"]]
     out["covered by 95 % CI"] = (out["ci_low"] <= out["truth"]) & (out["truth"] <= out["ci_high"])
     return out

@@ -44,7 +44,7 @@ from vsr_analysis.stats import ordinal_model as models
 
 __all__ = ["prepare_columns", "default_specs", "default_fit_fn", "specification_curve", "summarise"]
 
-F3_TERMS = ("log_population", "centrality", "merged_2017_2020", "network_member")
+STRUCTURAL_TERMS = ("log_population", "centrality", "merged_2017_2020", "network_member")
 
 
 def prepare_columns(df: pd.DataFrame) -> pd.DataFrame:

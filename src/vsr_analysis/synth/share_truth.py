@@ -3,7 +3,7 @@ JSON.
 
 Both are about shares of the frame's 356 municipalities, which the raked respondent shares estimate:
 
-* ``f9_measures_progress``: the share measuring progress with indicators (``measures_progress`` = 1);
+* ``measures_progress_share``: the share measuring progress with indicators (``measures_progress`` = 1);
 * ``barrier_shares``: for every barrier item of the instrument, the share naming it.  Which barrier a claim is
   about (a share of one barrier, a ranking of the barriers) is declared in ``claims.yml`` and read by
   ``synth.claim_truth``; nothing here is keyed by a claim.
@@ -32,11 +32,11 @@ def barrier_truth(model, full: dict) -> dict:
     }
 
 
-def f9_f10_truth(model, full: dict) -> dict:
+def item_share_truth(model, full: dict) -> dict:
     """The progress-measuring share and every barrier's (``barrier_shares``), as written into the truth JSON."""
     probs = model.item_probs()
     return {
-        "f9_measures_progress": {
+        "measures_progress_share": {
             "estimand": "share of the 356 municipalities measuring progress with indicators (measures_progress = 1)",
             "expected_frame": round(float(probs["measures_progress"].mean()), 6),
             "realised_frame": round(float(np.mean(full["measures_progress"])), 6),

@@ -39,7 +39,7 @@ from vsr_analysis.synth.scenario import (
     load_scenario,
     value_of,
 )
-from vsr_analysis.synth.share_truth import f9_f10_truth
+from vsr_analysis.synth.share_truth import item_share_truth
 from vsr_analysis.synth.targets import marginal_statistics
 
 #: Items this generator writes (the CSV's columns follow the codebook's order).
@@ -345,7 +345,7 @@ def _truth(sc: dict, seed: int, model: ScenarioModel, out: pd.DataFrame, full: d
     if ceiling:
         truth["ceiling_violations"] = int((stage > model.max_stage).sum())  # always 0: a check, not a parameter
     truth["counties"] = county_truth(sc, out)
-    truth.update(f9_f10_truth(model, full))
+    truth.update(item_share_truth(model, full))
     return truth
 
 
