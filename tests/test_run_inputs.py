@@ -131,3 +131,23 @@ def test_two_builds_in_two_folders_give_identical_outputs_and_no_machine_paths(t
                 if path.is_file() and path.suffix in {".ipynb", ".md", ".csv", ".json"}:
                     text = path.read_text(encoding="utf-8", errors="replace")
                     assert str(root) not in text and str(tmp_path) not in text, f"{path} names a build folder"
+
+
+def test_a_project_copy_leaves_out_outputs_caches_and_simulation_checkpoints(tmp_path):
+    """``copy_inputs`` (every test project, ``vsr verify``): the inputs, never the git-ignored checkpoints of a
+    stored simulation run, the synthetic cache or private files."""
+    from vsr_analysis.build.verify import copy_inputs
+
+    source = tmp_path / "source"
+    stored = source / "data" / "operating-characteristics"
+    (stored / "checkpoints" / "null").mkdir(parents=True)
+    (stored / "checkpoints" / "null" / "seeds-000001-000010.json").write_text("{}")
+    (stored / "operating_characteristics.csv").write_text("claim\n")
+    (source / "data" / "synthetic").mkdir()
+    (source / "data" / "synthetic" / "cached.csv").write_text("x\n")
+    (source / "data" / "private").mkdir()
+    (source / "data" / "private" / "survey.csv").write_text("x\n")
+    copy = copy_inputs(tmp_path / "copy", source)
+    assert (copy / "data" / "operating-characteristics" / "operating_characteristics.csv").is_file()
+    assert not (copy / "data" / "operating-characteristics" / "checkpoints").exists()
+    assert not (copy / "data" / "synthetic").exists() and not (copy / "data" / "private").exists()

@@ -36,7 +36,10 @@ COPIED = (
     "README.md",  # and its measured times from the README's Performance section
 )
 #: Outputs and caches inside those folders; a copy regenerates them (confidential files are never copied).
-IGNORED_DIRS = {"executed", "generated", ".staging", "synthetic", "private", "__pycache__"}
+#: Folders never copied: outputs, caches, confidential files, and ``vsr simulate``'s checkpoints (git-ignored, about
+#: 100 MB beside a stored run after a refresh: copying them into every project copy made a warm checkout's test suite
+#: minutes slower than a fresh clone's).
+IGNORED_DIRS = {"executed", "generated", ".staging", "synthetic", "private", "__pycache__", "checkpoints"}
 COMPARED_SUFFIXES = {".csv", ".json"}
 NOT_COMPARED = {".runstate.json", ".manifest.json"}
 
