@@ -26,12 +26,10 @@
 # are never pooled with the municipalities; the raked municipal share is shown beside them for comparison only,
 # with Fisher's exact test on the counts as an exploratory comparison (no verdict rests on it).
 #
-# **Two claims of the ledger are decided here**, the county halves of two findings, each its own claim (see
-# *The claims about the county authorities* below): **F8-county**, most county authorities name missing national
-# support and guidance (F8: "county authorities point to missing national support and guidance"), and
-# **F10-county**, county authorities name lack of policy coherence at least as often as municipalities, a
-# non-inferiority test with a stated margin (a two-sided test such as Fisher's cannot show "at least as often").
-# Both are outside the Holm family and decided at the unadjusted level; the chapters of F8 and F10 test the
+# **The claims of the ledger about the county authorities are decided here**: every claim of `claims.yml` on the
+# county authorities whose parameter set is this page, each the county half of a finding and its own claim (see
+# *The claims about the county authorities* below, which states each one and how it is tested). They are
+# exploratory, outside the Holm family and decided at the unadjusted level; the findings' own chapters test the
 # municipal halves.
 #
 # **Disclosure.** On a confidential survey file every count goes through the disclosure engine with the chapter's
@@ -110,8 +108,7 @@ markdown(hidden_note(h, "plans table") or "Every cell of the plans table is show
 # %% [markdown]
 # ## Barriers
 #
-# F8's county part, "county authorities point to missing national support and guidance", is the claim F8-county,
-# decided below from the same counts.
+# A claim about the county authorities that names a barrier is decided below from the same counts.
 
 # %%
 barriers = codebook.items_in_group("barriers")
@@ -137,34 +134,25 @@ ctx.figure(
 # %% [markdown]
 # ## The claims about the county authorities
 #
-# **F8-county** (most county authorities name missing national support and guidance): the exact one-sided binomial
-# test that the share of responding county authorities naming it exceeds one half, with a Clopper–Pearson interval.
-#
-# **F10-county** (county authorities name lack of policy coherence at least as often as municipalities): a
-# non-inferiority test. The claim holds when the county share is not lower than the raked municipal share by the
-# margin in claims.yml or more, shown when the lower limit of the 90 % interval of the difference lies above minus
-# the margin (one-sided 5 %). *Inference model:* the county authorities' answers are independent Bernoulli draws
-# with a propensity (a Wilson interval), the municipal share is the raked share with its design-based interval (the
-# share chapters' Wilson interval at the Korn–Graubard effective n), and the two are combined by MOVER (Newcombe's
-# hybrid score interval). The finding speaks of what county authorities tend to name, and this reading stays valid
-# when an authority does not answer. The design-based alternative treats the 11 county authorities as a census whose
-# share has no sampling error, leaving only the municipal side uncertain; it is reported as a sensitivity, not as
-# the verdict, because it would read "at least as often" off one realisation of eleven answers. With at most 11
-# county authorities the test can show non-inferiority only when they clearly name the barrier more often than the
-# municipalities; the chapter says how many of them it takes and how often that happens.
+# Each claim is stated with its hypothesis and test as `claims.yml` declares them, with what holds for it alone. A
+# share against a level (`share_vs_threshold`) is decided by the exact one-sided binomial test with a
+# Clopper–Pearson interval; "at least as often as the municipalities" (`share_noninferiority`) by a
+# non-inferiority test with the margin its entry states.
 #
 # **Disclosure.** On a confidential file a claim whose count is a hidden cell of the barrier table gets no
 # numbers at all (estimate, interval, p-value and reason would each give the count back): it is recorded as not
 # estimable, with a reason that names the rule, and no number. The verdict itself is a statement about a count: with
-# 11 county authorities, a *supported* F8-county needs so many of them that those left over form a small cell, so
-# on a confidential file that verdict is withheld too (the table's ".." already says the cell is small; nothing
+# 11 county authorities, a *supported* "most county authorities name it" needs so many of them that those left over
+# form a small cell, so on a confidential file that verdict is withheld too (the table's ".." already says the cell is small; nothing
 # more is told).
 
 # %%
+from vsr_analysis.api import claim_prose, load_claims, share_design
 from vsr_analysis.api import county_evidence as ce
-from vsr_analysis.api import load_claims, share_design
 
 claims_here = ce.county_claims(load_claims(), param_set)
+for c in claims_here:
+    markdown(f"**{c.id}** ({c.entry['finding']}). {c.entry['hypothesis'].strip()} {claim_prose(c.id)}")
 design = share_design(ctx.data.frame, ctx.data.weight_info["margins"])
 answering = ce.responding(counties)
 evidences = {

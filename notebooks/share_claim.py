@@ -13,41 +13,30 @@
 # ---
 
 # %% [markdown]
-# # Plans and management: how widespread, and where on the ladder?
+# # A share of municipalities against a level
 #
-# **What the report says.** F6: "For many, the development of society is steered by the sustainability goals
-# being the basis for the social part of the municipal plan" (ks.no on the VSR). F7: "Only the most mature have
-# operationalised and integrated the SDGs into strategic plans and management processes" (VSR 2021).
-#
-# **How it is tested.** Both findings are statements about a *share* of municipalities, weighted to the
-# register frame of 356 by raking: F6 the share using the SDGs as a basis for the social element of the master
-# plan; F7 the share of municipalities with the SDGs built into their management system that are at the top of
-# the ladder (stage 3 or higher). The primary test is one-sided — is the share above the pre-specified level? —
-# with a Wilson interval whose width comes from the linearisation variance of the raked share on the interval
-# `claims.yml` declares (`analysis.variance`): without a finite-population factor (assumption-light), so the
-# verdict does not rest on response being missing at random, at an effective sample size adjusted for the degrees
-# of freedom of the estimated design effect {cite}`korn1998`. The same share with response treated as Poisson
-# sampling with estimated response probabilities {cite}`sarndal2005` (valid under missing at random) is reported
-# beside it (see the weighting page: what each assumes, and how well the intervals cover the truth on the
-# synthetic replica).
-# This page is one parameter set of a template shared by F6 and F7; the box below states which claim it tests,
-# with the hypothesis and decision rule exactly as pre-specified in `claims.yml`.
+# **How it is tested.** The claim is a statement about a *share* of municipalities, weighted to the register frame
+# of 356 by raking: the share with the outcome the box below names, among all municipalities or in the domain it
+# names. The primary test is one-sided — is the share above the pre-specified level? — with a Wilson interval
+# whose width comes from the linearisation variance of the raked share on the interval `claims.yml` declares
+# (`analysis.variance`): without a finite-population factor (assumption-light), so the verdict does not rest on
+# response being missing at random, at an effective sample size adjusted for the degrees of freedom of the
+# estimated design effect {cite}`korn1998`. The same share with response treated as Poisson sampling with
+# estimated response probabilities {cite}`sarndal2005` (valid under missing at random) is reported beside it (see
+# the weighting page: what each assumes, and how well the intervals cover the truth on the synthetic replica).
+# This page is one parameter set of the template shared by every share claim; the box below states which claim it
+# tests, with the hypothesis and decision rule exactly as pre-specified in `claims.yml`, and what holds for this
+# claim alone follows it.
 #
 # **Decision rule (`share_above`).** *Supported* when the one-sided test rejects at the (Holm-adjusted) level;
 # *not supported* when the upper confidence limit lies below the level; otherwise *inconclusive*. Shares by size
-# band and centrality class are descriptive support. For F7, the chapter also asks whether the ladder is
-# cumulative (a Guttman-like scale): is the top only reached through the lower rungs?
-#
-# **F7 is partly true by definition.** The ladder defines stage 4 ("operationalised") by the budget and
-# management items, so a municipality with the SDGs in its management system that classifies itself
-# consistently is at stage 4 or higher *because of* that item. The self-classification is the respondent's own
-# and may disagree with the items, but a reviewer should not count the primary test as independent evidence.
-# The robustness table therefore also tests F7 against a maturity measure that does not contain the management
-# item: the ladder's stage-3 items (the SDGs in the planning strategy *and* in the master plan) both present.
+# band and centrality class are descriptive support. Where the run spec asks for it (`guttman_check`), the chapter
+# also asks whether the ladder is cumulative (a Guttman-like scale): is the top only reached through the lower
+# rungs?
 
 # %% tags=["parameters"]
 survey = "synthetic:vsr-narrative:2021"
-param_set = "f6-master-plan"
+param_set = "master-plan"
 results_dir = None
 claim = None  # the claim this parameter set decides; None: the claim whose parameter_set it is
 item = "sdg_in_master_plan"
@@ -66,7 +55,7 @@ ctx = start(survey=survey, param_set=param_set, results_dir=results_dir)  # stam
 claim = ctx.parameters["claim"]
 
 # %%
-from vsr_analysis.api import as_numbers, load_claims_spec, load_codebook, sensitivity_text, share_figures
+from vsr_analysis.api import as_numbers, claim_prose, load_claims_spec, load_codebook, sensitivity_text, share_figures
 from vsr_analysis.api import share_chapter as sc
 from vsr_analysis.api import share_evidence as se
 
@@ -76,6 +65,8 @@ claim_entry = next(c for c in spec["claims"] if c["id"] == claim)
 threshold = float(claim_entry["rule_parameters"]["threshold"])
 codebook = load_codebook()
 markdown(sc.claim_box(claim, claim_entry, threshold, alpha))
+if prose := claim_prose(claim):  # what holds for this claim alone (its entry's prose file)
+    markdown(prose)
 frame, resp = ctx.frame, ctx.respondents
 propensity = se.frame_propensity(frame)
 analysis = se.share_claim_analysis(
@@ -147,7 +138,8 @@ _ = ctx.figure(
 # (stage 3), budget and management (stage 4), indicators (stage 5). If so, the five component items form a
 # Guttman scale: a municipality with *s* items has the *s* easiest ones. The coefficient of reproducibility
 # (CR, Goodenough–Edwards error counting; Guttman's benchmark ≥ 0.90) and the coefficient of scalability
-# (CS = (CR − MMR)/(1 − MMR), benchmark ≥ 0.60) say how close the data come. Shown for F7 only.
+# (CS = (CR − MMR)/(1 − MMR), benchmark ≥ 0.60) say how close the data come. Shown where the run spec sets
+# `guttman_check`.
 
 # %%
 guttman_summary = None
@@ -191,8 +183,9 @@ else:
 # valid under missing at random, the interval stated under the primary test), and with the **global** factor 1 − n/N
 # that treats the respondents as a simple random sample of the frame (the compendium's earlier method; it
 # under-covers when response depends on size). Then the unweighted share, item non-response counted as "no",
-# a stricter top where the run spec names one, and — for F7 — the maturity measure without the management
-# item. Each row shows the decision the rule would give (unadjusted α).
+# a stricter top where the run spec names one (`alt_min_stage`), and — for a claim on the ladder's top within the
+# municipalities with the SDGs in their management system — the maturity measure without the management item.
+# Each row shows the decision the rule would give (unadjusted α).
 
 # %%
 from vsr_analysis.api import disagreement_sentences

@@ -156,7 +156,7 @@ ctx.table(
     "True and estimated thresholds ζ (P(Y ≤ k) = F(ζ_k − x′β))",
 )
 markdown(
-    "The primary model of {doc}`f3-who-came-furthest` leaves political anchoring out and is raked to the "
+    "The primary model of {doc}`who-came-furthest` leaves political anchoring out and is raked to the "
     "frame; its coefficients are close to, but not the same quantity as, the structural truth above "
     "(anchoring is correlated with size and networks, and logit coefficients change when a predictor is "
     "left out)."

@@ -80,6 +80,6 @@ def test_launch_buttons_open_templates_in_jupyterlab_on_binder():
     assert re.match(r"^https://github\.com/[^/]+/[^/]+$", config["repository"]["url"])
     from vsr_analysis.build.sphinx_launch import launch_path
 
-    assert launch_path("book/executed/f4-central-not-a-prerequisite") == "notebooks/f4_necessity.ipynb"
+    assert launch_path("book/executed/centrality-not-a-prerequisite") == "notebooks/necessity.ipynb"
     assert launch_path("book/reproduce") is None
-    assert (ROOT / launch_path("book/executed/f5-networks")).is_file()
+    assert (ROOT / launch_path("book/executed/networks-and-collaboration")).is_file()

@@ -170,7 +170,7 @@ def test_search_finds_prerequisite(server, browser):
         visit.page.wait_for_selector("#search-results li", timeout=20000)
         hits = visit.page.eval_on_selector_all("#search-results li a", "els => els.map(e => e.href)")
         assert hits, "search found nothing for 'prerequisite'"
-        assert any("f4-not-a-prerequisite" in h or "necessity" in h or "index" in h for h in hits)
+        assert any("size-not-a-prerequisite" in h or "necessity" in h or "index" in h for h in hits)
     finally:
         visit.close()
 
@@ -181,7 +181,7 @@ def test_screenshots_of_landing_page_and_f4(server, browser):
     try:
         for rel, name in (
             ("book/index.html", "landing.png"),
-            ("book/executed/f4-not-a-prerequisite.html", "f4-chapter.png"),
+            ("book/executed/size-not-a-prerequisite.html", "f4-chapter.png"),
         ):
             visit.open(rel)
             visit.page.screenshot(path=str(ARTIFACTS / name), full_page=True)

@@ -175,7 +175,7 @@ def test_claims_page_lists_ten_findings_with_chances_units_and_links(built_book,
             for href in set(terms):
                 page.goto(href, wait_until="load")
                 assert page.query_selector(f"[id='{href.split('#', 1)[1]}']") is not None, href
-            page.goto(urljoin(server, "book/executed/f3-who-came-furthest.html"), wait_until="load")
+            page.goto(urljoin(server, "book/executed/who-came-furthest.html"), wait_until="load")
             page.screenshot(path=str(folder / f"f3-chapter-{label}.png"), full_page=False)
         finally:
             context.close()

@@ -8,7 +8,7 @@ from vsr_analysis import paths
 from vsr_analysis.chapter import Context, stamped_parameters
 
 
-def _ctx(tmp_path, param_set="f8-barriers", **parameters):
+def _ctx(tmp_path, param_set="largest-barriers", **parameters):
     data = SimpleNamespace(confidential=False, spec="synthetic:x:1")
     return Context(data, param_set, tmp_path, parameters)
 
@@ -17,7 +17,7 @@ def test_claim_alpha_and_decide(tmp_path):
     spec = yaml.safe_load((paths.project_root() / "claims.yml").read_text(encoding="utf-8"))
     # F8's chapter reads its own claim, a ranking now (its rule's decisions: tests/test_share_ranking.py)
     assert _ctx(tmp_path, claim="F8").claim["rule"] == "share_ranking"
-    ctx = _ctx(tmp_path, "f10-policy-coherence", claim="F10")
+    ctx = _ctx(tmp_path, "policy-coherence", claim="F10")
     assert ctx.claim["id"] == "F10" and ctx.claim["rule"] == "share_above"
     assert ctx.alpha == float(spec["alpha"])
     t = float(ctx.claim["rule_parameters"]["threshold"])
@@ -38,7 +38,7 @@ def test_claim_without_claim_parameter_is_a_clear_error(tmp_path):
 def test_stamp_records_every_parameter_of_the_parameters_cell():
     # the F4 template passes an explicit dict without log_scale; the stamp still records it
     namespace = {"claim": "F4", "log_scale": True, "threshold": None, "condition": "population_2021", "np": object()}
-    params = stamped_parameters("f4-not-a-prerequisite", {"claim": "F4"}, namespace)
+    params = stamped_parameters("size-not-a-prerequisite", {"claim": "F4"}, namespace)
     assert params["log_scale"] is True and params["condition"] == "population_2021"
     assert "np" not in params and "survey" not in params
     # a parameter set outside the run spec keeps what it was given

@@ -118,6 +118,11 @@ def _broken(document, claim_id, change):
             r"claim F8-county, analysis: 'variance' applies to a share of the municipalities only",
         ),  # fmt: skip
         ("F1", lambda e: e["analysis"].update(variance="assumption_light"), r"claim F1, analysis: kind .* takes no"),
+        # a prose file stays inside the project and is Markdown
+        ("F7", lambda e: e.update(prose="../elsewhere.md"), r"claim F7, prose: must be the path of a \.md file"),
+        ("F7", lambda e: e.update(prose="/etc/passwd.md"), r"claim F7, prose: must be the path of a \.md file"),
+        ("F7", lambda e: e.update(prose="book/prose/x.txt"), r"claim F7, prose: must be the path of a \.md file"),
+        ("F6", lambda e: e.update(prose=["a.md"]), r"claim F6, prose: must be the path of a \.md file"),
     ],
 )
 def test_a_wrong_declaration_names_the_entry_and_field(document, claim_id, change, message):

@@ -20,7 +20,7 @@ import pytest
 from vsr_analysis.build.clean_notebook import clean_text
 
 ROOT = Path(__file__).resolve().parents[1]
-TEMPLATE = "f2_maturity"
+TEMPLATE = "maturity_variation"
 SECRET = "CONFIDENTIAL-4601-answer"
 
 

@@ -47,7 +47,7 @@ def test_a_leak_fails_the_build_and_removes_the_html(planted_build, tmp_path):
     # on a copy: the shared build stays as it is for the other tests
     root = shutil.copytree(planted_build[0], tmp_path / "project", symlinks=True)
     # plant a unit-level row in an executed notebook, as a careless analysis cell would print it
-    target = root / "book/executed/f2-maturity-variation.ipynb"
+    target = root / "book/executed/maturity-variation.ipynb"
     nb = nbformat.read(target, as_version=4)
     cell = nbformat.v4.new_code_cell("print(row)")
     cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text="4601 Bergen maturity_stage=5\n")]
@@ -61,5 +61,5 @@ def test_a_leak_fails_the_build_and_removes_the_html(planted_build, tmp_path):
     manifest_path.write_text(json.dumps(manifest))
     proc = vsr("book", root=root, check=False)
     assert proc.returncode == 1
-    assert "Bergen" in proc.stderr and "f2-maturity-variation" in proc.stderr
+    assert "Bergen" in proc.stderr and "maturity-variation" in proc.stderr
     assert not (root / "_build/html").exists()

@@ -19,8 +19,8 @@ from vsr_analysis.stats.sdc import HIDDEN
 pytestmark = pytest.mark.slow
 
 CHAPTERS = {
-    "notebooks/f9_measuring_progress.ipynb": "f9-measuring-progress",
-    "notebooks/f10_policy_coherence.ipynb": "f10-policy-coherence",
+    "notebooks/measuring_progress.ipynb": "measuring-progress",
+    "notebooks/policy_coherence.ipynb": "policy-coherence",
     "notebooks/county_authorities.ipynb": "county-authorities",
 }
 
@@ -94,7 +94,7 @@ def test_small_county_cells_are_suppressed_and_the_chapter_says_so(county_build)
     assert "Not shown:" in html and "competence on the goals" in html
     assert "Not a simulated file" in html  # no truth table on a confidential file
     # the county "either" count (a union of two items) is withheld on a confidential file
-    f10 = pd.read_csv(root / "results/f10-policy-coherence/county_authorities.csv", dtype=str)
+    f10 = pd.read_csv(root / "results/policy-coherence/county_authorities.csv", dtype=str)
     assert "either of the two" not in set(f10["item"])
 
 

@@ -53,7 +53,7 @@ def test_scan_texts_finds_codes_and_names_but_not_ordinary_numbers():
 def test_scan_results_leaves_out_always_synthetic_chapters_only(tmp_path):
     """A simulation's seed counts (vsr simulate's n_seeds per realised truth label can be 1 or 2) are not
     respondents: the folders of always-synthetic chapters are skipped, every other folder is still scanned."""
-    for name in ("operating-characteristics", "f6-master-plan"):
+    for name in ("operating-characteristics", "master-plan"):
         (tmp_path / name).mkdir()
         pd.DataFrame({"claim": ["F6"], "n_seeds": [2]}).to_csv(tmp_path / name / "oc.csv", index=False)
     leaks = scan_results(tmp_path, {"operating-characteristics"})

@@ -28,7 +28,7 @@ def test_every_parameter_set_has_an_executed_notebook_and_a_page(built_book):
 def test_landing_page_says_what_the_compendium_is_and_links_to_claims(built_book):
     page = _html(built_book, "book/index.html")
     assert "Testing Norway" in page and "synthetic replica" in page
-    assert "executed/f4-not-a-prerequisite.html" in page
+    assert "executed/size-not-a-prerequisite.html" in page
     assert "generated/claims.html" in page
 
 
@@ -49,7 +49,7 @@ def test_chapters_show_the_simulated_data_banner_and_provenance(built_book):
     for name in load_runspec(built_book / "runspec.yml").names():
         page = _html(built_book, f"book/executed/{name}.html")
         assert "Simulated data" in page or "simulated" in page.lower(), name
-    page = _html(built_book, "book/executed/f4-not-a-prerequisite.html")
+    page = _html(built_book, "book/executed/size-not-a-prerequisite.html")
     assert "Provenance of this page" in page
     assert "municipalities_2020.csv" in page
 
@@ -61,7 +61,7 @@ def test_colophon_lists_commit_and_checksums(built_book):
 
 
 def test_result_tables_are_offered_for_download(built_book):
-    page = _html(built_book, "book/executed/f4-not-a-prerequisite.html")
+    page = _html(built_book, "book/executed/size-not-a-prerequisite.html")
     assert re.search(r'href="[^"]*_downloads/[^"]*nca\.csv"', page)
 
 
@@ -79,12 +79,12 @@ def test_verify_reports_a_changed_table(built_book, tmp_path):
 
     copy = tmp_path / "results"
     shutil.copytree(built_book / "results", copy)
-    table = copy / "f4-not-a-prerequisite" / "nca.csv"
+    table = copy / "size-not-a-prerequisite" / "nca.csv"
     table.write_text(table.read_text().replace("CE-FDH", "CE-FDH*"))
-    (copy / "f2-maturity-variation" / "evidence.json").unlink()
+    (copy / "maturity-variation" / "evidence.json").unlink()
     report = compare_results(built_book / "results", copy)
-    assert any("differs: f4-not-a-prerequisite/nca.csv" in line for line in report)
-    assert any("missing in the re-run: f2-maturity-variation/evidence.json" in line for line in report)
+    assert any("differs: size-not-a-prerequisite/nca.csv" in line for line in report)
+    assert any("missing in the re-run: maturity-variation/evidence.json" in line for line in report)
 
 
 def test_second_book_build_is_a_no_op_until_a_source_changes(built_book, tmp_path):

@@ -340,8 +340,8 @@ def test_chapters_protected_apart_pass_the_build_audit_together(tmp_path, monkey
     register = load_register()
     survey = survey[~survey["knr"].isin(set(register.loc[register["county_code"] == "30", "knr"]))]
     data = confidential_frame(survey, "no-county.csv")
-    _f2_tables(_chapter(data, tmp_path, monkeypatch, "on", "f2-maturity-variation"))
-    for name, condition in (("f4-not-a-prerequisite", "population_2021"), ("f4-central", "centrality_score")):
+    _f2_tables(_chapter(data, tmp_path, monkeypatch, "on", "maturity-variation"))
+    for name, condition in (("size-not-a-prerequisite", "population_2021"), ("f4-central", "centrality_score")):
         ctx = _chapter(data, tmp_path, monkeypatch, "on", name)
         resp = ctx.respondents.dropna(subset=["maturity_stage"])
         binned, cells = necessity_figures.binned_release(resp, ctx.frame, condition)
@@ -357,7 +357,7 @@ def test_f8_tables_of_a_single_respondent_file(tmp_path, monkeypatch):
     survey = generate("vsr-narrative", 5)[0]
     survey = survey[survey["unit_type"] == "municipality"].head(1)
     data = confidential_frame(survey, "one.csv")
-    ctx = _chapter(data, tmp_path, monkeypatch, "on", "f8-barriers")
+    ctx = _chapter(data, tmp_path, monkeypatch, "on", "largest-barriers")
     _f8_tables(ctx)
     comp = ctx.released("comparisons")
     ones = pd.to_numeric(comp[["n 1", "n 2"]].stack(), errors="coerce")
@@ -392,8 +392,8 @@ def test_f1_crosstab_beside_f2_passes_the_build_audit(alone_at_top, tmp_path, mo
     from vsr_analysis.claims.share_reporting import as_numbers
 
     if engine == "on":
-        _f2_tables(_chapter(alone_at_top, tmp_path, monkeypatch, engine, "f2-maturity-variation"))
-    ctx = _chapter(alone_at_top, tmp_path, monkeypatch, engine, "f1-political-ownership")
+        _f2_tables(_chapter(alone_at_top, tmp_path, monkeypatch, engine, "maturity-variation"))
+    ctx = _chapter(alone_at_top, tmp_path, monkeypatch, engine, "political-ownership")
     crosstab = _f1_crosstab(ctx, "political_anchoring", "political anchoring")
     stage = tmp_path / "stage"
     if engine == "off":  # F1's table alone, by the per-table rule: the audit catches it
@@ -501,18 +501,18 @@ def test_protection_across_chapters_closes_what_no_chapter_sees(alone_at_top, tm
     from vsr_analysis.claims import necessity_figures
 
     def chapters():
-        ctx = _chapter(alone_at_top, tmp_path, monkeypatch, "on", "f4-not-a-prerequisite")
+        ctx = _chapter(alone_at_top, tmp_path, monkeypatch, "on", "size-not-a-prerequisite")
         resp = ctx.respondents.dropna(subset=["maturity_stage"])
         binned, cells = necessity_figures.binned_release(resp, ctx.frame, "population_2021")
         ctx.table("binned_counts", binned, "binned", cells=cells, show=False)
-        _top_share_by_band(_chapter(alone_at_top, tmp_path, monkeypatch, "on", "f7-operationalised"))
+        _top_share_by_band(_chapter(alone_at_top, tmp_path, monkeypatch, "on", "operationalised"))
 
     chapters()
     stage = tmp_path / "stage"
     with pytest.raises(AuditFailed):
         audit_stage(stage)
     forced = protect_across_chapters(stage)
-    assert forced and set(forced) <= {"f4-not-a-prerequisite", "f7-operationalised"}
+    assert forced and set(forced) <= {"size-not-a-prerequisite", "operationalised"}
     assert (stage / "private" / "forced.json").is_file()
     # a chapter to run again gets every cell the whole-run solution hides in it, its own ones with their reasons,
     # so that its own protection cannot pick other cells on the rerun (which cost two more rounds on the planted

@@ -45,7 +45,7 @@ def _papermill(root, survey_spec, results, out_nb):
         sys.executable,
         "-m",
         "vsr_analysis.build.papermill_child",  # python -m papermill, started lean (see that module)
-        str(root / "notebooks/f4_necessity.ipynb"),
+        str(root / "notebooks/necessity.ipynb"),
         str(out_nb),
         "-k",
         "python3",

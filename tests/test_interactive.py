@@ -28,17 +28,17 @@ def test_admonitions_become_block_quotes_with_a_title():
 
 
 def test_download_links_to_published_results_point_at_the_scratch_folder():
-    text = "{download}`Download this table (CSV) <../../results/f4-not-a-prerequisite/nca.csv>`"
+    text = "{download}`Download this table (CSV) <../../results/size-not-a-prerequisite/nca.csv>`"
     assert interactive_markdown(text, "../scratch") == (
-        "[Download this table (CSV)](../scratch/f4-not-a-prerequisite/nca.csv)"
+        "[Download this table (CSV)](../scratch/size-not-a-prerequisite/nca.csv)"
     )
 
 
 def test_figures_become_images_and_roles_keep_their_words():
     text = ":::{figure} ../../results/x/a.png\n:alt: A scatter plot\n:width: 100%\n\nThe caption.\n:::"
     assert interactive_markdown(text, "scratch") == "![A scatter plot](scratch/x/a.png)\n\n*The caption.*"
-    text = "see {doc}`f3-who-came-furthest`, {ref}`the ledger <claims-at-a-glance>` and {cite}`dul2016,dul2020`."
-    assert interactive_markdown(text) == "see f3-who-came-furthest, the ledger and [dul2016; dul2020]."
+    text = "see {doc}`who-came-furthest`, {ref}`the ledger <claims-at-a-glance>` and {cite}`dul2016,dul2020`."
+    assert interactive_markdown(text) == "see who-came-furthest, the ledger and [dul2016; dul2020]."
 
 
 def test_plain_markdown_is_unchanged():
@@ -48,9 +48,9 @@ def test_plain_markdown_is_unchanged():
 
 def test_output_folder_is_scratch_by_hand_and_results_dir_under_vsr_run(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("VSR_PROJECT_ROOT", str(tmp_path))
-    folder = output_folder("f4-not-a-prerequisite", None)
-    assert folder == tmp_path / "scratch" / "f4-not-a-prerequisite" and folder.is_dir()
-    staged = output_folder("f4-not-a-prerequisite", str(tmp_path / "stage"))
+    folder = output_folder("size-not-a-prerequisite", None)
+    assert folder == tmp_path / "scratch" / "size-not-a-prerequisite" and folder.is_dir()
+    staged = output_folder("size-not-a-prerequisite", str(tmp_path / "stage"))
     assert staged == tmp_path / "stage"
     assert not (tmp_path / "results").exists()
 

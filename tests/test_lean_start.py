@@ -15,7 +15,7 @@ def _fresh(code: str) -> subprocess.CompletedProcess:
 
 
 def test_the_package_keeps_the_iri_grammars_out_and_nbformat_still_validates():
-    template = paths.notebooks_dir() / "f10_policy_coherence.ipynb"
+    template = paths.notebooks_dir() / "policy_coherence.ipynb"
     code = (
         "import sys, json, vsr_analysis, nbformat\n"
         f"nb = nbformat.read({str(template)!r}, as_version=4)\n"

@@ -213,15 +213,23 @@ def test_vsr_book_warns_about_a_stored_run_that_lacks_claims(in_project):
 
 @pytest.mark.slow
 def test_vsr_run_only_and_vsr_book_show_the_new_claims(built_book, tmp_path):
-    """On a copy of the default build: the new chapter runs alone, the ledger decides N1 from its evidence, and the
-    book shows its page and lists both new claims on the claims page."""
+    """On a copy of the default build: the new chapter runs with the pages that show the new claims, the ledger
+    decides N1 from its evidence, and the book shows its page, the county page states N2, the claims page lists
+    both and the power page plans N1. The new share page tells no other claim's story."""
     import json
+    import re
 
     from conftest import copy_build
 
     root = copy_build(built_book, tmp_path / "project")
     _add_claims(root)
-    vsr("run", "--only", NEW_SET["name"], root=root)
+    vsr("run", *(f"--only={name}" for name in (NEW_SET["name"], "county-authorities", "power-design")), root=root)
+    executed = root / "book" / "executed"
+    page = json.loads((executed / f"{NEW_SET['name']}.ipynb").read_text(encoding="utf-8"))
+    words = json.dumps([c["source"] for c in page["cells"]] + [c.get("outputs") for c in page["cells"]])
+    assert "N1" in words and not re.search(r"\bF(10|[1-9])[a-d]?\b", words)  # its claim's words, no other's
+    county = (executed / "county-authorities.ipynb").read_text(encoding="utf-8")
+    assert f"**N2** ({NEW_COUNTY['finding']})" in county
     ledger = {e["id"]: e for e in json.loads((root / "results" / "claims.json").read_text(encoding="utf-8"))}
     assert ledger["N1"]["verdict"] in VERDICTS and ledger["N1"]["reason"] != "its notebook has not been executed"
     assert 0 < ledger["N1"]["primary"]["estimate"] < 1 and ledger["N1"]["n"] > 0
@@ -231,3 +239,5 @@ def test_vsr_run_only_and_vsr_book_show_the_new_claims(built_book, tmp_path):
     assert (html / "executed" / f"{NEW_SET['name']}.html").is_file()
     claims_page = (html / "generated" / "claims.html").read_text(encoding="utf-8")
     assert "N1" in claims_page and "N2" in claims_page
+    power_page = (html / "executed" / "power-design.html").read_text(encoding="utf-8")
+    assert re.search(r"<td>N1</td>", power_page), "the power page's table has no row for N1"

@@ -39,7 +39,7 @@ def test_pair_is_in_sync(template):
 
 def _drifted_copy(tmp_path, edit):
     root = copy_project(tmp_path / "project")
-    script = root / "notebooks" / "f2_maturity.py"
+    script = root / "notebooks" / "maturity_variation.py"
     script.write_text(edit(script.read_text(encoding="utf-8")), encoding="utf-8")
     return root
 
@@ -55,14 +55,14 @@ def _drifted_copy(tmp_path, edit):
 )
 def test_a_drifted_pair_is_detected_and_the_run_spec_refuses_it(tmp_path, monkeypatch, edit, expected):
     root = _drifted_copy(tmp_path, edit)
-    template = root / "notebooks" / "f2_maturity.ipynb"
+    template = root / "notebooks" / "maturity_variation.ipynb"
     assert any(expected in line for line in pair_differences(template)), pair_differences(template)
     monkeypatch.setenv("VSR_PROJECT_ROOT", str(root))
     with pytest.raises(RunSpecError) as info:
         load_runspec(root / "runspec.yml")
     message = str(info.value)
-    assert "f2_maturity.ipynb and f2_maturity.py are out of sync" in message
-    assert "jupytext --sync notebooks/f2_maturity.py" in message
+    assert "maturity_variation.ipynb and maturity_variation.py are out of sync" in message
+    assert "jupytext --sync notebooks/maturity_variation.py" in message
 
 
 def test_vsr_run_refuses_a_drifted_pair_before_any_kernel_starts(tmp_path):

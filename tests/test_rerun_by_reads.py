@@ -68,10 +68,10 @@ def test_nothing_reruns_when_nothing_changed(project):
 @pytest.mark.parametrize(
     ("claim_id", "chapters"),
     [
-        ("F6", {"f6-master-plan"}),
-        ("F7", {"f7-operationalised"}),  # the share template's second parameter set, named by its claim parameter
-        ("F3b", {"f3-who-came-furthest"}),  # a component: its conjunction's chapter
-        ("F4", {"f4-not-a-prerequisite", "f4-central-not-a-prerequisite"}),  # and its secondary parameter set
+        ("F6", {"master-plan"}),
+        ("F7", {"operationalised"}),  # the share template's second parameter set, named by its claim parameter
+        ("F3b", {"who-came-furthest"}),  # a component: its conjunction's chapter
+        ("F4", {"size-not-a-prerequisite", "centrality-not-a-prerequisite"}),  # and its secondary parameter set
         ("F10-county", {"county-authorities"}),  # one of the county chapter's two claims
     ],
 )
@@ -92,7 +92,7 @@ def test_what_every_chapter_reads_still_reruns_every_chapter(project):
     codebook = project / "data/codebook.yml"
     codebook.write_text(codebook.read_text(encoding="utf-8") + "\n# touched\n", encoding="utf-8")
     planned = _planned(project, spec, state, trusted)
-    assert set(planned) == set(spec.names()) and planned["f6-master-plan"] == "input data changed"
+    assert set(planned) == set(spec.names()) and planned["master-plan"] == "input data changed"
 
 
 def test_scenarios_and_stored_runs_rerun_only_their_readers(project):
@@ -127,11 +127,11 @@ def test_reads_must_name_what_a_page_can_read(project):
 def test_a_chapter_without_a_claim_parameter_decides_the_claim_naming_its_parameter_set(project):
     spec = load_runspec()
     claims = {p.name: p.parameters.get("claim") for p in spec.parameter_sets}
-    assert claims["f6-master-plan"] == "F6" and claims["f7-operationalised"] == "F7"
-    assert claims["f3-who-came-furthest"] == "F3" and claims["f4-central-not-a-prerequisite"] == "F4"
+    assert claims["master-plan"] == "F6" and claims["operationalised"] == "F7"
+    assert claims["who-came-furthest"] == "F3" and claims["centrality-not-a-prerequisite"] == "F4"
     runspec = project / "runspec.yml"
     runspec.write_text(
-        runspec.read_text(encoding="utf-8").replace("      - name: f6-master-plan\n", "      - name: f6-elsewhere\n"),
+        runspec.read_text(encoding="utf-8").replace("      - name: master-plan\n", "      - name: f6-elsewhere\n"),
         encoding="utf-8",
     )
     with pytest.raises(RunSpecError, match=r"f6-elsewhere.*no single claim of claims.yml names this parameter set"):
@@ -161,5 +161,31 @@ def test_after_a_full_default_run_editing_one_claim_plans_its_chapter_and_the_su
     plan, reused = plan_runs(spec, source, state, trusted)
     summaries = {p.name for p in spec.parameter_sets if p.reads_all_claims}
     assert summaries == ALL_CLAIMS & set(spec.names())
-    assert {pset.name for pset, _, _ in plan} == {"f6-master-plan"} | summaries
-    assert {o.name for o in reused} == set(spec.names()) - {"f6-master-plan"} - summaries
+    assert {pset.name for pset, _, _ in plan} == {"master-plan"} | summaries
+    assert {o.name for o in reused} == set(spec.names()) - {"master-plan"} - summaries
+
+
+@pytest.mark.parametrize(
+    ("claim_id", "chapters"),
+    [("F7", {"operationalised"}), ("F10-county", {"county-authorities"})],
+)
+def test_editing_a_claims_prose_file_reruns_only_its_chapter(project, claim_id, chapters):
+    """A prose file is what one claim's chapter says: its chapter reruns, and no page that only reads claims.yml."""
+    from vsr_analysis.claims.prose import prose_path
+
+    spec, state, trusted = _full_run(project)
+    prose = prose_path(claim_id)
+    prose.write_text(prose.read_text(encoding="utf-8") + "\nEdited for the test.\n", encoding="utf-8")
+    planned = _planned(project, spec, state, trusted)
+    assert planned == dict.fromkeys(chapters, "the claims.yml entries it reads changed")
+
+
+def test_a_missing_prose_file_stops_the_run_spec_naming_the_claim(project):
+    from vsr_analysis.claims.prose import claim_prose
+    from vsr_analysis.claims.spec import ClaimSpecError
+
+    (project / "book/prose/operationalised.md").unlink()
+    with pytest.raises(RunSpecError, match=r"claims.yml: claim F7, prose: no file book/prose/operationalised.md"):
+        load_runspec()
+    with pytest.raises(ClaimSpecError, match=r"claim F7, prose: no file book/prose/operationalised.md"):
+        claim_prose("F7")

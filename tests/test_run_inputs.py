@@ -107,7 +107,7 @@ def _cell_outputs(notebook):
 @pytest.mark.slow
 def test_two_builds_in_two_folders_give_identical_outputs_and_no_machine_paths(tmp_path):
     spec = yaml.safe_load(copy_project(tmp_path / "spec-source").joinpath("runspec.yml").read_text())
-    keep = {"f2-maturity-variation", "f8-barriers"}
+    keep = {"maturity-variation", "largest-barriers"}
     for entry in spec["notebooks"]:
         entry["parameter_sets"] = [p for p in entry["parameter_sets"] if p["name"] in keep]
     spec["notebooks"] = [e for e in spec["notebooks"] if e["parameter_sets"]]

@@ -117,6 +117,6 @@ def test_declared_allowed_values_are_enforced(project):
 def test_project_templates_declare_allowed_values_for_claims():
     from vsr_analysis.inputs.runspec import template_schema
 
-    for template in ("f4_necessity", "f3_who_came_furthest", "f1_f5_ordinal_effect", "share_claim"):
+    for template in ("necessity", "who_came_furthest", "ordinal_effect", "share_claim"):
         schema = template_schema(paths.notebooks_dir() / f"{template}.ipynb")
         assert schema, f"{template} declares no allowed parameter values"

@@ -58,7 +58,7 @@ def _verdict(claim_id: str, evidence: dict) -> str:
 
 
 def test_f4_counts_validated_counterexamples_below_the_threshold(tmp_path):
-    evidence = _run_template("f4_necessity.ipynb", "synthetic:vsr-narrative:2021", "f4-not-a-prerequisite", tmp_path)
+    evidence = _run_template("necessity.ipynb", "synthetic:vsr-narrative:2021", "size-not-a-prerequisite", tmp_path)
     inputs = evidence["rule_inputs"]
     assert evidence["primary"]["estimate"] == inputs["validated_counterexamples"]
     assert inputs["validated_counterexamples"] <= inputs["claimed_counterexamples"]
@@ -66,7 +66,7 @@ def test_f4_counts_validated_counterexamples_below_the_threshold(tmp_path):
 
 @pytest.mark.parametrize("scenario, expected", [("vsr-narrative", "supported"), ("size-ceiling", "not supported")])
 def test_f4_verdict_follows_the_scenario(tmp_path, scenario, expected):
-    evidence = _run_template("f4_necessity.ipynb", f"synthetic:{scenario}:2021", "f4-not-a-prerequisite", tmp_path)
+    evidence = _run_template("necessity.ipynb", f"synthetic:{scenario}:2021", "size-not-a-prerequisite", tmp_path)
     assert _verdict("F4", evidence) == expected
     if scenario == "size-ceiling":
         assert evidence["rule_inputs"]["required_x"] >= evidence["rule_inputs"]["threshold"]
@@ -75,5 +75,5 @@ def test_f4_verdict_follows_the_scenario(tmp_path, scenario, expected):
 
 
 def test_f3_is_not_supported_without_structural_effects(tmp_path):
-    evidence = _run_template("f3_who_came_furthest.ipynb", "synthetic:null:2021", "f3-who-came-furthest", tmp_path)
+    evidence = _run_template("who_came_furthest.ipynb", "synthetic:null:2021", "who-came-furthest", tmp_path)
     assert _verdict("F3", evidence) != "supported"

@@ -373,17 +373,17 @@ def test_ledger_of_the_mapped_export_equals_the_csvs(replica, labels_xlsx, tmp_p
         (root / "runspec.yml").write_text(
             "defaults: {scenario: vsr-narrative, seed: 2021, timeout_seconds: 900}\n"
             "notebooks:\n- template: notebooks/share_claim.ipynb\n  section: findings\n"
-            "  parameter_sets:\n  - name: f6-master-plan\n    title: F6\n",
+            "  parameter_sets:\n  - name: master-plan\n    title: F6\n",
             encoding="utf-8",
         )
-        vsr("run", "--only", "f6-master-plan", "--jobs", "1", *args, root=root)
+        vsr("run", "--only", "master-plan", "--jobs", "1", *args, root=root)
         ledgers.append(json.loads((root / "results" / "claims.json").read_text(encoding="utf-8")))
     by_csv, by_export = ledgers
     data = [entry.pop("data") for entry in by_export]
     for entry in by_csv:
         entry.pop("data")
     assert by_export == by_csv
-    f6 = next(e for e in by_csv if e["parameter_set"] == "f6-master-plan")
+    f6 = next(e for e in by_csv if e["parameter_set"] == "master-plan")
     assert f6["verdict"] in ("supported", "not supported", "inconclusive") and f6["n"] > 0
     assert {d["survey_map_sha256"] for d in data} == {load_map(smap).sha256}
     assert {d["survey_file_sha256"] for d in data} == {load_survey(labels_xlsx, survey_map=smap).sha256}

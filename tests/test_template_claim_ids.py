@@ -17,7 +17,7 @@ from vsr_analysis.inputs.runspec import load_runspec, template_parameters
 
 TEMPLATES = sorted({p.template for p in load_runspec(paths.project_root() / "runspec.yml").parameter_sets})
 CLAIM_IDS = [c["id"] for c in load_claims_spec()["claims"]]
-#: a claim id as a word (F3 but not STRUCTURAL_TERMS, f3-who-came-furthest or F30)
+#: a claim id as a word (F3 but not STRUCTURAL_TERMS, who-came-furthest or F30)
 CLAIM_ID = re.compile(
     r"(?<![\w-])(" + "|".join(map(re.escape, sorted(CLAIM_IDS, key=len, reverse=True))) + r")(?![\w])"
 )

@@ -120,13 +120,13 @@ def _chapter(path: Path) -> None:
 
 
 def test_card_goes_right_under_the_title_once_and_the_introduction_follows(tmp_path, monkeypatch):
-    _chapter(tmp_path / "f6-master-plan.ipynb")
+    _chapter(tmp_path / "master-plan.ipynb")
     entry = _entry("F6", "share_above", estimate=0.62, ci_low=0.55, ci_high=0.68)
-    entry["parameter_set"] = "f6-master-plan"
+    entry["parameter_set"] = "master-plan"
     for verdict in ("supported", "inconclusive"):  # a second run replaces the first card
         entry["verdict"] = verdict
-        assert vc.stamp_verdict_cards(tmp_path, [entry], tmp_path / "results", simulated=True) == ["f6-master-plan"]
-    nb = nbformat.read(tmp_path / "f6-master-plan.ipynb", as_version=4)
+        assert vc.stamp_verdict_cards(tmp_path, [entry], tmp_path / "results", simulated=True) == ["master-plan"]
+    nb = nbformat.read(tmp_path / "master-plan.ipynb", as_version=4)
     sources = [c.source for c in nb.cells]
     cards = [i for i, c in enumerate(nb.cells) if vc.TAG in c.metadata.get("tags", [])]
     assert cards == [2] and sources[1] == "# F6 — the title"
@@ -210,12 +210,12 @@ def test_existence_claim_card_says_it_rests_on_a_count_not_a_test():
 def test_nca_ceiling_in_a_reason_carries_the_conditions_unit():
     reason = "12 validated counterexample(s) (needed 3); the ceiling requires 1,518"
     for pset, unit in (
-        ("f4-not-a-prerequisite", "inhabitants"),
-        ("f4-central-not-a-prerequisite", "points of the SSB centrality index"),
+        ("size-not-a-prerequisite", "inhabitants"),
+        ("centrality-not-a-prerequisite", "points of the SSB centrality index"),
     ):
         text = vc.readable_reason({"reason": reason, "parameter_set": pset, "multiplicity": "none"})
         assert f"requires 1,518 {unit}" in text
-    assert vc.readable_reason({"reason": reason, "parameter_set": "f6-master-plan"}).endswith("requires 1,518")
+    assert vc.readable_reason({"reason": reason, "parameter_set": "master-plan"}).endswith("requires 1,518")
 
 
 def test_plain_labels_and_a_missing_method():
@@ -294,11 +294,11 @@ def test_the_card_and_the_claims_page_state_the_mde_the_power_page_wrote(tmp_pat
     assert len(cells) == len(ledger)
     for i, cell in enumerate(cells):  # each row its own claim's MDE, from the table
         assert f"{100 * (0.5 + (i + 1) / 1000):.1f} %" in cell and "60.0 %" in cell
-    _chapter(tmp_path / "f6-master-plan.ipynb")
+    _chapter(tmp_path / "master-plan.ipynb")
     entry = _entry("F6", "share_above", estimate=0.62, ci_low=0.55, ci_high=0.68)
-    entry["parameter_set"] = "f6-master-plan"
+    entry["parameter_set"] = "master-plan"
     vc.stamp_verdict_cards(tmp_path, [entry], res, simulated=True)
-    card = next(c.source for c in nbformat.read(tmp_path / "f6-master-plan.ipynb", 4).cells if vc.TAG in c.metadata.get("tags", []))  # fmt: skip
+    card = next(c.source for c in nbformat.read(tmp_path / "master-plan.ipynb", 4).cells if vc.TAG in c.metadata.get("tags", []))  # fmt: skip
     f6 = table[table["claim"] == "F6"].iloc[0]
     assert "Smallest effect detected with 80 % power" in card and f"{100 * f6['mde_alpha']:.1f} %" in card
     assert "power-design.html" in card

@@ -98,7 +98,7 @@ def test_released_weighted_shares_give_nothing_away(confidential, tmp_path, monk
     monkeypatch.setitem(chapter.display.session, "scratch", None)
     monkeypatch.delenv("VSR_SDC_ENGINE", raising=False)
     (tmp_path / "stage" / "results").mkdir(parents=True)
-    ctx = chapter.Context(confidential, "f8-barriers", tmp_path / "stage" / "results" / "f8-barriers", {})
+    ctx = chapter.Context(confidential, "largest-barriers", tmp_path / "stage" / "results" / "largest-barriers", {})
     by_band, barriers = _by_band(confidential)
     ctx.table("barriers_by_size_band", by_band, "b", count_columns=["municipalities", "naming it"],
               cells=br.by_group_cells(by_band, ctx.respondents, barriers, lambda b: b, "size_band"), show=False)  # fmt: skip

@@ -42,6 +42,7 @@ EXPORTS: dict[str, str] = {
     "distribution_cells": "vsr_analysis.claims.group_release:distribution_cells",
     "group_release": "vsr_analysis.claims.group_release",
     "load_claims_spec": "vsr_analysis.claims.ledger:load_claims_spec",
+    "claim_prose": "vsr_analysis.claims.prose:claim_prose",
     "maturity_text": "vsr_analysis.claims.maturity_text",
     "with_large_reference": "vsr_analysis.claims.model_robustness:with_large_reference",
     "necessity_evidence": "vsr_analysis.claims.necessity_evidence",

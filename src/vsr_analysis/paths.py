@@ -40,6 +40,11 @@ def scenarios_dir() -> Path:
     return data_dir() / "scenarios"
 
 
+#: The folder, inside a run's output folder, where ``vsr simulate`` keeps its per-chunk checkpoints (git-ignored,
+#: resumable work, not part of the stored run: project copies and fingerprints leave it out).
+SIMULATION_CHECKPOINTS = "checkpoints"
+
+
 def stored_simulation_dir() -> Path:
     """The committed full run of ``vsr simulate`` the operating-characteristics chapter shows (simulated data)."""
     return data_dir() / "operating-characteristics"

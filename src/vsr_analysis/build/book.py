@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 from vsr_analysis import paths
-from vsr_analysis.data.yaml_text import parse_yaml
+from vsr_analysis.data.yaml_text import read_yaml
 
 
 class BookError(RuntimeError):
@@ -85,7 +85,7 @@ PAGE_SOURCES = ".vsr-page-sources.json"
 
 def _toc_files(root: Path) -> list[str]:
 
-    toc = parse_yaml((root / "_toc.yml").read_text(encoding="utf-8")) or {}
+    toc = read_yaml(root / "_toc.yml") or {}
     files = [toc.get("root")]
 
     def walk(entries):

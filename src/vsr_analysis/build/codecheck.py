@@ -32,7 +32,7 @@ from pathlib import Path
 import yaml
 
 from vsr_analysis import paths
-from vsr_analysis.data.yaml_text import parse_yaml
+from vsr_analysis.data.yaml_text import parse_yaml, read_yaml
 
 SPEC_URL = "https://codecheck.org.uk/spec/config/2.0/"
 FILE_NAME = "codecheck.yml"
@@ -168,7 +168,7 @@ def manifest_items(root: Path | None = None) -> list[ManifestItem]:
 
 
 def _paper(root: Path) -> dict:
-    cff = parse_yaml((root / "CITATION.cff").read_text(encoding="utf-8"))
+    cff = read_yaml(root / "CITATION.cff")
     authors = []
     for person in cff.get("authors", []):
         name = person.get("name") or " ".join(p for p in (person.get("given-names"), person.get("family-names")) if p)
@@ -185,7 +185,7 @@ def _paper(root: Path) -> dict:
 
 
 def _repository_url(root: Path) -> str:
-    config = parse_yaml((root / "_config.yml").read_text(encoding="utf-8"))
+    config = read_yaml(root / "_config.yml")
     return str((config.get("repository") or {}).get("url") or "")
 
 
@@ -251,7 +251,7 @@ def cli_codecheck(args) -> int:
     except CodecheckError as exc:
         print(f"vsr codecheck: error: {exc}", file=sys.stderr)
         return 1
-    n = len(parse_yaml(path.read_text(encoding="utf-8"))["manifest"])
+    n = len(read_yaml(path)["manifest"])
     print(f"vsr codecheck: wrote {path.name} ({n} manifest files)")
     return 0
 
@@ -281,7 +281,7 @@ def report_rows(published_root: Path, fresh_root: Path, items: list[ManifestItem
 def _committed_items(root: Path) -> list[ManifestItem]:
     target = root / FILE_NAME
     if target.is_file():
-        data = parse_yaml(target.read_text(encoding="utf-8")) or {}
+        data = read_yaml(target) or {}
         return [ManifestItem(str(m["file"]), str(m.get("comment", ""))) for m in data.get("manifest", [])]
     return manifest_items(root)
 

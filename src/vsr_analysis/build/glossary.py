@@ -13,7 +13,7 @@ import unicodedata
 from pathlib import Path
 
 from vsr_analysis import paths
-from vsr_analysis.data.yaml_text import parse_yaml
+from vsr_analysis.data.yaml_text import read_yaml
 
 #: Terms of book/glossary.md that generated text links to (exactly as written there).
 TERMS = (
@@ -103,7 +103,7 @@ def in_book(doc: str, toc: Path | None = None) -> bool:
             return [f for v in node for f in files(v)]
         return []
 
-    data = parse_yaml(toc.read_text(encoding="utf-8")) or {}
+    data = read_yaml(toc) or {}
     return doc in {*files(data), str(data.get("root", ""))}
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from vsr_analysis.data.yaml_text import parse_yaml
+from vsr_analysis.data.yaml_text import read_yaml
 
 BIBTEX_MARK = "<!-- vsr:bibtex -->"
 TIMINGS_MARK = "<!-- vsr:timings -->"
@@ -38,7 +38,7 @@ def _key(text: str, year) -> str:
 
 def bibtex_from_cff(cff_path: Path) -> str:
     """BibTeX entries for the compendium (``@software``) and each ``references`` entry of ``CITATION.cff``."""
-    cff = parse_yaml(cff_path.read_text(encoding="utf-8"))
+    cff = read_yaml(cff_path)
     year = str(cff.get("date-released", ""))[:4]
     fields = {
         "author": _authors(cff.get("authors")),

@@ -39,7 +39,15 @@ COPIED = (
 #: Folders never copied: outputs, caches, confidential files, and ``vsr simulate``'s checkpoints (git-ignored, about
 #: 100 MB beside a stored run after a refresh: copying them into every project copy made a warm checkout's test suite
 #: minutes slower than a fresh clone's).
-IGNORED_DIRS = {"executed", "generated", ".staging", "synthetic", "private", "__pycache__", "checkpoints"}
+IGNORED_DIRS = {
+    "executed",
+    "generated",
+    ".staging",
+    "synthetic",
+    "private",
+    "__pycache__",
+    paths.SIMULATION_CHECKPOINTS,
+}
 COMPARED_SUFFIXES = {".csv", ".json"}
 NOT_COMPARED = {".runstate.json", ".manifest.json"}
 

@@ -22,7 +22,7 @@ from vsr_analysis.chapter.disclosure_policy import DisclosurePolicy
 from vsr_analysis.claims.evidence import record_evidence
 from vsr_analysis.data.analysis_frame import AnalysisFrame
 from vsr_analysis.data.survey_spec import parse_spec
-from vsr_analysis.data.yaml_text import parse_yaml
+from vsr_analysis.data.yaml_text import read_yaml
 from vsr_analysis.inputs.provenance import stamp
 from vsr_analysis.loading import load_frame
 
@@ -275,7 +275,7 @@ def _parameter_cell_names(param_set: str) -> list[str]:
     from vsr_analysis.inputs.runspec import RunSpecError, template_parameters
 
     try:
-        raw = parse_yaml(paths.runspec_path().read_text(encoding="utf-8"))
+        raw = read_yaml(paths.runspec_path())
         for entry in raw["notebooks"]:
             names = [p.get("name") for p in entry.get("parameter_sets") or [] if isinstance(p, dict)]
             if param_set in names:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from vsr_analysis import paths
 from vsr_analysis.claims.evidence import json_ready
-from vsr_analysis.data.yaml_text import parse_yaml
+from vsr_analysis.data.yaml_text import read_yaml
 from vsr_analysis.stats.multiplicity import holm
 
 VERDICTS = ("supported", "not supported", "inconclusive")
@@ -35,7 +35,7 @@ class Decision:
 
 def load_claims_spec(path: Path | None = None) -> dict:
     path = path or paths.claims_spec_path()
-    spec = parse_yaml(path.read_text(encoding="utf-8"))
+    spec = read_yaml(path)
     from vsr_analysis.claims.spec import claims_from_document
 
     claims_from_document(spec, where=str(path), rules=RULES)  # every entry checked (ClaimSpecError names it)

@@ -1,4 +1,4 @@
-"""The maturity-spread chapter (``notebooks/f2_maturity``): its sentences, the robustness variants of the
+"""The maturity-spread chapter (``notebooks/maturity_variation``): its sentences, the robustness variants of the
 stage-share rule, and what the evidence file records beside the ledger's inputs.
 
 The statistics are :mod:`vsr_analysis.stats.maturity_ladder` and ``share_evidence.share_claim_analysis``; these

@@ -1,4 +1,4 @@
-"""The necessity chapter (``notebooks/f4_necessity``): its sentences, captions, the upper-tail contrast as released, the
+"""The necessity chapter (``notebooks/necessity``): its sentences, captions, the upper-tail contrast as released, the
 figure, and what the evidence file records beside the ledger's inputs.
 
 The analyses are :mod:`vsr_analysis.claims.necessity_evidence` (shared with ``vsr simulate``) and
@@ -71,7 +71,7 @@ def upper_tail_text(contrast: dict) -> str:
     return (
         f"Upper-tail contrast (above − below): **{contrast['estimate']:.3f}**, 95 % bootstrap CI "
         f"[{contrast['ci_low']:.3f}, {contrast['ci_high']:.3f}]. A positive difference is compatible with the "
-        "finding of {doc}`f3-who-came-furthest` (bigger municipalities are more often at the top); it does not "
+        "finding of {doc}`who-came-furthest` (bigger municipalities are more often at the top); it does not "
         "make size *necessary*."
     )
 

@@ -10,7 +10,9 @@ decision (``rule``, ``rule_parameters``, ``multiplicity``, ``confirmatory``):
 * ``population`` - the units the claim is about: ``units`` is ``municipalities`` or ``county_authorities``, and an
   optional ``subgroup`` (a 0/1 column of the analysis frame) narrows them (``analysis.against`` of a
   ``share_noninferiority`` claim names the units it is compared with);
-* ``analysis`` - the ``kind`` of primary analysis (one of :data:`ANALYSIS_KINDS`) and its parameters.
+* ``analysis`` - the ``kind`` of primary analysis (one of :data:`ANALYSIS_KINDS`) and its parameters;
+* ``prose`` (optional) - a Markdown file (a path under the project root, e.g. ``book/prose/x.md``) with what the
+  chapter says about this claim alone, beside the template's words shared by every claim of its kind.
 
 :func:`load_claims` validates the file into :class:`ClaimsSpec` (frozen dataclasses) and raises
 :class:`ClaimSpecError` naming the entry and the field for anything it cannot read.  The simulation's registry
@@ -28,7 +30,7 @@ from typing import Any
 
 from vsr_analysis import paths
 from vsr_analysis.claims.ledger import RULES, LedgerError
-from vsr_analysis.data.yaml_text import parse_yaml
+from vsr_analysis.data.yaml_text import read_yaml
 
 #: The units a claim can be about.
 POPULATIONS = ("municipalities", "county_authorities")
@@ -155,6 +157,7 @@ class Claim:
     confirmatory: bool = True
     evidence_part: str | None = None
     multiplicity: Any = "holm"
+    prose: str | None = None
     entry: Mapping[str, Any] = field(default_factory=lambda: FrozenMap(), repr=False, compare=False)
 
     @property
@@ -348,6 +351,14 @@ def _analysis(where: str, entry: dict) -> Analysis:
     return Analysis(kind=kind, parameters=_freeze(raw))
 
 
+def _project_markdown(value: Any) -> bool:
+    """A relative POSIX path of a Markdown file that stays under the folder it is relative to."""
+    if not isinstance(value, str) or not value.endswith(".md") or "\\" in value:
+        return False
+    parts = value.split("/")
+    return not value.startswith("/") and ".." not in parts and "" not in parts
+
+
 def parse_claim(entry: Any, *, where: str = "claims.yml", rules: Any = None) -> Claim:
     """One entry of ``claims.yml`` as a :class:`Claim` (``rules``: the known rule names, if they are checked)."""
     if not isinstance(entry, dict):
@@ -377,6 +388,9 @@ def parse_claim(entry: Any, *, where: str = "claims.yml", rules: Any = None) -> 
     confirmatory = entry.get("confirmatory", True)
     if not isinstance(confirmatory, bool):
         raise ClaimSpecError(f"{where}, confirmatory: must be true or false")
+    prose = entry.get("prose")
+    if prose is not None and not _project_markdown(prose):
+        raise ClaimSpecError(f"{where}, prose: must be the path of a .md file under the project root, got {prose!r}")
     return Claim(
         id=cid,
         rule=rule,
@@ -388,6 +402,7 @@ def parse_claim(entry: Any, *, where: str = "claims.yml", rules: Any = None) -> 
         confirmatory=confirmatory,
         evidence_part=entry.get("evidence_part"),
         multiplicity=_freeze(entry.get("multiplicity", "holm")),
+        prose=prose,
         entry=_freeze(entry),
     )
 
@@ -411,7 +426,7 @@ def claims_from_document(doc: Any, where: str = "claims.yml", rules: Any = None)
 def load_claims(path: Path | None = None) -> ClaimsSpec:
     """``claims.yml`` (default: the project's) as validated, typed claims."""
     path = Path(path) if path is not None else paths.claims_spec_path()
-    doc = parse_yaml(path.read_text(encoding="utf-8"))
+    doc = read_yaml(path)
     return claims_from_document(doc, where=path.name, rules=RULES)
 
 

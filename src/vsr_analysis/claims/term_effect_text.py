@@ -1,4 +1,4 @@
-"""The ordinal-effect chapter's sentences and records (``notebooks/f1_f5_ordinal_effect``), beside the tables and
+"""The ordinal-effect chapter's sentences and records (``notebooks/ordinal_effect``), beside the tables and
 figures of :mod:`vsr_analysis.claims.term_effect_report`.
 
 The model is :func:`vsr_analysis.stats.marginal_effects.ordinal_term_effect` (shared with ``vsr simulate``); these

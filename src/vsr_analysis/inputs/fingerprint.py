@@ -176,9 +176,14 @@ def _claims_document(raw: bytes):
     return parse_yaml(raw)
 
 
+def _prose_hash(path: Path) -> str:
+    """sha256 of a claim's prose file (its chapter says what it says); an absent file hashes as such."""
+    return _h(path.read_bytes()) if path.is_file() else "absent"
+
+
 def claims_hash(pset: ParameterSet, claims_file: Path | None = None) -> str:
-    """sha256 of what ``pset`` reads of ``claims.yml``: everything but the ``claims`` list (alpha, ...) and the
-    entries of the claims it reads; the whole file's bytes when it reads every claim or the file is not a
+    """sha256 of what ``pset`` reads of ``claims.yml``: everything but the ``claims`` list (alpha, ...), the
+    entries of the claims it reads and the prose files they name; the whole file's bytes when it reads every claim or the file is not a
     readable claims document (then nothing narrower can be trusted)."""
     claims_file = claims_file or paths.claims_spec_path()
     raw = claims_file.read_bytes() if claims_file.is_file() else b""
@@ -188,9 +193,11 @@ def claims_hash(pset: ParameterSet, claims_file: Path | None = None) -> str:
         doc = _claims_document(raw)
         entries = doc["claims"]
         ids = claims_read(pset, entries)
+        claims = [e for e in entries if e["id"] in ids]
         read = {
             "rest": {k: v for k, v in doc.items() if k != "claims"},
-            "claims": [e for e in entries if e["id"] in ids],
+            "claims": claims,
+            "prose": {e["prose"]: _prose_hash(claims_file.parent / e["prose"]) for e in claims if e.get("prose")},
         }
         return _h(json.dumps(read, sort_keys=True, default=str))
     except (yaml.YAMLError, TypeError, KeyError, AttributeError):
@@ -198,13 +205,18 @@ def claims_hash(pset: ParameterSet, claims_file: Path | None = None) -> str:
 
 
 def _stored_run_checksums(pattern: str, root: Path) -> dict[str, str]:
-    """sha256 of every file of a stored run (``pattern``: a folder, a file or a glob under ``root``)."""
+    """sha256 of every file of a stored run (``pattern``: a folder, a file or a glob under ``root``), without
+    hidden files and ``vsr simulate``'s checkpoints (resumable work beside the run, not the run itself)."""
     base = root / pattern
     files = base.rglob("*") if base.is_dir() else root.glob(pattern)
+
+    def kept(rel: tuple[str, ...]) -> bool:
+        return not any(part.startswith(".") or part == paths.SIMULATION_CHECKPOINTS for part in rel)
+
     return {
         p.relative_to(root).as_posix(): sha256_file(p)
         for p in sorted(files)
-        if p.is_file() and not any(part.startswith(".") for part in p.relative_to(root).parts)
+        if p.is_file() and kept(p.relative_to(root).parts)
     }
 
 

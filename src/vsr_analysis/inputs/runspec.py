@@ -17,7 +17,7 @@ import nbformat
 import yaml
 
 from vsr_analysis import paths
-from vsr_analysis.data.yaml_text import parse_yaml
+from vsr_analysis.data.yaml_text import read_yaml
 
 NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 #: Parameters the runner injects into every notebook; a run spec may not set them.
@@ -221,7 +221,7 @@ def load_runspec(path: Path | str | None = None) -> RunSpec:
     if not path.is_file():
         raise RunSpecError(f"run spec not found: {path}")
     try:
-        raw = parse_yaml(path.read_text(encoding="utf-8"))
+        raw = read_yaml(path)
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
         raise RunSpecError(f"{path}: not valid YAML ({exc})") from None
     if not isinstance(raw, dict) or not isinstance(raw.get("notebooks"), list):
@@ -320,4 +320,20 @@ def load_runspec(path: Path | str | None = None) -> RunSpec:
                     reads=tuple(dict.fromkeys(template_reads + _reads(pwhere, pset.get("reads")))),
                 )
             )
+    _check_prose_files(seen)
     return RunSpec(path=path, scenario=str(scenario), seed=seed, timeout_seconds=timeout, parameter_sets=tuple(sets))
+
+
+def _check_prose_files(parameter_sets: set[str]) -> None:
+    """Every prose file named by a claim of these parameter sets exists (checked before anything runs, so a
+    missing one stops ``vsr run`` at once instead of failing its chapter)."""
+    claims_file = paths.claims_spec_path()
+    if not claims_file.is_file():
+        return
+    for e in _claim_entries():
+        prose = e.get("prose")
+        if e.get("parameter_set") in parameter_sets and isinstance(prose, str):
+            if not (claims_file.parent / prose).is_file():
+                raise RunSpecError(
+                    f"{claims_file.name}: claim {e['id']}, prose: no file {prose} in {claims_file.parent}"
+                )

@@ -32,7 +32,7 @@ from typing import Any
 
 import pandas as pd
 
-from vsr_analysis import __version__
+from vsr_analysis import __version__, paths
 from vsr_analysis.claims import stored_runs
 from vsr_analysis.claims.evidence import json_ready
 from vsr_analysis.claims.ledger import (
@@ -64,7 +64,7 @@ PER_SEED_FILE = "per_seed.csv"
 OC_FILE = "operating_characteristics.csv"
 PROVENANCE_FILE = stored_runs.PROVENANCE_FILE
 RUN_FILE = "run.json"
-CHECKPOINT_DIR = "checkpoints"
+CHECKPOINT_DIR = paths.SIMULATION_CHECKPOINTS
 FLOAT_FORMAT = "%.10g"
 
 #: Columns of the per-seed file, in order.

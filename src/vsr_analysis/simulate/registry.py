@@ -84,7 +84,7 @@ def _sesoi(claim: Claim) -> float:
 
 def ordinal_coefficient(data: AnalysisFrame, claim: Claim, params: dict, seed: int) -> dict:
     """The coefficient of ``analysis.term`` in the weighted proportional-odds model of the outcome with the
-    chapter's controls and fixed effects (notebook ``f1_f5_ordinal_effect``): Wald p and the TOST p."""
+    chapter's controls and fixed effects (notebook ``ordinal_effect``): Wald p and the TOST p."""
     term, item = claim.analysis["term"], claim.outcome.item
     resp = _municipalities(data, claim)
     used = resp.dropna(subset=[item, term, *params["controls"]])
@@ -180,7 +180,7 @@ def group_comparison(data: AnalysisFrame, claim: Claim, params: dict, seed: int)
 
 def existence_count(data: AnalysisFrame, claim: Claim, params: dict, seed: int) -> dict:
     """Validated counterexamples below the condition's threshold at the outcome's stage (notebook
-    ``f4_necessity``), with the NCA ceiling.
+    ``necessity``), with the NCA ceiling.
 
     The primary estimate is the count of validated counterexamples (no interval, no p-value of its own; the
     CE-FDH permutation p enters the rule as ``nca_p_value``).

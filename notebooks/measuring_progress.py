@@ -41,7 +41,7 @@
 
 # %% tags=["parameters"]
 survey = "synthetic:vsr-narrative:2021"
-param_set = "f9-measuring-progress"
+param_set = "measuring-progress"
 results_dir = None
 claim = None  # the claim this parameter set decides; None: the claim whose parameter_set it is
 frame_size = 356
@@ -111,7 +111,7 @@ if ctx.synthetic and ctx.data.truth and "measures_progress_share" in ctx.data.tr
 #
 # The ladder puts indicators at its top: stage 5 is "measuring and reporting", and the component items are
 # implied in the order planning strategy (stage 2), master plan (3), budget and management (4), indicators (5).
-# {numref}`Figure %s <fig-f9-measuring-progress-ladder>` shows, at the top, how common each rung is (raked, 95 %
+# {numref}`Figure %s <fig-measuring-progress-ladder>` shows, at the top, how common each rung is (raked, 95 %
 # Wilson intervals) and, below, the share measuring progress at each self-classified stage (domain intervals with
 # the survey's sampling fraction).
 

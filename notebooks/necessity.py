@@ -32,7 +32,7 @@
 # {cite}`dul2016`) finds a significant ceiling (permutation test, {cite}`dul2020`) whose bottleneck puts the
 # required size for stage ≥ 4 at or above the threshold. Otherwise **inconclusive**. "Big" means more
 # inhabitants than the frame's median municipality (1 Jan 2021); 10,000 and 20,000 are sensitivity thresholds.
-# The parameter set `f4-central-not-a-prerequisite` applies the same rule to centrality.
+# The parameter set `centrality-not-a-prerequisite` applies the same rule to centrality.
 #
 # **Why F4 is outside the Holm family.** Its verdict rests on a count. NCA's p-value only enters the "not
 # supported" route, and there it is read at the unadjusted level: a *small* NCA p-value points *towards* size
@@ -40,7 +40,7 @@
 
 # %% tags=["parameters"]
 survey = "synthetic:vsr-narrative:2021"
-param_set = "f4-not-a-prerequisite"
+param_set = "size-not-a-prerequisite"
 results_dir = None
 claim = None  # the claim this parameter set decides; None: the claim whose parameter_set it is
 condition = "population_2021"

@@ -40,7 +40,7 @@
 
 # %% tags=["parameters"]
 survey = "synthetic:vsr-narrative:2021"
-param_set = "f5-networks"
+param_set = "networks-and-collaboration"
 results_dir = None
 claim = None  # the claim this parameter set decides; None: the claim whose parameter_set it is
 controls = ["log_population", "centrality", "merged_2017_2020"]

@@ -42,7 +42,7 @@
 
 # %% tags=["parameters"]
 survey = "synthetic:vsr-narrative:2021"
-param_set = "f8-barriers"
+param_set = "largest-barriers"
 results_dir = None
 claim = None  # the claim this parameter set decides; None: the claim whose parameter_set it is
 barrier_group = "barriers"

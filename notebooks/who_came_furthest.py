@@ -44,7 +44,7 @@
 
 # %% tags=["parameters"]
 survey = "synthetic:vsr-narrative:2021"
-param_set = "f3-who-came-furthest"
+param_set = "who-came-furthest"
 results_dir = None
 claim = None  # the claim this parameter set decides; None: the claim whose parameter_set it is
 terms = ["merged_2017_2020", "log_population", "centrality", "network_member"]

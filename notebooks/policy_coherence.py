@@ -40,7 +40,7 @@
 
 # %% tags=["parameters"]
 survey = "synthetic:vsr-narrative:2021"
-param_set = "f10-policy-coherence"
+param_set = "policy-coherence"
 results_dir = None
 claim = None  # the claim this parameter set decides; None: the claim whose parameter_set it is
 frame_size = 356

@@ -35,7 +35,7 @@
 
 # %% tags=["parameters"]
 survey = "synthetic:vsr-narrative:2021"
-param_set = "f1-political-ownership"
+param_set = "political-ownership"
 results_dir = None
 claim = None  # the claim this parameter set decides; None: the claim whose parameter_set it is
 term = "political_anchoring"

@@ -39,7 +39,7 @@
 
 # %% tags=["parameters"]
 survey = "synthetic:vsr-narrative:2021"
-param_set = "f2-maturity-variation"
+param_set = "maturity-variation"
 results_dir = None
 claim = None  # the claim this parameter set decides; None: the claim whose parameter_set it is
 started_stage = 1
