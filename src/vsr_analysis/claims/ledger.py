@@ -2,7 +2,7 @@
 
 ``claims.yml`` states, for every finding, the hypothesis, the primary test and a named decision rule with its
 parameters.  Each claim notebook writes its *evidence* (``results/<parameter set>/evidence.json``, see
-``results.record_evidence``); this module applies Holm's correction across the confirmatory family and the
+``claims.evidence.record_evidence``); this module applies Holm's correction across the confirmatory family and the
 rules below to that evidence, and writes ``results/claims.json``.  No verdict is ever typed by hand.
 
 Verdicts are one of ``supported``, ``not supported``, ``inconclusive``.
