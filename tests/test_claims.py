@@ -55,41 +55,6 @@ def test_share_above_and_spread_needs_both_parts():
     assert decide(rule, nothing, 0.05, None).verdict == "inconclusive"
 
 
-def _joint(p, components):
-    return {"primary": {"p_value": p, "estimate": 10.0}, "rule_inputs": {"components": components}}
-
-
-def test_joint_nonnegative():
-    pos = {"a": {"estimate": 0.5, "p_value": 0.01}, "b": {"estimate": -0.1, "p_value": 0.6}}
-    neg = {"a": {"estimate": 0.5, "p_value": 0.01}, "b": {"estimate": -0.4, "p_value": 0.01}}
-    rule = _claim("joint_nonnegative")
-    assert decide(rule, _joint(0.001, pos), 0.05, 0.001).verdict == "supported"
-    assert decide(rule, _joint(0.001, neg), 0.05, 0.001).verdict == "not supported"
-    assert decide(rule, _joint(0.30, pos), 0.05, 0.30).verdict == "inconclusive"
-
-
-def _prereq(required, cases, threshold=5000.0, p=0.5):
-    return {
-        "primary": {"p_value": p},
-        "rule_inputs": {"threshold": threshold, "required_x": required, "cases_below_threshold_at_top": cases},
-    }
-
-
-@pytest.mark.parametrize(
-    "required, cases, p, expected",
-    [
-        (800.0, 5, 0.001, "supported"),  # small municipalities at the top, even with a (minimum-size) ceiling
-        (800.0, 2, 0.5, "inconclusive"),  # too few cases
-        (12000.0, 0, 0.001, "not supported"),  # significant ceiling at/above the threshold
-        (12000.0, 0, 0.3, "inconclusive"),  # ceiling not significant
-        (None, 0, None, "inconclusive"),  # nobody at the top
-    ],
-)
-def test_not_prerequisite(required, cases, p, expected):
-    rule = _claim("not_prerequisite", min_cases=3)
-    assert decide(rule, _prereq(required, cases, p=p), 0.05, p).verdict == expected
-
-
 def test_claims_spec_lists_f1_to_f10_with_known_rules():
     spec = load_claims_spec()
     ids = [c["id"] for c in spec["claims"] if c["id"][-1].isdigit()]

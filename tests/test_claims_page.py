@@ -61,13 +61,6 @@ def test_claims_page_names_the_scale_and_shows_p_only_where_the_verdict_uses_it(
         assert "municipalities municipalities" not in without_p
 
 
-def test_test_statistic_is_shown_with_its_degrees_of_freedom():
-    page = generated_pages.claims_page(
-        [_entry("joint_nonnegative", estimate=87.7, df=4, ci_low=None, ci_high=None)], None
-    )
-    assert "χ²(4) = 87.700" in _row(page)
-
-
 def test_badges_say_simulated_on_the_replica_and_not_on_a_real_file():
     synthetic = SimpleNamespace(kind="synthetic", spec="synthetic:null:1")
     real = SimpleNamespace(kind="file", spec="file:x.csv:" + "0" * 64)

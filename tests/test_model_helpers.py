@@ -57,12 +57,6 @@ def test_collinearity_matches_numpy_without_weights(resp):
     assert all(v >= 1 for v in col["vif"].values())
 
 
-def test_each_alone_fits_one_term_at_a_time(resp):
-    alone = conj.each_alone(resp, TERMS, weights="weight", fixed_effects=["county_code"])
-    assert alone["term"].tolist() == TERMS
-    assert (alone["ci_low"] < alone["estimate"]).all() and (alone["estimate"] < alone["ci_high"]).all()
-
-
 def test_stage_by_level_rows_are_distributions(resp):
     used = resp.dropna(subset=["maturity_stage", "network_member"])
     tab = report.stage_by_level(used, "network_member", "membership", 4)

@@ -449,12 +449,6 @@ def test_as_dict_is_json():
     assert d["ceiling"] == "cr_fdh" and d["corner"] == 1 and d["effect_size_label"] == "large"
 
 
-def test_ceiling_line_for_plots():
-    xs, ys = nca(AX, AY).ceiling_line()
-    np.testing.assert_array_equal(xs, [1, 2, 2, 4, 4, 5])
-    np.testing.assert_array_equal(ys, [1, 1, 3, 3, 5, 5])
-
-
 # --------------------------------------------------------------------------------------------------------------
 # Properties
 values = st.one_of(st.integers(-5, 5).map(float), st.floats(-100, 100, allow_nan=False, allow_infinity=False, width=32))

@@ -1,34 +1,14 @@
-"""F4's evidence: required size, small units at the top, upper-tail contrast, and the necessity multiverse."""
+"""F4's evidence: upper-tail contrast, item-based stage, the necessity multiverse, validated small units at the top."""
 
 import numpy as np
 import pandas as pd
 import pytest
 
 from vsr_analysis.claims.necessity_evidence import (
-    evidence_for,
     item_based_stage,
     necessity_multiverse,
-    required_for_stage,
     upper_tail_contrast,
 )
-
-
-def test_required_for_stage_is_the_smallest_x_reaching_it():
-    x = np.array([100, 800, 3000, 20000, 50000.0])
-    y = np.array([1, 4, 2, 5, 4.0])
-    assert required_for_stage(x, y, 4) == 800
-    assert required_for_stage(x, y, 5) == 20000
-    assert required_for_stage(x, y, 6) is None
-
-
-def test_evidence_counts_small_units_at_the_top_and_flags_a_minimum_size_condition():
-    x = np.array([100, 800, 900, 3000, 20000, 50000.0])
-    y = np.array([1, 4, 5, 4, 5, 4.0])
-    ev = evidence_for(x, y, threshold=5000, top_stage=4)
-    assert ev.cases_below_threshold_at_top == 3 and ev.n_below_threshold == 4
-    assert ev.required_x == 800 and ev.minimum_size_condition
-    ev = evidence_for(x, y, threshold=500, top_stage=4)
-    assert ev.cases_below_threshold_at_top == 0 and not ev.minimum_size_condition
 
 
 def test_upper_tail_contrast_with_bootstrap_interval():

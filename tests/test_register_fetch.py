@@ -262,16 +262,6 @@ def test_klass_json_missing_field_is_named():
         rf.klass_codes_from_json({"error": "not found"})
 
 
-def test_klass_csv_latin1_semicolon_and_comma():
-    semi = '"code";"parentCode";"level";"name";"shortName";"notes";"validFrom";"validTo"\n"3014";"";"1";"Indre Østfold";;""\n'
-    df = rf.klass_from_csv(semi.encode("latin-1"))
-    assert df.loc[0, "name"] == "Indre Østfold" and df.loc[0, "validTo"] == ""
-    comma = "oldCode,oldName,newCode,newName,changeOccurred\n0706,Sandefjord,0710,Sandefjord,2017-01-01\n"
-    assert rf.klass_from_csv(comma).loc[0, "newCode"] == "0710"
-    with pytest.raises(FetchParseError, match="expected a 'code' or 'oldCode' column"):
-        rf.klass_from_csv("a;b\n1;2\n")
-
-
 def test_population_statbank_csv_is_readable_by_the_register_parser(tmp_path):
     path = tmp_path / "pop.csv"
     pop = rf.population_from_jsonstat(POP_DATA)

@@ -7,7 +7,7 @@ The package is cut by layer; data flow one way, from the top of this list to the
 ``ssb/``     making the register from Statistics Norway's raw exports and APIs (``vsr register``)
 ``synth/``   the synthetic replica: scenarios -> survey file + truth (``vsr synth``)
 ``stats/``   the methods: ordinal models (one cumulative-logit engine), intervals and shares, raking,
-             multiplicity, NCA, power (analytic and simulated)
+             multiplicity, NCA (simulated power is in ``simulate/``)
 ``claims/``  the claims ledger: evidence each chapter records, decision rules -> verdicts
 ``build/``   run spec -> papermill -> results, disclosure control, provenance, the book (``vsr run|book|verify``)
 ``simulate/`` how often each rule is right: scenario x seed on Dask (``vsr simulate``)

@@ -10,7 +10,6 @@ import html
 import platform
 from pathlib import Path
 
-from vsr_analysis.claims.estimate_scales import scale_for
 from vsr_analysis.inputs.provenance import data_checksums, git_state, package_versions, sha256_file
 
 VERDICT_BADGE = {
@@ -31,32 +30,6 @@ def _simulated(source) -> bool:
     return source is not None and source.kind == "synthetic"
 
 
-def estimate_cell(entry: dict) -> str:
-    """The primary estimate with its interval, and what it measures on which scale."""
-    p = entry.get("primary", {})
-    scale = scale_for(entry["rule"])
-    value = _fmt(p.get("estimate"))
-    if p.get("df") is not None:
-        value = f"χ²({_fmt(p['df'])}) = {value}"
-    ci = f"<br>[{_fmt(p.get('ci_low'))}, {_fmt(p.get('ci_high'))}]" if p.get("ci_low") is not None else ""
-    return f'{value}{ci}<br><span class="scale">{html.escape(scale.measures)}; {html.escape(scale.scale)}</span>'
-
-
-def _p(value) -> str:
-    """p-values for reading: three decimals, '< 0.001' below that (the exact value is in claims.json)."""
-    if value is None:
-        return "–"
-    return "< 0.001" if value < 0.001 else f"{value:.3f}"
-
-
-def _fmt(value, digits: int = 3) -> str:
-    if value is None:
-        return "–"
-    if isinstance(value, float):
-        return f"{value:.{digits}g}" if abs(value) < 1e-3 and value != 0 else f"{value:.{digits}f}"
-    return html.escape(str(value))
-
-
 def _data_banner(source) -> str:
     if source is not None and source.kind == "synthetic":
         return (
@@ -69,10 +42,6 @@ def _data_banner(source) -> str:
         ":::{note}\nThese verdicts were computed on a confidential survey file "
         f"(`{source.spec if source else 'unknown'}`). Small cells are suppressed.\n:::\n"
     )
-
-
-#: The chapter with every rule's operating characteristics (runspec parameter set operating-characteristics).
-OPERATING_CHARACTERISTICS_LINK = "{doc}`How often are the verdicts right? <../executed/operating-characteristics>`"
 
 
 def claims_page(

@@ -10,7 +10,7 @@ the verdict: their counts with exact (Clopper–Pearson) intervals, beside the m
 
 * :func:`coherence_share_evidence` - the primary test as ledger evidence; :func:`coherence_variants` - its robustness rows.
 * :func:`municipal_table` - the raked municipal share naming each state-level item (:data:`ITEMS`).
-* :func:`either_named`, :func:`with_either` - the derived "names either item" outcome (descriptive only).
+* :func:`either_named` - the derived "names either item" outcome (descriptive only).
 """
 
 from __future__ import annotations
@@ -36,7 +36,6 @@ from vsr_analysis.stats.shares import calibrated_share_test, share_by_group
 #: The state-level items the chapter describes; the first is the claim's item (``claims.yml``: ``outcome.item``).
 ITEMS = ("barrier_policy_coherence", "barrier_national_guidance")
 PRIMARY_ITEM = ITEMS[0]
-EITHER = "either_state_barrier"
 
 
 def either_named(data: pd.DataFrame, items: Sequence[str] = ITEMS) -> np.ndarray:
@@ -132,8 +131,3 @@ def municipal_table(
             }
         )
     return pd.DataFrame(rows)
-
-
-def with_either(data: pd.DataFrame, items: Sequence[str] = ITEMS) -> pd.DataFrame:
-    """``data`` with the derived column ``either_state_barrier``."""
-    return data.assign(**{EITHER: either_named(data, items)})

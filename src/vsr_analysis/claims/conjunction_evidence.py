@@ -178,29 +178,6 @@ def marginal_ames(
     return pd.concat(tables, ignore_index=True)
 
 
-def each_alone(
-    data: pd.DataFrame, terms: Sequence[str], *, weights: str | None, fixed_effects: Sequence[str]
-) -> pd.DataFrame:
-    """Each component entered alone (with the county fixed effects): estimate and 95 % CI per term."""
-    rows = []
-    for t in terms:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            fit = fit_ordinal(data, "maturity_stage", [t], weights=weights, fixed_effects=fixed_effects)
-        r = fit.coef_table().set_index("term").loc[t]
-        rows.append(
-            {
-                "term": t,
-                "estimate": r["estimate"],
-                "se": r["se"],
-                "ci_low": r["ci_low"],
-                "ci_high": r["ci_high"],
-                "n": fit.n,
-            }
-        )
-    return pd.DataFrame(rows)
-
-
 def collinearity(data: pd.DataFrame, terms: Sequence[str], weights: str | None = "weight") -> dict:
     """Weighted correlation of log population and centrality, and each term's variance inflation factor."""
     d = data[[*terms, *([weights] if weights else [])]].dropna()

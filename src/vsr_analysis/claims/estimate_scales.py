@@ -34,9 +34,6 @@ SCALES: dict[str, EstimateScale] = {
     "share_above_and_spread": EstimateScale(
         "weighted share of the 356 municipalities at stage 1 or higher", "proportion, 0 to 1", True
     ),
-    "joint_nonnegative": EstimateScale(
-        "joint Wald statistic of the coefficients", "χ² with as many degrees of freedom as coefficients", True
-    ),
     "noninferior": EstimateScale(
         "share of the county authorities minus the raked share of the municipalities",
         "difference of proportions, -1 to 1; 0 = as often",
@@ -46,9 +43,6 @@ SCALES: dict[str, EstimateScale] = {
         "smallest difference between a named item's weighted share and another item's (same respondents)",
         "difference of proportions, -1 to 1; 0 = named as often, positive = the named item leads",
         True,
-    ),
-    "not_prerequisite": EstimateScale(
-        "NCA ceiling effect size of the condition", "0 to 1; 0 = no empty corner (not necessary)", False
     ),
 }
 

@@ -73,7 +73,7 @@ def record_evidence(
     """Write the evidence the ledger needs to decide ``claim`` (``evidence.json``).
 
     ``primary`` holds ``method``, ``estimate``, ``ci_low``, ``ci_high`` and ``p_value`` of the pre-specified
-    primary test; ``rule_inputs`` whatever else the claim's decision rule reads (see ``claims.py``).
+    primary test; ``rule_inputs`` whatever else the claim's decision rule reads (see ``claims.ledger``).
     """
     missing = {"method", "estimate", "ci_low", "ci_high", "p_value"} - set(primary)
     if missing:

@@ -2,7 +2,7 @@
 
 ``claims.yml`` states, for every finding, the hypothesis, the primary test and a named decision rule with its
 parameters.  Each claim notebook writes its *evidence* (``results/<parameter set>/evidence.json``, see
-``results.record_evidence``); this module applies Holm's correction across the confirmatory family and the
+``claims.evidence.record_evidence``); this module applies Holm's correction across the confirmatory family and the
 rules below to that evidence, and writes ``results/claims.json``.  No verdict is ever typed by hand.
 
 Verdicts are one of ``supported``, ``not supported``, ``inconclusive``.
@@ -149,50 +149,6 @@ def rule_share_above_and_spread(evidence: dict, alpha: float, p: float | None, p
             f"{started.reason}; {occupied} stages each hold ≥ {params['min_stage_share']:.0%} (needed {needed})",
         )
     return started
-
-
-def rule_joint_nonnegative(evidence: dict, alpha: float, p: float | None, params: dict) -> Decision:
-    """A conjunction: the joint Wald test rejects and none of the components is significantly negative."""
-    components = evidence.get("rule_inputs", {}).get("components", {})
-    negative = [
-        name
-        for name, c in components.items()
-        if _num(c.get("estimate")) is not None and c["estimate"] < 0 and c["p_value"] < alpha
-    ]
-    if negative:
-        return Decision("not supported", f"significantly negative: {', '.join(sorted(negative))}")
-    if p is None:
-        return Decision("inconclusive", "model could not be fitted")
-    if p < alpha:
-        return Decision("supported", f"joint Wald p = {p:.3g} < {alpha:g}; no component significantly negative")
-    return Decision("inconclusive", f"joint Wald p = {p:.3g} ≥ {alpha:g}")
-
-
-def rule_not_prerequisite(evidence: dict, alpha: float, p: float | None, params: dict) -> Decision:
-    """A necessity claim: being big is not a prerequisite for reaching the top stages.
-
-    supported: the CE-FDH bottleneck's minimum X for the top stage lies below the threshold and at least
-    ``min_cases`` units below the threshold reach it.  not supported: the NCA ceiling is significant
-    (permutation p < alpha) and the required X is at or above the threshold.  Otherwise inconclusive.
-    """
-    inputs = evidence["rule_inputs"]
-    threshold = float(inputs["threshold"])
-    required = _num(inputs.get("required_x"))
-    cases = int(inputs["cases_below_threshold_at_top"])
-    min_cases = int(params.get("min_cases", 3))
-    if required is not None and required < threshold and cases >= min_cases:
-        return Decision(
-            "supported",
-            f"{cases} units below the threshold reach the top stages "
-            f"(required X {required:g} < threshold {threshold:g})",
-        )
-    if p is not None and p < alpha and (required is None or required >= threshold):
-        return Decision("not supported", f"significant ceiling (p = {p:.3g}) requiring X ≥ {threshold:g}")
-    return Decision(
-        "inconclusive",
-        f"{cases} unit(s) below the threshold at the top stages "
-        f"(need {min_cases}); ceiling p = {p if p is None else format(p, '.3g')}",
-    )
 
 
 def rule_one_sided(evidence: dict, alpha: float, p: float | None, params: dict) -> Decision:
@@ -350,8 +306,6 @@ RULES = {
     "share_above": rule_share_above,
     "share_below": rule_share_below,
     "share_above_and_spread": rule_share_above_and_spread,
-    "joint_nonnegative": rule_joint_nonnegative,
-    "not_prerequisite": rule_not_prerequisite,
     "one_sided": rule_one_sided,
     "intersection_union": rule_intersection_union,
     "share_ranking": rule_share_ranking,

@@ -8,7 +8,7 @@ It is tested in two complementary ways, both pre-specified in ``claims.yml``:
 * The direct evidence: how many units below the "big" threshold reach the top stages.  One clear case
   falsifies strict necessity; the decision rule asks for at least three.
 
-This module computes those inputs; ``claims.rule_not_prerequisite`` turns them into a verdict.
+This module computes those inputs; ``claims.ledger.rule_existence`` turns them into a verdict.
 """
 
 from __future__ import annotations
@@ -20,66 +20,6 @@ import pandas as pd
 
 from vsr_analysis.stats.descriptives import COMPONENT_ITEMS
 from vsr_analysis.stats.nca import effect_size_label, nca
-
-
-@dataclass
-class PrerequisiteEvidence:
-    threshold: float
-    top_stage: int
-    required_x: float | None  # minimum X (original units) the CE-FDH ceiling requires for top_stage
-    cases_below_threshold_at_top: int
-    n_below_threshold: int
-    n: int
-    minimum_size_condition: bool  # the ceiling binds, but only below the threshold
-
-    def as_rule_inputs(self) -> dict:
-        return {
-            "threshold": self.threshold,
-            "top_stage": self.top_stage,
-            "required_x": self.required_x,
-            "cases_below_threshold_at_top": self.cases_below_threshold_at_top,
-            "n_below_threshold": self.n_below_threshold,
-            "minimum_size_condition": self.minimum_size_condition,
-        }
-
-
-def required_for_stage(x: np.ndarray, y: np.ndarray, stage: float) -> float | None:
-    """Minimum X the CE-FDH ceiling requires for outcome >= ``stage`` (original units).
-
-    ``None`` when no observed unit reaches the stage (nothing can be said), the smallest observed X when
-    the ceiling does not bind at that stage (any observed X suffices).
-    """
-    x = np.asarray(x, dtype=float)
-    y = np.asarray(y, dtype=float)
-    ok = ~(np.isnan(x) | np.isnan(y))
-    x, y = x[ok], y[ok]
-    reaching = y >= stage
-    if not reaching.any():
-        return None
-    # CE-FDH is the running maximum of Y over X: the first X at which the ceiling reaches `stage` is the
-    # smallest X among units at or above the stage.
-    return float(x[reaching].min())
-
-
-def evidence_for(x, y, threshold: float, top_stage: int = 4) -> PrerequisiteEvidence:
-    """The decision inputs for "X above ``threshold`` is not a prerequisite for Y >= ``top_stage``"."""
-    x = np.asarray(x, dtype=float)
-    y = np.asarray(y, dtype=float)
-    ok = ~(np.isnan(x) | np.isnan(y))
-    x, y = x[ok], y[ok]
-    required = required_for_stage(x, y, top_stage)
-    below = x < threshold
-    cases = int(np.sum(below & (y >= top_stage)))
-    binds = required is not None and required > x.min()
-    return PrerequisiteEvidence(
-        threshold=float(threshold),
-        top_stage=int(top_stage),
-        required_x=required,
-        cases_below_threshold_at_top=cases,
-        n_below_threshold=int(below.sum()),
-        n=int(len(x)),
-        minimum_size_condition=bool(binds and required < threshold),
-    )
 
 
 def upper_tail_contrast(

@@ -138,7 +138,6 @@ def share_design(frame: pd.DataFrame, margins=None, propensity: ResponsePropensi
 NO_FPC_VARIANCE = "with_replacement"
 #: The variance of the interval under missing at random (response as Poisson sampling, 1 - π̂ᵢ per unit).
 MAR_VARIANCE = mar_variance()
-ASSUMPTION_LIGHT_LABEL = "assumption-light: the same raked share without the finite-population factor 1 − π̂ᵢ"
 MAR_LABEL = "under missing at random: raked, response as Poisson sampling (1 − π̂ per unit)"
 #: How each variance's row is named in the robustness tables.
 VARIANCE_LABELS = {

@@ -85,14 +85,6 @@ class Item:
     def missing_code_values(self) -> frozenset:
         return frozenset(c.code for c in self.missing_codes)
 
-    @property
-    def code_range(self) -> tuple[int, int] | None:
-        """(lowest, highest) valid code of an integer item, else None."""
-        if not self.is_integer:
-            return None
-        values = [int(c.code) for c in self.codes]
-        return min(values), max(values)
-
     def code_labels(self, lang: str = "en") -> dict:
         """Code -> label in ``lang`` ("en" or "nb")."""
         _check_lang(lang)

@@ -141,7 +141,6 @@ _OLD_COUNTY_HINT = {
     "20": ("Finnmark", "54"),
 }
 
-_XLSX_SUFFIXES = {".xlsx", ".xlsm"}
 _ZIP_MAGIC = b"PK\x03\x04"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # legacy .xls / other OLE2 documents
 _NUMBER = re.compile(r"([+-]?)(\d+)(?:[.,](\d+))?")

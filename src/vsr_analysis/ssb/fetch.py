@@ -61,7 +61,7 @@ from pathlib import Path
 import pandas as pd
 
 from vsr_analysis import __version__
-from vsr_analysis.ssb.raw_exports import CHANGE_LISTS, RAW_FILES, decode_bytes, sniff_delimiter
+from vsr_analysis.ssb.raw_exports import CHANGE_LISTS, RAW_FILES
 from vsr_analysis.ssb.register_build import write_files
 
 PXWEB_V2_BASE = "https://data.ssb.no/api/pxwebapi/v2"
@@ -338,7 +338,7 @@ def area_from_jsonstat(payload: bytes | str | Mapping, source: str = "09280 resp
 
 
 # ---------------------------------------------------------------------------------------------------------
-# KLASS JSON and CSV
+# KLASS JSON
 # ---------------------------------------------------------------------------------------------------------
 
 KLASS_CODE_FIELDS = ("code", "parentCode", "level", "name", "shortName", "notes", "validFrom", "validTo")
@@ -380,28 +380,6 @@ def klass_changes_from_json(payload: bytes | str | Mapping, source: str = "KLASS
     return pd.DataFrame(
         [{f: r.get(f, "") for f in KLASS_CHANGE_FIELDS} for r in rows], columns=list(KLASS_CHANGE_FIELDS)
     )
-
-
-def klass_from_csv(payload: bytes | str, source: str = "KLASS CSV response") -> pd.DataFrame:
-    """A KLASS CSV response or export (codes or changes; ``;`` or ``,``; UTF-8 or latin-1) as a frame of
-    strings. Short rows (empty trailing fields dropped) are padded; the header must contain ``code`` or
-    ``oldCode``."""
-    if isinstance(payload, bytes):
-        payload, _ = decode_bytes(payload)
-    lines = payload.splitlines()
-    delim = sniff_delimiter(lines, ";,\t") or ";"
-    reader = csv.reader(lines, delimiter=delim)
-    header = [h.strip() for h in next(reader, [])]
-    if "code" not in header and "oldCode" not in header:
-        raise FetchParseError(source, "row 1", f"expected a 'code' or 'oldCode' column, got {header}")
-    rows = []
-    for lineno, fields in enumerate(reader, start=2):
-        if not any(f.strip() for f in fields):
-            continue
-        if len(fields) > len(header):
-            raise FetchParseError(source, f"row {lineno}", f"{len(fields)} fields but the header has {len(header)}")
-        rows.append(fields + [""] * (len(header) - len(fields)))
-    return pd.DataFrame(rows, columns=header)
 
 
 # ---------------------------------------------------------------------------------------------------------

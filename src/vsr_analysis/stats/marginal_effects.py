@@ -1,7 +1,7 @@
 """One term's effect in the proportional-odds model of maturity: the evidence for a directional claim.
 
 :func:`ordinal_term_effect` fits ``models.fit_ordinal`` and collects, for one term, what the ``directional``
-decision rule (``claims.rule_directional``) and its chapter report:
+decision rule (``claims.ledger.rule_directional``) and its chapter report:
 
 * the coefficient (log-odds per unit of the term) with its HC0 standard error, 95 % CI and two-sided Wald
   p-value - the primary test;

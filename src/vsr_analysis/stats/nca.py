@@ -242,29 +242,6 @@ class NCAResult:
         out = np.where(np.isnan(yq), np.nan, out)
         return float(out) if scalar else out
 
-    def ceiling_line(self, num: int = 200) -> tuple[np.ndarray, np.ndarray]:
-        """Coordinates ``(xs, ys)`` of the ceiling within the scope, for plotting (steps drawn exactly)."""
-        sx, sy = self._signs
-        X0, X1, Y0, Y1 = self._box()
-        line = self._line()
-        if line is not None:
-            xm = np.linspace(X0, X1, max(int(num), 2))
-            a, b = line
-            knots = [(Y0 - a) / b, (Y1 - a) / b]
-            xm = np.unique(np.r_[xm, [k for k in knots if X0 < k < X1]])
-            ym = np.clip(a + b * xm, Y0, Y1)
-        else:
-            px, py = self._steps()
-            xs, ys = [X0], [Y0 if px[0] > X0 else py[0]]
-            for i, (xi, yi) in enumerate(zip(px, py)):
-                if i > 0 or px[0] > X0:
-                    xs += [xi, xi]
-                    ys += [ys[-1], yi]
-            xs.append(X1)
-            ys.append(ys[-1])
-            xm, ym = np.asarray(xs), np.asarray(ys)
-        return sx * xm, sy * ym
-
     def as_dict(self) -> dict[str, Any]:
         """A JSON-serialisable summary (plain floats, ints, strings, lists, None; no null distribution)."""
 

@@ -619,18 +619,6 @@ def _pinned_classes(cell: ShareCell, tries: int, seed: int) -> list[float]:
     return pinned
 
 
-def _unit_pinned(release: Release, unit, item: str, level) -> bool:
-    """Is ``unit``'s answer to ``item`` at ``level`` in every integer solution of what is released?"""
-    return not _ItemProgram(release, item).unit_open(unit, level)
-
-
-def _cell_pinned(release: Release, cell: CountCell) -> bool:
-    """Is the value of the (suppressed) count ``cell`` the same in every integer solution?"""
-    program = _ItemProgram(release, cell.item)
-    x, _ = program.solve()
-    return x is None or not program.cell_open(cell, program.cell_value(x, cell))
-
-
 class _Witnesses:
     """The solutions of one item's program found so far, and which levels each respondent takes in them.
 

@@ -44,8 +44,6 @@ from vsr_analysis.stats import ordinal_model as models
 
 __all__ = ["prepare_columns", "default_specs", "default_fit_fn", "specification_curve", "summarise"]
 
-STRUCTURAL_TERMS = ("log_population", "centrality", "merged_2017_2020", "network_member")
-
 
 def prepare_columns(df: pd.DataFrame) -> pd.DataFrame:
     """Return a copy with the derived codings used by :func:`default_specs` (only those that can be made)."""
