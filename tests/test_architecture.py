@@ -387,3 +387,16 @@ def test_no_module_of_the_package_names_a_claim_id():
         if claim_id.search(line)
     ]
     assert not found, "claim IDs in the package:\n" + "\n".join(found)
+
+
+def test_no_template_or_page_is_named_after_a_claim():
+    """A template is named for what it analyses and a page (a parameter set: its file and address in the book) for
+    its topic; which claim a page decides is declared in claims.yml (``parameter_set``), not in a name."""
+    from vsr_analysis.inputs.runspec import load_runspec
+
+    names = [t.stem for t in TEMPLATES] + [p.name.replace("-", "_") for p in load_runspec().parameter_sets]
+    assert len(names) > len(TEMPLATES)
+    assert not [n for n in names if CLAIM_ID_WORD.search(n)], "named after a claim: " + ", ".join(
+        n for n in names if CLAIM_ID_WORD.search(n)
+    )
+    assert CLAIM_ID_WORD.search("f6-master-plan".replace("-", "_"))  # the check sees the old names

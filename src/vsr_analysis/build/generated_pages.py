@@ -88,8 +88,8 @@ def recommendations_page(ledger: list[dict], recommendations: list[dict], source
     return (
         "# Recommendations and their evidence\n\n"
         + _data_banner(source)
-        + "\nThe report's recommendations to national authorities (N1–N5) and to local and regional authorities "
-        "(L1–L8), paraphrased from the 2024 KS presentation, each linked to the findings it rests on "
+        + f"\nThe report's {len(recommendations)} recommendations to national authorities and to local and regional "
+        "authorities, paraphrased from the 2024 KS presentation, each linked to the findings it rests on "
         "(our reading, stated in `claims.yml`) and those findings' current verdicts. A recommendation is a "
         "policy judgement; the verdicts only say whether the empirical findings beneath it hold up.\n\n"
         "```{raw} html\n" + table + "\n```\n"
