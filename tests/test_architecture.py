@@ -117,7 +117,7 @@ def _layer(module: str) -> str:
 
 # Each layer and the layers it may import (any import, also inside functions).  Data flow one way:
 # data -> stats -> claims -> inputs -> build (and simulate), with loading.py composing data, synth and stats into the frame a run reads,
-# chapter/ on top for notebooks and cli.py on top of everything. The test asserts this graph, with no exceptions.
+# chapter/ on top for notebooks and cli/ on top of everything. The test asserts this graph, with no exceptions.
 ALLOWED = {
     "__init__": set(),
     "errors": set(),
@@ -139,19 +139,23 @@ ALLOWED = {
     # the simulation runs every claim's analysis on many replicas: it sits beside build/ (never importing it),
     # reading the run spec and fingerprinting its inputs through inputs/
     "simulate": {"simulate", "inputs", "claims", "stats", "data", "synth", "loading", "paths", "errors", "__init__"},
-    "cli": set(),  # anything
     # the templates' one door into the package: it resolves names lazily and imports nothing statically, and no
     # module of the package imports it (no other layer lists it)
     "api": set(),
 }
+#: ``cli/`` (the ``vsr`` command: every parser and handler) is the top layer: it may import every layer but the
+#: templates' door, and no other layer lists it, so no other layer may import it.
+ALLOWED["cli"] = set(ALLOWED) - {"api"} | {"cli"}
+
+
+def test_only_the_cli_layer_may_import_the_cli_layer():
+    assert [layer for layer, allowed in ALLOWED.items() if "cli" in allowed] == ["cli"]
 
 
 def test_layers_import_only_downwards():
     bad = []
     for module, imported in _graph(module_level_only=False).items():
         layer = _layer(module)
-        if layer == "cli":
-            continue
         assert layer in ALLOWED, f"new top-level module {module}: add its layer to ALLOWED"
         bad += [f"{module} -> {dep}" for dep in sorted(imported) if _layer(dep) not in ALLOWED[layer]]
     assert not bad, "imports against the layering:\n" + "\n".join(bad)
@@ -204,6 +208,80 @@ def test_private_name_finder_finds_both_forms(tmp_path, monkeypatch):
         "vsr_analysis.synth.estimands: from vsr_analysis.synth.model import _hidden",
         "vsr_analysis.synth.estimands: vsr_analysis.synth.replica._Model",
     ]
+
+
+CLI_PACKAGE = PACKAGE / "cli"
+
+
+def _names_namespace(annotation: ast.expr | None) -> bool:
+    """Whether a parameter's annotation names ``Namespace`` (``argparse.Namespace``, ``Namespace | None``, or the
+    same as a string)."""
+    if isinstance(annotation, ast.Constant) and isinstance(annotation.value, str):
+        try:
+            annotation = ast.parse(annotation.value, mode="eval").body
+        except SyntaxError:
+            return "Namespace" in annotation.value
+    return annotation is not None and any(
+        (isinstance(n, ast.Name) and n.id == "Namespace") or (isinstance(n, ast.Attribute) and n.attr == "Namespace")
+        for n in ast.walk(annotation)
+    )
+
+
+def _command_line_code(source: str) -> list[str]:
+    """The command-line code in ``source``, as "line: what": imports of argparse (anywhere, also inside a function),
+    functions with a parameter annotated as an ``argparse.Namespace``, and handlers named ``cli_<command>`` (the
+    handlers' name, CONTRIBUTING.md, which also finds one whose parameter is not annotated)."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            found += [(node.lineno, f"import {a.name}") for a in node.names if a.name.split(".")[0] == "argparse"]
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and (node.module or "").split(".")[0] == "argparse":
+            found.append((node.lineno, f"from {node.module} import {', '.join(a.name for a in node.names)}"))
+        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            a = node.args
+            params = [*a.posonlyargs, *a.args, *a.kwonlyargs, *(p for p in (a.vararg, a.kwarg) if p is not None)]
+            if any(_names_namespace(p.annotation) for p in params):
+                found.append((node.lineno, f"def {node.name}: takes an argparse.Namespace"))
+            elif node.name.startswith("cli_"):
+                found.append((node.lineno, f"def {node.name}: a command-line handler"))
+    return [f"{line}: {what}" for line, what in sorted(found)]
+
+
+def test_only_the_cli_package_parses_command_lines():
+    """Every argument parser and handler of ``vsr`` lives in ``vsr_analysis/cli/``: no other module imports
+    argparse or defines a function that takes the parsed ``argparse.Namespace``; the library functions the
+    handlers call take plain values."""
+    found = [
+        f"{path.relative_to(ROOT)}:{hit}"
+        for path in MODULES.values()
+        if CLI_PACKAGE not in path.parents
+        for hit in _command_line_code(path.read_text(encoding="utf-8"))
+    ]
+    assert not found, "command-line code outside vsr_analysis/cli/ (move it there):\n" + "\n".join(found)
+
+
+def test_the_command_line_finder_sees_every_form():
+    code = (
+        "import argparse, json\n"
+        "from argparse import Namespace\n"
+        "def handle(args: argparse.Namespace) -> int:\n    import argparse as ap\n"
+        "def other(x, /, *, ns: 'Namespace | None' = None): ...\n"
+        "def cli_book(args): ...\n"
+        "class K:\n    async def m(self, a: Namespace): ...\n"
+        "def library(args: list[str], namespace: dict | None = None) -> int: ...\n"
+    )
+    assert _command_line_code(code) == [
+        "1: import argparse",
+        "2: from argparse import Namespace",
+        "3: def handle: takes an argparse.Namespace",
+        "4: import argparse",
+        "5: def other: takes an argparse.Namespace",
+        "6: def cli_book: a command-line handler",
+        "8: def m: takes an argparse.Namespace",
+    ]
+    # and on the real sources it finds the handlers where they belong
+    hits = _command_line_code((CLI_PACKAGE / "validate.py").read_text(encoding="utf-8"))
+    assert any(h.endswith(": import argparse") for h in hits) and any("def cli_validate" in h for h in hits)
 
 
 def test_data_and_stats_never_import_build_or_cli_and_ssb_only_data_and_paths():

@@ -16,7 +16,13 @@ from vsr_analysis.inputs.runspec import load_runspec
 
 PACKAGE = Path(fp.__file__).resolve().parent.parent
 TEMPLATES = sorted({pset.template for pset in load_runspec(paths.project_root() / "runspec.yml").parameter_sets})
-NOT_IMPORTED_BY_NOTEBOOKS = ["cli.py", "build/generated_pages.py", "build/book.py", "ssb/fetch.py"]
+NOT_IMPORTED_BY_NOTEBOOKS = [
+    "cli/__init__.py",
+    "cli/run.py",
+    "build/generated_pages.py",
+    "build/book.py",
+    "ssb/fetch.py",
+]
 
 
 @pytest.fixture
@@ -111,7 +117,7 @@ def test_unparsable_template_falls_back_to_the_whole_package(tmp_path, package_c
     template = tmp_path / "broken.ipynb"
     template.write_text(json.dumps(nb), encoding="utf-8")
     before = fp.notebook_code_hash(template, package_copy)
-    _touch(package_copy / "cli.py")
+    _touch(package_copy / "cli/__init__.py")
     assert fp.notebook_code_hash(template, package_copy) != before
 
 

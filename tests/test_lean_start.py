@@ -8,6 +8,8 @@ import sys
 
 from vsr_analysis import paths
 from vsr_analysis.build import runner
+from vsr_analysis.inputs.runspec import load_runspec
+from vsr_analysis.loading import resolve_source
 
 
 def _fresh(code: str) -> subprocess.CompletedProcess:
@@ -46,8 +48,8 @@ def test_vsr_run_starts_papermill_through_the_lean_entry_point(tmp_path, monkeyp
             seen.append(cmd)
             raise Stop
 
-    pset = runner.load_runspec().parameter_sets[0]
-    source = runner.resolve_source(survey=None, scenario="vsr-narrative", seed=2021)
+    pset = load_runspec().parameter_sets[0]
+    source = resolve_source(survey=None, scenario="vsr-narrative", seed=2021)
     try:
         runner.execute_one(pset, source, tmp_path, 60, paths.project_root(), Children("t"))
     except Stop:

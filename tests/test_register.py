@@ -16,6 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from vsr_analysis import paths
+from vsr_analysis.cli.register import cli_build
 from vsr_analysis.data import register as register_tables
 from vsr_analysis.ssb import raw_exports
 from vsr_analysis.ssb import register_build as register
@@ -42,7 +43,7 @@ def rebuilt(tmp_path_factory):
     out = tmp_path_factory.mktemp("register")
     buf = io.StringIO()
     with contextlib.redirect_stdout(buf):
-        rc = register.cli_build(argparse.Namespace(raw=str(RAW), out=str(out)))
+        rc = cli_build(argparse.Namespace(raw=str(RAW), out=str(out)))
     assert rc == 0
     return out, buf.getvalue()
 
@@ -417,7 +418,7 @@ def test_doctored_population_fails_loudly_and_writes_nothing(tmp_path, capsys):
     # through the CLI: exit 1, a report without traceback, an existing output folder left untouched
     out.mkdir()
     (out / register.REGISTER_FILE).write_text("previous\n")
-    assert register.cli_build(argparse.Namespace(raw=str(raw), out=str(out))) == 1
+    assert cli_build(argparse.Namespace(raw=str(raw), out=str(out))) == 1
     err = capsys.readouterr().err
     assert "nothing written" in err and "population total 1 Jan 2020" in err and "Traceback" not in err
     assert "differs from covidnorge folketall for ['3001']" in err  # every failing check is listed
@@ -433,7 +434,7 @@ def test_doctored_values_name_file_row_column(tmp_path, capsys):
         return b"\n".join(lines)
 
     raw = _doctored_raw(tmp_path, "population_2021", corrupt)
-    assert register.cli_build(argparse.Namespace(raw=str(raw), out=str(tmp_path / "out"))) == 1
+    assert cli_build(argparse.Namespace(raw=str(raw), out=str(tmp_path / "out"))) == 1
     err = capsys.readouterr().err
     assert "ssb07459_population_by_age_2021_fhidata.csv, row 5, column 'Persons 2021'" in err
     assert not (tmp_path / "out").exists()
@@ -459,5 +460,5 @@ def test_missing_class_and_missing_file_are_reported(tmp_path):
 
 
 def test_cli_build_usage_error_for_missing_raw_dir(tmp_path, capsys):
-    assert register.cli_build(argparse.Namespace(raw=str(tmp_path / "absent"), out=str(tmp_path / "o"))) == 2
+    assert cli_build(argparse.Namespace(raw=str(tmp_path / "absent"), out=str(tmp_path / "o"))) == 2
     assert "not a folder" in capsys.readouterr().err

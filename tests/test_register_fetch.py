@@ -17,9 +17,9 @@ from pathlib import Path
 import pytest
 
 from vsr_analysis import cli, paths
+from vsr_analysis.cli.register import cli_build, cli_fetch
 from vsr_analysis.ssb import fetch as rf
 from vsr_analysis.ssb import raw_exports as raw
-from vsr_analysis.ssb import register_build as register
 from vsr_analysis.ssb.fetch import FetchError, FetchParseError
 
 FIXTURES = Path(__file__).parent / "fixtures" / "ssb_api"
@@ -621,7 +621,7 @@ def test_retries_give_up_with_a_clear_error_and_nothing_written(tmp_path, fake_s
 def test_discontinued_table_stops_the_fetch(tmp_path, fake_ssb, capsys):
     fake_ssb.tables["09280"]["meta"]["extension"]["discontinued"] = True
     out = tmp_path / "raw"
-    assert rf.cli_fetch(argparse.Namespace(out=str(out), timeout=5)) == 1
+    assert cli_fetch(argparse.Namespace(out=str(out), timeout=5)) == 1
     err = capsys.readouterr().err
     assert "SSB marks table 09280 as discontinued" in err and "Nothing was written" in err
     assert not out.exists() or not any(out.iterdir())
@@ -638,7 +638,7 @@ def test_vanished_region_code_stops_the_fetch(tmp_path, fake_ssb, capsys):
     del meta["dimension"]["Region"]["category"]["index"]["5437"]
     meta["dimension"]["Region"]["category"]["index"]["21"] = 2
     meta["size"][0] = 3
-    assert rf.cli_fetch(argparse.Namespace(out=str(tmp_path / "raw"), timeout=5)) == 1
+    assert cli_fetch(argparse.Namespace(out=str(tmp_path / "raw"), timeout=5)) == 1
     assert "variable 'Region' no longer has the value code(s) ['5437']" in capsys.readouterr().err
 
 
@@ -689,7 +689,7 @@ def test_offline_is_a_clean_error_and_writes_nothing(tmp_path, monkeypatch, caps
     monkeypatch.setenv(rf.ENV_PXWEB, f"http://127.0.0.1:{port}/px")
     monkeypatch.setenv(rf.ENV_KLASS, f"http://127.0.0.1:{port}/klass")
     out = tmp_path / "raw"
-    assert rf.cli_fetch(argparse.Namespace(out=str(out), timeout=2)) == 1
+    assert cli_fetch(argparse.Namespace(out=str(out), timeout=2)) == 1
     err = capsys.readouterr().err
     assert f"cannot reach 127.0.0.1:{port}" in err and "are you online?" in err and "Nothing was written" in err
     assert "Traceback" not in err
@@ -708,7 +708,7 @@ def test_timeout_is_a_clean_error(no_proxy):
 def test_http_error_is_reported_and_nothing_written(tmp_path, monkeypatch, capsys, fake_ssb):
     monkeypatch.setenv(rf.ENV_KLASS, fake_ssb.base + "/wrong")
     out = tmp_path / "raw"
-    assert rf.cli_fetch(argparse.Namespace(out=str(out), timeout=5)) == 1
+    assert cli_fetch(argparse.Namespace(out=str(out), timeout=5)) == 1
     assert "HTTP 404" in capsys.readouterr().err and not out.exists()
 
 
@@ -769,7 +769,7 @@ def test_fetch_then_build_gives_the_committed_register(tmp_path, monkeypatch, no
     assert sorted(result.copied) == sorted(raw.RAW_FILES[k] for k in rf.NON_API_RAW_KEYS)
 
     out = tmp_path / "register"
-    assert register.cli_build(argparse.Namespace(raw=str(fetched), out=str(out))) == 0
+    assert cli_build(argparse.Namespace(raw=str(fetched), out=str(out))) == 0
     committed = paths.register_dir()
     names = sorted(p.name for p in committed.iterdir() if p.is_file())
     assert names == sorted(p.name for p in out.iterdir() if p.is_file())

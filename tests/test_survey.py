@@ -16,13 +16,13 @@ import yaml
 
 from vsr_analysis import paths
 from vsr_analysis.cli import main as vsr_main
+from vsr_analysis.cli.validate import cli_validate
 from vsr_analysis.data.codebook import load_codebook
 from vsr_analysis.data.frame import build_frame, county_rows
 from vsr_analysis.data.survey_file import (
     PROBLEM_KINDS,
     Problem,
     SurveyValidationError,
-    cli_validate,
     load_survey,
 )
 

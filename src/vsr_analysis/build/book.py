@@ -308,15 +308,3 @@ def stored_run_warnings(root: Path | None = None) -> list[str]:
                 f"of claims.yml; the page says so. Refresh it: {refresh_command(run, folder)} && vsr run"
             )
     return warnings
-
-
-def cli_book(args) -> int:
-    for warning in stored_run_warnings():
-        print(f"vsr book: warning: {warning}", file=sys.stderr)
-    try:
-        index = build_book(rebuild_all=getattr(args, "all", False))
-    except BookError as exc:
-        print(f"vsr book: error: {exc}", file=sys.stderr)
-        return 1
-    print(f"vsr book: open {index.relative_to(paths.project_root())}", file=sys.stderr)
-    return 0

@@ -25,7 +25,6 @@ import html as _html
 import json
 import platform
 import re
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -236,26 +235,6 @@ def check(root: Path | None = None) -> list[str]:
     return [ln for ln in diff if not ln.startswith(("---", "+++", "@@"))][:20]
 
 
-def cli_codecheck(args) -> int:
-    try:
-        if getattr(args, "check", False):
-            problems = check()
-            if problems:
-                print(f"vsr codecheck: {FILE_NAME} is out of date (run `make codecheck`):", file=sys.stderr)
-                for line in problems:
-                    print(f"  {line}", file=sys.stderr)
-                return 1
-            print(f"vsr codecheck: {FILE_NAME} is up to date")
-            return 0
-        path = write()
-    except CodecheckError as exc:
-        print(f"vsr codecheck: error: {exc}", file=sys.stderr)
-        return 1
-    n = len(read_yaml(path)["manifest"])
-    print(f"vsr codecheck: wrote {path.name} ({n} manifest files)")
-    return 0
-
-
 # report ------------------------------------------------------------------------------------------------------
 def _sha(path: Path) -> str | None:
     from vsr_analysis.inputs.provenance import sha256_file
@@ -345,15 +324,3 @@ def write_report(
         lines.append(f"| `{r['file']}` | `{r['published'] or '-'}` | `{r['fresh'] or '-'}` | {r['reproduced']} |")
     lines += ["", "## What each file is", ""] + [f"- `{r['file']}`: {r['comment']}" for r in rows]
     return paths.atomic_write(Path(path), "\n".join(lines) + "\n")
-
-
-def main(argv: list[str] | None = None) -> int:
-    import argparse
-
-    parser = argparse.ArgumentParser(prog="python -m vsr_analysis.build.codecheck", description=__doc__.splitlines()[0])
-    parser.add_argument("--check", action="store_true", help="only report whether codecheck.yml is up to date")
-    return cli_codecheck(parser.parse_args(argv))
-
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())

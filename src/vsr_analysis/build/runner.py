@@ -42,13 +42,11 @@ from vsr_analysis import paths
 from vsr_analysis.build import publish
 from vsr_analysis.build.final_verdicts import stamp_final_verdicts
 from vsr_analysis.build.page_titles import set_page_title
-from vsr_analysis.build.run_lock import RunLock, RunLocked
+from vsr_analysis.build.run_lock import RunLock
 from vsr_analysis.build.watchdog import TOKEN_VAR, kill_tagged, start_watchdog
 from vsr_analysis.data.survey_source import SurveySource
-from vsr_analysis.data.survey_spec import SourceError
 from vsr_analysis.inputs.fingerprint import RunState, fingerprint
-from vsr_analysis.inputs.runspec import ParameterSet, RunSpec, RunSpecError, load_runspec
-from vsr_analysis.loading import resolve_source
+from vsr_analysis.inputs.runspec import ParameterSet, RunSpec
 
 STATE_FILE = ".runstate.json"
 OWNER_FILE = "owner.pid"
@@ -660,49 +658,3 @@ def stamp_and_publish(stage: Path, run_id: str, survey: str) -> None:
     publish.stamp_stage(stage, run_id, survey)
     _preserve_unchanged_mtimes(stage)
     publish.publish(stage)
-
-
-def cli_run(args) -> int:
-    from vsr_analysis.data.survey_file import REPORT_LIMIT
-    from vsr_analysis.data.survey_source import SurveyInvalidError
-    from vsr_analysis.errors import UsageError
-
-    if getattr(args, "sheet", None) and not args.survey:
-        raise UsageError("--sheet needs --survey (it names a sheet of the survey file)")
-    if getattr(args, "map", None) and not args.survey:
-        raise UsageError("--map needs --survey (it maps the columns of the survey file)")
-    try:
-        spec = load_runspec(args.runspec)
-        source = resolve_source(
-            survey=args.survey,
-            scenario=args.scenario or spec.scenario,
-            seed=args.seed if args.seed is not None else spec.seed,
-            sheet=getattr(args, "sheet", None),
-            survey_map=getattr(args, "map", None),
-            report_limit=None if getattr(args, "all", False) else REPORT_LIMIT,
-        )
-    except SurveyInvalidError as exc:
-        print(f"vsr run: error: {exc}", file=sys.stderr)  # invalid data: exit 1, as `vsr validate`
-        return 1
-    except (RunSpecError, SourceError) as exc:
-        raise UsageError(str(exc)) from None
-    print(f"vsr run: survey {source.label}; {len(spec.parameter_sets)} parameter set(s)", file=sys.stderr)
-    start = time.perf_counter()
-    try:
-        outcomes = run(spec, source, jobs=args.jobs, only=args.only, force=args.force, timeout=args.timeout)
-    except RunSpecError as exc:
-        raise UsageError(str(exc)) from None
-    except (RunFailed, RunLocked) as exc:
-        print(f"vsr run: error: {exc}", file=sys.stderr)
-        return 1
-    except OSError as exc:
-        print(f"vsr run: error: could not write outputs ({exc}); previous outputs were left untouched", file=sys.stderr)
-        return 1
-    n_exec = sum(o.status == "executed" for o in outcomes)
-    n_reuse = sum(o.status == "reused" for o in outcomes)
-    print(
-        f"vsr run: {n_exec} executed, {n_reuse} reused in {time.perf_counter() - start:.1f} s; "
-        f"ledger {paths.claims_json_path().relative_to(paths.project_root())}",
-        file=sys.stderr,
-    )
-    return 0

@@ -160,30 +160,3 @@ def verify(
             write_report(report, root, copy, rerun_status=proc.returncode, command=command, differences=differences)
             print(f"vsr verify: reproduction report written to {report}", file=log)
         return differences
-
-
-def cli_verify(args) -> int:
-    from vsr_analysis.build.publish import MixedOutputsError
-
-    try:
-        report = getattr(args, "report", None)
-        differences = verify(
-            jobs=args.jobs,
-            survey=getattr(args, "survey", None),
-            report=Path(report).resolve() if report else None,
-            survey_map=getattr(args, "map", None),
-        )
-    except (FileNotFoundError, ValueError) as exc:
-        print(f"vsr verify: error: {exc}", file=sys.stderr)
-        return 2
-    except MixedOutputsError as exc:
-        print(f"vsr verify: error: the published outputs are not one whole run: {exc}", file=sys.stderr)
-        return 1
-    if differences:
-        print("vsr verify: DIFFERENT from the published results:", file=sys.stderr)
-        for line in differences:
-            print(f"  {line}", file=sys.stderr)
-        return 1
-    n = len(comparable_files(paths.results_dir()))
-    print(f"vsr verify: identical ({n} files: claims.json, evidence and result tables)")
-    return 0

@@ -46,13 +46,11 @@ nothing is ever written next to it or anywhere else.
 
 from __future__ import annotations
 
-import argparse
 import csv
 import difflib
 import hashlib
 import io
 import re
-import sys
 import warnings as _warnings
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -60,9 +58,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from vsr_analysis.data.codebook import Codebook, CodebookError, Item, load_codebook
+from vsr_analysis.data.codebook import Codebook, Item, load_codebook
 from vsr_analysis.data.survey_labels import codebook_labels, label_agrees, label_index, normalise
-from vsr_analysis.data.survey_map import MapError, SurveyMap, load_map
+from vsr_analysis.data.survey_map import SurveyMap, load_map
 from vsr_analysis.data.survey_readers import FORMATS_READ, detect_format, read_ods, read_stat
 from vsr_analysis.data.survey_table import (
     Problem,
@@ -81,7 +79,6 @@ __all__ = [
     "RegisterUnavailableError",
     "SurveyData",
     "load_survey",
-    "cli_validate",
 ]
 
 PROBLEM_KINDS = (
@@ -1170,67 +1167,3 @@ def load_survey(
         labels_converted=sum(counts["labels"].values()),
         survey_map=smap,
     )
-
-
-def cli_validate(args: argparse.Namespace) -> int:
-    """``vsr validate PATH [--sheet NAME] [--map FILE]``: 0 valid, 1 invalid data (report on stderr), 2 usage
-    error (including an unusable map)."""
-    path = Path(args.path)
-    sheet = getattr(args, "sheet", None)
-    prog = "vsr validate"
-    if not path.exists():
-        print(f"{prog}: error: no such file: {args.path}", file=sys.stderr)
-        return 2
-    if path.is_dir():
-        print(f"{prog}: error: {args.path} is a directory, not a survey file", file=sys.stderr)
-        return 2
-    try:
-        smap = load_map(args.map) if getattr(args, "map", None) else None
-        result = load_survey(path, sheet, survey_map=smap)
-    except MapError as exc:
-        print(f"{prog}: error: {exc}", file=sys.stderr)
-        return 2
-    except SurveyValidationError as exc:
-        print(exc.report(limit=None if getattr(args, "all", False) else REPORT_LIMIT), file=sys.stderr)
-        for w in exc.warnings:
-            print(f"warning: {w}", file=sys.stderr)
-        return 1
-    except OSError as exc:
-        print(f"{prog}: error: cannot read {args.path}: {exc.strerror or exc}", file=sys.stderr)
-        return 2
-    except (RegisterUnavailableError, CodebookError) as exc:
-        print(f"{prog}: error: {exc}", file=sys.stderr)
-        return 2
-    except Exception as exc:  # a bug, not a data problem: still no traceback for the user
-        print(
-            f"{prog}: internal error while checking {args.path} ({type(exc).__name__}: {short_message(exc)}); "
-            "please report this",
-            file=sys.stderr,
-        )
-        return 1
-    n = len(result.warnings)
-    print(
-        f"OK: {result.n_municipalities} municipalities, {result.n_counties} county authorities; "
-        f"{n} warning{'s' if n != 1 else ''}"
-    )
-    details = [result.file_format]
-    if result.encoding:
-        details.append(f"encoding {result.encoding}")
-    if result.delimiter:
-        details.append(f"delimiter {result.delimiter!r}")
-    if result.sheet:
-        details.append(f"sheet {result.sheet!r}")
-    print(f"{result.path.name}: {', '.join(details)}; sha256 {result.sha256}")
-    if result.survey_map is not None:
-        print(f"map {result.survey_map.name}: sha256 {result.survey_map.sha256}")
-    if result.missing_code_counts:
-        counts = ", ".join(f"{k} {v}" for k, v in result.missing_code_counts.items())
-        print(f"declared missing codes loaded as missing: {counts}")
-    if result.declared_missing_counts:
-        counts = ", ".join(f"{k} {v}" for k, v in result.declared_missing_counts.items())
-        print(f"missing values declared by the file (user-missing) or the map loaded as missing: {counts}")
-    if result.labels_converted:
-        print(f"answer texts converted to their codebook codes: {result.labels_converted}")
-    for w in result.warnings:
-        print(f"warning: {w}")
-    return 0

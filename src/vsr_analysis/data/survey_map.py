@@ -25,13 +25,11 @@ item names and labels (English and Norwegian) and the usual metadata columns of 
 
 from __future__ import annotations
 
-import argparse
 import difflib
 import fnmatch
 import hashlib
 import json
 import re
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -40,9 +38,8 @@ import yaml
 from vsr_analysis.data.codebook import Codebook, load_codebook
 from vsr_analysis.data.survey_labels import normalise
 from vsr_analysis.data.yaml_text import parse_yaml
-from vsr_analysis.paths import atomic_write
 
-__all__ = ["MapError", "SurveyMap", "load_map", "draft_map", "cli_map", "TOOL_COLUMNS"]
+__all__ = ["MapError", "SurveyMap", "load_map", "draft_map", "TOOL_COLUMNS"]
 
 #: Metadata columns survey tools (Questback, SurveyXact, Qualtrics, Nettskjema, LimeSurvey) add to an export,
 #: compared after :func:`normalise`; ``vsr map --init`` puts them under ``ignore``.
@@ -297,45 +294,3 @@ def draft_map(header: list[str], cb: Codebook, source: str, labels: dict[int, st
         "missing_required": missing,
     }
     return "\n".join(lines) + "\n", summary
-
-
-def cli_map(args: argparse.Namespace) -> int:
-    """``vsr map --init FILE [--sheet NAME] [--out PATH] [--force]``: write a draft map (0), 1 unreadable, 2 usage."""
-    from vsr_analysis.data.survey_file import SurveyValidationError, read_table
-
-    prog = "vsr map"
-    path = Path(args.init)
-    out = Path(args.out)
-    if not path.exists():
-        print(f"{prog}: error: no such file: {args.init}", file=sys.stderr)
-        return 2
-    if path.is_dir():
-        print(f"{prog}: error: {args.init} is a directory, not a survey file", file=sys.stderr)
-        return 2
-    if out.exists() and not args.force:
-        print(f"{prog}: error: {args.out} exists; give another --out or --force to replace it", file=sys.stderr)
-        return 2
-    try:
-        table = read_table(path, getattr(args, "sheet", None))
-    except SurveyValidationError as exc:
-        print(exc.report(), file=sys.stderr)
-        return 1
-    except OSError as exc:
-        print(f"{prog}: error: cannot read {args.init}: {exc.strerror or exc}", file=sys.stderr)
-        return 2
-    text, summary = draft_map(
-        [(h or "").replace("\ufeff", "").strip() for h in table.header],
-        load_codebook(),
-        path.name,
-        table.column_labels,
-    )
-    atomic_write(out, text)
-    unmatched = summary["unmatched"]
-    print(
-        f"wrote {out}: {summary['matched']} column(s) matched, {summary['ignored']} ignored as survey-tool columns, "
-        f"{len(unmatched)} NOT MATCHED"
-        + (f" ({', '.join(map(repr, unmatched))}): edit the map before using it" if unmatched else "")
-    )
-    if summary["missing_required"]:
-        print(f"required items no column was matched to: {', '.join(summary['missing_required'])}")
-    return 0

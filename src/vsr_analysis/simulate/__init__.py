@@ -10,5 +10,6 @@ Monte Carlo standard errors.
 Modules: :mod:`.streams` (random streams per scenario and seed), :mod:`.replica_frame` (survey -> analysis
 frame in memory), :mod:`.registry` (analysis kind -> implementation), :mod:`.truth` (what a scenario makes true, from each
 claim's declaration in ``claims.yml``),
-:mod:`.engine` (chunks, checkpoints, Dask), :mod:`.operating` (aggregation), :mod:`.command` (the CLI).
+:mod:`.engine` (chunks, checkpoints, Dask), :mod:`.operating` (aggregation); the command is
+:mod:`vsr_analysis.cli.simulate`.
 """

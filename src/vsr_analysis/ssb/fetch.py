@@ -881,36 +881,3 @@ def sources_json(
         "copied": list(copied),
     }
     return (json.dumps(doc, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
-
-
-def cli_fetch(args) -> int:
-    """``vsr register fetch --out DIR [--timeout S] [--api v2|v1] [--rest-from DIR]``: 0 ok, 1 download or
-    parse failed (nothing written)."""
-    try:
-        result = fetch(
-            Path(args.out),
-            timeout=getattr(args, "timeout", 30) or 30,
-            api=getattr(args, "api", "v2") or "v2",
-            rest_from=getattr(args, "rest_from", None),
-        )
-    except FetchError as exc:
-        print(f"vsr register fetch: error: {exc}\nNothing was written.", file=sys.stderr)
-        return 1
-    print(f"wrote {len(result.files)} files to {args.out} ({result.n_requests} requests)")
-    print(f"  KLASS 131 (2020): {result.n_codes} codes; {result.n_changes} code changes 2013-2020")
-    print("  07459 population: " + ", ".join(f"{y}: {v:,}" for y, v in sorted(result.population_totals.items())))
-    print(f"  09280 area 2020: {result.area_total:,.2f} km2")
-    for row in result.unpaired_changes:
-        print(
-            f"  note: KLASS change without a code ({row['oldCode'] or '-'} -> {row['newCode'] or '-'}, "
-            f"{row['changeOccurred']}) is kept in responses/ but not in the change lists"
-        )
-    if result.copied:
-        print(f"  copied {len(result.copied)} raw inputs the APIs do not offer from {args.rest_from}")
-    else:
-        print(
-            "  the build also needs raw inputs SSB's APIs do not offer: "
-            + ", ".join(RAW_FILES[k] for k in NON_API_RAW_KEYS)
-            + "; copy them into the folder or use --rest-from DIR"
-        )
-    return 0

@@ -28,7 +28,6 @@ import io
 import os
 import re
 import shutil
-import sys
 import tempfile
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
@@ -58,7 +57,6 @@ from vsr_analysis.ssb.raw_exports import (
     RAW_FILES,
     ChangeList,
     RegisterCheckError,
-    RegisterError,
     RegisterParseError,
     parse_bord4_municipalities,
     parse_centrality_2024,
@@ -685,7 +683,8 @@ def verify_manifest(directory: str | os.PathLike | None = None) -> list[str]:
 # ---------------------------------------------------------------------------------------------------------
 
 
-def _counts(d: Mapping[object, int]) -> str:
+def counts_text(d: Mapping[object, int]) -> str:
+    """``{key: count}`` as ``key: count, key: count`` (the README's and ``vsr register build``'s figures)."""
     return ", ".join(f"{k}: {v}" for k, v in d.items())
 
 
@@ -784,9 +783,9 @@ survived, and exact name matches where bord4's map has a gap:
   The non-municipal regions of the 07459 exports (Svalbard and Jan Mayen, continental shelf, unallocated) are all 0.
 - Every municipality's 2020 sum over ages equals covidnorge `folketall`; covidnorge `fylkesnummer` equals `knr[:2]`.
 - Every centrality class 1-6 is present. 2020-version scores run from {f["score_min"]} to {f["score_max"]}; derived class
-  distribution {_counts(f["class_counts"])}.
+  distribution {counts_text(f["class_counts"])}.
 - SSB's published intervals (the `Intervall` column of the 2024 file) equal the intervals used to derive the class, and
-  every 2024 index lies inside its interval. 2024 class distribution: {_counts(f["class_counts_2024"])}.
+  every 2024 index lies inside its interval. 2024 class distribution: {counts_text(f["class_counts_2024"])}.
 - No missing value in any column (except `merged_from`, empty when not merged).
 - Code history: the 2013 code set ({f["n_codes_2013"]} codes) carried through the four change lists gives exactly the
   KLASS 2020 codes, and every year's code set and every historic -> 2020 pair agree with gardenberg's wide and long
@@ -798,7 +797,7 @@ survived, and exact name matches where bord4's map has a gap:
   against an SSB source).
 - Networks: {f["network_counts"]["ks"]} KS members and {f["network_counts"]["u4ssc"]} U4SSC cities resolved.
 
-Other figures: total area {f["area_total"]:,.2f} km^2 (mainland Norway); size bands {_counts(f["size_band_counts"])}.
+Other figures: total area {f["area_total"]:,.2f} km^2 (mainland Norway); size bands {counts_text(f["size_band_counts"])}.
 
 ## Caveats
 - `centrality_class` is derived from the 2020-version score with SSB's published intervals; no verbatim SSB file of
@@ -813,33 +812,3 @@ Other figures: total area {f["area_total"]:,.2f} km^2 (mainland Norway); size ba
   spelling (`NAME_REPAIRS` in `ssb/register_build.py`, applied only where the raw name matches with `?` as one letter):
 {repairs}
 """
-
-
-# ---------------------------------------------------------------------------------------------------------
-# CLI
-# ---------------------------------------------------------------------------------------------------------
-
-
-def cli_build(args) -> int:
-    """``vsr register build --raw DIR [--out DIR]``: 0 ok, 1 invalid data (nothing written), 2 usage error."""
-    raw = Path(args.raw)
-    if not raw.is_dir():
-        print(f"vsr register build: error: --raw {raw} is not a folder", file=sys.stderr)
-        return 2
-    out = paths.register_dir() if getattr(args, "out", None) is None else Path(args.out)
-    try:
-        result = assemble(raw)
-        files = render_files(result)
-        write_files(files, out)
-    except RegisterError as exc:
-        print(f"vsr register build: invalid data, nothing written:\n{exc}", file=sys.stderr)
-        return 1
-    f = result.figures
-    print(f"wrote {len(files)} files to {out}")
-    print(
-        f"  2020: {f['n_2020']} municipalities, population {f['total_2020']:,} (2020) / {f['total_2021']:,} (2021); "
-        f"{f['merged']} merged from {f['pre_reform_in_merged']} pre-reform"
-    )
-    print(f"  centrality classes (derived): {_counts(f['class_counts'])}")
-    print(f"  2024: {f['n_2024']} municipalities; history: {f['history_codes']} old codes")
-    return 0

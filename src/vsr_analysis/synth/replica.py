@@ -9,15 +9,14 @@ one module each (each imports only those above it):
 - :mod:`~vsr_analysis.synth.targets`: marginal shares, the scenario's targets and the true coefficients
   against a generated file;
 - :mod:`~vsr_analysis.synth.simulation`: one simulated survey (rows and truth) from a scenario and a seed;
-- :mod:`~vsr_analysis.synth.files`: the CSV and truth JSON written, cached and named by a survey spec;
-- :mod:`~vsr_analysis.synth.command`: ``vsr synth``.
+- :mod:`~vsr_analysis.synth.files`: the CSV and truth JSON written, cached and named by a survey spec
+  (``vsr synth`` is :mod:`vsr_analysis.cli.synth`).
 
 This module holds no code of its own: new code imports from the module that does the job.
 """
 
 from __future__ import annotations
 
-from vsr_analysis.synth.command import cli_synth
 from vsr_analysis.synth.files import default_path, ensure, parse_spec, read_truth, to_csv_bytes, truth_path, write
 from vsr_analysis.synth.model import ScenarioModel, covariates, item_noise, ordered_probs, register_frame, solve_cuts
 from vsr_analysis.synth.scenario import (
@@ -53,7 +52,6 @@ from vsr_analysis.synth.simulation import (
 from vsr_analysis.synth.targets import marginal_statistics, targets_table, truth_vs_estimates
 
 __all__ = [
-    "cli_synth",
     "default_path",
     "ensure",
     "parse_spec",

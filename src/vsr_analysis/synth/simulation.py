@@ -85,8 +85,8 @@ _STREAMS = (
 
 
 #: The generator's source files (in ``synth/``): everything that decides a replica file's bytes.  Not listed:
-#: ``replica.py`` (re-exports only), ``command.py`` (``vsr synth``'s messages) and ``estimands.py`` (expectations
-#: the truth of ``vsr simulate`` reads; nothing of a file).
+#: ``replica.py`` (re-exports only) and ``estimands.py`` (expectations the truth of ``vsr simulate`` reads;
+#: nothing of a file).
 GENERATOR_SOURCES = (
     "scenario.py",
     "model.py",

@@ -1,5 +1,6 @@
-"""``vsr simulate``: operating characteristics of the decision rules on Dask; ``vsr simulate --power``: each
-confirmatory rule's power and minimum detectable effect at a survey's design (:mod:`.power`)."""
+"""``vsr simulate``: operating characteristics of the decision rules on Dask (:mod:`vsr_analysis.simulate.engine`);
+``vsr simulate --power``: each confirmatory rule's power and minimum detectable effect at a survey's design
+(:mod:`vsr_analysis.simulate.power`)."""
 
 from __future__ import annotations
 
@@ -7,12 +8,20 @@ import argparse
 import shlex
 import sys
 
-
-def _names(text: str | None) -> list[str]:
-    return [t.strip() for t in (text or "").split(",") if t.strip()]
+from vsr_analysis.cli.arguments import positive_int
 
 
-def add_arguments(parser: argparse.ArgumentParser, positive_int) -> None:
+def add_parser(sub) -> None:
+    parser = sub.add_parser(
+        "simulate",
+        help="operating characteristics of the decision rules over many synthetic surveys (Dask)",
+        description=(
+            "For each scenario x seed, generate the synthetic replica as `vsr synth` does, run each claim's "
+            "primary analysis and decision rule, and write the share of each verdict and the coverage of the "
+            "intervals (operating_characteristics.csv), one row per seed x claim (per_seed.csv) and the "
+            "provenance. Runs on a local Dask cluster (--workers) or a running one (--scheduler); resumable."
+        ),
+    )
     parser.add_argument(
         "--power",
         action="store_true",
@@ -44,6 +53,10 @@ def add_arguments(parser: argparse.ArgumentParser, positive_int) -> None:
         help="NCA permutations (default: the notebook's, 10,000); a smaller number is recorded in the provenance",
     )
     parser.add_argument("--quiet", action="store_true", help="no progress display")
+
+
+def _names(text: str | None) -> list[str]:
+    return [t.strip() for t in (text or "").split(",") if t.strip()]
 
 
 def cli_simulate(args: argparse.Namespace) -> int:
