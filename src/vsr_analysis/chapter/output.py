@@ -63,9 +63,7 @@ def save_figure(fig, folder: Path, name: str, alt: str, caption: str, link: str)
 
     fit_width(fig)
     path = Path(folder) / f"{name}.svg"
-    tmp = path.with_name(f".{path.name}.tmp")
-    write_svg(fig, tmp)
-    tmp.replace(path)
+    write_svg(fig, path)  # written atomically
     import matplotlib.pyplot as plt
 
     plt.close(fig)

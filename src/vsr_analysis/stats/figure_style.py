@@ -131,7 +131,7 @@ def hide_clipped_text(fig) -> int:
 
 
 def write_svg(fig, path, min_text_px: float = MIN_TEXT_PX) -> int:
-    """Write ``fig`` to ``path`` as SVG with its text as text, sized so that its smallest text is ``min_text_px``
+    """Write ``fig`` to ``path`` (atomically) as SVG with its text as text, sized so that its smallest text is ``min_text_px``
     CSS px (or a little more) at the file's own width; returns that width in whole CSS px.
 
     Matplotlib's SVG measures in points (one user unit per point, ``width="…pt"``); only the outer ``width`` and
@@ -160,6 +160,7 @@ def write_svg(fig, path, min_text_px: float = MIN_TEXT_PX) -> int:
     head = re.sub(r'\bheight="[^"]*"', f'height="{height:.2f}px"', head, count=1)
     svg = svg[: root.start()] + head + svg[root.end() :]
     svg = re.sub(r"<!--.*?-->\s*", "", svg, flags=re.S)  # a comment is text no reader sees
-    with open(path, "w", encoding="utf-8", newline="\n") as out:
-        out.write(svg)
+    from vsr_analysis.paths import atomic_write
+
+    atomic_write(path, svg)  # a reader (the book build, a browser) never sees half a figure
     return width
