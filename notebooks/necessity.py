@@ -34,9 +34,9 @@
 # inhabitants than the frame's median municipality (1 Jan 2021); 10,000 and 20,000 are sensitivity thresholds.
 # The parameter set `centrality-not-a-prerequisite` applies the same rule to centrality.
 #
-# **Why F4 is outside the Holm family.** Its verdict rests on a count. NCA's p-value only enters the "not
-# supported" route, and there it is read at the unadjusted level: a *small* NCA p-value points *towards* size
-# being required — against the claim — so it can never make F4 easier to support.
+# **Why an existence claim is outside the Holm family.** Its verdict rests on a count. NCA's p-value only enters the
+# "not supported" route, and there it is read at the unadjusted level: a *small* NCA p-value points *towards* size
+# being required — against the claim — so it can never make the claim easier to support.
 
 # %% tags=["parameters"]
 survey = "synthetic:vsr-narrative:2021"
@@ -102,7 +102,7 @@ _ = ctx.table("below_threshold_at_top", table, caption, count_columns=counts)
 # discrete 0–5 ladder) and the straight CR-FDH line. The effect size *d* is the share of the scope above the
 # ceiling (< 0.1 small, 0.1–0.3 medium, 0.3–0.5 large); the permutation test breaks any link between X and the
 # stage. **Which way a small p points:** a small p says the empty corner is unlikely to be chance, i.e. that
-# size *does* constrain the stage — evidence against F4, not for it. The bottleneck says how much size the
+# size *does* constrain the stage — evidence against the claim, not for it. The bottleneck says how much size the
 # ceiling requires for each stage.
 
 # %%

@@ -13,19 +13,17 @@
 # ---
 
 # %% [markdown]
-# # Political ownership: is it associated with higher maturity?
+# # One characteristic and maturity: an ordinal effect
 #
-# **What the report says.** "Political commitment is vital. The political focus impacts on the direction and speed
-# of the SDG localisation" (VNR 2021, ch. 7.1). (This template tests one characteristic's association with
-# maturity; F5, on networks and collaboration across levels of government, has its own chapter.)
-#
-# **How it is tested.** The finding says that one characteristic — the council's political priority for the SDG
-# work — goes with a more mature municipality, other things being equal. It is tested as the coefficient of that
-# characteristic in a proportional-odds (ordinal logit) model of the self-classified maturity stage (0–5),
-# weighted to the register frame (raking), with county fixed effects and robust (HC0) standard errors, holding
-# size, centrality, a recent merger and network membership constant. The county fixed effects are measured
-# against the county with the most municipalities (Viken), fixed from the register; sorting by code would make
-# Oslo — a county of one municipality, dropped from every fit by separation — the nominal reference.
+# **How it is tested.** The claim (its box below) says that one characteristic — the term the run spec names — goes
+# with a more mature municipality, other things being equal. It is tested as the coefficient of that characteristic
+# in a proportional-odds (ordinal logit) model of the self-classified maturity stage (0–5), weighted to the register
+# frame (raking), with county fixed effects and robust (HC0) standard errors, holding the run spec's controls (size,
+# centrality, a recent merger, network membership) constant. The county fixed effects are measured against the
+# county with the most municipalities (Viken), fixed from the register; sorting by code would make Oslo — a county
+# of one municipality, dropped from every fit by separation — the nominal reference. This page is one parameter
+# set of the template shared by every claim on one characteristic's ordinal effect; what holds for its claim alone
+# follows the box.
 #
 # **Decision rule (`directional`).** *Supported* when the coefficient is positive and significant;
 # *not supported* when it is significant with the opposite sign, or when an equivalence test (TOST,
@@ -52,7 +50,7 @@ bootstrap_reps = 9999
 seed = 2021
 
 # %%
-from vsr_analysis.api import markdown, start
+from vsr_analysis.api import claim_prose, markdown, start
 
 ctx = start(survey=survey, param_set=param_set, results_dir=results_dir)  # stamps every parameter
 claim = ctx.parameters["claim"]
@@ -68,6 +66,8 @@ alpha, claim_entry = ctx.alpha, ctx.claim
 sesoi = float(claim_entry["rule_parameters"]["sesoi_log_odds"])
 stage_labels = load_codebook().maturity_labels("en")
 markdown(report.claim_box(claim_entry, alpha, sesoi))
+if prose := claim_prose(claim):  # what holds for this claim alone (its entry's prose file)
+    markdown(prose)
 resp, reference = with_large_reference(ctx.respondents, ctx.frame)
 used = resp.dropna(subset=["maturity_stage", term, *controls])
 markdown(tt.respondents_text(len(resp), len(ctx.frame), len(used), term_short, term_label, reference))
@@ -165,7 +165,7 @@ ctx.table("nca_bottleneck", bn_table, f"Bottleneck: the level of {term_short} th
 markdown(tt.nca_text(ce, term_short))
 
 # %% [markdown]
-# ## Register network lists against self-reported membership (networks claim only)
+# ## Register network lists against self-reported membership (where the run spec names a register measure)
 
 # %%
 if register_term:
