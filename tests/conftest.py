@@ -55,6 +55,16 @@ def set_power_reps(root: Path, reps: int) -> None:
     (root / "runspec.yml").write_text(yaml.safe_dump(spec, sort_keys=False, allow_unicode=True))
 
 
+def notebook_words(path: Path) -> str:
+    """What a reader of an executed notebook reads: every cell's text and every Markdown output, with all
+    whitespace made single spaces (so a sentence wrapped over lines is found whole)."""
+    texts = []
+    for cell in nbformat.read(path, as_version=4).cells:
+        texts.append(cell.source)
+        texts += ["".join(out.get("data", {}).get("text/markdown", "")) for out in cell.get("outputs", [])]
+    return " ".join(" ".join(texts).split())
+
+
 def toc_files(root: Path = ROOT) -> list[str]:
     """Every file entry of ``_toc.yml`` (root first, then parts, chapters and sections in order)."""
     toc = yaml.safe_load((root / "_toc.yml").read_text())

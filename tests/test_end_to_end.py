@@ -127,7 +127,8 @@ def test_default_build_gives_f9_and_f10_computed_verdicts_and_the_county_chapter
 
 def test_a_claims_prose_file_is_shown_on_its_chapter_and_no_other(built_book, monkeypatch):
     """A claim's prose file (claims.yml ``prose``) is what its chapter says about it alone: shown on the page of its
-    parameter set, and on no other page of the same template."""
+    parameter set, and on no other page."""
+    from conftest import notebook_words
     from vsr_analysis.claims.prose import claim_prose
     from vsr_analysis.claims.spec import load_claims
 
@@ -138,16 +139,5 @@ def test_a_claims_prose_file_is_shown_on_its_chapter_and_no_other(built_book, mo
     for claim in with_prose:
         first_words = " ".join(claim_prose(claim.id).split()[:8])
         for name in load_runspec(built_book / "runspec.yml").names():
-            shown = first_words in _notebook_words(built_book / "book/executed" / f"{name}.ipynb")
+            shown = first_words in notebook_words(built_book / "book/executed" / f"{name}.ipynb")
             assert shown is (name == claim.parameter_set), (claim.id, name)
-
-
-def _notebook_words(path) -> str:
-    """Every cell's text and every Markdown output of an executed notebook, whitespace made single spaces."""
-    texts = []
-    for cell in json.loads(path.read_text(encoding="utf-8"))["cells"]:
-        texts.append("".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"])
-        for out in cell.get("outputs", []):
-            md = out.get("data", {}).get("text/markdown", "")
-            texts.append("".join(md) if isinstance(md, list) else md)
-    return " ".join(" ".join(texts).split())

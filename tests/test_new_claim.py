@@ -219,15 +219,14 @@ def test_vsr_run_only_and_vsr_book_show_the_new_claims(built_book, tmp_path):
     import json
     import re
 
-    from conftest import TEST_POWER_REPS, copy_build, set_power_reps
+    from conftest import TEST_POWER_REPS, copy_build, notebook_words, set_power_reps
 
     root = copy_build(built_book, tmp_path / "project")
     _add_claims(root)
     set_power_reps(root, TEST_POWER_REPS)  # claims.yml changed: the page simulates anew, at the tests' replicates
     vsr("run", *(f"--only={name}" for name in (NEW_SET["name"], "county-authorities", "power-design")), root=root)
     executed = root / "book" / "executed"
-    page = json.loads((executed / f"{NEW_SET['name']}.ipynb").read_text(encoding="utf-8"))
-    words = json.dumps([c["source"] for c in page["cells"]] + [c.get("outputs") for c in page["cells"]])
+    words = notebook_words(executed / f"{NEW_SET['name']}.ipynb")
     assert "N1" in words and not re.search(r"\bF(10|[1-9])[a-d]?\b", words)  # its claim's words, no other's
     county = (executed / "county-authorities.ipynb").read_text(encoding="utf-8")
     assert f"**N2** ({NEW_COUNTY['finding']})" in county

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import textwrap
 
+from vsr_analysis.paths import atomic_write
+
 #: The smallest font size (points) any text of a figure may have.
 SMALLEST_PT = 12.0
 
@@ -160,7 +162,5 @@ def write_svg(fig, path, min_text_px: float = MIN_TEXT_PX) -> int:
     head = re.sub(r'\bheight="[^"]*"', f'height="{height:.2f}px"', head, count=1)
     svg = svg[: root.start()] + head + svg[root.end() :]
     svg = re.sub(r"<!--.*?-->\s*", "", svg, flags=re.S)  # a comment is text no reader sees
-    from vsr_analysis.paths import atomic_write
-
     atomic_write(path, svg)  # a reader (the book build, a browser) never sees half a figure
     return width
